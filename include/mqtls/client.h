@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: the MQTT client (3.1.1): connect, publish, subscribe, loop. */
+/*
+ * Policy (as BearSSL puts it): no dynamic allocation, no I/O of its own, no
+ * clock of its own, no global state. The caller allocates the client
+ * context, both buffers, the in-flight records and the message store, and
+ * owns them; nothing needs to be released. Bytes move through an
+ * mqtls_transport_t, time comes from the caller's now_ms().
+ *
+ * Blocking: connect, subscribe and unsubscribe wait for their
+ * acknowledgement (processing other packets meanwhile) for at most the
+ * timeout they are given. publish returns once the packet is handed to the
+ * transport; QoS 1/2 completion is driven by mqtls_client_loop(). loop never
+ * blocks longer than its timeout.
+ *
+ * Errors: a call that returns an error other than those documented as
+ * "retry" (INFLIGHT_FULL, STORE_FULL) or "non-fatal" (MESSAGE_TOO_LARGE,
+ * SUBSCRIBE_REFUSED) has given up the connection: the client is then
+ * disconnected, and the application reconnects its transport and calls
+ * mqtls_client_connect() again. With clean_session false, unacknowledged
+ * QoS 1/2 PUBLISH packets (DUP set) and PUBRELs are resent in their original
+ * order after the CONNACK [MQTT-4.4.0-1], and incoming QoS 2 ids still
+ * waiting for PUBREL are kept, so nothing is lost or delivered twice.
+ *
+ * Oversized messages: an incoming PUBLISH larger than the receive buffer is
+ * not delivered. Its payload is read and discarded (the stream stays in
+ * sync), it is acknowledged as QoS requires so the broker does not resend it
+ * forever, and that mqtls_client_loop() call returns
+ * MQTLS_ERR_MESSAGE_TOO_LARGE; the connection stays up.
+ *
+ * Example:
+ *   static uint8_t tx[1024], rx[1024], arena[4096];
+ *   static mqtls_inflight_t out[16];
+ *   static uint16_t in_ids[16];
+ *   mqtls_client_t c; mqtls_memstore_t ms; mqtls_store_t store;
+ *   mqtls_memstore_init(&ms, arena, sizeof arena, &store);
+ *   mqtls_client_config_t cfg = { .tx_buf = tx, .tx_len = sizeof tx,
+ *       .rx_buf = rx, .rx_len = sizeof rx, .outbound = out, .outbound_count = 16,
+ *       .inbound_ids = in_ids, .inbound_count = 16, .store = &store,
+ *       .now_ms = my_clock, .on_message = on_msg, .user = app };
+ *   mqtls_client_init(&c, &cfg);
+ *   mqtls_connect_t conn = { .protocol_version = MQTLS_PROTO_V311,
+ *       .clean_session = true, .keepalive_s = 60, .client_id = "dev1", .client_id_len = 4 };
+ *   int32_t rc = mqtls_client_connect(&c, &tcp_transport, &conn, NULL, 5000);
+ *   ... mqtls_client_publish(&c, &msg, NULL); ... mqtls_client_loop(&c, 100);
+ */
+#ifndef MQTLS_CLIENT_H
+#define MQTLS_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mqtls/codec.h"
+#include "mqtls/config.h"
+#include "mqtls/error.h"
+#include "mqtls/transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- message store: where unacknowledged outgoing PUBLISH packets wait -- */
+
+/**
+ * Persistence hooks for outgoing QoS 1/2 PUBLISH packets, keyed by packet id.
+ * The client puts the serialized packet before sending it, gets it back to
+ * resend it after a reconnect, and removes it when the broker has taken
+ * responsibility (PUBACK, or PUBREC for QoS 2). An implementation on flash
+ * lets a session survive a reboot; mqtls_memstore_t keeps them in RAM.
+ */
+typedef struct mqtls_store {
+    void *ctx;
+    /** @return MQTLS_OK, MQTLS_ERR_STORE_FULL (retry later) or
+     *  MQTLS_ERR_STORE_TOO_SMALL (can never fit). */
+    int32_t (*put)(void *ctx, uint16_t packet_id, const uint8_t *pkt, size_t len);
+    /** Copy the packet into buf. @return its length, MQTLS_ERR_BUFFER_TOO_SMALL,
+     *  or MQTLS_ERR_INVALID_ARG when the id is not stored. */
+    int32_t (*get)(void *ctx, uint16_t packet_id, uint8_t *buf, size_t len);
+    /** Forget the packet; unknown ids are ignored. */
+    void (*remove)(void *ctx, uint16_t packet_id);
+    /** Forget everything (clean session). */
+    void (*clear)(void *ctx);
+} mqtls_store_t;
+
+/** A RAM store over a caller's buffer. Do not touch its fields. */
+typedef struct {
+    uint8_t *buf;
+    size_t cap;
+    size_t head; /* first live record; removed records ahead of it are skipped */
+    size_t used; /* end of the last record */
+} mqtls_memstore_t;
+
+/**
+ * Make a store that keeps packets in buf (each costs its size + 6 bytes).
+ * @param ms  storage for the store's state, lives as long as the client
+ * @param buf the arena, lives as long as the client
+ * @param out filled with the hooks to put in mqtls_client_config_t.store
+ */
+int32_t mqtls_memstore_init(mqtls_memstore_t *ms, uint8_t *buf, size_t len, mqtls_store_t *out);
+
+/* ---- client -------------------------------------------------------------- */
+
+/** An outgoing QoS 1/2 exchange. Sized by the caller; fields are private. */
+typedef struct {
+    uint32_t seq;       /* original send order, for resends */
+    uint16_t packet_id; /* 0: free */
+    uint8_t state;      /* private */
+    uint8_t qos;
+} mqtls_inflight_t;
+
+/** A message delivered to on_message. Valid only during the callback. */
+typedef struct {
+    const char *topic;
+    size_t topic_len;
+    const uint8_t *payload;
+    size_t payload_len;
+    uint8_t qos;
+    bool retain;
+    bool dup;
+    uint16_t packet_id;
+} mqtls_message_t;
+
+typedef void (*mqtls_message_cb)(void *user, const mqtls_message_t *msg);
+typedef uint32_t (*mqtls_now_fn)(void *user);
+
+/** Everything the client needs; copied by mqtls_client_init, the buffers
+ * and arrays it points to must outlive the client. */
+typedef struct {
+    uint8_t *tx_buf; /**< holds the largest packet you send */
+    size_t tx_len;
+    uint8_t *rx_buf; /**< holds the largest packet you accept (>= 16 bytes) */
+    size_t rx_len;
+    mqtls_inflight_t *outbound; /**< QoS 1/2 publishes in flight; may be NULL for QoS 0 only */
+    size_t outbound_count;
+    uint16_t *inbound_ids; /**< incoming QoS 2 ids awaiting PUBREL; may be NULL (no QoS 2 in) */
+    size_t inbound_count;
+    const mqtls_store_t *store; /**< needed for outgoing QoS 1/2 */
+    mqtls_now_fn now_ms;        /**< required: a millisecond clock, may wrap */
+    void *now_user;
+    mqtls_message_cb on_message; /**< may be NULL: messages are acknowledged and dropped */
+    void *user;                  /**< passed to on_message */
+    uint32_t ping_timeout_ms;    /**< 0: MQTLS_CONFIG_PING_TIMEOUT_MS */
+} mqtls_client_config_t;
+
+/** Client context; allocate it, never access its fields. */
+typedef struct mqtls_client {
+    mqtls_client_config_t cfg;
+    mqtls_transport_t tr;
+    uint8_t version;
+    uint8_t state;
+    bool in_callback;
+    bool ping_outstanding;
+    bool connack_sp;     /* session present flag of the last CONNACK */
+    uint16_t keepalive_s;
+    uint16_t next_id;
+    uint16_t wait_id;    /* packet id a blocking call waits for */
+    uint8_t wait_type;   /* packet type a blocking call waits for */
+    bool wait_done;
+    int32_t wait_result;
+    uint8_t *wait_codes; /* SUBACK codes out, may be NULL */
+    size_t wait_codes_n;
+    uint32_t seq;
+    uint32_t last_tx_ms;
+    uint32_t ping_sent_ms;
+    size_t rx_start;       /* first unprocessed byte in rx_buf */
+    size_t rx_end;         /* end of received bytes in rx_buf */
+    uint32_t skip_left;    /* bytes of an oversized packet still to discard */
+    size_t tx_off;         /* bytes of the packet in tx_buf already sent */
+    size_t tx_pend;        /* length of the packet in tx_buf, 0 when idle */
+    uint8_t resp_type;     /* a response waiting for the transmitter, 0: none */
+    uint16_t resp_id;
+    bool resend_pending;
+    uint32_t resend_after; /* resend records whose seq > this, in order */
+    int32_t deferred;      /* non-fatal result to report from loop */
+    uint32_t dropped;      /* oversized messages skipped */
+} mqtls_client_t;
+
+/**
+ * Prepare a client. Checks the configuration (buffers present, rx_len >= 16,
+ * now_ms set, count and pointer consistent).
+ * @return MQTLS_OK or MQTLS_ERR_INVALID_ARG.
+ */
+int32_t mqtls_client_init(mqtls_client_t *c, const mqtls_client_config_t *cfg);
+
+/**
+ * Send CONNECT over `t` (already connected, e.g. TCP or TLS) and wait for the
+ * CONNACK. Calling it while connected abandons the old connection without
+ * closing it. With clean_session the stored session is discarded first; without
+ * it, unacknowledged messages are resent right after the CONNACK.
+ * @param t      copied; the transport's ctx must stay valid while connected
+ * @param conn   CONNECT contents, borrowed for the call
+ * @param session_present  may be NULL; set from the CONNACK
+ * @return MQTLS_OK; MQTLS_ERR_REFUSED_* for CONNACK codes 1..5;
+ * MQTLS_ERR_TIMEOUT; transport or protocol errors.
+ */
+int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
+                             bool *session_present, uint32_t timeout_ms);
+
+/**
+ * Publish a message. QoS 0 is done when this returns. QoS 1/2: the packet is
+ * stored and sent; the exchange completes in mqtls_client_loop(), and
+ * mqtls_client_outstanding() tells when every message has been acknowledged.
+ * The message (topic, payload) is copied: the caller may reuse it at once.
+ * @param packet_id  may be NULL; receives the id used (0 for QoS 0)
+ * If the transport cannot take the whole packet at once, the rest is sent by
+ * the next mqtls_client_loop() (or publish) call; the call itself never waits.
+ * @return MQTLS_OK; MQTLS_ERR_INFLIGHT_FULL, MQTLS_ERR_STORE_FULL or
+ * MQTLS_ERR_WANT_WRITE (the transmitter is still busy with an earlier packet
+ * or resends): call mqtls_client_loop() and retry; validation errors (nothing
+ * sent, connection untouched);
+ * transport errors (connection lost, the message stays stored for resend).
+ */
+int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint16_t *packet_id);
+
+/**
+ * Subscribe to n filters and wait for the SUBACK.
+ * @param granted  may be NULL; else n bytes receive the granted QoS or 0x80
+ * @return MQTLS_OK; MQTLS_ERR_SUBSCRIBE_REFUSED if any code was 0x80
+ * (non-fatal); MQTLS_ERR_TIMEOUT and other errors are fatal.
+ */
+int32_t mqtls_client_subscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                               uint8_t *granted, uint32_t timeout_ms);
+
+/** Unsubscribe from n filters and wait for the UNSUBACK. */
+int32_t mqtls_client_unsubscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                 uint32_t timeout_ms);
+
+/**
+ * Do the client's work: resend after a reconnect, receive and dispatch
+ * packets (calling on_message), acknowledge, send PINGREQ when the
+ * connection was idle for the keepalive, and detect a missing PINGRESP.
+ * Waits for incoming data at most timeout_ms and returns after handling what
+ * arrived (at most MQTLS_CONFIG_LOOP_MAX_PACKETS packets).
+ * @return MQTLS_OK; MQTLS_ERR_MESSAGE_TOO_LARGE (non-fatal); any other error
+ * means the connection is gone.
+ */
+int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms);
+
+/** Send DISCONNECT (the will is discarded by the broker) and close the
+ * transport. The session state is kept for a later clean_session=false
+ * reconnect. */
+int32_t mqtls_client_disconnect(mqtls_client_t *c);
+
+/** Give up the connection without DISCONNECT (the broker will publish the
+ * will) and close the transport; session state is kept. */
+void mqtls_client_abort(mqtls_client_t *c);
+
+bool mqtls_client_is_connected(const mqtls_client_t *c);
+
+/** Outgoing QoS 1/2 messages not yet fully acknowledged. */
+size_t mqtls_client_outstanding(const mqtls_client_t *c);
+
+/** Number of incoming messages skipped because they exceeded the receive buffer. */
+uint32_t mqtls_client_dropped(const mqtls_client_t *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MQTLS_CLIENT_H */

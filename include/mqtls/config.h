@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: compile-time knobs with their defaults. */
+/*
+ * Every knob can be overridden with -D or from a header named by
+ * MQTLS_CONFIG_FILE. Each is checked below so that a bad combination fails
+ * at compile time, not on the device (mbedTLS's check_config.h idea).
+ */
+#ifndef MQTLS_CONFIG_H
+#define MQTLS_CONFIG_H
+
+#ifdef MQTLS_CONFIG_FILE
+#include MQTLS_CONFIG_FILE
+#endif
+
+/** Time allowed for a PINGRESP after a PINGREQ, in ms, when the caller
+ * leaves mqtls_client_config_t.ping_timeout_ms at 0. */
+#ifndef MQTLS_CONFIG_PING_TIMEOUT_MS
+#define MQTLS_CONFIG_PING_TIMEOUT_MS 10000u
+#endif
+
+/** Upper bound of packets mqtls_client_loop() handles in one call before it
+ * returns, so a flood of messages cannot starve the caller. */
+#ifndef MQTLS_CONFIG_LOOP_MAX_PACKETS
+#define MQTLS_CONFIG_LOOP_MAX_PACKETS 64u
+#endif
+
+/** How long mqtls_client_disconnect() may wait for the transport to take a
+ * half-sent packet and the DISCONNECT, in ms. */
+#ifndef MQTLS_CONFIG_DISCONNECT_TIMEOUT_MS
+#define MQTLS_CONFIG_DISCONNECT_TIMEOUT_MS 2000u
+#endif
+
+/** Internal asserts (invariants, never input checks). Off unless asked for. */
+#ifndef MQTLS_CONFIG_ASSERT
+#define MQTLS_CONFIG_ASSERT 0
+#endif
+
+#if MQTLS_CONFIG_LOOP_MAX_PACKETS < 1
+#error "MQTLS_CONFIG_LOOP_MAX_PACKETS must be at least 1"
+#endif
+#if MQTLS_CONFIG_PING_TIMEOUT_MS < 1
+#error "MQTLS_CONFIG_PING_TIMEOUT_MS must be at least 1"
+#endif
+
+#endif /* MQTLS_CONFIG_H */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: error codes, one table for the whole library. */
+/*
+ * Every fallible mqtls function returns an int32_t that is either a count
+ * (>= 0) or one of the negative codes below. The codes come from one X-macro
+ * table so that the enum, mqtls_strerror() and mqtls_errname() can never drift
+ * apart (libuv does the same). Codes are grouped in ranges per module, so a
+ * number alone tells where a failure came from:
+ *
+ *     -1 ..  -19   general
+ *    -20 ..  -59   codec (malformed or invalid packets)
+ *    -60 ..  -99   client (protocol state, broker refusals, resources)
+ *   -100 .. -139   transport (DNS, TCP, sockets)
+ *   -140 .. -199   TLS            (reserved, see the TLS issue)
+ *   -200 .. -259   credentials    (reserved)
+ *   -260 .. -299   diagnosis      (reserved)
+ *
+ * MQTLS_ERR_WANT_READ and MQTLS_ERR_WANT_WRITE are "try again", not errors;
+ * they are in the table only so they have a name and a sentence.
+ */
+#ifndef MQTLS_ERROR_H
+#define MQTLS_ERROR_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* X(NAME, value, sentence) */
+#define MQTLS_ERROR_TABLE(X)                                                                          \
+    /* general */                                                                                     \
+    X(INVALID_ARG, -1, "an argument was invalid (a NULL pointer, an empty buffer or a value out of range)") \
+    X(BUFFER_TOO_SMALL, -2, "the buffer is too small for this packet")                               \
+    X(NOT_SUPPORTED, -3, "this feature or protocol version is not supported by this build")          \
+    X(INTERNAL, -4, "internal error: an mqtls invariant was violated (please report this)")          \
+    X(WANT_READ, -5, "try again: more incoming data is needed (not an error)")                        \
+    X(WANT_WRITE, -6, "try again: the transport cannot take more data right now (not an error)")     \
+    X(NO_MEMORY, -7, "out of memory")                                                                 \
+    X(TIMEOUT, -8, "the operation did not complete within the time allowed")                          \
+    /* codec */                                                                                       \
+    X(MALFORMED_REMAINING_LENGTH, -20, "malformed packet: the remaining length field is longer than 4 bytes [MQTT-2.2.3]") \
+    X(TRUNCATED, -21, "malformed packet: a field runs past the end of the packet")                   \
+    X(LENGTH_MISMATCH, -22, "malformed packet: the remaining length does not fit this packet type (extra or missing bytes)") \
+    X(RESERVED_FLAGS, -23, "malformed packet: reserved bits of the fixed header are wrong [MQTT-2.2.2-2]") \
+    X(BAD_PACKET_TYPE, -24, "malformed packet: packet type 0 and 15 are reserved")                    \
+    X(UNEXPECTED_PACKET, -25, "protocol error: the server sent a packet type that only a client may send") \
+    X(BAD_QOS, -26, "malformed packet: QoS 3 is not a valid quality of service [MQTT-3.3.1-4]")       \
+    X(ZERO_PACKET_ID, -27, "malformed packet: packet identifier 0 with QoS 1 or 2 [MQTT-2.3.1-1]")   \
+    X(BAD_UTF8, -28, "malformed string: not well-formed UTF-8, or a UTF-16 surrogate [MQTT-1.5.3-1]") \
+    X(UTF8_NULL, -29, "malformed string: it contains the null character U+0000 [MQTT-1.5.3-2]")      \
+    X(TOPIC_WILDCARD, -30, "invalid topic name: a PUBLISH topic must not contain '+' or '#' [MQTT-3.3.2-2]") \
+    X(TOPIC_EMPTY, -31, "invalid topic: topic names and filters must be at least one character long [MQTT-4.7.3-1]") \
+    X(BAD_FILTER, -32, "invalid topic filter: '#' must be last and fill its level, '+' must fill a whole level [MQTT-4.7.1-2]") \
+    X(STRING_TOO_LONG, -33, "a string or binary field is longer than 65535 bytes")                   \
+    X(PACKET_TOO_LARGE, -34, "the packet would exceed MQTT's maximum remaining length of 268435455 bytes") \
+    X(BAD_CONNACK_FLAGS, -35, "malformed CONNACK: reserved acknowledge flags are set [MQTT-3.2.2-1]") \
+    X(BAD_CONNACK_CODE, -36, "malformed CONNACK: unknown return code (3.1.1 defines 0 to 5)")         \
+    X(BAD_SUBACK_CODE, -37, "malformed SUBACK: a return code other than 0, 1, 2 or 0x80 [MQTT-3.9.3-2]") \
+    X(BAD_WILL, -38, "invalid will: will QoS above 2, or will QoS/retain set without a will [MQTT-3.1.2-11]") \
+    X(PASSWORD_WITHOUT_USER, -39, "invalid CONNECT: MQTT 3.1.1 allows a password only with a user name [MQTT-3.1.2-22]") \
+    X(NO_TOPICS, -40, "a SUBSCRIBE or UNSUBSCRIBE needs at least one topic filter [MQTT-3.8.3-3]")   \
+    X(EMPTY_CLIENT_ID, -41, "an empty client identifier needs clean session set [MQTT-3.1.3-7]")     \
+    X(SESSION_PRESENT_INVALID, -42, "protocol error: CONNACK says session present although the client asked for a clean session or was refused [MQTT-3.2.2-4]") \
+    /* client */                                                                                      \
+    X(NOT_CONNECTED, -60, "the client is not connected (connect first, or reconnect after an error)") \
+    X(REFUSED_PROTOCOL_VERSION, -61, "the broker refused the connection: it does not accept this MQTT protocol version (CONNACK 1)") \
+    X(REFUSED_IDENTIFIER, -62, "the broker refused the connection: the client identifier was rejected (CONNACK 2)") \
+    X(REFUSED_SERVER_UNAVAILABLE, -63, "the broker refused the connection: the MQTT service is unavailable (CONNACK 3)") \
+    X(REFUSED_BAD_CREDENTIALS, -64, "the broker refused the connection: bad user name or password (CONNACK 4)") \
+    X(REFUSED_NOT_AUTHORIZED, -65, "the broker refused the connection: not authorized (CONNACK 5)")  \
+    X(KEEPALIVE_TIMEOUT, -66, "the broker did not answer a PINGREQ in time; the connection is considered dead") \
+    X(INFLIGHT_FULL, -67, "every in-flight record is in use: call mqtls_client_loop() to take acknowledgements, then retry") \
+    X(STORE_FULL, -68, "the message store is full: call mqtls_client_loop() to take acknowledgements, then retry") \
+    X(STORE_TOO_SMALL, -69, "the message is larger than the whole message store; give the store a larger buffer") \
+    X(NO_STORE, -70, "QoS 1 and 2 publishing needs in-flight records and a message store (see mqtls_memstore_init) so that unacknowledged messages can be resent after a reconnect") \
+    X(MESSAGE_TOO_LARGE, -71, "an incoming message was larger than the receive buffer; it was acknowledged and skipped, the connection is still usable") \
+    X(RX_BUFFER_TOO_SMALL, -72, "the receive buffer cannot hold even the header and topic of an incoming packet") \
+    X(TX_BUFFER_TOO_SMALL, -73, "the packet does not fit in the transmit buffer given to mqtls_client_init") \
+    X(INBOUND_FULL, -74, "too many incoming QoS 2 messages are waiting for PUBREL; give the client more inbound records") \
+    X(SUBSCRIBE_REFUSED, -75, "the broker refused at least one subscription (SUBACK return code 0x80)") \
+    X(PROTOCOL, -76, "protocol error: the broker sent a packet that is not valid at this point")     \
+    X(BUSY, -77, "not allowed from inside a callback or while another blocking call is running")     \
+    X(CONNACK_EXPECTED, -78, "protocol error: the broker's first packet was not a CONNACK [MQTT-3.2.0-1]") \
+    /* transport */                                                                                   \
+    X(CLOSED, -100, "the connection was closed by the peer")                                         \
+    X(DNS, -101, "the host name could not be resolved")                                              \
+    X(CONNECT_REFUSED, -102, "connection refused: nothing is listening on that host and port")       \
+    X(CONNECT_TIMEOUT, -103, "the TCP connection could not be established in time")                  \
+    X(UNREACHABLE, -104, "the network or host is unreachable")                                        \
+    X(SEND, -105, "sending failed: the connection was reset or broken")                              \
+    X(RECV, -106, "receiving failed: the connection was reset")                                       \
+    X(SOCKET, -107, "a socket could not be created or configured")
+
+/** Result codes. MQTLS_OK is 0; every error is negative. */
+typedef enum {
+    MQTLS_OK = 0,
+#define MQTLS__ERR_ENUM(name, value, text) MQTLS_ERR_##name = (value),
+    MQTLS_ERROR_TABLE(MQTLS__ERR_ENUM)
+#undef MQTLS__ERR_ENUM
+} mqtls_err_t;
+
+/**
+ * A sentence that tells a user what went wrong.
+ * @param err any value; 0 gives "success", unknown values a generic sentence.
+ * @return a static string, never NULL.
+ */
+const char *mqtls_strerror(int32_t err);
+
+/**
+ * The code's name without prefix, e.g. "CONNECT_REFUSED" (or "OK", "UNKNOWN").
+ * @return a static string, never NULL.
+ */
+const char *mqtls_errname(int32_t err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MQTLS_ERROR_H */

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: error names and sentences, generated from MQTLS_ERROR_TABLE. */
+/* see mqtls/error.h. A switch per lookup keeps the tables in .rodata and
+ * lets the compiler build a jump table; there is nothing to initialise. */
+#include "mqtls/error.h"
+
+const char *mqtls_strerror(int32_t err)
+{
+    switch (err) {
+    case MQTLS_OK:
+        return "success";
+#define MQTLS__ERR_TEXT(name, value, text) \
+    case (value):                          \
+        return text;
+        MQTLS_ERROR_TABLE(MQTLS__ERR_TEXT)
+#undef MQTLS__ERR_TEXT
+    default:
+        return "unknown error code";
+    }
+}
+
+const char *mqtls_errname(int32_t err)
+{
+    switch (err) {
+    case MQTLS_OK:
+        return "OK";
+#define MQTLS__ERR_NAME(name, value, text) \
+    case (value):                          \
+        return #name;
+        MQTLS_ERROR_TABLE(MQTLS__ERR_NAME)
+#undef MQTLS__ERR_NAME
+    default:
+        return "UNKNOWN";
+    }
+}

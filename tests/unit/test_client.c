@@ -1,0 +1,1141 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls tests: the client state machine over a scripted transport. */
+/*
+ * Every QoS flow in both directions, keepalive, reconnect with resend,
+ * duplicate suppression, packet-id wrap, oversized messages, awkward
+ * transports (one byte at a time, partial and stalled sends) and the
+ * message store. The peer is script_transport: no sockets, no sleeping,
+ * a fake clock that moves only when the client waits.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mqtls/client.h"
+#include "mqtls/topic.h"
+#include "script_transport.h"
+
+/* ---- fixture ------------------------------------------------------------------ */
+
+#define MAX_SEEN 16
+
+typedef struct {
+    char topic[64];
+    char payload[256];
+    size_t payload_len;
+    uint8_t qos;
+    bool retain, dup;
+} seen_t;
+
+typedef struct {
+    mqtls_client_t c;
+    script_t s;
+    mqtls_transport_t t;
+    uint8_t tx[512], rx[512], arena[1024];
+    mqtls_inflight_t out[8];
+    uint16_t in_ids[4];
+    mqtls_memstore_t ms;
+    mqtls_store_t store;
+    mqtls_client_config_t cfg;
+    seen_t seen[MAX_SEEN];
+    size_t nseen;
+    /* what on_message should do (for callback tests) */
+    bool cb_publish;
+    int32_t cb_rc;
+} fx_t;
+
+static void on_msg(void *user, const mqtls_message_t *m)
+{
+    fx_t *f = user;
+    if (f->nseen < MAX_SEEN) {
+        seen_t *s = &f->seen[f->nseen];
+        snprintf(s->topic, sizeof s->topic, "%.*s", (int)m->topic_len, m->topic);
+        s->payload_len = m->payload_len < sizeof s->payload ? m->payload_len : sizeof s->payload;
+        memcpy(s->payload, m->payload, s->payload_len);
+        s->qos = m->qos;
+        s->retain = m->retain;
+        s->dup = m->dup;
+    }
+    f->nseen++;
+    if (f->cb_publish) {
+        mqtls_publish_t p = {.topic = "echo", .topic_len = 4, .payload = m->payload,
+                             .payload_len = m->payload_len, .qos = 1};
+        f->cb_rc = mqtls_client_publish(&f->c, &p, NULL);
+        mqtls_subscription_t sub = {.filter = "x", .filter_len = 1};
+        if (mqtls_client_subscribe(&f->c, &sub, 1, NULL, 10) != MQTLS_ERR_BUSY) {
+            f->cb_rc = MQTLS_ERR_INTERNAL;
+        }
+    }
+}
+
+static fx_t *fx_new(void)
+{
+    fx_t *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    script_init(&f->s);
+    script_transport(&f->s, &f->t);
+    assert_int_equal(mqtls_memstore_init(&f->ms, f->arena, sizeof f->arena, &f->store), MQTLS_OK);
+    f->cfg = (mqtls_client_config_t){
+        .tx_buf = f->tx, .tx_len = sizeof f->tx, .rx_buf = f->rx, .rx_len = sizeof f->rx,
+        .outbound = f->out, .outbound_count = 8, .inbound_ids = f->in_ids, .inbound_count = 4,
+        .store = &f->store, .now_ms = script_now, .now_user = &f->s, .on_message = on_msg,
+        .user = f, .ping_timeout_ms = 3000};
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    return f;
+}
+
+static void fx_free(fx_t *f)
+{
+    script_free(&f->s);
+    free(f);
+}
+
+static mqtls_connect_t conn_opts(bool clean, uint16_t keepalive)
+{
+    return (mqtls_connect_t){.protocol_version = MQTLS_PROTO_V311, .clean_session = clean,
+                             .keepalive_s = keepalive, .client_id = "dev1", .client_id_len = 4};
+}
+
+static void fx_connect(fx_t *f, bool clean, uint16_t keepalive)
+{
+    mqtls_connect_t o = conn_opts(clean, keepalive);
+    script_push_connack(&f->s, false, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+}
+
+/* Start a new connection on a fresh script (a reconnect): the old one is dropped. */
+static void fx_reconnect(fx_t *f, bool clean, bool session_present)
+{
+    script_free(&f->s);
+    script_init(&f->s);
+    script_transport(&f->s, &f->t);
+    mqtls_connect_t o = conn_opts(clean, 0);
+    script_push_connack(&f->s, session_present, 0);
+    bool sp = !session_present;
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, &sp, 1000), MQTLS_OK);
+    assert_int_equal(sp, session_present);
+}
+
+static int32_t publish(fx_t *f, const char *topic, const char *payload, uint8_t qos, uint16_t *id)
+{
+    mqtls_publish_t p = {.topic = topic, .topic_len = strlen(topic), .payload = (const uint8_t *)payload,
+                         .payload_len = strlen(payload), .qos = qos};
+    return mqtls_client_publish(&f->c, &p, id);
+}
+
+/* Expect the next packet the client sent to be an ack-like one with this id. */
+static void expect_ack(fx_t *f, uint8_t type, uint16_t id)
+{
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), type);
+    assert_int_equal(n, 4);
+    assert_int_equal((p[2] << 8) | p[3], id);
+}
+
+static void expect_publish(fx_t *f, uint16_t id, bool dup, const char *payload)
+{
+    const uint8_t *p;
+    size_t n;
+    mqtls_packet_t pk;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_PUBLISH);
+    assert_int_equal(mqtls_decode_packet(p, n, MQTLS_PROTO_V311, &pk), MQTLS_OK);
+    assert_int_equal(pk.u.publish.packet_id, id);
+    assert_int_equal(pk.u.publish.dup, dup);
+    assert_int_equal(pk.u.publish.payload_len, strlen(payload));
+    assert_memory_equal(pk.u.publish.payload, payload, strlen(payload));
+}
+
+static void expect_nothing_sent(fx_t *f)
+{
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), 0);
+}
+
+/* ---- init and connect ------------------------------------------------------------ */
+
+static void init_rejects_incomplete_config(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_client_config_t bad = f->cfg;
+    bad.now_ms = NULL;
+    assert_int_equal(mqtls_client_init(&f->c, &bad), MQTLS_ERR_INVALID_ARG);
+    bad = f->cfg;
+    bad.rx_len = 8;
+    assert_int_equal(mqtls_client_init(&f->c, &bad), MQTLS_ERR_INVALID_ARG);
+    bad = f->cfg;
+    bad.outbound = NULL;
+    assert_int_equal(mqtls_client_init(&f->c, &bad), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_init(NULL, &f->cfg), MQTLS_ERR_INVALID_ARG);
+    fx_free(f);
+}
+
+static void connect_sends_connect_and_accepts_connack(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_connect_t o = conn_opts(true, 30);
+    script_push_connack(&f->s, false, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    assert_true(mqtls_client_is_connected(&f->c));
+    uint8_t expect[64];
+    int32_t n = mqtls_encode_connect(expect, sizeof expect, &o);
+    assert_true(n > 0);
+    assert_int_equal(f->s.out_len, (size_t)n);
+    assert_memory_equal(f->s.out, expect, (size_t)n);
+    fx_free(f);
+}
+
+static void connack_codes_1_to_5_are_distinct_errors(void **state)
+{
+    (void)state;
+    const int32_t want[6] = {0, MQTLS_ERR_REFUSED_PROTOCOL_VERSION, MQTLS_ERR_REFUSED_IDENTIFIER,
+                             MQTLS_ERR_REFUSED_SERVER_UNAVAILABLE, MQTLS_ERR_REFUSED_BAD_CREDENTIALS,
+                             MQTLS_ERR_REFUSED_NOT_AUTHORIZED};
+    for (uint8_t rc = 1; rc <= 5; rc++) {
+        fx_t *f = fx_new();
+        mqtls_connect_t o = conn_opts(true, 0);
+        script_push_connack(&f->s, false, rc);
+        assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), want[rc]);
+        assert_false(mqtls_client_is_connected(&f->c));
+        assert_int_equal(f->s.closes, 1);
+        for (uint8_t other = 1; other < rc; other++) {
+            assert_int_not_equal(want[rc], want[other]);
+        }
+        fx_free(f);
+    }
+}
+
+static void connect_times_out_without_connack(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_connect_t o = conn_opts(true, 0);
+    uint32_t t0 = f->s.clock;
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 2500), MQTLS_ERR_TIMEOUT);
+    assert_false(mqtls_client_is_connected(&f->c));
+    assert_int_equal(f->s.clock - t0, 2500); /* waited exactly the timeout, not longer */
+    assert_int_equal(f->s.closes, 1);
+    fx_free(f);
+}
+
+static void connect_rejects_other_first_packet(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_connect_t o = conn_opts(true, 0);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_ERR_CONNACK_EXPECTED);
+    fx_free(f);
+}
+
+static void connect_rejects_session_present_on_clean_session(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_connect_t o = conn_opts(true, 0);
+    script_push_connack(&f->s, true, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_ERR_SESSION_PRESENT_INVALID);
+    fx_free(f);
+}
+
+static void connect_reports_peer_close(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_connect_t o = conn_opts(true, 0);
+    f->s.recv_error = MQTLS_ERR_CLOSED;
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_ERR_CLOSED);
+    assert_false(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+static void connect_validates_before_sending(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_connect_t o = conn_opts(false, 0);
+    o.client_id_len = 0;
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_ERR_EMPTY_CLIENT_ID);
+    assert_int_equal(f->s.out_len, 0);
+    o = conn_opts(true, 0);
+    o.protocol_version = 5;
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_ERR_NOT_SUPPORTED);
+    fx_free(f);
+}
+
+static void second_connack_is_protocol_error(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    script_push_connack(&f->s, false, 0);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_PROTOCOL);
+    assert_false(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+static void calls_before_connect_are_refused(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_NOT_CONNECTED);
+    assert_int_equal(publish(f, "a", "b", 0, NULL), MQTLS_ERR_NOT_CONNECTED);
+    assert_int_equal(mqtls_client_disconnect(&f->c), MQTLS_ERR_NOT_CONNECTED);
+    fx_free(f);
+}
+
+/* ---- outbound QoS ------------------------------------------------------------------ */
+
+static void publish_qos0_sends_one_packet(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    uint16_t id = 99;
+    assert_int_equal(publish(f, "t/1", "hello", 0, &id), MQTLS_OK);
+    assert_int_equal(id, 0);
+    expect_publish(f, 0, false, "hello");
+    expect_nothing_sent(f);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    fx_free(f);
+}
+
+static void publish_qos1_completes_on_puback(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    uint16_t id = 0;
+    assert_int_equal(publish(f, "t/1", "m1", 1, &id), MQTLS_OK);
+    assert_int_equal(id, 1);
+    expect_publish(f, 1, false, "m1");
+    assert_int_equal(mqtls_client_outstanding(&f->c), 1);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    assert_int_equal(f->ms.used, 0); /* released from the store */
+    fx_free(f);
+}
+
+static void publish_qos2_runs_pubrec_pubrel_pubcomp(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    assert_int_equal(publish(f, "t/2", "m2", 2, NULL), MQTLS_OK);
+    expect_publish(f, 1, false, "m2");
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_ack(f, MQTLS_PKT_PUBREL, 1);
+    assert_int_equal(f->s.out[f->s.out_pos - 4], 0x62); /* PUBREL flags 0010 [MQTT-3.6.1-1] */
+    assert_int_equal(mqtls_client_outstanding(&f->c), 1);
+    assert_int_equal(f->ms.used, 0); /* after PUBREC the PUBLISH is never resent */
+    /* A duplicate PUBREC gets the PUBREL again. */
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_ack(f, MQTLS_PKT_PUBREL, 1);
+    script_push_ack(&f->s, MQTLS_PKT_PUBCOMP, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    fx_free(f);
+}
+
+static void several_messages_in_flight_acked_out_of_order(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(publish(f, "t", "x", (uint8_t)(1 + i % 2), NULL), MQTLS_OK);
+    }
+    assert_int_equal(mqtls_client_outstanding(&f->c), 5);
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 4);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 3);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 999); /* unknown id: ignored */
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 3); /* 2 (QoS2), 4 (PUBREL sent), 5 */
+    script_push_ack(&f->s, MQTLS_PKT_PUBCOMP, 4);
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 2);
+    script_push_ack(&f->s, MQTLS_PKT_PUBCOMP, 2);
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 5);
+    script_push_ack(&f->s, MQTLS_PKT_PUBCOMP, 5);
+    for (int i = 0; i < 10 && mqtls_client_outstanding(&f->c) > 0; i++) {
+        assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    }
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    fx_free(f);
+}
+
+static void inflight_full_then_retry_after_ack(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.outbound_count = 2;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, true, 0);
+    assert_int_equal(publish(f, "t", "1", 1, NULL), MQTLS_OK);
+    assert_int_equal(publish(f, "t", "2", 1, NULL), MQTLS_OK);
+    assert_int_equal(publish(f, "t", "3", 1, NULL), MQTLS_ERR_INFLIGHT_FULL);
+    assert_true(mqtls_client_is_connected(&f->c));
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    uint16_t id = 0;
+    assert_int_equal(publish(f, "t", "3", 1, &id), MQTLS_OK);
+    assert_int_equal(id, 3);
+    fx_free(f);
+}
+
+static void store_full_and_too_small_are_reported(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    static uint8_t small[48];
+    assert_int_equal(mqtls_memstore_init(&f->ms, small, sizeof small, &f->store), MQTLS_OK);
+    fx_connect(f, true, 0);
+    assert_int_equal(publish(f, "t", "0123456789", 1, NULL), MQTLS_OK); /* 19 + 6 bytes */
+    assert_int_equal(publish(f, "t", "0123456789", 1, NULL), MQTLS_ERR_STORE_FULL);
+    char big[80];
+    memset(big, 'b', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    assert_int_equal(publish(f, "t", big, 1, NULL), MQTLS_ERR_STORE_TOO_SMALL);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 1);
+    assert_true(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+static void qos1_without_store_is_refused(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.store = NULL;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, true, 0);
+    assert_int_equal(publish(f, "t", "x", 1, NULL), MQTLS_ERR_NO_STORE);
+    assert_int_equal(publish(f, "t", "x", 0, NULL), MQTLS_OK);
+    fx_free(f);
+}
+
+static void publish_validation_errors_keep_connection(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    assert_int_equal(publish(f, "a/+/b", "x", 0, NULL), MQTLS_ERR_TOPIC_WILDCARD);
+    assert_int_equal(publish(f, "", "x", 1, NULL), MQTLS_ERR_TOPIC_EMPTY);
+    assert_int_equal(publish(f, "t", "x", 3, NULL), MQTLS_ERR_BAD_QOS);
+    char big[600];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    assert_int_equal(publish(f, "t", big, 0, NULL), MQTLS_ERR_TX_BUFFER_TOO_SMALL);
+    assert_true(mqtls_client_is_connected(&f->c));
+    expect_nothing_sent(f);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    fx_free(f);
+}
+
+static void packet_ids_wrap_and_skip_ids_in_use(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    uint16_t id = 0;
+    assert_int_equal(publish(f, "t", "a", 1, &id), MQTLS_OK);
+    assert_int_equal(id, 1);
+    f->c.next_id = 65534; /* pretend 65533 ids went by */
+    assert_int_equal(publish(f, "t", "b", 1, &id), MQTLS_OK);
+    assert_int_equal(id, 65534);
+    assert_int_equal(publish(f, "t", "c", 1, &id), MQTLS_OK);
+    assert_int_equal(id, 65535);
+    assert_int_equal(publish(f, "t", "d", 2, &id), MQTLS_OK);
+    assert_int_equal(id, 2); /* wrapped past 65535, skipped 0 and 1 (still in flight) */
+    fx_free(f);
+}
+
+/* ---- inbound QoS ------------------------------------------------------------------ */
+
+static void inbound_qos0_delivered_without_ack(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    script_push_publish(&f->s, "a/b", "zero", 0, 0, false);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(f->nseen, 1);
+    assert_string_equal(f->seen[0].topic, "a/b");
+    assert_memory_equal(f->seen[0].payload, "zero", 4);
+    assert_int_equal(f->seen[0].qos, 0);
+    expect_nothing_sent(f);
+    fx_free(f);
+}
+
+static void inbound_qos1_delivered_then_acked(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    script_push_publish(&f->s, "a/b", "one", 1, 7, false);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(f->nseen, 1);
+    assert_int_equal(f->seen[0].qos, 1);
+    expect_ack(f, MQTLS_PKT_PUBACK, 7);
+    fx_free(f);
+}
+
+static void inbound_qos2_delivered_once_until_pubrel(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    script_push_publish(&f->s, "q2", "first", 2, 9, false);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_ack(f, MQTLS_PKT_PUBREC, 9);
+    /* The broker resends (it missed our PUBREC): acknowledged, not delivered again. */
+    script_push_publish(&f->s, "q2", "first", 2, 9, true);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_ack(f, MQTLS_PKT_PUBREC, 9);
+    assert_int_equal(f->nseen, 1);
+    script_push_ack(&f->s, MQTLS_PKT_PUBREL, 9);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_ack(f, MQTLS_PKT_PUBCOMP, 9);
+    /* After PUBREL the id is free: a new message with it is delivered. */
+    script_push_publish(&f->s, "q2", "second", 2, 9, false);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(f->nseen, 2);
+    assert_memory_equal(f->seen[1].payload, "second", 6);
+    fx_free(f);
+}
+
+static void inbound_qos2_beyond_records_is_an_error(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.inbound_count = 1;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, true, 0);
+    script_push_publish(&f->s, "q", "a", 2, 1, false);
+    script_push_publish(&f->s, "q", "b", 2, 2, false);
+    int32_t rc = MQTLS_OK;
+    for (int i = 0; i < 4 && rc == MQTLS_OK; i++) {
+        rc = mqtls_client_loop(&f->c, 10);
+    }
+    assert_int_equal(rc, MQTLS_ERR_INBOUND_FULL);
+    assert_int_equal(f->nseen, 1);
+    fx_free(f);
+}
+
+static void unexpected_pubrel_still_gets_pubcomp(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    script_push_ack(&f->s, MQTLS_PKT_PUBREL, 42);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_ack(f, MQTLS_PKT_PUBCOMP, 42);
+    fx_free(f);
+}
+
+static void many_buffered_packets_are_handled_in_one_loop(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    for (int i = 0; i < 10; i++) {
+        script_push_publish(&f->s, "burst", "m", 1, (uint16_t)(i + 1), false);
+    }
+    assert_int_equal(mqtls_client_loop(&f->c, 0), MQTLS_OK);
+    assert_int_equal(f->nseen, 10);
+    for (uint16_t i = 1; i <= 10; i++) {
+        expect_ack(f, MQTLS_PKT_PUBACK, i);
+    }
+    fx_free(f);
+}
+
+/* ---- subscribe / unsubscribe --------------------------------------------------------- */
+
+static void subscribe_several_filters_returns_granted(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    mqtls_subscription_t subs[3] = {{"a/#", 3, 0}, {"b/+", 3, 1}, {"c", 1, 2}};
+    const uint8_t codes[3] = {0, 1, 2};
+    script_push_suback(&f->s, 1, codes, 3);
+    uint8_t granted[3] = {9, 9, 9};
+    assert_int_equal(mqtls_client_subscribe(&f->c, subs, 3, granted, 1000), MQTLS_OK);
+    assert_memory_equal(granted, codes, 3);
+    uint8_t expect[64];
+    int32_t n = mqtls_encode_subscribe(expect, sizeof expect, MQTLS_PROTO_V311, 1, subs, 3);
+    const uint8_t *p;
+    size_t len;
+    assert_int_equal(script_next(&f->s, &p, &len), MQTLS_PKT_SUBSCRIBE);
+    assert_int_equal(len, (size_t)n);
+    assert_memory_equal(p, expect, len);
+    fx_free(f);
+}
+
+static void subscribe_refusal_0x80_is_reported(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    mqtls_subscription_t subs[2] = {{"ok", 2, 1}, {"denied", 6, 1}};
+    const uint8_t codes[2] = {1, 0x80};
+    script_push_suback(&f->s, 1, codes, 2);
+    uint8_t granted[2];
+    assert_int_equal(mqtls_client_subscribe(&f->c, subs, 2, granted, 1000), MQTLS_ERR_SUBSCRIBE_REFUSED);
+    assert_int_equal(granted[1], 0x80);
+    assert_true(mqtls_client_is_connected(&f->c)); /* non-fatal */
+    fx_free(f);
+}
+
+static void suback_with_wrong_count_is_protocol_error(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    mqtls_subscription_t subs[2] = {{"a", 1, 0}, {"b", 1, 0}};
+    const uint8_t codes[1] = {0};
+    script_push_suback(&f->s, 1, codes, 1);
+    assert_int_equal(mqtls_client_subscribe(&f->c, subs, 2, NULL, 1000), MQTLS_ERR_PROTOCOL);
+    assert_false(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+static void subscribe_times_out_and_drops_connection(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    mqtls_subscription_t sub = {"a", 1, 0};
+    uint32_t t0 = f->s.clock;
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 700), MQTLS_ERR_TIMEOUT);
+    assert_int_equal(f->s.clock - t0, 700);
+    assert_false(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+static void messages_before_suback_are_delivered(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    script_push_publish(&f->s, "early", "bird", 1, 5, false);
+    const uint8_t codes[1] = {1};
+    script_push_suback(&f->s, 1, codes, 1);
+    mqtls_subscription_t sub = {"early", 5, 1};
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 1000), MQTLS_OK);
+    assert_int_equal(f->nseen, 1);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_SUBSCRIBE);
+    expect_ack(f, MQTLS_PKT_PUBACK, 5);
+    fx_free(f);
+}
+
+static void subscribe_invalid_filter_is_refused_locally(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    mqtls_subscription_t sub = {"a/#/b", 5, 0};
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 1000), MQTLS_ERR_BAD_FILTER);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 0, NULL, 1000), MQTLS_ERR_NO_TOPICS);
+    assert_true(mqtls_client_is_connected(&f->c));
+    expect_nothing_sent(f);
+    fx_free(f);
+}
+
+static void unsubscribe_waits_for_unsuback(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    mqtls_subscription_t subs[2] = {{"a", 1, 0}, {"b/#", 3, 0}};
+    script_push_ack(&f->s, MQTLS_PKT_UNSUBACK, 1);
+    assert_int_equal(mqtls_client_unsubscribe(&f->c, subs, 2, 1000), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_UNSUBSCRIBE);
+    assert_int_equal(p[0], 0xA2); /* flags 0010 [MQTT-3.10.1-1] */
+    fx_free(f);
+}
+
+/* ---- keepalive ------------------------------------------------------------------------ */
+
+static void keepalive_sends_pingreq_when_idle(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 10);
+    f->s.auto_pingresp = true;
+    uint32_t t0 = f->s.clock;
+    /* Idle for 25 s in 1 s loops: PINGREQ at 10 s and 20 s, each answered. */
+    for (int i = 0; i < 25; i++) {
+        assert_int_equal(mqtls_client_loop(&f->c, 1000), MQTLS_OK);
+    }
+    assert_true(f->s.clock - t0 >= 25000);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_PINGREQ);
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_PINGREQ);
+    expect_nothing_sent(f);
+    fx_free(f);
+}
+
+static void keepalive_wakes_a_long_loop_on_time(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 5);
+    f->s.auto_pingresp = true;
+    /* One loop call of 12 s must still send the PINGREQ at 5 s and 10 s. */
+    assert_int_equal(mqtls_client_loop(&f->c, 12000), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_PINGREQ);
+    fx_free(f);
+}
+
+static void late_pingresp_is_keepalive_timeout(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 10);
+    int32_t rc = MQTLS_OK;
+    int i = 0;
+    for (; i < 20 && rc == MQTLS_OK; i++) {
+        rc = mqtls_client_loop(&f->c, 1000);
+    }
+    assert_int_equal(rc, MQTLS_ERR_KEEPALIVE_TIMEOUT);
+    assert_int_equal(i, 13); /* 10 s idle + 3 s ping timeout */
+    assert_false(mqtls_client_is_connected(&f->c));
+    assert_int_equal(f->s.closes, 1);
+    fx_free(f);
+}
+
+static void traffic_postpones_pingreq(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 10);
+    for (int i = 0; i < 30; i++) {
+        assert_int_equal(publish(f, "t", "x", 0, NULL), MQTLS_OK);
+        assert_int_equal(mqtls_client_loop(&f->c, 1000), MQTLS_OK);
+    }
+    const uint8_t *p;
+    size_t n;
+    uint8_t type;
+    while ((type = script_next(&f->s, &p, &n)) != 0) {
+        assert_int_equal(type, MQTLS_PKT_PUBLISH);
+    }
+    fx_free(f);
+}
+
+static void loop_never_waits_longer_than_its_timeout(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 60);
+    uint32_t t0 = f->s.clock;
+    assert_int_equal(mqtls_client_loop(&f->c, 250), MQTLS_OK);
+    assert_int_equal(f->s.clock - t0, 250);
+    t0 = f->s.clock;
+    assert_int_equal(mqtls_client_loop(&f->c, 0), MQTLS_OK);
+    assert_int_equal(f->s.clock - t0, 0);
+    fx_free(f);
+}
+
+/* ---- reconnect and resend -------------------------------------------------------------- */
+
+static void reconnect_resends_publish_with_dup_and_pubrel_in_order(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    assert_int_equal(publish(f, "t", "one", 1, NULL), MQTLS_OK);   /* id 1: no PUBACK */
+    assert_int_equal(publish(f, "t", "two", 2, NULL), MQTLS_OK);   /* id 2: PUBREC, no PUBCOMP */
+    assert_int_equal(publish(f, "t", "three", 2, NULL), MQTLS_OK); /* id 3: nothing */
+    assert_int_equal(publish(f, "t", "four", 1, NULL), MQTLS_OK);  /* id 4: acked */
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 2);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 4);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    /* The connection dies. */
+    f->s.recv_error = MQTLS_ERR_CLOSED;
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_CLOSED);
+    assert_false(mqtls_client_is_connected(&f->c));
+    assert_int_equal(mqtls_client_outstanding(&f->c), 3);
+
+    fx_reconnect(f, false, true);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_publish(f, 1, true, "one");
+    expect_ack(f, MQTLS_PKT_PUBREL, 2);
+    expect_publish(f, 3, true, "three");
+    expect_nothing_sent(f);
+    /* New messages come after the resends and use fresh ids. */
+    uint16_t id = 0;
+    assert_int_equal(publish(f, "t", "five", 1, &id), MQTLS_OK);
+    assert_int_equal(id, 5);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    script_push_ack(&f->s, MQTLS_PKT_PUBCOMP, 2);
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 3);
+    script_push_ack(&f->s, MQTLS_PKT_PUBCOMP, 3);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 5);
+    for (int i = 0; i < 10 && mqtls_client_outstanding(&f->c) > 0; i++) {
+        assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    }
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    fx_free(f);
+}
+
+static void resend_survives_a_stalled_transport(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(publish(f, "t", "m", 1, NULL), MQTLS_OK);
+    }
+    f->s.recv_error = MQTLS_ERR_CLOSED;
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_CLOSED);
+    script_free(&f->s);
+    script_init(&f->s);
+    script_transport(&f->s, &f->t);
+    script_push_connack(&f->s, true, 0);
+    f->s.send_chunk = 3;
+    mqtls_connect_t o = conn_opts(false, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    f->s.send_stalls = 5; /* the socket fills up during the resend */
+    assert_int_equal(publish(f, "t", "new", 1, NULL), MQTLS_ERR_WANT_WRITE);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(mqtls_client_loop(&f->c, 5), MQTLS_OK);
+    }
+    assert_int_equal(publish(f, "t", "new", 1, NULL), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    for (uint16_t id = 1; id <= 4; id++) {
+        expect_publish(f, id, true, "m");
+    }
+    expect_publish(f, 5, false, "new");
+    fx_free(f);
+}
+
+static void clean_session_discards_unacknowledged(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    assert_int_equal(publish(f, "t", "lost", 1, NULL), MQTLS_OK);
+    mqtls_client_abort(&f->c);
+    fx_reconnect(f, true, false);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_nothing_sent(f);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    fx_free(f);
+}
+
+static void lost_session_frees_inbound_qos2_ids(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    script_push_publish(&f->s, "q", "a", 2, 3, false);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    mqtls_client_abort(&f->c);
+    /* Session kept by the broker: id 3 is still held, a resend is suppressed. */
+    fx_reconnect(f, false, true);
+    script_push_publish(&f->s, "q", "a", 2, 3, true);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(f->nseen, 1);
+    mqtls_client_abort(&f->c);
+    /* Session lost by the broker: id 3 means a new message now. */
+    fx_reconnect(f, false, false);
+    script_push_publish(&f->s, "q", "b", 2, 3, false);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(f->nseen, 2);
+    fx_free(f);
+}
+
+/* ---- awkward transports and hostile input ------------------------------------------------ */
+
+static void one_byte_at_a_time_both_ways(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->s.recv_chunk = 1;
+    f->s.send_chunk = 1;
+    fx_connect(f, true, 0);
+    script_push_publish(&f->s, "slow/topic", "dribble", 1, 11, false);
+    script_push_publish(&f->s, "slow/topic", "more", 0, 0, false);
+    for (int i = 0; i < 100 && f->nseen < 2; i++) {
+        assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    }
+    assert_int_equal(f->nseen, 2);
+    assert_memory_equal(f->seen[0].payload, "dribble", 7);
+    assert_memory_equal(f->seen[1].payload, "more", 4);
+    assert_int_equal(publish(f, "t", "out", 1, NULL), MQTLS_OK);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(mqtls_client_loop(&f->c, 1), MQTLS_OK);
+    }
+    expect_ack(f, MQTLS_PKT_PUBACK, 11);
+    expect_publish(f, 1, false, "out");
+    fx_free(f);
+}
+
+static void partial_send_is_finished_by_loop(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    f->s.send_chunk = 4;
+    f->s.send_stalls = 0;
+    assert_int_equal(publish(f, "t", "0123456789", 0, NULL), MQTLS_OK);
+    f->s.send_stalls = 3;
+    assert_int_equal(publish(f, "t", "again", 0, NULL), MQTLS_OK); /* partly sent */
+    uint32_t t0 = f->s.clock;
+    assert_int_equal(mqtls_client_loop(&f->c, 50), MQTLS_OK);
+    assert_true(f->s.clock - t0 <= 50);
+    expect_publish(f, 0, false, "0123456789");
+    expect_publish(f, 0, false, "again");
+    fx_free(f);
+}
+
+static void oversized_message_is_acked_skipped_and_stream_stays_in_sync(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.rx_len = 64;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    f->s.recv_chunk = 7;
+    fx_connect(f, true, 0);
+    char big[301];
+    memset(big, 'B', 300);
+    big[300] = 0;
+    script_push_publish(&f->s, "big", big, 1, 21, false);
+    script_push_publish(&f->s, "big", big, 2, 22, false);
+    script_push_publish(&f->s, "small", "fits", 1, 23, false);
+    int32_t rc;
+    int too_large = 0;
+    for (int i = 0; i < 200 && f->nseen < 1; i++) {
+        rc = mqtls_client_loop(&f->c, 10);
+        if (rc == MQTLS_ERR_MESSAGE_TOO_LARGE) {
+            too_large++;
+        } else {
+            assert_int_equal(rc, MQTLS_OK);
+        }
+    }
+    assert_int_equal(too_large, 2);
+    assert_int_equal(mqtls_client_dropped(&f->c), 2);
+    assert_int_equal(f->nseen, 1);
+    assert_string_equal(f->seen[0].topic, "small");
+    assert_true(mqtls_client_is_connected(&f->c));
+    expect_ack(f, MQTLS_PKT_PUBACK, 21);
+    expect_ack(f, MQTLS_PKT_PUBREC, 22);
+    expect_ack(f, MQTLS_PKT_PUBACK, 23);
+    fx_free(f);
+}
+
+static void topic_larger_than_rx_buffer_is_fatal(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.rx_len = 16;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, true, 0);
+    script_push_publish(&f->s, "a/very/long/topic/name/indeed", "x", 0, 0, false);
+    int32_t rc = MQTLS_OK;
+    for (int i = 0; i < 5 && rc == MQTLS_OK; i++) {
+        rc = mqtls_client_loop(&f->c, 10);
+    }
+    assert_int_equal(rc, MQTLS_ERR_RX_BUFFER_TOO_SMALL);
+    assert_false(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+static void malformed_input_gives_codec_error_and_disconnects(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t bytes[8];
+        size_t n;
+        int32_t err;
+    } cases[] = {
+        {{0x40, 0x02, 0x00, 0x00}, 4, MQTLS_ERR_ZERO_PACKET_ID},
+        {{0x36, 0x03, 0x00, 0x01, 'a'}, 5, MQTLS_ERR_BAD_QOS},
+        {{0x41, 0x02, 0x00, 0x01}, 4, MQTLS_ERR_RESERVED_FLAGS},
+        {{0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01}, 6, MQTLS_ERR_MALFORMED_REMAINING_LENGTH},
+        {{0x82, 0x02, 0x00, 0x01}, 4, MQTLS_ERR_UNEXPECTED_PACKET},
+        {{0x00, 0x00}, 2, MQTLS_ERR_BAD_PACKET_TYPE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fx_t *f = fx_new();
+        fx_connect(f, true, 0);
+        script_push(&f->s, cases[i].bytes, cases[i].n);
+        assert_int_equal(mqtls_client_loop(&f->c, 10), cases[i].err);
+        assert_false(mqtls_client_is_connected(&f->c));
+        assert_int_equal(f->nseen, 0);
+        fx_free(f);
+    }
+}
+
+static void send_error_drops_connection_but_keeps_message(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    f->s.send_error = MQTLS_ERR_SEND;
+    assert_int_equal(publish(f, "t", "kept", 1, NULL), MQTLS_ERR_SEND);
+    assert_false(mqtls_client_is_connected(&f->c));
+    assert_int_equal(mqtls_client_outstanding(&f->c), 1);
+    fx_reconnect(f, false, true);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_publish(f, 1, true, "kept");
+    fx_free(f);
+}
+
+/* ---- callbacks and disconnect ------------------------------------------------------------ */
+
+static void callback_may_publish_but_not_block(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    f->cb_publish = true;
+    script_push_publish(&f->s, "in", "ping", 1, 4, false);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(f->cb_rc, MQTLS_OK);
+    expect_publish(f, 1, false, "ping"); /* the echo, sent from the callback */
+    expect_ack(f, MQTLS_PKT_PUBACK, 4);
+    fx_free(f);
+}
+
+static void disconnect_sends_disconnect_and_closes(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    assert_int_equal(mqtls_client_disconnect(&f->c), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_DISCONNECT);
+    assert_int_equal(n, 2);
+    assert_int_equal(f->s.closes, 1);
+    assert_false(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+/* ---- memstore ------------------------------------------------------------------------ */
+
+static void memstore_keeps_order_and_compacts(void **state)
+{
+    (void)state;
+    uint8_t arena[64];
+    mqtls_memstore_t ms;
+    mqtls_store_t st;
+    uint8_t pkt[20], out[32];
+    assert_int_equal(mqtls_memstore_init(&ms, arena, 5, &st), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_memstore_init(&ms, arena, sizeof arena, &st), MQTLS_OK);
+    for (uint16_t id = 1; id <= 3; id++) {
+        memset(pkt, id, sizeof pkt);
+        assert_int_equal(st.put(st.ctx, id, pkt, 14), MQTLS_OK); /* 20 bytes each */
+    }
+    assert_int_equal(st.put(st.ctx, 4, pkt, 14), MQTLS_ERR_STORE_FULL);
+    assert_int_equal(st.put(st.ctx, 5, pkt, 59), MQTLS_ERR_STORE_TOO_SMALL);
+    st.remove(st.ctx, 2); /* a hole in the middle: compacted on the next put */
+    memset(pkt, 4, sizeof pkt);
+    assert_int_equal(st.put(st.ctx, 4, pkt, 14), MQTLS_OK);
+    assert_int_equal(st.get(st.ctx, 2, out, sizeof out), MQTLS_ERR_INVALID_ARG);
+    for (uint16_t id = 1; id <= 4; id++) {
+        if (id == 2) {
+            continue;
+        }
+        assert_int_equal(st.get(st.ctx, id, out, sizeof out), 14);
+        assert_int_equal(out[0], id);
+        assert_int_equal(out[13], id);
+    }
+    assert_int_equal(st.get(st.ctx, 1, out, 4), MQTLS_ERR_BUFFER_TOO_SMALL);
+    st.remove(st.ctx, 1);
+    st.remove(st.ctx, 3);
+    st.remove(st.ctx, 4);
+    assert_int_equal(ms.used, 0);
+    assert_int_equal(ms.head, 0);
+    st.remove(st.ctx, 77); /* unknown: ignored */
+    assert_int_equal(st.put(st.ctx, 0, pkt, 4), MQTLS_ERR_INVALID_ARG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(init_rejects_incomplete_config),
+        cmocka_unit_test(connect_sends_connect_and_accepts_connack),
+        cmocka_unit_test(connack_codes_1_to_5_are_distinct_errors),
+        cmocka_unit_test(connect_times_out_without_connack),
+        cmocka_unit_test(connect_rejects_other_first_packet),
+        cmocka_unit_test(connect_rejects_session_present_on_clean_session),
+        cmocka_unit_test(connect_reports_peer_close),
+        cmocka_unit_test(connect_validates_before_sending),
+        cmocka_unit_test(second_connack_is_protocol_error),
+        cmocka_unit_test(calls_before_connect_are_refused),
+        cmocka_unit_test(publish_qos0_sends_one_packet),
+        cmocka_unit_test(publish_qos1_completes_on_puback),
+        cmocka_unit_test(publish_qos2_runs_pubrec_pubrel_pubcomp),
+        cmocka_unit_test(several_messages_in_flight_acked_out_of_order),
+        cmocka_unit_test(inflight_full_then_retry_after_ack),
+        cmocka_unit_test(store_full_and_too_small_are_reported),
+        cmocka_unit_test(qos1_without_store_is_refused),
+        cmocka_unit_test(publish_validation_errors_keep_connection),
+        cmocka_unit_test(packet_ids_wrap_and_skip_ids_in_use),
+        cmocka_unit_test(inbound_qos0_delivered_without_ack),
+        cmocka_unit_test(inbound_qos1_delivered_then_acked),
+        cmocka_unit_test(inbound_qos2_delivered_once_until_pubrel),
+        cmocka_unit_test(inbound_qos2_beyond_records_is_an_error),
+        cmocka_unit_test(unexpected_pubrel_still_gets_pubcomp),
+        cmocka_unit_test(many_buffered_packets_are_handled_in_one_loop),
+        cmocka_unit_test(subscribe_several_filters_returns_granted),
+        cmocka_unit_test(subscribe_refusal_0x80_is_reported),
+        cmocka_unit_test(suback_with_wrong_count_is_protocol_error),
+        cmocka_unit_test(subscribe_times_out_and_drops_connection),
+        cmocka_unit_test(messages_before_suback_are_delivered),
+        cmocka_unit_test(subscribe_invalid_filter_is_refused_locally),
+        cmocka_unit_test(unsubscribe_waits_for_unsuback),
+        cmocka_unit_test(keepalive_sends_pingreq_when_idle),
+        cmocka_unit_test(keepalive_wakes_a_long_loop_on_time),
+        cmocka_unit_test(late_pingresp_is_keepalive_timeout),
+        cmocka_unit_test(traffic_postpones_pingreq),
+        cmocka_unit_test(loop_never_waits_longer_than_its_timeout),
+        cmocka_unit_test(reconnect_resends_publish_with_dup_and_pubrel_in_order),
+        cmocka_unit_test(resend_survives_a_stalled_transport),
+        cmocka_unit_test(clean_session_discards_unacknowledged),
+        cmocka_unit_test(lost_session_frees_inbound_qos2_ids),
+        cmocka_unit_test(one_byte_at_a_time_both_ways),
+        cmocka_unit_test(partial_send_is_finished_by_loop),
+        cmocka_unit_test(oversized_message_is_acked_skipped_and_stream_stays_in_sync),
+        cmocka_unit_test(topic_larger_than_rx_buffer_is_fatal),
+        cmocka_unit_test(malformed_input_gives_codec_error_and_disconnects),
+        cmocka_unit_test(send_error_drops_connection_but_keeps_message),
+        cmocka_unit_test(callback_may_publish_but_not_block),
+        cmocka_unit_test(disconnect_sends_disconnect_and_closes),
+        cmocka_unit_test(memstore_keeps_order_and_compacts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
