@@ -14,6 +14,10 @@ static int32_t s_send(void *ctx, const uint8_t *buf, size_t len)
     if (s->send_error != 0) {
         return s->send_error;
     }
+    if (s->stall_at != 0u && s->out_len >= s->stall_at) {
+        s->stall_at = 0;
+        s->send_stalls = s->stall_count;
+    }
     if (s->send_stalls > 0u) {
         s->send_stalls--;
         return 0;

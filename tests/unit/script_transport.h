@@ -29,6 +29,8 @@ typedef struct {
     size_t recv_chunk;     /* 0: unlimited */
     size_t send_chunk;     /* 0: unlimited */
     unsigned send_stalls;  /* next N sends take nothing */
+    size_t stall_at;       /* when out_len reaches this (non-zero)... */
+    unsigned stall_count;  /* ...the next stall_count sends take nothing */
     int32_t recv_error;    /* returned once input is exhausted (0: would block) */
     int32_t send_error;    /* returned by every send when non-zero */
     bool auto_pingresp;    /* answer each PINGREQ */
