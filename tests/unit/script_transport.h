@@ -52,7 +52,7 @@ void script_push_publish(script_t *s, const char *topic, const char *payload, ui
 void script_push_suback(script_t *s, uint16_t id, const uint8_t *codes, size_t n);
 
 /* Next packet the client sent: returns its type (0 when none left), sets
- * *pkt/*len to its bytes inside s->out. */
+ * pkt and len to its bytes inside s->out. */
 uint8_t script_next(script_t *s, const uint8_t **pkt, size_t *len);
 /* Skip everything sent so far. */
 void script_drain(script_t *s);

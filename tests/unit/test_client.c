@@ -1054,6 +1054,197 @@ static void disconnect_sends_disconnect_and_closes(void **state)
     fx_free(f);
 }
 
+
+static void packets_straddling_the_buffer_end_are_reassembled(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.rx_len = 64;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, true, 0);
+    /* 20-byte packets in a 64-byte buffer: the 4th starts at byte 60. */
+    for (int i = 0; i < 9; i++) {
+        script_push_publish(&f->s, "straddle", "0123456789", 0, 0, false);
+    }
+    for (int i = 0; i < 20 && f->nseen < 9; i++) {
+        assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    }
+    assert_int_equal(f->nseen, 9);
+    for (size_t i = 0; i < 9; i++) {
+        assert_string_equal(f->seen[i].topic, "straddle");
+        assert_memory_equal(f->seen[i].payload, "0123456789", 10);
+    }
+    fx_free(f);
+}
+
+static void suback_for_another_id_is_ignored(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    const uint8_t codes[1] = {0};
+    script_push_suback(&f->s, 77, codes, 1);
+    script_push_suback(&f->s, 1, codes, 1);
+    mqtls_subscription_t sub = {"a", 1, 0};
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 1000), MQTLS_OK);
+    assert_true(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+static void oversized_non_publish_is_fatal(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.rx_len = 16;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, true, 0);
+    uint8_t codes[40];
+    memset(codes, 1, sizeof codes);
+    script_push_suback(&f->s, 1, codes, sizeof codes);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_RX_BUFFER_TOO_SMALL);
+    assert_false(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+static void blocking_calls_time_out_on_a_stuck_transport(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    f->s.send_stalls = 100000;
+    mqtls_subscription_t sub = {"a", 1, 0};
+    uint32_t t0 = f->s.clock;
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 300), MQTLS_ERR_TIMEOUT);
+    assert_int_equal(f->s.clock - t0, 300);
+    assert_false(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+
+    f = fx_new();
+    fx_connect(f, true, 0);
+    f->s.send_stalls = 100000;
+    assert_int_equal(mqtls_client_disconnect(&f->c), MQTLS_ERR_TIMEOUT);
+    assert_false(mqtls_client_is_connected(&f->c));
+    assert_int_equal(f->s.closes, 1);
+    fx_free(f);
+}
+
+static void buffers_too_small_for_a_packet_are_reported(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.tx_len = 20; /* CONNECT for "dev1" is 18 bytes */
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    mqtls_connect_t o = conn_opts(true, 0);
+    o.client_id = "a-client-id-longer-than-the-buffer";
+    o.client_id_len = strlen(o.client_id);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 100), MQTLS_ERR_TX_BUFFER_TOO_SMALL);
+    fx_connect(f, true, 0);
+    mqtls_subscription_t sub = {"a/long/filter/for/a/tiny/buffer", 31, 0};
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 100), MQTLS_ERR_TX_BUFFER_TOO_SMALL);
+    assert_true(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+/* A store that has lost everything (e.g. flash wiped) cannot resend. */
+static int32_t lost_get(void *ctx, uint16_t id, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    (void)id;
+    (void)buf;
+    (void)len;
+    return MQTLS_ERR_INVALID_ARG;
+}
+
+static void resend_skips_what_the_store_lost(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    assert_int_equal(publish(f, "t", "gone", 1, NULL), MQTLS_OK);
+    mqtls_client_abort(&f->c);
+    f->store.get = lost_get;
+    fx_reconnect(f, false, true);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_nothing_sent(f);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    fx_free(f);
+}
+
+static fx_t *g_busy_fx;
+static int32_t g_busy_rc[3];
+
+static void busy_cb(void *user, const mqtls_message_t *m)
+{
+    (void)user;
+    (void)m;
+    mqtls_connect_t o = conn_opts(true, 0);
+    g_busy_rc[0] = mqtls_client_connect(&g_busy_fx->c, &g_busy_fx->t, &o, NULL, 10);
+    g_busy_rc[1] = mqtls_client_loop(&g_busy_fx->c, 10);
+    g_busy_rc[2] = mqtls_client_disconnect(&g_busy_fx->c);
+}
+
+static void blocking_calls_from_the_callback_are_busy(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.on_message = busy_cb;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    g_busy_fx = f;
+    fx_connect(f, true, 0);
+    script_push_publish(&f->s, "t", "x", 0, 0, false);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(g_busy_rc[i], MQTLS_ERR_BUSY);
+    }
+    assert_true(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+static int32_t failing_wait(void *ctx, uint32_t events, uint32_t timeout_ms)
+{
+    (void)ctx;
+    (void)events;
+    (void)timeout_ms;
+    return MQTLS_ERR_RECV;
+}
+
+static void wait_errors_are_fatal(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    f->c.tr.wait = failing_wait;
+    assert_int_equal(mqtls_client_loop(&f->c, 100), MQTLS_ERR_RECV);
+    assert_false(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+static void keepalive_waits_while_a_send_is_in_progress(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 2);
+    f->s.auto_pingresp = true;
+    f->s.send_chunk = 2;
+    f->s.send_stalls = 0;
+    /* A slow 2-bytes-per-ms send spanning the keepalive deadline. */
+    char big[400];
+    memset(big, 'k', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    f->s.clock += 1990;
+    f->s.stall_at = f->s.out_len + 1;
+    f->s.stall_count = 30;
+    assert_int_equal(publish(f, "t", big, 0, NULL), MQTLS_OK);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(mqtls_client_loop(&f->c, 100), MQTLS_OK);
+    }
+    expect_publish(f, 0, false, big); /* not interleaved with a PINGREQ */
+    fx_free(f);
+}
+
 /* ---- memstore ------------------------------------------------------------------------ */
 
 static void memstore_keeps_order_and_compacts(void **state)
@@ -1145,6 +1336,15 @@ int main(void)
         cmocka_unit_test(send_error_drops_connection_but_keeps_message),
         cmocka_unit_test(callback_may_publish_but_not_block),
         cmocka_unit_test(disconnect_sends_disconnect_and_closes),
+        cmocka_unit_test(packets_straddling_the_buffer_end_are_reassembled),
+        cmocka_unit_test(suback_for_another_id_is_ignored),
+        cmocka_unit_test(oversized_non_publish_is_fatal),
+        cmocka_unit_test(blocking_calls_time_out_on_a_stuck_transport),
+        cmocka_unit_test(buffers_too_small_for_a_packet_are_reported),
+        cmocka_unit_test(resend_skips_what_the_store_lost),
+        cmocka_unit_test(blocking_calls_from_the_callback_are_busy),
+        cmocka_unit_test(wait_errors_are_fatal),
+        cmocka_unit_test(keepalive_waits_while_a_send_is_in_progress),
         cmocka_unit_test(memstore_keeps_order_and_compacts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
