@@ -101,6 +101,9 @@ int32_t mqtls_memstore_init(mqtls_memstore_t *ms, uint8_t *buf, size_t len, mqtl
 
 /* ---- client -------------------------------------------------------------- */
 
+/** Bytes of mqtls_client_config_t.inbound_bitmap: one bit for each of 65536 ids. */
+#define MQTLS_INBOUND_BITMAP_SIZE 8192u
+
 /** An outgoing QoS 1/2 exchange. Sized by the caller; fields are private. */
 typedef struct {
     uint32_t seq;       /* original send order, for resends */
@@ -135,6 +138,11 @@ typedef struct {
     size_t outbound_count;
     uint16_t *inbound_ids; /**< incoming QoS 2 ids awaiting PUBREL; may be NULL (no QoS 2 in) */
     size_t inbound_count;
+    /** Optional, instead of inbound_ids: MQTLS_INBOUND_BITMAP_SIZE bytes, one
+     * bit per packet id. Constant-time duplicate checks and room for every id,
+     * for gateways receiving QoS 2 at high rates (a broker may run tens of
+     * thousands of ids ahead of its PUBRELs). */
+    uint8_t *inbound_bitmap;
     const mqtls_store_t *store; /**< needed for outgoing QoS 1/2 */
     mqtls_now_fn now_ms;        /**< required: a millisecond clock, may wrap */
     void *now_user;

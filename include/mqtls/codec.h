@@ -18,8 +18,10 @@
  * specific error; see mqtls/error.h for the codes.
  *
  * Protocol versions: every function takes the protocol level
- * (MQTLS_PROTO_V311 = 4). MQTT 5.0 (level 5: properties, reason codes) is
- * planned; until then level 5 gives MQTLS_ERR_NOT_SUPPORTED.
+ * (MQTLS_PROTO_V311 = 4); mqtls_encode_connect() reads it from
+ * protocol_version, and the fixed header, the same in every version, needs
+ * none. MQTT 5.0 (level 5: properties, reason codes) is planned; until then
+ * level 5, like any level other than 4, gives MQTLS_ERR_NOT_SUPPORTED.
  */
 #ifndef MQTLS_CODEC_H
 #define MQTLS_CODEC_H
@@ -131,7 +133,10 @@ typedef struct {
 
 int32_t mqtls_encode_connect(uint8_t *buf, size_t len, const mqtls_connect_t *c);
 
-/** PUBLISH. Checks topic (valid name, no wildcards), QoS and packet id. */
+/**
+ * PUBLISH. Checks topic (valid name, no wildcards), QoS and packet id; DUP
+ * with QoS 0 gives MQTLS_ERR_RESERVED_FLAGS [MQTT-3.3.1-2].
+ */
 int32_t mqtls_encode_publish(uint8_t *buf, size_t len, uint8_t version, const mqtls_publish_t *p);
 
 /** SUBSCRIBE with n >= 1 filters, each validated. */
@@ -151,7 +156,12 @@ int32_t mqtls_encode_ack(uint8_t *buf, size_t len, uint8_t version, uint8_t type
 /** A 2-byte packet: PINGREQ, PINGRESP or DISCONNECT. */
 int32_t mqtls_encode_empty(uint8_t *buf, size_t len, uint8_t version, uint8_t type);
 
-/* Server-side encoders: a client never sends these; tests and test peers do. */
+/*
+ * Server-side encoders: a client never sends these; tests and test peers do.
+ * CONNACK checks only the return code (<= 5): session_present with a
+ * refusal is allowed so that a test peer can send that [MQTT-3.2.2-4]
+ * violation. SUBACK needs n >= 1 codes, each 0, 1, 2 or 0x80.
+ */
 int32_t mqtls_encode_connack(uint8_t *buf, size_t len, uint8_t version, bool session_present,
                              uint8_t return_code);
 int32_t mqtls_encode_suback(uint8_t *buf, size_t len, uint8_t version, uint16_t packet_id,
@@ -163,8 +173,10 @@ int32_t mqtls_encode_suback(uint8_t *buf, size_t len, uint8_t version, uint16_t 
  * Parse the fixed header at the start of buf.
  * @return MQTLS_OK with *hdr filled; MQTLS_ERR_WANT_READ when buf does not
  * yet hold the whole fixed header (not an error); MQTLS_ERR_BAD_PACKET_TYPE
- * for type 0 (or 15 in 3.1.1); MQTLS_ERR_MALFORMED_REMAINING_LENGTH when the
- * varint has a fifth continuation byte. Flags are not checked here.
+ * for type 0; MQTLS_ERR_MALFORMED_REMAINING_LENGTH when the varint has a
+ * fifth byte. Flags are not checked here, and type 15 is accepted: framing is
+ * the same in 3.1.1 and 5.0 (AUTH), so mqtls_decode_packet() refuses it for
+ * 3.1.1 with MQTLS_ERR_BAD_PACKET_TYPE.
  */
 int32_t mqtls_decode_fixed_header(const uint8_t *buf, size_t len, mqtls_fixed_header_t *hdr);
 

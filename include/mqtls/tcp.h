@@ -46,6 +46,9 @@ void mqtls_tcp_close(mqtls_tcp_t *t);
 /** errno of the last failure (0 if none), for messages such as strerror(). */
 int mqtls_tcp_last_errno(const mqtls_tcp_t *t);
 
+/** getaddrinfo's code when resolving failed (0 if none), for gai_strerror(). */
+int mqtls_tcp_gai_error(const mqtls_tcp_t *t);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,9 +21,9 @@ extern "C" {
 /**
  * Check an MQTT UTF-8 string [MQTT-1.5.3]: well-formed UTF-8 (no overlong
  * forms, nothing above U+10FFFF), no surrogates U+D800..U+DFFF, no U+0000,
- * at most 65535 bytes.
- * @return MQTLS_OK, MQTLS_ERR_BAD_UTF8, MQTLS_ERR_UTF8_NULL or
- * MQTLS_ERR_STRING_TOO_LONG.
+ * at most 65535 bytes. s may be NULL when len is 0.
+ * @return MQTLS_OK, MQTLS_ERR_BAD_UTF8, MQTLS_ERR_UTF8_NULL,
+ * MQTLS_ERR_STRING_TOO_LONG, or MQTLS_ERR_INVALID_ARG for NULL with len > 0.
  */
 int32_t mqtls_utf8_check(const uint8_t *s, size_t len);
 
@@ -31,7 +31,7 @@ int32_t mqtls_utf8_check(const uint8_t *s, size_t len);
  * Validate a topic name (what PUBLISH carries): non-empty, valid MQTT UTF-8,
  * no '+' or '#'.
  * @return MQTLS_OK or MQTLS_ERR_TOPIC_EMPTY / TOPIC_WILDCARD / BAD_UTF8 /
- * UTF8_NULL / STRING_TOO_LONG.
+ * UTF8_NULL / STRING_TOO_LONG; INVALID_ARG for NULL with len > 0.
  */
 int32_t mqtls_topic_validate_name(const char *topic, size_t len);
 

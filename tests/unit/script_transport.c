@@ -31,6 +31,7 @@ static int32_t s_send(void *ctx, const uint8_t *buf, size_t len)
     }
     memcpy(s->out + s->out_len, buf, n);
     s->out_len += n;
+    s->sends++;
     if (s->auto_pingresp && n == 2 && buf[0] == 0xC0 && buf[1] == 0x00) {
         static const uint8_t resp[2] = {0xD0, 0x00};
         script_push(s, resp, 2);

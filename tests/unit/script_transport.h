@@ -37,6 +37,7 @@ typedef struct {
     uint32_t clock;        /* fake milliseconds */
     uint32_t waited_ms;    /* total time spent in wait() */
     unsigned closes;
+    unsigned sends;        /* send calls that moved bytes */
 } script_t;
 
 void script_init(script_t *s);

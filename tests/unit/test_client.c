@@ -1245,6 +1245,97 @@ static void keepalive_waits_while_a_send_is_in_progress(void **state)
     fx_free(f);
 }
 
+
+static void connack_and_queued_messages_in_one_read(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_connect_t o = conn_opts(false, 0);
+    script_push_connack(&f->s, true, 0);
+    script_push_publish(&f->s, "queued", "while-offline", 1, 3, true);
+    script_push_publish(&f->s, "queued", "second", 2, 4, false);
+    bool sp = false;
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, &sp, 1000), MQTLS_OK);
+    assert_true(sp);
+    for (int i = 0; i < 5 && f->nseen < 2; i++) {
+        assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    }
+    assert_int_equal(f->nseen, 2);
+    assert_memory_equal(f->seen[0].payload, "while-offline", 13);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_ack(f, MQTLS_PKT_PUBACK, 3);
+    expect_ack(f, MQTLS_PKT_PUBREC, 4);
+    fx_free(f);
+}
+
+static void non_mqtt_answer_to_connect_is_named(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_connect_t o = conn_opts(true, 0);
+    const char *http = "HTTP/1.1 400 Bad Request\r\n\r\n";
+    script_push(&f->s, (const uint8_t *)http, strlen(http));
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_ERR_CONNACK_EXPECTED);
+    fx_free(f);
+}
+
+static void inbound_bitmap_holds_every_id(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    static uint8_t bitmap[MQTLS_INBOUND_BITMAP_SIZE];
+    memset(bitmap, 0xAA, sizeof bitmap); /* init must clear it */
+    f->cfg.inbound_ids = NULL;
+    f->cfg.inbound_count = 0;
+    f->cfg.inbound_bitmap = bitmap;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, true, 0);
+    /* 40 000 QoS 2 messages without a single PUBREL yet, each once, then
+     * every one resent: all are acknowledged, none delivered twice. */
+    for (uint32_t round = 0; round < 2; round++) {
+        for (uint32_t id = 1; id <= 40000; id++) {
+            script_push_publish(&f->s, "q2", "x", 2, (uint16_t)id, round == 1);
+            if (id % 200 == 0) {
+                while (f->s.in_pos < f->s.in_len) {
+                    assert_int_equal(mqtls_client_loop(&f->c, 0), MQTLS_OK);
+                }
+                script_drain(&f->s);
+                f->s.in_len = f->s.in_pos = 0;
+            }
+        }
+    }
+    assert_int_equal(f->nseen, 40000);
+    script_push_ack(&f->s, MQTLS_PKT_PUBREL, 65535);
+    script_push_publish(&f->s, "q2", "y", 2, 1, false); /* id 1 still held: suppressed */
+    script_push_ack(&f->s, MQTLS_PKT_PUBREL, 1);
+    script_push_publish(&f->s, "q2", "z", 2, 1, false); /* released: a new message */
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(mqtls_client_loop(&f->c, 1), MQTLS_OK);
+    }
+    assert_int_equal(f->nseen, 40001);
+    fx_free(f);
+}
+
+static void acknowledgements_of_a_batch_leave_in_one_send(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, 0);
+    for (uint16_t id = 1; id <= 20; id++) {
+        script_push_publish(&f->s, "b", "m", id % 5 == 0 ? 2 : 1, id, false); /* 4 QoS 2: the fixture holds 4 */
+    }
+    unsigned before = f->s.sends;
+    assert_int_equal(mqtls_client_loop(&f->c, 0), MQTLS_OK);
+    assert_int_equal(f->nseen, 20);
+    assert_int_equal(f->s.sends - before, 1);
+    for (uint16_t id = 1; id <= 20; id++) {
+        expect_ack(f, id % 5 == 0 ? MQTLS_PKT_PUBREC : MQTLS_PKT_PUBACK, id);
+    }
+    fx_free(f);
+}
+
 /* ---- memstore ------------------------------------------------------------------------ */
 
 static void memstore_keeps_order_and_compacts(void **state)
@@ -1345,6 +1436,10 @@ int main(void)
         cmocka_unit_test(blocking_calls_from_the_callback_are_busy),
         cmocka_unit_test(wait_errors_are_fatal),
         cmocka_unit_test(keepalive_waits_while_a_send_is_in_progress),
+        cmocka_unit_test(connack_and_queued_messages_in_one_read),
+        cmocka_unit_test(non_mqtt_answer_to_connect_is_named),
+        cmocka_unit_test(inbound_bitmap_holds_every_id),
+        cmocka_unit_test(acknowledgements_of_a_batch_leave_in_one_send),
         cmocka_unit_test(memstore_keeps_order_and_compacts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Write the seed corpus of fuzz_decode: a few dozen small packets a broker
+# could send, valid ones of every type and malformed ones for every rule the
+# decoder enforces (see tests/unit/test_codec.c for the same cases with their
+# expected error codes). Bytes are written out as in the specification's
+# layouts. Re-running it rewrites the same files.
+#
+#   tests/fuzz/make_corpus.sh [DIR]      (default: tests/fuzz/corpus/decode)
+set -euo pipefail
+
+DIR=${1:-"$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/corpus/decode"}
+mkdir -p "$DIR"
+
+# seed NAME HEX...   e.g. seed connack-accepted 20 02 00 00
+seed() {
+  local name=$1 out="" b
+  shift
+  for b in "$@"; do
+    out+="\\x$b"
+  done
+  printf "$out" >"$DIR/$name.bin"
+}
+
+# valid packets a client receives
+seed connack-accepted 20 02 00 00
+seed connack-session-present 20 02 01 00
+seed connack-refused-not-authorized 20 02 00 05
+seed publish-qos0 30 07 00 03 61 2f 62 68 69
+seed publish-qos1-retain 33 08 00 03 61 2f 62 00 0a 78
+seed publish-qos2-dup-empty-payload 3c 05 00 01 74 be ef
+seed publish-qos2-dup-retain 3d 07 00 01 74 00 01 00 ff
+seed publish-qos0-sys-topic 31 08 00 06 24 53 59 53 2f 78
+seed publish-qos1-utf8-topic 32 06 00 02 c3 bc 01 00
+seed publish-non-minimal-length 30 83 00 00 01 74
+seed publish-two-byte-length 30 80 01 00 03 62 69 67 $(printf '70 %.0s' $(seq 123))
+seed puback 40 02 12 34
+seed pubrec 50 02 12 34
+seed pubrel 62 02 12 34
+seed pubcomp 70 02 12 34
+seed unsuback b0 02 ff ff
+seed suback-spec-example 90 05 00 0a 00 02 80
+seed suback-one-code 90 03 ab cd 01
+seed pingresp d0 00
+# packets only a client sends
+seed connect 10 0d 00 04 4d 51 54 54 04 02 00 3c 00 01 61
+seed subscribe 82 0e 00 0a 00 03 61 2f 62 01 00 03 63 2f 64 02
+seed unsubscribe a2 0c 00 0a 00 03 61 2f 62 00 03 63 2f 64
+seed pingreq c0 00
+seed disconnect e0 00
+# framing
+seed two-packets 40 02 00 01 d0 00
+seed truncated-publish 32 0a 00 03 61 2f 62
+seed five-byte-length 30 ff ff ff ff 7f
+seed max-length-header 30 ff ff ff 7f 00 01 74
+seed type-0 00 00
+seed type-15 f0 00
+# malformed CONNACK
+seed connack-long 20 03 00 00 00
+seed connack-reserved-flags 21 02 00 00
+seed connack-ack-flags 20 02 02 00
+seed connack-code-6 20 02 00 06
+seed connack-session-present-refused 20 02 01 05
+# malformed PUBLISH
+seed publish-qos3 36 05 00 01 61 00 01
+seed publish-dup-qos0 38 03 00 01 61
+seed publish-topic-past-end 30 03 00 05 61
+seed publish-empty-topic 30 02 00 00
+seed publish-wildcard-topic 30 04 00 02 61 2b
+seed publish-overlong-utf8 30 04 00 02 c0 80
+seed publish-surrogate 30 05 00 03 ed a0 80
+seed publish-null-char 30 04 00 02 61 00
+seed publish-missing-id 32 03 00 01 61
+seed publish-id-0 34 05 00 01 61 00 00
+# malformed acks, SUBACK, PINGRESP
+seed puback-flags 41 02 00 01
+seed pubrel-flags-0 60 02 00 01
+seed puback-id-0 40 02 00 00
+seed puback-long 40 03 00 01 00
+seed suback-no-codes 90 02 00 01
+seed suback-code-3 90 03 00 01 03
+seed suback-id-0 90 03 00 00 00
+seed pingresp-long d0 01 00
+echo "make_corpus: $(find "$DIR" -name '*.bin' | wc -l) seeds in $DIR"

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls tests: the error table, mqtls_strerror() and mqtls_errname(). */
+/*
+ * The table is expanded here a second time with its own X-macro, so the
+ * tests see exactly what a reader of mqtls/error.h sees, and a new code is
+ * checked without anyone touching this file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "mqtls/error.h"
+
+typedef struct {
+    const char *name;
+    int32_t value;
+    const char *text;
+} code_t;
+
+#define AS_ENTRY(name, value, text) {#name, (value), (text)},
+static const code_t CODES[] = {MQTLS_ERROR_TABLE(AS_ENTRY)};
+#undef AS_ENTRY
+#define NCODES (sizeof(CODES) / sizeof(CODES[0]))
+
+/* The module ranges documented at the top of mqtls/error.h. */
+typedef struct {
+    const char *module;
+    int32_t hi; /* closest to zero */
+    int32_t lo;
+} range_t;
+
+static const range_t RANGES[] = {
+    {"general", -1, -19},     {"codec", -20, -59},        {"client", -60, -99},  {"transport", -100, -139},
+    {"TLS", -140, -199},      {"credentials", -200, -259}, {"diagnosis", -260, -299},
+};
+
+static const range_t *range_of(int32_t v)
+{
+    for (size_t i = 0; i < sizeof RANGES / sizeof RANGES[0]; i++) {
+        if (v <= RANGES[i].hi && v >= RANGES[i].lo) {
+            return &RANGES[i];
+        }
+    }
+    return NULL;
+}
+
+static void every_code_is_negative_and_distinct(void **state)
+{
+    (void)state;
+    assert_true(NCODES > 0u);
+    assert_int_equal(MQTLS_OK, 0);
+    for (size_t i = 0; i < NCODES; i++) {
+        assert_true(CODES[i].value < 0);
+        for (size_t j = i + 1; j < NCODES; j++) {
+            if (CODES[i].value == CODES[j].value) {
+                fail_msg("%s and %s share the value %d", CODES[i].name, CODES[j].name, (int)CODES[i].value);
+            }
+            if (strcmp(CODES[i].name, CODES[j].name) == 0) {
+                fail_msg("%s appears twice", CODES[i].name);
+            }
+        }
+    }
+}
+
+static void every_code_has_its_own_sentence(void **state)
+{
+    (void)state;
+    const char *unknown = mqtls_strerror(-12345);
+    assert_non_null(unknown);
+    assert_true(unknown[0] != '\0');
+    for (size_t i = 0; i < NCODES; i++) {
+        const char *s = mqtls_strerror(CODES[i].value);
+        assert_non_null(s);
+        assert_true(strlen(s) > 10u);
+        assert_string_equal(s, CODES[i].text);
+        assert_string_not_equal(s, unknown);
+        assert_string_not_equal(s, mqtls_strerror(MQTLS_OK));
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(s, CODES[j].text) == 0) {
+                fail_msg("%s and %s share a sentence", CODES[i].name, CODES[j].name);
+            }
+        }
+    }
+}
+
+static void errname_round_trips_through_the_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NCODES; i++) {
+        const char *name = mqtls_errname(CODES[i].value);
+        assert_string_equal(name, CODES[i].name);
+        /* and back: exactly one entry carries that name, with this value */
+        size_t found = 0;
+        for (size_t j = 0; j < NCODES; j++) {
+            if (strcmp(CODES[j].name, name) == 0) {
+                assert_int_equal(CODES[j].value, CODES[i].value);
+                found++;
+            }
+        }
+        assert_int_equal(found, 1);
+        assert_string_not_equal(name, "UNKNOWN");
+        assert_string_not_equal(name, "OK");
+    }
+}
+
+static void success_and_unknown_codes_have_names_and_sentences(void **state)
+{
+    (void)state;
+    assert_string_equal(mqtls_errname(MQTLS_OK), "OK");
+    assert_string_equal(mqtls_strerror(MQTLS_OK), "success");
+    static const int32_t unknown[] = {1, 42, -19, -59, -300, -12345, INT32_MIN, INT32_MAX};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        bool in_table = false;
+        for (size_t j = 0; j < NCODES; j++) {
+            in_table = in_table || CODES[j].value == unknown[i];
+        }
+        if (in_table) {
+            continue; /* a future code took the value: nothing to check */
+        }
+        assert_string_equal(mqtls_errname(unknown[i]), "UNKNOWN");
+        assert_string_equal(mqtls_strerror(unknown[i]), mqtls_strerror(-12345));
+    }
+}
+
+static void every_code_lies_in_a_documented_module_range(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NCODES; i++) {
+        if (range_of(CODES[i].value) == NULL) {
+            fail_msg("%s = %d is outside every documented range", CODES[i].name, (int)CODES[i].value);
+        }
+    }
+}
+
+static void codes_sit_in_their_own_module_range(void **state)
+{
+    (void)state;
+    static const struct {
+        int32_t value;
+        const char *module;
+    } v[] = {
+        {MQTLS_ERR_INVALID_ARG, "general"},
+        {MQTLS_ERR_BUFFER_TOO_SMALL, "general"},
+        {MQTLS_ERR_NOT_SUPPORTED, "general"},
+        {MQTLS_ERR_WANT_READ, "general"},
+        {MQTLS_ERR_WANT_WRITE, "general"},
+        {MQTLS_ERR_TIMEOUT, "general"},
+        {MQTLS_ERR_MALFORMED_REMAINING_LENGTH, "codec"},
+        {MQTLS_ERR_TRUNCATED, "codec"},
+        {MQTLS_ERR_LENGTH_MISMATCH, "codec"},
+        {MQTLS_ERR_RESERVED_FLAGS, "codec"},
+        {MQTLS_ERR_BAD_PACKET_TYPE, "codec"},
+        {MQTLS_ERR_UNEXPECTED_PACKET, "codec"},
+        {MQTLS_ERR_BAD_QOS, "codec"},
+        {MQTLS_ERR_ZERO_PACKET_ID, "codec"},
+        {MQTLS_ERR_BAD_UTF8, "codec"},
+        {MQTLS_ERR_UTF8_NULL, "codec"},
+        {MQTLS_ERR_TOPIC_WILDCARD, "codec"},
+        {MQTLS_ERR_TOPIC_EMPTY, "codec"},
+        {MQTLS_ERR_BAD_FILTER, "codec"},
+        {MQTLS_ERR_STRING_TOO_LONG, "codec"},
+        {MQTLS_ERR_PACKET_TOO_LARGE, "codec"},
+        {MQTLS_ERR_BAD_CONNACK_FLAGS, "codec"},
+        {MQTLS_ERR_BAD_CONNACK_CODE, "codec"},
+        {MQTLS_ERR_BAD_SUBACK_CODE, "codec"},
+        {MQTLS_ERR_BAD_WILL, "codec"},
+        {MQTLS_ERR_PASSWORD_WITHOUT_USER, "codec"},
+        {MQTLS_ERR_NO_TOPICS, "codec"},
+        {MQTLS_ERR_EMPTY_CLIENT_ID, "codec"},
+        {MQTLS_ERR_SESSION_PRESENT_INVALID, "codec"},
+        {MQTLS_ERR_NOT_CONNECTED, "client"},
+        {MQTLS_ERR_REFUSED_PROTOCOL_VERSION, "client"},
+        {MQTLS_ERR_PROTOCOL, "client"},
+        {MQTLS_ERR_CLOSED, "transport"},
+        {MQTLS_ERR_SOCKET, "transport"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        const range_t *r = range_of(v[i].value);
+        assert_non_null(r);
+        if (strcmp(r->module, v[i].module) != 0) {
+            fail_msg("%s (%d) is in the %s range, documented as %s", mqtls_errname(v[i].value), (int)v[i].value,
+                     r->module, v[i].module);
+        }
+    }
+}
+
+static void the_table_lists_codes_module_by_module(void **state)
+{
+    (void)state;
+    /* The table is grouped by module as documented: once a range is left it
+     * is not entered again, so a reader finds each module in one place. */
+    for (size_t i = 1; i < NCODES; i++) {
+        const range_t *prev = range_of(CODES[i - 1u].value), *cur = range_of(CODES[i].value);
+        if (cur != prev) {
+            for (size_t j = 0; j < i; j++) {
+                if (range_of(CODES[j].value) == cur) {
+                    fail_msg("%s returns to the %s range after %s", CODES[i].name, cur->module,
+                             CODES[i - 1u].name);
+                }
+            }
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_code_is_negative_and_distinct),
+        cmocka_unit_test(every_code_has_its_own_sentence),
+        cmocka_unit_test(errname_round_trips_through_the_table),
+        cmocka_unit_test(success_and_unknown_codes_have_names_and_sentences),
+        cmocka_unit_test(every_code_lies_in_a_documented_module_range),
+        cmocka_unit_test(codes_sit_in_their_own_module_range),
+        cmocka_unit_test(the_table_lists_codes_module_by_module),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
