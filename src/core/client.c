@@ -41,6 +41,8 @@ enum { PUMP_LOOP = 0, PUMP_UNTIL_DONE = 1 };
 
 #define NOT_DONE 1 /* wait_result while a blocking call is pending */
 
+static void inbound_clear(mqtls_client_t *c);
+
 /* ---- time ------------------------------------------------------------------ */
 
 static uint32_t now(const mqtls_client_t *c)
@@ -104,9 +106,7 @@ static void clear_session(mqtls_client_t *c)
     if (c->cfg.outbound != NULL) {
         memset(c->cfg.outbound, 0, c->cfg.outbound_count * sizeof(c->cfg.outbound[0]));
     }
-    if (c->cfg.inbound_ids != NULL) {
-        memset(c->cfg.inbound_ids, 0, c->cfg.inbound_count * sizeof(c->cfg.inbound_ids[0]));
-    }
+    inbound_clear(c);
     if (c->cfg.store != NULL && c->cfg.store->clear != NULL) {
         c->cfg.store->clear(c->cfg.store->ctx);
     }
@@ -154,8 +154,16 @@ static uint16_t alloc_id(mqtls_client_t *c)
     return 0; /* unreachable: fewer than 65535 records exist */
 }
 
+/*
+ * Incoming QoS 2 ids held until PUBREL: a small array for devices, or an
+ * 8 KiB bitmap of all 65536 ids for gateways, where a broker may run tens of
+ * thousands of ids ahead of its PUBRELs and a scan per packet would dominate.
+ */
 static bool inbound_has(const mqtls_client_t *c, uint16_t id)
 {
+    if (c->cfg.inbound_bitmap != NULL) {
+        return (c->cfg.inbound_bitmap[id >> 3] >> (id & 7u)) & 1u;
+    }
     for (size_t i = 0; i < c->cfg.inbound_count; i++) {
         if (c->cfg.inbound_ids[i] == id) {
             return true;
@@ -166,6 +174,10 @@ static bool inbound_has(const mqtls_client_t *c, uint16_t id)
 
 static bool inbound_add(mqtls_client_t *c, uint16_t id)
 {
+    if (c->cfg.inbound_bitmap != NULL) {
+        c->cfg.inbound_bitmap[id >> 3] |= (uint8_t)(1u << (id & 7u));
+        return true;
+    }
     for (size_t i = 0; i < c->cfg.inbound_count; i++) {
         if (c->cfg.inbound_ids[i] == 0u) {
             c->cfg.inbound_ids[i] = id;
@@ -177,10 +189,24 @@ static bool inbound_add(mqtls_client_t *c, uint16_t id)
 
 static void inbound_remove(mqtls_client_t *c, uint16_t id)
 {
+    if (c->cfg.inbound_bitmap != NULL) {
+        c->cfg.inbound_bitmap[id >> 3] &= (uint8_t)~(1u << (id & 7u));
+        return;
+    }
     for (size_t i = 0; i < c->cfg.inbound_count; i++) {
         if (c->cfg.inbound_ids[i] == id) {
             c->cfg.inbound_ids[i] = 0;
         }
+    }
+}
+
+static void inbound_clear(mqtls_client_t *c)
+{
+    if (c->cfg.inbound_bitmap != NULL) {
+        memset(c->cfg.inbound_bitmap, 0, MQTLS_INBOUND_BITMAP_SIZE);
+    }
+    if (c->cfg.inbound_ids != NULL) {
+        memset(c->cfg.inbound_ids, 0, c->cfg.inbound_count * sizeof(c->cfg.inbound_ids[0]));
     }
 }
 
@@ -264,8 +290,22 @@ static int32_t transmit(mqtls_client_t *c, size_t n, uint32_t start, uint32_t ti
     return flush(c, start, timeout);
 }
 
+/*
+ * Queue an answer. While nothing of the transmitter has gone out yet, it is
+ * appended to tx_buf, so the acknowledgements for a whole batch of received
+ * packets leave in one send; otherwise it waits in the response slot.
+ */
 static int32_t park_response(mqtls_client_t *c, uint8_t type, uint16_t id)
 {
+    if (c->tx_off == 0u && c->resp_type == 0u && c->cfg.tx_len - c->tx_pend >= 4u) {
+        int32_t n = type == MQTLS_PKT_PINGREQ
+                        ? mqtls_encode_empty(c->cfg.tx_buf + c->tx_pend, 4u, c->version, type)
+                        : mqtls_encode_ack(c->cfg.tx_buf + c->tx_pend, 4u, c->version, type, id);
+        if (n > 0) {
+            c->tx_pend += (size_t)n;
+            return MQTLS_OK;
+        }
+    }
     c->resp_type = type;
     c->resp_id = id;
     return MQTLS_OK;
@@ -351,7 +391,7 @@ static int32_t on_publish(mqtls_client_t *c, const mqtls_publish_t *p, bool comp
     if (p->qos == 2u) {
         /* Deliver once, hold the id until PUBREL (method B, [MQTT-4.3.3-2]). */
         if (!inbound_has(c, p->packet_id)) {
-            if (c->cfg.inbound_ids == NULL || !inbound_add(c, p->packet_id)) {
+            if (!inbound_add(c, p->packet_id)) {
                 return fail(c, MQTLS_ERR_INBOUND_FULL);
             }
             if (complete) {
@@ -502,7 +542,8 @@ static int32_t handle_oversized(mqtls_client_t *c, const mqtls_fixed_header_t *h
 static int32_t process_buffered(mqtls_client_t *c, uint32_t max)
 {
     uint32_t handled = 0;
-    while (handled < max && tx_idle(c) && c->state != ST_DISCONNECTED) {
+    while (handled < max && c->resp_type == 0u && c->tx_off == 0u && c->state != ST_DISCONNECTED &&
+           !(c->state == ST_CONNECTING && c->wait_result != NOT_DONE)) {
         size_t avail = c->rx_end - c->rx_start;
         if (c->skip_left > 0u) {
             size_t drop = avail < c->skip_left ? avail : c->skip_left;
@@ -520,6 +561,9 @@ static int32_t process_buffered(mqtls_client_t *c, uint32_t max)
         }
         if (rc < 0) {
             return fail(c, rc);
+        }
+        if (c->state == ST_CONNECTING && h.type != MQTLS_PKT_CONNACK) {
+            return fail(c, MQTLS_ERR_CONNACK_EXPECTED); /* e.g. not an MQTT server at all */
         }
         size_t total = (size_t)h.header_len + h.remaining_length;
         if (total > avail) {
@@ -773,9 +817,8 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
     if (session_present != NULL) {
         *session_present = sp;
     }
-    if (!sp && c->cfg.inbound_ids != NULL) {
-        /* The broker forgot the session: its QoS 2 ids may be reused for new messages. */
-        memset(c->cfg.inbound_ids, 0, c->cfg.inbound_count * sizeof(c->cfg.inbound_ids[0]));
+    if (!sp) {
+        inbound_clear(c); /* the broker forgot the session: its QoS 2 ids may be reused */
     }
     c->state = ST_CONNECTED;
     c->keepalive_s = conn->keepalive_s;

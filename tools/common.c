@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls CLI: shared option parsing, connecting, error sentences, clock. */
+/*
+ * see common.h
+ *
+ * Errors are reported once, where they are understood: the library returns
+ * codes and never prints; this file turns a code plus what we were doing
+ * (connecting to which host and port) into one sentence, appending the
+ * operating system's own words (strerror, gai_strerror) when they add
+ * something. The -d trace wraps the TCP transport and follows the byte
+ * stream in each direction with a tiny fixed-header parser, so it sees
+ * exactly what went over the wire without any hook in the client.
+ */
+#include "common.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mqtls/codec.h"
+#include "mqtls/topic.h"
+
+#define DEFAULT_TIMEOUT_MS 10000u
+
+const char cli_conn_help[] =
+    "Connection:\n"
+    "  -h, --host HOST        broker host name or address (default: localhost)\n"
+    "  -p, --port PORT        broker port (default: 1883)\n"
+    "  -i, --id ID            client identifier (default: mqtls-<command>-<pid>)\n"
+    "  -I, --id-prefix PFX    client identifier PFX followed by the process id\n"
+    "  -k, --keepalive SECS   keepalive interval, 0 disables it (default: 60)\n"
+    "  -u, --username USER    user name\n"
+    "  -P, --pw PASSWORD      password (needs -u)\n"
+    "  -c, --disable-clean-session\n"
+    "                         keep the session on the broker (needs -i)\n"
+    "  -V, --protocol-version 311\n"
+    "                         MQTT version; only 3.1.1 is supported for now\n"
+    "  -d, --debug            print every packet sent and received on stderr\n"
+    "      --will-topic T     topic of the will the broker publishes if the\n"
+    "                         connection dies without a DISCONNECT\n"
+    "      --will-payload M   will message (default: empty)\n"
+    "      --will-qos Q       will QoS 0, 1 or 2 (default: 0)\n"
+    "      --will-retain      retain the will\n"
+    "      --help             this text\n";
+
+const char cli_exit_help[] =
+    "Exit status:\n"
+    "  0  success\n"
+    "  1  usage error, or an input that cannot be used\n"
+    "  2  connection failure (DNS, TCP refused/unreachable/timeout, connection lost)\n"
+    "  3  the broker refused the connection (CONNACK return code 1-5)\n"
+    "  4  protocol error or timeout (no CONNACK/SUBACK in time, keepalive timeout,\n"
+    "     all subscriptions refused, -W expired before -C messages arrived)\n";
+
+enum {
+    OPT_HOST = 1000,
+    OPT_PORT,
+    OPT_ID,
+    OPT_ID_PREFIX,
+    OPT_KEEPALIVE,
+    OPT_USER,
+    OPT_PASSWORD,
+    OPT_NO_CLEAN,
+    OPT_VERSION,
+    OPT_DEBUG,
+    OPT_WILL_TOPIC,
+    OPT_WILL_PAYLOAD,
+    OPT_WILL_QOS,
+    OPT_WILL_RETAIN
+};
+
+static const cli_opt_t conn_opts[] = {
+    { 'h', "host", true, OPT_HOST },
+    { 'p', "port", true, OPT_PORT },
+    { 'i', "id", true, OPT_ID },
+    { 'I', "id-prefix", true, OPT_ID_PREFIX },
+    { 'k', "keepalive", true, OPT_KEEPALIVE },
+    { 'u', "username", true, OPT_USER },
+    { 'P', "pw", true, OPT_PASSWORD },
+    { 'c', "disable-clean-session", false, OPT_NO_CLEAN },
+    { 'V', "protocol-version", true, OPT_VERSION },
+    { 'd', "debug", false, OPT_DEBUG },
+    { 0, "will-topic", true, OPT_WILL_TOPIC },
+    { 0, "will-payload", true, OPT_WILL_PAYLOAD },
+    { 0, "will-qos", true, OPT_WILL_QOS },
+    { 0, "will-retain", false, OPT_WILL_RETAIN },
+    { 0, NULL, false, 0 }
+};
+
+/* ---- option parsing ---------------------------------------------------- */
+
+void cli_conn_opts_init(cli_conn_opts_t *o, const char *cmd)
+{
+    memset(o, 0, sizeof *o);
+    o->cmd = cmd;
+    o->host = "localhost";
+    o->port = 1883;
+    o->keepalive = 60;
+    o->clean = true;
+    o->will_qos = -1;
+    o->timeout_ms = DEFAULT_TIMEOUT_MS;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "mqtls %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'mqtls %s --help')\n", cmd);
+    return CLI_EXIT_USAGE;
+}
+
+bool cli_parse_long(const char *s, long min, long max, long *out)
+{
+    char *end = NULL;
+    if (s == NULL || *s == '\0')
+        return false;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int parse_version(cli_conn_opts_t *o, const char *v)
+{
+    if (strcmp(v, "311") == 0 || strcmp(v, "mqttv311") == 0)
+        return 0;
+    if (strcmp(v, "5") == 0 || strcmp(v, "mqttv5") == 0)
+        return cli_usage_error(o->cmd, "MQTT 5 is not supported yet; use -V 311");
+    if (strcmp(v, "31") == 0 || strcmp(v, "mqttv31") == 0)
+        return cli_usage_error(o->cmd, "MQTT 3.1 is not supported; use -V 311");
+    return cli_usage_error(o->cmd, "unknown protocol version '%s' for -V; use 311", v);
+}
+
+static int number_opt(cli_conn_opts_t *o, const char *flag, const char *arg, long min, long max, long *out)
+{
+    if (cli_parse_long(arg, min, max, out))
+        return 0;
+    return cli_usage_error(o->cmd, "%s needs a number from %ld to %ld, not '%s'", flag, min, max, arg);
+}
+
+static int conn_opt(cli_conn_opts_t *o, int id, const char *arg)
+{
+    long v = 0;
+    switch (id) {
+    case OPT_HOST: o->host = arg; return 0;
+    case OPT_PORT:
+        if (number_opt(o, "-p", arg, 1, 65535, &v) != 0)
+            return CLI_EXIT_USAGE;
+        o->port = (uint16_t)v;
+        return 0;
+    case OPT_ID: o->id = arg; return 0;
+    case OPT_ID_PREFIX: o->id_prefix = arg; return 0;
+    case OPT_KEEPALIVE:
+        if (number_opt(o, "-k", arg, 0, 65535, &v) != 0)
+            return CLI_EXIT_USAGE;
+        o->keepalive = (uint16_t)v;
+        return 0;
+    case OPT_USER: o->user = arg; return 0;
+    case OPT_PASSWORD: o->password = arg; return 0;
+    case OPT_NO_CLEAN: o->clean = false; return 0;
+    case OPT_VERSION: return parse_version(o, arg);
+    case OPT_DEBUG: o->debug = true; return 0;
+    case OPT_WILL_TOPIC: o->will_topic = arg; return 0;
+    case OPT_WILL_PAYLOAD: o->will_payload = arg; return 0;
+    case OPT_WILL_QOS:
+        if (number_opt(o, "--will-qos", arg, 0, 2, &v) != 0)
+            return CLI_EXIT_USAGE;
+        o->will_qos = (int)v;
+        return 0;
+    case OPT_WILL_RETAIN: o->will_retain = true; return 0;
+    default: return CLI_EXIT_USAGE;
+    }
+}
+
+/* Find the option named by `a` ("-x" or "--name", value already split off). */
+static const cli_opt_t *find_opt(const cli_opt_t *table, const char *a, size_t name_len)
+{
+    for (; table->id != 0; table++) {
+        if (a[1] == '-') {
+            if (table->long_name != NULL && strlen(table->long_name) == name_len - 2 &&
+                strncmp(table->long_name, a + 2, name_len - 2) == 0)
+                return table;
+        } else if (table->short_name != 0 && name_len == 2 && table->short_name == a[1]) {
+            return table;
+        }
+    }
+    return NULL;
+}
+
+int cli_parse(int argc, char **argv, const cli_opt_t *opts, cli_opt_fn fn, void *ctx, cli_conn_opts_t *conn,
+              void (*help)(void), bool *help_shown)
+{
+    *help_shown = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0) {
+            help();
+            *help_shown = true;
+            return 0;
+        }
+        if (a[0] != '-' || a[1] == '\0')
+            return cli_usage_error(conn->cmd, "unexpected argument '%s'", a);
+        const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+        size_t name_len = eq != NULL ? (size_t)(eq - a) : strlen(a);
+        bool own = true;
+        const cli_opt_t *o = find_opt(opts, a, name_len);
+        if (o == NULL) {
+            own = false;
+            o = find_opt(conn_opts, a, name_len);
+        }
+        if (o == NULL)
+            return cli_usage_error(conn->cmd, "unknown option '%.*s'", (int)name_len, a);
+        const char *arg = NULL;
+        if (o->has_arg) {
+            if (eq != NULL)
+                arg = eq + 1;
+            else if (i + 1 < argc)
+                arg = argv[++i];
+            else
+                return cli_usage_error(conn->cmd, "option '%s' needs a value", a);
+        } else if (eq != NULL) {
+            return cli_usage_error(conn->cmd, "option '%.*s' takes no value", (int)name_len, a);
+        }
+        int rc = own ? fn(ctx, o->id, arg) : conn_opt(conn, o->id, arg);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int check_will(cli_conn_opts_t *o)
+{
+    if (o->will_topic == NULL) {
+        if (o->will_payload != NULL || o->will_qos >= 0 || o->will_retain)
+            return cli_usage_error(o->cmd, "--will-payload, --will-qos and --will-retain need --will-topic");
+        return 0;
+    }
+    int32_t rc = mqtls_topic_validate_name(o->will_topic, strlen(o->will_topic));
+    if (rc != MQTLS_OK)
+        return cli_usage_error(o->cmd, "bad --will-topic '%s': %s", o->will_topic, mqtls_strerror(rc));
+    return 0;
+}
+
+int cli_conn_opts_finish(cli_conn_opts_t *o)
+{
+    if (o->id != NULL && o->id_prefix != NULL)
+        return cli_usage_error(o->cmd, "-i and -I cannot be used together");
+    if (!o->clean && o->id == NULL)
+        return cli_usage_error(o->cmd, "-c (keep the session) needs a client identifier given with -i");
+    if (o->password != NULL && o->user == NULL)
+        return cli_usage_error(o->cmd, "-P needs -u: MQTT 3.1.1 allows a password only with a user name");
+    if (check_will(o) != 0)
+        return CLI_EXIT_USAGE;
+    if (o->id == NULL) {
+        int n = o->id_prefix != NULL
+                    ? snprintf(o->id_buf, sizeof o->id_buf, "%s%ld", o->id_prefix, (long)getpid())
+                    : snprintf(o->id_buf, sizeof o->id_buf, "mqtls-%s-%ld", o->cmd, (long)getpid());
+        if (n < 0 || (size_t)n >= sizeof o->id_buf)
+            return cli_usage_error(o->cmd, "the -I prefix is too long");
+        o->id = o->id_buf;
+    }
+    return 0;
+}
+
+/* ---- -d: trace packets on the wire -------------------------------------- */
+
+static const char *packet_name(uint8_t type)
+{
+    static const char *const names[16] = { "RESERVED", "CONNECT", "CONNACK", "PUBLISH", "PUBACK",
+                                           "PUBREC", "PUBREL", "PUBCOMP", "SUBSCRIBE", "SUBACK",
+                                           "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP",
+                                           "DISCONNECT", "AUTH" };
+    return names[type & 15u];
+}
+
+static void trace_header(const char *dir, const mqtls_fixed_header_t *h)
+{
+    unsigned long total = (unsigned long)h->header_len + h->remaining_length;
+    if (h->type == MQTLS_PKT_PUBLISH)
+        fprintf(stderr, "mqtls: %s PUBLISH (d%u, q%u, r%u, %lu bytes)\n", dir, (h->flags >> 3) & 1u,
+                (h->flags >> 1) & 3u, h->flags & 1u, total);
+    else
+        fprintf(stderr, "mqtls: %s %s (%lu bytes)\n", dir, packet_name(h->type), total);
+}
+
+/* Follow one direction of the stream: print each fixed header once it is whole. */
+static void trace_bytes(struct cli_trace *t, const char *dir, const uint8_t *p, size_t n)
+{
+    while (n > 0 && !t->broken) {
+        if (t->skip > 0) {
+            size_t k = n < t->skip ? n : t->skip;
+            t->skip -= (uint32_t)k;
+            p += k;
+            n -= k;
+            continue;
+        }
+        t->hdr[t->have++] = *p++;
+        n--;
+        mqtls_fixed_header_t h;
+        int32_t rc = mqtls_decode_fixed_header(t->hdr, t->have, &h);
+        if (rc == MQTLS_ERR_WANT_READ && t->have < sizeof t->hdr)
+            continue;
+        if (rc != MQTLS_OK) {
+            fprintf(stderr, "mqtls: %s bytes that are not an MQTT packet; trace stopped\n", dir);
+            t->broken = true;
+            return;
+        }
+        trace_header(dir, &h);
+        t->skip = h.remaining_length;
+        t->have = 0;
+    }
+}
+
+static int32_t trace_send(void *ctx, const uint8_t *buf, size_t len)
+{
+    cli_conn_t *cc = ctx;
+    int32_t n = cc->raw.send(cc->raw.ctx, buf, len);
+    if (n > 0)
+        trace_bytes(&cc->sent, "sent", buf, (size_t)n);
+    return n;
+}
+
+static int32_t trace_recv(void *ctx, uint8_t *buf, size_t len)
+{
+    cli_conn_t *cc = ctx;
+    int32_t n = cc->raw.recv(cc->raw.ctx, buf, len);
+    if (n > 0)
+        trace_bytes(&cc->received, "received", buf, (size_t)n);
+    return n;
+}
+
+static int32_t trace_wait(void *ctx, uint32_t events, uint32_t timeout_ms)
+{
+    cli_conn_t *cc = ctx;
+    return cc->raw.wait(cc->raw.ctx, events, timeout_ms);
+}
+
+static void trace_close(void *ctx)
+{
+    cli_conn_t *cc = ctx;
+    cc->raw.close(cc->raw.ctx);
+}
+
+/* ---- connecting ------------------------------------------------------------ */
+
+const char *cli_endpoint(const cli_conn_opts_t *o, char *buf, size_t len)
+{
+    bool v6 = strchr(o->host, ':') != NULL;
+    snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", o->host, (unsigned)o->port);
+    return buf;
+}
+
+static bool is_transport_error(int32_t err)
+{
+    return err <= MQTLS_ERR_CLOSED && err > -140;
+}
+
+int cli_exit_code(int32_t err)
+{
+    if (err == MQTLS_OK)
+        return CLI_EXIT_OK;
+    if (err <= MQTLS_ERR_CLOSED && err > -200) /* transport and (later) TLS */
+        return CLI_EXIT_CONNECT;
+    if (err <= MQTLS_ERR_REFUSED_PROTOCOL_VERSION && err >= MQTLS_ERR_REFUSED_NOT_AUTHORIZED)
+        return CLI_EXIT_REFUSED;
+    return CLI_EXIT_PROTOCOL;
+}
+
+/* " (errno: ...)" when the OS has something to add, else "". */
+static const char *os_detail(const cli_conn_t *cc, int32_t err, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    int gai = mqtls_tcp_gai_error(&cc->tcp);
+    if (err == MQTLS_ERR_DNS && gai != 0) {
+        const char *why = gai == EAI_SYSTEM ? strerror(mqtls_tcp_last_errno(&cc->tcp)) : gai_strerror(gai);
+        snprintf(buf, len, " (%s)", why);
+    } else if (is_transport_error(err) && mqtls_tcp_last_errno(&cc->tcp) != 0) {
+        snprintf(buf, len, " (errno: %s)", strerror(mqtls_tcp_last_errno(&cc->tcp)));
+    }
+    return buf;
+}
+
+static void fill_connect(const cli_conn_opts_t *o, mqtls_connect_t *m)
+{
+    memset(m, 0, sizeof *m);
+    m->protocol_version = MQTLS_PROTO_V311;
+    m->clean_session = o->clean;
+    m->keepalive_s = o->keepalive;
+    m->client_id = o->id;
+    m->client_id_len = strlen(o->id);
+    if (o->user != NULL) {
+        m->username = o->user;
+        m->username_len = strlen(o->user);
+    }
+    if (o->password != NULL) {
+        m->password = (const uint8_t *)o->password;
+        m->password_len = strlen(o->password);
+    }
+    if (o->will_topic != NULL) {
+        m->will = true;
+        m->will_topic = o->will_topic;
+        m->will_topic_len = strlen(o->will_topic);
+        m->will_payload = (const uint8_t *)(o->will_payload != NULL ? o->will_payload : "");
+        m->will_payload_len = o->will_payload != NULL ? strlen(o->will_payload) : 0;
+        m->will_qos = (uint8_t)(o->will_qos < 0 ? 0 : o->will_qos);
+        m->will_retain = o->will_retain;
+    }
+}
+
+size_t cli_connect_size(const cli_conn_opts_t *o)
+{
+    mqtls_connect_t m;
+    fill_connect(o, &m);
+    int32_t n = mqtls_encode_connect(NULL, 0, &m);
+    return n > 0 ? (size_t)n : 0;
+}
+
+static void setup_transport(cli_conn_t *cc, const cli_conn_opts_t *o)
+{
+    mqtls_tcp_transport(&cc->tcp, &cc->raw);
+    cc->tr = cc->raw;
+    if (o->debug) {
+        cc->tr.ctx = cc;
+        cc->tr.send = trace_send;
+        cc->tr.recv = trace_recv;
+        cc->tr.wait = trace_wait;
+        cc->tr.close = trace_close;
+    }
+}
+
+/* A CONNECT answered with bytes that do not parse as a CONNACK: a TLS or
+ * HTTP server, or a proxy, rather than an MQTT broker. */
+static bool answer_not_mqtt(int32_t err)
+{
+    return (err <= MQTLS_ERR_MALFORMED_REMAINING_LENGTH && err > -60) || err == MQTLS_ERR_CONNACK_EXPECTED;
+}
+
+int cli_connect(cli_conn_t *cc, const cli_conn_opts_t *o, mqtls_client_t *c, bool *session_present)
+{
+    char ep[300], detail[200];
+    memset(cc, 0, sizeof *cc);
+    cc->opts = o;
+    mqtls_tcp_init(&cc->tcp);
+    cli_endpoint(o, ep, sizeof ep);
+    int32_t rc = mqtls_tcp_connect(&cc->tcp, o->host, o->port, o->timeout_ms);
+    if (rc != MQTLS_OK) {
+        fprintf(stderr, "mqtls: cannot connect to %s: %s%s\n", ep, mqtls_strerror(rc),
+                os_detail(cc, rc, detail, sizeof detail));
+        return CLI_EXIT_CONNECT;
+    }
+    if (o->debug)
+        fprintf(stderr, "mqtls: TCP connected to %s, client id '%s'\n", ep, o->id);
+    setup_transport(cc, o);
+    mqtls_connect_t m;
+    fill_connect(o, &m);
+    rc = mqtls_client_connect(c, &cc->tr, &m, session_present, o->timeout_ms);
+    if (rc == MQTLS_OK)
+        return CLI_EXIT_OK;
+    if (rc == MQTLS_ERR_TIMEOUT)
+        fprintf(stderr, "mqtls: connecting to %s failed: the broker sent no CONNACK within %u s\n", ep,
+                (unsigned)(o->timeout_ms / 1000u));
+    else if (answer_not_mqtt(rc))
+        fprintf(stderr, "mqtls: connecting to %s failed: the answer is not MQTT (%s); "
+                        "is a plain MQTT broker (not TLS, not HTTP) listening on that port?\n",
+                ep, mqtls_strerror(rc));
+    else
+        fprintf(stderr, "mqtls: connecting to %s failed: %s%s\n", ep, mqtls_strerror(rc),
+                os_detail(cc, rc, detail, sizeof detail));
+    mqtls_tcp_close(&cc->tcp);
+    return cli_exit_code(rc);
+}
+
+int cli_fail(const cli_conn_t *cc, const char *doing, int32_t err)
+{
+    char ep[300], detail[200];
+    cli_endpoint(cc->opts, ep, sizeof ep);
+    if (is_transport_error(err))
+        fprintf(stderr, "mqtls: connection to %s lost while %s: %s%s\n", ep, doing, mqtls_strerror(err),
+                os_detail(cc, err, detail, sizeof detail));
+    else
+        fprintf(stderr, "mqtls: error while %s (%s): %s\n", doing, ep, mqtls_strerror(err));
+    return cli_exit_code(err);
+}
+
+int cli_disconnect(cli_conn_t *cc, mqtls_client_t *c)
+{
+    int32_t rc = mqtls_client_disconnect(c);
+    mqtls_tcp_close(&cc->tcp);
+    if (rc != MQTLS_OK)
+        return cli_fail(cc, "disconnecting", rc);
+    if (cc->opts->debug)
+        fprintf(stderr, "mqtls: disconnected\n");
+    return CLI_EXIT_OK;
+}
+
+/* ---- misc ------------------------------------------------------------------ */
+
+uint32_t cli_now_ms(void *unused)
+{
+    struct timespec ts;
+    (void)unused;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+int cli_read_all(const char *path, uint8_t **buf, size_t *len)
+{
+    bool use_stdin = path == NULL || strcmp(path, "-") == 0;
+    FILE *f = use_stdin ? stdin : fopen(path, "rb");
+    size_t cap = 0, n = 0;
+    uint8_t *b = NULL;
+    int err = 0;
+    if (f == NULL)
+        return -1;
+    for (;;) {
+        if (n == cap) {
+            size_t ncap = cap == 0 ? 65536 : cap * 2;
+            uint8_t *nb = realloc(b, ncap);
+            if (nb == NULL) {
+                err = ENOMEM;
+                break;
+            }
+            b = nb;
+            cap = ncap;
+        }
+        size_t r = fread(b + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) {
+            if (ferror(f))
+                err = errno != 0 ? errno : EIO;
+            break;
+        }
+    }
+    if (!use_stdin)
+        fclose(f);
+    if (err != 0) {
+        free(b);
+        errno = err;
+        return -1;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}

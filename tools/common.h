@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls CLI: what the commands share (options, connecting, exit codes, clock). */
+/*
+ * Every command that talks to a broker takes the same connection flags as
+ * mosquitto_pub/mosquitto_sub (-h -p -i -I -k -u -P -c -V -d --will-*), so
+ * they are parsed here once. A command hands its own option table to
+ * cli_parse() together with a handler; options the command does not know
+ * are offered to the shared connection options, and anything left is a
+ * usage error.
+ *
+ * Connecting is TCP first, then CONNECT/CONNACK; a failure in either is
+ * turned into exactly one sentence on stderr and an exit code (below), so
+ * every command reports the same failure the same way.
+ */
+#ifndef MQTLS_TOOLS_COMMON_H
+#define MQTLS_TOOLS_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mqtls/client.h"
+#include "mqtls/tcp.h"
+
+/*
+ * Exit status of every command:
+ *   0  success
+ *   1  usage error (unknown flag, bad value, missing argument), or an
+ *      input the command cannot use (unreadable file, line too long)
+ *   2  connection failure: DNS, TCP refused/unreachable/timeout (later TLS),
+ *      or the connection was closed or reset
+ *   3  the broker refused the connection (CONNACK return code 1..5)
+ *   4  protocol error or timeout: no CONNACK/SUBACK in time, keepalive
+ *      timeout, every subscription refused, or sub -W expiring before -C
+ *      messages arrived
+ */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_USAGE = 1,
+    CLI_EXIT_CONNECT = 2,
+    CLI_EXIT_REFUSED = 3,
+    CLI_EXIT_PROTOCOL = 4
+};
+
+/* Text for --help of every broker command: the shared flags and exit codes. */
+extern const char cli_conn_help[];
+extern const char cli_exit_help[];
+
+/* ---- option parsing ---------------------------------------------------- */
+
+/* One option a command accepts: -c and/or --name, with or without a value. */
+typedef struct {
+    char short_name; /* 0: long only */
+    const char *long_name; /* NULL: short only */
+    bool has_arg;
+    int id; /* passed to the handler */
+} cli_opt_t;
+
+/* Handles option `id` with `arg` (NULL when it takes none).
+ * @return 0 ok, or CLI_EXIT_USAGE after printing the reason. */
+typedef int (*cli_opt_fn)(void *ctx, int id, const char *arg);
+
+/* Connection options shared by every broker command. */
+typedef struct {
+    const char *cmd;    /* "pub" or "sub", for messages and the default id */
+    const char *host;
+    uint16_t port;
+    const char *id;
+    const char *id_prefix;
+    char id_buf[64];
+    uint16_t keepalive;
+    const char *user;
+    const char *password;
+    bool clean;         /* false with -c */
+    bool debug;         /* -d */
+    const char *will_topic;
+    const char *will_payload;
+    int will_qos;       /* -1: not given */
+    bool will_retain;
+    uint32_t timeout_ms; /* TCP connect and CONNACK */
+} cli_conn_opts_t;
+
+/* Defaults: localhost:1883, keepalive 60, clean session. */
+void cli_conn_opts_init(cli_conn_opts_t *o, const char *cmd);
+
+/*
+ * Parse argv[1..argc-1] (argv[0] is the command name). Options in `opts`
+ * go to `fn`; the rest to the shared connection options. --help calls
+ * `help` (which prints the command's text) and sets *help_shown.
+ * @return 0, or CLI_EXIT_USAGE (the reason was printed).
+ */
+int cli_parse(int argc, char **argv, const cli_opt_t *opts, cli_opt_fn fn, void *ctx, cli_conn_opts_t *conn,
+              void (*help)(void), bool *help_shown);
+
+/* Checks that need every flag: -c needs -i, will flags need a topic, ... */
+int cli_conn_opts_finish(cli_conn_opts_t *o);
+
+/* Print "mqtls <cmd>: <message>" and the --help hint; return CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Strict number parsing: the whole string, within [min, max]. */
+bool cli_parse_long(const char *s, long min, long max, long *out);
+
+/* ---- connection ------------------------------------------------------------ */
+
+/* A live connection: TCP, the transport over it (with -d a logging one). */
+typedef struct {
+    mqtls_tcp_t tcp;
+    mqtls_transport_t tr;   /* what the client uses */
+    mqtls_transport_t raw;  /* the TCP transport below -d logging */
+    const cli_conn_opts_t *opts;
+    struct cli_trace {
+        uint8_t hdr[5];
+        size_t have;
+        uint32_t skip;
+        bool broken;
+    } sent, received;
+} cli_conn_t;
+
+/*
+ * Connect TCP and send CONNECT; on failure print one sentence and return
+ * the exit code (2, 3 or 4). The client must have been initialised.
+ */
+int cli_connect(cli_conn_t *cc, const cli_conn_opts_t *o, mqtls_client_t *c, bool *session_present);
+
+/* The exit code for an error that ended a session after connecting, with
+ * the sentence printed ("while publishing", ...). */
+int cli_fail(const cli_conn_t *cc, const char *doing, int32_t err);
+
+/* Bytes the CONNECT packet for these options needs (the TX buffer must hold it). */
+size_t cli_connect_size(const cli_conn_opts_t *o);
+
+/* Map an mqtls error to the exit status above. */
+int cli_exit_code(int32_t err);
+
+/* Send DISCONNECT; on failure print the reason. @return an exit code. */
+int cli_disconnect(cli_conn_t *cc, mqtls_client_t *c);
+
+/* ---- commands (one file each) --------------------------------------------- */
+
+/* argv[0] is the command name; @return the exit status. */
+int cmd_pub(int argc, char **argv);
+int cmd_sub(int argc, char **argv);
+
+/* ---- misc ------------------------------------------------------------------ */
+
+/* A monotonic millisecond clock for mqtls_client_config_t.now_ms. */
+uint32_t cli_now_ms(void *unused);
+
+/* Read a whole file (path "-" is stdin) into a malloc'd buffer.
+ * @return 0, or -1 with errno set. */
+int cli_read_all(const char *path, uint8_t **buf, size_t *len);
+
+/* "host:port", or "[v6]:port" for an IPv6 literal, into buf. */
+const char *cli_endpoint(const cli_conn_opts_t *o, char *buf, size_t len);
+
+#endif /* MQTLS_TOOLS_COMMON_H */

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: the command-line tool; dispatches `mqtls <command> ...`. */
+/*
+ * One source file per command (brssl's layout): this file only knows the
+ * command names and hands argv over, with argv[0] set to the command name.
+ * Exit statuses are the same for every command; see common.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "mqtls/mqtls.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command_t;
+
+static const command_t commands[] = {
+    { "pub", cmd_pub, "publish a message, a file, or each line of stdin" },
+    { "sub", cmd_sub, "subscribe to topic filters and print the messages" },
+};
+
+static void print_help(FILE *out)
+{
+    fputs("Usage: mqtls <command> [options]\n"
+          "       mqtls <command> --help\n"
+          "       mqtls --version\n"
+          "\n"
+          "Commands:\n",
+          out);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-6s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n", out);
+    fputs(cli_exit_help, out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        print_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("mqtls %s (MQTT 3.1.1)\n", MQTLS_VERSION_STRING);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "mqtls: unknown command '%s' (see 'mqtls --help')\n", cmd);
+    return CLI_EXIT_USAGE;
+}
