@@ -112,17 +112,9 @@ typedef struct {
     uint8_t qos;
 } mqtls_inflight_t;
 
-/** A message delivered to on_message. Valid only during the callback. */
-typedef struct {
-    const char *topic;
-    size_t topic_len;
-    const uint8_t *payload;
-    size_t payload_len;
-    uint8_t qos;
-    bool retain;
-    bool dup;
-    uint16_t packet_id;
-} mqtls_message_t;
+/** A message delivered to on_message: the decoded PUBLISH. Its pointers
+ * point into the receive buffer and are valid only during the callback. */
+typedef mqtls_publish_t mqtls_message_t;
 
 typedef void (*mqtls_message_cb)(void *user, const mqtls_message_t *msg);
 typedef uint32_t (*mqtls_now_fn)(void *user);

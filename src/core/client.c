@@ -370,18 +370,8 @@ static void deliver(mqtls_client_t *c, const mqtls_publish_t *p)
     if (c->cfg.on_message == NULL) {
         return;
     }
-    mqtls_message_t m = {
-        .topic = p->topic,
-        .topic_len = p->topic_len,
-        .payload = p->payload,
-        .payload_len = p->payload_len,
-        .qos = p->qos,
-        .retain = p->retain,
-        .dup = p->dup,
-        .packet_id = p->packet_id,
-    };
     c->in_callback = true;
-    c->cfg.on_message(c->cfg.user, &m);
+    c->cfg.on_message(c->cfg.user, p);
     c->in_callback = false;
 }
 
@@ -730,6 +720,13 @@ static int32_t check_ready(const mqtls_client_t *c)
     return MQTLS_OK;
 }
 
+/* Calls that wait or end the connection: not from inside on_message. */
+static int32_t check_blocking(const mqtls_client_t *c)
+{
+    int32_t rc = check_ready(c);
+    return rc == MQTLS_OK && c->in_callback ? MQTLS_ERR_BUSY : rc;
+}
+
 /* Send n bytes from tx_buf and wait for the answer set up in wait_*. */
 static int32_t exchange(mqtls_client_t *c, size_t n, uint32_t start, uint32_t timeout)
 {
@@ -884,12 +881,9 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
 static int32_t sub_unsub(mqtls_client_t *c, uint8_t type, const mqtls_subscription_t *subs, size_t n,
                          uint8_t *granted, uint32_t timeout_ms)
 {
-    int32_t rc = check_ready(c);
+    int32_t rc = check_blocking(c);
     if (rc < 0) {
         return rc;
-    }
-    if (c->in_callback) {
-        return MQTLS_ERR_BUSY;
     }
     uint32_t start = now(c);
     uint16_t id = alloc_id(c);
@@ -934,12 +928,9 @@ int32_t mqtls_client_unsubscribe(mqtls_client_t *c, const mqtls_subscription_t *
 
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms)
 {
-    int32_t rc = check_ready(c);
+    int32_t rc = check_blocking(c);
     if (rc < 0) {
         return rc;
-    }
-    if (c->in_callback) {
-        return MQTLS_ERR_BUSY;
     }
     rc = pump(c, now(c), timeout_ms, PUMP_LOOP);
     if (rc == MQTLS_OK && c->deferred != MQTLS_OK) {
@@ -951,12 +942,9 @@ int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms)
 
 int32_t mqtls_client_disconnect(mqtls_client_t *c)
 {
-    int32_t rc = check_ready(c);
+    int32_t rc = check_blocking(c);
     if (rc < 0) {
         return rc;
-    }
-    if (c->in_callback) {
-        return MQTLS_ERR_BUSY;
     }
     uint32_t start = now(c);
     rc = flush(c, start, MQTLS_CONFIG_DISCONNECT_TIMEOUT_MS);
