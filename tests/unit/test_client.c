@@ -1336,6 +1336,111 @@ static void acknowledgements_of_a_batch_leave_in_one_send(void **state)
     fx_free(f);
 }
 
+
+static void public_calls_reject_bad_arguments(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_connect_t o = conn_opts(true, 0);
+    mqtls_transport_t no_send = f->t;
+    no_send.send = NULL;
+    assert_int_equal(mqtls_client_connect(NULL, &f->t, &o, NULL, 10), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_connect(&f->c, NULL, &o, NULL, 10), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, NULL, NULL, 10), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_connect(&f->c, &no_send, &o, NULL, 10), MQTLS_ERR_INVALID_ARG);
+    mqtls_client_config_t bad = f->cfg;
+    bad.inbound_ids = NULL;
+    assert_int_equal(mqtls_client_init(&f->c, &bad), MQTLS_ERR_INVALID_ARG);
+    mqtls_store_t broken = f->store;
+    broken.get = NULL;
+    bad = f->cfg;
+    bad.store = &broken;
+    assert_int_equal(mqtls_client_init(&f->c, &bad), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_init(&f->c, NULL), MQTLS_ERR_INVALID_ARG);
+    fx_connect(f, true, 0);
+    assert_int_equal(mqtls_client_publish(&f->c, NULL, NULL), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_publish(NULL, NULL, NULL), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_subscribe(&f->c, NULL, 1, NULL, 10), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_loop(NULL, 10), MQTLS_ERR_INVALID_ARG);
+    assert_true(mqtls_client_is_connected(&f->c));
+    assert_false(mqtls_client_is_connected(NULL));
+    assert_int_equal(mqtls_client_outstanding(NULL), 0);
+    assert_int_equal(mqtls_client_dropped(NULL), 0);
+    mqtls_client_abort(NULL);
+    mqtls_memstore_t ms;
+    mqtls_store_t st;
+    uint8_t arena[32], pkt[8] = {1, 2, 3, 4, 5, 6, 7, 8}, back[16];
+    assert_int_equal(mqtls_memstore_init(NULL, arena, sizeof arena, &st), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_memstore_init(&ms, NULL, sizeof arena, &st), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_memstore_init(&ms, arena, sizeof arena, NULL), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_memstore_init(&ms, arena, sizeof arena, &st), MQTLS_OK);
+    assert_int_equal(st.put(st.ctx, 1, NULL, 4), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(st.put(st.ctx, 1, pkt, 0), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(st.get(st.ctx, 0, back, 4), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(st.put(st.ctx, 1, pkt, 4), MQTLS_OK);
+    assert_int_equal(st.get(st.ctx, 1, NULL, 4), MQTLS_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(st.put(st.ctx, 1, pkt, 8), MQTLS_OK); /* replaces the older copy */
+    assert_int_equal(st.get(st.ctx, 1, back, sizeof back), 8);
+    assert_memory_equal(back, pkt, 8);
+    fx_free(f);
+}
+
+/* A clock that moves by itself: for transports without wait(), where the
+ * client polls until its deadline. */
+static uint32_t ticking_now(void *user)
+{
+    script_t *s = user;
+    return s->clock++;
+}
+
+static void transport_without_wait_polls_within_the_deadline(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.now_ms = ticking_now;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    f->t.wait = NULL;
+    f->t.close = NULL;
+    mqtls_connect_t o = conn_opts(true, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 200), MQTLS_ERR_TIMEOUT);
+    script_drain(&f->s);
+    fx_connect(f, true, 0);
+    uint32_t t0 = f->s.clock;
+    assert_int_equal(mqtls_client_loop(&f->c, 300), MQTLS_OK);
+    assert_true(f->s.clock - t0 >= 300 && f->s.clock - t0 < 320);
+    f->s.send_stalls = 1000;
+    assert_int_equal(publish(f, "t", "x", 0, NULL), MQTLS_OK);
+    assert_int_equal(mqtls_client_loop(&f->c, 50), MQTLS_OK);
+    assert_true(f->s.send_stalls > 0);
+    f->s.send_stalls = 0;
+    assert_int_equal(mqtls_client_loop(&f->c, 50), MQTLS_OK);
+    expect_publish(f, 0, false, "x");
+    assert_int_equal(mqtls_client_disconnect(&f->c), MQTLS_OK);
+    fx_free(f);
+}
+
+static void defaults_ping_timeout_and_no_callback(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.ping_timeout_ms = 0; /* MQTLS_CONFIG_PING_TIMEOUT_MS */
+    f->cfg.on_message = NULL;   /* messages are acknowledged and dropped */
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, true, 1);
+    script_push_publish(&f->s, "t", "nobody listens", 1, 8, false);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_ack(f, MQTLS_PKT_PUBACK, 8);
+    uint32_t t0 = f->s.clock;
+    int32_t rc = MQTLS_OK;
+    while (rc == MQTLS_OK) {
+        rc = mqtls_client_loop(&f->c, 500);
+    }
+    assert_int_equal(rc, MQTLS_ERR_KEEPALIVE_TIMEOUT);
+    uint32_t took = f->s.clock - t0;
+    assert_true(took >= 1000u + MQTLS_CONFIG_PING_TIMEOUT_MS && took <= 1500u + MQTLS_CONFIG_PING_TIMEOUT_MS);
+    fx_free(f);
+}
+
 /* ---- memstore ------------------------------------------------------------------------ */
 
 static void memstore_keeps_order_and_compacts(void **state)
@@ -1440,6 +1545,9 @@ int main(void)
         cmocka_unit_test(non_mqtt_answer_to_connect_is_named),
         cmocka_unit_test(inbound_bitmap_holds_every_id),
         cmocka_unit_test(acknowledgements_of_a_batch_leave_in_one_send),
+        cmocka_unit_test(public_calls_reject_bad_arguments),
+        cmocka_unit_test(transport_without_wait_polls_within_the_deadline),
+        cmocka_unit_test(defaults_ping_timeout_and_no_callback),
         cmocka_unit_test(memstore_keeps_order_and_compacts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
