@@ -30,6 +30,14 @@
 #define MQTLS_CONFIG_DISCONNECT_TIMEOUT_MS 2000u
 #endif
 
+/** 1: mqtls_strerror() returns a sentence for every code (about 6 KB of
+ * flash on a Cortex-M4). 0: it returns the code's name, as mqtls_errname()
+ * does, for devices where every kilobyte counts; tools on a host can still
+ * explain a logged code with the full table. */
+#ifndef MQTLS_CONFIG_ERROR_STRINGS
+#define MQTLS_CONFIG_ERROR_STRINGS 1
+#endif
+
 /** Internal asserts (invariants, never input checks). Off unless asked for. */
 #ifndef MQTLS_CONFIG_ASSERT
 #define MQTLS_CONFIG_ASSERT 0

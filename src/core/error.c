@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT
  * mqtls: error names and sentences, generated from MQTLS_ERROR_TABLE. */
 /* see mqtls/error.h. A switch per lookup keeps the tables in .rodata and
- * lets the compiler build a jump table; there is nothing to initialise. */
+ * lets the compiler build a jump table; there is nothing to initialise.
+ * With MQTLS_CONFIG_ERROR_STRINGS 0 only the names are linked in. */
+#include "mqtls/config.h"
 #include "mqtls/error.h"
 
+#if MQTLS_CONFIG_ERROR_STRINGS
 const char *mqtls_strerror(int32_t err)
 {
     switch (err) {
@@ -18,6 +21,7 @@ const char *mqtls_strerror(int32_t err)
         return "unknown error code";
     }
 }
+#endif
 
 const char *mqtls_errname(int32_t err)
 {
@@ -33,3 +37,10 @@ const char *mqtls_errname(int32_t err)
         return "UNKNOWN";
     }
 }
+
+#if !MQTLS_CONFIG_ERROR_STRINGS
+const char *mqtls_strerror(int32_t err)
+{
+    return mqtls_errname(err);
+}
+#endif

@@ -11,12 +11,12 @@ P=$BROKER_PORT
 D=$TEST_DIR
 
 seq 1 "$N" >"$D/in"
-start_bg "$D/got" "$MQTLS" sub -p "$P" -i bulk-sub -t bulk/t -q 1 -C "$N" -W 150
+start_bg "$D/got" "$MQTLS" sub -h 127.0.0.1 -p "$P" -i bulk-sub -t bulk/t -q 1 -C "$N" -W 150
 sub=$BG_PID
 wait_subscribed bulk-sub bulk/t
 
 t0=$(date +%s.%N)
-"$MQTLS" pub -p "$P" -i bulk-pub -t bulk/t -q 1 -l <"$D/in" || fail "pub -l exited with $?"
+"$MQTLS" pub -h 127.0.0.1 -p "$P" -i bulk-pub -t bulk/t -q 1 -l <"$D/in" || fail "pub -l exited with $?"
 t1=$(date +%s.%N)
 wait_bg "$sub" "bulk subscriber" 150
 t2=$(date +%s.%N)

@@ -47,17 +47,17 @@ mosquitto_passwd -c -b "$D/passwd" alice secret >/dev/null 2>&1 || fail "mosquit
 chmod 644 "$D/passwd"
 start_broker "password_file $D/passwd" "allow_anonymous false"
 P=$BROKER_PORT
-expect_status "wrong password" 3 "$MQTLS" pub -p "$P" -u alice -P wrong -t x -m y
+expect_status "wrong password" 3 "$MQTLS" pub -h 127.0.0.1 -p "$P" -u alice -P wrong -t x -m y
 grep -qiE "bad user name or password|not authorized" "$D/err" || fail "wrong password message: $(cat "$D/err")"
-expect_status "anonymous" 3 "$MQTLS" sub -p "$P" -t x -W 1
+expect_status "anonymous" 3 "$MQTLS" sub -h 127.0.0.1 -p "$P" -t x -W 1
 grep -qiE "bad user name or password|not authorized" "$D/err" || fail "anonymous message: $(cat "$D/err")"
-expect_status "right password" 0 "$MQTLS" pub -p "$P" -u alice -P secret -t x -m y
+expect_status "right password" 0 "$MQTLS" pub -h 127.0.0.1 -p "$P" -u alice -P secret -t x -m y
 note "broker refusals exit 3"
 
 # ---- timeouts: 4 (and 0 without -C)
 start_broker
 P=$BROKER_PORT
-expect_status "sub -W 1 -C 1 with nothing published" 4 "$MQTLS" sub -p "$P" -t quiet -W 1 -C 1
+expect_status "sub -W 1 -C 1 with nothing published" 4 "$MQTLS" sub -h 127.0.0.1 -p "$P" -t quiet -W 1 -C 1
 assert_contains "timeout message" "timed out" "$D/err"
-expect_status "sub -W 1 without -C" 0 "$MQTLS" sub -p "$P" -t quiet -W 1
+expect_status "sub -W 1 without -C" 0 "$MQTLS" sub -h 127.0.0.1 -p "$P" -t quiet -W 1
 note "timeouts exit 4"

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Cross-compile the freestanding core for Cortex-M4 (cmake/arm-cortex-m4.cmake),
+# print its size per object and in total, and prove it is freestanding.
+#
+#   scripts/core-size.sh [BUILD_DIR]      (default: build-arm)
+#
+# The size is Berkeley format (`arm-none-eabi-size -B`): .text includes
+# .rodata. text+data is what a firmware pays in flash and is the number
+# coreMQTT publishes (3.1.1: 7.0 KB), so we print it in the same unit.
+#
+# The freestanding check looks at what the core objects *reference*, not at
+# what the sources include: every undefined symbol must be defined by another
+# core object or be on the allow-list below (the <string.h> functions the
+# compiler may emit anyway, and libgcc's ARM EABI helpers). Anything else --
+# malloc, free, printf, any stdio or POSIX call -- fails the build, naming the
+# symbol and the object, because a CC3200 firmware may have none of them.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${1:-"$ROOT/build-arm"}
+JOBS=${MQTLS_JOBS:-2}
+PREFIX=arm-none-eabi-
+
+ALLOWED_EXACT=" memcpy memmove memset memcmp strlen "
+ALLOWED_PREFIXES=(__aeabi_ __gnu_)
+
+for tool in "${PREFIX}gcc" "${PREFIX}size" "${PREFIX}nm"; do
+  command -v "$tool" >/dev/null 2>&1 || {
+    echo "core-size: $tool not found (run scripts/deps.sh)" >&2
+    exit 1
+  }
+done
+
+echo "core-size: configuring $BUILD for Cortex-M4"
+mkdir -p "$BUILD"
+cmake -S "$ROOT" -B "$BUILD" \
+  -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/arm-cortex-m4.cmake" \
+  -DCMAKE_BUILD_TYPE=MinSizeRel \
+  -DMQTLS_BUILD_TESTS=OFF >"$BUILD/configure.log" 2>&1 || {
+  cat "$BUILD/configure.log" >&2
+  echo "core-size: cmake configure failed" >&2
+  exit 1
+}
+cmake --build "$BUILD" --target mqtls_core -j "$JOBS"
+
+LIB=$(find "$BUILD" -name 'libmqtls_core.a' -print -quit)
+[[ -n "$LIB" ]] || {
+  echo "core-size: libmqtls_core.a not found under $BUILD" >&2
+  exit 1
+}
+# The objects themselves (sorted, stable output), not the archive, so each
+# line names a source file.
+mapfile -t OBJS < <(find "$BUILD/CMakeFiles/mqtls_core.dir" -name '*.o' -o -name '*.obj' | LC_ALL=C sort)
+((${#OBJS[@]} > 0)) || {
+  echo "core-size: no object files under $BUILD/CMakeFiles/mqtls_core.dir" >&2
+  exit 1
+}
+
+echo
+echo "== Cortex-M4 size of src/core (arm-none-eabi-gcc -Os, Berkeley: text includes rodata) =="
+# Print paths relative to the object directory: src/core/codec.c.o etc.
+(cd "$BUILD/CMakeFiles/mqtls_core.dir" && "${PREFIX}size" -B -t "${OBJS[@]#"$BUILD/CMakeFiles/mqtls_core.dir/"}")
+"${PREFIX}size" -B -t "${OBJS[@]}" | awk '
+  $NF == "(TOTALS)" {
+    printf "\ncore total: text %d + data %d = %.1f KB flash (coreMQTT 3.1.1 v2.3.1: 7.0 KB), bss %d B\n",
+      $1, $2, ($1 + $2) / 1024, $3
+  }'
+# error.c is mostly the sentences of mqtls_strerror(); coreMQTT has no such
+# text. MQTLS_CONFIG_ERROR_STRINGS=0 keeps only the names: measure that build
+# of error.c with the same flags, for a like-for-like reading.
+NAMES_ONLY=$(mktemp)
+"${PREFIX}gcc" -std=c11 -DNDEBUG -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os \
+  -ffunction-sections -fdata-sections -ffreestanding -DMQTLS_CONFIG_ERROR_STRINGS=0 \
+  -I"$ROOT/include" -c "$ROOT/src/core/error.c" -o "$NAMES_ONLY"
+"${PREFIX}size" -B -t "${OBJS[@]}" "$NAMES_ONLY" | awk -v names_only="$NAMES_ONLY" '
+  $NF ~ /error\.c\.o(bj)?$/ { full = $1 + $2 }
+  $NF == names_only { small = $1 + $2 }
+  $NF == "(TOTALS)" {
+    printf "with -DMQTLS_CONFIG_ERROR_STRINGS=0 (error names only, %d B instead of %d B): %.1f KB flash\n",
+      small, full, ($1 + $2 - full) / 1024
+  }'
+rm -f "$NAMES_ONLY"
+
+echo
+echo "== freestanding check: undefined symbols of the core objects =="
+# Symbols some core object defines: calls between core files are fine.
+declare -A DEFINED=()
+while read -r sym; do
+  DEFINED["$sym"]=1
+done < <("${PREFIX}nm" -g --defined-only "${OBJS[@]}" 2>/dev/null | awk 'NF == 3 { print $3 }')
+
+allowed() {
+  local s=$1 p
+  [[ "$ALLOWED_EXACT" == *" $s "* ]] && return 0
+  for p in "${ALLOWED_PREFIXES[@]}"; do
+    [[ "$s" == "$p"* ]] && return 0
+  done
+  return 1
+}
+
+bad=0
+declare -A USED_LIBC=()
+for obj in "${OBJS[@]}"; do
+  name=${obj#"$BUILD/CMakeFiles/mqtls_core.dir/"}
+  while read -r sym; do
+    [[ -n "$sym" ]] || continue
+    [[ -n "${DEFINED[$sym]:-}" ]] && continue
+    if allowed "$sym"; then
+      USED_LIBC["$sym"]=1
+      continue
+    fi
+    echo "core-size: FORBIDDEN symbol '$sym' referenced by $name" >&2
+    bad=1
+  done < <("${PREFIX}nm" -u "$obj" | awk '{ print $NF }')
+done
+
+if ((bad)); then
+  echo "core-size: FAIL: src/core must be freestanding (allowed: memcpy memmove memset memcmp strlen __aeabi_* __gnu_*)" >&2
+  exit 1
+fi
+if ((${#USED_LIBC[@]})); then
+  echo "external symbols used (all allowed): $(printf '%s\n' "${!USED_LIBC[@]}" | LC_ALL=C sort | tr '\n' ' ')"
+else
+  echo "external symbols used: none"
+fi
+echo "core-size: OK: the core references no heap, stdio or POSIX symbol"

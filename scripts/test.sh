@@ -1,0 +1,328 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Run every check mqtls has, in the order that fails cheapest first:
+#
+#   gcc        release build with -Werror, unit tests on the optimised code
+#   clang      the same sources through a second compiler's warnings
+#   asan       ASan + UBSan build; ctest runs every unit and integration test
+#   core-size  Cortex-M4 cross build: size table + no heap/stdio/POSIX symbol
+#   fuzz       libFuzzer targets, a fixed number of runs over their seed corpus
+#   coverage   gcov build, unit tests, line and branch coverage of src/core
+#   install    cmake --install to a temporary prefix, then build and run a
+#              consumer with find_package(mqtls) and with pkg-config
+#
+#   scripts/test.sh                  everything (this is what CI runs)
+#   scripts/test.sh --quick          skip fuzz and coverage
+#   scripts/test.sh --only asan,fuzz only the named sections
+#
+# Environment: MQTLS_JOBS (default 2: the machines have 2 shared cores),
+# MQTLS_FUZZ_RUNS (1000000 per target; the decoder does ~200k/s),
+# MQTLS_FUZZ_MAX_TIME (s per target, 60), MQTLS_FUZZ_SEED (1: CI is
+# reproducible; 0 for a random seed), MQTLS_COV_FAIL_UNDER_LINE /
+# MQTLS_COV_FAIL_UNDER_BRANCH (percent; unset: report only).
+#
+# Every section stops the script at its first failure (set -e) and the EXIT
+# trap names the section, so a CI log says what broke without scrolling.
+# Build trees live in build/<section>, all ignored by git.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+JOBS=${MQTLS_JOBS:-2}
+FUZZ_RUNS=${MQTLS_FUZZ_RUNS:-1000000}
+FUZZ_MAX_TIME=${MQTLS_FUZZ_MAX_TIME:-60}
+FUZZ_SEED=${MQTLS_FUZZ_SEED:-1}
+
+ALL_SECTIONS=(gcc clang asan core-size fuzz coverage install)
+SECTIONS=("${ALL_SECTIONS[@]}")
+
+usage() {
+  # The header comment of this file, from after the SPDX line to the code.
+  awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "${BASH_SOURCE[0]}"
+}
+
+while (($#)); do
+  case $1 in
+    --quick) SECTIONS=(gcc clang asan core-size install) ;;
+    --only)
+      [[ $# -ge 2 ]] || { usage >&2; exit 1; }
+      IFS=, read -r -a SECTIONS <<<"$2"
+      shift
+      ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "test.sh: unknown option '$1'" >&2; usage >&2; exit 1 ;;
+  esac
+  shift
+done
+for s in "${SECTIONS[@]}"; do
+  [[ " ${ALL_SECTIONS[*]} " == *" $s "* ]] || { echo "test.sh: unknown section '$s'" >&2; exit 1; }
+done
+
+# ---- reporting ---------------------------------------------------------------
+CURRENT=""
+N_TESTS=""
+PASSED=()
+TIMES=()
+T_START=$SECONDS
+
+on_exit() {
+  local rc=$?
+  if ((rc != 0)); then
+    echo
+    echo "################################################################"
+    echo "test.sh: FAILED in section '${CURRENT:-setup}' (exit $rc)"
+    echo "################################################################"
+    echo "sections: ${#PASSED[@]} passed, 1 failed"
+  fi
+}
+trap on_exit EXIT
+
+banner() {
+  echo
+  echo "================================================================"
+  echo "== $*"
+  echo "================================================================"
+}
+
+run_section() {
+  local name=$1 t0=$SECONDS
+  CURRENT=$name
+  banner "[$name] $(section_title "$name")"
+  "section_${name//-/_}"
+  PASSED+=("$name")
+  TIMES+=("$((SECONDS - t0))")
+  echo "-- [$name] passed in $((SECONDS - t0)) s"
+  CURRENT=""
+}
+
+section_title() {
+  case $1 in
+    gcc) echo "gcc release build, -Werror, unit tests" ;;
+    clang) echo "clang build, -Werror" ;;
+    asan) echo "ASan+UBSan build, every unit and integration test" ;;
+    core-size) echo "Cortex-M4 cross build, size, freestanding check" ;;
+    fuzz) echo "libFuzzer: ${FUZZ_RUNS} runs per target" ;;
+    coverage) echo "coverage of src/core by the unit tests" ;;
+    install) echo "install, then build a consumer with CMake and pkg-config" ;;
+  esac
+}
+
+# ---- helpers -----------------------------------------------------------------
+# configure DIR CMAKE-ARGS...: quiet unless something is wrong.
+configure() {
+  local dir=$1
+  shift
+  cmake -S "$ROOT" -B "$dir" --log-level=WARNING "$@"
+}
+
+build() {
+  cmake --build "$1" -j "$JOBS" "${@:2}"
+}
+
+# Sanitizer behaviour for every test run: stop at the first report, with a
+# stack, and fail the test (ctest sees the non-zero exit).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# ---- sections ----------------------------------------------------------------
+section_gcc() {
+  configure build/gcc -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Release -DMQTLS_WERROR=ON
+  build build/gcc
+  # The unit tests are fast; running them on -O2 code catches what only the
+  # optimiser exposes (uninitialised reads, aliasing, UB folded away).
+  ctest --test-dir build/gcc -L unit --output-on-failure --no-tests=error -j "$JOBS"
+}
+
+section_clang() {
+  configure build/clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DMQTLS_WERROR=ON
+  build build/clang
+}
+
+section_asan() {
+  configure build/asan -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug -DMQTLS_SANITIZE=ON \
+    -DMQTLS_WERROR=ON
+  build build/asan
+  # The issue requires integration tests; an empty glob must not pass quietly.
+  local n_int
+  n_int=$(ctest --test-dir build/asan -N -L integration | awk '/^Total Tests:/ { print $3 }')
+  if [[ "${n_int:-0}" -eq 0 ]]; then
+    echo "test.sh: no integration test registered (tests/integration/test_*.sh)" >&2
+    return 1
+  fi
+  ctest --test-dir build/asan --output-on-failure --no-tests=error -j "$JOBS" |
+    tee build/asan/ctest.log
+  # Remembered for the closing line: how many tests ran, all of them passing.
+  N_TESTS=$(awk '/tests passed, 0 tests failed out of/ { print $NF }' build/asan/ctest.log)
+}
+
+section_core_size() {
+  "$ROOT/scripts/core-size.sh" "$ROOT/build/arm"
+}
+
+section_fuzz() {
+  configure build/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DMQTLS_FUZZ=ON -DMQTLS_BUILD_TESTS=OFF -DMQTLS_WERROR=ON
+  build build/fuzz
+
+  local -a targets
+  mapfile -t targets < <(find build/fuzz/tests/fuzz -maxdepth 1 -type f -executable | LC_ALL=C sort)
+  if ((${#targets[@]} == 0)); then
+    echo "test.sh: no fuzz target was built in build/fuzz/tests/fuzz" >&2
+    return 1
+  fi
+
+  local exe name seed cand work log
+  mkdir -p build/fuzz/artifacts
+  for exe in "${targets[@]}"; do
+    name=$(basename "$exe")
+    # The corpus directory may carry the target's name with or without fuzz_.
+    seed=""
+    for cand in "tests/fuzz/corpus/$name" "tests/fuzz/corpus/${name#fuzz_}"; do
+      if [[ -d "$cand" ]]; then seed=$cand; break; fi
+    done
+    # libFuzzer writes new inputs into its first corpus directory: give it a
+    # copy so the committed seed corpus never changes under a test run.
+    work=build/fuzz/corpus-run/$name
+    rm -rf "$work"
+    mkdir -p "$work"
+    if [[ -n "$seed" ]]; then
+      cp -R "$seed/." "$work/"
+    else
+      echo "test.sh: warning: $name has no seed corpus (tests/fuzz/corpus/$name/)" >&2
+    fi
+    log=build/fuzz/$name.log
+    echo "-- $name: $(find "$work" -type f | wc -l) seeds, -runs=$FUZZ_RUNS (at most ${FUZZ_MAX_TIME} s), log $log"
+    if ! "$exe" -runs="$FUZZ_RUNS" -max_total_time="$FUZZ_MAX_TIME" -seed="$FUZZ_SEED" \
+      -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="build/fuzz/artifacts/$name-" "$work" >"$log" 2>&1; then
+      tail -n 60 "$log"
+      echo "test.sh: fuzz target $name failed; the input is in build/fuzz/artifacts/" >&2
+      return 1
+    fi
+    # One line per target: how far it got and what it covered.
+    grep -E '^Done [0-9]+ runs' "$log" || true
+    grep -E '^stat::(number_of_executed_units|peak_rss_mb|new_units_added):' "$log" | tr '\n' ' ' || true
+    echo
+  done
+}
+
+section_coverage() {
+  configure build/cov -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug -DMQTLS_COVERAGE=ON \
+    -DMQTLS_WERROR=ON
+  build build/cov
+  # Counters from an earlier run would add up with this one.
+  find build/cov -name '*.gcda' -delete
+  ctest --test-dir build/cov -L unit --output-on-failure --no-tests=error -j "$JOBS"
+
+  local -a gate=()
+  [[ -n "${MQTLS_COV_FAIL_UNDER_LINE:-}" ]] && gate+=(--fail-under-line "$MQTLS_COV_FAIL_UNDER_LINE")
+  [[ -n "${MQTLS_COV_FAIL_UNDER_BRANCH:-}" ]] && gate+=(--fail-under-branch "$MQTLS_COV_FAIL_UNDER_BRANCH")
+  # gcov runs once into JSON; the reports are read back from it. Unreachable
+  # branches are the ones gcc adds for code that cannot run (after a return,
+  # __builtin_unreachable); counting them would measure the compiler.
+  gcovr --root "$ROOT" --filter 'src/core/' --exclude-unreachable-branches \
+    --json build/cov/coverage.json build/cov
+  echo "-- line coverage of src/core"
+  gcovr --add-tracefile build/cov/coverage.json --txt
+  echo "-- branch coverage of src/core"
+  gcovr --add-tracefile build/cov/coverage.json --txt --branches
+  mkdir -p build/cov/html
+  gcovr --add-tracefile build/cov/coverage.json --html-details build/cov/html/index.html
+  echo "-- summary (HTML: build/cov/html/index.html; coreMQTT holds itself to 93 % of branches)"
+  # --print-summary comes with the text report on stdout: keep only its lines.
+  local summary rc=0
+  summary=$(gcovr --add-tracefile build/cov/coverage.json --print-summary "${gate[@]}" 2>&1) || rc=$?
+  grep -E '^(lines|branches):' <<<"$summary" || true
+  if ((rc != 0)); then
+    grep -v -E '^(lines|branches):' <<<"$summary" | tail -n 5 >&2
+    echo "test.sh: coverage below the gate (${gate[*]})" >&2
+    return 1
+  fi
+}
+
+section_install() {
+  # The install test uses the release tree; build it if this run skipped gcc.
+  if [[ ! -f build/gcc/CMakeCache.txt ]]; then
+    configure build/gcc -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Release -DMQTLS_WERROR=ON
+  fi
+  build build/gcc
+
+  local prefix=$ROOT/build/install-test
+  rm -rf "$prefix"
+  cmake --install build/gcc --prefix "$prefix" >build/install-test.log
+  local libdir
+  libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' build/gcc/CMakeCache.txt)
+  libdir=${libdir:-lib}
+
+  local f missing=0
+  for f in bin/mqtls include/mqtls/mqtls.h "$libdir/libmqtls.a" "$libdir/libmqtls_core.a" \
+    "$libdir/cmake/mqtls/mqtlsConfig.cmake" "$libdir/cmake/mqtls/mqtlsConfigVersion.cmake" \
+    "$libdir/cmake/mqtls/mqtlsTargets.cmake" "$libdir/pkgconfig/mqtls.pc"; do
+    if [[ -e "$prefix/$f" ]]; then
+      echo "   ok  $f"
+    else
+      echo "   MISSING  $f" >&2
+      missing=1
+    fi
+  done
+  [[ -x "$prefix/bin/mqtls" ]] || { echo "   bin/mqtls is not executable" >&2; missing=1; }
+  # Every public header in the tree must be installed.
+  for f in include/mqtls/*.h; do
+    [[ -e "$prefix/$f" ]] || { echo "   MISSING  $f" >&2; missing=1; }
+  done
+  ((missing == 0)) || return 1
+
+  # Each installed header must compile on its own: no header may lean on
+  # another being included first, or on a file that was not installed.
+  local h tu=build/install-test-header.c
+  for h in "$prefix"/include/mqtls/*.h; do
+    printf '#include <mqtls/%s>\nint mqtls_header_check(void);\nint mqtls_header_check(void) { return 0; }\n' \
+      "$(basename "$h")" >"$tu"
+    cc -std=c11 -Wall -Wextra -Werror -pedantic -I"$prefix/include" -c "$tu" -o /dev/null || {
+      echo "test.sh: installed header $(basename "$h") does not compile on its own" >&2
+      return 1
+    }
+  done
+  echo "   ok  every installed header compiles on its own"
+
+  echo "-- consumer through find_package(mqtls)"
+  rm -rf build/consumer-cmake
+  cmake -S examples/consumer -B build/consumer-cmake --log-level=WARNING \
+    -DCMAKE_C_COMPILER=gcc -DCMAKE_PREFIX_PATH="$prefix"
+  cmake --build build/consumer-cmake -j "$JOBS"
+  build/consumer-cmake/consumer
+
+  echo "-- consumer through pkg-config"
+  local pc_cflags pc_libs
+  export PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig"
+  pc_cflags=$(pkg-config --cflags mqtls)
+  pc_libs=$(pkg-config --libs mqtls)
+  echo "   pkg-config --cflags --libs mqtls: $pc_cflags $pc_libs"
+  mkdir -p build/consumer-pkgconfig
+  # shellcheck disable=SC2086 # pkg-config output is a list of words
+  cc -std=c11 -Wall -Wextra -Werror $pc_cflags examples/consumer/consumer.c $pc_libs \
+    -o build/consumer-pkgconfig/consumer
+  build/consumer-pkgconfig/consumer
+  unset PKG_CONFIG_PATH
+}
+
+# ---- main ----------------------------------------------------------------------
+banner "mqtls test.sh: ${SECTIONS[*]} (jobs: $JOBS)"
+CURRENT=deps
+"$ROOT/scripts/deps.sh"
+CURRENT=""
+
+for s in "${SECTIONS[@]}"; do
+  run_section "$s"
+done
+
+banner "summary"
+for i in "${!PASSED[@]}"; do
+  printf '   %-10s passed  %4d s\n' "${PASSED[$i]}" "${TIMES[$i]}"
+done
+printf '   %-10s         %4d s\n' total "$((SECONDS - T_START))"
+echo "sections: ${#PASSED[@]} passed, 0 failed"
+if [[ -n "$N_TESTS" ]]; then
+  echo "tests: $N_TESTS passed, 0 failed"
+fi
