@@ -257,7 +257,7 @@ static int finish(pub_t *p, int32_t rc)
     if (rc != MQTLS_OK) {
         int code = cli_fail(&p->conn, "publishing", rc);
         mqtls_client_abort(&p->client);
-        mqtls_tcp_close(&p->conn.tcp);
+        cli_close(&p->conn);
         return code;
     }
     return cli_disconnect(&p->conn, &p->client);

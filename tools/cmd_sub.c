@@ -308,7 +308,7 @@ static int sub_session(mqtls_client_t *c, const sub_opts_t *o, sub_state_t *s)
         code = cli_disconnect(&cc, c);
     else
         mqtls_client_abort(c);
-    mqtls_tcp_close(&cc.tcp);
+    cli_close(&cc);
     return code;
 }
 

@@ -46,13 +46,28 @@ const char cli_conn_help[] =
     "      --will-payload M   will message (default: empty)\n"
     "      --will-qos Q       will QoS 0, 1 or 2 (default: 0)\n"
     "      --will-retain      retain the will\n"
-    "      --help             this text\n";
+    "      --help             this text\n"
+    "TLS (any of these turns TLS on; the port then defaults to 8883):\n"
+    "      --cafile FILE      CA certificate(s) that may anchor the broker's chain (PEM or DER)\n"
+    "      --capath DIR       a directory of CA certificates (PEM or DER)\n"
+    "      --cert FILE        our client certificate, optionally followed by intermediates\n"
+    "      --key FILE         its private key: PKCS#1, SEC1, PKCS#8 or encrypted PKCS#8; PEM or DER\n"
+    "      --key-password PW  password of an encrypted key\n"
+    "      --insecure         do not check the broker's host name (the chain is still verified)\n"
+    "      --no-verify        DANGEROUS: do not verify the broker's certificate at all\n"
+    "      --tls-version V    tlsv1.2 or tlsv1.3: use exactly this version (default: 1.2 or newer)\n"
+    "      --ciphers LIST     colon-separated cipher suites (IANA names; OpenSSL names with openssl)\n"
+    "      --alpn PROTO       ALPN protocol, e.g. x-amzn-mqtt-ca for AWS IoT on port 443\n"
+    "      --sni NAME         server name for SNI and the certificate check (default: -h)\n"
+    "      --tls-engine E     mbedtls (default) or openssl\n"
+    "      --tls-report       print the TLS session: version, cipher, the broker's chain, alerts\n";
 
 const char cli_exit_help[] =
     "Exit status:\n"
     "  0  success\n"
     "  1  usage error, or an input that cannot be used\n"
-    "  2  connection failure (DNS, TCP refused/unreachable/timeout, connection lost)\n"
+    "  2  connection failure (DNS, TCP refused/unreachable/timeout, any TLS failure,\n"
+    "     connection lost)\n"
     "  3  the broker refused the connection (CONNACK return code 1-5)\n"
     "  4  protocol error or timeout (no CONNACK/SUBACK in time, keepalive timeout,\n"
     "     all subscriptions refused, -W expired before -C messages arrived)\n";
@@ -71,7 +86,20 @@ enum {
     OPT_WILL_TOPIC,
     OPT_WILL_PAYLOAD,
     OPT_WILL_QOS,
-    OPT_WILL_RETAIN
+    OPT_WILL_RETAIN,
+    OPT_CAFILE,
+    OPT_CAPATH,
+    OPT_CERT,
+    OPT_KEY,
+    OPT_KEY_PASSWORD,
+    OPT_INSECURE,
+    OPT_NO_VERIFY,
+    OPT_TLS_VERSION,
+    OPT_CIPHERS,
+    OPT_ALPN,
+    OPT_SNI,
+    OPT_TLS_ENGINE,
+    OPT_TLS_REPORT
 };
 
 static const cli_opt_t conn_opts[] = {
@@ -89,6 +117,19 @@ static const cli_opt_t conn_opts[] = {
     { 0, "will-payload", true, OPT_WILL_PAYLOAD },
     { 0, "will-qos", true, OPT_WILL_QOS },
     { 0, "will-retain", false, OPT_WILL_RETAIN },
+    { 0, "cafile", true, OPT_CAFILE },
+    { 0, "capath", true, OPT_CAPATH },
+    { 0, "cert", true, OPT_CERT },
+    { 0, "key", true, OPT_KEY },
+    { 0, "key-password", true, OPT_KEY_PASSWORD },
+    { 0, "insecure", false, OPT_INSECURE },
+    { 0, "no-verify", false, OPT_NO_VERIFY },
+    { 0, "tls-version", true, OPT_TLS_VERSION },
+    { 0, "ciphers", true, OPT_CIPHERS },
+    { 0, "alpn", true, OPT_ALPN },
+    { 0, "sni", true, OPT_SNI },
+    { 0, "tls-engine", true, OPT_TLS_ENGINE },
+    { 0, "tls-report", false, OPT_TLS_REPORT },
     { 0, NULL, false, 0 }
 };
 
@@ -104,6 +145,8 @@ void cli_conn_opts_init(cli_conn_opts_t *o, const char *cmd)
     o->clean = true;
     o->will_qos = -1;
     o->timeout_ms = DEFAULT_TIMEOUT_MS;
+    o->engine = mqtls_tls_engine_available(MQTLS_TLS_MBEDTLS) ? MQTLS_TLS_MBEDTLS : MQTLS_TLS_OPENSSL;
+    mqtls_tls_config_init(&o->tls_cfg);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -148,15 +191,70 @@ static int number_opt(cli_conn_opts_t *o, const char *flag, const char *arg, lon
     return cli_usage_error(o->cmd, "%s needs a number from %ld to %ld, not '%s'", flag, min, max, arg);
 }
 
+static int tls_version_opt(cli_conn_opts_t *o, const char *arg)
+{
+    uint16_t v;
+    if (strcmp(arg, "tlsv1.2") == 0)
+        v = MQTLS_TLS_V1_2;
+    else if (strcmp(arg, "tlsv1.3") == 0)
+        v = MQTLS_TLS_V1_3;
+    else if (strcmp(arg, "tlsv1.1") == 0 || strcmp(arg, "tlsv1") == 0)
+        return cli_usage_error(o->cmd, "%s is obsolete and not supported; use tlsv1.2 or tlsv1.3", arg);
+    else
+        return cli_usage_error(o->cmd, "unknown --tls-version '%s'; use tlsv1.2 or tlsv1.3", arg);
+    o->tls_cfg.min_version = v;
+    o->tls_cfg.max_version = v;
+    return 0;
+}
+
+static int tls_engine_opt(cli_conn_opts_t *o, const char *arg)
+{
+    if (mqtls_tls_engine_parse(arg, &o->engine) != MQTLS_OK)
+        return cli_usage_error(o->cmd, "unknown --tls-engine '%s'; use mbedtls or openssl", arg);
+    if (!mqtls_tls_engine_available(o->engine))
+        return cli_usage_error(o->cmd, "this build of mqtls has no %s engine", arg);
+    return 0;
+}
+
+/* TLS flags; every one of them turns TLS on. */
+static int tls_opt(cli_conn_opts_t *o, int id, const char *arg)
+{
+    mqtls_tls_config_t *t = &o->tls_cfg;
+    o->tls = true;
+    switch (id) {
+    case OPT_CAFILE: t->ca_file = arg; return 0;
+    case OPT_CAPATH: t->ca_path = arg; return 0;
+    case OPT_CERT: t->cert_file = arg; return 0;
+    case OPT_KEY: t->key_file = arg; return 0;
+    case OPT_KEY_PASSWORD: t->key_password = arg; return 0;
+    case OPT_INSECURE: t->insecure = true; return 0;
+    case OPT_NO_VERIFY: t->no_verify = true; return 0;
+    case OPT_TLS_VERSION: return tls_version_opt(o, arg);
+    case OPT_CIPHERS: t->ciphers = arg; return 0;
+    case OPT_ALPN:
+        o->alpn[0] = arg;
+        o->alpn[1] = NULL;
+        t->alpn = o->alpn;
+        return 0;
+    case OPT_SNI: t->server_name = arg; return 0;
+    case OPT_TLS_ENGINE: return tls_engine_opt(o, arg);
+    case OPT_TLS_REPORT: o->tls_report = true; return 0;
+    default: return CLI_EXIT_USAGE;
+    }
+}
+
 static int conn_opt(cli_conn_opts_t *o, int id, const char *arg)
 {
     long v = 0;
+    if (id >= OPT_CAFILE)
+        return tls_opt(o, id, arg);
     switch (id) {
     case OPT_HOST: o->host = arg; return 0;
     case OPT_PORT:
         if (number_opt(o, "-p", arg, 1, 65535, &v) != 0)
             return CLI_EXIT_USAGE;
         o->port = (uint16_t)v;
+        o->port_set = true;
         return 0;
     case OPT_ID: o->id = arg; return 0;
     case OPT_ID_PREFIX: o->id_prefix = arg; return 0;
@@ -261,6 +359,11 @@ int cli_conn_opts_finish(cli_conn_opts_t *o)
         return cli_usage_error(o->cmd, "-P needs -u: MQTT 3.1.1 allows a password only with a user name");
     if (check_will(o) != 0)
         return CLI_EXIT_USAGE;
+    if (o->tls && !o->port_set)
+        o->port = 8883;
+    if (o->tls && o->tls_cfg.no_verify)
+        fprintf(stderr, "mqtls %s: WARNING: --no-verify: the broker's certificate is NOT verified; "
+                        "anyone on the path can impersonate it\n", o->cmd);
     if (o->id == NULL) {
         int n = o->id_prefix != NULL
                     ? snprintf(o->id_buf, sizeof o->id_buf, "%s%ld", o->id_prefix, (long)getpid())
@@ -425,9 +528,9 @@ size_t cli_connect_size(const cli_conn_opts_t *o)
     return n > 0 ? (size_t)n : 0;
 }
 
-static void setup_transport(cli_conn_t *cc, const cli_conn_opts_t *o)
+/* -d logging goes on top of whatever carries the bytes (TCP or TLS). */
+static void setup_trace(cli_conn_t *cc, const cli_conn_opts_t *o)
 {
-    mqtls_tcp_transport(&cc->tcp, &cc->raw);
     cc->tr = cc->raw;
     if (o->debug) {
         cc->tr.ctx = cc;
@@ -438,6 +541,75 @@ static void setup_transport(cli_conn_t *cc, const cli_conn_opts_t *o)
     }
 }
 
+static bool is_tls_error(int32_t err)
+{
+    return err <= MQTLS_ERR_TLS_UNKNOWN_CA && err > -200;
+}
+
+/* " (detail) [alert from the broker: name (n)]" from the TLS report. */
+static const char *tls_detail(const cli_conn_t *cc, char *buf, size_t len)
+{
+    const mqtls_tls_report_t *r = &cc->report;
+    size_t n = 0;
+    buf[0] = '\0';
+    if (r->detail[0] != '\0')
+        n = (size_t)snprintf(buf, len, " (%s)", r->detail);
+    if (r->alert_received >= 0 && n < len)
+        snprintf(buf + n, len - n, " [alert from the broker: %s (%d)]", mqtls_tls_alert_name(r->alert_received),
+                 r->alert_received);
+    return buf;
+}
+
+static void print_tls_report(const cli_conn_t *cc)
+{
+    const mqtls_tls_report_t *r = &cc->report;
+    fprintf(stderr, "TLS report (%s engine):\n", r->engine != NULL ? r->engine : "?");
+    fprintf(stderr, "  version: %s\n  cipher: %s\n", r->version[0] ? r->version : "(none negotiated)",
+            r->cipher[0] ? r->cipher : "(none)");
+    if (r->alpn[0] != '\0')
+        fprintf(stderr, "  alpn: %s\n", r->alpn);
+    fprintf(stderr, "  client certificate: %s%s\n", r->cert_sent ? "sent" : "none",
+            r->cert_requested ? " (the broker asked for one)" : "");
+    if (r->verify_flags != 0u)
+        fprintf(stderr, "  verification: flags 0x%02x%s%s%s%s%s\n", (unsigned)r->verify_flags,
+                r->verify_flags & MQTLS_TLS_VERIFY_NOT_TRUSTED ? " not-trusted" : "",
+                r->verify_flags & MQTLS_TLS_VERIFY_EXPIRED ? " expired" : "",
+                r->verify_flags & MQTLS_TLS_VERIFY_NOT_YET_VALID ? " not-yet-valid" : "",
+                r->verify_flags & MQTLS_TLS_VERIFY_NAME_MISMATCH ? " name-mismatch" : "",
+                r->verify_flags & MQTLS_TLS_VERIFY_BAD_SIGNATURE ? " bad-signature" : "");
+    if (r->alert_received >= 0)
+        fprintf(stderr, "  alert received: %s (%d)\n", mqtls_tls_alert_name(r->alert_received), r->alert_received);
+    if (r->alert_sent >= 0)
+        fprintf(stderr, "  alert sent: %s (%d)\n", mqtls_tls_alert_name(r->alert_sent), r->alert_sent);
+    size_t kept = r->chain_len < MQTLS_TLS_MAX_CHAIN ? r->chain_len : MQTLS_TLS_MAX_CHAIN;
+    fprintf(stderr, "  broker's chain: %zu certificate(s)\n", r->chain_len);
+    for (size_t i = 0; i < kept; i++) {
+        const mqtls_tls_cert_info_t *c = &r->chain[i];
+        fprintf(stderr, "   %zu subject: %s\n     issuer:  %s\n     valid:   %s .. %s\n     key:     %s %u bits, "
+                        "signed with %s\n",
+                i, c->subject, c->issuer, c->not_before, c->not_after, c->key_type, (unsigned)c->key_bits,
+                c->sig_alg);
+    }
+    if (r->detail[0] != '\0')
+        fprintf(stderr, "  detail: %s\n", r->detail);
+}
+
+/* TLS setup and handshake over the TCP connection in cc->tcp. */
+static int32_t start_tls(cli_conn_t *cc, const cli_conn_opts_t *o)
+{
+    mqtls_transport_t tcp;
+    mqtls_tcp_transport(&cc->tcp, &tcp);
+    int32_t rc = mqtls_tls_handshake(cc->tls, &tcp, o->host, o->timeout_ms);
+    if (o->tls_report)
+        print_tls_report(cc);
+    if (rc == MQTLS_OK) {
+        mqtls_tls_transport(cc->tls, &cc->raw);
+        if (o->debug)
+            fprintf(stderr, "mqtls: TLS %s, %s\n", cc->report.version, cc->report.cipher);
+    }
+    return rc;
+}
+
 /* A CONNECT answered with bytes that do not parse as a CONNACK: a TLS or
  * HTTP server, or a proxy, rather than an MQTT broker. */
 static bool answer_not_mqtt(int32_t err)
@@ -445,46 +617,90 @@ static bool answer_not_mqtt(int32_t err)
     return (err <= MQTLS_ERR_MALFORMED_REMAINING_LENGTH && err > -60) || err == MQTLS_ERR_CONNACK_EXPECTED;
 }
 
+static void print_connect_error(const cli_conn_t *cc, const char *ep, int32_t rc)
+{
+    char detail[600];
+    const cli_conn_opts_t *o = cc->opts;
+    if (rc == MQTLS_ERR_TIMEOUT)
+        fprintf(stderr, "mqtls: connecting to %s failed: the broker sent no CONNACK within %u s\n", ep,
+                (unsigned)(o->timeout_ms / 1000u));
+    else if (answer_not_mqtt(rc))
+        fprintf(stderr, "mqtls: connecting to %s failed: the answer is not MQTT (%s); is a %s listening on that "
+                        "port?\n",
+                ep, mqtls_strerror(rc), o->tls ? "TLS MQTT broker" : "plain MQTT broker (not TLS, not HTTP)");
+    else if (is_tls_error(rc))
+        fprintf(stderr, "mqtls: TLS with %s failed: %s%s\n", ep, mqtls_strerror(rc), tls_detail(cc, detail, sizeof detail));
+    else if (rc == MQTLS_ERR_CLOSED && o->tls)
+        fprintf(stderr, "mqtls: connecting to %s failed: %s (over TLS: the broker may have rejected our "
+                        "certificate or identity after the handshake)\n",
+                ep, mqtls_strerror(rc));
+    else
+        fprintf(stderr, "mqtls: connecting to %s failed: %s%s\n", ep, mqtls_strerror(rc),
+                os_detail(cc, rc, detail, sizeof detail));
+}
+
 int cli_connect(cli_conn_t *cc, const cli_conn_opts_t *o, mqtls_client_t *c, bool *session_present)
 {
-    char ep[300], detail[200];
+    char ep[300], detail[600];
     memset(cc, 0, sizeof *cc);
     cc->opts = o;
     mqtls_tcp_init(&cc->tcp);
     cli_endpoint(o, ep, sizeof ep);
-    int32_t rc = mqtls_tcp_connect(&cc->tcp, o->host, o->port, o->timeout_ms);
+    int32_t rc;
+    if (o->tls) {
+        /* Credentials are loaded and checked before a single byte is sent. */
+        rc = mqtls_tls_new(&cc->tls, o->engine, &o->tls_cfg, &cc->report);
+        if (rc != MQTLS_OK) {
+            fprintf(stderr, "mqtls: cannot set up TLS (%s engine): %s%s\n",
+                    o->engine == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls", mqtls_strerror(rc),
+                    tls_detail(cc, detail, sizeof detail));
+            return cli_exit_code(rc);
+        }
+    }
+    rc = mqtls_tcp_connect(&cc->tcp, o->host, o->port, o->timeout_ms);
     if (rc != MQTLS_OK) {
         fprintf(stderr, "mqtls: cannot connect to %s: %s%s\n", ep, mqtls_strerror(rc),
                 os_detail(cc, rc, detail, sizeof detail));
+        cli_close(cc);
         return CLI_EXIT_CONNECT;
     }
     if (o->debug)
         fprintf(stderr, "mqtls: TCP connected to %s, client id '%s'\n", ep, o->id);
-    setup_transport(cc, o);
+    mqtls_tcp_transport(&cc->tcp, &cc->raw);
+    if (o->tls) {
+        rc = start_tls(cc, o);
+        if (rc != MQTLS_OK) {
+            print_connect_error(cc, ep, rc);
+            cli_close(cc);
+            return cli_exit_code(rc);
+        }
+    }
+    setup_trace(cc, o);
     mqtls_connect_t m;
     fill_connect(o, &m);
     rc = mqtls_client_connect(c, &cc->tr, &m, session_present, o->timeout_ms);
     if (rc == MQTLS_OK)
         return CLI_EXIT_OK;
-    if (rc == MQTLS_ERR_TIMEOUT)
-        fprintf(stderr, "mqtls: connecting to %s failed: the broker sent no CONNACK within %u s\n", ep,
-                (unsigned)(o->timeout_ms / 1000u));
-    else if (answer_not_mqtt(rc))
-        fprintf(stderr, "mqtls: connecting to %s failed: the answer is not MQTT (%s); "
-                        "is a plain MQTT broker (not TLS, not HTTP) listening on that port?\n",
-                ep, mqtls_strerror(rc));
-    else
-        fprintf(stderr, "mqtls: connecting to %s failed: %s%s\n", ep, mqtls_strerror(rc),
-                os_detail(cc, rc, detail, sizeof detail));
-    mqtls_tcp_close(&cc->tcp);
+    print_connect_error(cc, ep, rc);
+    cli_close(cc);
     return cli_exit_code(rc);
+}
+
+void cli_close(cli_conn_t *cc)
+{
+    mqtls_tcp_close(&cc->tcp);
+    mqtls_tls_free(cc->tls);
+    cc->tls = NULL;
 }
 
 int cli_fail(const cli_conn_t *cc, const char *doing, int32_t err)
 {
-    char ep[300], detail[200];
+    char ep[300], detail[600];
     cli_endpoint(cc->opts, ep, sizeof ep);
-    if (is_transport_error(err))
+    if (is_tls_error(err))
+        fprintf(stderr, "mqtls: TLS connection to %s failed while %s: %s%s\n", ep, doing, mqtls_strerror(err),
+                tls_detail(cc, detail, sizeof detail));
+    else if (is_transport_error(err))
         fprintf(stderr, "mqtls: connection to %s lost while %s: %s%s\n", ep, doing, mqtls_strerror(err),
                 os_detail(cc, err, detail, sizeof detail));
     else
@@ -495,9 +711,10 @@ int cli_fail(const cli_conn_t *cc, const char *doing, int32_t err)
 int cli_disconnect(cli_conn_t *cc, mqtls_client_t *c)
 {
     int32_t rc = mqtls_client_disconnect(c);
-    mqtls_tcp_close(&cc->tcp);
-    if (rc != MQTLS_OK)
-        return cli_fail(cc, "disconnecting", rc);
+    int code = rc != MQTLS_OK ? cli_fail(cc, "disconnecting", rc) : CLI_EXIT_OK;
+    cli_close(cc);
+    if (code != CLI_EXIT_OK)
+        return code;
     if (cc->opts->debug)
         fprintf(stderr, "mqtls: disconnected\n");
     return CLI_EXIT_OK;

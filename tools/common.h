@@ -21,14 +21,16 @@
 
 #include "mqtls/client.h"
 #include "mqtls/tcp.h"
+#include "mqtls/tls.h"
 
 /*
  * Exit status of every command:
  *   0  success
  *   1  usage error (unknown flag, bad value, missing argument), or an
  *      input the command cannot use (unreadable file, line too long)
- *   2  connection failure: DNS, TCP refused/unreachable/timeout (later TLS),
- *      or the connection was closed or reset
+ *   2  connection failure: DNS, TCP refused/unreachable/timeout, any TLS
+ *      failure (trust, name, validity, credentials, versions, ciphers, the
+ *      server rejecting our certificate), or the connection was closed or reset
  *   3  the broker refused the connection (CONNACK return code 1..5)
  *   4  protocol error or timeout: no CONNACK/SUBACK in time, keepalive
  *      timeout, every subscription refused, or sub -W expiring before -C
@@ -77,10 +79,18 @@ typedef struct {
     const char *will_payload;
     int will_qos;       /* -1: not given */
     bool will_retain;
-    uint32_t timeout_ms; /* TCP connect and CONNACK */
+    uint32_t timeout_ms; /* TCP connect, TLS handshake and CONNACK */
+    bool port_set;       /* -p given (else 1883, or 8883 with TLS) */
+    /* TLS: any TLS flag turns it on. */
+    bool tls;
+    bool tls_report;     /* --tls-report: print the session report on stderr */
+    mqtls_tls_engine_t engine;
+    mqtls_tls_config_t tls_cfg;
+    const char *alpn[2];
 } cli_conn_opts_t;
 
-/* Defaults: localhost:1883, keepalive 60, clean session. */
+/* Defaults: localhost:1883 (8883 with TLS), keepalive 60, clean session,
+ * TLS engine mbedTLS (OpenSSL when mbedTLS is not compiled in). */
 void cli_conn_opts_init(cli_conn_opts_t *o, const char *cmd);
 
 /*
@@ -107,11 +117,14 @@ bool cli_parse_long(const char *s, long min, long max, long *out);
 
 /* ---- connection ------------------------------------------------------------ */
 
-/* A live connection: TCP, the transport over it (with -d a logging one). */
+/* A live connection: TCP, TLS over it when asked, and the transport the
+ * client uses (with -d a logging one on top). */
 typedef struct {
     mqtls_tcp_t tcp;
+    mqtls_tls_t *tls;       /* NULL without TLS */
+    mqtls_tls_report_t report;
     mqtls_transport_t tr;   /* what the client uses */
-    mqtls_transport_t raw;  /* the TCP transport below -d logging */
+    mqtls_transport_t raw;  /* TCP or TLS, below -d logging */
     const cli_conn_opts_t *opts;
     struct cli_trace {
         uint8_t hdr[5];
@@ -137,8 +150,12 @@ size_t cli_connect_size(const cli_conn_opts_t *o);
 /* Map an mqtls error to the exit status above. */
 int cli_exit_code(int32_t err);
 
-/* Send DISCONNECT; on failure print the reason. @return an exit code. */
+/* Send DISCONNECT and release the connection; on failure print the
+ * reason. @return an exit code. */
 int cli_disconnect(cli_conn_t *cc, mqtls_client_t *c);
+
+/* Release the connection (socket and TLS session); safe to call twice. */
+void cli_close(cli_conn_t *cc);
 
 /* ---- commands (one file each) --------------------------------------------- */
 

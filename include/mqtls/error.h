@@ -11,7 +11,7 @@
  *    -20 ..  -59   codec (malformed or invalid packets)
  *    -60 ..  -99   client (protocol state, broker refusals, resources)
  *   -100 .. -139   transport (DNS, TCP, sockets)
- *   -140 .. -199   TLS            (reserved, see the TLS issue)
+ *   -140 .. -199   TLS (mbedTLS and OpenSSL give the same codes)
  *   -200 .. -259   credentials    (reserved)
  *   -260 .. -299   diagnosis      (reserved)
  *
@@ -90,7 +90,33 @@ extern "C" {
     X(UNREACHABLE, -104, "the network or host is unreachable")                                        \
     X(SEND, -105, "sending failed: the connection was reset or broken")                              \
     X(RECV, -106, "receiving failed: the connection was reset")                                       \
-    X(SOCKET, -107, "a socket could not be created or configured")
+    X(SOCKET, -107, "a socket could not be created or configured")                                  \
+    /* TLS */                                                                                         \
+    X(TLS_UNKNOWN_CA, -140, "the server's certificate is not trusted: its chain does not lead to any CA in the CA file (unknown CA)") \
+    X(TLS_HOSTNAME_MISMATCH, -141, "the server's certificate does not name the host we connected to (hostname mismatch)") \
+    X(TLS_CERT_EXPIRED, -142, "the server's certificate has expired (or the local clock is wrong)") \
+    X(TLS_CERT_NOT_YET_VALID, -143, "the server's certificate is not valid yet (or the local clock is wrong or unset)") \
+    X(TLS_VERIFY_FAILED, -144, "the server's certificate failed verification (bad signature or unusable certificate)") \
+    X(TLS_BAD_CA_FILE, -145, "the CA file is unreadable, empty, or holds no certificate") \
+    X(TLS_CA_FORMAT, -146, "a credential file is PEM where DER was declared, or DER where PEM was declared") \
+    X(TLS_BAD_CERT_FILE, -147, "the client certificate file is unreadable or holds no certificate") \
+    X(TLS_BAD_KEY_FILE, -148, "the private key file is unreadable or holds no private key") \
+    X(TLS_KEY_PASSWORD, -149, "the private key is encrypted and the password is missing or wrong") \
+    X(TLS_KEY_MISMATCH, -150, "the private key does not belong to the client certificate") \
+    X(TLS_NO_COMMON_VERSION, -151, "the server and the client have no TLS version in common") \
+    X(TLS_NO_SHARED_CIPHER, -152, "the server and the client have no cipher suite in common") \
+    X(TLS_CERT_REQUIRED, -153, "the server requires a client certificate and none was given") \
+    X(TLS_CERT_REJECTED, -154, "the server rejected our client certificate (see the alert in the TLS report)") \
+    X(TLS_HANDSHAKE_TIMEOUT, -155, "the TLS handshake did not finish in time") \
+    X(TLS_CLOSED_IN_HANDSHAKE, -156, "the server closed the connection during the TLS handshake") \
+    X(TLS_NOT_TLS, -157, "the server did not answer in TLS (is this a plain MQTT port?)") \
+    X(TLS_ALERT, -158, "the server ended the TLS session with an alert (named in the TLS report)") \
+    X(TLS_HANDSHAKE, -159, "the TLS handshake failed (the TLS report has the engine's reason)") \
+    X(TLS_BAD_CIPHER, -160, "a cipher suite name is not known to this TLS engine") \
+    X(TLS_BAD_CONFIG, -161, "the TLS configuration is incomplete or contradictory (e.g. a certificate without a key, or no CA)") \
+    X(TLS_ENGINE_UNAVAILABLE, -162, "this TLS engine is not compiled into this build") \
+    X(TLS_BAD_CA_PATH, -163, "the CA directory is unreadable or holds no certificate") \
+    X(TLS_IO, -164, "the TLS engine failed to read or write the connection")
 
 /** Result codes. MQTLS_OK is 0; every error is negative. */
 typedef enum {

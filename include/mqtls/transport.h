@@ -12,6 +12,11 @@
  *   > 0   that many bytes were moved (may be fewer than asked)
  *   0     nothing moved now, call again later; 0 never means "closed"
  *   < 0   an mqtls_err_t; MQTLS_ERR_CLOSED when the peer closed the stream
+ *
+ * Retry rule (as with TLS engines): after send returned 0 or a short count,
+ * the next send must start with the bytes not yet taken and be at least as
+ * long. The client always does this: it finishes one packet before it
+ * starts the next.
  */
 #ifndef MQTLS_TRANSPORT_H
 #define MQTLS_TRANSPORT_H

@@ -24,23 +24,33 @@ TEST_NAME=$(basename "$0" .sh)
 TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mqtls-$TEST_NAME.XXXXXX")
 chmod 755 "$TEST_DIR"
 OWNED_PIDS=()
+TEST_FAILED=0
 
 cleanup() {
     local pid
     for pid in "${OWNED_PIDS[@]}"; do
         if kill -0 "$pid" 2>/dev/null; then
             kill "$pid" 2>/dev/null || true
+            kill -CONT "$pid" 2>/dev/null || true # a stopped process (start_silent_listener)
             wait "$pid" 2>/dev/null || true
         fi
     done
     rm -rf "$TEST_DIR"
+    if [[ $TEST_FAILED == 1 ]]; then exit 1; fi
 }
 trap cleanup EXIT
 
 # ---- assertions -------------------------------------------------------------
 
+# MQTLS_TEST_KEEP_GOING=1 (by hand, when triaging): report each failure and
+# go on, to see every failing case of a test in one run; the test still
+# exits 1 at the end. Later checks may then fail as a consequence.
 fail() {
     echo "FAIL [$TEST_NAME]: $*" >&2
+    if [[ ${MQTLS_TEST_KEEP_GOING:-0} == 1 ]]; then
+        TEST_FAILED=1
+        return 0
+    fi
     if [[ -n ${BROKER_LOG:-} && -f $BROKER_LOG ]]; then
         echo "--- last lines of the broker log ($BROKER_LOG):" >&2
         tail -n 20 "$BROKER_LOG" >&2
@@ -122,47 +132,68 @@ free_port() {
 # BROKER_DIR. A port grabbed by someone else between the check and the bind
 # is retried on another port.
 start_broker() {
-    local attempt i n
-    n=${BROKER_COUNT:-0}
+    local attempt
+    broker_dir
+    for ((attempt = 0; attempt < 10; attempt++)); do
+        BROKER_PORT=$(free_port)
+        {
+            echo "listener $BROKER_PORT 127.0.0.1"
+            broker_common_conf
+            local line
+            for line in "$@"; do echo "$line"; done
+        } >"$BROKER_DIR/mosquitto.conf"
+        launch_broker && return 0
+    done
+    cat "$BROKER_DIR/stdout" "$BROKER_LOG" >&2 || true
+    fail "mosquitto did not start (see above)"
+}
+
+# broker_dir: a fresh directory for the next broker (BROKER_DIR, BROKER_LOG).
+broker_dir() {
+    local n=${BROKER_COUNT:-0}
     BROKER_COUNT=$((n + 1))
     BROKER_DIR=$TEST_DIR/broker$n
     mkdir -p "$BROKER_DIR"
     chmod 777 "$BROKER_DIR"
     BROKER_LOG=$BROKER_DIR/mosquitto.log
-    for ((attempt = 0; attempt < 10; attempt++)); do
-        BROKER_PORT=$(free_port)
-        {
-            echo "listener $BROKER_PORT 127.0.0.1"
-            echo "allow_anonymous true"
-            echo "persistence false"
-            echo "max_queued_messages 0"
-            echo "set_tcp_nodelay true"
-            # Stay root when started as root: the files here are ours.
-            if [[ $(id -u) == 0 ]]; then echo "user root"; fi
-            echo "log_dest file $BROKER_LOG"
-            for t in error warning notice information subscribe unsubscribe; do echo "log_type $t"; done
-            local line
-            for line in "$@"; do echo "$line"; done
-        } >"$BROKER_DIR/mosquitto.conf"
-        : >"$BROKER_LOG"
-        chmod 666 "$BROKER_LOG"
-        "$MOSQUITTO" -c "$BROKER_DIR/mosquitto.conf" >"$BROKER_DIR/stdout" 2>&1 &
-        BROKER_PID=$!
-        OWNED_PIDS+=("$BROKER_PID")
-        for ((i = 0; i < 100; i++)); do
-            if ! kill -0 "$BROKER_PID" 2>/dev/null; then
-                break
-            fi
-            if grep -q "mosquitto version .* running" "$BROKER_LOG"; then
-                return 0
-            fi
-            sleep 0.05
-        done
-        kill "$BROKER_PID" 2>/dev/null || true
-        wait "$BROKER_PID" 2>/dev/null || true
+}
+
+# The global lines every test broker has.
+broker_common_conf() {
+    echo "allow_anonymous true"
+    echo "persistence false"
+    echo "max_queued_messages 0"
+    echo "set_tcp_nodelay true"
+    # Stay root when started as root: the files here are ours.
+    if [[ $(id -u) == 0 ]]; then echo "user root"; fi
+    echo "log_dest file $BROKER_LOG"
+    local t
+    for t in error warning notice information subscribe unsubscribe; do echo "log_type $t"; done
+}
+
+# launch_broker: start mosquitto on $BROKER_DIR/mosquitto.conf (with the
+# environment assignments in BROKER_ENV, if any) and wait until it runs.
+# Sets BROKER_PID. Returns 1 if it exited or did not start within 5 s
+# (typically: a port was taken meanwhile); the caller retries.
+launch_broker() {
+    local i
+    : >"$BROKER_LOG"
+    chmod 666 "$BROKER_LOG"
+    env ${BROKER_ENV[@]+"${BROKER_ENV[@]}"} "$MOSQUITTO" -c "$BROKER_DIR/mosquitto.conf" >"$BROKER_DIR/stdout" 2>&1 &
+    BROKER_PID=$!
+    OWNED_PIDS+=("$BROKER_PID")
+    for ((i = 0; i < 100; i++)); do
+        if ! kill -0 "$BROKER_PID" 2>/dev/null; then
+            break
+        fi
+        if grep -q "mosquitto version .* running" "$BROKER_LOG"; then
+            return 0
+        fi
+        sleep 0.05
     done
-    cat "$BROKER_DIR/stdout" "$BROKER_LOG" >&2 || true
-    fail "mosquitto did not start (see above)"
+    kill "$BROKER_PID" 2>/dev/null || true
+    wait "$BROKER_PID" 2>/dev/null || true
+    return 1
 }
 
 # wait_subscribed CLIENT_ID FILTER [SECONDS] : wait until the broker has
@@ -191,3 +222,162 @@ wait_log() {
 
 [[ -x $MQTLS ]] || fail "MQTLS=$MQTLS is not an executable"
 command -v ss >/dev/null || fail "ss (iproute2) is needed to find a free port"
+
+# ---- TLS: a PKI per test, brokers with several listeners ----------------------
+#
+#   tls_make_pki                  run pki.sh into $TEST_DIR/pki; sets PKI, PKI_PASSWORD,
+#                                 and MOSQ_TLS (mosquitto_pub/sub flags for a valid client)
+#   tls_listener NAME SERVER[:KEY] [LINE...]
+#                                 declare a TLS listener: CA $PKI/ca.pem, server
+#                                 certificate $PKI/SERVER.pem and key $PKI/SERVER.key
+#                                 (or $PKI/KEY.key),
+#                                 require_certificate true, use_identity_as_username true,
+#                                 then the extra LINEs (tls_version, ciphers, ...)
+#   plain_listener NAME           declare a plain MQTT listener
+#   start_listeners [--tls12-only]
+#                                 start one mosquitto with every declared listener, each on
+#                                 its own free port in PORT_<NAME>; the declarations are
+#                                 then cleared for the next broker. Sets BROKER_* as
+#                                 start_broker does (BROKER_PORT = the first listener).
+#   start_silent_listener         a TCP port that accepts connections and never answers
+#                                 (SILENT_PORT), for handshake timeouts
+#
+# mosquitto 2.0.11's `tls_version tlsv1.2` is a minimum: TLS 1.3 is still
+# negotiated. --tls12-only makes a broker that stops at TLS 1.2 on every
+# listener, through an OpenSSL configuration in its environment
+# (MaxProtocol = TLSv1.2 as the system default); `tls_version tlsv1.3` gives
+# a TLS-1.3-only listener on any broker.
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LISTENER_NAMES=()
+declare -A LISTENER_CONF=()
+
+tls_make_pki() {
+    PKI=$TEST_DIR/pki
+    bash "$LIB_DIR/pki.sh" "$PKI" || fail "pki.sh could not make the test PKI"
+    # shellcheck disable=SC2034 # used by the tests
+    PKI_PASSWORD=$(cat "$PKI/password.txt")
+    # shellcheck disable=SC2034 # used by the tests
+    MOSQ_TLS=(--cafile "$PKI/ca.pem" --cert "$PKI/client.pem" --key "$PKI/client.key")
+}
+
+tls_listener() {
+    local name=$1 cert=${2%%:*} key=${2##*:} line conf
+    shift 2
+    [[ -n ${PKI:-} ]] || fail "tls_listener before tls_make_pki"
+    conf="cafile $PKI/ca.pem"$'\n'"certfile $PKI/$cert.pem"$'\n'"keyfile $PKI/$key.key"
+    conf+=$'\n'"require_certificate true"$'\n'"use_identity_as_username true"
+    for line in "$@"; do conf+=$'\n'"$line"; done
+    LISTENER_NAMES+=("$name")
+    LISTENER_CONF[$name]=$conf
+}
+
+plain_listener() {
+    LISTENER_NAMES+=("$1")
+    LISTENER_CONF[$1]=""
+}
+
+start_listeners() {
+    local attempt name port first
+    local -a env=()
+    if [[ ${1:-} == --tls12-only ]]; then
+        printf '%s\n' "openssl_conf = mqtls_test" "[mqtls_test]" "ssl_conf = mqtls_ssl" \
+            "[mqtls_ssl]" "system_default = mqtls_tls12" "[mqtls_tls12]" "MaxProtocol = TLSv1.2" \
+            >"$TEST_DIR/openssl-tls12.cnf"
+        env=("OPENSSL_CONF=$TEST_DIR/openssl-tls12.cnf")
+    fi
+    ((${#LISTENER_NAMES[@]} > 0)) || fail "start_listeners without listeners"
+    broker_dir
+    for ((attempt = 0; attempt < 10; attempt++)); do
+        first=""
+        {
+            # Listener options follow their `listener` line; globals go first.
+            broker_common_conf
+            for name in "${LISTENER_NAMES[@]}"; do
+                # Distinct ports: one free now, and not given to another listener here.
+                while :; do
+                    port=$(free_port)
+                    [[ " ${first} " != *" $port "* ]] && break
+                done
+                first+=" $port"
+                printf -v "PORT_$name" '%s' "$port"
+                echo "listener $port 127.0.0.1"
+                if [[ -n ${LISTENER_CONF[$name]} ]]; then echo "${LISTENER_CONF[$name]}"; fi
+            done
+        } >"$BROKER_DIR/mosquitto.conf"
+        chmod 644 "$BROKER_DIR/mosquitto.conf"
+        BROKER_ENV=(${env[@]+"${env[@]}"})
+        if launch_broker; then
+            BROKER_ENV=()
+            read -r BROKER_PORT _ <<<"$first"
+            LISTENER_NAMES=()
+            LISTENER_CONF=()
+            return 0
+        fi
+    done
+    cat "$BROKER_DIR/stdout" "$BROKER_LOG" >&2 || true
+    fail "mosquitto with TLS listeners did not start (see above; config: $BROKER_DIR/mosquitto.conf)"
+}
+
+# A mosquitto that listens and is then stopped (SIGSTOP): the kernel still
+# completes TCP connections into its backlog, but nothing ever answers, so a
+# TLS client's ClientHello goes unanswered. No netcat needed. cleanup()
+# sends SIGCONT after SIGTERM so it can end.
+start_silent_listener() {
+    local attempt keep_dir=${BROKER_DIR:-} keep_log=${BROKER_LOG:-} keep_pid=${BROKER_PID:-} keep_port=${BROKER_PORT:-}
+    broker_dir
+    for ((attempt = 0; attempt < 10; attempt++)); do
+        SILENT_PORT=$(free_port)
+        { echo "listener $SILENT_PORT 127.0.0.1"; broker_common_conf; } >"$BROKER_DIR/mosquitto.conf"
+        if launch_broker; then
+            kill -STOP "$BROKER_PID"
+            # shellcheck disable=SC2034 # for the tests
+            SILENT_PID=$BROKER_PID
+            BROKER_DIR=$keep_dir BROKER_LOG=$keep_log BROKER_PID=$keep_pid BROKER_PORT=$keep_port
+            return 0
+        fi
+    done
+    fail "could not start the silent listener"
+}
+
+# expect_tls_failure WHAT SENTENCE CMD... : CMD exits 2 and its stderr has
+# exactly one line, the one naming the cause with SENTENCE in it (the text
+# of mqtls_strerror). Output in $TEST_DIR/out and $TEST_DIR/err.
+expect_tls_failure() {
+    local what=$1 sentence=$2
+    shift 2
+    expect_status "$what" 2 "$@"
+    assert_contains "$what: the cause" "$sentence" "$TEST_DIR/err"
+    [[ $(wc -l <"$TEST_DIR/err") == 1 ]] || fail "$what: expected one line on stderr, got: $(cat "$TEST_DIR/err")"
+    # MQTLS_TEST_VERBOSE=1: show each message, to read them all in one go.
+    if [[ ${MQTLS_TEST_VERBOSE:-0} == 1 ]]; then note "$what -> $(cat "$TEST_DIR/err")"; fi
+}
+
+# ---- watching that nothing gets through ------------------------------------------
+# watch_start NAME PORT PREFIX: a mosquitto_sub with a valid client
+# certificate on PREFIX/# of the broker whose log is BROKER_LOG.
+# watch_nothing NAME : publish PREFIX/end with mosquitto_pub, wait until the
+# watcher has it, and fail if it received anything else.
+declare -A WATCH_PID=() WATCH_PORT=() WATCH_PREFIX=()
+watch_start() {
+    local name=$1 port=$2 prefix=$3
+    start_bg "$TEST_DIR/watch-$name.out" mosquitto_sub -h 127.0.0.1 -p "$port" "${MOSQ_TLS[@]}" \
+        -i "watch-$name" -t "$prefix/#" -q 1 -v
+    WATCH_PID[$name]=$BG_PID
+    WATCH_PORT[$name]=$port
+    WATCH_PREFIX[$name]=$prefix
+    wait_subscribed "watch-$name" "$prefix/#"
+}
+
+watch_nothing() {
+    local name=$1 i out=$TEST_DIR/watch-$1.out
+    mosquitto_pub -h 127.0.0.1 -p "${WATCH_PORT[$name]}" "${MOSQ_TLS[@]}" -q 1 \
+        -t "${WATCH_PREFIX[$name]}/end" -m end || fail "mosquitto_pub of the end marker failed"
+    for ((i = 0; i < 500; i++)); do
+        grep -qxF "${WATCH_PREFIX[$name]}/end end" "$out" && break
+        kill -0 "${WATCH_PID[$name]}" 2>/dev/null || fail "watcher $name died: $(cat "$out.err")"
+        sleep 0.02
+    done
+    grep -qxF "${WATCH_PREFIX[$name]}/end end" "$out" || fail "watcher $name never got the end marker"
+    [[ $(wc -l <"$out") == 1 ]] || fail "messages got through to watcher $name: $(grep -vxF "${WATCH_PREFIX[$name]}/end end" "$out")"
+}

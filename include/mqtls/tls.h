@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: TLS as a transport that wraps a lower transport, on mbedTLS or OpenSSL. */
+/*
+ * One configuration for every engine. A TLS session wraps any
+ * mqtls_transport_t (TCP, a test transport, ...) and is itself an
+ * mqtls_transport_t, so the MQTT client never knows it is there.
+ *
+ * Policy:
+ * - Verification is on by default: the server's chain must lead to a CA in
+ *   the configured trust, and its certificate must name the host (or
+ *   server_name). `insecure` turns off only the hostname check.
+ *   Switching off chain verification needs `no_verify`, a separate,
+ *   explicit option. Nothing ever falls back to an unverified connection by
+ *   itself, and an empty trust store is an error, not "trust anything".
+ * - The client certificate and key are loaded and checked against each
+ *   other in mqtls_tls_new(), before any byte is sent.
+ * - Every failure has its own error code (MQTLS_ERR_TLS_*), the same from
+ *   both engines, and a mqtls_tls_report_t keeps the details: negotiated
+ *   version and cipher suite, the server's chain, verification flags, the
+ *   alert received, and the engine's own message.
+ * - Memory: unlike the core, the TLS layer allocates (mbedTLS and OpenSSL
+ *   do); everything is released by mqtls_tls_free().
+ *
+ * Example:
+ *   mqtls_tls_config_t cfg;
+ *   mqtls_tls_config_init(&cfg);
+ *   cfg.ca_file = "root.pem"; cfg.cert_file = "device.crt"; cfg.key_file = "device.key";
+ *   mqtls_tls_report_t report;
+ *   mqtls_tls_t *tls;
+ *   int32_t rc = mqtls_tls_new(&tls, MQTLS_TLS_MBEDTLS, &cfg, &report);
+ *   if (rc == MQTLS_OK) rc = mqtls_tls_handshake(tls, &tcp_transport, "broker.example", 10000);
+ *   if (rc < 0) printf("%s (%s)\n", mqtls_strerror(rc), report.detail);
+ *   mqtls_transport_t t;
+ *   mqtls_tls_transport(tls, &t);           // give t to mqtls_client_connect()
+ *   ...
+ *   mqtls_tls_free(tls);                    // after the client is done with it
+ */
+#ifndef MQTLS_TLS_H
+#define MQTLS_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mqtls/error.h"
+#include "mqtls/transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    MQTLS_TLS_MBEDTLS = 0, /**< mbedTLS (2.28; TLS 1.2) */
+    MQTLS_TLS_OPENSSL = 1  /**< OpenSSL 3 (TLS 1.2 and 1.3) */
+} mqtls_tls_engine_t;
+
+/** Protocol versions, as on the wire. */
+#define MQTLS_TLS_V1_2 0x0303u
+#define MQTLS_TLS_V1_3 0x0304u
+
+/** How a credential file is encoded: detected from the content (AUTO), or
+ * declared, in which case the other encoding is an error (a device that
+ * needs DER must not be handed PEM). */
+typedef enum { MQTLS_TLS_FORMAT_AUTO = 0, MQTLS_TLS_FORMAT_PEM = 1, MQTLS_TLS_FORMAT_DER = 2 } mqtls_tls_format_t;
+
+/**
+ * TLS configuration. Strings and buffers are borrowed: they must stay valid
+ * until mqtls_tls_free(). Start from mqtls_tls_config_init().
+ * Each credential comes from a file (…_file) or from bytes (…_data/…_len);
+ * the file wins when both are set.
+ */
+typedef struct {
+    /* Trust: the CA certificates that may anchor the server's chain. */
+    const char *ca_file;   /**< one or more certificates, PEM or DER */
+    const char *ca_path;   /**< a directory of PEM or DER certificates */
+    const uint8_t *ca_data;
+    size_t ca_len;
+    uint8_t ca_format;     /**< mqtls_tls_format_t */
+    /* Our identity. */
+    const char *cert_file; /**< client certificate, then optional intermediates (PEM) */
+    const uint8_t *cert_data;
+    size_t cert_len;
+    uint8_t cert_format;
+    const char *key_file;  /**< PKCS#1, SEC1, PKCS#8 or encrypted PKCS#8; PEM or DER */
+    const uint8_t *key_data;
+    size_t key_len;
+    uint8_t key_format;
+    const char *key_password; /**< for an encrypted key; NULL if none */
+    /* The server. */
+    const char *server_name; /**< SNI and hostname check; NULL: the host connected to */
+    bool insecure;           /**< do not check the server's name (chain still verified) */
+    bool no_verify;          /**< DANGEROUS: do not verify the server's chain at all */
+    const char *const *alpn; /**< NULL-terminated protocol list, e.g. {"x-amzn-mqtt-ca", NULL} */
+    /* Protocol. */
+    uint16_t min_version;  /**< 0: TLS 1.2; below 1.2 is refused (RFC 8996) */
+    uint16_t max_version;  /**< 0: the highest the engine has */
+    const char *ciphers;   /**< colon-separated IANA names (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                                dashes allowed); OpenSSL also takes its own names. NULL: defaults */
+    uint32_t handshake_timeout_ms; /**< 0: the timeout given to mqtls_tls_handshake() */
+} mqtls_tls_config_t;
+
+/** Verification results, the same bits from every engine. */
+#define MQTLS_TLS_VERIFY_NOT_TRUSTED 0x01u  /**< no path to a configured CA */
+#define MQTLS_TLS_VERIFY_EXPIRED 0x02u
+#define MQTLS_TLS_VERIFY_NOT_YET_VALID 0x04u
+#define MQTLS_TLS_VERIFY_NAME_MISMATCH 0x08u
+#define MQTLS_TLS_VERIFY_BAD_SIGNATURE 0x10u
+#define MQTLS_TLS_VERIFY_OTHER 0x80u
+
+#define MQTLS_TLS_MAX_CHAIN 8
+
+/** One certificate of the server's chain, as text. */
+typedef struct {
+    char subject[256];
+    char issuer[256];
+    char not_before[24]; /**< "2026-01-31T12:00:00Z" */
+    char not_after[24];
+    char key_type[16];   /**< "RSA", "EC", ... */
+    uint16_t key_bits;
+    char sig_alg[48];    /**< e.g. "ecdsa-with-SHA256" / "sha256WithRSAEncryption" */
+} mqtls_tls_cert_info_t;
+
+/** What happened during a TLS session, for people and for the doctor. */
+typedef struct {
+    const char *engine;      /**< "mbedtls" or "openssl" */
+    char version[16];        /**< negotiated, e.g. "TLSv1.3"; empty before the handshake */
+    char cipher[80];         /**< negotiated suite, IANA name */
+    char alpn[32];           /**< negotiated protocol, empty if none */
+    uint32_t verify_flags;   /**< MQTLS_TLS_VERIFY_* */
+    int alert_received;      /**< alert number from the server, -1 if none */
+    int alert_sent;          /**< alert number we sent, -1 if none */
+    bool cert_requested;     /**< the server asked for a client certificate */
+    bool cert_sent;          /**< we had one to send */
+    size_t chain_len;        /**< certificates in chain[] (the server's first MQTLS_TLS_MAX_CHAIN) */
+    mqtls_tls_cert_info_t chain[MQTLS_TLS_MAX_CHAIN];
+    int64_t engine_error;    /**< the engine's own code (mbedTLS negative, OpenSSL ERR_ code) */
+    char detail[256];        /**< the engine's message and which file, when relevant */
+} mqtls_tls_report_t;
+
+/** A TLS session; opaque. */
+typedef struct mqtls_tls mqtls_tls_t;
+
+/** Defaults: verification on, TLS 1.2 minimum, formats detected. */
+void mqtls_tls_config_init(mqtls_tls_config_t *cfg);
+
+/** Is this engine compiled into this build? */
+bool mqtls_tls_engine_available(mqtls_tls_engine_t engine);
+
+/** "mbedtls" / "openssl" to an engine. @return MQTLS_OK or MQTLS_ERR_INVALID_ARG. */
+int32_t mqtls_tls_engine_parse(const char *name, mqtls_tls_engine_t *out);
+
+/** The name of a TLS alert number ("bad_certificate"), "unknown" otherwise. */
+const char *mqtls_tls_alert_name(int alert);
+
+/**
+ * Create a session: load the trust and our credentials, check that the key
+ * matches the certificate, apply versions, ciphers and ALPN. No I/O.
+ * @param report optional; filled during the session's whole life, so it
+ *               must outlive the session. Errors leave their detail in it.
+ * @return MQTLS_OK, or MQTLS_ERR_TLS_BAD_CA_FILE, …_CA_FORMAT, …_BAD_CERT_FILE,
+ * …_BAD_KEY_FILE, …_KEY_PASSWORD, …_KEY_MISMATCH, …_BAD_CIPHER, …_BAD_CONFIG,
+ * …_ENGINE_UNAVAILABLE, MQTLS_ERR_NO_MEMORY.
+ */
+int32_t mqtls_tls_new(mqtls_tls_t **out, mqtls_tls_engine_t engine, const mqtls_tls_config_t *cfg,
+                      mqtls_tls_report_t *report);
+
+/**
+ * Run the handshake over `lower` (copied; its ctx must outlive the
+ * session), verifying the server as configured for `host` (used for SNI
+ * and the name check unless server_name is set). Waits at most timeout_ms
+ * (or the configured handshake_timeout_ms).
+ * @return MQTLS_OK or an MQTLS_ERR_TLS_* naming the cause; the report says more.
+ */
+int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host, uint32_t timeout_ms);
+
+/**
+ * The session as a transport (ctx = t). send/recv follow the transport
+ * contract; a TLS alert from the server after the handshake (with TLS 1.3 a
+ * rejected client certificate arrives this way) is returned as its
+ * MQTLS_ERR_TLS_* code. close sends close_notify and closes the lower
+ * transport.
+ */
+void mqtls_tls_transport(mqtls_tls_t *t, mqtls_transport_t *out);
+
+/** The report of the session (the one given to mqtls_tls_new or an internal one). */
+const mqtls_tls_report_t *mqtls_tls_get_report(const mqtls_tls_t *t);
+
+/** Release everything; safe with NULL. Does not close the lower transport. */
+void mqtls_tls_free(mqtls_tls_t *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MQTLS_TLS_H */

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: the engine-independent half of TLS (session, handshake loop, glue). */
+/*
+ * see mqtls/tls.h and tls_priv.h. The engines only know how to take one
+ * handshake step and move records; the deadline, the waiting on the lower
+ * transport, and the mapping of what went wrong to one error code per cause
+ * live here, once, so both engines behave the same to the user.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tls_priv.h"
+
+/* ---- configuration and engines ------------------------------------------------ */
+
+void mqtls_tls_config_init(mqtls_tls_config_t *cfg)
+{
+    if (cfg != NULL) {
+        memset(cfg, 0, sizeof(*cfg));
+        cfg->min_version = MQTLS_TLS_V1_2;
+    }
+}
+
+static const struct mqtls__tls_ops *engine_ops(mqtls_tls_engine_t engine)
+{
+    switch (engine) {
+#if MQTLS_WITH_MBEDTLS
+    case MQTLS_TLS_MBEDTLS:
+        return &mqtls__tls_mbedtls_ops;
+#endif
+#if MQTLS_WITH_OPENSSL
+    case MQTLS_TLS_OPENSSL:
+        return &mqtls__tls_openssl_ops;
+#endif
+    default:
+        return NULL;
+    }
+}
+
+bool mqtls_tls_engine_available(mqtls_tls_engine_t engine)
+{
+    return engine_ops(engine) != NULL;
+}
+
+int32_t mqtls_tls_engine_parse(const char *name, mqtls_tls_engine_t *out)
+{
+    if (name == NULL || out == NULL) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    if (strcmp(name, "mbedtls") == 0) {
+        *out = MQTLS_TLS_MBEDTLS;
+    } else if (strcmp(name, "openssl") == 0) {
+        *out = MQTLS_TLS_OPENSSL;
+    } else {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    return MQTLS_OK;
+}
+
+/* ---- alerts and verification results ------------------------------------------ */
+
+const char *mqtls_tls_alert_name(int alert)
+{
+    switch (alert) {
+    case 0: return "close_notify";
+    case 10: return "unexpected_message";
+    case 20: return "bad_record_mac";
+    case 22: return "record_overflow";
+    case 40: return "handshake_failure";
+    case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
+    case 47: return "illegal_parameter";
+    case 48: return "unknown_ca";
+    case 49: return "access_denied";
+    case 50: return "decode_error";
+    case 51: return "decrypt_error";
+    case 70: return "protocol_version";
+    case 71: return "insufficient_security";
+    case 80: return "internal_error";
+    case 86: return "inappropriate_fallback";
+    case 90: return "user_canceled";
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 112: return "unrecognized_name";
+    case 113: return "bad_certificate_status_response";
+    case 115: return "unknown_psk_identity";
+    case 116: return "certificate_required";
+    case 120: return "no_application_protocol";
+    default: return "unknown";
+    }
+}
+
+int32_t mqtls__tls_alert_error(const mqtls_tls_t *t, int alert)
+{
+    const mqtls_tls_report_t *r = t->report;
+    switch (alert) {
+    case 42: case 43: case 44: case 45: case 46: case 48: case 49: case 116:
+        /* About a certificate: ours, since the server checks nothing else of us. */
+        return r->cert_sent ? MQTLS_ERR_TLS_CERT_REJECTED : MQTLS_ERR_TLS_CERT_REQUIRED;
+    case 70:
+        return MQTLS_ERR_TLS_NO_COMMON_VERSION;
+    case 40:
+    case 71:
+        /* handshake_failure is also what a TLS 1.2 server says when it
+         * demanded a certificate and got none. */
+        if (r->cert_requested && !r->cert_sent) {
+            return MQTLS_ERR_TLS_CERT_REQUIRED;
+        }
+        return r->cert_requested ? MQTLS_ERR_TLS_CERT_REJECTED : MQTLS_ERR_TLS_NO_SHARED_CIPHER;
+    case 0:
+        return t->established ? MQTLS_ERR_CLOSED : MQTLS_ERR_TLS_CLOSED_IN_HANDSHAKE;
+    default:
+        return MQTLS_ERR_TLS_ALERT;
+    }
+}
+
+int32_t mqtls__tls_verify_error(uint32_t flags)
+{
+    if (flags & MQTLS_TLS_VERIFY_NOT_TRUSTED) {
+        return MQTLS_ERR_TLS_UNKNOWN_CA;
+    }
+    if (flags & MQTLS_TLS_VERIFY_EXPIRED) {
+        return MQTLS_ERR_TLS_CERT_EXPIRED;
+    }
+    if (flags & MQTLS_TLS_VERIFY_NOT_YET_VALID) {
+        return MQTLS_ERR_TLS_CERT_NOT_YET_VALID;
+    }
+    if (flags & MQTLS_TLS_VERIFY_NAME_MISMATCH) {
+        return MQTLS_ERR_TLS_HOSTNAME_MISMATCH;
+    }
+    return flags != 0u ? MQTLS_ERR_TLS_VERIFY_FAILED : MQTLS_OK;
+}
+
+/* ---- helpers for the engines ---------------------------------------------------- */
+
+void mqtls__tls_detail(mqtls_tls_t *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->report->detail, sizeof t->report->detail, fmt, ap);
+    va_end(ap);
+}
+
+int32_t mqtls__tls_read_file(mqtls_tls_t *t, const char *path, uint8_t **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        mqtls__tls_detail(t, "%s: %s", path, strerror(errno));
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    size_t cap = 4096, n = 0;
+    uint8_t *b = malloc(cap + 1);
+    while (b != NULL) {
+        n += fread(b + n, 1, cap - n, f);
+        if (n < cap) {
+            break;
+        }
+        uint8_t *bigger = cap > (64u << 20) ? NULL : realloc(b, cap * 2 + 1);
+        if (bigger == NULL) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        b = bigger;
+        cap *= 2;
+    }
+    bool failed = b == NULL || ferror(f);
+    fclose(f);
+    if (failed) {
+        free(b);
+        mqtls__tls_detail(t, "%s: cannot read the file (or larger than 64 MiB)", path);
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    b[n] = 0;
+    *buf = b;
+    *len = n;
+    return MQTLS_OK;
+}
+
+mqtls_tls_format_t mqtls__tls_detect_format(const uint8_t *buf, size_t len)
+{
+    static const char tag[] = "-----BEGIN ";
+    for (size_t i = 0; len >= sizeof tag - 1 && i <= len - (sizeof tag - 1); i++) {
+        if (memcmp(buf + i, tag, sizeof tag - 1) == 0) {
+            return MQTLS_TLS_FORMAT_PEM;
+        }
+    }
+    return len > 0 && buf[0] == 0x30 ? MQTLS_TLS_FORMAT_DER : MQTLS_TLS_FORMAT_AUTO;
+}
+
+int32_t mqtls__tls_check_format(mqtls_tls_t *t, const char *what, uint8_t declared, const uint8_t *buf,
+                                size_t len)
+{
+    mqtls_tls_format_t found = mqtls__tls_detect_format(buf, len);
+    if (declared == MQTLS_TLS_FORMAT_AUTO || found == MQTLS_TLS_FORMAT_AUTO || found == declared) {
+        return MQTLS_OK;
+    }
+    mqtls__tls_detail(t, "%s is %s, but %s was declared", what, found == MQTLS_TLS_FORMAT_PEM ? "PEM" : "DER",
+                      declared == MQTLS_TLS_FORMAT_PEM ? "PEM" : "DER");
+    return MQTLS_ERR_TLS_CA_FORMAT;
+}
+
+bool mqtls__tls_next_cipher(const char **list, char *buf, size_t len)
+{
+    const char *p = *list;
+    while (*p == ':' || *p == ',' || *p == ' ') {
+        p++;
+    }
+    if (*p == '\0' || len == 0) {
+        return false;
+    }
+    size_t n = 0;
+    while (*p != '\0' && *p != ':' && *p != ',' && *p != ' ') {
+        if (n + 1 < len) {
+            buf[n++] = *p == '-' ? '_' : *p;
+        }
+        p++;
+    }
+    buf[n] = '\0';
+    *list = p;
+    return true;
+}
+
+int32_t mqtls__tls_lower_send(mqtls_tls_t *t, const uint8_t *buf, size_t len)
+{
+    int32_t n = t->lower.send(t->lower.ctx, buf, len);
+    if (n < 0) {
+        t->lower_error = n;
+    }
+    return n;
+}
+
+int32_t mqtls__tls_lower_recv(mqtls_tls_t *t, uint8_t *buf, size_t len)
+{
+    int32_t n = t->lower.recv(t->lower.ctx, buf, len);
+    if (n < 0) {
+        t->lower_error = n;
+    }
+    return n;
+}
+
+/* ---- session ------------------------------------------------------------------ */
+
+int32_t mqtls_tls_new(mqtls_tls_t **out, mqtls_tls_engine_t engine, const mqtls_tls_config_t *cfg,
+                      mqtls_tls_report_t *report)
+{
+    if (out == NULL || cfg == NULL) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (report != NULL) {
+        memset(report, 0, sizeof(*report));
+        report->alert_received = -1;
+        report->alert_sent = -1;
+    }
+    const struct mqtls__tls_ops *ops = engine_ops(engine);
+    if (ops == NULL) {
+        if (report != NULL) {
+            snprintf(report->detail, sizeof report->detail, "engine %d is not compiled in", (int)engine);
+        }
+        return MQTLS_ERR_TLS_ENGINE_UNAVAILABLE;
+    }
+    mqtls_tls_t *t = calloc(1, sizeof(*t));
+    if (t == NULL) {
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    t->ops = ops;
+    t->cfg = *cfg;
+    t->report = report != NULL ? report : &t->own_report;
+    if (report == NULL) {
+        t->own_report.alert_received = -1;
+        t->own_report.alert_sent = -1;
+    }
+    t->report->engine = ops->name;
+    t->report->cert_sent = cfg->cert_file != NULL || cfg->cert_data != NULL;
+    int32_t rc = MQTLS_OK;
+    if (t->report->cert_sent != (cfg->key_file != NULL || cfg->key_data != NULL)) {
+        mqtls__tls_detail(t, "a client certificate needs its private key, and a key needs its certificate");
+        rc = MQTLS_ERR_TLS_BAD_CONFIG;
+    } else if (!cfg->no_verify && cfg->ca_file == NULL && cfg->ca_path == NULL && cfg->ca_data == NULL) {
+        mqtls__tls_detail(t, "no CA given: set a CA file or directory (verification cannot be skipped silently)");
+        rc = MQTLS_ERR_TLS_BAD_CONFIG;
+    } else if ((cfg->min_version != 0 && cfg->min_version < MQTLS_TLS_V1_2) ||
+               (cfg->max_version != 0 && cfg->max_version < MQTLS_TLS_V1_2)) {
+        mqtls__tls_detail(t, "TLS versions below 1.2 are not offered (deprecated by RFC 8996)");
+        rc = MQTLS_ERR_TLS_BAD_CONFIG;
+    } else if (cfg->min_version != 0 && cfg->max_version != 0 && cfg->min_version > cfg->max_version) {
+        mqtls__tls_detail(t, "minimum TLS version above the maximum");
+        rc = MQTLS_ERR_TLS_BAD_CONFIG;
+    } else {
+        rc = ops->setup(t);
+    }
+    if (rc < 0) {
+        ops->destroy(t);
+        free(t);
+        return rc;
+    }
+    *out = t;
+    return MQTLS_OK;
+}
+
+static uint32_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host, uint32_t timeout_ms)
+{
+    if (t == NULL || lower == NULL || lower->send == NULL || lower->recv == NULL || host == NULL) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    t->lower = *lower;
+    t->lower_error = 0;
+    /* What a previous handshake on this session found is not this one's. */
+    mqtls_tls_report_t *r = t->report;
+    r->version[0] = r->cipher[0] = r->alpn[0] = r->detail[0] = '\0';
+    r->verify_flags = 0;
+    r->alert_received = r->alert_sent = -1;
+    r->cert_requested = false;
+    r->chain_len = 0;
+    r->engine_error = 0;
+    const char *name = t->cfg.server_name != NULL ? t->cfg.server_name : host;
+    snprintf(t->host, sizeof t->host, "%s", name);
+    unsigned char ip[16];
+    t->host_is_ip = inet_pton(AF_INET, t->host, ip) == 1 || inet_pton(AF_INET6, t->host, ip) == 1;
+    int32_t rc = t->ops->start(t);
+    if (rc < 0) {
+        return rc;
+    }
+    uint32_t limit = t->cfg.handshake_timeout_ms != 0u ? t->cfg.handshake_timeout_ms : timeout_ms;
+    uint32_t start = mono_ms();
+    for (;;) {
+        rc = t->ops->handshake(t);
+        if (rc == MQTLS_OK) {
+            t->established = true;
+            return MQTLS_OK;
+        }
+        if (rc != MQTLS_ERR_WANT_READ && rc != MQTLS_ERR_WANT_WRITE) {
+            return rc;
+        }
+        uint32_t spent = mono_ms() - start;
+        if (spent >= limit) {
+            mqtls__tls_detail(t, "no handshake after %u ms", (unsigned)limit);
+            return MQTLS_ERR_TLS_HANDSHAKE_TIMEOUT;
+        }
+        if (t->lower.wait != NULL) {
+            uint32_t ev = rc == MQTLS_ERR_WANT_READ ? MQTLS_WAIT_READ : MQTLS_WAIT_WRITE;
+            int32_t w = t->lower.wait(t->lower.ctx, ev, limit - spent);
+            if (w < 0) {
+                return w;
+            }
+        }
+    }
+}
+
+static int32_t tls_send(void *ctx, const uint8_t *buf, size_t len)
+{
+    mqtls_tls_t *t = ctx;
+    return t->established ? t->ops->send(t, buf, len) : MQTLS_ERR_NOT_CONNECTED;
+}
+
+static int32_t tls_recv(void *ctx, uint8_t *buf, size_t len)
+{
+    mqtls_tls_t *t = ctx;
+    return t->established ? t->ops->recv(t, buf, len) : MQTLS_ERR_NOT_CONNECTED;
+}
+
+static int32_t tls_wait(void *ctx, uint32_t events, uint32_t timeout_ms)
+{
+    mqtls_tls_t *t = ctx;
+    /* Decrypted bytes already buffered are invisible to the socket. */
+    if ((events & MQTLS_WAIT_READ) && t->ops->pending(t) > 0u) {
+        return 1;
+    }
+    if (t->lower.wait == NULL) {
+        return 1;
+    }
+    return t->lower.wait(t->lower.ctx, events, timeout_ms);
+}
+
+static void tls_close(void *ctx)
+{
+    mqtls_tls_t *t = ctx;
+    if (t->established) {
+        t->ops->shutdown(t);
+        t->established = false;
+    }
+    if (t->lower.close != NULL) {
+        t->lower.close(t->lower.ctx);
+    }
+}
+
+void mqtls_tls_transport(mqtls_tls_t *t, mqtls_transport_t *out)
+{
+    if (out == NULL) {
+        return;
+    }
+    out->ctx = t;
+    out->send = tls_send;
+    out->recv = tls_recv;
+    out->wait = tls_wait;
+    out->close = tls_close;
+}
+
+const mqtls_tls_report_t *mqtls_tls_get_report(const mqtls_tls_t *t)
+{
+    return t == NULL ? NULL : t->report;
+}
+
+void mqtls_tls_free(mqtls_tls_t *t)
+{
+    if (t != NULL) {
+        t->ops->destroy(t);
+        free(t);
+    }
+}

@@ -1,0 +1,1555 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: the mbedTLS engine (2.28 with TLS 1.2; written to port to 3.x). */
+/*
+ * see tls_priv.h for what an engine does, and tls.c for what it leaves to
+ * the common half (deadline, waiting, alert and verify-flag mapping).
+ *
+ * What mbedTLS does not say by itself, and how this file learns it:
+ * - Did the server ask for a client certificate, which alert did we send,
+ *   and did the peer speak TLS at all? A passive "watch" follows each
+ *   direction of the byte stream in the bio callbacks and reads the
+ *   cleartext record and handshake headers up to ChangeCipherSpec
+ *   (RFC 5246 §6.2.1, §7.4), which in TLS 1.2 covers the whole negotiation.
+ *   Rejected: ssl->client_auth (public in 2.28, private and unreachable in
+ *   the 3.x handshake struct) and the handshake state number (passing the
+ *   CertificateRequest state does not mean one was received).
+ * - The alert the server sent: no getter exists, so it is read from the
+ *   record just received (ssl->in_msg[1], private on 3.x), which also works
+ *   after the handshake, when the watch sees only ciphertext. A server that
+ *   sends its alert and closes often resets the connection under our next
+ *   flight; the alert then still waits in the receive queue and is read
+ *   from there (read_leftovers).
+ * - The server's chain when verification fails: mbedtls_ssl_get_peer_cert()
+ *   answers only once the session is established, so the verify callback,
+ *   which gets the leaf with the rest of what the server sent behind ->next
+ *   at depth 0, copies it into the report.
+ * - Names: 2.28 neither matches iPAddress names nor leaves SNI out for an
+ *   IP literal. For an IP host no hostname is set (no SNI, RFC 6066 §3) and
+ *   the verify callback compares the leaf's iPAddress entries itself;
+ *   `insecure` keeps SNI and clears only the name flag.
+ * - Keys: 2.28's PBES2 decrypts only DES; PKCS#8 with AES (openssl's
+ *   default) is decrypted here from mbedTLS's PBKDF2 and AES-CBC.
+ *
+ * Port to 3.x: MBEDTLS_ALLOW_PRIVATE_ACCESS (below); calls whose signatures
+ * changed (pk_parse_key and pk_check_pair take an RNG, versions are set by
+ * protocol number from 3.2) sit under MQ_V3; error codes that 3.0 renamed
+ * are tested with #ifdef; TLS 1.3 suite names (TLS1-3-...) are mapped both
+ * ways; psa_crypto_init() is called. The PBES2 fallback uses 2.x-only
+ * fields and is off on 3.x, where releases that know the AES-CBC OIDs
+ * decrypt such keys themselves and older ones refuse them as BAD_KEY_FILE.
+ * Only the 2.28 side is built and tested.
+ */
+/* 3.0 made the x509 and ssl fields private and later 3.x releases made many
+ * x509 ones public again, so MBEDTLS_PRIVATE(field) cannot name a field on
+ * all of them; this switch, which MBEDTLS_PRIVATE honours, keeps the plain
+ * names valid on every version. The one field used here that stays private
+ * in 3.x is ssl.in_msg (the alert). */
+#ifndef MBEDTLS_ALLOW_PRIVATE_ACCESS
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
+#endif
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/version.h>
+
+#include <mbedtls/asn1.h>
+#include <mbedtls/cipher.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/md.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/pem.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/pkcs5.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "tls_priv.h"
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define MQ_V3 1
+#if defined(MBEDTLS_PSA_CRYPTO_C)
+#include <psa/crypto.h>
+#endif
+#else
+#define MQ_V3 0
+#endif
+
+/* mbedTLS decrypts PBES2 keys with AES itself once its OID table has AES-CBC. */
+#if !MQ_V3 && !defined(MBEDTLS_OID_AES_256_CBC)
+#define PBES2_AES_FALLBACK 1
+#else
+#define PBES2_AES_FALLBACK 0
+#endif
+
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+#define HIGHEST_VERSION MQTLS_TLS_V1_3
+#else
+#define HIGHEST_VERSION MQTLS_TLS_V1_2
+#endif
+
+/* TLS record content types and handshake types (RFC 5246 §6.2.1, §7.4). */
+enum { REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APPDATA = 23 };
+enum { HS_SERVER_HELLO = 2, HS_CERTIFICATE_REQUEST = 13 };
+
+/* ---- the stream watch ---------------------------------------------------------- */
+
+/* What the cleartext part of one direction of the stream showed. */
+struct watch {
+    size_t bytes;      /* bytes seen in this direction */
+    uint32_t hs_types; /* bit n: a handshake message of type n (< 32) went by */
+    int alert;         /* last cleartext fatal alert description, -1 if none */
+    bool spoke_tls;    /* one well-formed record header went by */
+    bool not_tls;      /* the first record header was not TLS */
+    bool stopped;      /* encrypted from here on, or not TLS: nothing more to learn */
+    uint8_t first;     /* the first byte, for the report */
+    uint8_t hdr[5];
+    uint8_t hdr_got;
+    uint16_t rec_left;
+    uint8_t hs_hdr[4];
+    uint8_t hs_got;
+    uint32_t hs_left;
+    uint8_t alert_level; /* of the alert being read, 0 between alerts */
+};
+
+static void watch_reset(struct watch *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->alert = -1;
+}
+
+/* One byte of a record header, checked as it arrives, so that four bytes
+ * of an MQTT CONNACK followed by a close already count as "not TLS". */
+static void watch_header_byte(struct watch *w, uint8_t b)
+{
+    w->hdr[w->hdr_got++] = b;
+    bool ok = true;
+    if (w->hdr_got == 1) {
+        ok = b >= REC_CCS && b <= REC_APPDATA;
+    } else if (w->hdr_got == 2) {
+        ok = b == 3; /* major version of every TLS */
+    } else if (w->hdr_got == 5) {
+        w->rec_left = (uint16_t)((w->hdr[3] << 8) | w->hdr[4]);
+        ok = w->rec_left <= 16384u + 2048u; /* RFC 5246 §6.2.3 */
+    }
+    if (!ok) {
+        w->not_tls = !w->spoke_tls;
+        w->stopped = true;
+    } else if (w->hdr_got == 5) {
+        w->spoke_tls = true;
+    }
+}
+
+static void watch_handshake_byte(struct watch *w, uint8_t b)
+{
+    /* Handshake messages may span records: the count runs across them. */
+    if (w->hs_left > 0u) {
+        w->hs_left--;
+        return;
+    }
+    w->hs_hdr[w->hs_got++] = b;
+    if (w->hs_got == 4) {
+        if (w->hs_hdr[0] < 32u) {
+            w->hs_types |= 1u << w->hs_hdr[0];
+        }
+        w->hs_left = ((uint32_t)w->hs_hdr[1] << 16) | ((uint32_t)w->hs_hdr[2] << 8) | w->hs_hdr[3];
+        w->hs_got = 0;
+    }
+}
+
+static void watch_body_byte(struct watch *w, uint8_t b)
+{
+    if (w->hdr[0] == REC_HANDSHAKE) {
+        watch_handshake_byte(w, b);
+    } else if (w->hdr[0] == REC_ALERT) {
+        /* struct { level; description; } Alert (RFC 5246 §7.2); only a fatal
+         * one ends the handshake, a warning (unrecognized_name) does not. */
+        if (w->alert_level == 0u) {
+            w->alert_level = b;
+            return;
+        }
+        if (w->alert_level == 2u) {
+            w->alert = b;
+        }
+        w->alert_level = 0;
+    }
+}
+
+static void watch_record_end(struct watch *w)
+{
+    w->hdr_got = 0;
+    if (w->hdr[0] == REC_CCS) {
+        w->stopped = true; /* what follows is encrypted */
+    }
+}
+
+static void watch_feed(struct watch *w, const uint8_t *p, size_t n)
+{
+    if (w->bytes == 0u && n > 0u) {
+        w->first = p[0];
+    }
+    w->bytes += n;
+    for (size_t i = 0; i < n && !w->stopped; i++) {
+        if (w->hdr_got < 5u) {
+            watch_header_byte(w, p[i]);
+            if (w->hdr_got == 5u && w->rec_left == 0u && !w->stopped) {
+                watch_record_end(w);
+            }
+            continue;
+        }
+        watch_body_byte(w, p[i]);
+        if (--w->rec_left == 0u) {
+            watch_record_end(w);
+        }
+    }
+}
+
+/* ---- engine state ---------------------------------------------------------------- */
+
+typedef struct {
+    mbedtls_ssl_context ssl;
+    mbedtls_ssl_config conf;
+    mbedtls_x509_crt ca;
+    mbedtls_x509_crt own;
+    mbedtls_pk_context key;
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+    int *suites;         /* 0-terminated; mbedTLS keeps the pointer */
+    const char **alpn;   /* NULL-terminated; mbedTLS keeps the pointer */
+    bool ssl_ready;      /* mbedtls_ssl_setup() done */
+    size_t write_taken;  /* bytes a write that said WANT_WRITE already took */
+    struct watch in, out;
+} mbed_t;
+
+static void strerr(int ret, char *buf, size_t len)
+{
+    mbedtls_strerror(ret, buf, len);
+}
+
+/* ---- credentials ------------------------------------------------------------------ */
+
+static bool has_text(const uint8_t *buf, size_t len, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; len >= n && i <= len - n; i++) {
+        if (memcmp(buf + i, s, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The bytes of a credential, from its file or a copy of the caller's,
+ * NUL-terminated either way (the PEM parsers want one). */
+static int32_t get_bytes(mqtls_tls_t *t, const char *file, const uint8_t *data, size_t len, uint8_t **out,
+                         size_t *out_len)
+{
+    if (file != NULL) {
+        return mqtls__tls_read_file(t, file, out, out_len);
+    }
+    *out = malloc(len + 1u);
+    if (*out == NULL) {
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    if (len > 0u) {
+        memcpy(*out, data, len);
+    }
+    (*out)[len] = 0;
+    *out_len = len;
+    return MQTLS_OK;
+}
+
+static size_t count_certs(const mbedtls_x509_crt *c)
+{
+    size_t n = 0;
+    for (; c != NULL && c->version != 0; c = c->next) {
+        n++;
+    }
+    return n;
+}
+
+/* DER certificates one after the other (mbedtls_x509_crt_parse_der takes
+ * one). Returns like mbedtls_x509_crt_parse: 0, the number that failed
+ * after at least one loaded, or the first error. */
+static int parse_der_certs(mbedtls_x509_crt *chain, uint8_t *buf, size_t len)
+{
+    int loaded = 0;
+    while (len > 0u) {
+        unsigned char *p = buf;
+        size_t body;
+        int ret = mbedtls_asn1_get_tag(&p, buf + len, &body, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE);
+        size_t one = ret == 0 ? (size_t)(p - buf) + body : 0u;
+        if (ret == 0) {
+            ret = mbedtls_x509_crt_parse_der(chain, buf, one);
+        }
+        if (ret != 0) {
+            return loaded > 0 ? 1 : ret;
+        }
+        loaded++;
+        buf += one;
+        len -= one;
+    }
+    return loaded > 0 ? 0 : MBEDTLS_ERR_X509_INVALID_FORMAT;
+}
+
+typedef struct {
+    const char *file;
+    const uint8_t *data;
+    size_t len;
+    uint8_t format;
+    const char *what;  /* how to name bytes given in memory */
+    int32_t err;       /* the error for this credential */
+    bool all_or_none;  /* a failed certificate fails the whole set */
+} cert_source_t;
+
+static int32_t load_certs(mqtls_tls_t *t, mbedtls_x509_crt *chain, const cert_source_t *src)
+{
+    uint8_t *buf;
+    size_t len;
+    int32_t rc = get_bytes(t, src->file, src->data, src->len, &buf, &len);
+    if (rc != MQTLS_OK) {
+        return rc == MQTLS_ERR_NO_MEMORY ? rc : src->err; /* detail: the file and errno's text */
+    }
+    const char *name = src->file != NULL ? src->file : src->what;
+    int ret = 0;
+    if (len == 0u) {
+        mqtls__tls_detail(t, "%s is empty", name);
+        rc = src->err;
+    } else if ((rc = mqtls__tls_check_format(t, name, src->format, buf, len)) != MQTLS_OK) {
+        /* detail set */
+    } else if (mqtls__tls_detect_format(buf, len) != MQTLS_TLS_FORMAT_PEM) {
+        ret = parse_der_certs(chain, buf, len);
+    } else if (!has_text(buf, len, "-----BEGIN CERTIFICATE-----")) {
+        mqtls__tls_detail(t, "%s: PEM, but no CERTIFICATE block in it", name);
+        rc = src->err;
+    } else {
+        ret = mbedtls_x509_crt_parse(chain, buf, len + 1u); /* PEM: the length counts the NUL */
+    }
+    free(buf);
+    if (ret < 0) {
+        char msg[128];
+        strerr(ret, msg, sizeof msg);
+        mqtls__tls_detail(t, "%s: no certificate could be read (%s)", name, msg);
+        rc = ret == MBEDTLS_ERR_X509_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY : src->err;
+    } else if (ret > 0 && src->all_or_none) {
+        mqtls__tls_detail(t, "%s: %d of its certificates could not be read", name, ret);
+        rc = src->err;
+    }
+    return rc;
+}
+
+static int32_t load_trust(mqtls_tls_t *t, mbed_t *m)
+{
+    const mqtls_tls_config_t *c = &t->cfg;
+    if (c->ca_file != NULL || c->ca_data != NULL) {
+        const cert_source_t src = { c->ca_file, c->ca_data, c->ca_len, c->ca_format, "the CA bytes",
+                                    MQTLS_ERR_TLS_BAD_CA_FILE, false };
+        int32_t rc = load_certs(t, &m->ca, &src);
+        if (rc != MQTLS_OK) {
+            return rc;
+        }
+    }
+    if (c->ca_path != NULL) {
+        size_t before = count_certs(&m->ca);
+        int ret = mbedtls_x509_crt_parse_path(&m->ca, c->ca_path);
+        if (ret < 0) {
+            char msg[128];
+            strerr(ret, msg, sizeof msg);
+            mqtls__tls_detail(t, "%s: cannot read the directory (%s)", c->ca_path, msg);
+            return MQTLS_ERR_TLS_BAD_CA_PATH;
+        }
+        if (count_certs(&m->ca) == before) {
+            mqtls__tls_detail(t, "%s: no certificate in this directory could be read", c->ca_path);
+            return MQTLS_ERR_TLS_BAD_CA_PATH;
+        }
+    }
+    if (count_certs(&m->ca) > 0u) {
+        mbedtls_ssl_conf_ca_chain(&m->conf, &m->ca, NULL);
+    }
+    /* Verification is off only when asked for, never because trust is missing. */
+    mbedtls_ssl_conf_authmode(&m->conf, c->no_verify ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
+    return MQTLS_OK;
+}
+
+/* EncryptedPrivateKeyInfo is SEQUENCE { AlgorithmIdentifier, OCTET STRING }
+ * (RFC 5958 §3); every plain key form starts with an INTEGER version, and a
+ * certificate or public key has no OCTET STRING second. */
+static bool key_is_encrypted(uint8_t *buf, size_t len, bool pem)
+{
+    if (pem) {
+        return has_text(buf, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
+               has_text(buf, len, "Proc-Type: 4,ENCRYPTED");
+    }
+    unsigned char *p = buf, *end = buf + len;
+    size_t body;
+    const int seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
+    return mbedtls_asn1_get_tag(&p, end, &body, seq) == 0 && mbedtls_asn1_get_tag(&p, end, &body, seq) == 0 &&
+           (p += body) < end && *p == MBEDTLS_ASN1_OCTET_STRING;
+}
+
+/* The algorithm is one mbedTLS lacks, rather than the password being wrong. */
+static bool unsupported_algorithm(int ret)
+{
+    int high = -((-ret) & 0xFF80);
+    int low = -((-ret) & 0x007F);
+    return high == MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE || high == MBEDTLS_ERR_PK_UNKNOWN_PK_ALG ||
+           high == MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE || high == MBEDTLS_ERR_PEM_UNKNOWN_ENC_ALG ||
+           high == MBEDTLS_ERR_PEM_FEATURE_UNAVAILABLE || low == MBEDTLS_ERR_OID_NOT_FOUND;
+}
+
+static int32_t key_error(mqtls_tls_t *t, const char *name, int ret, bool encrypted, bool have_password)
+{
+    char msg[128];
+    strerr(ret, msg, sizeof msg);
+    t->report->engine_error = ret;
+    if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED || (encrypted && !have_password)) {
+        mqtls__tls_detail(t, "%s is encrypted: its password is needed", name);
+        return MQTLS_ERR_TLS_KEY_PASSWORD;
+    }
+    if (ret == MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
+        mqtls__tls_detail(t, "%s: wrong password", name);
+        return MQTLS_ERR_TLS_KEY_PASSWORD;
+    }
+    if (encrypted && unsupported_algorithm(ret)) {
+        mqtls__tls_detail(t, "%s is encrypted with a scheme mbedTLS %s cannot decrypt; it reads PBES2 "
+                          "(PBKDF2 with AES-CBC or 3DES) and PKCS#12 3DES", name, MBEDTLS_VERSION_STRING);
+        return MQTLS_ERR_TLS_BAD_KEY_FILE;
+    }
+    if (encrypted) {
+        /* A wrong key can give a padding that happens to check, then garbage. */
+        mqtls__tls_detail(t, "%s: wrong password (the decrypted key does not parse: %s)", name, msg);
+        return MQTLS_ERR_TLS_KEY_PASSWORD;
+    }
+    mqtls__tls_detail(t, "%s: not a private key mbedTLS can read (%s)", name, msg);
+    return ret == MBEDTLS_ERR_PK_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY : MQTLS_ERR_TLS_BAD_KEY_FILE;
+}
+
+static int parse_key(mbed_t *m, const uint8_t *buf, size_t len, const char *pw)
+{
+    const unsigned char *pwd = (const unsigned char *)pw;
+    size_t pwd_len = pw != NULL ? strlen(pw) : 0u;
+#if MQ_V3
+    return mbedtls_pk_parse_key(&m->key, buf, len, pwd, pwd_len, mbedtls_ctr_drbg_random, &m->drbg);
+#else
+    return mbedtls_pk_parse_key(&m->key, buf, len, pwd, pwd_len);
+#endif
+}
+
+#if PBES2_AES_FALLBACK
+/*
+ * Encrypted PKCS#8 with PBES2 and AES-CBC, which `openssl pkcs8 -topk8`
+ * writes by default, and which mbedTLS 2.28 cannot decrypt (its PBES2
+ * knows only DES). Built from its parts: PBKDF2 with an HMAC PRF (RFC 8018
+ * §5.2, A.2), AES-CBC with the PKCS#7 padding (RFC 8018 B.2.5, OIDs from
+ * RFC 3565 §4.1), then an ordinary PrivateKeyInfo.
+ */
+#define NOT_OURS 1 /* not PBES2 with AES: mbedTLS's own answer stands */
+
+static bool oid_is(const mbedtls_asn1_buf *oid, const char *want, size_t want_len)
+{
+    return oid->len == want_len && memcmp(oid->p, want, want_len) == 0;
+}
+#define OID_IS(oid, name) oid_is((oid), name, sizeof(name) - 1u)
+
+typedef struct {
+    const unsigned char *salt;
+    size_t salt_len;
+    int iterations;
+    int key_len; /* 0 if absent */
+    mbedtls_md_type_t prf;
+    mbedtls_cipher_type_t cipher;
+    const unsigned char *iv;
+    const unsigned char *data;
+    size_t data_len;
+} pbes2_t;
+
+static mbedtls_cipher_type_t aes_cbc(const mbedtls_asn1_buf *oid)
+{
+    if (OID_IS(oid, MBEDTLS_OID_AES "\x02")) {
+        return MBEDTLS_CIPHER_AES_128_CBC;
+    }
+    if (OID_IS(oid, MBEDTLS_OID_AES "\x16")) {
+        return MBEDTLS_CIPHER_AES_192_CBC;
+    }
+    return OID_IS(oid, MBEDTLS_OID_AES "\x2a") ? MBEDTLS_CIPHER_AES_256_CBC : MBEDTLS_CIPHER_NONE;
+}
+
+static mbedtls_md_type_t hmac_prf(const mbedtls_asn1_buf *oid)
+{
+    static const struct {
+        const char *oid;
+        size_t len;
+        mbedtls_md_type_t md;
+    } prfs[] = {
+        { MBEDTLS_OID_HMAC_SHA1, sizeof(MBEDTLS_OID_HMAC_SHA1) - 1u, MBEDTLS_MD_SHA1 },
+        { MBEDTLS_OID_HMAC_SHA224, sizeof(MBEDTLS_OID_HMAC_SHA224) - 1u, MBEDTLS_MD_SHA224 },
+        { MBEDTLS_OID_HMAC_SHA256, sizeof(MBEDTLS_OID_HMAC_SHA256) - 1u, MBEDTLS_MD_SHA256 },
+        { MBEDTLS_OID_HMAC_SHA384, sizeof(MBEDTLS_OID_HMAC_SHA384) - 1u, MBEDTLS_MD_SHA384 },
+        { MBEDTLS_OID_HMAC_SHA512, sizeof(MBEDTLS_OID_HMAC_SHA512) - 1u, MBEDTLS_MD_SHA512 },
+    };
+    for (size_t i = 0; i < sizeof prfs / sizeof prfs[0]; i++) {
+        if (oid_is(oid, prfs[i].oid, prfs[i].len)) {
+            return prfs[i].md;
+        }
+    }
+    return MBEDTLS_MD_NONE;
+}
+
+/* PBKDF2-params ::= SEQUENCE { salt OCTET STRING, iterationCount INTEGER,
+ *   keyLength INTEGER OPTIONAL, prf AlgorithmIdentifier DEFAULT hmacWithSHA1 } */
+static int parse_pbkdf2(const mbedtls_asn1_buf *params, pbes2_t *k)
+{
+    unsigned char *p = params->p, *end = params->p + params->len;
+    size_t len;
+    if (params->tag != (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) ||
+        mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_OCTET_STRING) != 0) {
+        return MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE; /* a salt from elsewhere: not in RFC 8018's profile */
+    }
+    k->salt = p;
+    k->salt_len = len;
+    p += len;
+    if (mbedtls_asn1_get_int(&p, end, &k->iterations) != 0 || k->iterations <= 0) {
+        return MBEDTLS_ERR_PK_KEY_INVALID_FORMAT;
+    }
+    k->key_len = 0;
+    if (p < end && *p == MBEDTLS_ASN1_INTEGER && mbedtls_asn1_get_int(&p, end, &k->key_len) != 0) {
+        return MBEDTLS_ERR_PK_KEY_INVALID_FORMAT;
+    }
+    k->prf = MBEDTLS_MD_SHA1;
+    if (p < end) {
+        mbedtls_asn1_buf oid, prf_params;
+        if (mbedtls_asn1_get_alg(&p, end, &oid, &prf_params) != 0) {
+            return MBEDTLS_ERR_PK_KEY_INVALID_FORMAT;
+        }
+        k->prf = hmac_prf(&oid);
+    }
+    return k->prf == MBEDTLS_MD_NONE ? MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE : 0;
+}
+
+/* EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier {id-PBES2,
+ *   SEQUENCE { keyDerivationFunc, encryptionScheme }}, OCTET STRING } */
+static int parse_pbes2(unsigned char *der, size_t der_len, pbes2_t *k)
+{
+    unsigned char *p = der, *end = der + der_len;
+    size_t len;
+    mbedtls_asn1_buf oid, params, kdf, kdf_params, enc, iv;
+    if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0 ||
+        mbedtls_asn1_get_alg(&p, p + len, &oid, &params) != 0 || !OID_IS(&oid, MBEDTLS_OID_PKCS5_PBES2) ||
+        params.tag != (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) {
+        return NOT_OURS;
+    }
+    if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_OCTET_STRING) != 0) {
+        return NOT_OURS;
+    }
+    k->data = p;
+    k->data_len = len;
+    unsigned char *q = params.p, *q_end = params.p + params.len;
+    if (mbedtls_asn1_get_alg(&q, q_end, &kdf, &kdf_params) != 0 ||
+        mbedtls_asn1_get_alg(&q, q_end, &enc, &iv) != 0) {
+        return NOT_OURS;
+    }
+    if (OID_IS(&enc, MBEDTLS_OID_DES_CBC) || OID_IS(&enc, MBEDTLS_OID_DES_EDE3_CBC)) {
+        return NOT_OURS; /* mbedTLS's own case */
+    }
+    k->cipher = aes_cbc(&enc);
+    if (!OID_IS(&kdf, MBEDTLS_OID_PKCS5_PBKDF2) || k->cipher == MBEDTLS_CIPHER_NONE) {
+        return MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE; /* scrypt, or a cipher we do not know */
+    }
+    if (iv.tag != MBEDTLS_ASN1_OCTET_STRING || iv.len != 16u || k->data_len == 0u || k->data_len % 16u != 0u) {
+        return MBEDTLS_ERR_PK_KEY_INVALID_FORMAT;
+    }
+    k->iv = iv.p;
+    return parse_pbkdf2(&kdf_params, k);
+}
+
+/* Derive the key and decrypt into `out` (data_len bytes); a bad padding is
+ * what a wrong password almost always gives. */
+static int pbes2_decrypt(const pbes2_t *k, const char *pw, unsigned char *out, size_t *out_len)
+{
+    const mbedtls_cipher_info_t *ci = mbedtls_cipher_info_from_type(k->cipher);
+    const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(k->prf);
+    if (ci == NULL || mi == NULL) {
+        return MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE;
+    }
+    size_t key_len = ci->key_bitlen / 8u;
+    if (k->key_len != 0 && (size_t)k->key_len != key_len) {
+        return MBEDTLS_ERR_PK_KEY_INVALID_FORMAT;
+    }
+    unsigned char key[32];
+    mbedtls_md_context_t md;
+    mbedtls_cipher_context_t cipher;
+    mbedtls_md_init(&md);
+    mbedtls_cipher_init(&cipher);
+    int ret = mbedtls_md_setup(&md, mi, 1);
+    if (ret == 0) {
+        ret = mbedtls_pkcs5_pbkdf2_hmac(&md, (const unsigned char *)pw, strlen(pw), k->salt, k->salt_len,
+                                        (unsigned)k->iterations, (uint32_t)key_len, key);
+    }
+    if (ret == 0) {
+        ret = mbedtls_cipher_setup(&cipher, ci);
+    }
+    if (ret == 0) {
+        ret = mbedtls_cipher_setkey(&cipher, key, (int)(key_len * 8u), MBEDTLS_DECRYPT);
+    }
+    if (ret == 0) {
+        ret = mbedtls_cipher_set_padding_mode(&cipher, MBEDTLS_PADDING_PKCS7);
+    }
+    if (ret == 0) {
+        ret = mbedtls_cipher_crypt(&cipher, k->iv, 16u, k->data, k->data_len, out, out_len);
+        if (ret == MBEDTLS_ERR_CIPHER_INVALID_PADDING) {
+            ret = MBEDTLS_ERR_PK_PASSWORD_MISMATCH;
+        }
+    }
+    mbedtls_platform_zeroize(key, sizeof key);
+    mbedtls_cipher_free(&cipher);
+    mbedtls_md_free(&md);
+    return ret;
+}
+
+/* The key in `buf` (PEM or DER) decrypted with our PBES2, into m->key. */
+static int parse_pbes2_key(mbed_t *m, uint8_t *buf, size_t len, bool pem, const char *pw)
+{
+    mbedtls_pem_context pem_ctx;
+    mbedtls_pem_init(&pem_ctx);
+    if (pem) {
+        size_t used;
+        if (mbedtls_pem_read_buffer(&pem_ctx, "-----BEGIN ENCRYPTED PRIVATE KEY-----",
+                                    "-----END ENCRYPTED PRIVATE KEY-----", buf, NULL, 0, &used) != 0) {
+            mbedtls_pem_free(&pem_ctx);
+            return NOT_OURS;
+        }
+        buf = pem_ctx.buf;
+        len = pem_ctx.buflen;
+    }
+    pbes2_t k;
+    int ret = parse_pbes2(buf, len, &k);
+    unsigned char *plain = ret == 0 ? malloc(k.data_len + 16u) : NULL;
+    if (ret == 0 && plain == NULL) {
+        ret = MBEDTLS_ERR_PK_ALLOC_FAILED;
+    }
+    size_t plain_len = 0;
+    if (ret == 0) {
+        ret = pbes2_decrypt(&k, pw, plain, &plain_len);
+    }
+    if (ret == 0 && mbedtls_pk_parse_key(&m->key, plain, plain_len, NULL, 0) != 0) {
+        ret = MBEDTLS_ERR_PK_PASSWORD_MISMATCH; /* the padding happened to check */
+    }
+    if (plain != NULL) {
+        mbedtls_platform_zeroize(plain, k.data_len + 16u);
+        free(plain);
+    }
+    mbedtls_pem_free(&pem_ctx);
+    return ret;
+}
+#endif /* PBES2_AES_FALLBACK */
+
+static int32_t load_key(mqtls_tls_t *t, mbed_t *m)
+{
+    const mqtls_tls_config_t *c = &t->cfg;
+    uint8_t *buf;
+    size_t len;
+    int32_t rc = get_bytes(t, c->key_file, c->key_data, c->key_len, &buf, &len);
+    if (rc != MQTLS_OK) {
+        return rc == MQTLS_ERR_NO_MEMORY ? rc : MQTLS_ERR_TLS_BAD_KEY_FILE;
+    }
+    const char *name = c->key_file != NULL ? c->key_file : "the key bytes";
+    if (len == 0u) {
+        mqtls__tls_detail(t, "%s is empty", name);
+        rc = MQTLS_ERR_TLS_BAD_KEY_FILE;
+    } else if ((rc = mqtls__tls_check_format(t, name, c->key_format, buf, len)) == MQTLS_OK) {
+        bool pem = mqtls__tls_detect_format(buf, len) == MQTLS_TLS_FORMAT_PEM;
+        bool encrypted = key_is_encrypted(buf, len, pem);
+        bool have_password = c->key_password != NULL && c->key_password[0] != '\0';
+        int ret = parse_key(m, buf, pem ? len + 1u : len, c->key_password);
+#if PBES2_AES_FALLBACK
+        if (ret != 0 && encrypted && have_password && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
+            int own = parse_pbes2_key(m, buf, len, pem, c->key_password);
+            ret = own == NOT_OURS ? ret : own;
+        }
+#endif
+        if (ret != 0) {
+            rc = key_error(t, name, ret, encrypted, have_password);
+        }
+    }
+    mbedtls_platform_zeroize(buf, len);
+    free(buf);
+    return rc;
+}
+
+static int check_pair(mbed_t *m)
+{
+#if MQ_V3
+    return mbedtls_pk_check_pair(&m->own.pk, &m->key, mbedtls_ctr_drbg_random, &m->drbg);
+#else
+    return mbedtls_pk_check_pair(&m->own.pk, &m->key);
+#endif
+}
+
+static int32_t load_identity(mqtls_tls_t *t, mbed_t *m)
+{
+    const mqtls_tls_config_t *c = &t->cfg;
+    if (c->cert_file == NULL && c->cert_data == NULL) {
+        return MQTLS_OK; /* tls.c made sure there is no key either */
+    }
+    const cert_source_t src = { c->cert_file, c->cert_data, c->cert_len, c->cert_format,
+                                "the certificate bytes", MQTLS_ERR_TLS_BAD_CERT_FILE, true };
+    int32_t rc = load_certs(t, &m->own, &src);
+    if (rc == MQTLS_OK) {
+        rc = load_key(t, m);
+    }
+    if (rc != MQTLS_OK) {
+        return rc;
+    }
+    int ret = check_pair(m);
+    if (ret != 0) {
+        t->report->engine_error = ret;
+        mqtls__tls_detail(t, "the key (%s, %u bits) does not belong to the certificate (%s, %u bits)",
+                          mbedtls_pk_get_name(&m->key), (unsigned)mbedtls_pk_get_bitlen(&m->key),
+                          mbedtls_pk_get_name(&m->own.pk), (unsigned)mbedtls_pk_get_bitlen(&m->own.pk));
+        return MQTLS_ERR_TLS_KEY_MISMATCH;
+    }
+    ret = mbedtls_ssl_conf_own_cert(&m->conf, &m->own, &m->key);
+    return ret == 0 ? MQTLS_OK : MQTLS_ERR_NO_MEMORY;
+}
+
+/* ---- protocol settings ------------------------------------------------------------ */
+
+static void conf_versions(mbed_t *m, uint16_t lo, uint16_t hi)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+    mbedtls_ssl_conf_min_tls_version(&m->conf, (mbedtls_ssl_protocol_version)lo);
+    mbedtls_ssl_conf_max_tls_version(&m->conf, (mbedtls_ssl_protocol_version)hi);
+#else
+    mbedtls_ssl_conf_min_version(&m->conf, MBEDTLS_SSL_MAJOR_VERSION_3, lo & 0xFF);
+    mbedtls_ssl_conf_max_version(&m->conf, MBEDTLS_SSL_MAJOR_VERSION_3, hi & 0xFF);
+#endif
+}
+
+/* TLS 1.0 and 1.1 are never offered (RFC 8996): a lower minimum is raised,
+ * a maximum below 1.2 leaves nothing, a maximum above what this build has
+ * is lowered, and a minimum above it cannot be met. */
+static int32_t set_versions(mqtls_tls_t *t, mbed_t *m)
+{
+    uint16_t lo = t->cfg.min_version < MQTLS_TLS_V1_2 ? MQTLS_TLS_V1_2 : t->cfg.min_version;
+    uint16_t hi = t->cfg.max_version == 0u ? HIGHEST_VERSION : t->cfg.max_version;
+    if (hi < MQTLS_TLS_V1_2) {
+        mqtls__tls_detail(t, "maximum TLS version 0x%04x: TLS 1.1 and older are not offered (RFC 8996)",
+                          (unsigned)hi);
+        return MQTLS_ERR_TLS_BAD_CONFIG;
+    }
+    if (hi > HIGHEST_VERSION) {
+        hi = HIGHEST_VERSION;
+    }
+    if (lo > hi) {
+        mqtls__tls_detail(t, "mbedTLS %s has no TLS 1.3 (TLS 1.2 only); allow TLS 1.2 or use the OpenSSL engine",
+                          MBEDTLS_VERSION_STRING);
+        return MQTLS_ERR_TLS_NO_COMMON_VERSION;
+    }
+    conf_versions(m, lo, hi);
+    return MQTLS_OK;
+}
+
+/* An IANA name (underscores) to mbedTLS's id: mbedTLS spells it with
+ * dashes, and its TLS 1.3 suites (3.x) as TLS1-3-AES-128-GCM-SHA256. */
+static int suite_id(const char *iana)
+{
+    char name[128];
+    size_t n = 0;
+    for (; iana[n] != '\0' && n + 1u < sizeof name; n++) {
+        char ch = iana[n];
+        name[n] = ch == '_' ? '-' : (ch >= 'a' && ch <= 'z') ? (char)(ch - 'a' + 'A') : ch;
+    }
+    name[n] = '\0';
+    int id = mbedtls_ssl_get_ciphersuite_id(name);
+    if (id == 0 && strncmp(name, "TLS-", 4) == 0) {
+        char v13[136];
+        snprintf(v13, sizeof v13, "TLS1-3-%s", name + 4);
+        id = mbedtls_ssl_get_ciphersuite_id(v13);
+    }
+    return id;
+}
+
+static int32_t set_ciphers(mqtls_tls_t *t, mbed_t *m)
+{
+    if (t->cfg.ciphers == NULL) {
+        return MQTLS_OK;
+    }
+    char name[128];
+    size_t n = 0;
+    for (const char *p = t->cfg.ciphers; mqtls__tls_next_cipher(&p, name, sizeof name);) {
+        n++;
+    }
+    if (n == 0u) {
+        mqtls__tls_detail(t, "the cipher suite list is empty");
+        return MQTLS_ERR_TLS_BAD_CIPHER;
+    }
+    m->suites = calloc(n + 1u, sizeof(*m->suites));
+    if (m->suites == NULL) {
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    size_t i = 0;
+    for (const char *p = t->cfg.ciphers; mqtls__tls_next_cipher(&p, name, sizeof name);) {
+        m->suites[i] = suite_id(name);
+        if (m->suites[i] == 0) {
+            mqtls__tls_detail(t, "cipher suite '%s' is not known to mbedTLS %s", name, MBEDTLS_VERSION_STRING);
+            return MQTLS_ERR_TLS_BAD_CIPHER;
+        }
+        i++;
+    }
+    mbedtls_ssl_conf_ciphersuites(&m->conf, m->suites);
+    return MQTLS_OK;
+}
+
+static int32_t set_alpn(mqtls_tls_t *t, mbed_t *m)
+{
+    const char *const *list = t->cfg.alpn;
+    if (list == NULL || list[0] == NULL) {
+        return MQTLS_OK;
+    }
+#if defined(MBEDTLS_SSL_ALPN)
+    size_t n = 0;
+    for (; list[n] != NULL; n++) {
+        size_t len = strlen(list[n]);
+        if (len == 0u || len > 255u) {
+            mqtls__tls_detail(t, "ALPN protocol '%s' must be 1 to 255 bytes long (RFC 7301 §3.1)", list[n]);
+            return MQTLS_ERR_TLS_BAD_CONFIG;
+        }
+    }
+    /* A copy: mbedTLS wants `const char **` and keeps the pointer. */
+    m->alpn = calloc(n + 1u, sizeof(*m->alpn));
+    if (m->alpn == NULL) {
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    for (size_t i = 0; i < n; i++) {
+        m->alpn[i] = list[i];
+    }
+    if (mbedtls_ssl_conf_alpn_protocols(&m->conf, m->alpn) != 0) {
+        mqtls__tls_detail(t, "mbedTLS refused the ALPN list");
+        return MQTLS_ERR_TLS_BAD_CONFIG;
+    }
+    return MQTLS_OK;
+#else
+    (void)m;
+    mqtls__tls_detail(t, "this mbedTLS was built without ALPN");
+    return MQTLS_ERR_TLS_BAD_CONFIG;
+#endif
+}
+
+/* ---- the server's certificates ----------------------------------------------------- */
+
+static void format_time(char *out, size_t len, const mbedtls_x509_time *tm)
+{
+    snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm->year, tm->mon, tm->day, tm->hour, tm->min,
+             tm->sec);
+}
+
+/* The names OpenSSL prints (OBJ_nid2ln), so both engines' reports agree. */
+static void format_sig_alg(char *out, size_t len, const mbedtls_x509_buf *oid)
+{
+    static const struct {
+        const char *oid;
+        size_t oid_len;
+        const char *name;
+    } names[] = {
+#define SIG(o, n) { o, sizeof(o) - 1u, n }
+        SIG(MBEDTLS_OID_ECDSA_SHA256, "ecdsa-with-SHA256"),
+        SIG(MBEDTLS_OID_ECDSA_SHA384, "ecdsa-with-SHA384"),
+        SIG(MBEDTLS_OID_ECDSA_SHA512, "ecdsa-with-SHA512"),
+        SIG(MBEDTLS_OID_ECDSA_SHA224, "ecdsa-with-SHA224"),
+        SIG(MBEDTLS_OID_ECDSA_SHA1, "ecdsa-with-SHA1"),
+        SIG(MBEDTLS_OID_PKCS1_SHA256, "sha256WithRSAEncryption"),
+        SIG(MBEDTLS_OID_PKCS1_SHA384, "sha384WithRSAEncryption"),
+        SIG(MBEDTLS_OID_PKCS1_SHA512, "sha512WithRSAEncryption"),
+        SIG(MBEDTLS_OID_PKCS1_SHA224, "sha224WithRSAEncryption"),
+        SIG(MBEDTLS_OID_PKCS1_SHA1, "sha1WithRSAEncryption"),
+        SIG(MBEDTLS_OID_PKCS1_MD5, "md5WithRSAEncryption"),
+        SIG(MBEDTLS_OID_RSASSA_PSS, "rsassaPss"),
+        SIG("\x2B\x65\x70", "ED25519"), /* 1.3.101.112, RFC 8410 §3 */
+#undef SIG
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (oid->len == names[i].oid_len && memcmp(oid->p, names[i].oid, oid->len) == 0) {
+            snprintf(out, len, "%s", names[i].name);
+            return;
+        }
+    }
+#if !defined(MBEDTLS_X509_REMOVE_INFO) /* 3.x can build without the descriptions */
+    const char *desc = NULL;
+    if (mbedtls_oid_get_sig_alg_desc(oid, &desc) == 0 && desc != NULL) {
+        snprintf(out, len, "%s", desc);
+        return;
+    }
+#endif
+    if (mbedtls_oid_get_numeric_string(out, len, oid) < 0) {
+        snprintf(out, len, "unknown");
+    }
+}
+
+/* A distinguished name as text ("C=NL, O=..., CN=..."), cut to fit. */
+static void format_dn(char *out, size_t len, const mbedtls_x509_name *name)
+{
+    char dn[1024];
+    const char *s = mbedtls_x509_dn_gets(dn, sizeof dn, name) >= 0 ? dn : "(name too long)";
+    size_t n = strlen(s);
+    n = n < len ? n : len - 1u;
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+static void describe_cert(mqtls_tls_cert_info_t *ci, const mbedtls_x509_crt *crt)
+{
+    memset(ci, 0, sizeof(*ci));
+    format_dn(ci->subject, sizeof ci->subject, &crt->subject);
+    format_dn(ci->issuer, sizeof ci->issuer, &crt->issuer);
+    format_time(ci->not_before, sizeof ci->not_before, &crt->valid_from);
+    format_time(ci->not_after, sizeof ci->not_after, &crt->valid_to);
+    snprintf(ci->key_type, sizeof ci->key_type, "%s", mbedtls_pk_get_name(&crt->pk));
+    size_t bits = mbedtls_pk_get_bitlen(&crt->pk);
+    ci->key_bits = (uint16_t)(bits > UINT16_MAX ? UINT16_MAX : bits);
+    format_sig_alg(ci->sig_alg, sizeof ci->sig_alg, &crt->sig_oid);
+}
+
+/* `leaf` and what follows it: the certificates as the server sent them. */
+static void report_chain(mqtls_tls_report_t *r, const mbedtls_x509_crt *leaf)
+{
+    r->chain_len = 0;
+    for (const mbedtls_x509_crt *c = leaf; c != NULL && c->version != 0; c = c->next) {
+        if (r->chain_len < MQTLS_TLS_MAX_CHAIN) {
+            describe_cert(&r->chain[r->chain_len], c);
+        }
+        r->chain_len++;
+    }
+}
+
+/* Does the certificate carry `host` as an iPAddress name (RFC 5280 §4.2.1.6:
+ * 4 or 16 bytes in network order)? The IP literal never matches a dNSName
+ * or the CN (RFC 6125 §1.7.2, as OpenSSL's X509_check_ip does). */
+static bool names_ip(const mbedtls_x509_crt *crt, const char *host)
+{
+    unsigned char want[16];
+    size_t n;
+    if (inet_pton(AF_INET, host, want) == 1) {
+        n = 4;
+    } else if (inet_pton(AF_INET6, host, want) == 1) {
+        n = 16;
+    } else {
+        return false;
+    }
+    for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s != NULL; s = s->next) {
+        if (s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS) && s->buf.len == n &&
+            memcmp(s->buf.p, want, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Called for each certificate of the verified path, the leaf last
+ * (depth 0); the flags it leaves are what the handshake reports. */
+static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    mqtls_tls_t *t = ctx;
+    if (depth != 0) {
+        return 0;
+    }
+    report_chain(t->report, crt);
+    if (t->cfg.insecure) {
+        *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    } else if (t->host_is_ip && !names_ip(crt, t->host)) {
+        *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    }
+    return 0;
+}
+
+/* ---- setup ------------------------------------------------------------------------- */
+
+static int32_t seed_rng(mqtls_tls_t *t, mbed_t *m)
+{
+    static const unsigned char who[] = "mqtls";
+    int ret = mbedtls_ctr_drbg_seed(&m->drbg, mbedtls_entropy_func, &m->entropy, who, sizeof who - 1u);
+#if MQ_V3 && defined(MBEDTLS_PSA_CRYPTO_C)
+    if (ret == 0 && psa_crypto_init() != PSA_SUCCESS) {
+        ret = MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+    }
+#endif
+    if (ret != 0) {
+        char msg[128];
+        strerr(ret, msg, sizeof msg);
+        t->report->engine_error = ret;
+        mqtls__tls_detail(t, "cannot seed the random generator: %s", msg);
+        return MQTLS_ERR_TLS_HANDSHAKE;
+    }
+    mbedtls_ssl_conf_rng(&m->conf, mbedtls_ctr_drbg_random, &m->drbg);
+    return MQTLS_OK;
+}
+
+static mbed_t *mbed_new(void)
+{
+    mbed_t *m = calloc(1, sizeof(*m));
+    if (m != NULL) {
+        /* Everything initialised first, so destroy() is safe at any point. */
+        mbedtls_ssl_init(&m->ssl);
+        mbedtls_ssl_config_init(&m->conf);
+        mbedtls_x509_crt_init(&m->ca);
+        mbedtls_x509_crt_init(&m->own);
+        mbedtls_pk_init(&m->key);
+        mbedtls_entropy_init(&m->entropy);
+        mbedtls_ctr_drbg_init(&m->drbg);
+        watch_reset(&m->in);
+        watch_reset(&m->out);
+    }
+    return m;
+}
+
+static int32_t mbed_setup(mqtls_tls_t *t)
+{
+    mbed_t *m = mbed_new();
+    t->impl = m;
+    if (m == NULL) {
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    int ret = mbedtls_ssl_config_defaults(&m->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                          MBEDTLS_SSL_PRESET_DEFAULT);
+    if (ret != 0) {
+        t->report->engine_error = ret;
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    int32_t rc = seed_rng(t, m);
+    if (rc == MQTLS_OK) {
+        rc = set_versions(t, m);
+    }
+    if (rc == MQTLS_OK) {
+        rc = load_trust(t, m);
+    }
+    if (rc == MQTLS_OK) {
+        rc = load_identity(t, m);
+    }
+    if (rc == MQTLS_OK) {
+        rc = set_ciphers(t, m);
+    }
+    if (rc == MQTLS_OK) {
+        rc = set_alpn(t, m);
+    }
+    mbedtls_ssl_conf_verify(&m->conf, verify_cb, t);
+    return rc;
+}
+
+/* ---- I/O through the lower transport ---------------------------------------------- */
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    mqtls_tls_t *t = ctx;
+    mbed_t *m = t->impl;
+    int32_t n = mqtls__tls_lower_send(t, buf, len > INT32_MAX ? (size_t)INT32_MAX : len);
+    if (n > 0) {
+        if (!t->established) {
+            watch_feed(&m->out, buf, (size_t)n);
+        }
+        return (int)n;
+    }
+    if (n == 0) {
+        return MBEDTLS_ERR_SSL_WANT_WRITE;
+    }
+    return n == MQTLS_ERR_CLOSED ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_SEND_FAILED;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    mqtls_tls_t *t = ctx;
+    mbed_t *m = t->impl;
+    int32_t n = mqtls__tls_lower_recv(t, buf, len > INT32_MAX ? (size_t)INT32_MAX : len);
+    if (n > 0) {
+        if (!t->established) {
+            watch_feed(&m->in, buf, (size_t)n);
+        }
+        return (int)n;
+    }
+    if (n == 0) {
+        return MBEDTLS_ERR_SSL_WANT_READ;
+    }
+    /* 0 is how a bio tells mbedTLS the stream ended. */
+    return n == MQTLS_ERR_CLOSED ? 0 : MBEDTLS_ERR_NET_RECV_FAILED;
+}
+
+/* A second handshake on the same session must not inherit the first one's
+ * findings (a stale cert_requested would turn the next alert 40 into
+ * CERT_REQUIRED). Engine name and cert_sent describe the configuration. */
+static void forget_last_handshake(mqtls_tls_report_t *r)
+{
+    r->version[0] = '\0';
+    r->cipher[0] = '\0';
+    r->alpn[0] = '\0';
+    r->verify_flags = 0;
+    r->alert_received = -1;
+    r->alert_sent = -1;
+    r->cert_requested = false;
+    r->chain_len = 0;
+    r->engine_error = 0;
+    r->detail[0] = '\0';
+}
+
+static int32_t mbed_start(mqtls_tls_t *t)
+{
+    mbed_t *m = t->impl;
+    int ret;
+    if (m->ssl_ready) {
+        ret = mbedtls_ssl_session_reset(&m->ssl); /* a second handshake on the same session */
+    } else {
+        ret = mbedtls_ssl_setup(&m->ssl, &m->conf);
+        m->ssl_ready = ret == 0;
+    }
+    if (ret != 0) {
+        t->report->engine_error = ret;
+        mqtls__tls_detail(t, "cannot prepare the TLS session (out of memory?)");
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    watch_reset(&m->in);
+    watch_reset(&m->out);
+    m->write_taken = 0;
+    t->lower_error = 0; /* a failed earlier handshake must not explain this one */
+    forget_last_handshake(t->report);
+    /* No SNI for an IP literal (RFC 6066 §3); verify_cb checks it instead.
+     * Setting NULL explicitly also tells 3.6 that no name check is wanted
+     * from mbedTLS itself. */
+    ret = mbedtls_ssl_set_hostname(&m->ssl, t->host_is_ip ? NULL : t->host);
+    if (ret != 0) {
+        t->report->engine_error = ret;
+        mqtls__tls_detail(t, "server name '%s' cannot be used (longer than 255 bytes?)", t->host);
+        return MQTLS_ERR_TLS_BAD_CONFIG;
+    }
+    mbedtls_ssl_set_bio(&m->ssl, t, bio_send, bio_recv, NULL);
+    return MQTLS_OK;
+}
+
+/* ---- handshake results ------------------------------------------------------------- */
+
+/* What the watch learnt, into the report. */
+static void note_watch(mqtls_tls_t *t, const mbed_t *m)
+{
+    if (m->in.hs_types & (1u << HS_CERTIFICATE_REQUEST)) {
+        t->report->cert_requested = true;
+    }
+    if (m->out.alert >= 0) {
+        t->report->alert_sent = m->out.alert;
+    }
+}
+
+static uint32_t verify_flags(uint32_t f)
+{
+    uint32_t v = 0;
+    if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED) {
+        v |= MQTLS_TLS_VERIFY_NOT_TRUSTED;
+    }
+    if (f & MBEDTLS_X509_BADCERT_EXPIRED) {
+        v |= MQTLS_TLS_VERIFY_EXPIRED;
+    }
+    if (f & MBEDTLS_X509_BADCERT_FUTURE) {
+        v |= MQTLS_TLS_VERIFY_NOT_YET_VALID;
+    }
+    if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
+        v |= MQTLS_TLS_VERIFY_NAME_MISMATCH;
+    }
+    /* A signature made with a hash or key type the profile refuses. (A
+     * signature that does not verify shows up as NOT_TRUSTED in mbedTLS.) */
+    if (f & (MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK)) {
+        v |= MQTLS_TLS_VERIFY_BAD_SIGNATURE;
+    }
+    uint32_t known = MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE |
+                     MBEDTLS_X509_BADCERT_CN_MISMATCH | MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK;
+    if ((f & ~known) != 0u || v == 0u) {
+        v |= MQTLS_TLS_VERIFY_OTHER; /* key usage, key too small, CRL, ... */
+    }
+    return v;
+}
+
+/* mbedTLS's sentences for the flags, "; "-separated on one line. */
+static void verify_text(char *out, size_t len, uint32_t flags)
+{
+    out[0] = '\0';
+#if !defined(MBEDTLS_X509_REMOVE_INFO)
+    /* Each sentence comes as "<prefix>text\n": with prefix " ", turning each
+     * newline into ';' gives " a; b;" -- drop the first and last byte. */
+    int n = mbedtls_x509_crt_verify_info(out, len, " ", flags);
+    if (n <= 1) {
+        out[0] = '\0';
+        return;
+    }
+    out[n - 1] = '\0';
+    for (char *p = out; *p != '\0'; p++) {
+        *p = *p == '\n' ? ';' : *p;
+    }
+    memmove(out, out + 1, (size_t)n - 1u);
+#else
+    (void)len;
+    (void)flags;
+#endif
+}
+
+static int32_t verify_failure(mqtls_tls_t *t, mbed_t *m)
+{
+    uint32_t f = mbedtls_ssl_get_verify_result(&m->ssl);
+    uint32_t v = verify_flags(f);
+    t->report->verify_flags = v;
+    char info[200];
+    int32_t rc = mqtls__tls_verify_error(v);
+    if (rc == MQTLS_ERR_TLS_HOSTNAME_MISMATCH) {
+        verify_text(info, sizeof info, f & ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH);
+        mqtls__tls_detail(t, "the certificate has no %s for '%s'%s%s",
+                          t->host_is_ip ? "IP address entry (subjectAltName iPAddress)" : "DNS name or CN",
+                          t->host, info[0] != '\0' ? "; also: " : "", info);
+    } else {
+        verify_text(info, sizeof info, f);
+        mqtls__tls_detail(t, "server certificate: %s", info);
+    }
+    return rc;
+}
+
+static int received_alert(const mbed_t *m)
+{
+    /* The record just read is the alert: level, description (RFC 5246 §7.2). */
+    const unsigned char *msg = m->ssl.in_msg;
+    return msg != NULL ? msg[1] : -1;
+}
+
+static int32_t alert_failure(mqtls_tls_t *t, const mbed_t *m)
+{
+    int alert = received_alert(m);
+    t->report->alert_received = alert;
+    mqtls__tls_detail(t, "the server sent the alert %s (%d)%s", mqtls_tls_alert_name(alert), alert,
+                      t->report->cert_requested ? " after asking for a client certificate" : "");
+    return mqtls__tls_alert_error(t, alert);
+}
+
+static int32_t not_tls_failure(mqtls_tls_t *t, const mbed_t *m)
+{
+    mqtls__tls_detail(t, "the server answered with bytes that are not TLS (first byte 0x%02x); is this a plain "
+                         "MQTT port?", (unsigned)m->in.first);
+    return MQTLS_ERR_TLS_NOT_TLS;
+}
+
+static int32_t closed_failure(mqtls_tls_t *t, const mbed_t *m, const char *how)
+{
+    if (m->in.bytes == 0u) {
+        mqtls__tls_detail(t, "the server %s without a TLS answer; is this a plain MQTT port?", how);
+    } else if (t->report->cert_requested && !t->report->cert_sent) {
+        mqtls__tls_detail(t, "the server %s after asking for a client certificate, and none was given", how);
+    } else {
+        mqtls__tls_detail(t, "the server %s during the TLS handshake", how);
+    }
+    return MQTLS_ERR_TLS_CLOSED_IN_HANDSHAKE;
+}
+
+/*
+ * A server that refuses us sends its alert and closes; if our next flight
+ * is already on its way, its kernel answers with a reset and mbedTLS sees
+ * a failed write, not the alert. The alert usually still waits in our
+ * receive queue: read what is left, and let the watch find it.
+ */
+static void read_leftovers(mqtls_tls_t *t, mbed_t *m)
+{
+    int32_t kept = t->lower_error;
+    uint8_t buf[512];
+    for (int i = 0; i < 16 && !m->in.stopped; i++) {
+        int32_t n = mqtls__tls_lower_recv(t, buf, sizeof buf);
+        if (n <= 0) {
+            break;
+        }
+        watch_feed(&m->in, buf, (size_t)n);
+    }
+    t->lower_error = kept;
+}
+
+/* The lower transport failed or ended during the handshake. A reset is the
+ * peer closing, as far as the user can act on it; other errors stand. */
+static int32_t lower_failure(mqtls_tls_t *t, mbed_t *m)
+{
+    int32_t err = t->lower_error;
+    if (err == MQTLS_ERR_SEND || err == MQTLS_ERR_RECV) {
+        read_leftovers(t, m);
+        note_watch(t, m);
+    }
+    if (m->in.not_tls) {
+        return not_tls_failure(t, m);
+    }
+    if (m->in.alert >= 0) {
+        t->report->alert_received = m->in.alert;
+        mqtls__tls_detail(t, "the server sent the alert %s (%d) and closed the connection%s",
+                          mqtls_tls_alert_name(m->in.alert), m->in.alert,
+                          t->report->cert_requested ? "; it had asked for a client certificate" : "");
+        return mqtls__tls_alert_error(t, m->in.alert);
+    }
+    if (err == MQTLS_ERR_CLOSED) {
+        return closed_failure(t, m, "closed the connection");
+    }
+    if (err == MQTLS_ERR_SEND || err == MQTLS_ERR_RECV) {
+        return closed_failure(t, m, "reset the connection");
+    }
+    mqtls__tls_detail(t, "the connection failed during the TLS handshake: %s", mqtls_strerror(err));
+    return err;
+}
+
+static bool is_no_cipher(int ret)
+{
+    (void)ret;
+#if defined(MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN)
+    if (ret == MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN) {
+        return true;
+    }
+#endif
+#if defined(MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE)
+    if (ret == MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE) {
+        return true;
+    }
+#endif
+    return false;
+}
+
+static bool is_bad_version(int ret)
+{
+    (void)ret;
+#if defined(MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
+    if (ret == MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION) {
+        return true;
+    }
+#endif
+#if defined(MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
+    if (ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION) {
+        return true;
+    }
+#endif
+    return false;
+}
+
+static bool is_garbled(int ret)
+{
+#if defined(MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO)
+    if (ret == MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO) {
+        return true;
+    }
+#endif
+    return ret == MBEDTLS_ERR_SSL_INVALID_RECORD || ret == MBEDTLS_ERR_SSL_UNEXPECTED_RECORD ||
+           ret == MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE;
+}
+
+static int32_t handshake_error(mqtls_tls_t *t, mbed_t *m, int ret)
+{
+    char msg[128];
+    strerr(ret, msg, sizeof msg);
+    t->report->engine_error = ret;
+    if (m->in.not_tls) {
+        return not_tls_failure(t, m);
+    }
+    if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+        return verify_failure(t, m);
+    }
+    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+        return alert_failure(t, m);
+    }
+    if (t->lower_error != 0) {
+        return lower_failure(t, m);
+    }
+    if (ret == MBEDTLS_ERR_SSL_CONN_EOF) {
+        return closed_failure(t, m, "closed the connection");
+    }
+    if (is_no_cipher(ret)) {
+        mqtls__tls_detail(t, "%s", msg);
+        return MQTLS_ERR_TLS_NO_SHARED_CIPHER;
+    }
+    if (is_bad_version(ret)) {
+        mqtls__tls_detail(t, "the server chose a TLS version outside the allowed range (%s)", msg);
+        return MQTLS_ERR_TLS_NO_COMMON_VERSION;
+    }
+    if (is_garbled(ret) && !(m->in.hs_types & (1u << HS_SERVER_HELLO))) {
+        mqtls__tls_detail(t, "the server's answer is not a TLS handshake (%s); is this a plain MQTT port?", msg);
+        return MQTLS_ERR_TLS_NOT_TLS;
+    }
+    mqtls__tls_detail(t, "%s (mbedTLS -0x%04x)", msg, (unsigned)-ret);
+    return ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY : MQTLS_ERR_TLS_HANDSHAKE;
+}
+
+/* "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256" to the IANA spelling, and
+ * 3.x's "TLS1-3-AES-128-GCM-SHA256" to "TLS_AES_128_GCM_SHA256". */
+static void iana_suite(char *out, size_t len, const char *name)
+{
+    if (strncmp(name, "TLS1-3-", 7) == 0) {
+        snprintf(out, len, "TLS_%s", name + 7);
+    } else {
+        snprintf(out, len, "%s", name);
+    }
+    for (char *p = out; *p != '\0'; p++) {
+        if (*p == '-') {
+            *p = '_';
+        }
+    }
+}
+
+static void report_success(mqtls_tls_t *t, mbed_t *m)
+{
+    mqtls_tls_report_t *r = t->report;
+    snprintf(r->version, sizeof r->version, "%s", mbedtls_ssl_get_version(&m->ssl));
+    iana_suite(r->cipher, sizeof r->cipher, mbedtls_ssl_get_ciphersuite(&m->ssl));
+    const char *alpn = NULL;
+#if defined(MBEDTLS_SSL_ALPN)
+    alpn = mbedtls_ssl_get_alpn_protocol(&m->ssl);
+#endif
+    snprintf(r->alpn, sizeof r->alpn, "%s", alpn != NULL ? alpn : "");
+    r->verify_flags = 0;
+#if defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)
+    /* verify_cb filled the chain unless verification was off. */
+    const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&m->ssl);
+    if (r->chain_len == 0u && peer != NULL) {
+        report_chain(r, peer);
+    }
+#endif
+}
+
+static int32_t mbed_handshake(mqtls_tls_t *t)
+{
+    mbed_t *m = t->impl;
+    int ret = mbedtls_ssl_handshake(&m->ssl);
+    note_watch(t, m);
+    if (ret == 0) {
+        report_success(t, m);
+        return MQTLS_OK;
+    }
+    if (ret == MBEDTLS_ERR_SSL_WANT_READ) {
+        return MQTLS_ERR_WANT_READ;
+    }
+    if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        return MQTLS_ERR_WANT_WRITE;
+    }
+    return handshake_error(t, m, ret);
+}
+
+/* ---- records after the handshake ---------------------------------------------------- */
+
+static int32_t io_error(mqtls_tls_t *t, mbed_t *m, int ret)
+{
+    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+        /* TLS 1.3 servers reject a client certificate here, after the handshake. */
+        t->report->engine_error = ret;
+        return alert_failure(t, m);
+    }
+    if (t->lower_error != 0) {
+        return t->lower_error; /* MQTLS_ERR_CLOSED included: closed without close_notify */
+    }
+    char msg[128];
+    strerr(ret, msg, sizeof msg);
+    t->report->engine_error = ret;
+    mqtls__tls_detail(t, "%s (mbedTLS -0x%04x)", msg, (unsigned)-ret);
+    return MQTLS_ERR_TLS_IO;
+}
+
+/*
+ * A write that returns WANT_WRITE has already copied its bytes into a
+ * record, and mbedTLS wants the same call again: the retry only flushes
+ * and reports the retry's length as written. Our caller may retry with
+ * more bytes behind the same ones (the transport contract allows it), so
+ * the retry passes exactly the length taken.
+ */
+static int32_t mbed_send(mqtls_tls_t *t, const uint8_t *buf, size_t len)
+{
+    mbed_t *m = t->impl;
+    size_t n = len;
+    if (m->write_taken != 0u) {
+        if (len < m->write_taken) {
+            return MQTLS_ERR_INVALID_ARG; /* the retry must start with the same bytes */
+        }
+        n = m->write_taken;
+    } else {
+        int max = mbedtls_ssl_get_max_out_record_payload(&m->ssl);
+        if (max > 0 && n > (size_t)max) {
+            n = (size_t)max;
+        }
+    }
+    if (n == 0u) {
+        return 0;
+    }
+    int ret = mbedtls_ssl_write(&m->ssl, buf, n);
+    if (ret >= 0) {
+        m->write_taken = 0;
+        return (int32_t)ret;
+    }
+    if (ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MBEDTLS_ERR_SSL_WANT_READ) {
+        m->write_taken = n;
+        return 0;
+    }
+    m->write_taken = 0;
+    return io_error(t, m, ret);
+}
+
+static int32_t mbed_recv(mqtls_tls_t *t, uint8_t *buf, size_t len)
+{
+    mbed_t *m = t->impl;
+    if (len == 0u) {
+        return 0;
+    }
+    int ret = mbedtls_ssl_read(&m->ssl, buf, len > INT32_MAX ? (size_t)INT32_MAX : len);
+    if (ret > 0) {
+        return (int32_t)ret;
+    }
+    if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        return 0;
+    }
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+    if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+        return 0; /* 3.x, TLS 1.3: not data, call again */
+    }
+#endif
+    if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
+        return MQTLS_ERR_CLOSED;
+    }
+    return io_error(t, m, ret);
+}
+
+static size_t mbed_pending(mqtls_tls_t *t)
+{
+    mbed_t *m = t->impl;
+    return m != NULL ? mbedtls_ssl_get_bytes_avail(&m->ssl) : 0u;
+}
+
+static void mbed_shutdown(mqtls_tls_t *t)
+{
+    mbed_t *m = t->impl;
+    if (m != NULL && m->ssl_ready) {
+        (void)mbedtls_ssl_close_notify(&m->ssl); /* best effort: WANT_WRITE means it stays unsent */
+    }
+}
+
+static void mbed_destroy(mqtls_tls_t *t)
+{
+    mbed_t *m = t->impl;
+    if (m == NULL) {
+        return;
+    }
+    mbedtls_ssl_free(&m->ssl);
+    mbedtls_ssl_config_free(&m->conf);
+    mbedtls_x509_crt_free(&m->ca);
+    mbedtls_x509_crt_free(&m->own);
+    mbedtls_pk_free(&m->key);
+    mbedtls_ctr_drbg_free(&m->drbg);
+    mbedtls_entropy_free(&m->entropy);
+    free(m->suites);
+    free(m->alpn);
+    free(m);
+    t->impl = NULL;
+}
+
+const struct mqtls__tls_ops mqtls__tls_mbedtls_ops = {
+    .name = "mbedtls",
+    .setup = mbed_setup,
+    .start = mbed_start,
+    .handshake = mbed_handshake,
+    .send = mbed_send,
+    .recv = mbed_recv,
+    .pending = mbed_pending,
+    .shutdown = mbed_shutdown,
+    .destroy = mbed_destroy,
+};
