@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Quick-start demo: install what is missing, build mqtls, start a private
-# mosquitto on 127.0.0.1, and send three messages (QoS 0, 1, 2) from
-# `mqtls pub` to `mqtls sub`. Exits 0 only if all three arrive.
+# Quick-start demo: install what is missing, build mqtls, make a throwaway
+# PKI, start a private mosquitto on 127.0.0.1 that demands a client
+# certificate, and send three messages (QoS 0, 1, 2) from `mqtls pub` to
+# `mqtls sub` over mutual TLS. Exits 0 only if all three arrive.
 #
 #   scripts/demo.sh            (MQTLS_DEMO_KEEP=1 keeps the temp dir and logs)
 #
@@ -11,8 +12,9 @@
 # by its PID when the script ends, however it ends.
 #
 # Security is set up in one place, the "transport security" section below:
-# today a plain TCP listener; mutual TLS means filling BROKER_LISTENER_CONF
-# and CLIENT_SECURITY_ARGS there, and nothing else changes.
+# mutual TLS with a CA, a server and a client certificate made on the spot by
+# tests/integration/pki.sh (the openssl command; nothing is kept). Emptying
+# BROKER_LISTENER_CONF and CLIENT_SECURITY_ARGS there gives plain TCP again.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,15 +70,19 @@ trap 'exit 130' INT TERM
 
 # ---- transport security (the one place to change for mutual TLS) --------------
 # Lines added under the broker's listener, and arguments added to every
-# mqtls command. For mutual TLS: generate a CA, a server and a client
-# certificate into $WORK (chmod 644 on the throwaway keys, see above), then
-#   BROKER_LISTENER_CONF=("cafile $WORK/ca.pem" "certfile $WORK/server.pem"
-#     "keyfile $WORK/server.key" "require_certificate true")
-#   CLIENT_SECURITY_ARGS=(--cafile "$WORK/ca.pem" --cert "$WORK/client.pem"
-#     --key "$WORK/client.key")
-SECURITY="plain TCP"
-BROKER_LISTENER_CONF=()
-CLIENT_SECURITY_ARGS=()
+# mqtls command. pki.sh makes a CA (EC P-256), a server certificate for
+# localhost and 127.0.0.1 and a client certificate with CN mqtls-client-ec,
+# all mode 644 (mosquitto reads its key after dropping root). The broker
+# verifies our certificate against the same CA (require_certificate) and
+# takes its CN as the user name; we verify the broker's chain and name.
+banner "PKI: a throwaway CA, server and client certificate (tests/integration/pki.sh)"
+PKI=$WORK/pki
+"$ROOT/tests/integration/pki.sh" "$PKI"
+openssl x509 -in "$PKI/client.pem" -noout -subject -issuer | sed 's/^/client certificate /'
+SECURITY="mutual TLS"
+BROKER_LISTENER_CONF=("cafile $PKI/ca.pem" "certfile $PKI/server.pem" "keyfile $PKI/server.key"
+  "require_certificate true" "use_identity_as_username true")
+CLIENT_SECURITY_ARGS=(--cafile "$PKI/ca.pem" --cert "$PKI/client.pem" --key "$PKI/client.key")
 
 # ---- broker --------------------------------------------------------------------
 # A port in 20000-59999 that nothing uses now. Another program may still take
@@ -133,6 +139,9 @@ start_broker() {
 banner "broker: mosquitto on $HOST, $SECURITY"
 start_broker
 echo "mosquitto pid $BROKER_PID listening on $HOST:$PORT (config and log in $WORK)"
+if ((${#CLIENT_SECURITY_ARGS[@]} > 0)); then
+  echo "every mqtls command below also gets: ${CLIENT_SECURITY_ARGS[*]}"
+fi
 
 COMMON=(-h "$HOST" -p "$PORT" "${CLIENT_SECURITY_ARGS[@]}")
 
@@ -168,8 +177,21 @@ banner "publish: three messages with mqtls pub"
 for qos in 0 1 2; do
   msg="hello from mqtls at QoS $qos"
   echo "mqtls pub -t demo/qos$qos -q $qos -m '$msg'"
-  "$MQTLS" pub "${COMMON[@]}" -i "mqtls-demo-pub-$$" -t "demo/qos$qos" -q "$qos" -m "$msg"
+  # The first one also prints its TLS report (on stderr), kept for below.
+  report=()
+  [[ $qos == 0 && ${#CLIENT_SECURITY_ARGS[@]} -gt 0 ]] && report=(--tls-report)
+  "$MQTLS" pub "${COMMON[@]}" -i "mqtls-demo-pub-$$" -t "demo/qos$qos" -q "$qos" -m "$msg" \
+    "${report[@]}" 2>"$WORK/pub$qos.err" || { cat "$WORK/pub$qos.err" >&2; exit 1; }
 done
+if [[ ${#CLIENT_SECURITY_ARGS[@]} -gt 0 ]]; then
+  # What the broker's log says about our identity: use_identity_as_username
+  # turned the certificate's CN into the user name (u'...').
+  user=$(grep -o "as mqtls-demo-pub-$$ ([^)]*u'[^']*')" "$WORK/mosquitto.log" | head -n 1 |
+    sed "s/.*u'\([^']*\)'.*/\1/")
+  tls=$(awk '$1 == "version:" { v = $2 } $1 == "cipher:" { c = $2 } END { print v, c }' "$WORK/pub0.err")
+  echo "mutually authenticated: $tls; the broker's certificate verified against the demo CA," \
+    "ours accepted by the broker as user '${user:-?}'"
+fi
 
 # ---- result --------------------------------------------------------------------
 sub_rc=0
@@ -193,4 +215,4 @@ if ((missing || sub_rc != 0)); then
   exit 1
 fi
 echo
-echo "demo: OK: all three messages (QoS 0, 1, 2) went from mqtls pub through mosquitto to mqtls sub"
+echo "demo: OK: all three messages (QoS 0, 1, 2) went from mqtls pub through mosquitto to mqtls sub ($SECURITY)"

@@ -241,6 +241,7 @@ command -v ss >/dev/null || fail "ss (iproute2) is needed to find a free port"
 #                                 start_broker does (BROKER_PORT = the first listener).
 #   start_silent_listener         a TCP port that accepts connections and never answers
 #                                 (SILENT_PORT), for handshake timeouts
+#   start_http_answerer           a TCP port that answers in HTTP, not TLS (HTTP_PORT)
 #
 # mosquitto 2.0.11's `tls_version tlsv1.2` is a minimum: TLS 1.3 is still
 # negotiated. --tls12-only makes a broker that stops at TLS 1.2 on every
@@ -338,6 +339,30 @@ start_silent_listener() {
         fi
     done
     fail "could not start the silent listener"
+}
+
+# A TCP server that answers whatever it receives with an HTTP error, like a
+# web server or a proxy on the port a TLS client was given (HTTP_PORT).
+# perl-base is Essential in Debian, so this needs no package of its own; the
+# kernel picks the port, so there is no race for it.
+start_http_answerer() {
+    local i
+    # shellcheck disable=SC2016 # perl code, expanded by perl
+    start_bg "$TEST_DIR/http-answerer" perl -MIO::Socket::INET -e '
+        my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 16, ReuseAddr => 1)
+            or die "listen: $!";
+        open(my $f, ">", $ARGV[0]) or die; print $f $s->sockport, "\n"; close($f);
+        while (my $c = $s->accept) {
+            my $buf; sysread($c, $buf, 4096);
+            print $c "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            close($c);
+        }' "$TEST_DIR/http-port"
+    for ((i = 0; i < 100; i++)); do
+        [[ -s $TEST_DIR/http-port ]] && break
+        sleep 0.05
+    done
+    # shellcheck disable=SC2034 # for the tests
+    HTTP_PORT=$(cat "$TEST_DIR/http-port" 2>/dev/null) || fail "the HTTP answerer did not start: $(cat "$TEST_DIR/http-answerer.err")"
 }
 
 # expect_tls_failure WHAT SENTENCE CMD... : CMD exits 2 and its stderr has
