@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls tests: the TLS API paths the CLI cannot reach, for every engine. */
+/*
+ * Runs against a PKI made by pki.sh (its directory is argv[1]); no broker:
+ * everything here happens in mqtls_tls_new(), before any byte is sent.
+ * Declared formats (a device that reads DER must not be handed PEM, and
+ * the reverse), credentials given as bytes, the configuration checks, and
+ * names for engines and alerts. Exits 1 at the first failed check.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mqtls/tls.h"
+
+static const char *dir;
+static int failures;
+
+#define CHECK(cond, ...)                                                                                    \
+    do {                                                                                                    \
+        if (!(cond)) {                                                                                      \
+            fprintf(stderr, "tls_api: FAIL line %d: ", __LINE__);                                           \
+            fprintf(stderr, __VA_ARGS__);                                                                   \
+            fprintf(stderr, "\n");                                                                          \
+            failures++;                                                                                     \
+        }                                                                                                   \
+    } while (0)
+
+static const char *path(const char *name)
+{
+    static char buf[8][512];
+    static int next;
+    char *p = buf[next++ % 8];
+    snprintf(p, sizeof buf[0], "%s/%s", dir, name);
+    return p;
+}
+
+static uint8_t *slurp(const char *name, size_t *len)
+{
+    FILE *f = fopen(path(name), "rb");
+    if (f == NULL) {
+        fprintf(stderr, "tls_api: cannot open %s\n", path(name));
+        exit(1);
+    }
+    uint8_t *b = malloc(1 << 16);
+    *len = fread(b, 1, 1 << 16, f);
+    fclose(f);
+    return b;
+}
+
+static void base(mqtls_tls_config_t *c)
+{
+    mqtls_tls_config_init(c);
+    c->ca_file = path("ca.pem");
+    c->cert_file = path("client.pem");
+    c->key_file = path("client.key");
+}
+
+/* mqtls_tls_new with cfg must give `want`; the report must say why. */
+static void expect(mqtls_tls_engine_t e, const char *what, const mqtls_tls_config_t *cfg, int32_t want)
+{
+    mqtls_tls_report_t r;
+    mqtls_tls_t *t = NULL;
+    int32_t rc = mqtls_tls_new(&t, e, cfg, &r);
+    CHECK(rc == want, "%s engine %d: %s: got %s, want %s (%s)", what, (int)e, what, mqtls_errname(rc),
+          mqtls_errname(want), r.detail);
+    if (want != MQTLS_OK) {
+        CHECK(t == NULL, "%s: no session on failure", what);
+        CHECK(r.detail[0] != '\0', "%s: the report names the cause", what);
+    }
+    mqtls_tls_free(t);
+}
+
+static void declared_formats(mqtls_tls_engine_t e)
+{
+    mqtls_tls_config_t c;
+    base(&c);
+    c.ca_format = MQTLS_TLS_FORMAT_DER; /* ca.pem is PEM */
+    expect(e, "CA PEM declared DER", &c, MQTLS_ERR_TLS_CA_FORMAT);
+    base(&c);
+    c.ca_file = path("ca.der");
+    c.ca_format = MQTLS_TLS_FORMAT_PEM;
+    expect(e, "CA DER declared PEM", &c, MQTLS_ERR_TLS_CA_FORMAT);
+    c.ca_format = MQTLS_TLS_FORMAT_DER;
+    expect(e, "CA DER declared DER", &c, MQTLS_OK);
+    base(&c);
+    c.cert_format = MQTLS_TLS_FORMAT_DER;
+    expect(e, "client cert PEM declared DER", &c, MQTLS_ERR_TLS_CA_FORMAT);
+    base(&c);
+    c.key_format = MQTLS_TLS_FORMAT_DER;
+    expect(e, "key PEM declared DER", &c, MQTLS_ERR_TLS_CA_FORMAT);
+    base(&c);
+    c.cert_file = path("client.der");
+    c.key_file = path("client.key.der");
+    c.cert_format = c.key_format = MQTLS_TLS_FORMAT_DER;
+    expect(e, "cert and key DER declared DER", &c, MQTLS_OK);
+}
+
+static void from_bytes(mqtls_tls_engine_t e)
+{
+    size_t ca_len, cert_len, key_len;
+    uint8_t *ca = slurp("ca.der", &ca_len);
+    uint8_t *cert = slurp("client.pem", &cert_len);
+    uint8_t *key = slurp("client.pk8.der", &key_len);
+    mqtls_tls_config_t c;
+    mqtls_tls_config_init(&c);
+    c.ca_data = ca;
+    c.ca_len = ca_len;
+    c.cert_data = cert;
+    c.cert_len = cert_len;
+    c.key_data = key;
+    c.key_len = key_len;
+    expect(e, "credentials as bytes (DER CA, PEM cert, PKCS#8 DER key)", &c, MQTLS_OK);
+    c.key_len = key_len / 2;
+    expect(e, "truncated key bytes", &c, MQTLS_ERR_TLS_BAD_KEY_FILE);
+    c.key_len = key_len;
+    c.ca_len = ca_len / 2;
+    expect(e, "truncated CA bytes", &c, MQTLS_ERR_TLS_BAD_CA_FILE);
+    free(ca);
+    free(cert);
+    free(key);
+}
+
+static void configuration(mqtls_tls_engine_t e)
+{
+    mqtls_tls_config_t c;
+    base(&c);
+    c.key_file = NULL;
+    expect(e, "certificate without key", &c, MQTLS_ERR_TLS_BAD_CONFIG);
+    base(&c);
+    c.ca_file = NULL;
+    expect(e, "no CA and verification on", &c, MQTLS_ERR_TLS_BAD_CONFIG);
+    c.no_verify = true;
+    expect(e, "no CA with explicit no_verify", &c, MQTLS_OK);
+    base(&c);
+    c.min_version = 0x0302;
+    expect(e, "TLS 1.1 minimum", &c, MQTLS_ERR_TLS_BAD_CONFIG);
+    base(&c);
+    c.min_version = MQTLS_TLS_V1_3;
+    c.max_version = MQTLS_TLS_V1_2;
+    expect(e, "minimum above maximum", &c, MQTLS_ERR_TLS_BAD_CONFIG);
+    base(&c);
+    c.ciphers = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:NO_SUCH_SUITE";
+    expect(e, "unknown cipher suite", &c, MQTLS_ERR_TLS_BAD_CIPHER);
+    c.ciphers = "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256";
+    expect(e, "IANA name with dashes", &c, MQTLS_OK);
+    base(&c);
+    c.key_file = path("other-ca.key");
+    expect(e, "key of another certificate", &c, MQTLS_ERR_TLS_KEY_MISMATCH);
+    base(&c);
+    c.ca_path = path("capath");
+    c.ca_file = NULL;
+    expect(e, "CA directory", &c, MQTLS_OK);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: tls_api PKI_DIR\n");
+        return 2;
+    }
+    dir = argv[1];
+    mqtls_tls_engine_t e;
+    CHECK(mqtls_tls_engine_parse("mbedtls", &e) == MQTLS_OK && e == MQTLS_TLS_MBEDTLS, "parse mbedtls");
+    CHECK(mqtls_tls_engine_parse("openssl", &e) == MQTLS_OK && e == MQTLS_TLS_OPENSSL, "parse openssl");
+    CHECK(mqtls_tls_engine_parse("gnutls", &e) == MQTLS_ERR_INVALID_ARG, "parse an unknown engine");
+    CHECK(strcmp(mqtls_tls_alert_name(42), "bad_certificate") == 0, "alert 42");
+    CHECK(strcmp(mqtls_tls_alert_name(116), "certificate_required") == 0, "alert 116");
+    CHECK(strcmp(mqtls_tls_alert_name(999), "unknown") == 0, "unknown alert");
+    const mqtls_tls_engine_t engines[2] = {MQTLS_TLS_MBEDTLS, MQTLS_TLS_OPENSSL};
+    for (int i = 0; i < 2; i++) {
+        CHECK(mqtls_tls_engine_available(engines[i]), "engine %d compiled in (CI builds both)", (int)engines[i]);
+        if (!mqtls_tls_engine_available(engines[i])) {
+            continue;
+        }
+        declared_formats(engines[i]);
+        from_bytes(engines[i]);
+        configuration(engines[i]);
+    }
+    if (failures == 0) {
+        printf("tls_api: all checks passed\n");
+    }
+    return failures == 0 ? 0 : 1;
+}
