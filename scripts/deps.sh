@@ -25,7 +25,7 @@ MQTLS_APT_PACKAGES=(
   # integration tests and demo: a private broker; ss to find free ports; ps/kill
   mosquitto mosquitto-clients iproute2 procps
   # benchmark peer (Paho C) and the TLS backends
-  libpaho-mqtt-dev libmbedtls-dev libssl-dev openssl
+  libpaho-mqtt-dev libmbedtls-dev libssl-dev openssl jq
 )
 
 # Print the packages of MQTLS_APT_PACKAGES that are not installed, one a line.

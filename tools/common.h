@@ -162,6 +162,11 @@ void cli_close(cli_conn_t *cc);
 /* argv[0] is the command name; @return the exit status. */
 int cmd_pub(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
+int cmd_cert(int argc, char **argv);  /* cmd_cert.c */
+int cmd_key(int argc, char **argv);   /* cmd_key.c */
+int cmd_csr(int argc, char **argv);   /* cmd_csr.c */
+int cmd_ca(int argc, char **argv);    /* cmd_ca.c */
+int cmd_store(int argc, char **argv); /* cmd_store.c */
 
 /* ---- misc ------------------------------------------------------------------ */
 

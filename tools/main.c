@@ -20,6 +20,11 @@ typedef struct {
 static const command_t commands[] = {
     { "pub", cmd_pub, "publish a message, a file, or each line of stdin" },
     { "sub", cmd_sub, "subscribe to topic filters and print the messages" },
+    { "cert", cmd_cert, "convert, inspect, verify and match certificates; C arrays" },
+    { "key", cmd_key, "generate a private key" },
+    { "csr", cmd_csr, "make a certificate signing request for a key" },
+    { "ca", cmd_ca, "a development CA: init, then issue server and client certificates" },
+    { "store", cmd_store, "a credential store like a device's /cert flash: put, list, check, rm, export" },
 };
 
 static void print_help(FILE *out)

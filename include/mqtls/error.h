@@ -12,7 +12,7 @@
  *    -60 ..  -99   client (protocol state, broker refusals, resources)
  *   -100 .. -139   transport (DNS, TCP, sockets)
  *   -140 .. -199   TLS (mbedTLS and OpenSSL give the same codes)
- *   -200 .. -259   credentials    (reserved)
+ *   -200 .. -259   credentials and the credential store
  *   -260 .. -299   diagnosis      (reserved)
  *
  * MQTLS_ERR_WANT_READ and MQTLS_ERR_WANT_WRITE are "try again", not errors;
@@ -116,7 +116,32 @@ extern "C" {
     X(TLS_BAD_CONFIG, -161, "the TLS configuration is incomplete or contradictory (e.g. a certificate without a key, or no CA)") \
     X(TLS_ENGINE_UNAVAILABLE, -162, "this TLS engine is not compiled into this build") \
     X(TLS_BAD_CA_PATH, -163, "the CA directory is unreadable or holds no certificate") \
-    X(TLS_IO, -164, "the TLS engine failed to read or write the connection")
+    X(TLS_IO, -164, "the TLS engine failed to read or write the connection")                         \
+    /* credentials */                                                                                 \
+    X(CRED_EMPTY, -200, "the file is empty")                                                         \
+    X(CRED_GARBAGE, -201, "the file is neither PEM nor DER: not a certificate, key or CSR")          \
+    X(CRED_TRUNCATED, -202, "the DER data is truncated or its lengths are inconsistent")             \
+    X(CRED_NOT_CERT, -203, "a certificate was expected, but the file holds something else")         \
+    X(CRED_NOT_PRIVATE_KEY, -204, "a private key was expected, but the file holds something else")   \
+    X(CRED_PUBLIC_KEY, -205, "the file holds a public key, where a private key is needed")           \
+    X(CRED_CSR, -206, "the file holds a certificate signing request (CSR), not a certificate")       \
+    X(CRED_BUNDLE, -207, "the file is a PKCS#7 or PKCS#12 bundle: extract the certificate (or key) first") \
+    X(CRED_NOT_SINGLE, -208, "one certificate was expected, but the file holds a chain or bundle of several") \
+    X(CRED_NOT_CA, -209, "the certificate is not a CA certificate (basicConstraints CA:FALSE or missing)") \
+    X(CRED_NOT_LEAF, -210, "a device certificate was expected, but this is a CA certificate")        \
+    X(CRED_ENCRYPTED, -211, "the private key is encrypted: give its password, or store it decrypted (a device cannot decrypt it)") \
+    X(CRED_BAD_PASSWORD, -212, "the password does not decrypt the private key")                    \
+    X(CRED_KEY_MISMATCH, -213, "the private key does not belong to the certificate")                \
+    X(CRED_UNTRUSTED, -214, "the certificate does not chain to the given CA")                        \
+    X(CRED_EXPIRED, -215, "the certificate has expired at the given time")                          \
+    X(CRED_NOT_YET_VALID, -216, "the certificate is not valid yet at the given time")               \
+    X(CRED_BAD_SIGNATURE, -217, "a signature in the chain does not verify")                         \
+    X(CRED_UNSUPPORTED, -218, "this key type, curve or algorithm is not supported")                 \
+    X(CRED_IO, -219, "the file could not be read or written")                                       \
+    X(STORE_BAD_NAME, -220, "a store entry is a number from 1 to 255 or a name of letters, digits, '-', '_' and '.'") \
+    X(STORE_NOT_FOUND, -221, "there is no such entry in the credential store")                      \
+    X(STORE_ROLE, -222, "the file does not fit the role it is stored for (key, cert, ca or dh)")     \
+    X(CRED_BAD_DH, -223, "the file is not valid Diffie-Hellman parameters")
 
 /** Result codes. MQTLS_OK is 0; every error is negative. */
 typedef enum {
