@@ -13,7 +13,7 @@
 #
 # Security is set up in one place, the "transport security" section below:
 # mutual TLS with a CA, a server and a client certificate made on the spot by
-# tests/integration/pki.sh (the openssl command; nothing is kept). Emptying
+# mqtls itself (`mqtls ca init` / `mqtls ca issue`; nothing is kept). Emptying
 # BROKER_LISTENER_CONF and CLIENT_SECURITY_ARGS there gives plain TCP again.
 set -euo pipefail
 
@@ -70,15 +70,20 @@ trap 'exit 130' INT TERM
 
 # ---- transport security (the one place to change for mutual TLS) --------------
 # Lines added under the broker's listener, and arguments added to every
-# mqtls command. pki.sh makes a CA (EC P-256), a server certificate for
-# localhost and 127.0.0.1 and a client certificate with CN mqtls-client-ec,
-# all mode 644 (mosquitto reads its key after dropping root). The broker
-# verifies our certificate against the same CA (require_certificate) and
-# takes its CN as the user name; we verify the broker's chain and name.
-banner "PKI: a throwaway CA, server and client certificate (tests/integration/pki.sh)"
+# mqtls command. `mqtls ca` makes a development CA (EC P-256), a server
+# certificate for localhost and 127.0.0.1 and a client certificate with CN
+# mqtls-demo-client. The keys are made mode 644 here because mosquitto reads
+# its key after dropping root (these throwaway keys protect nothing). The
+# broker verifies our certificate against the same CA (require_certificate)
+# and takes its CN as the user name; we verify the broker's chain and name.
+banner "PKI: a throwaway CA, server and client certificate (mqtls ca)"
 PKI=$WORK/pki
-"$ROOT/tests/integration/pki.sh" "$PKI"
-openssl x509 -in "$PKI/client.pem" -noout -subject -issuer | sed 's/^/client certificate /'
+"$MQTLS" ca init "$PKI" --cn "mqtls demo CA" >/dev/null
+"$MQTLS" ca issue "$PKI" --server --cn localhost --san DNS:localhost,IP:127.0.0.1 -o "$PKI/server" >/dev/null
+"$MQTLS" ca issue "$PKI" --client --cn mqtls-demo-client -o "$PKI/client" >/dev/null
+chmod 644 "$PKI"/*.key
+"$MQTLS" cert verify --cafile "$PKI/ca.pem" "$PKI/client.pem" >/dev/null
+echo "client certificate: CN=mqtls-demo-client, issued by CN=mqtls demo CA (checked with mqtls cert verify)"
 SECURITY="mutual TLS"
 BROKER_LISTENER_CONF=("cafile $PKI/ca.pem" "certfile $PKI/server.pem" "keyfile $PKI/server.key"
   "require_certificate true" "use_identity_as_username true")
