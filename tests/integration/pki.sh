@@ -46,6 +46,13 @@
 # The password is fixed ("mqtls-test-pw"); lib.sh's tls_make_pki reads it
 # from password.txt into PKI_PASSWORD.
 #
+# Who makes what: mqtls makes the two roots and the everyday server and
+# client certificates (`mqtls ca init` / `mqtls ca issue`: the suites run on
+# mqtls's own CA), and `openssl verify` checks them independently. openssl
+# makes what mqtls does not: the intermediate CA and what it signs, the
+# expired and not-yet-valid certificates, and the other encodings of the keys.
+# MQTLS must name the mqtls binary (ctest and the bench set it).
+#
 # Dates: the expired and the not-yet-valid certificates need chosen start and
 # end dates, which OpenSSL 3.0's `x509 -req` cannot set; `openssl ca` can,
 # with a minimal configuration of its own (written here), so no faketime.
@@ -53,6 +60,8 @@
 set -euo pipefail
 
 DIR=${1:?usage: pki.sh DIR}
+MQTLS_BIN=${MQTLS:-}
+[[ -x $MQTLS_BIN ]] || { echo "pki.sh: set MQTLS to the mqtls binary (it makes the CAs)" >&2; exit 1; }
 PASSWORD=mqtls-test-pw
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
@@ -117,16 +126,30 @@ ossl() {
     fi
 }
 
-eckey() { ossl ecparam -name prime256v1 -genkey -noout -out "$1"; }  # SEC1
-rsakey() { ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/rsa.tmp"; \
-           ossl pkey -in "$W/rsa.tmp" -traditional -out "$1"; }   # PKCS#1
-
-# selfsigned NAME CN: a root CA
-selfsigned() {
-    eckey "$DIR/$1.key"
-    ossl req -new -x509 -key "$DIR/$1.key" -subj "/O=mqtls tests/CN=$2" -days 30 \
-        -sha256 -extensions ca_ext -out "$DIR/$1.pem"
+mq() {
+    local out
+    if ! out=$("$MQTLS_BIN" "$@" 2>&1); then
+        echo "pki.sh: mqtls $* failed:" >&2
+        echo "$out" >&2
+        exit 1
+    fi
 }
+
+# root NAME CN: a self-signed root CA from `mqtls ca init`, as DIR/NAME.pem/.key
+root() {
+    mq ca init "$W/$1" --cn "$2" --org "mqtls tests" --days 30
+    cp "$W/$1/ca.pem" "$DIR/$1.pem"
+    cp "$W/$1/ca.key" "$DIR/$1.key"
+}
+
+# leaf NAME CN ROOT --server|--client [SAN] [TYPE]: from `mqtls ca issue` by ROOT
+leaf() {
+    local name=$1 cn=$2 issuer=$3 kind=$4 san=${5:-} type=${6:-ec-p256}
+    mq ca issue "$W/$issuer" "$kind" --cn "$cn" --org "mqtls tests" ${san:+--san "$san"} --days 30 \
+        --type "$type" -o "$DIR/$name"
+}
+
+eckey() { ossl ecparam -name prime256v1 -genkey -noout -out "$1"; }  # SEC1
 
 # issue NAME CN ISSUER EXT [SAN]: a certificate for DIR/NAME.key signed by ISSUER, valid now.
 issue() {
@@ -150,30 +173,33 @@ issue_dated() {
 
 LOCAL=DNS:localhost,IP:127.0.0.1
 
-# ---- CAs
-selfsigned ca "mqtls test CA"
-selfsigned other-ca "mqtls unrelated CA"
+# ---- CAs (roots by mqtls, the intermediate by openssl)
+root ca "mqtls test CA"
+root other-ca "mqtls unrelated CA"
 eckey "$DIR/int-ca.key"
 issue int-ca "mqtls test intermediate CA" ca int_ext
 
 # ---- servers
-for s in server server-other server-expired server-future server-int; do eckey "$DIR/$s.key"; done
-rsakey "$DIR/server-rsa.key"
-issue server localhost ca server_ext "$LOCAL"
-issue server-rsa localhost ca server_ext "$LOCAL"
-issue server-other other.example ca server_ext DNS:other.example
+leaf server localhost ca --server "$LOCAL"
+leaf server-rsa localhost ca --server "$LOCAL" rsa-2048
+leaf server-other other.example ca --server DNS:other.example
+for s in server-expired server-future server-int; do eckey "$DIR/$s.key"; done
 issue server-int localhost int-ca server_ext "$LOCAL"
 utc() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
 issue_dated server-expired localhost "$(utc '2 years ago')" "$(utc '1 year ago')" "$LOCAL"
 issue_dated server-future localhost "$(utc '5 years')" "$(utc '6 years')" "$LOCAL"
 
 # ---- clients (CN = the MQTT client id: use_identity_as_username maps it)
-for c in client client-int client-other; do eckey "$DIR/$c.key"; done
-rsakey "$DIR/client-rsa.key"
-issue client mqtls-client-ec ca client_ext
-issue client-rsa mqtls-client-rsa ca client_ext
+leaf client mqtls-client-ec ca --client
+leaf client-rsa mqtls-client-rsa ca --client "" rsa-2048
+leaf client-other mqtls-client-other other-ca --client
+eckey "$DIR/client-int.key"
 issue client-int mqtls-client-int int-ca client_ext
-issue client-other mqtls-client-other other-ca client_ext
+
+# ---- openssl, independently: mqtls's certificates verify for their purpose
+ossl verify -CAfile "$DIR/ca.pem" -purpose sslserver "$DIR/server.pem" "$DIR/server-rsa.pem" "$DIR/server-other.pem"
+ossl verify -CAfile "$DIR/ca.pem" -purpose sslclient "$DIR/client.pem" "$DIR/client-rsa.pem"
+ossl verify -CAfile "$DIR/other-ca.pem" -purpose sslclient "$DIR/client-other.pem"
 
 # ---- other encodings of the same keys and certificates
 ossl x509 -in "$DIR/ca.pem" -outform DER -out "$DIR/ca.der"
