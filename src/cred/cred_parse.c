@@ -17,8 +17,8 @@
  *   inner ECPrivateKey leaves out the curve (it is in the algorithm
  *   identifier), as OpenSSL does, so the bytes match `openssl pkcs8 -topk8`.
  * - AES-encrypted PKCS#8 (openssl's default): its PBES2 knows only DES, so
- *   PBKDF2 + AES-CBC is done from its parts (pbes2_aes_decrypt). The TLS
- *   engine has its own copy of this; one shared helper would be better.
+ *   PBKDF2 + AES-CBC is done from its parts by the helper the TLS engine
+ *   uses too (src/tls/pkcs8_aes.c).
  * - Verifying at another time than now: mbedTLS checks validity against
  *   the system clock only. The chain is verified by mbedtls_x509_crt_verify,
  *   whose callback records every certificate of the path and clears
@@ -47,6 +47,7 @@
 #include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
 
+#include "tls/pkcs8_aes.h"
 #include "cred_priv.h"
 
 #define KEY_BUF_LEN 16384u  /* DER or PEM of any RSA key up to 8192 bits */
@@ -660,143 +661,6 @@ int32_t mqtls__cred_load_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt 
 
 /* ---- loading keys ---------------------------------------------------------------------- */
 
-/* The AES-CBC cipher of an RFC 3565 OID (aes128/192/256-CBC), or NONE. */
-static mbedtls_cipher_type_t aes_cbc_type(const mbedtls_asn1_buf *oid)
-{
-    const size_t base = sizeof(MBEDTLS_OID_AES) - 1u;
-    if (oid->len != base + 1u || memcmp(oid->p, MBEDTLS_OID_AES, base) != 0) {
-        return MBEDTLS_CIPHER_NONE;
-    }
-    switch (oid->p[base]) {
-    case 0x02: return MBEDTLS_CIPHER_AES_128_CBC;
-    case 0x16: return MBEDTLS_CIPHER_AES_192_CBC;
-    case 0x2A: return MBEDTLS_CIPHER_AES_256_CBC;
-    default: return MBEDTLS_CIPHER_NONE;
-    }
-}
-
-static bool oid_eq(const mbedtls_asn1_buf *oid, const char *want, size_t want_len)
-{
-    return oid->len == want_len && memcmp(oid->p, want, want_len) == 0;
-}
-
-typedef struct {
-    mbedtls_asn1_buf salt, iv, data;
-    int iterations;
-    mbedtls_md_type_t prf;
-    mbedtls_cipher_type_t cipher;
-} pbes2_t;
-
-/* PBKDF2-params (RFC 8018 A.2): salt, iterations, [keyLength], [prf = hmacWithSHA1]. */
-static int pbkdf2_params(mbedtls_asn1_buf *params, pbes2_t *k)
-{
-    unsigned char *p = params->p, *end = p + params->len;
-    int key_len = 0;
-    k->prf = MBEDTLS_MD_SHA1;
-    if (mbedtls_asn1_get_tag(&p, end, &k->salt.len, MBEDTLS_ASN1_OCTET_STRING) != 0) {
-        return -1;
-    }
-    k->salt.p = p;
-    p += k->salt.len;
-    if (mbedtls_asn1_get_int(&p, end, &k->iterations) != 0 || k->iterations <= 0) {
-        return -1;
-    }
-    if (p < end && *p == MBEDTLS_ASN1_INTEGER && mbedtls_asn1_get_int(&p, end, &key_len) != 0) {
-        return -1;
-    }
-    mbedtls_asn1_buf oid, prf_params;
-    if (p < end && (mbedtls_asn1_get_alg(&p, end, &oid, &prf_params) != 0 ||
-                    mbedtls_oid_get_md_hmac(&oid, &k->prf) != 0)) {
-        return -1;
-    }
-    return 0;
-}
-
-/* EncryptedPrivateKeyInfo with PBES2 (RFC 8018 A.4): is it PBKDF2 + AES-CBC? */
-static int pbes2_aes_params(unsigned char *der, size_t len, pbes2_t *k)
-{
-    unsigned char *p = der, *end = der + len, *q;
-    size_t n;
-    mbedtls_asn1_buf oid, params, kdf, kdf_params, enc;
-    if (mbedtls_asn1_get_tag(&p, end, &n, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0 ||
-        mbedtls_asn1_get_alg(&p, end, &oid, &params) != 0 ||
-        !oid_eq(&oid, MBEDTLS_OID_PKCS5_PBES2, sizeof(MBEDTLS_OID_PKCS5_PBES2) - 1u) ||
-        mbedtls_asn1_get_tag(&p, end, &k->data.len, MBEDTLS_ASN1_OCTET_STRING) != 0) {
-        return -1;
-    }
-    k->data.p = p;
-    q = params.p;
-    if (mbedtls_asn1_get_alg(&q, params.p + params.len, &kdf, &kdf_params) != 0 ||
-        mbedtls_asn1_get_alg(&q, params.p + params.len, &enc, &k->iv) != 0 ||
-        !oid_eq(&kdf, MBEDTLS_OID_PKCS5_PBKDF2, sizeof(MBEDTLS_OID_PKCS5_PBKDF2) - 1u)) {
-        return -1;
-    }
-    k->cipher = aes_cbc_type(&enc);
-    if (k->cipher == MBEDTLS_CIPHER_NONE || k->iv.tag != MBEDTLS_ASN1_OCTET_STRING || k->iv.len != 16u ||
-        k->data.len == 0u || k->data.len % 16u != 0u) {
-        return -1;
-    }
-    return pbkdf2_params(&kdf_params, k);
-}
-
-/* Derive the AES key and decrypt; a wrong password shows as bad padding. */
-static int pbes2_aes_run(const pbes2_t *k, const char *pw, unsigned char *out, size_t *out_len)
-{
-    const mbedtls_cipher_info_t *ci = mbedtls_cipher_info_from_type(k->cipher);
-    unsigned char key[32];
-    size_t key_len = ci->key_bitlen / 8u;
-    mbedtls_md_context_t md;
-    mbedtls_cipher_context_t c;
-    mbedtls_md_init(&md);
-    mbedtls_cipher_init(&c);
-    int ret = mbedtls_md_setup(&md, mbedtls_md_info_from_type(k->prf), 1);
-    if (ret == 0) {
-        ret = mbedtls_pkcs5_pbkdf2_hmac(&md, (const unsigned char *)pw, strlen(pw), k->salt.p, k->salt.len,
-                                        (unsigned)k->iterations, (uint32_t)key_len, key);
-    }
-    if (ret == 0 && (ret = mbedtls_cipher_setup(&c, ci)) == 0 &&
-        (ret = mbedtls_cipher_setkey(&c, key, (int)(key_len * 8u), MBEDTLS_DECRYPT)) == 0 &&
-        (ret = mbedtls_cipher_set_padding_mode(&c, MBEDTLS_PADDING_PKCS7)) == 0) {
-        ret = mbedtls_cipher_crypt(&c, k->iv.p, 16u, k->data.p, k->data.len, out, out_len);
-    }
-    mbedtls_platform_zeroize(key, sizeof key);
-    mbedtls_cipher_free(&c);
-    mbedtls_md_free(&md);
-    return ret == MBEDTLS_ERR_CIPHER_INVALID_PADDING ? MBEDTLS_ERR_PK_PASSWORD_MISMATCH : ret;
-}
-
-/* The PBES2-AES path for a key mbedTLS refused; `copy` is NUL-terminated.
- * @return 0, 1 when the key is not PBES2-AES, or an mbedTLS error. */
-static int pbes2_aes_key(mbedtls_pk_context *pk, uint8_t *copy, size_t len, bool pem, const char *pw)
-{
-    mbedtls_pem_context pc;
-    mbedtls_pem_init(&pc);
-    unsigned char *der = copy;
-    size_t der_len = len, used;
-    if (pem) {
-        if (mbedtls_pem_read_buffer(&pc, "-----BEGIN ENCRYPTED PRIVATE KEY-----",
-                                    "-----END ENCRYPTED PRIVATE KEY-----", copy, NULL, 0, &used) != 0) {
-            mbedtls_pem_free(&pc);
-            return 1;
-        }
-        der = pc.buf;
-        der_len = pc.buflen;
-    }
-    pbes2_t k;
-    int ret = pbes2_aes_params(der, der_len, &k) == 0 ? 0 : 1;
-    unsigned char *plain = ret == 0 ? malloc(k.data.len) : NULL;
-    size_t plain_len = 0;
-    if (ret == 0) {
-        ret = plain == NULL ? MBEDTLS_ERR_PK_ALLOC_FAILED : pbes2_aes_run(&k, pw, plain, &plain_len);
-    }
-    if (ret == 0 && mbedtls_pk_parse_key(pk, plain, plain_len, NULL, 0) != 0) {
-        ret = MBEDTLS_ERR_PK_PASSWORD_MISMATCH; /* the padding checked by chance */
-    }
-    burn(plain, plain != NULL ? k.data.len : 0u);
-    mbedtls_pem_free(&pc);
-    return ret;
-}
-
 static int32_t key_parse_error(const mqtls_cred_info_t *info, int ret, char *why, size_t why_len)
 {
     char msg[128];
@@ -849,8 +713,8 @@ int32_t mqtls__cred_load_key(const uint8_t *buf, size_t len, const char *passwor
     const unsigned char *pw = have_pw ? (const unsigned char *)password : NULL;
     int ret = mbedtls_pk_parse_key(pk, copy, pem ? len + 1u : len, pw, have_pw ? strlen(password) : 0u);
     if (ret != 0 && info.kind == MQTLS_CRED_KEY_ENCRYPTED && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
-        int own = pbes2_aes_key(pk, copy, len, pem, password);
-        ret = own == 1 ? ret : own;
+        int own = mqtls__pk_parse_pbes2_aes(pk, copy, len, pem, password);
+        ret = own == MQTLS__PBES2_NOT_OURS ? ret : own;
     }
     burn(copy, len + 1u);
     return ret == 0 ? MQTLS_OK : key_parse_error(&info, ret, why, why_len);
