@@ -177,7 +177,7 @@ static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool man
     mqtls_client_config_t cfg = {
         .tx_buf = p->tx, .tx_len = p->tx_len, .rx_buf = p->rx, .rx_len = PUB_RX_LEN,
         .outbound = p->out, .outbound_count = window, .store = &p->store,
-        .now_ms = cli_now_ms,
+        .now_ms = mqtls_posix_now_ms,
     };
     if (mqtls_client_init(&p->client, &cfg) != MQTLS_OK) {
         fprintf(stderr, "mqtls pub: internal error: the client rejected its configuration\n");

@@ -240,12 +240,12 @@ static int32_t loop_once(mqtls_client_t *c, sub_state_t *s, uint32_t wait)
 /* Run until -C messages, -W seconds, a signal, or an error. */
 static int receive(mqtls_client_t *c, const cli_conn_t *cc, const sub_opts_t *o, sub_state_t *s)
 {
-    uint32_t start = cli_now_ms(NULL);
+    uint32_t start = mqtls_posix_now_ms(NULL);
     uint32_t limit = (uint32_t)o->timeout_s * 1000u;
     while (!s->done && !stop_requested) {
         uint32_t wait = SUB_LOOP_MS;
         if (o->timeout_s > 0) {
-            uint32_t spent = cli_now_ms(NULL) - start;
+            uint32_t spent = mqtls_posix_now_ms(NULL) - start;
             if (spent >= limit)
                 return timed_out(o, s);
             if (limit - spent < wait)
@@ -325,7 +325,7 @@ static int sub_run(const sub_opts_t *o)
     } else {
         mqtls_client_config_t cfg = { .tx_buf = b.tx, .tx_len = b.tx_len, .rx_buf = b.rx,
                                       .rx_len = SUB_RX_LEN, .inbound_bitmap = b.in_bitmap,
-                                      .now_ms = cli_now_ms,
+                                      .now_ms = mqtls_posix_now_ms,
                                       .on_message = on_message, .user = &s };
         if (mqtls_client_init(&c, &cfg) != MQTLS_OK) {
             fprintf(stderr, "mqtls sub: internal error: the client rejected its configuration\n");

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mqtls/codec.h"
@@ -721,14 +720,6 @@ int cli_disconnect(cli_conn_t *cc, mqtls_client_t *c)
 }
 
 /* ---- misc ------------------------------------------------------------------ */
-
-uint32_t cli_now_ms(void *unused)
-{
-    struct timespec ts;
-    (void)unused;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
 
 int cli_read_all(const char *path, uint8_t **buf, size_t *len)
 {

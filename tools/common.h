@@ -170,9 +170,6 @@ int cmd_store(int argc, char **argv); /* cmd_store.c */
 
 /* ---- misc ------------------------------------------------------------------ */
 
-/* A monotonic millisecond clock for mqtls_client_config_t.now_ms. */
-uint32_t cli_now_ms(void *unused);
-
 /* Read a whole file (path "-" is stdin) into a malloc'd buffer.
  * @return 0, or -1 with errno set. */
 int cli_read_all(const char *path, uint8_t **buf, size_t *len);

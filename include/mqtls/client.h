@@ -37,7 +37,7 @@
  *   mqtls_client_config_t cfg = { .tx_buf = tx, .tx_len = sizeof tx,
  *       .rx_buf = rx, .rx_len = sizeof rx, .outbound = out, .outbound_count = 16,
  *       .inbound_ids = in_ids, .inbound_count = 16, .store = &store,
- *       .now_ms = my_clock, .on_message = on_msg, .user = app };
+ *       .now_ms = my_clock, .on_message = on_msg, .user = app };  // POSIX: mqtls_posix_now_ms
  *   mqtls_client_init(&c, &cfg);
  *   mqtls_connect_t conn = { .protocol_version = MQTLS_PROTO_V311,
  *       .clean_session = true, .keepalive_s = 60, .client_id = "dev1", .client_id_len = 4 };

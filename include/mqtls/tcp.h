@@ -46,6 +46,13 @@ void mqtls_tcp_close(mqtls_tcp_t *t);
 /** errno of the last failure (0 if none), for messages such as strerror(). */
 int mqtls_tcp_last_errno(const mqtls_tcp_t *t);
 
+/**
+ * A monotonic millisecond clock (CLOCK_MONOTONIC) that wraps at 2^32, as the
+ * client's arithmetic expects: on POSIX, use it as
+ * mqtls_client_config_t.now_ms. `unused` is ignored.
+ */
+uint32_t mqtls_posix_now_ms(void *unused);
+
 /** getaddrinfo's code when resolving failed (0 if none), for gai_strerror(). */
 int mqtls_tcp_gai_error(const mqtls_tcp_t *t);
 

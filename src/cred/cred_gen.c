@@ -63,18 +63,6 @@
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void say(char *why, size_t why_len, const char *fmt, ...)
-{
-    if (why == NULL || why_len == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_len, fmt, ap);
-    va_end(ap);
-}
 
 static const char *mbed_msg(int ret, char *buf, size_t len)
 {
@@ -210,12 +198,12 @@ static int32_t load_key(mbedtls_pk_context *pk, const uint8_t *buf, size_t len, 
                         size_t why_len)
 {
     if (buf == NULL || len == 0) {
-        say(why, why_len, "the key file is empty");
+        mqtls__cred_say(why, why_len, "the key file is empty");
         return MQTLS_ERR_CRED_EMPTY;
     }
     int32_t rc = mqtls__cred_load_key(buf, len, password, pk, why, why_len);
     if (rc == MQTLS_OK && !mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA) && !mbedtls_pk_can_do(pk, MBEDTLS_PK_RSA)) {
-        say(why, why_len, "only RSA and EC keys can sign");
+        mqtls__cred_say(why, why_len, "only RSA and EC keys can sign");
         rc = MQTLS_ERR_CRED_UNSUPPORTED;
     }
     return rc;
@@ -241,12 +229,12 @@ static int32_t load_subject_key(mbedtls_pk_context *pk, const uint8_t *buf, size
 static int32_t load_ca_cert(mbedtls_x509_crt *crt, const uint8_t *buf, size_t len, char *why, size_t why_len)
 {
     if (buf == NULL || len == 0) {
-        say(why, why_len, "the CA certificate file is empty");
+        mqtls__cred_say(why, why_len, "the CA certificate file is empty");
         return MQTLS_ERR_CRED_EMPTY;
     }
     int32_t rc = mqtls__cred_load_certs(buf, len, crt, NULL, why, why_len);
     if (rc == MQTLS_OK && !crt->ca_istrue) {
-        say(why, why_len, "the CA certificate is not a CA (basicConstraints CA:FALSE or missing)");
+        mqtls__cred_say(why, why_len, "the CA certificate is not a CA (basicConstraints CA:FALSE or missing)");
         rc = MQTLS_ERR_CRED_NOT_CA;
     }
     return rc;
@@ -259,12 +247,12 @@ static int32_t add_rdn(char *out, size_t cap, const char *tag, const char *value
 {
     size_t n = strlen(out);
     if (value[0] == '\0' || strchr(value, '\\') != NULL || value[0] == ' ') {
-        say(why, why_len, "%s '%s' cannot be used: it must be non-empty, not start with a space, "
+        mqtls__cred_say(why, why_len, "%s '%s' cannot be used: it must be non-empty, not start with a space, "
             "and hold no backslash", tag, value);
         return MQTLS_ERR_INVALID_ARG;
     }
     if (strlen(value) > GEN_RDN_MAX) {
-        say(why, why_len, "%s is %zu characters long; X.509 allows at most %u (RFC 5280 upper bounds)", tag,
+        mqtls__cred_say(why, why_len, "%s is %zu characters long; X.509 allows at most %u (RFC 5280 upper bounds)", tag,
             strlen(value), GEN_RDN_MAX);
         return MQTLS_ERR_INVALID_ARG;
     }
@@ -274,7 +262,7 @@ static int32_t add_rdn(char *out, size_t cap, const char *tag, const char *value
     n += (size_t)w;
     for (const char *v = value; *v != '\0'; v++) {
         if (n + 3u >= cap) {
-            say(why, why_len, "%s is too long", tag);
+            mqtls__cred_say(why, why_len, "%s is too long", tag);
             return MQTLS_ERR_INVALID_ARG;
         }
         if (*v == ',')
@@ -289,7 +277,7 @@ static int32_t subject_string(const mqtls_cred_name_t *name, char *out, size_t c
 {
     out[0] = '\0';
     if (name == NULL || name->cn == NULL) {
-        say(why, why_len, "a common name (CN) is needed");
+        mqtls__cred_say(why, why_len, "a common name (CN) is needed");
         return MQTLS_ERR_INVALID_ARG;
     }
     int32_t rc = add_rdn(out, cap, "CN", name->cn, why, why_len);
@@ -368,7 +356,7 @@ static int32_t parse_san_entry(const char *s, size_t len, san_t *out, char *why,
             return MQTLS_OK;
         }
     }
-    say(why, why_len, "bad subject alternative name '%.*s': use DNS:name or IP:address (IPv4 or IPv6)",
+    mqtls__cred_say(why, why_len, "bad subject alternative name '%.*s': use DNS:name or IP:address (IPv4 or IPv6)",
         (int)(len > 300u ? 300u : len), s);
     return MQTLS_ERR_INVALID_ARG;
 }
@@ -386,7 +374,7 @@ static int32_t parse_sans(const char *spec, san_t *sans, size_t *n, char *why, s
         while (len > 0 && p[len - 1u] == ' ')
             len--;
         if (*n == GEN_SAN_MAX) {
-            say(why, why_len, "too many subject alternative names (at most %u)", GEN_SAN_MAX);
+            mqtls__cred_say(why, why_len, "too many subject alternative names (at most %u)", GEN_SAN_MAX);
             return MQTLS_ERR_INVALID_ARG;
         }
         int32_t rc = parse_san_entry(p, len, &sans[*n], why, why_len);
@@ -510,7 +498,7 @@ int32_t mqtls_cred_csr(const uint8_t *key, size_t key_len, const char *password,
         if (ret == 0)
             rc = give_pem(out, pem, pem_len);
         else {
-            say(why, why_len, "cannot write the CSR: %s", mbed_msg(ret, m, sizeof m));
+            mqtls__cred_say(why, why_len, "cannot write the CSR: %s", mbed_msg(ret, m, sizeof m));
             rc = ret == MBEDTLS_ERR_X509_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY : MQTLS_ERR_CRED_UNSUPPORTED;
         }
         if (out != NULL)
@@ -653,7 +641,7 @@ static int32_t sign_job(const issue_job_t *j, uint8_t **pem, size_t *pem_len, ch
     if (ret == 0) {
         rc = give_pem(out, pem, pem_len);
     } else {
-        say(why, why_len, "cannot write the certificate: %s", mbed_msg(ret, m, sizeof m));
+        mqtls__cred_say(why, why_len, "cannot write the certificate: %s", mbed_msg(ret, m, sizeof m));
         rc = ret == MBEDTLS_ERR_X509_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY : MQTLS_ERR_CRED_UNSUPPORTED;
     }
     free(out);
@@ -681,7 +669,7 @@ static int32_t load_ca(mbedtls_x509_crt *crt, mbedtls_pk_context *key, const uin
     if (rc != MQTLS_OK)
         tag_why(why, why_len, "the CA key");
     if (rc == MQTLS_OK && mbedtls_pk_check_pair(&crt->pk, key) != 0) {
-        say(why, why_len, "the CA key does not belong to the CA certificate");
+        mqtls__cred_say(why, why_len, "the CA key does not belong to the CA certificate");
         rc = MQTLS_ERR_CRED_KEY_MISMATCH;
     }
     return rc;
@@ -693,14 +681,14 @@ int32_t mqtls_cred_issue(mqtls_cred_issue_kind_t kind, const uint8_t *subject_ke
                          size_t why_len)
 {
     if (pem == NULL || pem_len == NULL || name == NULL || days == 0 || (unsigned)kind > 2u) {
-        say(why, why_len, "bad arguments (a name and at least one day of validity are needed)");
+        mqtls__cred_say(why, why_len, "bad arguments (a name and at least one day of validity are needed)");
         return MQTLS_ERR_INVALID_ARG;
     }
     *pem = NULL;
     *pem_len = 0;
     char end[16];
     if (!format_time(time(NULL) + (time_t)days * 86400, end)) {
-        say(why, why_len, "a validity of %u days ends after the year 9999, which X.509 cannot express", days);
+        mqtls__cred_say(why, why_len, "a validity of %u days ends after the year 9999, which X.509 cannot express", days);
         return MQTLS_ERR_INVALID_ARG;
     }
     char subject[GEN_SUBJECT_MAX];

@@ -55,13 +55,8 @@
 
 /* ---- small tools -------------------------------------------------------------------- */
 
-static void say(char *why, size_t why_len, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static void say(char *why, size_t why_len, const char *fmt, ...)
+/* see cred_priv.h */
+void mqtls__cred_say(char *why, size_t why_len, const char *fmt, ...)
 {
     if (why == NULL || why_len == 0u) {
         return;
@@ -133,7 +128,6 @@ static void burn(uint8_t *p, size_t len)
     }
 }
 
-static bool is_cert(mqtls_cred_kind_t k);
 
 /* ---- detect: PEM -------------------------------------------------------------------- */
 
@@ -492,7 +486,7 @@ static void detect_pem(const uint8_t *buf, size_t len, mqtls_cred_info_t *out)
     }
     describe(out, legacy);
     size_t len_what = strlen(out->what);
-    if (is_cert(out->kind) && s.keys > 0u) {
+    if (mqtls__cred_is_cert(out->kind) && s.keys > 0u) {
         snprintf(out->what + len_what, sizeof out->what - len_what, ", and a private key in the same file");
     } else if (s.first >= MQTLS_CRED_KEY_PKCS1 && s.first <= MQTLS_CRED_KEY_ENCRYPTED && s.certs > 0u) {
         snprintf(out->what + len_what, sizeof out->what - len_what, ", and %zu certificate(s) in the same file",
@@ -572,17 +566,19 @@ static int32_t wrong_kind(const mqtls_cred_info_t *info, const char *expected, i
         break;
     default: break;
     }
-    say(why, why_len, "%s was expected, but the file is %s", expected, info->what);
+    mqtls__cred_say(why, why_len, "%s was expected, but the file is %s", expected, info->what);
     return rc;
 }
 
-static bool is_private_key(mqtls_cred_kind_t k)
+/* see cred_priv.h */
+bool mqtls__cred_is_private_key(mqtls_cred_kind_t k)
 {
     return k == MQTLS_CRED_KEY_PKCS1 || k == MQTLS_CRED_KEY_SEC1 || k == MQTLS_CRED_KEY_PKCS8 ||
            k == MQTLS_CRED_KEY_ENCRYPTED;
 }
 
-static bool is_cert(mqtls_cred_kind_t k)
+/* see cred_priv.h */
+bool mqtls__cred_is_cert(mqtls_cred_kind_t k)
 {
     return k == MQTLS_CRED_CERT || k == MQTLS_CRED_CERT_CHAIN;
 }
@@ -610,7 +606,7 @@ static int32_t cert_parse_error(const mqtls_cred_info_t *info, int ret, char *wh
     int high = -((-ret) & 0xFF80);
     bool unknown_alg = high == MBEDTLS_ERR_PK_UNKNOWN_PK_ALG || high == MBEDTLS_ERR_X509_UNKNOWN_SIG_ALG ||
                        high == MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE;
-    say(why, why_len, "the file is %s that does not parse: %s", info->what, msg);
+    mqtls__cred_say(why, why_len, "the file is %s that does not parse: %s", info->what, msg);
     return unknown_alg ? MQTLS_ERR_CRED_UNSUPPORTED : MQTLS_ERR_CRED_NOT_CERT;
 }
 
@@ -631,7 +627,7 @@ int32_t mqtls__cred_load_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt 
         return MQTLS_ERR_INVALID_ARG;
     }
     mqtls_cred_kind_t unused;
-    if (!is_cert(info.kind) && !pem_holds(buf, len, &info, false, &unused)) {
+    if (!mqtls__cred_is_cert(info.kind) && !pem_holds(buf, len, &info, false, &unused)) {
         return wrong_kind(&info, "a certificate", MQTLS_ERR_CRED_NOT_CERT, why, why_len);
     }
     size_t before = chain_len(crt);
@@ -646,7 +642,7 @@ int32_t mqtls__cred_load_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt 
         ret = mbedtls_x509_crt_parse(crt, copy, len + 1u);
         free(copy);
         if (ret > 0) {
-            say(why, why_len, "the file is %s, of which %d do not parse", info.what, ret);
+            mqtls__cred_say(why, why_len, "the file is %s, of which %d do not parse", info.what, ret);
             return MQTLS_ERR_CRED_NOT_CERT;
         }
     }
@@ -667,22 +663,22 @@ static int32_t key_parse_error(const mqtls_cred_info_t *info, int ret, char *why
     mbedtls_strerror(ret, msg, sizeof msg);
     int high = -((-ret) & 0xFF80);
     if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
-        say(why, why_len, "the file is %s: give its password", info->what);
+        mqtls__cred_say(why, why_len, "the file is %s: give its password", info->what);
         return MQTLS_ERR_CRED_ENCRYPTED;
     }
     if (ret == MBEDTLS_ERR_PK_PASSWORD_MISMATCH ||
         (info->kind == MQTLS_CRED_KEY_ENCRYPTED && high != MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE &&
          high != MBEDTLS_ERR_PK_UNKNOWN_PK_ALG && high != MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE &&
          high != MBEDTLS_ERR_PEM_UNKNOWN_ENC_ALG)) {
-        say(why, why_len, "the file is %s, and the password does not decrypt it", info->what);
+        mqtls__cred_say(why, why_len, "the file is %s, and the password does not decrypt it", info->what);
         return MQTLS_ERR_CRED_BAD_PASSWORD;
     }
     if (high == MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE || high == MBEDTLS_ERR_PK_UNKNOWN_PK_ALG ||
         high == MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE || high == MBEDTLS_ERR_PEM_UNKNOWN_ENC_ALG) {
-        say(why, why_len, "the file is %s of a type or encryption mbedTLS cannot read (%s)", info->what, msg);
+        mqtls__cred_say(why, why_len, "the file is %s of a type or encryption mbedTLS cannot read (%s)", info->what, msg);
         return MQTLS_ERR_CRED_UNSUPPORTED;
     }
-    say(why, why_len, "the file is %s that does not parse: %s", info->what, msg);
+    mqtls__cred_say(why, why_len, "the file is %s that does not parse: %s", info->what, msg);
     return ret == MBEDTLS_ERR_PK_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY : MQTLS_ERR_CRED_NOT_PRIVATE_KEY;
 }
 
@@ -694,15 +690,15 @@ int32_t mqtls__cred_load_key(const uint8_t *buf, size_t len, const char *passwor
         return MQTLS_ERR_INVALID_ARG;
     }
     mqtls_cred_kind_t key_kind;
-    if (!is_private_key(info.kind) && !pem_holds(buf, len, &info, true, &key_kind)) {
+    if (!mqtls__cred_is_private_key(info.kind) && !pem_holds(buf, len, &info, true, &key_kind)) {
         return wrong_kind(&info, "a private key", MQTLS_ERR_CRED_NOT_PRIVATE_KEY, why, why_len);
     }
-    if (!is_private_key(info.kind)) {
+    if (!mqtls__cred_is_private_key(info.kind)) {
         info.kind = key_kind; /* the key block of a mixed file */
     }
     bool have_pw = password != NULL && password[0] != '\0';
     if (info.kind == MQTLS_CRED_KEY_ENCRYPTED && !have_pw) {
-        say(why, why_len, "the file is %s: give its password", info.what);
+        mqtls__cred_say(why, why_len, "the file is %s: give its password", info.what);
         return MQTLS_ERR_CRED_ENCRYPTED;
     }
     bool pem = info.encoding == MQTLS_TLS_FORMAT_PEM;
@@ -769,7 +765,7 @@ static int32_t convert_certs(const uint8_t *in, size_t in_len, const mqtls_cred_
                              uint8_t **out, size_t *out_len, char *why, size_t why_len)
 {
     if (to == MQTLS_TLS_FORMAT_DER && info->kind == MQTLS_CRED_CERT_CHAIN) {
-        say(why, why_len, "one certificate was expected (a DER file holds one), but the file is %s; "
+        mqtls__cred_say(why, why_len, "one certificate was expected (a DER file holds one), but the file is %s; "
             "split it, or convert it to PEM", info->what);
         return MQTLS_ERR_CRED_NOT_SINGLE;
     }
@@ -884,7 +880,7 @@ static int32_t write_key(mbedtls_pk_context *pk, mqtls_tls_format_t to, mqtls_cr
     if (n < 0) {
         char msg[128];
         mbedtls_strerror(n, msg, sizeof msg);
-        say(why, why_len, "the %s key cannot be written: %s", mbedtls_pk_get_name(pk), msg);
+        mqtls__cred_say(why, why_len, "the %s key cannot be written: %s", mbedtls_pk_get_name(pk), msg);
         rc = MQTLS_ERR_CRED_UNSUPPORTED;
     } else if (to == MQTLS_TLS_FORMAT_DER) {
         rc = copy_out(buf + KEY_BUF_LEN - (size_t)n, (size_t)n, out, out_len);
@@ -915,7 +911,7 @@ static int32_t convert_public(const uint8_t *in, size_t in_len, mqtls_tls_format
     if (rc == MQTLS_OK && n < 0) {
         char msg[128];
         mbedtls_strerror(n, msg, sizeof msg);
-        say(why, why_len, "the file is a public key that does not parse: %s", msg);
+        mqtls__cred_say(why, why_len, "the file is a public key that does not parse: %s", msg);
         rc = MQTLS_ERR_CRED_UNSUPPORTED;
     } else if (rc == MQTLS_OK) {
         const uint8_t *der = buf + KEY_BUF_LEN - (size_t)n;
@@ -940,13 +936,13 @@ int32_t mqtls_cred_convert(const uint8_t *in, size_t in_len, mqtls_tls_format_t 
     if (to == MQTLS_TLS_FORMAT_AUTO) {
         to = info.encoding == MQTLS_TLS_FORMAT_PEM ? MQTLS_TLS_FORMAT_DER : MQTLS_TLS_FORMAT_PEM;
     }
-    if (is_cert(info.kind)) {
+    if (mqtls__cred_is_cert(info.kind)) {
         return convert_certs(in, in_len, &info, to, out, out_len, why, why_len);
     }
     if (info.kind == MQTLS_CRED_PUBLIC_KEY) {
         return convert_public(in, in_len, to, out, out_len, why, why_len);
     }
-    if (!is_private_key(info.kind)) {
+    if (!mqtls__cred_is_private_key(info.kind)) {
         return wrong_kind(&info, "a certificate or a key", MQTLS_ERR_CRED_NOT_CERT, why, why_len);
     }
     mbedtls_pk_context pk;
@@ -1393,7 +1389,7 @@ static int32_t load_role(const char *role, const uint8_t *buf, size_t len, mbedt
     char inner[400] = "";
     int32_t rc = mqtls__cred_load_certs(buf, len, crt, NULL, inner, sizeof inner);
     if (rc != MQTLS_OK) {
-        say(why, why_len, "%s: %s", role, inner);
+        mqtls__cred_say(why, why_len, "%s: %s", role, inner);
     }
     return rc;
 }
@@ -1462,14 +1458,14 @@ int32_t mqtls_cred_match(const uint8_t *cert, size_t cert_len, const uint8_t *ke
     char inner[400] = "";
     int32_t rc = load_role("the certificate", cert, cert_len, &crt, why, why_len);
     if (rc == MQTLS_OK && (rc = mqtls__cred_load_key(key, key_len, password, &pk, inner, sizeof inner)) != MQTLS_OK) {
-        say(why, why_len, "the key: %s", inner);
+        mqtls__cred_say(why, why_len, "the key: %s", inner);
     }
     if (rc == MQTLS_OK && mbedtls_pk_check_pair(&crt.pk, &pk) != 0) {
         char subject[256], ck[64], kk[64];
         format_dn(subject, sizeof subject, &crt.subject);
         key_summary(&crt.pk, ck, sizeof ck);
         key_summary(&pk, kk, sizeof kk);
-        say(why, why_len, "the private key (%s) does not belong to the certificate '%s' (%s)", kk, subject, ck);
+        mqtls__cred_say(why, why_len, "the private key (%s) does not belong to the certificate '%s' (%s)", kk, subject, ck);
         rc = MQTLS_ERR_CRED_KEY_MISMATCH;
     }
     mbedtls_pk_free(&pk);

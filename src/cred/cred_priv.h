@@ -14,6 +14,8 @@
 #ifndef MQTLS_CRED_PRIV_H
 #define MQTLS_CRED_PRIV_H
 
+#include <stdbool.h>
+
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
 
@@ -41,6 +43,17 @@ int32_t mqtls__cred_load_key(const uint8_t *buf, size_t len, const char *passwor
  */
 int32_t mqtls__cred_load_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt *crt, size_t *count, char *why,
                                size_t why_len);
+
+/* printf into a `why` buffer (NULL or 0 bytes: nothing). */
+void mqtls__cred_say(char *why, size_t why_len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Kinds: a private key in any form (encrypted too); one certificate or a chain. */
+bool mqtls__cred_is_private_key(mqtls_cred_kind_t k);
+bool mqtls__cred_is_cert(mqtls_cred_kind_t k);
 
 /* Unix seconds of an X.509 time (UTC, proleptic Gregorian; no libc timegm). */
 int64_t mqtls__cred_unix_time(const mbedtls_x509_time *t);

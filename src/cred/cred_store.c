@@ -34,6 +34,7 @@
 #include <mbedtls/pem.h>
 
 #include "mqtls/cred.h"
+#include "cred_priv.h"
 
 #define STORE_NAME_MAX 100
 #define STORE_MAX_FILE (1024u * 1024u) /* far above any device's credential file */
@@ -43,21 +44,6 @@ static const char dh_pem_end[] = "-----END DH PARAMETERS-----";
 
 /* ---- small helpers ------------------------------------------------------------- */
 
-static void say(char *buf, size_t len, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static void say(char *buf, size_t len, const char *fmt, ...)
-{
-    if (buf == NULL || len == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
 
 const char *mqtls_store_role_name(mqtls_store_role_t role)
 {
@@ -164,7 +150,7 @@ static int32_t dh_to_der(const uint8_t *buf, size_t len, uint8_t **der, size_t *
         if (mbedtls_pem_read_buffer(&pem, dh_pem_begin, dh_pem_end, z, NULL, 0, &used) != 0) {
             free(z);
             mbedtls_pem_free(&pem);
-            say(why, why_len, "DH parameters were expected, but this is not a PEM \"DH PARAMETERS\" block");
+            mqtls__cred_say(why, why_len, "DH parameters were expected, but this is not a PEM \"DH PARAMETERS\" block");
             return MQTLS_ERR_CRED_BAD_DH;
         }
         raw = pem.buf;
@@ -177,14 +163,14 @@ static int32_t dh_to_der(const uint8_t *buf, size_t len, uint8_t **der, size_t *
     mbedtls_dhm_free(&dhm);
     int32_t ret = MQTLS_OK;
     if (rc != 0) {
-        say(why, why_len, "DH parameters were expected, but this is not a PKCS#3 DHParameter structure");
+        mqtls__cred_say(why, why_len, "DH parameters were expected, but this is not a PKCS#3 DHParameter structure");
         ret = MQTLS_ERR_CRED_BAD_DH;
     } else if ((*der = malloc(raw_len)) == NULL) {
         ret = MQTLS_ERR_NO_MEMORY;
     } else {
         memcpy(*der, raw, raw_len);
         *der_len = raw_len;
-        say(why, why_len, "%zu-bit DH parameters", bits);
+        mqtls__cred_say(why, why_len, "%zu-bit DH parameters", bits);
     }
     mbedtls_pem_free(&pem);
     free(z);
@@ -209,9 +195,9 @@ static const char *role_desc(mqtls_store_role_t role)
 static int32_t wrong_kind(const mqtls_cred_info_t *info, mqtls_store_role_t role, char *why, size_t why_len)
 {
     if (role == MQTLS_STORE_AUTO)
-        say(why, why_len, "not a private key, a certificate or DH parameters: this is %s", info->what);
+        mqtls__cred_say(why, why_len, "not a private key, a certificate or DH parameters: this is %s", info->what);
     else
-        say(why, why_len, "%s %s expected, but this is %s", role_desc(role),
+        mqtls__cred_say(why, why_len, "%s %s expected, but this is %s", role_desc(role),
             role == MQTLS_STORE_DH ? "were" : "was", info->what);
     switch (info->kind) {
     case MQTLS_CRED_EMPTY: return MQTLS_ERR_CRED_EMPTY;
@@ -231,25 +217,16 @@ static int32_t wrong_kind(const mqtls_cred_info_t *info, mqtls_store_role_t role
     return MQTLS_ERR_CRED_NOT_CERT;
 }
 
-static bool is_key_kind(mqtls_cred_kind_t k)
-{
-    return k == MQTLS_CRED_KEY_PKCS1 || k == MQTLS_CRED_KEY_SEC1 || k == MQTLS_CRED_KEY_PKCS8 ||
-           k == MQTLS_CRED_KEY_ENCRYPTED;
-}
 
-static bool is_cert_kind(mqtls_cred_kind_t k)
-{
-    return k == MQTLS_CRED_CERT || k == MQTLS_CRED_CERT_CHAIN;
-}
 
 /* The role a file would be stored for, from its content. */
 static mqtls_store_role_t guess_role(const mqtls_cred_info_t *info, const mqtls_cred_cert_t *first, size_t n)
 {
-    if (is_key_kind(info->kind))
+    if (mqtls__cred_is_private_key(info->kind))
         return MQTLS_STORE_KEY;
     if (info->kind == MQTLS_CRED_DH_PARAMS)
         return MQTLS_STORE_DH;
-    if (is_cert_kind(info->kind) && n > 0)
+    if (mqtls__cred_is_cert(info->kind) && n > 0)
         return first->is_ca ? MQTLS_STORE_CA : MQTLS_STORE_CERT;
     return MQTLS_STORE_AUTO;
 }
@@ -260,24 +237,24 @@ static int32_t check_cert(const mqtls_cred_info_t *info, const mqtls_cred_cert_t
 {
     bool ca = role == MQTLS_STORE_CA;
     if (n != 1) {
-        say(why, why_len, "%s must hold exactly one certificate, but this is %s",
+        mqtls__cred_say(why, why_len, "%s must hold exactly one certificate, but this is %s",
             ca ? "a CA file" : "a device certificate file", info->what);
         return MQTLS_ERR_CRED_NOT_SINGLE;
     }
     if (ca && !c->is_ca) {
-        say(why, why_len, "a CA certificate was expected, but this is a leaf certificate (CA:FALSE) for %s, "
+        mqtls__cred_say(why, why_len, "a CA certificate was expected, but this is a leaf certificate (CA:FALSE) for %s, "
             "issued by %s", c->subject, c->issuer);
         return MQTLS_ERR_CRED_NOT_CA;
     }
     if (!ca && c->is_ca) {
-        say(why, why_len, "a device certificate was expected, but this is a CA certificate (CA:TRUE) for %s",
+        mqtls__cred_say(why, why_len, "a device certificate was expected, but this is a CA certificate (CA:TRUE) for %s",
             c->subject);
         return MQTLS_ERR_CRED_NOT_LEAF;
     }
     if (ca && !c->self_signed)
-        say(warn, warn_len, "the CA is an intermediate (%s, issued by %s), not a self-signed root: "
+        mqtls__cred_say(warn, warn_len, "the CA is an intermediate (%s, issued by %s), not a self-signed root: "
             "fine only if the server sends a chain that ends at this certificate", c->subject, c->issuer);
-    say(why, why_len, "%s", c->subject);
+    mqtls__cred_say(why, why_len, "%s", c->subject);
     return MQTLS_OK;
 }
 
@@ -293,7 +270,7 @@ static int32_t validate(const uint8_t *buf, size_t len, mqtls_store_role_t *role
     if (certs == NULL)
         return MQTLS_ERR_NO_MEMORY;
     size_t n = 0;
-    if (is_cert_kind(info.kind)) {
+    if (mqtls__cred_is_cert(info.kind)) {
         rc = mqtls_cred_inspect(buf, len, certs, 2, &n, why, why_len);
         if (rc != MQTLS_OK) {
             free(certs);
@@ -304,17 +281,17 @@ static int32_t validate(const uint8_t *buf, size_t len, mqtls_store_role_t *role
         *role = guess_role(&info, &certs[0], n);
     switch (*role) {
     case MQTLS_STORE_KEY:
-        if (!is_key_kind(info.kind))
+        if (!mqtls__cred_is_private_key(info.kind))
             rc = wrong_kind(&info, *role, why, why_len);
         else if (info.kind == MQTLS_CRED_KEY_ENCRYPTED && (password == NULL || *password == '\0')) {
-            say(why, why_len, "the private key is encrypted (%s) and a device cannot decrypt it: give its "
+            mqtls__cred_say(why, why_len, "the private key is encrypted (%s) and a device cannot decrypt it: give its "
                 "password (--password) to store it decrypted", info.what);
             rc = MQTLS_ERR_CRED_ENCRYPTED;
         }
         break;
     case MQTLS_STORE_CA:
     case MQTLS_STORE_CERT:
-        rc = is_cert_kind(info.kind) ? check_cert(&info, &certs[0], n, *role, why, why_len, warn, warn_len)
+        rc = mqtls__cred_is_cert(info.kind) ? check_cert(&info, &certs[0], n, *role, why, why_len, warn, warn_len)
                                      : wrong_kind(&info, *role, why, why_len);
         break;
     case MQTLS_STORE_DH: break; /* dh_to_der parses it */
@@ -383,13 +360,13 @@ static int32_t write_atomic(const char *dir, const char *entry, const uint8_t *b
     if (rc == MQTLS_OK)
         rc = mqtls_store_path(dir, entry, path, sizeof path);
     if (rc != MQTLS_OK) {
-        say(why, why_len, "cannot create the store directory %s/cert: %s", dir, strerror(errno));
+        mqtls__cred_say(why, why_len, "cannot create the store directory %s/cert: %s", dir, strerror(errno));
         return rc;
     }
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", certdir, entry, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) {
-        say(why, why_len, "cannot create %s: %s", tmp, strerror(errno));
+        mqtls__cred_say(why, why_len, "cannot create %s: %s", tmp, strerror(errno));
         return MQTLS_ERR_CRED_IO;
     }
     rc = write_fd(fd, buf, len);
@@ -405,12 +382,12 @@ static int32_t write_atomic(const char *dir, const char *entry, const uint8_t *b
     }
     if (rc != MQTLS_OK) {
         unlink(tmp);
-        say(why, why_len, "cannot write %s: %s", path, strerror(saved));
+        mqtls__cred_say(why, why_len, "cannot write %s: %s", path, strerror(saved));
         return rc;
     }
     rc = fsync_dir(certdir);
     if (rc != MQTLS_OK)
-        say(why, why_len, "cannot sync the directory %s: %s", certdir, strerror(errno));
+        mqtls__cred_say(why, why_len, "cannot sync the directory %s: %s", certdir, strerror(errno));
     return rc;
 }
 
@@ -435,13 +412,13 @@ static void describe_key(const uint8_t *buf, size_t len, const mqtls_cred_info_t
     d->role = MQTLS_STORE_KEY;
     if (info->kind == MQTLS_CRED_KEY_ENCRYPTED) {
         d->err = MQTLS_ERR_CRED_ENCRYPTED;
-        say(d->summary, sizeof d->summary, "an encrypted private key: a device cannot decrypt it");
+        mqtls__cred_say(d->summary, sizeof d->summary, "an encrypted private key: a device cannot decrypt it");
     } else if ((d->err = mqtls_cred_inspect_key(buf, len, NULL, k, why, sizeof why)) != MQTLS_OK) {
-        say(d->summary, sizeof d->summary, "%s", why);
+        mqtls__cred_say(d->summary, sizeof d->summary, "%s", why);
     } else if (k->curve[0] != '\0') {
-        say(d->summary, sizeof d->summary, "%s, %s", mqtls_cred_kind_name(info->kind), k->curve);
+        mqtls__cred_say(d->summary, sizeof d->summary, "%s, %s", mqtls_cred_kind_name(info->kind), k->curve);
     } else {
-        say(d->summary, sizeof d->summary, "%s, %u bits", mqtls_cred_kind_name(info->kind), (unsigned)k->key_bits);
+        mqtls__cred_say(d->summary, sizeof d->summary, "%s, %u bits", mqtls_cred_kind_name(info->kind), (unsigned)k->key_bits);
     }
     free(k);
 }
@@ -452,17 +429,17 @@ static void describe_cert(const uint8_t *buf, size_t len, const mqtls_cred_info_
     char why[200] = "";
     d->err = mqtls_cred_inspect(buf, len, &d->cert, 1, &n, why, sizeof why);
     if (d->err != MQTLS_OK) {
-        say(d->summary, sizeof d->summary, "%s", why);
+        mqtls__cred_say(d->summary, sizeof d->summary, "%s", why);
         return;
     }
     d->has_cert = true;
     d->role = d->cert.is_ca ? MQTLS_STORE_CA : MQTLS_STORE_CERT;
     if (n != 1) {
         d->err = MQTLS_ERR_CRED_NOT_SINGLE;
-        say(d->summary, sizeof d->summary, "%s, not one certificate", info->what);
+        mqtls__cred_say(d->summary, sizeof d->summary, "%s, not one certificate", info->what);
         return;
     }
-    say(d->summary, sizeof d->summary, "%s", d->cert.subject);
+    mqtls__cred_say(d->summary, sizeof d->summary, "%s", d->cert.subject);
 }
 
 /* What a stored file is, judged as a device would: DER only. */
@@ -474,20 +451,20 @@ static void describe(const uint8_t *buf, size_t len, described_t *d)
         return;
     uint8_t *dh = NULL;
     size_t dh_len = 0;
-    if (is_key_kind(info.kind))
+    if (mqtls__cred_is_private_key(info.kind))
         describe_key(buf, len, &info, d);
-    else if (is_cert_kind(info.kind))
+    else if (mqtls__cred_is_cert(info.kind))
         describe_cert(buf, len, &info, d);
     else if (dh_to_der(buf, len, &dh, &dh_len, d->summary, sizeof d->summary) == MQTLS_OK)
         d->role = MQTLS_STORE_DH;
     else {
         d->err = wrong_kind(&info, MQTLS_STORE_CERT, NULL, 0);
-        say(d->summary, sizeof d->summary, "not a device credential: %s", info.what);
+        mqtls__cred_say(d->summary, sizeof d->summary, "not a device credential: %s", info.what);
     }
     free(dh);
     if (d->err == MQTLS_OK && info.encoding == MQTLS_TLS_FORMAT_PEM) {
         d->err = MQTLS_ERR_TLS_CA_FORMAT;
-        say(d->summary, sizeof d->summary, "PEM, but a device needs DER: %s", info.what);
+        mqtls__cred_say(d->summary, sizeof d->summary, "PEM, but a device needs DER: %s", info.what);
     }
 }
 
@@ -499,11 +476,11 @@ static int32_t to_der(const uint8_t *buf, size_t len, mqtls_store_role_t role, c
     if (role == MQTLS_STORE_DH)
         return dh_to_der(buf, len, der, der_len, why, why_len);
     char sub[256];
-    say(sub, sizeof sub, "%s", why != NULL ? why : "");
+    mqtls__cred_say(sub, sizeof sub, "%s", why != NULL ? why : "");
     int32_t rc = mqtls_cred_convert(buf, len, MQTLS_TLS_FORMAT_DER, MQTLS_CRED_KEY_DEVICE, password, der, der_len, why,
                                     why_len);
     if (rc == MQTLS_OK)
-        say(why, why_len, "%s", sub); /* keep the summary validate() left */
+        mqtls__cred_say(why, why_len, "%s", sub); /* keep the summary validate() left */
     return rc;
 }
 
@@ -514,19 +491,19 @@ static void summarize(const uint8_t *der, size_t len, mqtls_store_role_t role, c
     if (d == NULL)
         return;
     describe(der, len, d);
-    say(why, why_len, "%s: %s", mqtls_store_role_name(role), d->summary);
+    mqtls__cred_say(why, why_len, "%s: %s", mqtls_store_role_name(role), d->summary);
     free(d);
 }
 
 int32_t mqtls_store_put(const char *dir, const char *entry, const uint8_t *buf, size_t len, mqtls_store_role_t role,
                         const char *password, char *why, size_t why_len, char *warn, size_t warn_len)
 {
-    say(why, why_len, "%s", "");
-    say(warn, warn_len, "%s", "");
+    mqtls__cred_say(why, why_len, "%s", "");
+    mqtls__cred_say(warn, warn_len, "%s", "");
     if (dir == NULL || (buf == NULL && len > 0))
         return MQTLS_ERR_INVALID_ARG;
     if (!entry_ok(entry)) {
-        say(why, why_len, "'%s' is not a store entry: %s", entry != NULL ? entry : "(null)",
+        mqtls__cred_say(why, why_len, "'%s' is not a store entry: %s", entry != NULL ? entry : "(null)",
             mqtls_strerror(MQTLS_ERR_STORE_BAD_NAME));
         return MQTLS_ERR_STORE_BAD_NAME;
     }
@@ -616,7 +593,7 @@ int32_t mqtls_store_export(const char *dir, const char *entry, bool pem, uint8_t
     char path[720];
     uint8_t *buf = NULL;
     size_t len = 0;
-    say(why, why_len, "%s", "");
+    mqtls__cred_say(why, why_len, "%s", "");
     if (out == NULL || out_len == NULL)
         return MQTLS_ERR_INVALID_ARG;
     int32_t rc = mqtls_store_path(dir, entry, path, sizeof path);
@@ -677,7 +654,7 @@ static void fill_entry(const char *dir, mqtls_store_entry_t *e)
     e->id = (uint16_t)(all_digits(e->entry) ? entry_id(e->entry) : 0);
     if (mqtls_store_path(dir, e->entry, path, sizeof path) != MQTLS_OK ||
         read_file(path, &buf, &len) != MQTLS_OK) {
-        say(e->summary, sizeof e->summary, "unreadable");
+        mqtls__cred_say(e->summary, sizeof e->summary, "unreadable");
         return;
     }
     described_t *d = malloc(sizeof *d);
@@ -686,9 +663,9 @@ static void fill_entry(const char *dir, mqtls_store_entry_t *e)
         e->size = len;
         e->role = d->role;
         e->ok = d->err == MQTLS_OK;
-        say(e->summary, sizeof e->summary, "%s", d->summary[0] != '\0' ? d->summary : mqtls_strerror(d->err));
+        mqtls__cred_say(e->summary, sizeof e->summary, "%s", d->summary[0] != '\0' ? d->summary : mqtls_strerror(d->err));
         if (d->has_cert) {
-            say(e->not_after, sizeof e->not_after, "%s", d->cert.not_after);
+            mqtls__cred_say(e->not_after, sizeof e->not_after, "%s", d->cert.not_after);
             e->not_after_unix = d->cert.not_after_unix;
         }
     }
@@ -733,7 +710,7 @@ int32_t mqtls_store_list(const char *dir, mqtls_store_entry_t **entries, size_t 
             break;
         mqtls_store_entry_t *e = &(*entries)[*n];
         memset(e, 0, sizeof *e);
-        say(e->entry, sizeof e->entry, "%s", entry);
+        mqtls__cred_say(e->entry, sizeof e->entry, "%s", entry);
         fill_entry(dir, e);
         (*n)++;
     }
@@ -787,14 +764,14 @@ static void problem(check_ctx_t *c, int slot, int32_t err, const char *fmt, ...)
     if (c->first_err == MQTLS_OK)
         c->first_err = err;
     if (o->n_problems < MQTLS_STORE_MAX_PROBLEMS)
-        say(o->problems[o->n_problems], sizeof o->problems[0], "%s", text);
+        mqtls__cred_say(o->problems[o->n_problems], sizeof o->problems[0], "%s", text);
     o->n_problems++;
     if (slot < 0)
         return;
     mqtls_store_check_file_t *f = &o->files[slot];
     f->ok = false;
     size_t used = strlen(f->problem);
-    say(f->problem + used, sizeof f->problem - used, "%s%s", used > 0 ? "; " : "", text);
+    mqtls__cred_say(f->problem + used, sizeof f->problem - used, "%s%s", used > 0 ? "; " : "", text);
 }
 
 static void check_one(check_ctx_t *c, int slot, const char *dir)
@@ -859,7 +836,7 @@ static void check_pairs(check_ctx_t *c, int64_t at)
          * So this is a note, not a failure. */
         if (rc != MQTLS_OK && (!time_only || (flags & (MQTLS_TLS_VERIFY_NOT_TRUSTED | MQTLS_TLS_VERIFY_BAD_SIGNATURE))) &&
             c->out->n_notes < sizeof c->out->notes / sizeof c->out->notes[0])
-            say(c->out->notes[c->out->n_notes++], sizeof c->out->notes[0],
+            mqtls__cred_say(c->out->notes[c->out->n_notes++], sizeof c->out->notes[0],
                 "cert %u does not chain to CA %u: it was issued by %s, the CA is %s (fine if the broker trusts "
                 "another CA for devices, as AWS IoT does; a broker that trusts only CA %u will reject it)",
                 cid, aid, c->d[SLOT_CERT].cert.issuer, c->d[SLOT_CA].cert.subject, aid);

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "mqtls/tcp.h"
 #include "tls_priv.h"
 
 /* ---- configuration and engines ------------------------------------------------ */
@@ -308,13 +308,6 @@ int32_t mqtls_tls_new(mqtls_tls_t **out, mqtls_tls_engine_t engine, const mqtls_
     return MQTLS_OK;
 }
 
-static uint32_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
-
 int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host, uint32_t timeout_ms)
 {
     if (t == NULL || lower == NULL || lower->send == NULL || lower->recv == NULL || host == NULL) {
@@ -339,7 +332,7 @@ int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, cons
         return rc;
     }
     uint32_t limit = t->cfg.handshake_timeout_ms != 0u ? t->cfg.handshake_timeout_ms : timeout_ms;
-    uint32_t start = mono_ms();
+    uint32_t start = mqtls_posix_now_ms(NULL);
     for (;;) {
         rc = t->ops->handshake(t);
         if (rc == MQTLS_OK) {
@@ -349,7 +342,7 @@ int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, cons
         if (rc != MQTLS_ERR_WANT_READ && rc != MQTLS_ERR_WANT_WRITE) {
             return rc;
         }
-        uint32_t spent = mono_ms() - start;
+        uint32_t spent = mqtls_posix_now_ms(NULL) - start;
         if (spent >= limit) {
             mqtls__tls_detail(t, "no handshake after %u ms", (unsigned)limit);
             return MQTLS_ERR_TLS_HANDSHAKE_TIMEOUT;

@@ -363,3 +363,10 @@ int mqtls_tcp_gai_error(const mqtls_tcp_t *t)
 {
     return t == NULL ? 0 : t->gai_error;
 }
+
+/* see mqtls/tcp.h */
+uint32_t mqtls_posix_now_ms(void *unused)
+{
+    (void)unused;
+    return (uint32_t)mono_ms();
+}
