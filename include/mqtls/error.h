@@ -13,7 +13,8 @@
  *   -100 .. -139   transport (DNS, TCP, sockets)
  *   -140 .. -199   TLS (mbedTLS and OpenSSL give the same codes)
  *   -200 .. -259   credentials and the credential store
- *   -260 .. -299   diagnosis      (reserved)
+ *   -260 .. -299   diagnosis (mqtls doctor)
+ *   -300 .. -339   compatibility layers (Paho Embedded-C, SimpleLink emulation)
  *
  * MQTLS_ERR_WANT_READ and MQTLS_ERR_WANT_WRITE are "try again", not errors;
  * they are in the table only so they have a name and a sentence.

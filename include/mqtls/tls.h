@@ -97,6 +97,14 @@ typedef struct {
     const char *ciphers;   /**< colon-separated IANA names (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
                                 dashes allowed); OpenSSL also takes its own names. NULL: defaults */
     uint32_t handshake_timeout_ms; /**< 0: the timeout given to mqtls_tls_handshake() */
+    /* The verifier's clock and tolerance (a device's view, for the SimpleLink emulation). */
+    int64_t verify_time;       /**< Unix seconds at which certificate validity is judged;
+                                    0: the system clock. A device whose clock is unset judges
+                                    at its reset date. */
+    uint32_t verify_tolerate;  /**< MQTLS_TLS_VERIFY_* bits that are reported in
+                                    report.verify_flags but do not fail the handshake (the
+                                    CC3200 connects and flags a date error: EXPIRED |
+                                    NOT_YET_VALID). 0: every problem fails. */
 } mqtls_tls_config_t;
 
 /** Verification results, the same bits from every engine. */

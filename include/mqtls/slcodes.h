@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: the TI CC3200 SimpleLink secure-socket codes, and what a CC3200
+ * would return in the situation an mqtls error describes. */
+/*
+ * A CC3200 runs TLS inside its network processor and reports every failure
+ * as one bare negative number from sl_Connect(). Both the SimpleLink
+ * emulation (include/mqtls/compat/) and `mqtls doctor --store` need the same
+ * translation, so it lives here, once:
+ *
+ *   mqtls result                                   SimpleLink code
+ *   TLS_BAD_CA_FILE, TLS_CA_FORMAT (CA), CA not one DER certificate   -456 SL_ESECBADCAFILE
+ *   TLS_BAD_CERT_FILE                               -457 SL_ESECBADCERTFILE
+ *   TLS_BAD_KEY_FILE, TLS_KEY_PASSWORD              -458 SL_ESECBADPRIVATEFILE
+ *   CRED_BAD_DH                                     -459 SL_ESECBADDHFILE
+ *   connected with CA ID 0 (not verified)           -453 SL_ESECSNOVERIFY
+ *   TLS_CERT_EXPIRED, TLS_CERT_NOT_YET_VALID        -461 SL_ESECDATEERROR (device date)
+ *   TLS_UNKNOWN_CA, TLS_VERIFY_FAILED               -155 SL_ESEC_ASN_SIG_CONFIRM_E
+ *   TLS_HOSTNAME_MISMATCH (name check on)           -222 SL_ESEC_DOMAIN_NAME_E
+ *   TLS_HANDSHAKE_TIMEOUT                           -462 SL_ESECHANDSHAKETIMEDOUT
+ *   TLS_CLOSED_IN_HANDSHAKE, CLOSED                 -452 SL_ESECCLOSED
+ *   an alert received from the server (number a)    -(300 + a), e.g. bad_certificate 42 -> -342
+ *   TLS_NO_SHARED_CIPHER without an alert           -290 SL_ESEC_UNSUPPORTED_SUITE
+ *   TLS_NO_COMMON_VERSION without an alert          -370 SL_ESEC_PROTOCOL_VERSION
+ *   CONNECT_REFUSED / CONNECT_TIMEOUT / UNREACHABLE -111 / -110 / -101 (BSD socket codes)
+ *   any other TLS failure                           -450 SL_ESECGENERAL
+ *
+ * The values are those of the CC3200 SDK's socket.h (see
+ * ../shared/FIELD-NOTES.md); the alert rule covers -300 close_notify to
+ * -414 bad_certificate_hash_value.
+ */
+#ifndef MQTLS_SLCODES_H
+#define MQTLS_SLCODES_H
+
+#include <stdint.h>
+
+#include "mqtls/tls.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MQTLS_SL_ENETUNREACH (-101)
+#define MQTLS_SL_ETIMEDOUT (-110)
+#define MQTLS_SL_ECONNREFUSED (-111)
+#define MQTLS_SL_ESEC_ASN_SIG_CONFIRM_E (-155)
+#define MQTLS_SL_ESEC_DOMAIN_NAME_E (-222)
+#define MQTLS_SL_ESEC_UNSUPPORTED_SUITE (-290)
+#define MQTLS_SL_ESEC_ALERT_BASE (-300) /* alert a received: MQTLS_SL_ESEC_ALERT_BASE - a */
+#define MQTLS_SL_ESEC_PROTOCOL_VERSION (-370)
+#define MQTLS_SL_ESECGENERAL (-450)
+#define MQTLS_SL_ESECDECRYPT (-451)
+#define MQTLS_SL_ESECCLOSED (-452)
+#define MQTLS_SL_ESECSNOVERIFY (-453)
+#define MQTLS_SL_ESECNOCAFILE (-454)
+#define MQTLS_SL_ESECMEMORY (-455)
+#define MQTLS_SL_ESECBADCAFILE (-456)
+#define MQTLS_SL_ESECBADCERTFILE (-457)
+#define MQTLS_SL_ESECBADPRIVATEFILE (-458)
+#define MQTLS_SL_ESECBADDHFILE (-459)
+#define MQTLS_SL_ESECT00MANYSSLOPENED (-460)
+#define MQTLS_SL_ESECDATEERROR (-461)
+#define MQTLS_SL_ESECHANDSHAKETIMEDOUT (-462)
+
+/**
+ * The code a CC3200 would return from sl_Connect() for this mqtls result.
+ * @param err    an mqtls_err_t (0: success, gives 0)
+ * @param report the session's report (for the alert received), or NULL
+ * @return a SimpleLink code (negative), or 0 for success
+ */
+int32_t mqtls_sl_code(int32_t err, const mqtls_tls_report_t *report);
+
+/** The SDK's name of a code, e.g. "SL_ESECBADCAFILE", "SL_ESEC_BAD_CERTIFICATE";
+ * "SL_ESEC_UNKNOWN" for a code this table does not know. Never NULL. */
+const char *mqtls_sl_code_name(int32_t code);
+
+/** What the code means on the device and what usually causes it, one sentence. Never NULL. */
+const char *mqtls_sl_code_text(int32_t code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MQTLS_SLCODES_H */

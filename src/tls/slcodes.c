@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: mqtls results in the TI CC3200 SimpleLink secure-socket codes. */
+#include "mqtls/slcodes.h"
+
+#include <stddef.h>
+
+typedef struct {
+    int32_t code;
+    const char *name;
+    const char *text;
+} sl_code_t;
+
+static const sl_code_t codes[] = {
+    { MQTLS_SL_ENETUNREACH, "SL_ENETUNREACH", "the network is unreachable" },
+    { MQTLS_SL_ETIMEDOUT, "SL_ETIMEDOUT", "the TCP connection timed out: nothing answered on that address and port" },
+    { MQTLS_SL_ECONNREFUSED, "SL_ECONNREFUSED", "the TCP connection was refused: nothing listens on that port" },
+    { -150, "SL_ESEC_ASN_BEFORE_DATE_E", "a certificate is not valid yet at the device's date" },
+    { -151, "SL_ESEC_ASN_AFTER_DATE_E", "a certificate has expired at the device's date" },
+    { MQTLS_SL_ESEC_ASN_SIG_CONFIRM_E, "SL_ESEC_ASN_SIG_CONFIRM_E",
+      "the server's chain is not signed by the CA file: the device holds the wrong root (flash the root "
+      "that issued the last certificate the server sends)" },
+    { MQTLS_SL_ESEC_DOMAIN_NAME_E, "SL_ESEC_DOMAIN_NAME_E", "the server's certificate does not name the host" },
+    { MQTLS_SL_ESEC_UNSUPPORTED_SUITE, "SL_ESEC_UNSUPPORTED_SUITE",
+      "no cipher suite in common: the secure mask allows none the server accepts" },
+    { -300, "SL_ESEC_CLOSE_NOTIFY", "the server closed the TLS session (close_notify alert)" },
+    { -310, "SL_ESEC_UNEXPECTED_MESSAGE", "the server received an unexpected message (alert 10)" },
+    { -320, "SL_ESEC_BAD_RECORD_MAC", "a record failed its integrity check (alert 20)" },
+    { -321, "SL_ESEC_DECRYPTION_FAILED", "a record could not be decrypted (alert 21)" },
+    { -322, "SL_ESEC_RECORD_OVERFLOW", "a record was too long (alert 22)" },
+    { -330, "SL_ESEC_DECOMPRESSION_FAILURE", "decompression failed (alert 30)" },
+    { -340, "SL_ESEC_HANDSHAKE_FAILURE",
+      "the server refused the handshake (alert 40): no common cipher suite or version, or a client "
+      "certificate it demands was not sent" },
+    { -341, "SL_ESEC_NO_CERTIFICATE", "the server received no client certificate (alert 41)" },
+    { -342, "SL_ESEC_BAD_CERTIFICATE",
+      "the server rejected the device's certificate (alert 42): issued by a CA the broker does not trust, "
+      "or not registered/active" },
+    { -343, "SL_ESEC_UNSUPPORTED_CERTIFICATE", "the server cannot use the device's certificate type (alert 43)" },
+    { -344, "SL_ESEC_CERTIFICATE_REVOKED", "the device's certificate is revoked (alert 44)" },
+    { -345, "SL_ESEC_CERTIFICATE_EXPIRED", "the server says the device's certificate has expired (alert 45)" },
+    { -346, "SL_ESEC_CERTIFICATE_UNKNOWN",
+      "the server could not accept the device's certificate (alert 46): often an inactive or revoked "
+      "certificate on AWS IoT" },
+    { -347, "SL_ESEC_ILLEGAL_PARAMETER", "the server found an illegal parameter in the handshake (alert 47)" },
+    { -348, "SL_ESEC_UNKNOWN_CA",
+      "the server does not trust the CA that issued the device's certificate (alert 48)" },
+    { -349, "SL_ESEC_ACCESS_DENIED", "the server denied access (alert 49)" },
+    { -350, "SL_ESEC_DECODE_ERROR", "the server could not decode a handshake message (alert 50)" },
+    { -351, "SL_ESEC_DECRYPT_ERROR",
+      "a handshake signature did not verify (alert 51): often a private key that does not belong to the "
+      "certificate" },
+    { -360, "SL_ESEC_EXPORT_RESTRICTION", "export restriction (alert 60)" },
+    { -370, "SL_ESEC_PROTOCOL_VERSION",
+      "no TLS version in common (alert 70): the method allows a version the server refuses" },
+    { -371, "SL_ESEC_INSUFFICIENT_SECURITY", "the server wants stronger cipher suites (alert 71)" },
+    { -380, "SL_ESEC_INTERNAL_ERROR", "the server had an internal error (alert 80)" },
+    { -390, "SL_ESEC_USER_CANCELLED", "the server cancelled the handshake (alert 90)" },
+    { -400, "SL_ESEC_NO_RENEGOTIATION", "the server refused renegotiation (alert 100)" },
+    { -410, "SL_ESEC_UNSUPPORTED_EXTENSION", "the server received an unsupported extension (alert 110)" },
+    { -411, "SL_ESEC_CERTIFICATE_UNOBTAINABLE", "a certificate could not be obtained (alert 111)" },
+    { -412, "SL_ESEC_UNRECOGNIZED_NAME", "the server does not know the name sent in SNI (alert 112)" },
+    { -413, "SL_ESEC_BAD_CERTIFICATE_STATUS_RESPONSE", "bad certificate status response (alert 113)" },
+    { -414, "SL_ESEC_BAD_CERTIFICATE_HASH_VALUE", "bad certificate hash value (alert 114)" },
+    { MQTLS_SL_ESECGENERAL, "SL_ESECGENERAL", "a secure-socket error without a more precise code" },
+    { MQTLS_SL_ESECDECRYPT, "SL_ESECDECRYPT", "a received record could not be decrypted" },
+    { MQTLS_SL_ESECCLOSED, "SL_ESECCLOSED", "the server closed the secure session" },
+    { MQTLS_SL_ESECSNOVERIFY, "SL_ESECSNOVERIFY",
+      "connected, but the server was not verified (CA ID 0): anyone could be on the other end" },
+    { MQTLS_SL_ESECNOCAFILE, "SL_ESECNOCAFILE", "the CA file was not found" },
+    { MQTLS_SL_ESECMEMORY, "SL_ESECMEMORY", "the network processor ran out of memory" },
+    { MQTLS_SL_ESECBADCAFILE, "SL_ESECBADCAFILE",
+      "bad CA file: missing, not DER, or not exactly one certificate" },
+    { MQTLS_SL_ESECBADCERTFILE, "SL_ESECBADCERTFILE", "bad certificate file: missing or not a DER certificate" },
+    { MQTLS_SL_ESECBADPRIVATEFILE, "SL_ESECBADPRIVATEFILE",
+      "bad private key file: missing, not DER, encrypted, or not a key" },
+    { MQTLS_SL_ESECBADDHFILE, "SL_ESECBADDHFILE", "bad Diffie-Hellman parameters file" },
+    { MQTLS_SL_ESECT00MANYSSLOPENED, "SL_ESECT00MANYSSLOPENED", "too many secure sockets are open" },
+    { MQTLS_SL_ESECDATEERROR, "SL_ESECDATEERROR",
+      "connected, but the server's certificate is not valid at the device's date: set the device clock "
+      "(sl_DevSet) before connecting" },
+    { MQTLS_SL_ESECHANDSHAKETIMEDOUT, "SL_ESECHANDSHAKETIMEDOUT", "the TLS handshake timed out" },
+};
+
+static const sl_code_t *find(int32_t code)
+{
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        if (codes[i].code == code) {
+            return &codes[i];
+        }
+    }
+    return NULL;
+}
+
+const char *mqtls_sl_code_name(int32_t code)
+{
+    const sl_code_t *c = find(code);
+    return c != NULL ? c->name : (code == 0 ? "SL_OK" : "SL_ESEC_UNKNOWN");
+}
+
+const char *mqtls_sl_code_text(int32_t code)
+{
+    const sl_code_t *c = find(code);
+    if (c != NULL) {
+        return c->text;
+    }
+    if (code == 0) {
+        return "success";
+    }
+    if (code <= -300 && code >= -414) {
+        return "the server sent a TLS alert";
+    }
+    return "a code the CC3200 table in mqtls does not know";
+}
+
+int32_t mqtls_sl_code(int32_t err, const mqtls_tls_report_t *report)
+{
+    if (err >= 0) {
+        return 0;
+    }
+    int alert = report != NULL ? report->alert_received : -1;
+    switch (err) {
+    case MQTLS_ERR_TLS_BAD_CA_FILE:
+    case MQTLS_ERR_TLS_BAD_CA_PATH:
+    case MQTLS_ERR_TLS_CA_FORMAT:
+        return MQTLS_SL_ESECBADCAFILE;
+    case MQTLS_ERR_TLS_BAD_CERT_FILE:
+        return MQTLS_SL_ESECBADCERTFILE;
+    case MQTLS_ERR_TLS_BAD_KEY_FILE:
+    case MQTLS_ERR_TLS_KEY_PASSWORD:
+        return MQTLS_SL_ESECBADPRIVATEFILE;
+    case MQTLS_ERR_CRED_BAD_DH:
+        return MQTLS_SL_ESECBADDHFILE;
+    case MQTLS_ERR_TLS_CERT_EXPIRED:
+    case MQTLS_ERR_TLS_CERT_NOT_YET_VALID:
+        return MQTLS_SL_ESECDATEERROR;
+    case MQTLS_ERR_TLS_UNKNOWN_CA:
+    case MQTLS_ERR_TLS_VERIFY_FAILED:
+        return MQTLS_SL_ESEC_ASN_SIG_CONFIRM_E;
+    case MQTLS_ERR_TLS_HOSTNAME_MISMATCH:
+        return MQTLS_SL_ESEC_DOMAIN_NAME_E;
+    case MQTLS_ERR_TLS_HANDSHAKE_TIMEOUT:
+        return MQTLS_SL_ESECHANDSHAKETIMEDOUT;
+    case MQTLS_ERR_CONNECT_REFUSED:
+        return MQTLS_SL_ECONNREFUSED;
+    case MQTLS_ERR_CONNECT_TIMEOUT:
+        return MQTLS_SL_ETIMEDOUT;
+    case MQTLS_ERR_UNREACHABLE:
+        return MQTLS_SL_ENETUNREACH;
+    default:
+        break;
+    }
+    /* The server's alert is what the device reports, whatever our side made of it. */
+    if (alert >= 0 && alert <= 114) {
+        return MQTLS_SL_ESEC_ALERT_BASE - alert;
+    }
+    switch (err) {
+    case MQTLS_ERR_TLS_NO_SHARED_CIPHER:
+        return MQTLS_SL_ESEC_UNSUPPORTED_SUITE;
+    case MQTLS_ERR_TLS_NO_COMMON_VERSION:
+        return MQTLS_SL_ESEC_PROTOCOL_VERSION;
+    case MQTLS_ERR_TLS_CLOSED_IN_HANDSHAKE:
+    case MQTLS_ERR_CLOSED:
+        return MQTLS_SL_ESECCLOSED;
+    case MQTLS_ERR_NO_MEMORY:
+        return MQTLS_SL_ESECMEMORY;
+    default:
+        return MQTLS_SL_ESECGENERAL;
+    }
+}
