@@ -39,6 +39,12 @@
 extern "C" {
 #endif
 
+/** The date an emulated CC3200 believes it is after reset, until sl_DevSet sets
+ * its clock: 2013-01-01T00:00:00Z (Unix seconds). `mqtls doctor --device-time
+ * unset` judges certificates at the same date. Any server certificate issued
+ * since then is "not valid yet" for such a device: -461 SL_ESECDATEERROR. */
+#define MQTLS_SL_RESET_TIME 1356998400
+
 #define MQTLS_SL_ENETUNREACH (-101)
 #define MQTLS_SL_ETIMEDOUT (-110)
 #define MQTLS_SL_ECONNREFUSED (-111)
