@@ -20,7 +20,7 @@
 #   for the right one.
 # For each broken case `mqtls doctor --store` must name the same code
 # (doctor_agrees; skipped while the doctor is not built).
-# shellcheck source=tests/integration/lib.sh disable=SC2154 # PORT_<listener> come from start_listeners
+# shellcheck source=tests/integration/lib.sh disable=SC2154,SC2119 # PORT_<listener> come from start_listeners
 . "$(dirname "$0")/lib.sh"
 
 DRIVER=${MQTLS_SL_DRIVER:-}
@@ -54,7 +54,7 @@ export MQTLS_SL_HANDSHAKE_TIMEOUT_MS=1500
 
 # A watcher with a valid certificate sees what the compat clients publish.
 start_bg "$D/watch.out" mosquitto_sub -h 127.0.0.1 -p "$PORT_rsa" "${MOSQ_TLS[@]}" -i watch-compat -t 'compat/#' -q 1 -v
-WATCH_PID=$BG_PID
+COMPAT_WATCH=$BG_PID
 wait_subscribed watch-compat 'compat/#'
 
 # ---- flash directories ------------------------------------------------------------
@@ -216,5 +216,5 @@ done
 # The example with the device's PEM root: the seed's "Bad CA file".
 MQTLS_SL_FLASH=$PEMCA expect_status "example with a PEM root" 1 timeout 60 "$EXAMPLE" 127.0.0.1 "$PORT_rsa" compat/x
 assert_contains "example with a PEM root" "TLSConnectNetwork: -456" "$TEST_DIR/out"
-kill -0 "$WATCH_PID" 2>/dev/null || fail "the watcher died: $(cat "$D/watch.out.err")"
+kill -0 "$COMPAT_WATCH" 2>/dev/null || fail "the watcher died: $(cat "$D/watch.out.err")"
 note "all compat cases passed"

@@ -6,7 +6,7 @@
 # listener per server certificate (valid, not yet valid, expired, other
 # name), the verifier's clock (verify_time) and tolerance (verify_tolerate).
 # The program is tests/integration/tls_api.c.
-# shellcheck source=tests/integration/lib.sh disable=SC2154 # PORT_<listener> come from start_listeners
+# shellcheck source=tests/integration/lib.sh disable=SC2154,SC2119 # PORT_<listener> come from start_listeners
 . "$(dirname "$0")/lib.sh"
 tls_make_pki
 [[ -x ${MQTLS_TLS_API:-} ]] || fail "MQTLS_TLS_API is not set to the tls_api test program"
