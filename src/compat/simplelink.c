@@ -483,7 +483,10 @@ static void file_path(const sl_sock_t *s, int i, char *out, size_t len)
     out[0] = '\0';
     if (s->names[i][0] != '\0') {
         const char *n = s->names[i];
-        snprintf(out, len, "%s%s%s", flash(), n[0] == '/' ? "" : "/", n);
+        int w = snprintf(out, len, "%s%s%s", flash(), n[0] == '/' ? "" : "/", n);
+        if (w < 0 || (size_t)w >= len) {
+            out[0] = '\0'; /* too long: a bad name */
+        }
     } else if (s->ids[i] != 0u) {
         char entry[8];
         snprintf(entry, sizeof entry, "%u", (unsigned)s->ids[i]);
@@ -594,6 +597,15 @@ static int32_t check_file(sl_sock_t *s, int i, const char *path)
 
 /* ---- connect ------------------------------------------------------------------------------ */
 
+/* A bounded string copy (the report's detail into the socket's). */
+static void copy_text(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    n = n < size ? n : size - 1u;
+    memmove(dst, src, n);
+    dst[n] = '\0';
+}
+
 static uint32_t env_ms(const char *name, uint32_t dflt)
 {
     const char *v = getenv(name);
@@ -610,7 +622,7 @@ static _i16 failed(sl_sock_t *s, int32_t err, const mqtls_tls_report_t *r)
 {
     s->last_err = err;
     if (r != NULL && r->detail[0] != '\0') {
-        snprintf(s->detail, sizeof s->detail, "%s", r->detail);
+        copy_text(s->detail, sizeof s->detail, r->detail);
     }
     if (s->tls != NULL) {
         mqtls_tls_free(s->tls);
@@ -734,7 +746,7 @@ _i16 sl_Connect(_i16 sd, const SlSockAddr_t *addr, _i16 addrlen)
     if (!s->secure) {
         return 0;
     }
-    snprintf(s->detail, sizeof s->detail, "%s", s->report.detail);
+    copy_text(s->detail, sizeof s->detail, s->report.detail);
     if (cfg.no_verify) {
         snprintf(s->detail, sizeof s->detail, "connected, but the server was not verified (CA ID 0)");
         return SL_ESECSNOVERIFY;
