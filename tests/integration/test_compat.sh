@@ -16,6 +16,8 @@
 #   TLS 1.3-only listener: -370; TLS 1.1 method: -370 (refused by mqtls);
 #   a mask with no suite the broker accepts: -340 (alert handshake_failure);
 #   a client certificate the broker does not trust: -348 (alert unknown_ca);
+#   no client certificate: -340 (alert handshake_failure); a key that does not
+#   belong to the certificate: -450 (refused before connecting);
 #   handshake timeout: -462; domain-name option: -222 for a wrong name, 0
 #   for the right one.
 # For each broken case `mqtls doctor --store` must name the same code
@@ -83,6 +85,7 @@ cp "$K/client-rsa.key.der" "$BADCERT/cert/127.der"  # a key where the certificat
 BADDH=$(flash baddh client-rsa.key client-rsa.pem ca.pem)
 cp "$K/garbage.pem" "$BADDH/cert/129.der"
 UNTRUSTED=$(flash untrusted client-other.key client-other.pem ca.pem)
+MISMATCH=$(flash mismatch client.key client-rsa.pem ca.pem)
 
 # ---- helpers ---------------------------------------------------------------------------
 # drive ENGINE FLASH ARGS... : run the driver; its output in $D/drv.out
@@ -197,6 +200,11 @@ for engine in $ENGINES; do
         127.0.0.1 "$PORT_rsa"
     doctor_agrees "client certificate rejected" -348 "$PORT_rsa" "$UNTRUSTED" $FILES
     expect_code "broker trusting another CA" "-348" "$engine" "$GOOD" 127.0.0.1 "$PORT_distrust"
+    expect_code "no client certificate (IDs 0,0)" "-340" "$engine" "$GOOD" --files 0,0,128,0 127.0.0.1 "$PORT_rsa"
+    doctor_agrees "no client certificate" -340 "$PORT_rsa" "$GOOD" 0,0,128,0
+    # The chip would send it and get alert decrypt_error (-351); mqtls refuses
+    # the pair before connecting: the general code.
+    expect_code "key of another certificate" "-450" "$engine" "$MISMATCH" 127.0.0.1 "$PORT_rsa"
     expect_code "handshake timeout" "-462" "$engine" "$GOOD" 127.0.0.1 "$SILENT_PORT"
 
     # ---- the name check, only when the firmware asks for it
