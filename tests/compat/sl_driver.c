@@ -13,6 +13,10 @@
  *                       CONNECT/CONNACK over sl_Send/sl_Recv when connected
  *     --topic T         after connecting: MQTT connect, subscribe T, publish, receive it back
  *     --id ID           MQTT client id (default sl-driver)
+ *     --api             after connecting, exercise the Paho API on --topic's
+ *                       level (QoS 0/1/2 in and out, BUFFER_OVERFLOW,
+ *                       unsubscribe, disconnect): "api=ok" or "api=FAIL <step>"
+ *     --plain           ConnectNetwork (plain TCP) instead of TLSConnectNetwork
  * Prints one "code=N" line per connect attempt (N: what TLSConnectNetwork
  * or sl_Connect returned), "detail=..." (the emulation's reason), and
  * "roundtrip=ok" / "connack=ok" when the connection carried MQTT.
@@ -28,6 +32,14 @@
 
 static int received;
 static char expect[64];
+static int api_count;
+static int api_qos_sum;
+
+static void on_api_message(MessageData *md)
+{
+    api_count++;
+    api_qos_sum += (int)md->message->qos;
+}
 
 static void on_message(MessageData *md)
 {
@@ -64,6 +76,8 @@ typedef struct {
     const char *id;
     const char *host;
     int port;
+    int api;
+    int plain;
 } opts_t;
 
 static void print_detail(int sd)
@@ -155,12 +169,73 @@ static void roundtrip(Network *n, const opts_t *o)
     }
 }
 
+#define API_CHECK(cond, step)                                                                               \
+    do {                                                                                                    \
+        if (!(cond)) {                                                                                      \
+            printf("api=FAIL %s (mqtls_err=%d)\n", step, (int)mqtls_paho_last_error(&c));                  \
+            return;                                                                                         \
+        }                                                                                                   \
+    } while (0)
+
+/* Yield until `count` messages arrived, at most 5 s. */
+static void yield_for(MQTTClient *c, int count)
+{
+    for (int i = 0; i < 50 && api_count < count; i++) {
+        MQTTYield(c, 100);
+    }
+}
+
+static void api(Network *n, const opts_t *o)
+{
+    static unsigned char sendbuf[512], readbuf[512];
+    static unsigned char big[600];
+    char filter[128], topic[128];
+    snprintf(filter, sizeof filter, "%s/+", o->topic);
+    snprintf(topic, sizeof topic, "%s/x", o->topic);
+    MQTTClient c;
+    MQTTClientInit(&c, n, 5000, sendbuf, sizeof sendbuf, readbuf, sizeof readbuf);
+    API_CHECK(!MQTTIsConnected(&c), "not connected before MQTTConnect");
+    API_CHECK(MQTTPublish(&c, topic, &(MQTTMessage){ .qos = QOS0 }) == FAILURE, "publish before connect fails");
+    MQTTPacket_connectData cd = MQTTPacket_connectData_initializer;
+    cd.clientID.cstring = (char *)(uintptr_t)o->id;
+    cd.keepAliveInterval = 2; /* mosquitto drops a client silent for 1.5 x keepalive */
+    API_CHECK(MQTTConnect(&c, &cd) == SUCCESS, "connect");
+    API_CHECK(MQTTIsConnected(&c), "connected");
+    API_CHECK(MQTTSubscribe(&c, filter, QOS2, on_api_message) == SUCCESS, "subscribe QoS 2");
+    char payload[] = "api";
+    for (int q = 0; q <= 2; q++) {
+        MQTTMessage m = { .qos = (enum QoS)q, .payload = payload, .payloadlen = 3 };
+        API_CHECK(MQTTPublish(&c, topic, &m) == SUCCESS, q == 0 ? "publish QoS 0" : q == 1 ? "publish QoS 1"
+                                                                                           : "publish QoS 2");
+        API_CHECK(q == 0 || m.id != 0, "a packet id for QoS 1/2");
+    }
+    yield_for(&c, 3);
+    API_CHECK(api_count == 3, "three messages back");
+    API_CHECK(api_qos_sum == 0 + 1 + 2, "each at its own QoS");
+    MQTTMessage m = { .qos = QOS1, .payload = big, .payloadlen = sizeof big };
+    API_CHECK(MQTTPublish(&c, topic, &m) == BUFFER_OVERFLOW, "600 bytes into a 512-byte send buffer");
+    API_CHECK(MQTTIsConnected(&c), "still connected after BUFFER_OVERFLOW");
+    API_CHECK(MQTTYield(&c, 4000) == SUCCESS && MQTTIsConnected(&c), "4 s of yield with keepalive 2 s");
+    API_CHECK(MQTTUnsubscribe(&c, filter) == SUCCESS, "unsubscribe");
+    m.payload = payload;
+    m.payloadlen = 3;
+    API_CHECK(MQTTPublish(&c, topic, &m) == SUCCESS, "publish after unsubscribe");
+    MQTTYield(&c, 300);
+    API_CHECK(api_count == 3, "nothing delivered after unsubscribe");
+    API_CHECK(MQTTDisconnect(&c) == SUCCESS, "disconnect");
+    API_CHECK(!MQTTIsConnected(&c), "not connected after MQTTDisconnect");
+    API_CHECK(MQTTPublish(&c, topic, &m) == FAILURE, "publish after disconnect fails");
+    printf("api=ok\n");
+}
+
 static int paho_connect(const opts_t *o, int date_retry)
 {
     Network n;
     NetworkInit(&n);
-    int rc = TLSConnectNetwork(&n, (char *)(uintptr_t)o->host, o->port, (SlSockSecureFiles_t *)(uintptr_t)&o->files,
-                               (unsigned char)o->method, (unsigned)o->mask, (char)o->verify);
+    int rc = o->plain ? ConnectNetwork(&n, (char *)(uintptr_t)o->host, o->port)
+                      : TLSConnectNetwork(&n, (char *)(uintptr_t)o->host, o->port,
+                                          (SlSockSecureFiles_t *)(uintptr_t)&o->files, (unsigned char)o->method,
+                                          (unsigned)o->mask, (char)o->verify);
     printf("code=%d\n", rc);
     if (rc == SL_ESECDATEERROR && date_retry) {
         if (set_clock_now() != 0) {
@@ -172,7 +247,9 @@ static int paho_connect(const opts_t *o, int date_retry)
         printf("code=%d\n", rc);
     }
     if (rc == 0 || (rc == SL_ESECSNOVERIFY && !o->verify)) {
-        if (o->topic != NULL) {
+        if (o->topic != NULL && o->api) {
+            api(&n, o);
+        } else if (o->topic != NULL) {
             roundtrip(&n, o);
         }
         n.disconnect(&n);
@@ -198,6 +275,10 @@ int main(int argc, char **argv)
             raw = 1;
         } else if (strcmp(a, "--date-retry") == 0) {
             date_retry = 1;
+        } else if (strcmp(a, "--api") == 0) {
+            o.api = 1;
+        } else if (strcmp(a, "--plain") == 0) {
+            o.plain = 1;
         } else if (v == NULL) {
             fprintf(stderr, "sl_driver: %s needs a value\n", a);
             return 2;
