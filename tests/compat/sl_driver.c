@@ -9,6 +9,7 @@
  *     --date now|unset  set the device clock from the host clock first, or leave it unset (default now)
  *     --date-retry      after -461, set the clock (sl_DevSet) and connect again
  *     --domain NAME     SL_SO_SECURE_DOMAIN_NAME_VERIFICATION (raw sl_ calls)
+ *     --name SLOT=FILE  a by-name file option, SLOT 0..3 -> options 30..33 (raw sl_ calls)
  *     --raw             use sl_Socket/sl_SetSockOpt/sl_Connect directly, then
  *                       CONNECT/CONNACK over sl_Send/sl_Recv when connected
  *     --topic T         after connecting: MQTT connect, subscribe T, publish, receive it back
@@ -72,6 +73,7 @@ typedef struct {
     unsigned long mask;
     int verify;
     const char *domain;
+    const char *names[4];
     const char *topic;
     const char *id;
     const char *host;
@@ -106,6 +108,12 @@ static int raw_connect(const opts_t *o)
     sl_SetSockOpt(sd, SL_SOL_SOCKET, SL_SO_SECMETHOD, &method, sizeof method);
     sl_SetSockOpt(sd, SL_SOL_SOCKET, SL_SO_SECURE_MASK, &mask, sizeof mask);
     sl_SetSockOpt(sd, SL_SOL_SOCKET, SL_SO_SECURE_FILES, o->files.secureFiles, sizeof o->files);
+    for (int i = 0; i < 4; i++) {
+        if (o->names[i] != NULL) {
+            sl_SetSockOpt(sd, SL_SOL_SOCKET, (_i16)(SL_SO_SECURE_FILES_PRIVATE_KEY_FILE_NAME + i), o->names[i],
+                          (SlSocklen_t)strlen(o->names[i]));
+        }
+    }
     if (o->domain != NULL) {
         sl_SetSockOpt(sd, SL_SOL_SOCKET, SL_SO_SECURE_DOMAIN_NAME_VERIFICATION, o->domain,
                       (SlSocklen_t)strlen(o->domain));
@@ -303,6 +311,12 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--date") == 0) {
             date_now = strcmp(v, "now") == 0;
+            i++;
+        } else if (strcmp(a, "--name") == 0) {
+            if (v[0] < '0' || v[0] > '3' || v[1] != '=') {
+                return 2;
+            }
+            o.names[v[0] - '0'] = v + 2;
             i++;
         } else if (strcmp(a, "--domain") == 0) {
             o.domain = v;

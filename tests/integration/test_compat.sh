@@ -22,7 +22,8 @@
 #   a client certificate the broker does not trust: -348 (alert unknown_ca);
 #   no client certificate: -340 (alert handshake_failure); a key that does not
 #   belong to the certificate: -450 (refused before connecting);
-#   handshake timeout: -462; domain-name option: -222 for a wrong name, 0
+#   handshake timeout: -462; files by name (options 30-33): a CA by name
+#   connects, a missing one -456, a certificate as key -458; domain-name option: -222 for a wrong name, 0
 #   for the right one.
 # For each broken case `mqtls doctor --store` must name the same code
 # (doctor_agrees; skipped while the doctor is not built).
@@ -77,6 +78,7 @@ flash() {
 GOOD=$(flash good client-rsa.key client-rsa.pem ca.pem)
 GOOD_EC=$(flash good-ec client.key client.pem ca.pem)
 NOCA=$(flash noca client-rsa.key client-rsa.pem -)
+"$MQTLS" store put "$NOCA" ca-by-name "$K/ca.pem" --as ca >/dev/null || fail "store put ca-by-name"
 PEMCA=$(flash pemca client-rsa.key client-rsa.pem -)
 cp "$K/ca.pem" "$PEMCA/cert/128.der"     # PEM bytes where the chip reads DER
 CHAINCA=$(flash chainca client-rsa.key client-rsa.pem -)
@@ -229,6 +231,13 @@ for engine in $ENGINES; do
     # the pair before connecting: the general code.
     expect_code "key of another certificate" "-450" "$engine" "$MISMATCH" 127.0.0.1 "$PORT_rsa"
     expect_code "handshake timeout" "-462" "$engine" "$GOOD" 127.0.0.1 "$SILENT_PORT"
+
+    # ---- files by name (options 30..33) instead of IDs
+    expect_code "CA by name" "0" "$engine" "$NOCA" --raw --name "2=/cert/ca-by-name.der" 127.0.0.1 "$PORT_rsa"
+    expect_code "CA by a name not in the flash" "-456" "$engine" "$GOOD" --raw --name "2=/cert/nope.der" \
+        127.0.0.1 "$PORT_rsa"
+    expect_code "key by name: a certificate" "-458" "$engine" "$GOOD" --raw --name "0=/cert/127.der" \
+        127.0.0.1 "$PORT_rsa"
 
     # ---- the name check, only when the firmware asks for it
     expect_code "domain option, wrong name" "-222" "$engine" "$GOOD" --raw --domain wrong.example \
