@@ -9,7 +9,8 @@
 #   fuzz       libFuzzer targets, a fixed number of runs over their seed corpus
 #   coverage   gcov build, unit tests, line and branch coverage of src/core
 #   install    cmake --install to a temporary prefix, then build and run a
-#              consumer with find_package(mqtls) and with pkg-config
+#              consumer with find_package(mqtls) and with pkg-config, and the
+#              CC3200 example with pkg-config mqtls-compat (built, --help only)
 #
 #   scripts/test.sh                  everything (this is what CI runs)
 #   scripts/test.sh --quick          skip fuzz and coverage
@@ -304,6 +305,33 @@ section_install() {
   cc -std=c11 -Wall -Wextra -Werror $pc_cflags examples/consumer/consumer.c $pc_libs \
     -o build/consumer-pkgconfig/consumer
   build/consumer-pkgconfig/consumer
+
+  echo "-- the CC3200 example through pkg-config mqtls-compat"
+  local missing_compat=0
+  for f in "$libdir/libmqtls_compat.a" "$libdir/pkgconfig/mqtls-compat.pc" include/mqtls/compat/simplelink.h \
+    include/mqtls/compat/socket.h include/mqtls/compat/MQTTClient.h include/mqtls/compat/MQTTCC3200.h; do
+    [[ -e "$prefix/$f" ]] || { echo "   MISSING  $f" >&2; missing_compat=1; }
+  done
+  grep -q 'mqtls::compat' "$prefix/$libdir/cmake/mqtls/mqtlsTargets.cmake" ||
+    { echo "   the CMake package does not export mqtls::compat" >&2; missing_compat=1; }
+  ((missing_compat == 0)) || return 1
+  pc_cflags=$(pkg-config --cflags mqtls-compat)
+  pc_libs=$(pkg-config --libs mqtls-compat)
+  echo "   pkg-config --cflags --libs mqtls-compat: $pc_cflags $pc_libs"
+  # Firmware includes the compat headers by their SDK names, each on its own.
+  for h in "$prefix"/include/mqtls/compat/*.h; do
+    printf '#include "%s"\nint mqtls_header_check(void);\nint mqtls_header_check(void) { return 0; }\n' \
+      "$(basename "$h")" >"$tu"
+    # shellcheck disable=SC2086 # pkg-config output is a list of words
+    cc -std=c11 -Wall -Wextra -Werror -pedantic $pc_cflags -c "$tu" -o /dev/null || {
+      echo "test.sh: installed compat header $(basename "$h") does not compile on its own" >&2
+      return 1
+    }
+  done
+  # shellcheck disable=SC2086 # pkg-config output is a list of words
+  cc -std=c11 -Wall -Wextra -Werror $pc_cflags examples/cc3200_aws_iot/main.c $pc_libs \
+    -o build/consumer-pkgconfig/cc3200_aws_iot
+  build/consumer-pkgconfig/cc3200_aws_iot --help
   unset PKG_CONFIG_PATH
 }
 

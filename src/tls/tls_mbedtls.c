@@ -219,6 +219,7 @@ typedef struct {
     int *suites;         /* 0-terminated; mbedTLS keeps the pointer */
     const char **alpn;   /* NULL-terminated; mbedTLS keeps the pointer */
     bool ssl_ready;      /* mbedtls_ssl_setup() done */
+    uint32_t tolerated;  /* MQTLS_TLS_VERIFY_* problems let through (cfg.verify_tolerate) */
     size_t write_taken;  /* bytes a write that said WANT_WRITE already took */
     struct watch in, out;
 } mbed_t;
@@ -738,19 +739,73 @@ static bool names_ip(const mbedtls_x509_crt *crt, const char *host)
     return false;
 }
 
-/* Called for each certificate of the verified path, the leaf last
- * (depth 0); the flags it leaves are what the handshake reports. */
+static uint32_t verify_flags(uint32_t f);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil), so validity is judged without timegm() or a TZ. */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int64_t x509_unix(const mbedtls_x509_time *tm)
+{
+    return days_from_civil(tm->year, tm->mon, tm->day) * 86400 + tm->hour * 3600 + tm->min * 60 + tm->sec;
+}
+
+/* mbedTLS bits behind an MQTLS_TLS_VERIFY_* set (the reverse of verify_flags()). */
+static uint32_t mbed_bits(uint32_t v)
+{
+    uint32_t known = MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE |
+                     MBEDTLS_X509_BADCERT_CN_MISMATCH | MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK;
+    uint32_t f = 0;
+    f |= (v & MQTLS_TLS_VERIFY_NOT_TRUSTED) ? (uint32_t)MBEDTLS_X509_BADCERT_NOT_TRUSTED : 0u;
+    f |= (v & MQTLS_TLS_VERIFY_EXPIRED) ? (uint32_t)MBEDTLS_X509_BADCERT_EXPIRED : 0u;
+    f |= (v & MQTLS_TLS_VERIFY_NOT_YET_VALID) ? (uint32_t)MBEDTLS_X509_BADCERT_FUTURE : 0u;
+    f |= (v & MQTLS_TLS_VERIFY_NAME_MISMATCH) ? (uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH : 0u;
+    f |= (v & MQTLS_TLS_VERIFY_BAD_SIGNATURE)
+             ? (uint32_t)(MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK)
+             : 0u;
+    f |= (v & MQTLS_TLS_VERIFY_OTHER) ? ~known : 0u;
+    return f;
+}
+
+/* Called for each certificate of the verified path, from the top down to
+ * the leaf (depth 0); the flags it leaves are what the handshake reports.
+ * mbedTLS judges validity against the system clock only: with a
+ * verify_time (a device's clock), EXPIRED/FUTURE are judged again here at
+ * that time, for every certificate of the path. Tolerated problems are
+ * kept for the report (m->tolerated) and taken out of the verdict. */
 static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     mqtls_tls_t *t = ctx;
-    if (depth != 0) {
-        return 0;
+    mbed_t *m = t->impl;
+    if (t->cfg.verify_time != 0) {
+        *flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+        if (t->cfg.verify_time > x509_unix(&crt->valid_to)) {
+            *flags |= MBEDTLS_X509_BADCERT_EXPIRED;
+        }
+        if (t->cfg.verify_time < x509_unix(&crt->valid_from)) {
+            *flags |= MBEDTLS_X509_BADCERT_FUTURE;
+        }
     }
-    report_chain(t->report, crt);
-    if (t->cfg.insecure) {
-        *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
-    } else if (t->host_is_ip && !names_ip(crt, t->host)) {
-        *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    if (depth == 0) {
+        report_chain(t->report, crt);
+        if (t->cfg.insecure) {
+            *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+        } else if (t->host_is_ip && !names_ip(crt, t->host)) {
+            *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+        }
+    }
+    uint32_t tolerated = *flags & mbed_bits(t->cfg.verify_tolerate);
+    if (tolerated != 0u) {
+        m->tolerated |= verify_flags(tolerated) & t->cfg.verify_tolerate;
+        *flags &= ~tolerated;
     }
     return 0;
 }
@@ -900,6 +955,7 @@ static int32_t mbed_start(mqtls_tls_t *t)
     watch_reset(&m->in);
     watch_reset(&m->out);
     m->write_taken = 0;
+    m->tolerated = 0;
     t->lower_error = 0; /* a failed earlier handshake must not explain this one */
     forget_last_handshake(t->report);
     /* No SNI for an IP literal (RFC 6066 §3); verify_cb checks it instead.
@@ -983,7 +1039,7 @@ static int32_t verify_failure(mqtls_tls_t *t, mbed_t *m)
 {
     uint32_t f = mbedtls_ssl_get_verify_result(&m->ssl);
     uint32_t v = verify_flags(f);
-    t->report->verify_flags = v;
+    t->report->verify_flags = v | m->tolerated;
     char info[200];
     int32_t rc = mqtls__tls_verify_error(v);
     if (rc == MQTLS_ERR_TLS_HOSTNAME_MISMATCH) {
@@ -1187,7 +1243,7 @@ static void report_success(mqtls_tls_t *t, mbed_t *m)
     alpn = mbedtls_ssl_get_alpn_protocol(&m->ssl);
 #endif
     snprintf(r->alpn, sizeof r->alpn, "%s", alpn != NULL ? alpn : "");
-    r->verify_flags = 0;
+    r->verify_flags = m->tolerated; /* what verification let through, if anything */
 #if defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)
     /* verify_cb filled the chain unless verification was off. */
     const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&m->ssl);

@@ -883,7 +883,10 @@ static int main_problem(const ossl_t *o, uint32_t flags)
 }
 
 /* The whole-chain check. Never returns success when any problem was seen,
- * even though note_problem() let OpenSSL continue past it. */
+ * even though note_problem() let OpenSSL continue past it, unless every
+ * problem seen is one the configuration tolerates (cfg.verify_tolerate):
+ * those stay in the report only. Validity is judged at cfg.verify_time
+ * (a device's clock) when it is set, for every certificate of the path. */
 static int verify_chain(X509_STORE_CTX *x, void *arg)
 {
     mqtls_tls_t *t = arg;
@@ -891,8 +894,14 @@ static int verify_chain(X509_STORE_CTX *x, void *arg)
     o->nverr = 0;
     t->report->verify_flags = 0;
     X509_STORE_CTX_set_verify_cb(x, note_problem);
+    if (t->cfg.verify_time != 0) {
+        X509_STORE_CTX_set_time(x, 0, (time_t)t->cfg.verify_time);
+    }
     int ok = X509_verify_cert(x);
-    if (ok > 0 && o->nverr == 0 && t->report->verify_flags == 0u) {
+    if (ok > 0 && (t->report->verify_flags & ~t->cfg.verify_tolerate) == 0u) {
+        /* Clean, or only tolerated problems: OpenSSL must not keep one as
+         * the verify result, or a later failure would be blamed on it. */
+        X509_STORE_CTX_set_error(x, X509_V_OK);
         return 1;
     }
     if (t->report->verify_flags == 0u) {

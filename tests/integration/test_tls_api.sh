@@ -2,9 +2,17 @@
 # SPDX-License-Identifier: MIT
 # The TLS API's checks that need no broker, for both engines: declared
 # formats (PEM where DER was declared and the reverse), credentials as bytes,
-# configuration errors, cipher names. The program is tests/integration/tls_api.c.
-# shellcheck source=tests/integration/lib.sh
+# configuration errors, cipher names. Then, against one mosquitto with a
+# listener per server certificate (valid, not yet valid, expired, other
+# name), the verifier's clock (verify_time) and tolerance (verify_tolerate).
+# The program is tests/integration/tls_api.c.
+# shellcheck source=tests/integration/lib.sh disable=SC2154,SC2119 # PORT_<listener> come from start_listeners
 . "$(dirname "$0")/lib.sh"
 tls_make_pki
 [[ -x ${MQTLS_TLS_API:-} ]] || fail "MQTLS_TLS_API is not set to the tls_api test program"
-"$MQTLS_TLS_API" "$PKI" || fail "tls_api checks failed"
+tls_listener main server
+tls_listener future server-future
+tls_listener expired server-expired
+tls_listener other server-other
+start_listeners
+"$MQTLS_TLS_API" "$PKI" "$PORT_main" "$PORT_future" "$PORT_expired" "$PORT_other" || fail "tls_api checks failed"

@@ -6,12 +6,21 @@
  * Declared formats (a device that reads DER must not be handed PEM, and
  * the reverse), credentials given as bytes, the configuration checks, and
  * names for engines and alerts. Exits 1 at the first failed check.
+ *
+ * With ports (tls_api PKI_DIR MAIN FUTURE EXPIRED OTHER: mosquitto TLS
+ * listeners with server.pem, server-future.pem, server-expired.pem and
+ * server-other.pem), it also runs handshakes for the verifier's clock
+ * (cfg.verify_time: validity judged at a device's date, at every depth) and
+ * tolerance (cfg.verify_tolerate: listed problems reported, not fatal).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mqtls/slcodes.h"
+#include "mqtls/tcp.h"
 #include "mqtls/tls.h"
+#include <time.h>
 
 static const char *dir;
 static int failures;
@@ -153,10 +162,92 @@ static void configuration(mqtls_tls_engine_t e)
     expect(e, "CA directory", &c, MQTLS_OK);
 }
 
+/* ---- handshakes at a chosen time, with tolerated problems ------------------------- */
+
+#define DATES (MQTLS_TLS_VERIFY_EXPIRED | MQTLS_TLS_VERIFY_NOT_YET_VALID)
+
+/* Handshake with cfg on 127.0.0.1:port: must give `want`, and the report's
+ * verify_flags must be exactly `flags`. */
+static void shake(mqtls_tls_engine_t e, const char *what, const mqtls_tls_config_t *cfg, int port, int32_t want,
+                  uint32_t flags)
+{
+    mqtls_tls_report_t r;
+    mqtls_tls_t *t = NULL;
+    int32_t rc = mqtls_tls_new(&t, e, cfg, &r);
+    CHECK(rc == MQTLS_OK, "%s engine %d: setup: %s (%s)", what, (int)e, mqtls_errname(rc), r.detail);
+    if (rc != MQTLS_OK) {
+        return;
+    }
+    mqtls_tcp_t tcp;
+    mqtls_tcp_init(&tcp);
+    rc = mqtls_tcp_connect(&tcp, "127.0.0.1", (uint16_t)port, 5000);
+    CHECK(rc == MQTLS_OK, "%s: TCP connect to %d: %s", what, port, mqtls_errname(rc));
+    if (rc == MQTLS_OK) {
+        mqtls_transport_t lower;
+        mqtls_tcp_transport(&tcp, &lower);
+        rc = mqtls_tls_handshake(t, &lower, "127.0.0.1", 5000);
+        CHECK(rc == want, "%s engine %d: got %s, want %s (%s)", what, (int)e, mqtls_errname(rc),
+              mqtls_errname(want), r.detail);
+        CHECK(r.verify_flags == flags, "%s engine %d: verify_flags 0x%02x, want 0x%02x (%s)", what, (int)e,
+              (unsigned)r.verify_flags, (unsigned)flags, r.detail);
+    }
+    mqtls_tls_free(t);
+    mqtls_tcp_close(&tcp);
+}
+
+static void device_clock(mqtls_tls_engine_t e, int main_port, int future_port, int expired_port, int other_port)
+{
+    int64_t now = (int64_t)time(NULL);
+    const int64_t year = 365 * 86400;
+    mqtls_tls_config_t c;
+    base(&c);
+    shake(e, "system clock, valid server", &c, main_port, MQTLS_OK, 0);
+    shake(e, "system clock, server valid from 5 years on", &c, future_port, MQTLS_ERR_TLS_CERT_NOT_YET_VALID,
+          MQTLS_TLS_VERIFY_NOT_YET_VALID);
+    c.verify_time = MQTLS_SL_RESET_TIME;
+    shake(e, "device clock at its reset date", &c, main_port, MQTLS_ERR_TLS_CERT_NOT_YET_VALID,
+          MQTLS_TLS_VERIFY_NOT_YET_VALID);
+    c.verify_time = now + 10 * year;
+    shake(e, "device clock 10 years ahead", &c, main_port, MQTLS_ERR_TLS_CERT_EXPIRED, MQTLS_TLS_VERIFY_EXPIRED);
+    /* 1.5 years ago the expired server certificate was valid, but the CA
+     * (made today) was not: the CA's dates count too. */
+    c.verify_time = now - year - year / 2;
+    shake(e, "device clock inside the expired certificate's validity", &c, expired_port,
+          MQTLS_ERR_TLS_CERT_NOT_YET_VALID, MQTLS_TLS_VERIFY_NOT_YET_VALID);
+    /* 5.5 years on, the future server certificate is valid, the CA expired. */
+    c.verify_time = now + 5 * year + year / 2;
+    shake(e, "device clock inside the future certificate's validity", &c, future_port, MQTLS_ERR_TLS_CERT_EXPIRED,
+          MQTLS_TLS_VERIFY_EXPIRED);
+    c.verify_time = now;
+    shake(e, "device clock set to now", &c, main_port, MQTLS_OK, 0);
+
+    /* Tolerance: the CC3200 connects and flags a date problem. */
+    base(&c);
+    c.verify_time = MQTLS_SL_RESET_TIME;
+    c.verify_tolerate = DATES;
+    shake(e, "reset date, dates tolerated", &c, main_port, MQTLS_OK, MQTLS_TLS_VERIFY_NOT_YET_VALID);
+    c.verify_time = 0;
+    shake(e, "expired server, dates tolerated", &c, expired_port, MQTLS_OK, MQTLS_TLS_VERIFY_EXPIRED);
+    shake(e, "valid server, dates tolerated: nothing to flag", &c, main_port, MQTLS_OK, 0);
+    c.verify_tolerate = MQTLS_TLS_VERIFY_EXPIRED;
+    shake(e, "only EXPIRED tolerated, server not yet valid", &c, future_port, MQTLS_ERR_TLS_CERT_NOT_YET_VALID,
+          MQTLS_TLS_VERIFY_NOT_YET_VALID);
+    /* A tolerated date never excuses an untrusted chain. */
+    c.ca_file = path("other-ca.pem");
+    c.verify_tolerate = DATES;
+    c.verify_time = MQTLS_SL_RESET_TIME;
+    shake(e, "wrong CA, dates tolerated", &c, main_port, MQTLS_ERR_TLS_UNKNOWN_CA,
+          MQTLS_TLS_VERIFY_NOT_TRUSTED | MQTLS_TLS_VERIFY_NOT_YET_VALID);
+    base(&c);
+    shake(e, "name mismatch", &c, other_port, MQTLS_ERR_TLS_HOSTNAME_MISMATCH, MQTLS_TLS_VERIFY_NAME_MISMATCH);
+    c.verify_tolerate = MQTLS_TLS_VERIFY_NAME_MISMATCH;
+    shake(e, "name mismatch tolerated", &c, other_port, MQTLS_OK, MQTLS_TLS_VERIFY_NAME_MISMATCH);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: tls_api PKI_DIR\n");
+    if (argc != 2 && argc != 6) {
+        fprintf(stderr, "usage: tls_api PKI_DIR [MAIN_PORT FUTURE_PORT EXPIRED_PORT OTHER_PORT]\n");
         return 2;
     }
     dir = argv[1];
@@ -176,6 +267,9 @@ int main(int argc, char **argv)
         declared_formats(engines[i]);
         from_bytes(engines[i]);
         configuration(engines[i]);
+        if (argc == 6) {
+            device_clock(engines[i], atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+        }
     }
     if (failures == 0) {
         printf("tls_api: all checks passed\n");
