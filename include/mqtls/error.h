@@ -82,6 +82,20 @@ extern "C" {
     X(PROTOCOL, -76, "protocol error: the broker sent a packet that is not valid at this point")     \
     X(BUSY, -77, "not allowed from inside a callback or while another blocking call is running")     \
     X(CONNACK_EXPECTED, -78, "protocol error: the broker's first packet was not a CONNACK [MQTT-3.2.0-1]") \
+    X(REFUSED_V5, -79, "the broker refused the connection with an MQTT 5 reason code (mqtls_client_reason() has the code and the broker's reason string)") \
+    X(SERVER_DISCONNECT, -80, "the broker closed the connection with a DISCONNECT (mqtls_client_reason() has its reason code and string)") \
+    X(PACKET_TOO_LARGE_FOR_SERVER, -81, "the packet is larger than the maximum packet size the broker accepts (CONNACK); nothing was sent, the connection is still usable") \
+    X(QOS_NOT_SUPPORTED, -82, "the broker does not support this QoS (its CONNACK maximum QoS is lower); nothing was sent") \
+    X(RETAIN_NOT_SUPPORTED, -83, "the broker does not support retained messages (CONNACK retain available 0); nothing was sent") \
+    X(TOPIC_ALIAS_INVALID, -84, "protocol error: the broker used a topic alias that is 0, above our topic alias maximum, or never set (DISCONNECT 0x94 sent)") \
+    X(RECEIVE_MAXIMUM_EXCEEDED, -85, "protocol error: the broker sent more unacknowledged QoS 2 messages than our receive maximum (DISCONNECT 0x93 sent)") \
+    X(RX_PACKET_TOO_LARGE, -86, "protocol error: the broker sent a packet larger than the maximum packet size we announced (DISCONNECT 0x95 sent)") \
+    X(WILDCARD_NOT_SUPPORTED, -87, "the broker does not support wildcard subscriptions (CONNACK); nothing was sent") \
+    X(SUBSCRIPTION_ID_NOT_SUPPORTED, -88, "the broker does not support subscription identifiers (CONNACK); nothing was sent") \
+    X(SHARED_NOT_SUPPORTED, -89, "the broker does not support shared subscriptions ($share/...) (CONNACK); nothing was sent") \
+    X(UNSUBSCRIBE_REFUSED, -90, "the broker refused at least one unsubscription (UNSUBACK reason code 0x80 or above)") \
+    X(PUBLISH_REFUSED, -91, "the broker did not accept a QoS 1/2 message (PUBACK/PUBREC reason code 0x80 or above); the connection is still usable") \
+    X(AUTH_FAILED, -92, "enhanced authentication failed: the authentication callback gave up, none was configured, or the broker used another method") \
     /* transport */                                                                                   \
     X(CLOSED, -100, "the connection was closed by the peer")                                         \
     X(DNS, -101, "the host name could not be resolved")                                              \
