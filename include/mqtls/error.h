@@ -62,6 +62,18 @@ extern "C" {
     X(NO_TOPICS, -40, "a SUBSCRIBE or UNSUBSCRIBE needs at least one topic filter [MQTT-3.8.3-3]")   \
     X(EMPTY_CLIENT_ID, -41, "an empty client identifier needs clean session set [MQTT-3.1.3-7]")     \
     X(SESSION_PRESENT_INVALID, -42, "protocol error: CONNACK says session present although the client asked for a clean session or was refused [MQTT-3.2.2-4]") \
+    X(BAD_PROPERTY, -43, "malformed property: unknown property identifier, or a value that runs past the end of the property block (MQTT 5.0 section 2.2.2)") \
+    X(PROPERTY_NOT_ALLOWED, -44, "protocol error: this property is not allowed in this packet (MQTT 5.0 section 2.2.2.2)") \
+    X(DUPLICATE_PROPERTY, -45, "protocol error: a property that may appear only once appears twice (MQTT 5.0 section 2.2.2.2)") \
+    X(BAD_VARINT, -46, "malformed packet: a variable byte integer (property length or value) is longer than 4 bytes [MQTT-1.5.5-1]") \
+    X(PROPERTY_LENGTH, -47, "malformed packet: the property length runs past the end of the packet (MQTT 5.0 section 2.2.2.1)") \
+    X(BAD_PROPERTY_VALUE, -48, "protocol error: a property value is out of range: topic alias, receive maximum, maximum packet size or subscription identifier 0, a flag other than 0 or 1, maximum QoS above 1 [MQTT-3.3.2-8]") \
+    X(BAD_REASON_CODE, -49, "malformed packet: this reason code is not defined for this packet type (MQTT 5.0 section 2.4) [MQTT-3.4.2-1]") \
+    X(BAD_SUB_OPTIONS, -50, "invalid subscription options: reserved bits set or retain handling 3 [MQTT-3.8.3-5]") \
+    X(SHARED_NO_LOCAL, -51, "protocol error: no local must not be set on a shared subscription [MQTT-3.8.3-4]") \
+    X(BAD_SHARED_FILTER, -52, "invalid shared subscription: $share/ needs a share name without '/', '+' or '#', then '/' and a topic filter [MQTT-4.8.2-1], [MQTT-4.8.2-2]") \
+    X(AUTH_DATA_WITHOUT_METHOD, -53, "protocol error: authentication data without an authentication method (MQTT 5.0 section 3.1.2.11.10)") \
+    X(TOPIC_ALIAS_NEEDED, -54, "protocol error: a PUBLISH with an empty topic name needs a topic alias (MQTT 5.0 section 3.3.2.1)") \
     /* client */                                                                                      \
     X(NOT_CONNECTED, -60, "the client is not connected (connect first, or reconnect after an error)") \
     X(REFUSED_PROTOCOL_VERSION, -61, "the broker refused the connection: it does not accept this MQTT protocol version (CONNACK 1)") \
