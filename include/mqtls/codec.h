@@ -400,8 +400,9 @@ int32_t mqtls_decode_publish_head(const uint8_t *buf, size_t avail, const mqtls_
 /**
  * mqtls_decode_publish_head() at level 5 that also returns the properties
  * (which must all be in buf: MQTLS_ERR_WANT_READ otherwise) in *props, and
- * sets out->props = props. mqtls_decode_publish_head() at level 5 checks
- * them and leaves out->props NULL.
+ * sets out->props = props (props NULL: MQTLS_ERR_INVALID_ARG).
+ * mqtls_decode_publish_head() at level 5 checks them and leaves out->props
+ * NULL. An empty topic without a topic alias: MQTLS_ERR_TOPIC_ALIAS_NEEDED.
  */
 int32_t mqtls_decode_publish_head5(const uint8_t *buf, size_t avail, const mqtls_fixed_header_t *hdr,
                                    mqtls_publish_t *out, mqtls_props_t *props);
@@ -467,6 +468,8 @@ int32_t mqtls_sub_options_parse(uint8_t options, mqtls_subscription_t *sub);
 /**
  * Encode a property block, its length varint first, for packet_type (1..15,
  * or MQTLS_PROPS_WILL). props NULL is an empty block (one byte, 0).
+ * Properties are written in ascending identifier order, user properties
+ * in array order.
  * @return bytes written (or needed, with buf NULL); MQTLS_ERR_PROPERTY_NOT_ALLOWED,
  * MQTLS_ERR_BAD_PROPERTY_VALUE, MQTLS_ERR_BAD_UTF8, MQTLS_ERR_UTF8_NULL,
  * MQTLS_ERR_STRING_TOO_LONG, MQTLS_ERR_INVALID_ARG, MQTLS_ERR_BUFFER_TOO_SMALL.
@@ -479,9 +482,10 @@ int32_t mqtls_props_encode(uint8_t *buf, size_t len, uint8_t packet_type, const 
  * properties) as carried by packet_type, checking every property; out
  * borrows from buf.
  * @return bytes consumed (>= 1), or MQTLS_ERR_BAD_VARINT (length or a
- * varint value longer than 4 bytes), MQTLS_ERR_TRUNCATED (the block runs
+ * varint value longer than 4 bytes), MQTLS_ERR_TRUNCATED (the length
+ * varint itself is cut by len), MQTLS_ERR_PROPERTY_LENGTH (the block runs
  * past len), MQTLS_ERR_BAD_PROPERTY (unknown identifier, or a value running
- * past the block), MQTLS_ERR_PROPERTY_NOT_ALLOWED, MQTLS_ERR_DUPLICATE_PROPERTY,
+ * past the block), MQTLS_ERR_AUTH_DATA_WITHOUT_METHOD, MQTLS_ERR_PROPERTY_NOT_ALLOWED, MQTLS_ERR_DUPLICATE_PROPERTY,
  * MQTLS_ERR_BAD_PROPERTY_VALUE, MQTLS_ERR_BAD_UTF8, MQTLS_ERR_UTF8_NULL.
  */
 int32_t mqtls_props_decode(const uint8_t *buf, size_t len, uint8_t packet_type, mqtls_props_t *out);

@@ -561,18 +561,14 @@ int32_t mqtls_encode_suback(uint8_t *buf, size_t len, uint8_t version, uint16_t 
 
 /* ---- MQTT 5.0 encoders -------------------------------------------------- */
 
-/* How far a 5.0 packet may be shortened when the reason is 0x00 and there
- * are no properties (sections 3.4.2.1, 3.14.2.1, 3.15.2.1). */
-enum { FULL, DROP_PROPS, DROP_ALL };
-
 /*
  * A packet of `head` (packet id or CONNACK flags), a reason code and
- * properties, with the short forms `drop` allows: without properties the
- * property length may be left out (DROP_PROPS, DROP_ALL), and with reason
- * 0x00 too the reason code (DROP_ALL).
+ * properties. With `shorten` (the acks and DISCONNECT, sections 3.4.2.1 and
+ * 3.14.2.1), a packet without properties leaves out the property length,
+ * and with reason 0x00 the reason code too.
  */
 static int32_t encode_reason(uint8_t *buf, size_t len, uint8_t byte0, const uint8_t *head, size_t hn,
-                             uint8_t reason, const mqtls_props_t *props, int drop)
+                             uint8_t reason, const mqtls_props_t *props, bool shorten)
 {
     const uint8_t type = (uint8_t)(byte0 >> 4);
     if (!mqtls_reason_allowed(type, reason)) {
@@ -583,8 +579,8 @@ static int32_t encode_reason(uint8_t *buf, size_t len, uint8_t byte0, const uint
         return block;
     }
     size_t rl = hn + 1u + props_wire(block);
-    if (block == 0 && drop != FULL) {
-        rl = reason == 0u && drop == DROP_ALL ? hn : hn + 1u;
+    if (block == 0 && shorten) {
+        rl = reason == 0u ? hn : hn + 1u;
     }
     uint8_t *p = NULL;
     int32_t n = begin(buf, len, byte0, rl, &p);
@@ -613,13 +609,13 @@ int32_t mqtls_encode_ack5(uint8_t *buf, size_t len, uint8_t type, uint16_t packe
     }
     const uint8_t id[2] = {(uint8_t)(packet_id >> 8), (uint8_t)packet_id};
     uint8_t byte0 = (uint8_t)(((unsigned)type << 4) | (type == MQTLS_PKT_PUBREL ? 0x02u : 0u)); /* [MQTT-3.6.1-1] */
-    return encode_reason(buf, len, byte0, id, 2u, reason, props, DROP_ALL);
+    return encode_reason(buf, len, byte0, id, 2u, reason, props, true);
 }
 
 /* see mqtls/codec.h */
 int32_t mqtls_encode_disconnect5(uint8_t *buf, size_t len, uint8_t reason, const mqtls_props_t *props)
 {
-    return encode_reason(buf, len, MQTLS_PKT_DISCONNECT << 4, NULL, 0u, reason, props, DROP_ALL);
+    return encode_reason(buf, len, MQTLS_PKT_DISCONNECT << 4, NULL, 0u, reason, props, true);
 }
 
 /* see mqtls/codec.h */
@@ -627,8 +623,7 @@ int32_t mqtls_encode_auth(uint8_t *buf, size_t len, uint8_t reason, const mqtls_
 {
     /* Only reason 0x00 with no properties may be left out, and then all of
      * it [MQTT-3.15.2-1]: a 1-byte AUTH does not exist. */
-    return encode_reason(buf, len, MQTLS_PKT_AUTH << 4, NULL, 0u, reason, props,
-                         reason == 0u ? DROP_ALL : FULL);
+    return encode_reason(buf, len, MQTLS_PKT_AUTH << 4, NULL, 0u, reason, props, reason == 0u);
 }
 
 /* see mqtls/codec.h */
@@ -638,7 +633,7 @@ int32_t mqtls_encode_connack5(uint8_t *buf, size_t len, bool session_present, ui
     /* As in 3.1.1, session present with a refusal stays possible for test
      * peers [MQTT-3.2.2-6]; the decoder refuses it. */
     const uint8_t flags = session_present ? 1u : 0u;
-    return encode_reason(buf, len, MQTLS_PKT_CONNACK << 4, &flags, 1u, reason, props, FULL);
+    return encode_reason(buf, len, MQTLS_PKT_CONNACK << 4, &flags, 1u, reason, props, false);
 }
 
 /* see mqtls/codec.h */

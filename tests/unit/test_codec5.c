@@ -772,6 +772,10 @@ static void property_encoder_refuses_bad_values(void **state)
     expect_encode_error(&e, MQTLS_ERR_TOPIC_WILDCARD);
     p = (mqtls_props_t){.present = BIT(0x09), .correlation_data = {NULL, 3}};
     expect_encode_error(&e, MQTLS_ERR_INVALID_ARG);
+    p = (mqtls_props_t){.present = BIT(0x09), .correlation_data = {NULL, 0}}; /* empty is fine */
+    uint8_t four[4];
+    expect_rc(mqtls_props_encode(four, sizeof four, MQTLS_PKT_PUBLISH, &p), 4);
+    assert_memory_equal(four, ((const uint8_t[]){0x03, 0x09, 0x00, 0x00}), 4);
     static uint8_t big[65536];
     p = (mqtls_props_t){.present = BIT(0x09), .correlation_data = {big, sizeof big}};
     expect_encode_error(&e, MQTLS_ERR_STRING_TOO_LONG);
@@ -804,6 +808,31 @@ static void property_encoder_refuses_bad_values(void **state)
     expect_rc(mqtls_props_decode(one, 1, 16, &out), MQTLS_ERR_INVALID_ARG);
     expect_rc(mqtls_props_decode(NULL, 1, MQTLS_PKT_PUBLISH, &out), MQTLS_ERR_INVALID_ARG);
     expect_rc(mqtls_props_decode(one, 1, MQTLS_PKT_PUBLISH, NULL), MQTLS_ERR_INVALID_ARG);
+}
+
+static void property_block_beyond_the_largest_packet_is_refused(void **state)
+{
+    (void)state;
+    /* 2048 user properties of 65535 + 65535 bytes: 131075 bytes each on the
+     * wire, 268,441,600 in all, more than a remaining length can hold. */
+    static uint8_t big[65535];
+    memset(big, 'a', sizeof big);
+    const size_t n = 2048;
+    mqtls_user_prop_t *u = xmalloc(n * sizeof *u);
+    for (size_t i = 0; i < n; i++) {
+        u[i] = (mqtls_user_prop_t){{big, sizeof big}, {big, sizeof big}};
+    }
+    mqtls_props_t p = {.user = u, .user_n = n};
+    expect_rc(mqtls_props_encode(NULL, 0, MQTLS_PKT_PUBLISH, &p), MQTLS_ERR_PACKET_TOO_LARGE);
+    /* 2047 fit (268,310,525 bytes and a 4-byte length), but not with a
+     * 130000-byte payload in the same PUBLISH. */
+    p.user_n = n - 1u;
+    expect_rc(mqtls_props_encode(NULL, 0, MQTLS_PKT_PUBLISH, &p), 4 + (int32_t)(2047u * 131075u));
+    uint8_t *payload = xmalloc(130000);
+    mqtls_publish_t pub = {.topic = "t", .topic_len = 1, .props = &p, .payload = payload, .payload_len = 130000};
+    expect_rc(mqtls_encode_publish(NULL, 0, V5, &pub), MQTLS_ERR_PACKET_TOO_LARGE);
+    free(payload);
+    free(u);
 }
 
 static void properties_are_written_in_identifier_order(void **state)
@@ -1199,6 +1228,12 @@ static void subscribe_refuses_bad_options_and_shared_filters(void **state)
         e.kind = K_UNSUB5; /* the same shape rules for UNSUBSCRIBE */
         expect_encode_error(&e, bad[i].want);
     }
+    /* No local on an ordinary long filter, and UNSUBSCRIBE ignores the options. */
+    s = (mqtls_subscription_t){.filter = "abcdefgh/x", .filter_len = 10, .no_local = true};
+    expect_rc(mqtls_encode_subscribe5(b, sizeof b, 1, &s, 1, NULL), 2 + 2 + 1 + 12 + 1);
+    assert_int_equal(b[17], 0x04);
+    s = (mqtls_subscription_t){.filter = "$share/g/a", .filter_len = 10, .no_local = true, .retain_handling = 3};
+    expect_rc(mqtls_encode_unsubscribe5(b, sizeof b, 1, &s, 1, NULL), 2 + 2 + 1 + 12);
     /* 3.1.1 treats $share/... as an ordinary filter and ignores the options. */
     s = (mqtls_subscription_t){.filter = "$share//a", .filter_len = 9, .no_local = true, .retain_handling = 3};
     expect_rc(mqtls_encode_subscribe(b, sizeof b, MQTLS_PROTO_V311, 1, &s, 1), 2 + 2 + 2 + 9 + 1);
@@ -1310,6 +1345,8 @@ static void acks_decode_every_form(void **state)
     expect_encode_error(&e, MQTLS_ERR_ZERO_PACKET_ID);
     e = (enc_t){.kind = K_ACK5, .type = MQTLS_PKT_SUBACK, .id = 1};
     expect_encode_error(&e, MQTLS_ERR_INVALID_ARG);
+    e.type = MQTLS_PKT_CONNACK;
+    expect_encode_error(&e, MQTLS_ERR_INVALID_ARG);
     mqtls_props_t p = {.present = BIT(0x11), .session_expiry = 1};
     e = (enc_t){.kind = K_ACK5, .type = MQTLS_PKT_PUBACK, .id = 1, .props = &p};
     expect_encode_error(&e, MQTLS_ERR_PROPERTY_NOT_ALLOWED);
@@ -1360,6 +1397,12 @@ static void suback_and_unsuback(void **state)
     e.id = 0;
     expect_encode_error(&e, MQTLS_ERR_ZERO_PACKET_ID);
     e.id = 1;
+    e.codes = NULL;
+    expect_encode_error(&e, MQTLS_ERR_INVALID_ARG);
+    e.codes = codes;
+    e.n = (size_t)MQTLS_MAX_REMAINING_LENGTH + 1u; /* refused before a code is read */
+    expect_encode_error(&e, MQTLS_ERR_PACKET_TOO_LARGE);
+    e.n = 1;
     e.codes = (const uint8_t[]){0x11};
     expect_encode_error(&e, MQTLS_ERR_BAD_REASON_CODE);
     e = (enc_t){.kind = K_SUBACK, .id = 1, .codes = (const uint8_t[]){0x04}, .n = 1};
@@ -1479,6 +1522,9 @@ static void connack_refusals_and_malformed(void **state)
     mqtls_props_t p = {.present = BIT(0x23), .topic_alias = 1};
     e = (enc_t){.kind = K_CONNACK5, .props = &p};
     expect_encode_error(&e, MQTLS_ERR_PROPERTY_NOT_ALLOWED);
+    /* An empty struct: the long form with an empty block. */
+    e = (enc_t){.kind = K_CONNACK5, .props = &(mqtls_props_t){0}};
+    expect_encoding(&e, BYTES(0x20, 0x03, 0x00, 0x00, 0x00), true);
 }
 
 /* ---- DISCONNECT, AUTH, PING ------------------------------------------------------- */
@@ -1575,6 +1621,7 @@ int main(void)
         cmocka_unit_test(malformed_property_blocks_are_refused_precisely),
         cmocka_unit_test(malformed_properties_inside_packets),
         cmocka_unit_test(property_encoder_refuses_bad_values),
+        cmocka_unit_test(property_block_beyond_the_largest_packet_is_refused),
         cmocka_unit_test(properties_are_written_in_identifier_order),
         cmocka_unit_test(reason_allowed_matches_the_spec_table),
         cmocka_unit_test(reason_strings_name_every_code),
