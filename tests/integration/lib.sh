@@ -406,3 +406,26 @@ watch_nothing() {
     grep -qxF "${WATCH_PREFIX[$name]}/end end" "$out" || fail "watcher $name never got the end marker"
     [[ $(wc -l <"$out") == 1 ]] || fail "messages got through to watcher $name: $(grep -vxF "${WATCH_PREFIX[$name]}/end end" "$out")"
 }
+
+# ---- MQTT 5 helpers (test_v5_*.sh) -------------------------------------------------
+
+# wait_log_count TEXT N [SECONDS] : wait until the broker log has TEXT on at
+# least N lines (e.g. the second "Client X disconnected.").
+wait_log_count() {
+    local text=$1 n=$2 limit=${3:-10} i
+    for ((i = 0; i < limit * 50; i++)); do
+        (($(grep -cF -- "$text" "$BROKER_LOG") >= n)) && return 0
+        sleep 0.02
+    done
+    fail "the broker logged '$text' fewer than $n times within ${limit}s"
+}
+
+# wait_file_lines FILE N [SECONDS] : wait until FILE has at least N lines.
+wait_file_lines() {
+    local file=$1 n=$2 limit=${3:-10} i
+    for ((i = 0; i < limit * 50; i++)); do
+        [[ -f $file ]] && (($(wc -l <"$file") >= n)) && return 0
+        sleep 0.02
+    done
+    fail "$file has fewer than $n lines after ${limit}s: $(cat "$file" 2>/dev/null)"
+}
