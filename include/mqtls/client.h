@@ -365,6 +365,9 @@ int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method
  * with will message", ...) and properties (session expiry, reason string,
  * user properties), then close the transport. On 3.1.1 reason and props are
  * ignored. Session state is kept as with mqtls_client_disconnect().
+ * A non-zero session expiry when the session was to end at disconnection
+ * (0 in CONNECT and CONNACK) is MQTLS_ERR_INVALID_ARG, nothing sent
+ * [MQTT-3.14.2-2].
  */
 int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props);
 

@@ -1379,6 +1379,17 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
     return rc == MQTLS_ERR_WANT_WRITE ? MQTLS_OK : rc; /* loop() sends the rest */
 }
 
+/* Does the filter use '+' or '#'? (memchr is not on the core's allow-list.) */
+static bool has_wildcard(const char *f, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (f[i] == '+' || f[i] == '#') {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Can the broker take these subscriptions (5.0 CONNACK availability)? */
 static int32_t check_subscribe(const mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
                                const mqtls_props_t *props)
@@ -1398,7 +1409,7 @@ static int32_t check_subscribe(const mqtls_client_t *c, const mqtls_subscription
         if (!c->caps.shared_available && len >= 7u && memcmp(f, "$share/", 7) == 0) {
             return MQTLS_ERR_SHARED_NOT_SUPPORTED;
         }
-        if (!c->caps.wildcard_available && (memchr(f, '+', len) != NULL || memchr(f, '#', len) != NULL)) {
+        if (!c->caps.wildcard_available && has_wildcard(f, len)) {
             return MQTLS_ERR_WILDCARD_NOT_SUPPORTED;
         }
     }
@@ -1538,6 +1549,10 @@ int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_
     int32_t rc = check_blocking(c);
     if (rc < 0) {
         return rc;
+    }
+    if (is_v5(c) && props != NULL && HAS(props, MQTLS_PROP_SESSION_EXPIRY) && props->session_expiry != 0u &&
+        c->caps.session_expiry_s == 0u) {
+        return MQTLS_ERR_INVALID_ARG; /* a session that ends now cannot be extended [MQTT-3.14.2-2] */
     }
     uint32_t start = now(c);
     rc = flush(c, start, MQTLS_CONFIG_DISCONNECT_TIMEOUT_MS);

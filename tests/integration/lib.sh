@@ -420,16 +420,6 @@ wait_log_count() {
     fail "the broker logged '$text' fewer than $n times within ${limit}s"
 }
 
-# wait_file_lines FILE N [SECONDS] : wait until FILE has at least N lines.
-wait_file_lines() {
-    local file=$1 n=$2 limit=${3:-10} i
-    for ((i = 0; i < limit * 50; i++)); do
-        [[ -f $file ]] && (($(wc -l <"$file") >= n)) && return 0
-        sleep 0.02
-    done
-    fail "$file has fewer than $n lines after ${limit}s: $(cat "$file" 2>/dev/null)"
-}
-
 # start_limit_hider BROKER_PORT : a TCP relay to the broker (HIDER_PORT) that
 # raises the Maximum Packet Size (0x27) and Receive Maximum (0x21) properties
 # of the broker's MQTT 5 CONNACK in place (to 1 MiB and 65535), and relays

@@ -660,7 +660,15 @@ static void disconnect_with_reason_and_session_expiry(void **state)
 {
     (void)state;
     fx_t *f = fx_new();
-    fx_connect(f, true, NULL);
+    mqtls_props_t se;
+    memset(&se, 0, sizeof se);
+    se.present = BIT(MQTLS_PROP_SESSION_EXPIRY);
+    se.session_expiry = 10;
+    mqtls_connect_t o = conn5(true, 0);
+    o.props = &se;
+    push_connack(f, false, 0, NULL);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    script_drain(&f->s);
     mqtls_props_t pr;
     memset(&pr, 0, sizeof pr);
     pr.present = BIT(MQTLS_PROP_SESSION_EXPIRY);
@@ -802,6 +810,59 @@ static void v5_calls_on_a_311_connection(void **state)
     fx_free(f);
 }
 
+static void disconnect_cannot_revive_a_session_that_ends(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, NULL); /* session expiry 0 */
+    mqtls_props_t pr;
+    memset(&pr, 0, sizeof pr);
+    pr.present = BIT(MQTLS_PROP_SESSION_EXPIRY);
+    pr.session_expiry = 60;
+    assert_int_equal(mqtls_client_disconnect5(&f->c, 0, &pr), MQTLS_ERR_INVALID_ARG);
+    assert_true(mqtls_client_is_connected(&f->c));
+    expect_nothing_sent(f);
+    fx_free(f);
+}
+
+/* xorshift32: the same "random" broker every run */
+static uint32_t rnd(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+static void hostile_bytes_never_crash_the_client(void **state)
+{
+    (void)state;
+    uint32_t x = 0x12345678u;
+    for (int round = 0; round < 3000; round++) {
+        fx_t *f = fx_new();
+        f->auth_answer = "a";
+        mqtls_props_t caps = alias_caps(2);
+        fx_connect(f, false, &caps);
+        (void)publish(f, "t", "p", 1);
+        /* a plausible fixed header, then garbage, sometimes a valid packet first */
+        uint8_t b[96];
+        size_t n = 2 + rnd(&x) % (sizeof b - 2);
+        for (size_t i = 0; i < n; i++) {
+            b[i] = (uint8_t)rnd(&x);
+        }
+        b[1] = (uint8_t)((n - 2) & 0x7F);
+        if (round % 3 == 0) {
+            push_publish(f, "a/b", 1, "x", 2, 9);
+        }
+        script_push(&f->s, b, n);
+        for (int k = 0; k < 3 && mqtls_client_is_connected(&f->c); k++) {
+            int32_t rc = mqtls_client_loop(&f->c, 5);
+            assert_true(rc <= 0);
+        }
+        fx_free(f);
+    }
+}
+
 static void init_checks_alias_tables(void **state)
 {
     (void)state;
@@ -841,6 +902,8 @@ int main(void)
         cmocka_unit_test(auth_refused_by_the_application_fails_the_connect),
         cmocka_unit_test(unasked_or_foreign_auth_is_a_protocol_error),
         cmocka_unit_test(v5_calls_on_a_311_connection),
+        cmocka_unit_test(disconnect_cannot_revive_a_session_that_ends),
+        cmocka_unit_test(hostile_bytes_never_crash_the_client),
         cmocka_unit_test(init_checks_alias_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
