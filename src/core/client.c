@@ -438,6 +438,38 @@ static int32_t load_response(mqtls_client_t *c)
 }
 
 /*
+ * A send failed: on 5.0 the broker may have said why before closing (e.g.
+ * DISCONNECT 0x93 when we overran it). Read what is still there, once, and
+ * if a whole DISCONNECT is among the buffered packets report that instead.
+ */
+static int32_t last_words(mqtls_client_t *c, int32_t err)
+{
+    if (!is_v5(c) || c->state != ST_CONNECTED || c->skip_left > 0u) {
+        return err;
+    }
+    if (c->rx_end < c->cfg.rx_len) {
+        int32_t n = c->tr.recv(c->tr.ctx, c->cfg.rx_buf + c->rx_end, c->cfg.rx_len - c->rx_end);
+        if (n > 0 && (size_t)n <= c->cfg.rx_len - c->rx_end) {
+            c->rx_end += (size_t)n;
+        }
+    }
+    size_t at = c->rx_start;
+    mqtls_fixed_header_t h;
+    while (mqtls_decode_fixed_header(c->cfg.rx_buf + at, c->rx_end - at, &h) == MQTLS_OK &&
+           (size_t)h.header_len + h.remaining_length <= c->rx_end - at) {
+        size_t total = (size_t)h.header_len + h.remaining_length;
+        mqtls_packet_t pk;
+        if (h.type == MQTLS_PKT_DISCONNECT &&
+            mqtls_decode_packet(c->cfg.rx_buf + at, total, c->version, &pk) == MQTLS_OK) {
+            keep_reason(c, pk.reason_code, &pk.props);
+            return MQTLS_ERR_SERVER_DISCONNECT;
+        }
+        at += total;
+    }
+    return err;
+}
+
+/*
  * Send what is in the transmitter (and then the parked response) until done
  * or `timeout` ms after `start`. Returns MQTLS_OK when idle,
  * MQTLS_ERR_WANT_WRITE when time ran out with bytes still pending, or a
@@ -457,7 +489,7 @@ static int32_t flush(mqtls_client_t *c, uint32_t start, uint32_t timeout)
         }
         int32_t n = c->tr.send(c->tr.ctx, c->cfg.tx_buf + c->tx_off, c->tx_pend - c->tx_off);
         if (n < 0) {
-            return fail(c, n);
+            return fail(c, last_words(c, n));
         }
         if ((size_t)n > c->tx_pend - c->tx_off) {
             return fail(c, MQTLS_ERR_INTERNAL); /* transport broke its contract */

@@ -630,6 +630,21 @@ static void server_disconnect_is_reported_with_its_reason(void **state)
     fx_free(f);
 }
 
+static void disconnect_before_a_failed_send_is_reported(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, NULL);
+    uint8_t b[8];
+    int32_t n = mqtls_encode_disconnect5(b, sizeof b, 0x93, NULL);
+    script_push(&f->s, b, (size_t)n); /* the broker said why, then closed */
+    f->s.send_error = MQTLS_ERR_SEND;
+    assert_int_equal(publish(f, "t", "x", 1), MQTLS_ERR_SERVER_DISCONNECT);
+    assert_int_equal(mqtls_client_reason(&f->c, NULL, NULL), 0x93);
+    assert_false(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
 static void long_reason_string_is_cut_on_a_character_boundary(void **state)
 {
     (void)state;
@@ -896,6 +911,7 @@ int main(void)
         cmocka_unit_test(refused_publish_is_reported_and_released),
         cmocka_unit_test(suback_and_unsuback_reason_codes_are_exposed),
         cmocka_unit_test(server_disconnect_is_reported_with_its_reason),
+        cmocka_unit_test(disconnect_before_a_failed_send_is_reported),
         cmocka_unit_test(long_reason_string_is_cut_on_a_character_boundary),
         cmocka_unit_test(disconnect_with_reason_and_session_expiry),
         cmocka_unit_test(auth_challenge_during_connect_and_reauth),
