@@ -63,3 +63,17 @@ expect_status "response" 0 "$MQTLS" pub -V 5 -h 127.0.0.1 -p "$P" -t "$rtopic" -
 wait_bg "$requester" "requester" 10
 assert_eq "response matched by correlation data" "id-42 noon" "$(cat "$D/requester.out")"
 note "request/response with response topic and correlation data"
+
+# ---- will properties ------------------------------------------------------------------
+start_bg "$D/will.out" mosquitto_sub -V 5 -h 127.0.0.1 -p "$P" -i v5-will-watch -t will/v5 -C 1 -W 10 -F '%t|%p|P=%P|C=%C'
+watcher=$BG_PID
+wait_subscribed v5-will-watch will/v5
+start_bg "$D/dying.out" "$MQTLS" sub -V 5 -h 127.0.0.1 -p "$P" -i v5-dying -t v5-dummy -W 30 \
+    --will-topic will/v5 --will-payload bye -D will user-property why crash -D will content-type text/plain
+dying=$BG_PID
+wait_subscribed v5-dying v5-dummy
+# (the braces keep bash's "Killed" job notice out of the test output)
+{ kill -9 "$dying" && wait "$dying"; } 2>/dev/null || true
+wait_bg "$watcher" "will watcher" 10
+assert_eq "will with its properties" "will/v5|bye|P=why:crash|C=text/plain" "$(cat "$D/will.out")"
+note "will properties"
