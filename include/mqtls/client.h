@@ -77,6 +77,21 @@
  *       .clean_session = true, .keepalive_s = 60, .client_id = "dev1", .client_id_len = 4 };
  *   int32_t rc = mqtls_client_connect(&c, &tcp_transport, &conn, NULL, 5000);
  *   ... mqtls_client_publish(&c, &msg, NULL); ... mqtls_client_loop(&c, 100);
+ *
+ * The same over MQTT 5.0, with topic aliases both ways and a session that
+ * outlives the connection by an hour:
+ *   static uint8_t al_in[8 * MQTLS_ALIAS_IN_SLOT(64)], al_out[4 * MQTLS_ALIAS_OUT_SLOT(64)];
+ *   cfg.alias_in = al_in;   cfg.alias_in_len = sizeof al_in;   cfg.alias_in_count = 8;
+ *   cfg.alias_out = al_out; cfg.alias_out_len = sizeof al_out; cfg.alias_out_count = 4;
+ *   mqtls_props_t cp = { .present = MQTLS_PROP_BIT(MQTLS_PROP_SESSION_EXPIRY), .session_expiry = 3600 };
+ *   conn.protocol_version = MQTLS_PROTO_V5; conn.props = &cp;
+ *   rc = mqtls_client_connect(&c, &tcp_transport, &conn, NULL, 5000);
+ *   if (rc < 0) { const char *why; uint8_t code = mqtls_client_reason(&c, &why, NULL); ... }
+ *   mqtls_user_prop_t up = { { (const uint8_t *)"unit", 4 }, { (const uint8_t *)"C", 1 } };
+ *   mqtls_props_t pp = { .present = MQTLS_PROP_BIT(MQTLS_PROP_MESSAGE_EXPIRY), .message_expiry = 60,
+ *                        .user = &up, .user_n = 1 };
+ *   msg.props = &pp;  // in on_message: msg->props, user properties via mqtls_props_begin/next
+ *   rc = mqtls_client_publish(&c, &msg, NULL);  // QOS_NOT_SUPPORTED, PACKET_TOO_LARGE_FOR_SERVER...
  */
 #ifndef MQTLS_CLIENT_H
 #define MQTLS_CLIENT_H
