@@ -1162,10 +1162,10 @@ int32_t mqtls_client_init(mqtls_client_t *c, const mqtls_client_config_t *cfg)
 
 /*
  * The CONNECT properties the client adds to the caller's (5.0): what our
- * memory can take, unless the caller said otherwise. Also resets what a
- * CONNACK will set.
+ * memory can take, unless the caller said otherwise. Reads only the
+ * configuration: nothing changes before the CONNECT is known to be valid.
  */
-static void prepare_v5(mqtls_client_t *c, const mqtls_connect_t *conn, mqtls_props_t *pr)
+static void prepare_v5(const mqtls_client_t *c, const mqtls_connect_t *conn, mqtls_props_t *pr)
 {
     if (conn->props != NULL) {
         *pr = *conn->props;
@@ -1186,6 +1186,11 @@ static void prepare_v5(mqtls_client_t *c, const mqtls_connect_t *conn, mqtls_pro
         pr->present |= MQTLS_PROP_BIT(MQTLS_PROP_TOPIC_ALIAS_MAX);
         pr->topic_alias_max = c->cfg.alias_in_count; /* never more than the table holds */
     }
+}
+
+/* What the CONNECT we are sending announced, for the rest of the connection. */
+static void apply_v5(mqtls_client_t *c, const mqtls_props_t *pr)
+{
     c->rx_max = pr->max_packet_size;
     c->alias_in_max = HAS(pr, MQTLS_PROP_TOPIC_ALIAS_MAX) && c->cfg.alias_in_count > 0u ? pr->topic_alias_max : 0u;
     if (HAS(pr, MQTLS_PROP_SESSION_EXPIRY)) {
@@ -1228,12 +1233,7 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     mqtls_connect_t m = *conn;
     mqtls_props_t props;
     memset(&props, 0, sizeof props);
-    /* Connecting again abandons an old connection without closing it: the
-     * caller may already have reopened the same transport object. */
-    c->state = ST_DISCONNECTED;
-    c->version = conn->protocol_version;
-    reset_v5(c, conn->keepalive_s);
-    if (is_v5(c)) {
+    if (conn->protocol_version == MQTLS_PROTO_V5) {
         prepare_v5(c, conn, &props);
         m.props = &props;
     }
@@ -1243,6 +1243,14 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     }
     if ((size_t)n > c->cfg.tx_len) {
         return MQTLS_ERR_TX_BUFFER_TOO_SMALL;
+    }
+    /* Connecting again abandons an old connection without closing it: the
+     * caller may already have reopened the same transport object. */
+    c->state = ST_DISCONNECTED;
+    c->version = conn->protocol_version;
+    reset_v5(c, conn->keepalive_s);
+    if (is_v5(c)) {
+        apply_v5(c, &props);
     }
     uint32_t start = now(c);
     c->tr = *t;

@@ -906,6 +906,25 @@ static void hostile_bytes_never_crash_the_client(void **state)
     }
 }
 
+static void invalid_connect_leaves_the_connection_alone(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_props_t caps = alias_caps(10);
+    fx_connect(f, true, &caps);
+    mqtls_props_t bad;
+    memset(&bad, 0, sizeof bad);
+    bad.present = BIT(MQTLS_PROP_RECEIVE_MAX);
+    bad.receive_max = 0; /* a receive maximum of 0 is a protocol error: the codec refuses it */
+    mqtls_connect_t o = conn5(true, 0);
+    o.props = &bad;
+    assert_true(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000) < 0);
+    assert_true(mqtls_client_is_connected(&f->c));
+    assert_int_equal(mqtls_client_server_caps(&f->c)->topic_alias_max, 10);
+    expect_nothing_sent(f);
+    fx_free(f);
+}
+
 static void init_checks_alias_tables(void **state)
 {
     (void)state;
@@ -949,6 +968,7 @@ int main(void)
         cmocka_unit_test(v5_calls_on_a_311_connection),
         cmocka_unit_test(disconnect_cannot_revive_a_session_that_ends),
         cmocka_unit_test(hostile_bytes_never_crash_the_client),
+        cmocka_unit_test(invalid_connect_leaves_the_connection_alone),
         cmocka_unit_test(init_checks_alias_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
