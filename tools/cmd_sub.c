@@ -15,11 +15,19 @@
  * A refused subscription (SUBACK 0x80) is a warning while at least one
  * filter was granted, as in mosquitto_sub; when all are refused the command
  * exits 4. SIGINT and SIGTERM disconnect cleanly and exit 0.
+ *
+ * -F prints each message through a format string, mosquitto_sub's
+ * sequences (a subset: no field widths, no JSON), including the MQTT 5
+ * properties (%A %C %D %E %F %P %R %S), so scripts written for
+ * mosquitto_sub -F keep working. MQTT 5 subscription options (--nl,
+ * --retain-as-published, --retain-handling) apply to every -t filter.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "common.h"
 #include "mqtls/topic.h"
@@ -35,7 +43,13 @@
 #define SUB_LOOP_MS 1000u           /* longest loop wait: signals are noticed this fast */
 #define SUB_OUT_BUF (64u * 1024u)
 
-enum { OPT_TOPIC = 1, OPT_QOS, OPT_COUNT, OPT_VERBOSE, OPT_TIMEOUT, OPT_NO_NEWLINE, OPT_NO_STALE };
+enum {
+    OPT_TOPIC = 1, OPT_QOS, OPT_COUNT, OPT_VERBOSE, OPT_TIMEOUT, OPT_NO_NEWLINE, OPT_NO_STALE, OPT_FORMAT,
+    OPT_NO_LOCAL, OPT_RAP, OPT_RETAIN_HANDLING
+};
+
+#define SUB_ALIASES 16u        /* inbound topic aliases we accept (MQTT 5) */
+#define SUB_ALIAS_TOPIC 512u   /* longest topic an alias can stand for */
 
 static const cli_opt_t sub_opts[] = {
     { 't', "topic", true, OPT_TOPIC },
@@ -45,13 +59,18 @@ static const cli_opt_t sub_opts[] = {
     { 'W', "timeout", true, OPT_TIMEOUT },
     { 'N', "no-newline", false, OPT_NO_NEWLINE },
     { 'R', "no-stale", false, OPT_NO_STALE },
+    { 'F', "format", true, OPT_FORMAT },
+    { 0, "nl", false, OPT_NO_LOCAL },
+    { 0, "no-local", false, OPT_NO_LOCAL },
+    { 0, "retain-as-published", false, OPT_RAP },
+    { 0, "retain-handling", true, OPT_RETAIN_HANDLING },
     { 0, NULL, false, 0 }
 };
 
 static const char sub_help_head[] =
     "Usage: mqtls sub -t FILTER [-t FILTER ...] [options]\n"
-    "Subscribe to topic filters on an MQTT 3.1.1 broker and print the messages,\n"
-    "one per line.\n"
+    "Subscribe to topic filters on an MQTT 3.1.1 or (with -V 5) MQTT 5 broker and\n"
+    "print the messages, one per line.\n"
     "\n"
     "Subscription and output:\n"
     "  -t, --topic FILTER     topic filter to subscribe to (repeatable, at least one)\n"
@@ -62,6 +81,22 @@ static const char sub_help_head[] =
     "  -v, --verbose          print 'topic payload' instead of the payload only\n"
     "  -N, --no-newline       do not print a newline after each payload\n"
     "  -R, --no-stale         do not print stale retained messages (retain flag set)\n"
+    "  -F, --format FMT       print each message as FMT (mosquitto_sub's -F):\n"
+    "                         %%t topic  %%p payload  %%l length  %%q QoS  %%r retain\n"
+    "                         %%m packet id  %%x/%%X payload in hex  %%I ISO-8601 time\n"
+    "                         %%U Unix time; MQTT 5: %%A topic alias  %%C content type\n"
+    "                         %%D correlation data  %%E message expiry  %%F payload format\n"
+    "                         %%P user properties (name:value ...)  %%R response topic\n"
+    "                         %%S subscription identifiers; %%%% a '%%'; @X strftime %%X;\n"
+    "                         \\n \\t \\\\ \\0 ... escapes. No field widths.\n"
+    "MQTT 5 (-V 5) subscription options, for every -t:\n"
+    "      --nl, --no-local   do not receive messages this client id published\n"
+    "      --retain-as-published\n"
+    "                         keep the retain flag as the publisher set it\n"
+    "      --retain-handling N\n"
+    "                         0 send retained messages (default), 1 only for a new\n"
+    "                         subscription, 2 never\n"
+    "  -D subscribe subscription-identifier N   tag the messages (print with %%S)\n"
     "With -c, the session (subscriptions and queued QoS 1/2 messages) survives\n"
     "between runs with the same -i. Messages larger than 1 MiB are skipped with a\n"
     "warning.\n"
@@ -75,6 +110,9 @@ typedef struct {
     long count;     /* 0: no limit */
     long timeout_s; /* 0: none */
     bool verbose, no_newline, no_stale;
+    const char *format; /* -F */
+    bool no_local, rap;
+    uint8_t retain_handling;
 } sub_opts_t;
 
 typedef struct {
@@ -111,6 +149,14 @@ static int sub_opt(void *ctx, int id, const char *arg)
     case OPT_VERBOSE: o->verbose = true; return 0;
     case OPT_NO_NEWLINE: o->no_newline = true; return 0;
     case OPT_NO_STALE: o->no_stale = true; return 0;
+    case OPT_FORMAT: o->format = arg; return 0;
+    case OPT_NO_LOCAL: o->no_local = true; return 0;
+    case OPT_RAP: o->rap = true; return 0;
+    case OPT_RETAIN_HANDLING:
+        if (!cli_parse_long(arg, 0, 2, &v))
+            return cli_usage_error("sub", "--retain-handling needs 0, 1 or 2, not '%s'", arg);
+        o->retain_handling = (uint8_t)v;
+        return 0;
     default: return CLI_EXIT_USAGE;
     }
 }
@@ -119,6 +165,9 @@ static int sub_check(sub_opts_t *o)
 {
     if (o->ntopics == 0)
         return cli_usage_error("sub", "at least one topic filter is needed: -t FILTER");
+    if ((o->no_local || o->rap || o->retain_handling != 0) && o->conn.version != MQTLS_PROTO_V5)
+        return cli_usage_error("sub", "--nl, --retain-as-published and --retain-handling are MQTT 5 options: "
+                               "add -V 5");
     for (size_t i = 0; i < o->ntopics; i++) {
         int32_t rc = mqtls_topic_validate_filter(o->topics[i], strlen(o->topics[i]));
         if (rc != MQTLS_OK)
@@ -129,17 +178,149 @@ static int sub_check(sub_opts_t *o)
 
 /* ---- messages ----------------------------------------------------------------- */
 
+/* ---- -F: formatted output ------------------------------------------------------- */
+
+static void put_hex(const uint8_t *p, size_t n, bool upper)
+{
+    for (size_t i = 0; i < n; i++)
+        printf(upper ? "%02X" : "%02x", (unsigned)p[i]);
+}
+
+static void put_bytes(const mqtls_props_t *pr, int id, const mqtls_bytes_t *b)
+{
+    if (pr != NULL && (pr->present & MQTLS_PROP_BIT(id)) != 0u)
+        fwrite(b->data, 1, b->len, stdout);
+}
+
+static void put_num(const mqtls_props_t *pr, int id, unsigned long v)
+{
+    if (pr != NULL && (pr->present & MQTLS_PROP_BIT(id)) != 0u)
+        printf("%lu", v);
+}
+
+/* Every property `id` of the message, as name:value (user) or the number (ids). */
+static void put_repeated(const mqtls_props_t *pr, int id)
+{
+    mqtls_prop_cursor_t cur;
+    mqtls_prop_t p;
+    bool first = true;
+    if (pr == NULL)
+        return;
+    mqtls_props_begin(&cur, pr);
+    while (mqtls_props_next(&cur, &p) > 0) {
+        if (p.id != id)
+            continue;
+        if (!first)
+            putchar(id == MQTLS_PROP_USER ? ' ' : ',');
+        first = false;
+        if (id == MQTLS_PROP_USER) {
+            fwrite(p.str.data, 1, p.str.len, stdout);
+            putchar(':');
+            fwrite(p.value.data, 1, p.value.len, stdout);
+        } else {
+            printf("%lu", (unsigned long)p.num);
+        }
+    }
+}
+
+static void put_time(char conv)
+{
+    struct timeval tv;
+    struct tm tm;
+    char buf[128], fmt[3] = { '%', conv, '\0' };
+    gettimeofday(&tv, NULL);
+    localtime_r(&tv.tv_sec, &tm);
+    if (conv == 'N') {
+        printf("%09ld", (long)tv.tv_usec * 1000L);
+        return;
+    }
+    /* @X is strftime's %X, whatever X the user wrote: the format cannot be a literal. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    size_t n = strftime(buf, sizeof buf, conv == 'I' ? "%Y-%m-%dT%H:%M:%S%z" : fmt, &tm);
+#pragma GCC diagnostic pop
+    fwrite(buf, 1, n, stdout);
+}
+
+static void put_escape(char e)
+{
+    static const char from[] = "\\0aenrtv", to[] = "\\\0\a\033\n\r\t\v";
+    const char *k = e != '\0' ? strchr(from, e) : NULL;
+    if (k != NULL) {
+        putchar(to[k - from]);
+    } else {
+        putchar('\\');
+        if (e != '\0')
+            putchar(e);
+    }
+}
+
+static void print_formatted(const char *f, const mqtls_message_t *m)
+{
+    const mqtls_props_t *pr = m->props;
+    for (; *f != '\0'; f++) {
+        if (*f == '\\') {
+            put_escape(f[1]);
+            if (f[1] != '\0')
+                f++;
+            continue;
+        }
+        if (*f == '@' && f[1] != '\0') {
+            if (f[1] == '@')
+                putchar('@');
+            else
+                put_time(f[1]);
+            f++;
+            continue;
+        }
+        if (*f != '%' || f[1] == '\0') {
+            putchar(*f);
+            continue;
+        }
+        switch (*++f) {
+        case '%': putchar('%'); break;
+        case 't': fwrite(m->topic, 1, m->topic_len, stdout); break;
+        case 'p': fwrite(m->payload, 1, m->payload_len, stdout); break;
+        case 'x': put_hex(m->payload, m->payload_len, false); break;
+        case 'X': put_hex(m->payload, m->payload_len, true); break;
+        case 'l': printf("%zu", m->payload_len); break;
+        case 'q': printf("%u", (unsigned)m->qos); break;
+        case 'r': putchar(m->retain ? '1' : '0'); break;
+        case 'm': printf("%u", (unsigned)m->packet_id); break;
+        case 'I': put_time('I'); break;
+        case 'U': {
+            struct timeval tv;
+            gettimeofday(&tv, NULL);
+            printf("%ld.%09ld", (long)tv.tv_sec, (long)tv.tv_usec * 1000L);
+            break;
+        }
+        case 'A': put_num(pr, MQTLS_PROP_TOPIC_ALIAS, pr != NULL ? pr->topic_alias : 0); break;
+        case 'C': put_bytes(pr, MQTLS_PROP_CONTENT_TYPE, pr != NULL ? &pr->content_type : NULL); break;
+        case 'D': put_bytes(pr, MQTLS_PROP_CORRELATION_DATA, pr != NULL ? &pr->correlation_data : NULL); break;
+        case 'E': put_num(pr, MQTLS_PROP_MESSAGE_EXPIRY, pr != NULL ? pr->message_expiry : 0); break;
+        case 'F': put_num(pr, MQTLS_PROP_PAYLOAD_FORMAT, pr != NULL ? pr->payload_format : 0); break;
+        case 'P': put_repeated(pr, MQTLS_PROP_USER); break;
+        case 'R': put_bytes(pr, MQTLS_PROP_RESPONSE_TOPIC, pr != NULL ? &pr->response_topic : NULL); break;
+        case 'S': put_repeated(pr, MQTLS_PROP_SUBSCRIPTION_ID); break;
+        default: putchar('%'); putchar(*f); break; /* unknown: printed as is */
+        }
+    }
+}
+
 static void on_message(void *user, const mqtls_message_t *m)
 {
     sub_state_t *s = user;
     const sub_opts_t *o = s->o;
     if (s->done || (o->no_stale && m->retain))
         return;
-    if (o->verbose) {
+    if (o->format != NULL) {
+        print_formatted(o->format, m);
+    } else if (o->verbose) {
         fwrite(m->topic, 1, m->topic_len, stdout);
         putchar(' ');
     }
-    fwrite(m->payload, 1, m->payload_len, stdout);
+    if (o->format == NULL)
+        fwrite(m->payload, 1, m->payload_len, stdout);
     if (!o->no_newline)
         putchar('\n');
     s->wrote = true;
@@ -188,17 +369,27 @@ static int subscribe(mqtls_client_t *c, const cli_conn_t *cc, const sub_opts_t *
         subs[i].filter = o->topics[i];
         subs[i].filter_len = strlen(o->topics[i]);
         subs[i].qos = o->qos;
+        subs[i].no_local = o->no_local;
+        subs[i].retain_as_published = o->rap;
+        subs[i].retain_handling = o->retain_handling;
     }
-    int32_t rc = mqtls_client_subscribe(c, subs, o->ntopics, granted, o->conn.timeout_ms);
+    mqtls_props_t props;
+    mqtls_user_prop_t users[CLI_MAX_PROPS];
+    bool any = cli_props_fill(&o->conn, CLI_PROPS_SUBSCRIBE, &props, users);
+    int32_t rc = mqtls_client_subscribe5(c, subs, o->ntopics, any ? &props : NULL, granted, o->conn.timeout_ms);
     if (rc != MQTLS_OK && rc != MQTLS_ERR_SUBSCRIBE_REFUSED) {
         code = cli_fail(cc, "subscribing", rc);
         goto out;
     }
     size_t refused = 0;
     for (size_t i = 0; i < o->ntopics; i++) {
-        if (granted[i] == 0x80u) {
+        if (granted[i] >= 0x80u) {
             refused++;
-            fprintf(stderr, "mqtls: warning: the broker refused the subscription to '%s'\n", o->topics[i]);
+            if (o->conn.version == MQTLS_PROTO_V5)
+                fprintf(stderr, "mqtls: warning: the broker refused the subscription to '%s': %s (0x%02X)\n",
+                        o->topics[i], mqtls_reason_string(granted[i]), (unsigned)granted[i]);
+            else
+                fprintf(stderr, "mqtls: warning: the broker refused the subscription to '%s'\n", o->topics[i]);
         } else if (o->conn.debug) {
             fprintf(stderr, "mqtls: subscribed to '%s' with QoS %u\n", o->topics[i], (unsigned)granted[i]);
         }
@@ -267,6 +458,7 @@ static int receive(mqtls_client_t *c, const cli_conn_t *cc, const sub_opts_t *o,
 typedef struct {
     uint8_t *tx, *rx;
     uint8_t *in_bitmap;
+    uint8_t *alias;
     size_t tx_len;
 } sub_bufs_t;
 
@@ -275,12 +467,20 @@ static bool sub_alloc(sub_bufs_t *b, const sub_opts_t *o)
     size_t sub_need = 16;
     for (size_t i = 0; i < o->ntopics; i++)
         sub_need += strlen(o->topics[i]) + 3u;
+    if (o->conn.version == MQTLS_PROTO_V5) {
+        mqtls_props_t props;
+        mqtls_user_prop_t users[CLI_MAX_PROPS];
+        bool any = cli_props_fill(&o->conn, CLI_PROPS_SUBSCRIBE, &props, users);
+        int32_t pn = mqtls_props_encode(NULL, 0, MQTLS_PKT_SUBSCRIBE, any ? &props : NULL);
+        sub_need += pn > 0 ? (size_t)pn : 0u;
+    }
     size_t conn_need = cli_connect_size(&o->conn);
     b->tx_len = 256u + (sub_need > conn_need ? sub_need : conn_need);
     b->tx = malloc(b->tx_len);
     b->rx = malloc(SUB_RX_LEN);
     b->in_bitmap = malloc(MQTLS_INBOUND_BITMAP_SIZE);
-    return b->tx != NULL && b->rx != NULL && b->in_bitmap != NULL;
+    b->alias = malloc(SUB_ALIASES * MQTLS_ALIAS_IN_SLOT(SUB_ALIAS_TOPIC));
+    return b->tx != NULL && b->rx != NULL && b->in_bitmap != NULL && b->alias != NULL;
 }
 
 static void sub_free(sub_bufs_t *b)
@@ -288,6 +488,7 @@ static void sub_free(sub_bufs_t *b)
     free(b->tx);
     free(b->rx);
     free(b->in_bitmap);
+    free(b->alias);
 }
 
 /* Connect, subscribe, receive, disconnect. */
@@ -325,6 +526,9 @@ static int sub_run(const sub_opts_t *o)
     } else {
         mqtls_client_config_t cfg = { .tx_buf = b.tx, .tx_len = b.tx_len, .rx_buf = b.rx,
                                       .rx_len = SUB_RX_LEN, .inbound_bitmap = b.in_bitmap,
+                                      .alias_in = b.alias,
+                                      .alias_in_len = SUB_ALIASES * MQTLS_ALIAS_IN_SLOT(SUB_ALIAS_TOPIC),
+                                      .alias_in_count = SUB_ALIASES,
                                       .now_ms = mqtls_posix_now_ms,
                                       .on_message = on_message, .user = &s };
         if (mqtls_client_init(&c, &cfg) != MQTLS_OK) {

@@ -10,6 +10,11 @@
  * something. The -d trace wraps the TCP transport and follows the byte
  * stream in each direction with a tiny fixed-header parser, so it sees
  * exactly what went over the wire without any hook in the client.
+ *
+ * MQTT 5 properties come from mosquitto's -D COMMAND PROPERTY VALUE, with
+ * mosquitto's property names; each is checked here against the packets
+ * that may carry it (a table, below), so a misplaced property is a usage
+ * error naming the flag, not a codec error after connecting.
  */
 #include "common.h"
 
@@ -37,8 +42,24 @@ const char cli_conn_help[] =
     "  -P, --pw PASSWORD      password (needs -u)\n"
     "  -c, --disable-clean-session\n"
     "                         keep the session on the broker (needs -i)\n"
-    "  -V, --protocol-version 311\n"
-    "                         MQTT version; only 3.1.1 is supported for now\n"
+    "  -V, --protocol-version V\n"
+    "                         MQTT version: 311 or mqttv311 (default), 5 or mqttv5\n"
+    "  -x, --session-expiry SECS\n"
+    "                         MQTT 5 session expiry interval; -1 or inf: never\n"
+    "                         (default: never with -c, else 0)\n"
+    "  -D, --property CMD NAME VALUE\n"
+    "                         an MQTT 5 property, mosquitto's names and commands:\n"
+    "                         connect: session-expiry-interval receive-maximum\n"
+    "                           maximum-packet-size topic-alias-maximum\n"
+    "                           request-problem-information request-response-information\n"
+    "                           authentication-method authentication-data\n"
+    "                         publish, will: payload-format-indicator content-type\n"
+    "                           message-expiry-interval response-topic correlation-data\n"
+    "                           (will also: will-delay-interval)\n"
+    "                         subscribe: subscription-identifier\n"
+    "                         disconnect: session-expiry-interval\n"
+    "                         any: user-property NAME VALUE (repeatable)\n"
+    "                         Topic aliases are assigned automatically.\n"
     "  -d, --debug            print every packet sent and received on stderr\n"
     "      --will-topic T     topic of the will the broker publishes if the\n"
     "                         connection dies without a DISCONNECT\n"
@@ -86,7 +107,9 @@ enum {
     OPT_WILL_PAYLOAD,
     OPT_WILL_QOS,
     OPT_WILL_RETAIN,
-    OPT_CAFILE,
+    OPT_SESSION_EXPIRY,
+    OPT_PROPERTY,
+    OPT_CAFILE, /* this one and all after it are TLS options (tls_opt) */
     OPT_CAPATH,
     OPT_CERT,
     OPT_KEY,
@@ -112,6 +135,8 @@ static const cli_opt_t conn_opts[] = {
     { 'c', "disable-clean-session", false, OPT_NO_CLEAN },
     { 'V', "protocol-version", true, OPT_VERSION },
     { 'd', "debug", false, OPT_DEBUG },
+    { 'x', "session-expiry", true, OPT_SESSION_EXPIRY },
+    { 'D', "property", true, OPT_PROPERTY },
     { 0, "will-topic", true, OPT_WILL_TOPIC },
     { 0, "will-payload", true, OPT_WILL_PAYLOAD },
     { 0, "will-qos", true, OPT_WILL_QOS },
@@ -143,6 +168,7 @@ void cli_conn_opts_init(cli_conn_opts_t *o, const char *cmd)
     o->keepalive = 60;
     o->clean = true;
     o->will_qos = -1;
+    o->version = MQTLS_PROTO_V311;
     o->timeout_ms = DEFAULT_TIMEOUT_MS;
     o->engine = mqtls_tls_engine_available(MQTLS_TLS_MBEDTLS) ? MQTLS_TLS_MBEDTLS : MQTLS_TLS_OPENSSL;
     mqtls_tls_config_init(&o->tls_cfg);
@@ -174,13 +200,155 @@ bool cli_parse_long(const char *s, long min, long max, long *out)
 
 static int parse_version(cli_conn_opts_t *o, const char *v)
 {
-    if (strcmp(v, "311") == 0 || strcmp(v, "mqttv311") == 0)
+    if (strcmp(v, "311") == 0 || strcmp(v, "mqttv311") == 0) {
+        o->version = MQTLS_PROTO_V311;
         return 0;
-    if (strcmp(v, "5") == 0 || strcmp(v, "mqttv5") == 0)
-        return cli_usage_error(o->cmd, "MQTT 5 is not supported yet; use -V 311");
+    }
+    if (strcmp(v, "5") == 0 || strcmp(v, "mqttv5") == 0) {
+        o->version = MQTLS_PROTO_V5;
+        return 0;
+    }
     if (strcmp(v, "31") == 0 || strcmp(v, "mqttv31") == 0)
-        return cli_usage_error(o->cmd, "MQTT 3.1 is not supported; use -V 311");
-    return cli_usage_error(o->cmd, "unknown protocol version '%s' for -V; use 311", v);
+        return cli_usage_error(o->cmd, "MQTT 3.1 is not supported; use -V 311 or -V 5");
+    return cli_usage_error(o->cmd, "unknown protocol version '%s' for -V; use 311 or 5", v);
+}
+
+/* ---- -D: MQTT 5 properties ---------------------------------------------- */
+
+enum { PK_BYTE, PK_U16, PK_U32, PK_VARINT, PK_STRING, PK_BINARY, PK_PAIR };
+#define ON(cmd) (1u << (cmd))
+
+static const struct {
+    const char *name; /* mosquitto's */
+    uint8_t id;
+    uint8_t kind;
+    uint8_t cmds; /* ON(CLI_PROPS_*) where it may appear */
+} prop_table[] = {
+    { "payload-format-indicator", MQTLS_PROP_PAYLOAD_FORMAT, PK_BYTE, ON(CLI_PROPS_PUBLISH) | ON(CLI_PROPS_WILL) },
+    { "message-expiry-interval", MQTLS_PROP_MESSAGE_EXPIRY, PK_U32, ON(CLI_PROPS_PUBLISH) | ON(CLI_PROPS_WILL) },
+    { "content-type", MQTLS_PROP_CONTENT_TYPE, PK_STRING, ON(CLI_PROPS_PUBLISH) | ON(CLI_PROPS_WILL) },
+    { "response-topic", MQTLS_PROP_RESPONSE_TOPIC, PK_STRING, ON(CLI_PROPS_PUBLISH) | ON(CLI_PROPS_WILL) },
+    { "correlation-data", MQTLS_PROP_CORRELATION_DATA, PK_BINARY, ON(CLI_PROPS_PUBLISH) | ON(CLI_PROPS_WILL) },
+    { "subscription-identifier", MQTLS_PROP_SUBSCRIPTION_ID, PK_VARINT, ON(CLI_PROPS_SUBSCRIBE) },
+    { "session-expiry-interval", MQTLS_PROP_SESSION_EXPIRY, PK_U32, ON(CLI_PROPS_CONNECT) | ON(CLI_PROPS_DISCONNECT) },
+    { "authentication-method", MQTLS_PROP_AUTH_METHOD, PK_STRING, ON(CLI_PROPS_CONNECT) },
+    { "authentication-data", MQTLS_PROP_AUTH_DATA, PK_BINARY, ON(CLI_PROPS_CONNECT) },
+    { "request-problem-information", MQTLS_PROP_REQUEST_PROBLEM_INFO, PK_BYTE, ON(CLI_PROPS_CONNECT) },
+    { "will-delay-interval", MQTLS_PROP_WILL_DELAY, PK_U32, ON(CLI_PROPS_WILL) },
+    { "request-response-information", MQTLS_PROP_REQUEST_RESPONSE_INFO, PK_BYTE, ON(CLI_PROPS_CONNECT) },
+    { "receive-maximum", MQTLS_PROP_RECEIVE_MAX, PK_U16, ON(CLI_PROPS_CONNECT) },
+    { "topic-alias-maximum", MQTLS_PROP_TOPIC_ALIAS_MAX, PK_U16, ON(CLI_PROPS_CONNECT) },
+    { "maximum-packet-size", MQTLS_PROP_MAX_PACKET_SIZE, PK_U32, ON(CLI_PROPS_CONNECT) },
+    { "user-property", MQTLS_PROP_USER, PK_PAIR, 0x7Fu },
+};
+
+static const char *const prop_cmds[CLI_PROPS_N] = { "connect", "publish", "subscribe", "unsubscribe",
+                                                   "disconnect", "will", "auth" };
+
+/* -D CMD NAME VALUE [VALUE2]: argv[*i] is -D; consumes its arguments. */
+static int parse_property(cli_conn_opts_t *o, int argc, char **argv, int *i)
+{
+    if (*i + 2 > argc - 1)
+        return cli_usage_error(o->cmd, "%s needs a command, a property name and a value", argv[*i]);
+    const char *cmd = argv[*i + 1], *name = argv[*i + 2];
+    int c = -1;
+    for (int k = 0; k < CLI_PROPS_N; k++)
+        if (strcmp(cmd, prop_cmds[k]) == 0)
+            c = k;
+    if (c < 0)
+        return cli_usage_error(o->cmd, "-D: unknown command '%s' (connect, publish, subscribe, unsubscribe, "
+                               "disconnect, will, auth)", cmd);
+    if (strcmp(name, "topic-alias") == 0)
+        return cli_usage_error(o->cmd, "-D: topic aliases are assigned automatically by mqtls");
+    size_t t;
+    for (t = 0; t < sizeof prop_table / sizeof prop_table[0]; t++)
+        if (strcmp(name, prop_table[t].name) == 0)
+            break;
+    if (t == sizeof prop_table / sizeof prop_table[0])
+        return cli_usage_error(o->cmd, "-D: unknown property '%s'", name);
+    if ((prop_table[t].cmds & ON(c)) == 0)
+        return cli_usage_error(o->cmd, "-D: property '%s' is not allowed in %s", name, cmd);
+    int need = prop_table[t].kind == PK_PAIR ? 4 : 3;
+    if (*i + need > argc - 1)
+        return cli_usage_error(o->cmd, "-D %s %s needs %s", cmd, name,
+                               need == 4 ? "a name and a value" : "a value");
+    if (o->nprops == CLI_MAX_PROPS)
+        return cli_usage_error(o->cmd, "too many -D properties (at most %d)", CLI_MAX_PROPS);
+    cli_prop_t *p = &o->props[o->nprops];
+    memset(p, 0, sizeof *p);
+    p->cmd = (uint8_t)c;
+    p->id = prop_table[t].id;
+    p->str = argv[*i + 3];
+    if (need == 4)
+        p->value = argv[*i + 4];
+    static const long max[] = { 255, 65535, 4294967295L, 268435455L };
+    if (prop_table[t].kind <= PK_VARINT) {
+        long v = 0;
+        long lo = prop_table[t].kind == PK_VARINT ? 1 : 0;
+        if (!cli_parse_long(p->str, lo, max[prop_table[t].kind], &v))
+            return cli_usage_error(o->cmd, "-D %s %s needs a number from %ld to %ld, not '%s'", cmd, name, lo,
+                                   max[prop_table[t].kind], p->str);
+        p->num = (uint32_t)v;
+        p->str = NULL;
+    }
+    for (size_t k = 0; k < o->nprops; k++)
+        if (o->props[k].cmd == c && o->props[k].id == p->id && p->id != MQTLS_PROP_USER)
+            return cli_usage_error(o->cmd, "-D %s %s given twice", cmd, name);
+    o->nprops++;
+    *i += need;
+    return 0;
+}
+
+bool cli_props_fill(const cli_conn_opts_t *o, int cmd, mqtls_props_t *out, mqtls_user_prop_t *users)
+{
+    bool any = false;
+    memset(out, 0, sizeof *out);
+    for (size_t k = 0; k < o->nprops; k++) {
+        const cli_prop_t *p = &o->props[k];
+        if (p->cmd != cmd)
+            continue;
+        any = true;
+        mqtls_bytes_t b = { (const uint8_t *)p->str, p->str != NULL ? strlen(p->str) : 0 };
+        out->present |= MQTLS_PROP_BIT(p->id);
+        switch (p->id) {
+        case MQTLS_PROP_PAYLOAD_FORMAT: out->payload_format = (uint8_t)p->num; break;
+        case MQTLS_PROP_MESSAGE_EXPIRY: out->message_expiry = p->num; break;
+        case MQTLS_PROP_CONTENT_TYPE: out->content_type = b; break;
+        case MQTLS_PROP_RESPONSE_TOPIC: out->response_topic = b; break;
+        case MQTLS_PROP_CORRELATION_DATA: out->correlation_data = b; break;
+        case MQTLS_PROP_SUBSCRIPTION_ID: out->subscription_id = p->num; break;
+        case MQTLS_PROP_SESSION_EXPIRY: out->session_expiry = p->num; break;
+        case MQTLS_PROP_AUTH_METHOD: out->auth_method = b; break;
+        case MQTLS_PROP_AUTH_DATA: out->auth_data = b; break;
+        case MQTLS_PROP_REQUEST_PROBLEM_INFO: out->request_problem_info = (uint8_t)p->num; break;
+        case MQTLS_PROP_WILL_DELAY: out->will_delay = p->num; break;
+        case MQTLS_PROP_REQUEST_RESPONSE_INFO: out->request_response_info = (uint8_t)p->num; break;
+        case MQTLS_PROP_RECEIVE_MAX: out->receive_max = (uint16_t)p->num; break;
+        case MQTLS_PROP_TOPIC_ALIAS_MAX: out->topic_alias_max = (uint16_t)p->num; break;
+        case MQTLS_PROP_MAX_PACKET_SIZE: out->max_packet_size = p->num; break;
+        case MQTLS_PROP_USER:
+            users[out->user_n].key = b;
+            users[out->user_n].value.data = (const uint8_t *)p->value;
+            users[out->user_n].value.len = strlen(p->value);
+            out->user_n++;
+            out->user = users;
+            break;
+        default: break;
+        }
+    }
+    return any;
+}
+
+const char *cli_reason_text(const mqtls_client_t *c, char *buf, size_t len)
+{
+    const char *why = "", *ref = "";
+    uint8_t code = mqtls_client_reason(c, &why, &ref);
+    int n = snprintf(buf, len, "%s (0x%02X)", mqtls_reason_string(code), (unsigned)code);
+    if (why[0] != '\0' && n >= 0 && (size_t)n < len)
+        n += snprintf(buf + n, len - (size_t)n, ": %s", why);
+    if (ref[0] != '\0' && n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, " [server reference: %s]", ref);
+    return buf;
 }
 
 static int number_opt(cli_conn_opts_t *o, const char *flag, const char *arg, long min, long max, long *out)
@@ -275,6 +443,16 @@ static int conn_opt(cli_conn_opts_t *o, int id, const char *arg)
         o->will_qos = (int)v;
         return 0;
     case OPT_WILL_RETAIN: o->will_retain = true; return 0;
+    case OPT_SESSION_EXPIRY:
+        if (strcmp(arg, "-1") == 0 || strcmp(arg, "inf") == 0 || strcmp(arg, "\u221e") == 0) {
+            o->session_expiry = UINT32_MAX;
+        } else {
+            if (number_opt(o, "-x", arg, 0, 4294967295L, &v) != 0)
+                return CLI_EXIT_USAGE;
+            o->session_expiry = (uint32_t)v;
+        }
+        o->session_expiry_set = true;
+        return 0;
     default: return CLI_EXIT_USAGE;
     }
 }
@@ -317,6 +495,14 @@ int cli_parse(int argc, char **argv, const cli_opt_t *opts, cli_opt_fn fn, void 
         }
         if (o == NULL)
             return cli_usage_error(conn->cmd, "unknown option '%.*s'", (int)name_len, a);
+        if (!own && o->id == OPT_PROPERTY) {
+            if (eq != NULL)
+                return cli_usage_error(conn->cmd, "-D takes its values as separate arguments");
+            int prc = parse_property(conn, argc, argv, &i);
+            if (prc != 0)
+                return prc;
+            continue;
+        }
         const char *arg = NULL;
         if (o->has_arg) {
             if (eq != NULL)
@@ -354,8 +540,16 @@ int cli_conn_opts_finish(cli_conn_opts_t *o)
         return cli_usage_error(o->cmd, "-i and -I cannot be used together");
     if (!o->clean && o->id == NULL)
         return cli_usage_error(o->cmd, "-c (keep the session) needs a client identifier given with -i");
-    if (o->password != NULL && o->user == NULL)
+    if (o->password != NULL && o->user == NULL && o->version != MQTLS_PROTO_V5)
         return cli_usage_error(o->cmd, "-P needs -u: MQTT 3.1.1 allows a password only with a user name");
+    if (o->version != MQTLS_PROTO_V5 && (o->nprops > 0 || o->session_expiry_set))
+        return cli_usage_error(o->cmd, "-D and -x are MQTT 5 features: add -V 5");
+    if (o->version == MQTLS_PROTO_V5 && !o->session_expiry_set && !o->clean) {
+        o->session_expiry = UINT32_MAX; /* -c: the session never expires, as with mosquitto */
+        o->session_expiry_set = true;
+    }
+    if (o->session_expiry_set && o->session_expiry == UINT32_MAX && o->id == NULL)
+        return cli_usage_error(o->cmd, "a session that never expires (-c or -x -1) needs a client identifier given with -i");
     if (check_will(o) != 0)
         return CLI_EXIT_USAGE;
     if (o->tls && !o->port_set)
@@ -473,9 +667,15 @@ int cli_exit_code(int32_t err)
         return CLI_EXIT_OK;
     if (err <= MQTLS_ERR_CLOSED && err > -200) /* transport and (later) TLS */
         return CLI_EXIT_CONNECT;
-    if (err <= MQTLS_ERR_REFUSED_PROTOCOL_VERSION && err >= MQTLS_ERR_REFUSED_NOT_AUTHORIZED)
+    if ((err <= MQTLS_ERR_REFUSED_PROTOCOL_VERSION && err >= MQTLS_ERR_REFUSED_NOT_AUTHORIZED) ||
+        err == MQTLS_ERR_REFUSED_V5)
         return CLI_EXIT_REFUSED;
     return CLI_EXIT_PROTOCOL;
+}
+
+static bool is_refusal(int32_t err)
+{
+    return cli_exit_code(err) == CLI_EXIT_REFUSED;
 }
 
 /* " (errno: ...)" when the OS has something to add, else "". */
@@ -492,10 +692,26 @@ static const char *os_detail(const cli_conn_t *cc, int32_t err, char *buf, size_
     return buf;
 }
 
-static void fill_connect(const cli_conn_opts_t *o, mqtls_connect_t *m)
+/* CONNECT and will properties of one connect call, with their user properties. */
+typedef struct {
+    mqtls_props_t props, will_props;
+    mqtls_user_prop_t users[CLI_MAX_PROPS], will_users[CLI_MAX_PROPS];
+} connect_props_t;
+
+static void fill_connect(const cli_conn_opts_t *o, mqtls_connect_t *m, connect_props_t *cp)
 {
     memset(m, 0, sizeof *m);
-    m->protocol_version = MQTLS_PROTO_V311;
+    m->protocol_version = o->version;
+    if (o->version == MQTLS_PROTO_V5) {
+        cli_props_fill(o, CLI_PROPS_CONNECT, &cp->props, cp->users);
+        if (o->session_expiry_set) {
+            cp->props.present |= MQTLS_PROP_BIT(MQTLS_PROP_SESSION_EXPIRY);
+            cp->props.session_expiry = o->session_expiry;
+        }
+        m->props = &cp->props;
+        if (o->will_topic != NULL && cli_props_fill(o, CLI_PROPS_WILL, &cp->will_props, cp->will_users))
+            m->will_props = &cp->will_props;
+    }
     m->clean_session = o->clean;
     m->keepalive_s = o->keepalive;
     m->client_id = o->id;
@@ -522,9 +738,11 @@ static void fill_connect(const cli_conn_opts_t *o, mqtls_connect_t *m)
 size_t cli_connect_size(const cli_conn_opts_t *o)
 {
     mqtls_connect_t m;
-    fill_connect(o, &m);
+    static connect_props_t cp;
+    fill_connect(o, &m, &cp);
     int32_t n = mqtls_encode_connect(NULL, 0, &m);
-    return n > 0 ? (size_t)n : 0;
+    /* + what the client adds: receive maximum, maximum packet size, topic alias maximum */
+    return n > 0 ? (size_t)n + (o->version == MQTLS_PROTO_V5 ? 16u : 0u) : 0;
 }
 
 /* -d logging goes on top of whatever carries the bytes (TCP or TLS). */
@@ -593,6 +811,23 @@ static void print_tls_report(const cli_conn_t *cc)
         fprintf(stderr, "  detail: %s\n", r->detail);
 }
 
+/* -d: what the broker's MQTT 5 CONNACK allowed. */
+static void print_caps(const mqtls_client_t *c)
+{
+    const mqtls_server_caps_t *k = mqtls_client_server_caps(c);
+    fprintf(stderr, "mqtls: broker limits: receive maximum %u, maximum QoS %u, retain %s, maximum packet size ",
+            (unsigned)k->receive_max, (unsigned)k->max_qos, k->retain_available ? "yes" : "no");
+    if (k->max_packet_size != 0u)
+        fprintf(stderr, "%lu", (unsigned long)k->max_packet_size);
+    else
+        fprintf(stderr, "none");
+    fprintf(stderr, ", topic aliases %u, keepalive %u s, wildcards %s, subscription ids %s, shared %s\n",
+            (unsigned)k->topic_alias_max, (unsigned)k->keepalive_s, k->wildcard_available ? "yes" : "no",
+            k->sub_id_available ? "yes" : "no", k->shared_available ? "yes" : "no");
+    if (mqtls_client_assigned_id(c) != NULL)
+        fprintf(stderr, "mqtls: assigned client identifier '%s'\n", mqtls_client_assigned_id(c));
+}
+
 /* TLS setup and handshake over the TCP connection in cc->tcp. */
 static int32_t start_tls(cli_conn_t *cc, const cli_conn_opts_t *o)
 {
@@ -620,7 +855,10 @@ static void print_connect_error(const cli_conn_t *cc, const char *ep, int32_t rc
 {
     char detail[600];
     const cli_conn_opts_t *o = cc->opts;
-    if (rc == MQTLS_ERR_TIMEOUT)
+    if (o->version == MQTLS_PROTO_V5 && is_refusal(rc))
+        fprintf(stderr, "mqtls: connecting to %s failed: the broker refused the connection: %s\n", ep,
+                cli_reason_text(cc->client, detail, sizeof detail));
+    else if (rc == MQTLS_ERR_TIMEOUT)
         fprintf(stderr, "mqtls: connecting to %s failed: the broker sent no CONNACK within %u s\n", ep,
                 (unsigned)(o->timeout_ms / 1000u));
     else if (answer_not_mqtt(rc))
@@ -676,10 +914,15 @@ int cli_connect(cli_conn_t *cc, const cli_conn_opts_t *o, mqtls_client_t *c, boo
     }
     setup_trace(cc, o);
     mqtls_connect_t m;
-    fill_connect(o, &m);
+    static connect_props_t cp;
+    fill_connect(o, &m, &cp);
+    cc->client = c;
     rc = mqtls_client_connect(c, &cc->tr, &m, session_present, o->timeout_ms);
-    if (rc == MQTLS_OK)
+    if (rc == MQTLS_OK) {
+        if (o->debug && o->version == MQTLS_PROTO_V5)
+            print_caps(c);
         return CLI_EXIT_OK;
+    }
     print_connect_error(cc, ep, rc);
     cli_close(cc);
     return cli_exit_code(rc);
@@ -696,7 +939,10 @@ int cli_fail(const cli_conn_t *cc, const char *doing, int32_t err)
 {
     char ep[300], detail[600];
     cli_endpoint(cc->opts, ep, sizeof ep);
-    if (is_tls_error(err))
+    if (err == MQTLS_ERR_SERVER_DISCONNECT && cc->client != NULL)
+        fprintf(stderr, "mqtls: the broker at %s ended the connection while %s: %s\n", ep, doing,
+                cli_reason_text(cc->client, detail, sizeof detail));
+    else if (is_tls_error(err))
         fprintf(stderr, "mqtls: TLS connection to %s failed while %s: %s%s\n", ep, doing, mqtls_strerror(err),
                 tls_detail(cc, detail, sizeof detail));
     else if (is_transport_error(err))
@@ -709,7 +955,10 @@ int cli_fail(const cli_conn_t *cc, const char *doing, int32_t err)
 
 int cli_disconnect(cli_conn_t *cc, mqtls_client_t *c)
 {
-    int32_t rc = mqtls_client_disconnect(c);
+    mqtls_props_t props;
+    mqtls_user_prop_t users[CLI_MAX_PROPS];
+    bool any = cli_props_fill(cc->opts, CLI_PROPS_DISCONNECT, &props, users);
+    int32_t rc = mqtls_client_disconnect5(c, 0, any ? &props : NULL);
     int code = rc != MQTLS_OK ? cli_fail(cc, "disconnecting", rc) : CLI_EXIT_OK;
     cli_close(cc);
     if (code != CLI_EXIT_OK)

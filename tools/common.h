@@ -31,10 +31,12 @@
  *   2  connection failure: DNS, TCP refused/unreachable/timeout, any TLS
  *      failure (trust, name, validity, credentials, versions, ciphers, the
  *      server rejecting our certificate), or the connection was closed or reset
- *   3  the broker refused the connection (CONNACK return code 1..5)
+ *   3  the broker refused the connection (CONNACK return code 1..5, or an
+ *      MQTT 5 reason code; its reason string is printed)
  *   4  protocol error or timeout: no CONNACK/SUBACK in time, keepalive
- *      timeout, every subscription refused, or sub -W expiring before -C
- *      messages arrived
+ *      timeout, every subscription refused, sub -W expiring before -C
+ *      messages arrived, or the broker ended the session with an MQTT 5
+ *      DISCONNECT (its reason is printed)
  */
 enum {
     CLI_EXIT_OK = 0,
@@ -49,6 +51,27 @@ extern const char cli_conn_help[];
 extern const char cli_exit_help[];
 
 /* ---- option parsing ---------------------------------------------------- */
+
+/* -D COMMAND PROPERTY VALUE [VALUE2]: an MQTT 5 property for one packet. */
+enum {
+    CLI_PROPS_CONNECT = 0,
+    CLI_PROPS_PUBLISH,
+    CLI_PROPS_SUBSCRIBE,
+    CLI_PROPS_UNSUBSCRIBE,
+    CLI_PROPS_DISCONNECT,
+    CLI_PROPS_WILL,
+    CLI_PROPS_AUTH,
+    CLI_PROPS_N
+};
+#define CLI_MAX_PROPS 64 /* -D flags per command line */
+
+typedef struct {
+    uint8_t cmd;        /* CLI_PROPS_* */
+    uint8_t id;         /* MQTLS_PROP_* */
+    uint32_t num;       /* integer properties */
+    const char *str;    /* string/binary value, or a user property's name */
+    const char *value;  /* a user property's value */
+} cli_prop_t;
 
 /* One option a command accepts: -c and/or --name, with or without a value. */
 typedef struct {
@@ -87,6 +110,12 @@ typedef struct {
     mqtls_tls_engine_t engine;
     mqtls_tls_config_t tls_cfg;
     const char *alpn[2];
+    /* MQTT 5 */
+    uint8_t version;             /* MQTLS_PROTO_V311 (default) or MQTLS_PROTO_V5 */
+    bool session_expiry_set;     /* -x given */
+    uint32_t session_expiry;     /* -x */
+    cli_prop_t props[CLI_MAX_PROPS];
+    size_t nprops;
 } cli_conn_opts_t;
 
 /* Defaults: localhost:1883 (8883 with TLS), keepalive 60, clean session,
@@ -115,6 +144,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Strict number parsing: the whole string, within [min, max]. */
 bool cli_parse_long(const char *s, long min, long max, long *out);
 
+/*
+ * The -D properties given for packet `cmd` (CLI_PROPS_*) as an mqtls_props_t.
+ * User properties point into `users` (at least CLI_MAX_PROPS entries), which
+ * must live as long as *out. @return true if any property was given.
+ */
+bool cli_props_fill(const cli_conn_opts_t *o, int cmd, mqtls_props_t *out, mqtls_user_prop_t *users);
+
+/* Print "name (0xNN)" and, if not empty, ": reason string" for a broker's
+ * MQTT 5 reason, into buf. */
+const char *cli_reason_text(const mqtls_client_t *c, char *buf, size_t len);
+
 /* ---- connection ------------------------------------------------------------ */
 
 /* A live connection: TCP, TLS over it when asked, and the transport the
@@ -126,6 +166,7 @@ typedef struct {
     mqtls_transport_t tr;   /* what the client uses */
     mqtls_transport_t raw;  /* TCP or TLS, below -d logging */
     const cli_conn_opts_t *opts;
+    mqtls_client_t *client; /* for the broker's MQTT 5 reason in messages */
     struct cli_trace {
         uint8_t hdr[5];
         size_t have;

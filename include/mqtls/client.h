@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * mqtls: the MQTT client (3.1.1): connect, publish, subscribe, loop. */
+ * mqtls: the MQTT client (3.1.1 and 5.0): connect, publish, subscribe, loop. */
 /*
  * Policy (as BearSSL puts it): no dynamic allocation, no I/O of its own, no
  * clock of its own, no global state. The caller allocates the client
@@ -28,6 +28,40 @@
  * forever, and that mqtls_client_loop() call returns
  * MQTLS_ERR_MESSAGE_TOO_LARGE; the connection stays up.
  *
+ * MQTT 5.0: chosen per connection by mqtls_connect_t.protocol_version
+ * (MQTLS_PROTO_V5). What the client does for you, and what it needs:
+ * - CONNECT: unless the caller's props set them, the client announces a
+ *   receive maximum (inbound_count, or 65535 with the bitmap), a maximum
+ *   packet size (rx_len: the broker then never sends a larger packet) and a
+ *   topic alias maximum (alias_in_count).
+ * - CONNACK: everything is honoured and kept (mqtls_client_server_caps()):
+ *   receive maximum (never more QoS 1/2 PUBLISHes in flight: publish returns
+ *   MQTLS_ERR_INFLIGHT_FULL, retry after loop), maximum QoS, retain
+ *   available, maximum packet size (never send a larger packet:
+ *   PACKET_TOO_LARGE_FOR_SERVER, the connection stays up), topic alias
+ *   maximum, wildcard / subscription identifier / shared subscription
+ *   availability, server keep alive (replaces ours), assigned client
+ *   identifier (mqtls_client_assigned_id()). A refusal is
+ *   MQTLS_ERR_REFUSED_* (the 3.1.1 codes where one fits) or REFUSED_V5, with
+ *   the reason code, reason string and server reference kept
+ *   (mqtls_client_reason()).
+ * - Topic aliases, both ways, in caller-provided tables. Inbound (broker to
+ *   us): resolved before on_message, so msg->topic is always the full topic;
+ *   an unknown alias is a protocol error (DISCONNECT 0x94 is sent,
+ *   MQTLS_ERR_TOPIC_ALIAS_INVALID). Outbound: assigned automatically, at most
+ *   the broker's topic alias maximum, least recently used replaced; a topic
+ *   sent before goes out as alias + empty topic. Stored QoS 1/2 packets
+ *   always keep the full topic, so a resend after a reconnect (aliases are
+ *   per connection) is never sent with a stale alias.
+ * - Server DISCONNECT: the call in progress returns
+ *   MQTLS_ERR_SERVER_DISCONNECT; mqtls_client_reason() says why.
+ * - Protocol errors by the broker are answered with DISCONNECT and the
+ *   matching reason code (0x81, 0x82, 0x93, 0x94, 0x95) before closing.
+ * - Enhanced authentication: the authentication method goes in the CONNECT
+ *   props; each AUTH challenge from the broker (during connect, or during a
+ *   re-authentication started with mqtls_client_reauth()) is passed to
+ *   cfg.on_auth, whose answer is sent back.
+ *
  * Example:
  *   static uint8_t tx[1024], rx[1024], arena[4096];
  *   static mqtls_inflight_t out[16];
@@ -43,6 +77,21 @@
  *       .clean_session = true, .keepalive_s = 60, .client_id = "dev1", .client_id_len = 4 };
  *   int32_t rc = mqtls_client_connect(&c, &tcp_transport, &conn, NULL, 5000);
  *   ... mqtls_client_publish(&c, &msg, NULL); ... mqtls_client_loop(&c, 100);
+ *
+ * The same over MQTT 5.0, with topic aliases both ways and a session that
+ * outlives the connection by an hour:
+ *   static uint8_t al_in[8 * MQTLS_ALIAS_IN_SLOT(64)], al_out[4 * MQTLS_ALIAS_OUT_SLOT(64)];
+ *   cfg.alias_in = al_in;   cfg.alias_in_len = sizeof al_in;   cfg.alias_in_count = 8;
+ *   cfg.alias_out = al_out; cfg.alias_out_len = sizeof al_out; cfg.alias_out_count = 4;
+ *   mqtls_props_t cp = { .present = MQTLS_PROP_BIT(MQTLS_PROP_SESSION_EXPIRY), .session_expiry = 3600 };
+ *   conn.protocol_version = MQTLS_PROTO_V5; conn.props = &cp;
+ *   rc = mqtls_client_connect(&c, &tcp_transport, &conn, NULL, 5000);
+ *   if (rc < 0) { const char *why; uint8_t code = mqtls_client_reason(&c, &why, NULL); ... }
+ *   mqtls_user_prop_t up = { { (const uint8_t *)"unit", 4 }, { (const uint8_t *)"C", 1 } };
+ *   mqtls_props_t pp = { .present = MQTLS_PROP_BIT(MQTLS_PROP_MESSAGE_EXPIRY), .message_expiry = 60,
+ *                        .user = &up, .user_n = 1 };
+ *   msg.props = &pp;  // in on_message: msg->props, user properties via mqtls_props_begin/next
+ *   rc = mqtls_client_publish(&c, &msg, NULL);  // QOS_NOT_SUPPORTED, PACKET_TOO_LARGE_FOR_SERVER...
  */
 #ifndef MQTLS_CLIENT_H
 #define MQTLS_CLIENT_H
@@ -117,6 +166,19 @@ typedef struct {
 typedef mqtls_publish_t mqtls_message_t;
 
 typedef void (*mqtls_message_cb)(void *user, const mqtls_message_t *msg);
+
+/**
+ * Enhanced authentication step (MQTT 5.0). Called with the broker's AUTH
+ * (reason 0x18 "continue authentication") or, with reason 0x00, the
+ * authentication data of the final CONNACK or AUTH "success" so the
+ * application can check the broker's proof. data/len borrow the receive
+ * buffer for the call. For 0x18, set *out and *out_len to the data to answer
+ * with (NULL/0: none); it must stay valid until the next callback or the end
+ * of the connect/reauth call. @return MQTLS_OK, or any negative value to give
+ * up (the call then fails with MQTLS_ERR_AUTH_FAILED).
+ */
+typedef int32_t (*mqtls_auth_cb)(void *user, uint8_t reason, const uint8_t *data, size_t len,
+                                 const uint8_t **out, size_t *out_len);
 typedef uint32_t (*mqtls_now_fn)(void *user);
 
 /** Everything the client needs; copied by mqtls_client_init, the buffers
@@ -141,7 +203,46 @@ typedef struct {
     mqtls_message_cb on_message; /**< may be NULL: messages are acknowledged and dropped */
     void *user;                  /**< passed to on_message */
     uint32_t ping_timeout_ms;    /**< 0: MQTLS_CONFIG_PING_TIMEOUT_MS */
+    /* ---- MQTT 5.0 only; all optional -------------------------------------- */
+    /** Inbound topic aliases (broker -> us): alias_in_count slots of
+     * alias_in_len / alias_in_count bytes each; a slot holds a topic of up to
+     * that size minus 2 bytes (MQTLS_ALIAS_IN_SLOT(max_topic)). The count is
+     * the topic alias maximum announced in CONNECT. An alias the broker sets
+     * for a longer topic cannot be kept: its later use ends the connection
+     * with MQTLS_ERR_TOPIC_ALIAS_INVALID. NULL/0: no inbound aliases. */
+    uint8_t *alias_in;
+    size_t alias_in_len;
+    uint16_t alias_in_count;
+    /** Outbound topic aliases (us -> broker): alias_out_count slots of
+     * alias_out_len / alias_out_count bytes (MQTLS_ALIAS_OUT_SLOT(max_topic));
+     * longer topics are sent without an alias. NULL/0: none. */
+    uint8_t *alias_out;
+    size_t alias_out_len;
+    uint16_t alias_out_count;
+    /** Enhanced authentication (AUTH), may be NULL; called with `user`. */
+    mqtls_auth_cb on_auth;
 } mqtls_client_config_t;
+
+/** Bytes of an inbound / outbound topic alias slot for topics up to n bytes. */
+#define MQTLS_ALIAS_IN_SLOT(n) ((n) + 2u)
+#define MQTLS_ALIAS_OUT_SLOT(n) ((n) + 6u)
+
+/**
+ * What the broker allows on this connection, from its CONNACK (MQTT 5.0;
+ * for 3.1.1 the protocol's defaults). Read it with mqtls_client_server_caps().
+ */
+typedef struct {
+    uint32_t max_packet_size;   /**< largest packet we may send; 0: no limit */
+    uint32_t session_expiry_s;  /**< the broker's, or the one we asked for */
+    uint16_t receive_max;       /**< QoS 1/2 PUBLISHes we may have in flight (65535 absent) */
+    uint16_t topic_alias_max;   /**< aliases the broker accepts from us (0 absent) */
+    uint16_t keepalive_s;       /**< keep alive in force (server keep alive, or ours) */
+    uint8_t max_qos;            /**< 0, 1 or 2 (absent) */
+    bool retain_available;
+    bool wildcard_available;
+    bool sub_id_available;
+    bool shared_available;
+} mqtls_server_caps_t;
 
 /** Client context; allocate it, never access its fields. */
 typedef struct mqtls_client {
@@ -174,6 +275,20 @@ typedef struct mqtls_client {
     uint32_t resend_after; /* resend records whose seq > this, in order */
     int32_t deferred;      /* non-fatal result to report from loop */
     uint32_t dropped;      /* oversized messages skipped */
+    /* MQTT 5.0 */
+    mqtls_server_caps_t caps;
+    uint32_t rx_max;        /* maximum packet size we announced, 0: none */
+    uint32_t alias_clock;   /* LRU stamps of outbound aliases */
+    uint16_t alias_in_max;  /* topic alias maximum we announced */
+    uint16_t alias_out_max; /* outbound aliases usable: min(table, broker's) */
+    uint8_t reason;         /* reason code of a refusal or server DISCONNECT */
+    const uint8_t *auth_method; /* during connect/reauth only */
+    size_t auth_method_len;
+    const uint8_t *auth_out;    /* the answer on_auth gave, for the AUTH packet */
+    size_t auth_out_len;
+    char reason_str[MQTLS_CONFIG_V5_STRING_MAX];
+    char server_ref[MQTLS_CONFIG_V5_STRING_MAX];
+    char assigned_id[MQTLS_CONFIG_V5_STRING_MAX];
 } mqtls_client_t;
 
 /**
@@ -227,6 +342,51 @@ int32_t mqtls_client_unsubscribe(mqtls_client_t *c, const mqtls_subscription_t *
                                  uint32_t timeout_ms);
 
 /**
+ * MQTT 5.0 SUBSCRIBE with properties (subscription identifier, user
+ * properties); the subscription options are in each entry. Checked against
+ * the CONNACK first, nothing sent on failure: MQTLS_ERR_WILDCARD_NOT_SUPPORTED,
+ * MQTLS_ERR_SUBSCRIPTION_ID_NOT_SUPPORTED, MQTLS_ERR_SHARED_NOT_SUPPORTED,
+ * MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER. On a 3.1.1 connection props must
+ * be NULL (else MQTLS_ERR_NOT_SUPPORTED).
+ * @param codes  may be NULL; else n bytes receive the SUBACK reason codes
+ * (granted QoS 0..2, or a failure >= 0x80)
+ * @return as mqtls_client_subscribe().
+ */
+int32_t mqtls_client_subscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms);
+
+/**
+ * MQTT 5.0 UNSUBSCRIBE with properties (user properties).
+ * @param codes  may be NULL; else n bytes receive the UNSUBACK reason codes
+ * (on 3.1.1, which has none, they are set to 0)
+ * @return MQTLS_OK; MQTLS_ERR_UNSUBSCRIBE_REFUSED when any code is >= 0x80
+ * (non-fatal); other errors are fatal.
+ */
+int32_t mqtls_client_unsubscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                  const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms);
+
+/**
+ * MQTT 5.0 re-authentication [MQTT-4.12.1]: send AUTH 0x19 with the
+ * connection's authentication method and `data`, run the challenge rounds
+ * through cfg.on_auth, and wait for the broker's AUTH success.
+ * @return MQTLS_OK; MQTLS_ERR_NOT_SUPPORTED on 3.1.1; MQTLS_ERR_AUTH_FAILED;
+ * MQTLS_ERR_SERVER_DISCONNECT when the broker refused; MQTLS_ERR_TIMEOUT.
+ */
+int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method_len, const uint8_t *data,
+                            size_t data_len, uint32_t timeout_ms);
+
+/**
+ * MQTT 5.0 DISCONNECT with a reason code (0x00 normal, 0x04 "disconnect
+ * with will message", ...) and properties (session expiry, reason string,
+ * user properties), then close the transport. On 3.1.1 reason and props are
+ * ignored. Session state is kept as with mqtls_client_disconnect().
+ * A non-zero session expiry when the session was to end at disconnection
+ * (0 in CONNECT and CONNACK) is MQTLS_ERR_INVALID_ARG, nothing sent
+ * [MQTT-3.14.2-2].
+ */
+int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props);
+
+/**
  * Do the client's work: resend after a reconnect, receive and dispatch
  * packets (calling on_message), acknowledge, send PINGREQ when the
  * connection was idle for the keepalive, and detect a missing PINGRESP.
@@ -253,6 +413,22 @@ size_t mqtls_client_outstanding(const mqtls_client_t *c);
 
 /** Number of incoming messages skipped because they exceeded the receive buffer. */
 uint32_t mqtls_client_dropped(const mqtls_client_t *c);
+
+/** What the broker allowed in its CONNACK (valid after a successful connect). */
+const mqtls_server_caps_t *mqtls_client_server_caps(const mqtls_client_t *c);
+
+/**
+ * Why the broker refused the connection (CONNACK) or ended it (DISCONNECT),
+ * MQTT 5.0: the reason code (0 when there is none), and, if not NULL,
+ * *reason_string and *server_reference are set to NUL-terminated copies
+ * (empty when absent, cut at MQTLS_CONFIG_V5_STRING_MAX - 1 bytes). Valid
+ * until the next connect.
+ */
+uint8_t mqtls_client_reason(const mqtls_client_t *c, const char **reason_string, const char **server_reference);
+
+/** The client identifier the broker assigned (MQTT 5.0, CONNACK), NUL-
+ * terminated; NULL when it assigned none. Valid until the next connect. */
+const char *mqtls_client_assigned_id(const mqtls_client_t *c);
 
 #ifdef __cplusplus
 }

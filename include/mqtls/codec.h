@@ -17,11 +17,30 @@
  * specification requires of a client receiving the packet and returns a
  * specific error; see mqtls/error.h for the codes.
  *
- * Protocol versions: every function takes the protocol level
- * (MQTLS_PROTO_V311 = 4); mqtls_encode_connect() reads it from
- * protocol_version, and the fixed header, the same in every version, needs
- * none. MQTT 5.0 (level 5: properties, reason codes) is planned; until then
- * level 5, like any level other than 4, gives MQTLS_ERR_NOT_SUPPORTED.
+ * Protocol versions: every function takes the protocol level,
+ * MQTLS_PROTO_V311 (4) or MQTLS_PROTO_V5 (5); mqtls_encode_connect() reads it
+ * from protocol_version, and the fixed header, the same in every version,
+ * needs none. Any other level gives MQTLS_ERR_NOT_SUPPORTED. Level 4 output
+ * is exactly MQTT 3.1.1; the 5.0-only fields of the structs are ignored.
+ *
+ * MQTT 5.0 (level 5) adds properties and reason codes:
+ * - Properties travel in an mqtls_props_t: single-valued properties are
+ *   fields whose presence is a bit in `present` (MQTLS_PROP_BIT(id));
+ *   user properties are an array when encoding. Decoding fills the same
+ *   struct with the single-valued properties and also keeps the raw,
+ *   borrowed property block; user properties (and the repeatable PUBLISH
+ *   subscription identifiers) are read from it without copying, with
+ *   mqtls_props_begin() / mqtls_props_next().
+ * - Every property is checked against the packet that carries it
+ *   [MQTT-2.2.2]: not allowed there (PROPERTY_NOT_ALLOWED), twice when it
+ *   may appear once (DUPLICATE_PROPERTY), a bad variable byte integer
+ *   (BAD_VARINT), a value out of range (BAD_PROPERTY_VALUE), bad UTF-8
+ *   (BAD_UTF8, UTF8_NULL), unknown or cut short (BAD_PROPERTY).
+ * - Reason codes are checked against the packet type (BAD_REASON_CODE);
+ *   mqtls_reason_string() names any of them.
+ * - The plain encoders (mqtls_encode_ack(), mqtls_encode_empty(), ...) at
+ *   level 5 send the packet with success and no properties; the *5()
+ *   encoders take a reason code and properties.
  */
 #ifndef MQTLS_CODEC_H
 #define MQTLS_CODEC_H
@@ -37,7 +56,7 @@ extern "C" {
 #endif
 
 #define MQTLS_PROTO_V311 4u /**< MQTT 3.1.1, protocol level 4 */
-#define MQTLS_PROTO_V5 5u   /**< MQTT 5.0, protocol level 5 (not yet supported) */
+#define MQTLS_PROTO_V5 5u   /**< MQTT 5.0, protocol level 5 */
 
 /** Largest remaining length MQTT can express (4-byte varint). */
 #define MQTLS_MAX_REMAINING_LENGTH 268435455u
@@ -62,6 +81,136 @@ typedef enum {
     MQTLS_PKT_AUTH = 15 /**< MQTT 5.0 only */
 } mqtls_packet_type_t;
 
+/* ---- MQTT 5.0 properties [MQTT-2.2.2] ------------------------------------ */
+
+/** Property identifiers (MQTT 5.0 section 2.2.2.2). */
+typedef enum {
+    MQTLS_PROP_PAYLOAD_FORMAT = 0x01,          /**< byte 0/1: PUBLISH, will */
+    MQTLS_PROP_MESSAGE_EXPIRY = 0x02,          /**< four-byte integer: PUBLISH, will */
+    MQTLS_PROP_CONTENT_TYPE = 0x03,            /**< UTF-8 string: PUBLISH, will */
+    MQTLS_PROP_RESPONSE_TOPIC = 0x08,          /**< UTF-8 string (a topic name): PUBLISH, will */
+    MQTLS_PROP_CORRELATION_DATA = 0x09,        /**< binary data: PUBLISH, will */
+    MQTLS_PROP_SUBSCRIPTION_ID = 0x0B,         /**< varint 1..268435455: PUBLISH (repeatable), SUBSCRIBE */
+    MQTLS_PROP_SESSION_EXPIRY = 0x11,          /**< four-byte: CONNECT, CONNACK, DISCONNECT */
+    MQTLS_PROP_ASSIGNED_CLIENT_ID = 0x12,      /**< UTF-8 string: CONNACK */
+    MQTLS_PROP_SERVER_KEEP_ALIVE = 0x13,       /**< two-byte: CONNACK */
+    MQTLS_PROP_AUTH_METHOD = 0x15,             /**< UTF-8 string: CONNECT, CONNACK, AUTH */
+    MQTLS_PROP_AUTH_DATA = 0x16,               /**< binary data: CONNECT, CONNACK, AUTH */
+    MQTLS_PROP_REQUEST_PROBLEM_INFO = 0x17,    /**< byte 0/1: CONNECT */
+    MQTLS_PROP_WILL_DELAY = 0x18,              /**< four-byte: will */
+    MQTLS_PROP_REQUEST_RESPONSE_INFO = 0x19,   /**< byte 0/1: CONNECT */
+    MQTLS_PROP_RESPONSE_INFO = 0x1A,           /**< UTF-8 string: CONNACK */
+    MQTLS_PROP_SERVER_REFERENCE = 0x1C,        /**< UTF-8 string: CONNACK, DISCONNECT */
+    MQTLS_PROP_REASON_STRING = 0x1F,           /**< UTF-8 string: CONNACK, acks, SUBACK, UNSUBACK, DISCONNECT, AUTH */
+    MQTLS_PROP_RECEIVE_MAX = 0x21,             /**< two-byte, not 0: CONNECT, CONNACK */
+    MQTLS_PROP_TOPIC_ALIAS_MAX = 0x22,         /**< two-byte: CONNECT, CONNACK */
+    MQTLS_PROP_TOPIC_ALIAS = 0x23,             /**< two-byte, not 0: PUBLISH */
+    MQTLS_PROP_MAX_QOS = 0x24,                 /**< byte 0/1: CONNACK */
+    MQTLS_PROP_RETAIN_AVAILABLE = 0x25,        /**< byte 0/1: CONNACK */
+    MQTLS_PROP_USER = 0x26,                    /**< UTF-8 string pair, repeatable: every packet but PINGs */
+    MQTLS_PROP_MAX_PACKET_SIZE = 0x27,         /**< four-byte, not 0: CONNECT, CONNACK */
+    MQTLS_PROP_WILDCARD_SUB_AVAILABLE = 0x28,  /**< byte 0/1: CONNACK */
+    MQTLS_PROP_SUB_ID_AVAILABLE = 0x29,        /**< byte 0/1: CONNACK */
+    MQTLS_PROP_SHARED_SUB_AVAILABLE = 0x2A     /**< byte 0/1: CONNACK */
+} mqtls_prop_id_t;
+
+/** The wire type of a property value (MQTT 5.0 section 1.5). */
+typedef enum {
+    MQTLS_PTYPE_BYTE = 1,   /**< one byte, in mqtls_prop_t.num */
+    MQTLS_PTYPE_U16 = 2,    /**< two-byte integer, in num */
+    MQTLS_PTYPE_U32 = 3,    /**< four-byte integer, in num */
+    MQTLS_PTYPE_VARINT = 4, /**< variable byte integer, in num */
+    MQTLS_PTYPE_STRING = 5, /**< UTF-8 string, in str */
+    MQTLS_PTYPE_BINARY = 6, /**< binary data, in str */
+    MQTLS_PTYPE_PAIR = 7    /**< UTF-8 string pair: name in str, value in value */
+} mqtls_prop_type_t;
+
+/** The bit of mqtls_props_t.present that says property `id` is there. */
+#define MQTLS_PROP_BIT(id) ((uint64_t)1u << (id))
+
+/**
+ * The "packet type" of the will properties in CONNECT, for
+ * mqtls_props_encode() / mqtls_props_decode() (real packet types are 1..15).
+ */
+#define MQTLS_PROPS_WILL 0u
+
+/** A borrowed run of bytes: a UTF-8 string (not NUL-terminated) or binary data. */
+typedef struct {
+    const uint8_t *data; /**< NULL only when len is 0 */
+    size_t len;
+} mqtls_bytes_t;
+
+/** A user property: a UTF-8 name and value [MQTT-3.1.2.3.10]. */
+typedef struct {
+    mqtls_bytes_t key;
+    mqtls_bytes_t value;
+} mqtls_user_prop_t;
+
+/**
+ * The properties of one packet (or of a will).
+ *
+ * Encoding: set MQTLS_PROP_BIT(id) in `present` for each single-valued
+ * property to send and fill its field; fields without their bit are not
+ * sent. User properties come from `user`/`user_n` (their bit is ignored).
+ * `raw` is ignored. A zeroed struct means "no properties".
+ *
+ * Decoding: the decoder sets `present` for every property found (including
+ * MQTLS_PROP_USER and MQTLS_PROP_SUBSCRIPTION_ID), fills the fields, counts
+ * the user properties in `user_n` (with `user` NULL) and the subscription
+ * identifiers in `sub_id_n` (`subscription_id` is the first), and points
+ * `raw` at the property block (without its length) in the caller's buffer.
+ * Strings point into that buffer too.
+ */
+typedef struct {
+    uint64_t present;                /**< MQTLS_PROP_BIT(id) per property present */
+    uint32_t session_expiry;         /**< 0x11 seconds */
+    uint32_t message_expiry;         /**< 0x02 seconds */
+    uint32_t will_delay;             /**< 0x18 seconds */
+    uint32_t max_packet_size;        /**< 0x27 bytes, not 0 */
+    uint32_t subscription_id;        /**< 0x0B 1..268435455 (first one when decoding PUBLISH) */
+    uint16_t receive_max;            /**< 0x21 not 0 */
+    uint16_t topic_alias_max;        /**< 0x22 */
+    uint16_t topic_alias;            /**< 0x23 not 0 */
+    uint16_t server_keep_alive;      /**< 0x13 seconds */
+    uint8_t payload_format;          /**< 0x01 0 bytes, 1 UTF-8 */
+    uint8_t request_problem_info;    /**< 0x17 0/1 */
+    uint8_t request_response_info;   /**< 0x19 0/1 */
+    uint8_t max_qos;                 /**< 0x24 0/1 */
+    uint8_t retain_available;        /**< 0x25 0/1 */
+    uint8_t wildcard_sub_available;  /**< 0x28 0/1 */
+    uint8_t sub_id_available;        /**< 0x29 0/1 */
+    uint8_t shared_sub_available;    /**< 0x2A 0/1 */
+    mqtls_bytes_t content_type;      /**< 0x03 UTF-8 */
+    mqtls_bytes_t response_topic;    /**< 0x08 UTF-8 topic name, no wildcards */
+    mqtls_bytes_t correlation_data;  /**< 0x09 binary */
+    mqtls_bytes_t assigned_client_id;/**< 0x12 UTF-8 */
+    mqtls_bytes_t auth_method;       /**< 0x15 UTF-8 */
+    mqtls_bytes_t auth_data;         /**< 0x16 binary (needs auth_method) */
+    mqtls_bytes_t response_info;     /**< 0x1A UTF-8 */
+    mqtls_bytes_t server_reference;  /**< 0x1C UTF-8 */
+    mqtls_bytes_t reason_string;     /**< 0x1F UTF-8 */
+    const mqtls_user_prop_t *user;   /**< encoding: user_n user properties; decoding: NULL */
+    size_t user_n;                   /**< how many user properties */
+    size_t sub_id_n;                 /**< decoding: how many subscription identifiers */
+    const uint8_t *raw;              /**< decoding: the property block, borrowed */
+    size_t raw_len;                  /**< its length (without the length varint) */
+} mqtls_props_t;
+
+/** One property, as mqtls_props_next() returns it. */
+typedef struct {
+    uint8_t id;          /**< mqtls_prop_id_t */
+    uint8_t type;        /**< mqtls_prop_type_t */
+    uint32_t num;        /**< BYTE, U16, U32, VARINT */
+    mqtls_bytes_t str;   /**< STRING, BINARY, or the name of a PAIR */
+    mqtls_bytes_t value; /**< the value of a PAIR */
+} mqtls_prop_t;
+
+/** A read position in a property block; see mqtls_props_begin(). */
+typedef struct {
+    const uint8_t *p; /**< next property */
+    size_t left;      /**< bytes left in the block */
+} mqtls_prop_cursor_t;
+
 /** CONNECT contents. Pointers are borrowed for the duration of the call. */
 typedef struct {
     uint8_t protocol_version; /**< MQTLS_PROTO_V311 */
@@ -80,6 +229,10 @@ typedef struct {
     size_t will_payload_len;
     uint8_t will_qos;
     bool will_retain;
+    /* MQTT 5.0 (ignored at level 4). clean_session is "clean start"; a
+     * password without a user name is allowed. */
+    const mqtls_props_t *props;      /**< CONNECT properties, NULL: none */
+    const mqtls_props_t *will_props; /**< will properties (needs will), NULL: none */
 } mqtls_connect_t;
 
 /** PUBLISH contents, for encoding and as the result of decoding. */
@@ -92,13 +245,31 @@ typedef struct {
     bool retain;
     bool dup;
     uint16_t packet_id; /**< ignored for QoS 0, non-zero for QoS 1 and 2 */
+    /**
+     * MQTT 5.0 PUBLISH properties, NULL: none (ignored at level 4). With a
+     * topic alias the topic may be empty [MQTT-3.3.2-8]. A client must not
+     * send a subscription identifier [MQTT-3.3.4-6]; the encoder allows one
+     * for test peers. mqtls_decode_packet() points it at out->props (set it
+     * again if you copy the packet struct).
+     */
+    const mqtls_props_t *props;
 } mqtls_publish_t;
 
-/** One SUBSCRIBE or UNSUBSCRIBE entry (qos is ignored for UNSUBSCRIBE). */
+/**
+ * One SUBSCRIBE or UNSUBSCRIBE entry (qos and the options are ignored for
+ * UNSUBSCRIBE). The options are MQTT 5.0 (ignored at level 4): they form
+ * the subscription options byte [MQTT-3.8.3.1]. At level 5 a filter
+ * "$share/{name}/{filter}" is checked as a shared subscription
+ * [MQTT-4.8.2-1], [MQTT-4.8.2-2], and no_local on it is refused
+ * [MQTT-3.8.3-4].
+ */
 typedef struct {
     const char *filter;
     size_t filter_len;
     uint8_t qos;
+    bool no_local;            /**< 5.0: do not send my own PUBLISHes back */
+    bool retain_as_published; /**< 5.0: keep the RETAIN flag as published */
+    uint8_t retain_handling;  /**< 5.0: 0 send retained, 1 only if new, 2 never */
 } mqtls_subscription_t;
 
 /** The fixed header of a packet. */
@@ -109,13 +280,23 @@ typedef struct {
     uint32_t remaining_length; /**< bytes after the fixed header */
 } mqtls_fixed_header_t;
 
-/** A decoded packet that a client can receive. */
+/**
+ * A decoded packet that a client can receive.
+ *
+ * At level 5: `reason_code` holds the reason code of CONNACK, PUBACK,
+ * PUBREC, PUBREL, PUBCOMP, DISCONNECT and AUTH (0x00 when the short form
+ * leaves it out); SUBACK and UNSUBACK put their reason codes in u.suback
+ * (UNSUBACK too, whose packet id is then also u.ack.packet_id: both
+ * structs begin with it); `props` holds the properties of any packet.
+ * At level 4 reason_code is 0 except for CONNACK (= the return code) and
+ * props is all zero.
+ */
 typedef struct {
     uint8_t type; /**< mqtls_packet_type_t */
     union {
         struct {
             bool session_present;
-            uint8_t return_code; /**< 0 accepted, 1..5 refused */
+            uint8_t return_code; /**< 3.1.1: 0 accepted, 1..5 refused; 5.0: the reason code */
         } connack;
         mqtls_publish_t publish; /**< topic and payload point into the buffer */
         struct {
@@ -123,14 +304,25 @@ typedef struct {
         } ack; /**< PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK */
         struct {
             uint16_t packet_id;
-            const uint8_t *return_codes; /**< points into the buffer */
+            const uint8_t *return_codes; /**< points into the buffer (5.0: reason codes) */
             size_t count;
-        } suback;
+        } suback; /**< SUBACK; 5.0 UNSUBACK too */
     } u;
+    uint8_t reason_code; /**< 5.0, see above */
+    mqtls_props_t props; /**< 5.0 properties, borrowed from the buffer */
 } mqtls_packet_t;
 
 /* ---- encoders (buf == NULL: return the size only) ---------------------- */
 
+/**
+ * CONNECT at c->protocol_version. At level 5 the properties c->props
+ * (session expiry, receive maximum, maximum packet size, topic alias
+ * maximum, request response/problem information, auth method/data, user
+ * properties) follow the keepalive and c->will_props (will delay, payload
+ * format, message expiry, content type, response topic, correlation data,
+ * user properties) precede the will topic; will_props without a will is
+ * MQTLS_ERR_BAD_WILL.
+ */
 int32_t mqtls_encode_connect(uint8_t *buf, size_t len, const mqtls_connect_t *c);
 
 /**
@@ -153,11 +345,13 @@ int32_t mqtls_encode_unsubscribe(uint8_t *buf, size_t len, uint8_t version, uint
  */
 int32_t mqtls_encode_ack(uint8_t *buf, size_t len, uint8_t version, uint8_t type, uint16_t packet_id);
 
-/** A 2-byte packet: PINGREQ, PINGRESP or DISCONNECT. */
+/** A 2-byte packet: PINGREQ, PINGRESP or DISCONNECT (at level 5: normal disconnection). */
 int32_t mqtls_encode_empty(uint8_t *buf, size_t len, uint8_t version, uint8_t type);
 
 /*
  * Server-side encoders: a client never sends these; tests and test peers do.
+ * At level 5 they send no properties and the codes are 5.0 reason codes,
+ * checked per packet (mqtls_reason_allowed()).
  * CONNACK checks only the return code (<= 5): session_present with a
  * refusal is allowed so that a test peer can send that [MQTT-3.2.2-4]
  * violation. SUBACK needs n >= 1 codes, each 0, 1, 2 or 0x80.
@@ -185,7 +379,9 @@ int32_t mqtls_decode_fixed_header(const uint8_t *buf, size_t len, mqtls_fixed_he
  * header_len + remaining_length (MQTLS_ERR_TRUNCATED if less,
  * MQTLS_ERR_LENGTH_MISMATCH if more). Packets only a client sends give
  * MQTLS_ERR_UNEXPECTED_PACKET (PUBLISH and the acks are accepted from both
- * sides, so tests can decode what the client wrote).
+ * sides, so tests can decode what the client wrote). At level 5 also
+ * DISCONNECT and AUTH are accepted, and reason codes and properties are
+ * decoded into out->reason_code and out->props (see mqtls_packet_t).
  */
 int32_t mqtls_decode_packet(const uint8_t *buf, size_t len, uint8_t version, mqtls_packet_t *out);
 
@@ -200,6 +396,135 @@ int32_t mqtls_decode_packet(const uint8_t *buf, size_t len, uint8_t version, mqt
  */
 int32_t mqtls_decode_publish_head(const uint8_t *buf, size_t avail, const mqtls_fixed_header_t *hdr,
                                   uint8_t version, mqtls_publish_t *out);
+
+/**
+ * mqtls_decode_publish_head() at level 5 that also returns the properties
+ * (which must all be in buf: MQTLS_ERR_WANT_READ otherwise) in *props, and
+ * sets out->props = props (props NULL: MQTLS_ERR_INVALID_ARG).
+ * mqtls_decode_publish_head() at level 5 checks them and leaves out->props
+ * NULL. An empty topic without a topic alias: MQTLS_ERR_TOPIC_ALIAS_NEEDED.
+ */
+int32_t mqtls_decode_publish_head5(const uint8_t *buf, size_t avail, const mqtls_fixed_header_t *hdr,
+                                   mqtls_publish_t *out, mqtls_props_t *props);
+
+/* ---- MQTT 5.0 encoders (level 5 only; buf == NULL: return the size) ---- */
+
+/**
+ * SUBSCRIBE or UNSUBSCRIBE with properties. SUBSCRIBE allows one
+ * subscription identifier and user properties, UNSUBSCRIBE user properties
+ * only. Each SUBSCRIBE entry's options are checked (QoS <= 2, retain
+ * handling <= 2: MQTLS_ERR_BAD_SUB_OPTIONS; no_local on a shared filter:
+ * MQTLS_ERR_SHARED_NO_LOCAL). props NULL: none.
+ */
+int32_t mqtls_encode_subscribe5(uint8_t *buf, size_t len, uint16_t packet_id, const mqtls_subscription_t *subs,
+                                size_t n, const mqtls_props_t *props);
+int32_t mqtls_encode_unsubscribe5(uint8_t *buf, size_t len, uint16_t packet_id, const mqtls_subscription_t *subs,
+                                  size_t n, const mqtls_props_t *props);
+
+/**
+ * PUBACK, PUBREC, PUBREL or PUBCOMP with a reason code (checked against the
+ * packet type: MQTLS_ERR_BAD_REASON_CODE) and properties (reason string,
+ * user properties). The shortest form is chosen: remaining length 2 for
+ * success without properties, 3 for a reason code without properties
+ * [MQTT-3.4.2.1].
+ */
+int32_t mqtls_encode_ack5(uint8_t *buf, size_t len, uint8_t type, uint16_t packet_id, uint8_t reason,
+                          const mqtls_props_t *props);
+
+/**
+ * DISCONNECT (either direction) with a reason code and properties (session
+ * expiry, reason string, server reference, user properties). Remaining
+ * length 0 for 0x00 without properties, 1 for a reason code alone.
+ */
+int32_t mqtls_encode_disconnect5(uint8_t *buf, size_t len, uint8_t reason, const mqtls_props_t *props);
+
+/**
+ * AUTH: reason 0x00, 0x18 (continue) or 0x19 (re-authenticate), properties
+ * auth method/data, reason string, user properties. Remaining length 0 for
+ * 0x00 without properties [MQTT-3.15.2-1].
+ */
+int32_t mqtls_encode_auth(uint8_t *buf, size_t len, uint8_t reason, const mqtls_props_t *props);
+
+/**
+ * Server side (tests and test peers): CONNACK with a 5.0 reason code and
+ * properties; SUBACK or UNSUBACK (type) with n >= 1 reason codes, each
+ * checked against the type, and properties.
+ */
+int32_t mqtls_encode_connack5(uint8_t *buf, size_t len, bool session_present, uint8_t reason,
+                              const mqtls_props_t *props);
+int32_t mqtls_encode_suback5(uint8_t *buf, size_t len, uint8_t type, uint16_t packet_id, const uint8_t *reasons,
+                             size_t n, const mqtls_props_t *props);
+
+/**
+ * Read a 5.0 subscription options byte into sub->qos, no_local,
+ * retain_as_published and retain_handling (for test peers and servers).
+ * @return MQTLS_OK, MQTLS_ERR_BAD_QOS (QoS 3), or MQTLS_ERR_BAD_SUB_OPTIONS
+ * (reserved bits 6-7 set [MQTT-3.8.3-5], retain handling 3).
+ */
+int32_t mqtls_sub_options_parse(uint8_t options, mqtls_subscription_t *sub);
+
+/* ---- MQTT 5.0 properties -------------------------------------------------- */
+
+/**
+ * Encode a property block, its length varint first, for packet_type (1..15,
+ * or MQTLS_PROPS_WILL). props NULL is an empty block (one byte, 0).
+ * Properties are written in ascending identifier order, user properties
+ * in array order.
+ * @return bytes written (or needed, with buf NULL); MQTLS_ERR_PROPERTY_NOT_ALLOWED,
+ * MQTLS_ERR_BAD_PROPERTY_VALUE, MQTLS_ERR_BAD_UTF8, MQTLS_ERR_UTF8_NULL,
+ * MQTLS_ERR_STRING_TOO_LONG, MQTLS_ERR_INVALID_ARG, MQTLS_ERR_BUFFER_TOO_SMALL.
+ * The encoders above call this; it is public for tests and extensions.
+ */
+int32_t mqtls_props_encode(uint8_t *buf, size_t len, uint8_t packet_type, const mqtls_props_t *props);
+
+/**
+ * Decode the property block at the start of buf (length varint, then the
+ * properties) as carried by packet_type, checking every property; out
+ * borrows from buf.
+ * @return bytes consumed (>= 1), or MQTLS_ERR_BAD_VARINT (length or a
+ * varint value longer than 4 bytes), MQTLS_ERR_TRUNCATED (the length
+ * varint itself is cut by len), MQTLS_ERR_PROPERTY_LENGTH (the block runs
+ * past len), MQTLS_ERR_BAD_PROPERTY (unknown identifier, or a value running
+ * past the block), MQTLS_ERR_AUTH_DATA_WITHOUT_METHOD, MQTLS_ERR_PROPERTY_NOT_ALLOWED, MQTLS_ERR_DUPLICATE_PROPERTY,
+ * MQTLS_ERR_BAD_PROPERTY_VALUE, MQTLS_ERR_BAD_UTF8, MQTLS_ERR_UTF8_NULL.
+ */
+int32_t mqtls_props_decode(const uint8_t *buf, size_t len, uint8_t packet_type, mqtls_props_t *out);
+
+/**
+ * Start iterating over a decoded property block (props->raw).
+ * Example, the user properties of a PUBLISH:
+ *
+ *     mqtls_prop_cursor_t cur; mqtls_prop_t pr;
+ *     mqtls_props_begin(&cur, &pkt.props);
+ *     while (mqtls_props_next(&cur, &pr) > 0)
+ *         if (pr.id == MQTLS_PROP_USER) use(pr.str, pr.value);
+ */
+void mqtls_props_begin(mqtls_prop_cursor_t *cur, const mqtls_props_t *props);
+
+/**
+ * The next property of the block, borrowed from it.
+ * @return 1 with *prop filled, 0 at the end, or MQTLS_ERR_BAD_PROPERTY /
+ * MQTLS_ERR_BAD_VARINT for a block that is malformed (never for one that
+ * mqtls_props_decode() or mqtls_decode_packet() accepted). Reads only
+ * inside the block; values are not checked here (the decoder does that).
+ */
+int32_t mqtls_props_next(mqtls_prop_cursor_t *cur, mqtls_prop_t *prop);
+
+/* ---- MQTT 5.0 reason codes ------------------------------------------------ */
+
+/**
+ * The specification's name of a reason code, a short sentence such as
+ * "Not authorized" (0x87); 0x00 is "Success". Unknown codes give
+ * "Unknown reason code". Never NULL.
+ */
+const char *mqtls_reason_string(uint8_t code);
+
+/**
+ * Whether `code` is a valid reason code in a packet of `type` (CONNACK,
+ * PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT, AUTH),
+ * per the table of MQTT 5.0 section 2.4. Other types: false.
+ */
+bool mqtls_reason_allowed(uint8_t type, uint8_t code);
 
 /**
  * Write the varint for a remaining length.

@@ -30,6 +30,13 @@
 #define MQTLS_CONFIG_DISCONNECT_TIMEOUT_MS 2000u
 #endif
 
+/** MQTT 5.0: bytes the client keeps (NUL included) of each of the broker's
+ * reason string, server reference and assigned client identifier; longer
+ * ones are cut. Three such buffers live in mqtls_client_t. */
+#ifndef MQTLS_CONFIG_V5_STRING_MAX
+#define MQTLS_CONFIG_V5_STRING_MAX 64u
+#endif
+
 /** 1: mqtls_strerror() returns a sentence for every code (about 6 KB of
  * flash on a Cortex-M4). 0: it returns the code's name, as mqtls_errname()
  * does, for devices where every kilobyte counts; tools on a host can still
@@ -45,6 +52,9 @@
 
 #if MQTLS_CONFIG_LOOP_MAX_PACKETS < 1
 #error "MQTLS_CONFIG_LOOP_MAX_PACKETS must be at least 1"
+#endif
+#if MQTLS_CONFIG_V5_STRING_MAX < 24
+#error "MQTLS_CONFIG_V5_STRING_MAX must hold at least a 23-character client identifier [MQTT-3.1.3-5]"
 #endif
 #if MQTLS_CONFIG_PING_TIMEOUT_MS < 1
 #error "MQTLS_CONFIG_PING_TIMEOUT_MS must be at least 1"

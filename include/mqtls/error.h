@@ -63,6 +63,18 @@ extern "C" {
     X(NO_TOPICS, -40, "a SUBSCRIBE or UNSUBSCRIBE needs at least one topic filter [MQTT-3.8.3-3]")   \
     X(EMPTY_CLIENT_ID, -41, "an empty client identifier needs clean session set [MQTT-3.1.3-7]")     \
     X(SESSION_PRESENT_INVALID, -42, "protocol error: CONNACK says session present although the client asked for a clean session or was refused [MQTT-3.2.2-4]") \
+    X(BAD_PROPERTY, -43, "malformed property: unknown property identifier, or a value that runs past the end of the property block (MQTT 5.0 section 2.2.2)") \
+    X(PROPERTY_NOT_ALLOWED, -44, "protocol error: this property is not allowed in this packet (MQTT 5.0 section 2.2.2.2)") \
+    X(DUPLICATE_PROPERTY, -45, "protocol error: a property that may appear only once appears twice (MQTT 5.0 section 2.2.2.2)") \
+    X(BAD_VARINT, -46, "malformed packet: a variable byte integer (property length or value) is longer than 4 bytes [MQTT-1.5.5-1]") \
+    X(PROPERTY_LENGTH, -47, "malformed packet: the property length runs past the end of the packet (MQTT 5.0 section 2.2.2.1)") \
+    X(BAD_PROPERTY_VALUE, -48, "protocol error: a property value is out of range: topic alias, receive maximum, maximum packet size or subscription identifier 0, a flag other than 0 or 1, maximum QoS above 1 [MQTT-3.3.2-8]") \
+    X(BAD_REASON_CODE, -49, "malformed packet: this reason code is not defined for this packet type (MQTT 5.0 section 2.4) [MQTT-3.4.2-1]") \
+    X(BAD_SUB_OPTIONS, -50, "invalid subscription options: reserved bits set or retain handling 3 [MQTT-3.8.3-5]") \
+    X(SHARED_NO_LOCAL, -51, "protocol error: no local must not be set on a shared subscription [MQTT-3.8.3-4]") \
+    X(BAD_SHARED_FILTER, -52, "invalid shared subscription: $share/ needs a share name without '/', '+' or '#', then '/' and a topic filter [MQTT-4.8.2-1], [MQTT-4.8.2-2]") \
+    X(AUTH_DATA_WITHOUT_METHOD, -53, "protocol error: authentication data without an authentication method (MQTT 5.0 section 3.1.2.11.10)") \
+    X(TOPIC_ALIAS_NEEDED, -54, "protocol error: a PUBLISH with an empty topic name needs a topic alias (MQTT 5.0 section 3.3.2.1)") \
     /* client */                                                                                      \
     X(NOT_CONNECTED, -60, "the client is not connected (connect first, or reconnect after an error)") \
     X(REFUSED_PROTOCOL_VERSION, -61, "the broker refused the connection: it does not accept this MQTT protocol version (CONNACK 1)") \
@@ -83,6 +95,20 @@ extern "C" {
     X(PROTOCOL, -76, "protocol error: the broker sent a packet that is not valid at this point")     \
     X(BUSY, -77, "not allowed from inside a callback or while another blocking call is running")     \
     X(CONNACK_EXPECTED, -78, "protocol error: the broker's first packet was not a CONNACK [MQTT-3.2.0-1]") \
+    X(REFUSED_V5, -79, "the broker refused the connection with an MQTT 5 reason code (mqtls_client_reason() has the code and the broker's reason string)") \
+    X(SERVER_DISCONNECT, -80, "the broker closed the connection with a DISCONNECT (mqtls_client_reason() has its reason code and string)") \
+    X(PACKET_TOO_LARGE_FOR_SERVER, -81, "the packet is larger than the maximum packet size the broker accepts (CONNACK); nothing was sent, the connection is still usable") \
+    X(QOS_NOT_SUPPORTED, -82, "the broker does not support this QoS (its CONNACK maximum QoS is lower); nothing was sent") \
+    X(RETAIN_NOT_SUPPORTED, -83, "the broker does not support retained messages (CONNACK retain available 0); nothing was sent") \
+    X(TOPIC_ALIAS_INVALID, -84, "protocol error: the broker used a topic alias that is 0, above our topic alias maximum, or never set (DISCONNECT 0x94 sent)") \
+    X(RECEIVE_MAXIMUM_EXCEEDED, -85, "protocol error: the broker sent more unacknowledged QoS 2 messages than our receive maximum (DISCONNECT 0x93 sent)") \
+    X(RX_PACKET_TOO_LARGE, -86, "protocol error: the broker sent a packet larger than the maximum packet size we announced (DISCONNECT 0x95 sent)") \
+    X(WILDCARD_NOT_SUPPORTED, -87, "the broker does not support wildcard subscriptions (CONNACK); nothing was sent") \
+    X(SUBSCRIPTION_ID_NOT_SUPPORTED, -88, "the broker does not support subscription identifiers (CONNACK); nothing was sent") \
+    X(SHARED_NOT_SUPPORTED, -89, "the broker does not support shared subscriptions ($share/...) (CONNACK); nothing was sent") \
+    X(UNSUBSCRIBE_REFUSED, -90, "the broker refused at least one unsubscription (UNSUBACK reason code 0x80 or above)") \
+    X(PUBLISH_REFUSED, -91, "the broker did not accept a QoS 1/2 message (PUBACK/PUBREC reason code 0x80 or above); the connection is still usable") \
+    X(AUTH_FAILED, -92, "enhanced authentication failed: the authentication callback gave up, none was configured, or the broker used another method") \
     /* transport */                                                                                   \
     X(CLOSED, -100, "the connection was closed by the peer")                                         \
     X(DNS, -101, "the host name could not be resolved")                                              \

@@ -25,7 +25,21 @@
  *   DUP set, PUBREL for those already received [MQTT-4.4.0-1].
  * - Errors: anything that leaves the stream in an unknown state (transport
  *   error, protocol error, timeout of a blocking call) closes the connection
- *   (fail()); validation errors of a call leave it untouched.
+ *   (fail()); validation errors of a call leave it untouched. On MQTT 5.0 a
+ *   broker's protocol violation is first answered with a DISCONNECT naming
+ *   it (fail_reason()), sent only if no other packet is half-way out.
+ * - MQTT 5.0 topic aliases live in the caller's byte tables, slot by slot,
+ *   encoded byte by byte (no structs over caller memory, no alignment
+ *   needs). Outbound: [len:2][last use:4][topic]; the least recently used
+ *   slot is replaced. A QoS 1/2 PUBLISH is stored with its full topic and
+ *   no alias, and only the copy on the wire uses the alias, because aliases
+ *   die with the connection and stored packets outlive it. Rejected: keeping
+ *   a hash of the topic instead of the topic (a collision would publish to
+ *   the wrong topic), and rewriting stored packets at resend time (the
+ *   store is the caller's, possibly flash).
+ * - MQTT 5.0 AUTH answers are the one response that carries data: it waits
+ *   in the response slot like an ack (resp_type AUTH) and is encoded from
+ *   auth_method/auth_out when the transmitter is free.
  */
 #include <string.h>
 
@@ -40,6 +54,17 @@ enum { REC_FREE = 0, REC_WAIT_PUBACK, REC_WAIT_PUBREC, REC_WAIT_PUBCOMP };
 enum { PUMP_LOOP = 0, PUMP_UNTIL_DONE = 1 };
 
 #define NOT_DONE 1 /* wait_result while a blocking call is pending */
+
+/* MQTT 5.0 reason codes the client itself sends or maps [MQTT-2.4]. */
+#define RC_CONTINUE_AUTH 0x18u
+#define RC_REAUTH 0x19u
+#define RC_MALFORMED 0x81u
+#define RC_PROTOCOL_ERROR 0x82u
+#define RC_RECEIVE_MAX_EXCEEDED 0x93u
+#define RC_TOPIC_ALIAS_INVALID 0x94u
+#define RC_PACKET_TOO_LARGE 0x95u
+
+#define HAS(props, id) (((props)->present & MQTLS_PROP_BIT(id)) != 0u)
 
 static void inbound_clear(mqtls_client_t *c);
 
@@ -85,6 +110,56 @@ static int32_t fail(mqtls_client_t *c, int32_t err)
     }
     c->wait_type = 0;
     return err;
+}
+
+static bool is_v5(const mqtls_client_t *c)
+{
+    return c->version == MQTLS_PROTO_V5;
+}
+
+/*
+ * A protocol violation by the broker. On MQTT 5.0 say which with a
+ * DISCONNECT first [MQTT-4.13.2-1]: one send attempt, only when no packet is
+ * half-way out (the stream would be corrupt), and whatever the transport
+ * takes; the connection is closed right after anyway.
+ */
+static int32_t fail_reason(mqtls_client_t *c, int32_t err, uint8_t reason)
+{
+    if (is_v5(c) && c->state != ST_DISCONNECTED && c->tx_off == 0u) {
+        int32_t n = mqtls_encode_disconnect5(c->cfg.tx_buf, c->cfg.tx_len, reason, NULL);
+        if (n > 0) {
+            (void)c->tr.send(c->tr.ctx, c->cfg.tx_buf, (size_t)n);
+        }
+        c->tx_pend = 0;
+    }
+    return fail(c, err);
+}
+
+/* Copy a broker's string for the accessors: NUL-terminated, cut on a UTF-8
+ * character boundary when it is too long. */
+static void keep_string(char *dst, const mqtls_bytes_t *b)
+{
+    size_t n = b->len;
+    if (n > MQTLS_CONFIG_V5_STRING_MAX - 1u) {
+        n = MQTLS_CONFIG_V5_STRING_MAX - 1u;
+        while (n > 0u && (b->data[n] & 0xC0u) == 0x80u) {
+            n--; /* do not cut a multi-byte character */
+        }
+    }
+    if (n > 0u) {
+        memcpy(dst, b->data, n);
+    }
+    dst[n] = '\0';
+}
+
+/* Reason code, reason string and server reference of a CONNACK refusal or
+ * a DISCONNECT, for mqtls_client_reason(). */
+static void keep_reason(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *pr)
+{
+    static const mqtls_bytes_t none = {NULL, 0};
+    c->reason = reason;
+    keep_string(c->reason_str, HAS(pr, MQTLS_PROP_REASON_STRING) ? &pr->reason_string : &none);
+    keep_string(c->server_ref, HAS(pr, MQTLS_PROP_SERVER_REFERENCE) ? &pr->server_reference : &none);
 }
 
 static void reset_io(mqtls_client_t *c)
@@ -210,6 +285,115 @@ static void inbound_clear(mqtls_client_t *c)
     }
 }
 
+/* ---- MQTT 5.0 topic aliases [MQTT-3.3.2.3.4] ---------------------------------------- */
+
+static uint32_t get16(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 8) | p[1];
+}
+
+static void put16(uint8_t *p, size_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static size_t alias_in_slot(const mqtls_client_t *c)
+{
+    return c->cfg.alias_in_len / c->cfg.alias_in_count;
+}
+
+static size_t alias_out_slot(const mqtls_client_t *c)
+{
+    return c->cfg.alias_out_len / c->cfg.alias_out_count;
+}
+
+/* Aliases belong to one connection: forget them all. */
+static void aliases_reset(mqtls_client_t *c)
+{
+    for (size_t i = 0; i < c->cfg.alias_in_count; i++) {
+        put16(c->cfg.alias_in + i * alias_in_slot(c), 0);
+    }
+    for (size_t i = 0; i < c->cfg.alias_out_count; i++) {
+        put16(c->cfg.alias_out + i * alias_out_slot(c), 0);
+    }
+    c->alias_clock = 0;
+}
+
+/*
+ * An incoming PUBLISH's alias: remember its topic, or put the remembered
+ * topic in an empty one. Returns MQTLS_OK or a fatal error (applied).
+ */
+static int32_t alias_resolve(mqtls_client_t *c, mqtls_publish_t *p)
+{
+    if (p->props == NULL || !HAS(p->props, MQTLS_PROP_TOPIC_ALIAS)) {
+        return MQTLS_OK;
+    }
+    uint16_t a = p->props->topic_alias;
+    if (a == 0u || a > c->alias_in_max) {
+        return fail_reason(c, MQTLS_ERR_TOPIC_ALIAS_INVALID, RC_TOPIC_ALIAS_INVALID); /* [MQTT-3.3.2-9] */
+    }
+    uint8_t *slot = c->cfg.alias_in + (size_t)(a - 1u) * alias_in_slot(c);
+    if (p->topic_len > 0u) {
+        bool fits = p->topic_len <= alias_in_slot(c) - 2u;
+        put16(slot, fits ? p->topic_len : 0u); /* too long: the alias cannot be used later */
+        if (fits) {
+            memcpy(slot + 2, p->topic, p->topic_len);
+        }
+        return MQTLS_OK;
+    }
+    size_t len = get16(slot);
+    if (len == 0u) {
+        return fail_reason(c, MQTLS_ERR_TOPIC_ALIAS_INVALID, RC_TOPIC_ALIAS_INVALID);
+    }
+    p->topic = (const char *)(slot + 2);
+    p->topic_len = len;
+    return MQTLS_OK;
+}
+
+/*
+ * The outbound alias for a topic: the slot that already holds it (*known),
+ * else a free slot or the least recently used one. 0: send without alias
+ * (none allowed, or the topic does not fit a slot).
+ */
+static uint16_t alias_pick(const mqtls_client_t *c, const char *topic, size_t len, bool *known)
+{
+    uint16_t victim = 0;
+    uint32_t victim_age = 0;
+    *known = false;
+    if (c->alias_out_max == 0u || len == 0u || len > alias_out_slot(c) - 6u) {
+        return 0;
+    }
+    for (uint16_t i = 0; i < c->alias_out_max; i++) {
+        const uint8_t *slot = c->cfg.alias_out + (size_t)i * alias_out_slot(c);
+        size_t l = get16(slot);
+        if (l == len && memcmp(slot + 6, topic, len) == 0) {
+            *known = true;
+            return (uint16_t)(i + 1u);
+        }
+        uint32_t stamp = (get16(slot + 2) << 16) | get16(slot + 4);
+        uint32_t age = l == 0u ? UINT32_MAX : c->alias_clock - stamp; /* wrap-safe */
+        if (victim == 0u || age > victim_age) {
+            victim = (uint16_t)(i + 1u);
+            victim_age = age;
+        }
+    }
+    return victim;
+}
+
+/* The PUBLISH with this alias is on its way: record the topic and the use. */
+static void alias_commit(mqtls_client_t *c, uint16_t alias, const char *topic, size_t len, bool known)
+{
+    uint8_t *slot = c->cfg.alias_out + (size_t)(alias - 1u) * alias_out_slot(c);
+    uint32_t stamp = ++c->alias_clock;
+    if (!known) {
+        put16(slot, len);
+        memcpy(slot + 6, topic, len);
+    }
+    put16(slot + 2, stamp >> 16);
+    put16(slot + 4, stamp & 0xFFFFu);
+}
+
 /* ---- transmitter ------------------------------------------------------------------ */
 
 static bool tx_idle(const mqtls_client_t *c)
@@ -217,11 +401,29 @@ static bool tx_idle(const mqtls_client_t *c)
     return c->tx_pend == 0u && c->resp_type == 0u;
 }
 
+/* AUTH with our method and `data` (MQTT 5.0 enhanced authentication). */
+static int32_t encode_auth(mqtls_client_t *c, uint8_t reason, const uint8_t *data, size_t len)
+{
+    mqtls_props_t pr;
+    memset(&pr, 0, sizeof pr);
+    pr.present = MQTLS_PROP_BIT(MQTLS_PROP_AUTH_METHOD);
+    pr.auth_method.data = c->auth_method;
+    pr.auth_method.len = c->auth_method_len;
+    if (data != NULL || len > 0u) {
+        pr.present |= MQTLS_PROP_BIT(MQTLS_PROP_AUTH_DATA);
+        pr.auth_data.data = data;
+        pr.auth_data.len = len;
+    }
+    return mqtls_encode_auth(c->cfg.tx_buf, c->cfg.tx_len, reason, &pr);
+}
+
 /* Encode the parked response into tx_buf. */
 static int32_t load_response(mqtls_client_t *c)
 {
     int32_t n;
-    if (c->resp_type == MQTLS_PKT_PINGREQ) {
+    if (c->resp_type == MQTLS_PKT_AUTH) {
+        n = encode_auth(c, RC_CONTINUE_AUTH, c->auth_out, c->auth_out_len);
+    } else if (c->resp_type == MQTLS_PKT_PINGREQ) {
         n = mqtls_encode_empty(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_PINGREQ);
     } else {
         n = mqtls_encode_ack(c->cfg.tx_buf, c->cfg.tx_len, c->version, c->resp_type, c->resp_id);
@@ -233,6 +435,38 @@ static int32_t load_response(mqtls_client_t *c)
     c->tx_off = 0;
     c->tx_pend = (size_t)n;
     return MQTLS_OK;
+}
+
+/*
+ * A send failed: on 5.0 the broker may have said why before closing (e.g.
+ * DISCONNECT 0x93 when we overran it). Read what is still there, once, and
+ * if a whole DISCONNECT is among the buffered packets report that instead.
+ */
+static int32_t last_words(mqtls_client_t *c, int32_t err)
+{
+    if (!is_v5(c) || c->state != ST_CONNECTED || c->skip_left > 0u) {
+        return err;
+    }
+    if (c->rx_end < c->cfg.rx_len) {
+        int32_t n = c->tr.recv(c->tr.ctx, c->cfg.rx_buf + c->rx_end, c->cfg.rx_len - c->rx_end);
+        if (n > 0 && (size_t)n <= c->cfg.rx_len - c->rx_end) {
+            c->rx_end += (size_t)n;
+        }
+    }
+    size_t at = c->rx_start;
+    mqtls_fixed_header_t h;
+    while (mqtls_decode_fixed_header(c->cfg.rx_buf + at, c->rx_end - at, &h) == MQTLS_OK &&
+           (size_t)h.header_len + h.remaining_length <= c->rx_end - at) {
+        size_t total = (size_t)h.header_len + h.remaining_length;
+        mqtls_packet_t pk;
+        if (h.type == MQTLS_PKT_DISCONNECT &&
+            mqtls_decode_packet(c->cfg.rx_buf + at, total, c->version, &pk) == MQTLS_OK) {
+            keep_reason(c, pk.reason_code, &pk.props);
+            return MQTLS_ERR_SERVER_DISCONNECT;
+        }
+        at += total;
+    }
+    return err;
 }
 
 /*
@@ -255,7 +489,7 @@ static int32_t flush(mqtls_client_t *c, uint32_t start, uint32_t timeout)
         }
         int32_t n = c->tr.send(c->tr.ctx, c->cfg.tx_buf + c->tx_off, c->tx_pend - c->tx_off);
         if (n < 0) {
-            return fail(c, n);
+            return fail(c, last_words(c, n));
         }
         if ((size_t)n > c->tx_pend - c->tx_off) {
             return fail(c, MQTLS_ERR_INTERNAL); /* transport broke its contract */
@@ -348,6 +582,12 @@ static int32_t resend(mqtls_client_t *c, uint32_t start, uint32_t timeout)
             n = mqtls_encode_ack(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_PUBREL, r->packet_id);
         } else {
             n = c->cfg.store->get(c->cfg.store->ctx, r->packet_id, c->cfg.tx_buf, c->cfg.tx_len);
+            if (n > 0 && c->caps.max_packet_size != 0u && (uint32_t)n > c->caps.max_packet_size) {
+                /* This broker takes less than the one we stored it for [MQTT-3.1.2-24]. */
+                c->cfg.store->remove(c->cfg.store->ctx, r->packet_id);
+                c->deferred = MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER;
+                n = 0;
+            }
             if (n > 0) {
                 c->cfg.tx_buf[0] |= 0x08u; /* DUP [MQTT-3.3.1-1] */
             }
@@ -376,13 +616,21 @@ static void deliver(mqtls_client_t *c, const mqtls_publish_t *p)
 }
 
 /* An incoming PUBLISH; `complete` is false for one too large to deliver. */
-static int32_t on_publish(mqtls_client_t *c, const mqtls_publish_t *p, bool complete)
+static int32_t on_publish(mqtls_client_t *c, const mqtls_publish_t *in, bool complete)
 {
+    mqtls_publish_t pub = *in;
+    const mqtls_publish_t *p = &pub;
+    int32_t rc = alias_resolve(c, &pub); /* even for a skipped message: it may set an alias */
+    if (rc < 0) {
+        return rc;
+    }
     if (p->qos == 2u) {
         /* Deliver once, hold the id until PUBREL (method B, [MQTT-4.3.3-2]). */
         if (!inbound_has(c, p->packet_id)) {
             if (!inbound_add(c, p->packet_id)) {
-                return fail(c, MQTLS_ERR_INBOUND_FULL);
+                /* On 5.0 we announced this capacity as our receive maximum [MQTT-3.3.4-9]. */
+                return is_v5(c) ? fail_reason(c, MQTLS_ERR_RECEIVE_MAXIMUM_EXCEEDED, RC_RECEIVE_MAX_EXCEEDED)
+                                : fail(c, MQTLS_ERR_INBOUND_FULL);
             }
             if (complete) {
                 deliver(c, p);
@@ -406,18 +654,19 @@ static void finish_wait(mqtls_client_t *c, int32_t result)
     c->wait_id = 0;
 }
 
+/* SUBACK, or a 5.0 UNSUBACK (same layout): one code per filter. */
 static int32_t on_suback(mqtls_client_t *c, const mqtls_packet_t *pk)
 {
-    if (c->wait_type != MQTLS_PKT_SUBACK || pk->u.suback.packet_id != c->wait_id) {
+    if (c->wait_type != pk->type || pk->u.suback.packet_id != c->wait_id) {
         return MQTLS_OK; /* not ours (e.g. after a timed-out call): ignore */
     }
     if (pk->u.suback.count != c->wait_codes_n) {
-        return fail(c, MQTLS_ERR_PROTOCOL); /* one code per filter [MQTT-3.9.3-1] */
+        return fail_reason(c, MQTLS_ERR_PROTOCOL, RC_PROTOCOL_ERROR); /* [MQTT-3.9.3-1], [MQTT-3.11.3-1] */
     }
     int32_t result = MQTLS_OK;
     for (size_t i = 0; i < pk->u.suback.count; i++) {
-        if (pk->u.suback.return_codes[i] == 0x80u) {
-            result = MQTLS_ERR_SUBSCRIBE_REFUSED;
+        if (pk->u.suback.return_codes[i] >= 0x80u) {
+            result = pk->type == MQTLS_PKT_SUBACK ? MQTLS_ERR_SUBSCRIBE_REFUSED : MQTLS_ERR_UNSUBSCRIBE_REFUSED;
         }
         if (c->wait_codes != NULL) {
             c->wait_codes[i] = pk->u.suback.return_codes[i];
@@ -440,7 +689,110 @@ static int32_t connack_error(uint8_t code)
     return code < 6u ? map[code] : MQTLS_ERR_BAD_CONNACK_CODE;
 }
 
-static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id)
+/* A 5.0 CONNACK refusal: the 3.1.1 error where the meaning is the same. */
+static int32_t connack_error5(uint8_t code)
+{
+    switch (code) {
+    case 0x84: return MQTLS_ERR_REFUSED_PROTOCOL_VERSION;
+    case 0x85: return MQTLS_ERR_REFUSED_IDENTIFIER;
+    case 0x86: return MQTLS_ERR_REFUSED_BAD_CREDENTIALS;
+    case 0x87: return MQTLS_ERR_REFUSED_NOT_AUTHORIZED;
+    case 0x88: /* server unavailable */
+    case 0x89: return MQTLS_ERR_REFUSED_SERVER_UNAVAILABLE; /* server busy */
+    default: return MQTLS_ERR_REFUSED_V5;
+    }
+}
+
+/* Give on_auth the broker's authentication data. */
+static int32_t auth_step(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *pr)
+{
+    const uint8_t *data = HAS(pr, MQTLS_PROP_AUTH_DATA) ? pr->auth_data.data : NULL;
+    size_t len = HAS(pr, MQTLS_PROP_AUTH_DATA) ? pr->auth_data.len : 0u;
+    if (c->cfg.on_auth == NULL) {
+        return reason == 0u && data == NULL ? MQTLS_OK : MQTLS_ERR_AUTH_FAILED;
+    }
+    c->auth_out = NULL;
+    c->auth_out_len = 0;
+    c->in_callback = true;
+    int32_t rc = c->cfg.on_auth(c->cfg.user, reason, data, len, &c->auth_out, &c->auth_out_len);
+    c->in_callback = false;
+    return rc < 0 ? MQTLS_ERR_AUTH_FAILED : MQTLS_OK;
+}
+
+/* The broker's limits from a 5.0 CONNACK; absent properties take the
+ * defaults of [MQTT-3.2.2.3]. */
+static void take_caps(mqtls_client_t *c, const mqtls_props_t *pr)
+{
+    mqtls_server_caps_t *k = &c->caps;
+    k->receive_max = HAS(pr, MQTLS_PROP_RECEIVE_MAX) ? pr->receive_max : 65535u;
+    k->max_qos = HAS(pr, MQTLS_PROP_MAX_QOS) ? pr->max_qos : 2u;
+    k->retain_available = HAS(pr, MQTLS_PROP_RETAIN_AVAILABLE) ? pr->retain_available != 0u : true;
+    k->max_packet_size = HAS(pr, MQTLS_PROP_MAX_PACKET_SIZE) ? pr->max_packet_size : 0u;
+    k->topic_alias_max = HAS(pr, MQTLS_PROP_TOPIC_ALIAS_MAX) ? pr->topic_alias_max : 0u;
+    k->wildcard_available = HAS(pr, MQTLS_PROP_WILDCARD_SUB_AVAILABLE) ? pr->wildcard_sub_available != 0u : true;
+    k->sub_id_available = HAS(pr, MQTLS_PROP_SUB_ID_AVAILABLE) ? pr->sub_id_available != 0u : true;
+    k->shared_available = HAS(pr, MQTLS_PROP_SHARED_SUB_AVAILABLE) ? pr->shared_sub_available != 0u : true;
+    if (HAS(pr, MQTLS_PROP_SESSION_EXPIRY)) {
+        k->session_expiry_s = pr->session_expiry;
+    }
+    if (HAS(pr, MQTLS_PROP_SERVER_KEEP_ALIVE)) {
+        k->keepalive_s = pr->server_keep_alive; /* replaces ours [MQTT-3.2.2-21] */
+    }
+    if (HAS(pr, MQTLS_PROP_ASSIGNED_CLIENT_ID)) {
+        keep_string(c->assigned_id, &pr->assigned_client_id);
+    }
+    c->alias_out_max = c->cfg.alias_out_count < k->topic_alias_max ? c->cfg.alias_out_count : k->topic_alias_max;
+}
+
+static int32_t on_connack(mqtls_client_t *c, const mqtls_packet_t *pk)
+{
+    c->connack_sp = pk->u.connack.session_present;
+    if (!is_v5(c)) {
+        finish_wait(c, connack_error(pk->u.connack.return_code));
+        return MQTLS_OK;
+    }
+    if (pk->reason_code >= 0x80u) {
+        keep_reason(c, pk->reason_code, &pk->props);
+        finish_wait(c, connack_error5(pk->reason_code));
+        return MQTLS_OK;
+    }
+    take_caps(c, &pk->props);
+    int32_t rc = MQTLS_OK;
+    if (c->auth_method != NULL || HAS(&pk->props, MQTLS_PROP_AUTH_DATA)) {
+        rc = auth_step(c, 0, &pk->props); /* the broker's final proof, if any */
+    }
+    finish_wait(c, rc);
+    return MQTLS_OK;
+}
+
+/* An AUTH from the broker: a challenge during connect or re-authentication,
+ * or the success that ends a re-authentication [MQTT-4.12]. */
+static int32_t on_auth_packet(mqtls_client_t *c, const mqtls_packet_t *pk)
+{
+    const mqtls_props_t *pr = &pk->props;
+    if (c->auth_method == NULL || !HAS(pr, MQTLS_PROP_AUTH_METHOD) ||
+        pr->auth_method.len != c->auth_method_len ||
+        memcmp(pr->auth_method.data, c->auth_method, c->auth_method_len) != 0) {
+        return fail_reason(c, MQTLS_ERR_PROTOCOL, RC_PROTOCOL_ERROR); /* unasked, or another method [MQTT-4.12.0-5] */
+    }
+    if (pk->reason_code == RC_CONTINUE_AUTH) {
+        int32_t rc = auth_step(c, RC_CONTINUE_AUTH, pr);
+        if (rc < 0) {
+            return fail(c, rc);
+        }
+        c->resp_type = MQTLS_PKT_AUTH; /* the answer leaves when the transmitter is free */
+        c->resp_id = 0;
+        return MQTLS_OK;
+    }
+    if (pk->reason_code == 0u && c->state == ST_CONNECTED && c->wait_type == MQTLS_PKT_AUTH) {
+        int32_t rc = auth_step(c, 0, pr);
+        finish_wait(c, rc);
+        return MQTLS_OK;
+    }
+    return fail_reason(c, MQTLS_ERR_PROTOCOL, RC_PROTOCOL_ERROR); /* success during connect, or 0x19 */
+}
+
+static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reason)
 {
     mqtls_inflight_t *r = find_record(c, id);
     switch (type) {
@@ -448,6 +800,9 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id)
         if (r != NULL && r->state == REC_WAIT_PUBACK) {
             c->cfg.store->remove(c->cfg.store->ctx, id);
             release_record(r);
+            if (reason >= 0x80u) {
+                c->deferred = MQTLS_ERR_PUBLISH_REFUSED; /* the broker dropped it */
+            }
         }
         return MQTLS_OK;
     case MQTLS_PKT_PUBREC:
@@ -458,18 +813,27 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id)
             /* The broker owns the message now: never resend the PUBLISH [MQTT-4.3.3-1]. */
             c->cfg.store->remove(c->cfg.store->ctx, id);
             r->state = REC_WAIT_PUBCOMP;
+            if (reason >= 0x80u) {
+                /* Refused: the exchange ends here, no PUBREL [MQTT-4.3.3-4]. */
+                release_record(r);
+                c->deferred = MQTLS_ERR_PUBLISH_REFUSED;
+                return MQTLS_OK;
+            }
         }
         return park_response(c, MQTLS_PKT_PUBREL, id);
     case MQTLS_PKT_PUBCOMP:
         if (r != NULL && r->state == REC_WAIT_PUBCOMP) {
-            release_record(r);
+            release_record(r); /* also with 0x92: the broker has nothing left of it */
         }
         return MQTLS_OK;
     case MQTLS_PKT_PUBREL:
         inbound_remove(c, id);
         return park_response(c, MQTLS_PKT_PUBCOMP, id);
-    default: /* UNSUBACK */
+    default: /* 3.1.1 UNSUBACK */
         if (c->wait_type == MQTLS_PKT_UNSUBACK && c->wait_id == id) {
+            if (c->wait_codes != NULL) {
+                memset(c->wait_codes, 0, c->wait_codes_n); /* 3.1.1 has no codes: success */
+            }
             finish_wait(c, MQTLS_OK);
         }
         return MQTLS_OK;
@@ -479,43 +843,56 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id)
 static int32_t handle(mqtls_client_t *c, const mqtls_packet_t *pk)
 {
     if (c->state == ST_CONNECTING) {
+        if (pk->type == MQTLS_PKT_AUTH) {
+            return on_auth_packet(c, pk);
+        }
         if (pk->type != MQTLS_PKT_CONNACK) {
             return fail(c, MQTLS_ERR_CONNACK_EXPECTED);
         }
-        c->connack_sp = pk->u.connack.session_present;
-        finish_wait(c, connack_error(pk->u.connack.return_code));
-        return MQTLS_OK;
+        return on_connack(c, pk);
     }
     switch (pk->type) {
     case MQTLS_PKT_PUBLISH:
         return on_publish(c, &pk->u.publish, true);
+    case MQTLS_PKT_UNSUBACK:
+        if (is_v5(c)) {
+            return on_suback(c, pk);
+        }
+        return on_ack(c, pk->type, pk->u.ack.packet_id, 0);
     case MQTLS_PKT_PUBACK:
     case MQTLS_PKT_PUBREC:
     case MQTLS_PKT_PUBREL:
     case MQTLS_PKT_PUBCOMP:
-    case MQTLS_PKT_UNSUBACK:
-        return on_ack(c, pk->type, pk->u.ack.packet_id);
+        return on_ack(c, pk->type, pk->u.ack.packet_id, pk->reason_code);
     case MQTLS_PKT_SUBACK:
         return on_suback(c, pk);
     case MQTLS_PKT_PINGRESP:
         c->ping_outstanding = false;
         return MQTLS_OK;
+    case MQTLS_PKT_DISCONNECT: /* 5.0 only: the decoder refuses it on 3.1.1 */
+        keep_reason(c, pk->reason_code, &pk->props);
+        return fail(c, MQTLS_ERR_SERVER_DISCONNECT);
+    case MQTLS_PKT_AUTH:
+        return on_auth_packet(c, pk);
     default: /* a second CONNACK */
-        return fail(c, MQTLS_ERR_PROTOCOL);
+        return fail_reason(c, MQTLS_ERR_PROTOCOL, RC_PROTOCOL_ERROR);
     }
 }
 
-/* A PUBLISH larger than rx_buf whose head (topic, id) is in the buffer. */
+/* A PUBLISH larger than rx_buf whose head (topic, id, 5.0 properties) is in the buffer. */
 static int32_t handle_oversized(mqtls_client_t *c, const mqtls_fixed_header_t *h, size_t avail)
 {
     mqtls_publish_t p;
-    int32_t rc = mqtls_decode_publish_head(c->cfg.rx_buf + c->rx_start, avail, h, c->version, &p);
+    mqtls_props_t props;
+    const uint8_t *buf = c->cfg.rx_buf + c->rx_start;
+    int32_t rc = is_v5(c) ? mqtls_decode_publish_head5(buf, avail, h, &p, &props)
+                          : mqtls_decode_publish_head(buf, avail, h, c->version, &p);
     if (rc == MQTLS_ERR_WANT_READ) {
-        /* Not even topic and id fit once the buffer is full: nothing we can do. */
+        /* Not even the head fits once the buffer is full: nothing we can do. */
         return c->rx_start == 0u && c->rx_end == c->cfg.rx_len ? fail(c, MQTLS_ERR_RX_BUFFER_TOO_SMALL) : rc;
     }
     if (rc < 0) {
-        return fail(c, rc);
+        return is_v5(c) ? fail_reason(c, rc, RC_MALFORMED) : fail(c, rc);
     }
     c->skip_left = (uint32_t)((size_t)h->header_len + h->remaining_length - avail);
     c->rx_start = c->rx_end;
@@ -552,10 +929,14 @@ static int32_t process_buffered(mqtls_client_t *c, uint32_t max)
         if (rc < 0) {
             return fail(c, rc);
         }
-        if (c->state == ST_CONNECTING && h.type != MQTLS_PKT_CONNACK) {
+        if (c->state == ST_CONNECTING && h.type != MQTLS_PKT_CONNACK && !(h.type == MQTLS_PKT_AUTH && is_v5(c))) {
             return fail(c, MQTLS_ERR_CONNACK_EXPECTED); /* e.g. not an MQTT server at all */
         }
         size_t total = (size_t)h.header_len + h.remaining_length;
+        if (c->rx_max != 0u && total > c->rx_max) {
+            /* More than we announced in CONNECT [MQTT-3.1.2-25]. */
+            return fail_reason(c, MQTLS_ERR_RX_PACKET_TOO_LARGE, RC_PACKET_TOO_LARGE);
+        }
         if (total > avail) {
             if (total <= c->cfg.rx_len) {
                 break; /* the rest is still on its way */
@@ -571,7 +952,7 @@ static int32_t process_buffered(mqtls_client_t *c, uint32_t max)
             mqtls_packet_t pk;
             rc = mqtls_decode_packet(c->cfg.rx_buf + c->rx_start, total, c->version, &pk);
             if (rc < 0) {
-                return fail(c, rc);
+                return fail_reason(c, rc, rc == MQTLS_ERR_UNEXPECTED_PACKET ? RC_PROTOCOL_ERROR : RC_MALFORMED);
             }
             c->rx_start += total;
             rc = handle(c, &pk);
@@ -750,11 +1131,22 @@ static int32_t drain(mqtls_client_t *c, uint32_t start, uint32_t timeout)
 
 /* ---- public API ----------------------------------------------------------------------- */
 
+/* An alias table is absent (NULL, 0) or has room for at least a 1-byte topic per slot. */
+static bool alias_table_ok(const uint8_t *buf, size_t len, uint16_t count, size_t header)
+{
+    if (buf == NULL || count == 0u) {
+        return buf == NULL && count == 0u;
+    }
+    return len / count > header;
+}
+
 int32_t mqtls_client_init(mqtls_client_t *c, const mqtls_client_config_t *cfg)
 {
     if (c == NULL || cfg == NULL || cfg->tx_buf == NULL || cfg->rx_buf == NULL || cfg->tx_len < 16u ||
         cfg->rx_len < 16u || cfg->now_ms == NULL || (cfg->outbound == NULL && cfg->outbound_count > 0u) ||
-        (cfg->inbound_ids == NULL && cfg->inbound_count > 0u)) {
+        (cfg->inbound_ids == NULL && cfg->inbound_count > 0u) ||
+        !alias_table_ok(cfg->alias_in, cfg->alias_in_len, cfg->alias_in_count, 2u) ||
+        !alias_table_ok(cfg->alias_out, cfg->alias_out_len, cfg->alias_out_count, 6u)) {
         return MQTLS_ERR_INVALID_ARG;
     }
     if (cfg->store != NULL && (cfg->store->put == NULL || cfg->store->get == NULL || cfg->store->remove == NULL)) {
@@ -768,19 +1160,84 @@ int32_t mqtls_client_init(mqtls_client_t *c, const mqtls_client_config_t *cfg)
     return MQTLS_OK;
 }
 
-int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
-                             bool *session_present, uint32_t timeout_ms)
+/*
+ * The CONNECT properties the client adds to the caller's (5.0): what our
+ * memory can take, unless the caller said otherwise. Reads only the
+ * configuration: nothing changes before the CONNECT is known to be valid.
+ */
+static void prepare_v5(const mqtls_client_t *c, const mqtls_connect_t *conn, mqtls_props_t *pr)
 {
-    if (c == NULL || t == NULL || conn == NULL || t->send == NULL || t->recv == NULL) {
-        return MQTLS_ERR_INVALID_ARG;
+    if (conn->props != NULL) {
+        *pr = *conn->props;
     }
-    if (c->in_callback) {
-        return MQTLS_ERR_BUSY;
+    if (!HAS(pr, MQTLS_PROP_RECEIVE_MAX) && (c->cfg.inbound_bitmap != NULL || c->cfg.inbound_count > 0u)) {
+        /* QoS 2 ids we can hold; absent means 65535 (MQTT 5.0 3.1.2.11.3). */
+        size_t n = c->cfg.inbound_bitmap != NULL ? 65535u : c->cfg.inbound_count;
+        pr->present |= MQTLS_PROP_BIT(MQTLS_PROP_RECEIVE_MAX);
+        pr->receive_max = (uint16_t)(n < 65535u ? n : 65535u);
     }
-    if (conn->protocol_version != MQTLS_PROTO_V311) {
-        return MQTLS_ERR_NOT_SUPPORTED;
+    if (!HAS(pr, MQTLS_PROP_MAX_PACKET_SIZE)) {
+        size_t max = (size_t)MQTLS_MAX_REMAINING_LENGTH + MQTLS_FIXED_HEADER_MAX;
+        pr->present |= MQTLS_PROP_BIT(MQTLS_PROP_MAX_PACKET_SIZE);
+        pr->max_packet_size = (uint32_t)(c->cfg.rx_len < max ? c->cfg.rx_len : max);
     }
-    int32_t n = mqtls_encode_connect(NULL, 0, conn);
+    if (c->cfg.alias_in_count > 0u &&
+        (!HAS(pr, MQTLS_PROP_TOPIC_ALIAS_MAX) || pr->topic_alias_max > c->cfg.alias_in_count)) {
+        pr->present |= MQTLS_PROP_BIT(MQTLS_PROP_TOPIC_ALIAS_MAX);
+        pr->topic_alias_max = c->cfg.alias_in_count; /* never more than the table holds */
+    }
+}
+
+/* What the CONNECT we are sending announced, for the rest of the connection. */
+static void apply_v5(mqtls_client_t *c, const mqtls_props_t *pr)
+{
+    c->rx_max = pr->max_packet_size;
+    c->alias_in_max = HAS(pr, MQTLS_PROP_TOPIC_ALIAS_MAX) && c->cfg.alias_in_count > 0u ? pr->topic_alias_max : 0u;
+    if (HAS(pr, MQTLS_PROP_SESSION_EXPIRY)) {
+        c->caps.session_expiry_s = pr->session_expiry;
+    }
+    if (HAS(pr, MQTLS_PROP_AUTH_METHOD)) {
+        c->auth_method = pr->auth_method.data;
+        c->auth_method_len = pr->auth_method.len;
+    }
+}
+
+/* Forget what the last connection's CONNACK / DISCONNECT said. */
+static void reset_v5(mqtls_client_t *c, uint16_t keepalive_s)
+{
+    memset(&c->caps, 0, sizeof c->caps);
+    c->caps.receive_max = 65535u;
+    c->caps.max_qos = 2u;
+    c->caps.retain_available = true;
+    c->caps.wildcard_available = true;
+    c->caps.sub_id_available = true;
+    c->caps.shared_available = true;
+    c->caps.keepalive_s = keepalive_s;
+    c->rx_max = 0;
+    c->alias_in_max = 0;
+    c->alias_out_max = 0;
+    c->reason = 0;
+    c->reason_str[0] = '\0';
+    c->server_ref[0] = '\0';
+    c->assigned_id[0] = '\0';
+    c->auth_method = NULL;
+    c->auth_method_len = 0;
+    c->auth_out = NULL;
+    c->auth_out_len = 0;
+    aliases_reset(c);
+}
+
+static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
+                                bool *session_present, uint32_t timeout_ms)
+{
+    mqtls_connect_t m = *conn;
+    mqtls_props_t props;
+    memset(&props, 0, sizeof props);
+    if (conn->protocol_version == MQTLS_PROTO_V5) {
+        prepare_v5(c, conn, &props);
+        m.props = &props;
+    }
+    int32_t n = mqtls_encode_connect(NULL, 0, &m);
     if (n < 0) {
         return n;
     }
@@ -790,14 +1247,18 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
     /* Connecting again abandons an old connection without closing it: the
      * caller may already have reopened the same transport object. */
     c->state = ST_DISCONNECTED;
+    c->version = conn->protocol_version;
+    reset_v5(c, conn->keepalive_s);
+    if (is_v5(c)) {
+        apply_v5(c, &props);
+    }
     uint32_t start = now(c);
     c->tr = *t;
-    c->version = conn->protocol_version;
     reset_io(c);
     if (conn->clean_session) {
         clear_session(c);
     }
-    (void)mqtls_encode_connect(c->cfg.tx_buf, c->cfg.tx_len, conn);
+    (void)mqtls_encode_connect(c->cfg.tx_buf, c->cfg.tx_len, &m);
     c->state = ST_CONNECTING;
     c->wait_type = MQTLS_PKT_CONNACK;
     int32_t rc = exchange(c, (size_t)n, start, timeout_ms);
@@ -809,21 +1270,68 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
     }
     bool sp = c->connack_sp;
     if (sp && conn->clean_session) {
-        return fail(c, MQTLS_ERR_SESSION_PRESENT_INVALID);
+        return fail_reason(c, MQTLS_ERR_SESSION_PRESENT_INVALID, RC_PROTOCOL_ERROR); /* [MQTT-3.2.2-4] */
     }
     if (session_present != NULL) {
         *session_present = sp;
     }
     if (!sp) {
+        if (is_v5(c)) {
+            clear_session(c); /* the broker has none: discard ours too [MQTT-3.2.2-5] */
+        }
         inbound_clear(c); /* the broker forgot the session: its QoS 2 ids may be reused */
     }
     c->state = ST_CONNECTED;
-    c->keepalive_s = conn->keepalive_s;
+    c->keepalive_s = c->caps.keepalive_s;
     c->last_tx_ms = now(c);
     c->resend_pending = !conn->clean_session && mqtls_client_outstanding(c) > 0u;
     c->resend_after = c->seq - 0x7FFFFFFFu; /* everything in flight is "after" this */
     rc = resend(c, start, timeout_ms);
     return rc == MQTLS_ERR_WANT_WRITE ? MQTLS_OK : rc; /* loop() finishes the resend */
+}
+
+int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
+                             bool *session_present, uint32_t timeout_ms)
+{
+    if (c == NULL || t == NULL || conn == NULL || t->send == NULL || t->recv == NULL) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    if (c->in_callback) {
+        return MQTLS_ERR_BUSY;
+    }
+    if (conn->protocol_version != MQTLS_PROTO_V311 && conn->protocol_version != MQTLS_PROTO_V5) {
+        return MQTLS_ERR_NOT_SUPPORTED;
+    }
+    int32_t rc = connect_exchange(c, t, conn, session_present, timeout_ms);
+    c->auth_method = NULL; /* borrowed from conn for the call only */
+    c->auth_out = NULL;
+    return rc;
+}
+
+/* Is the broker able to take this message at all (5.0 CONNACK limits)? */
+static int32_t check_publish(const mqtls_client_t *c, const mqtls_publish_t *msg)
+{
+    if (msg->qos > 2u) {
+        return MQTLS_ERR_BAD_QOS;
+    }
+    if (msg->qos > 0u && (c->cfg.store == NULL || c->cfg.outbound_count == 0u)) {
+        return MQTLS_ERR_NO_STORE;
+    }
+    if (msg->qos > c->caps.max_qos) {
+        return MQTLS_ERR_QOS_NOT_SUPPORTED; /* [MQTT-3.2.2-11] */
+    }
+    if (msg->retain && !c->caps.retain_available) {
+        return MQTLS_ERR_RETAIN_NOT_SUPPORTED; /* [MQTT-3.2.2-14] */
+    }
+    if (msg->props != NULL &&
+        (HAS(msg->props, MQTLS_PROP_TOPIC_ALIAS) || HAS(msg->props, MQTLS_PROP_SUBSCRIPTION_ID))) {
+        /* Aliases are the client's business; subscription ids the broker's [MQTT-3.3.4-6]. */
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    if (msg->qos > 0u && mqtls_client_outstanding(c) >= c->caps.receive_max) {
+        return MQTLS_ERR_INFLIGHT_FULL; /* the broker's receive maximum [MQTT-4.9.0-2] */
+    }
+    return MQTLS_OK;
 }
 
 int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint16_t *packet_id)
@@ -832,11 +1340,9 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
     if (rc < 0 || msg == NULL) {
         return rc < 0 ? rc : MQTLS_ERR_INVALID_ARG;
     }
-    if (msg->qos > 2u) {
-        return MQTLS_ERR_BAD_QOS;
-    }
-    if (msg->qos > 0u && (c->cfg.store == NULL || c->cfg.outbound_count == 0u)) {
-        return MQTLS_ERR_NO_STORE;
+    rc = check_publish(c, msg);
+    if (rc < 0) {
+        return rc;
     }
     rc = resend(c, now(c), 0); /* resends first, keeping the original order */
     if (rc < 0) {
@@ -846,6 +1352,9 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
     mqtls_publish_t p = *msg;
     p.dup = false;
     p.packet_id = 0;
+    if (!is_v5(c)) {
+        p.props = NULL;
+    }
     if (msg->qos > 0u) {
         r = take_free_record(c);
         if (r == NULL) {
@@ -857,11 +1366,37 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
     if (n < 0) {
         return n;
     }
-    if ((size_t)n > c->cfg.tx_len) {
+    /* The copy on the wire may use a topic alias; the stored copy never does. */
+    bool known = false;
+    uint16_t alias = is_v5(c) ? alias_pick(c, p.topic, p.topic_len, &known) : 0u;
+    mqtls_publish_t wire = p;
+    mqtls_props_t wprops;
+    int32_t wn = n;
+    if (alias != 0u) {
+        memset(&wprops, 0, sizeof wprops);
+        if (p.props != NULL) {
+            wprops = *p.props;
+        }
+        wprops.present |= MQTLS_PROP_BIT(MQTLS_PROP_TOPIC_ALIAS);
+        wprops.topic_alias = alias;
+        wire.props = &wprops;
+        if (known) {
+            wire.topic = NULL; /* the broker knows it by its alias [MQTT-3.3.2-8] */
+            wire.topic_len = 0;
+        }
+        wn = mqtls_encode_publish(NULL, 0, c->version, &wire);
+        if (wn < 0) {
+            return wn;
+        }
+    }
+    if (c->caps.max_packet_size != 0u && (uint32_t)wn > c->caps.max_packet_size) {
+        return MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER; /* [MQTT-3.1.2-24] */
+    }
+    if ((size_t)n > c->cfg.tx_len || (size_t)wn > c->cfg.tx_len) {
         return MQTLS_ERR_TX_BUFFER_TOO_SMALL;
     }
-    (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &p);
     if (r != NULL) {
+        (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &p);
         rc = c->cfg.store->put(c->cfg.store->ctx, p.packet_id, c->cfg.tx_buf, (size_t)n);
         if (rc < 0) {
             return rc;
@@ -871,26 +1406,88 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
         r->state = p.qos == 1u ? REC_WAIT_PUBACK : REC_WAIT_PUBREC;
         r->seq = ++c->seq;
     }
+    if (r == NULL || alias != 0u) {
+        (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &wire);
+    }
+    if (alias != 0u) {
+        alias_commit(c, alias, p.topic, p.topic_len, known);
+    }
     if (packet_id != NULL) {
         *packet_id = p.packet_id;
     }
-    rc = transmit(c, (size_t)n, now(c), 0);
+    rc = transmit(c, (size_t)wn, now(c), 0);
     return rc == MQTLS_ERR_WANT_WRITE ? MQTLS_OK : rc; /* loop() sends the rest */
 }
 
+/* Does the filter use '+' or '#'? (memchr is not on the core's allow-list.) */
+static bool has_wildcard(const char *f, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (f[i] == '+' || f[i] == '#') {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Can the broker take these subscriptions (5.0 CONNACK availability)? */
+static int32_t check_subscribe(const mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                               const mqtls_props_t *props)
+{
+    if (subs == NULL) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    if (props != NULL && HAS(props, MQTLS_PROP_SUBSCRIPTION_ID) && !c->caps.sub_id_available) {
+        return MQTLS_ERR_SUBSCRIPTION_ID_NOT_SUPPORTED; /* CONNACK property 0x29 */
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *f = subs[i].filter;
+        size_t len = subs[i].filter_len;
+        if (f == NULL) {
+            continue; /* the encoder reports it */
+        }
+        if (!c->caps.shared_available && len >= 7u && memcmp(f, "$share/", 7) == 0) {
+            return MQTLS_ERR_SHARED_NOT_SUPPORTED;
+        }
+        if (!c->caps.wildcard_available && has_wildcard(f, len)) {
+            return MQTLS_ERR_WILDCARD_NOT_SUPPORTED;
+        }
+    }
+    return MQTLS_OK;
+}
+
+static int32_t encode_sub(mqtls_client_t *c, uint8_t *buf, size_t len, uint8_t type, uint16_t id,
+                          const mqtls_subscription_t *subs, size_t n, const mqtls_props_t *props)
+{
+    if (is_v5(c)) {
+        return type == MQTLS_PKT_SUBSCRIBE ? mqtls_encode_subscribe5(buf, len, id, subs, n, props)
+                                           : mqtls_encode_unsubscribe5(buf, len, id, subs, n, props);
+    }
+    return type == MQTLS_PKT_SUBSCRIBE ? mqtls_encode_subscribe(buf, len, c->version, id, subs, n)
+                                       : mqtls_encode_unsubscribe(buf, len, c->version, id, subs, n);
+}
+
 static int32_t sub_unsub(mqtls_client_t *c, uint8_t type, const mqtls_subscription_t *subs, size_t n,
-                         uint8_t *granted, uint32_t timeout_ms)
+                         const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms)
 {
     int32_t rc = check_blocking(c);
     if (rc < 0) {
         return rc;
     }
+    if (props != NULL && !is_v5(c)) {
+        return MQTLS_ERR_NOT_SUPPORTED;
+    }
+    if (type == MQTLS_PKT_SUBSCRIBE && (rc = check_subscribe(c, subs, n, props)) < 0) {
+        return rc;
+    }
     uint32_t start = now(c);
     uint16_t id = alloc_id(c);
-    int32_t len = type == MQTLS_PKT_SUBSCRIBE ? mqtls_encode_subscribe(NULL, 0, c->version, id, subs, n)
-                                              : mqtls_encode_unsubscribe(NULL, 0, c->version, id, subs, n);
+    int32_t len = encode_sub(c, NULL, 0, type, id, subs, n, props);
     if (len < 0) {
         return len;
+    }
+    if (c->caps.max_packet_size != 0u && (uint32_t)len > c->caps.max_packet_size) {
+        return MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER;
     }
     if ((size_t)len > c->cfg.tx_len) {
         return MQTLS_ERR_TX_BUFFER_TOO_SMALL;
@@ -899,15 +1496,10 @@ static int32_t sub_unsub(mqtls_client_t *c, uint8_t type, const mqtls_subscripti
     if (rc < 0) {
         return rc;
     }
-    if (type == MQTLS_PKT_SUBSCRIBE) {
-        (void)mqtls_encode_subscribe(c->cfg.tx_buf, c->cfg.tx_len, c->version, id, subs, n);
-        c->wait_type = MQTLS_PKT_SUBACK;
-    } else {
-        (void)mqtls_encode_unsubscribe(c->cfg.tx_buf, c->cfg.tx_len, c->version, id, subs, n);
-        c->wait_type = MQTLS_PKT_UNSUBACK;
-    }
+    (void)encode_sub(c, c->cfg.tx_buf, c->cfg.tx_len, type, id, subs, n, props);
+    c->wait_type = type == MQTLS_PKT_SUBSCRIBE ? MQTLS_PKT_SUBACK : MQTLS_PKT_UNSUBACK;
     c->wait_id = id;
-    c->wait_codes = granted;
+    c->wait_codes = codes;
     c->wait_codes_n = n;
     rc = exchange(c, (size_t)len, start, timeout_ms);
     c->wait_codes = NULL;
@@ -917,13 +1509,65 @@ static int32_t sub_unsub(mqtls_client_t *c, uint8_t type, const mqtls_subscripti
 int32_t mqtls_client_subscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
                                uint8_t *granted, uint32_t timeout_ms)
 {
-    return sub_unsub(c, MQTLS_PKT_SUBSCRIBE, subs, n, granted, timeout_ms);
+    return sub_unsub(c, MQTLS_PKT_SUBSCRIBE, subs, n, NULL, granted, timeout_ms);
 }
 
 int32_t mqtls_client_unsubscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
                                  uint32_t timeout_ms)
 {
-    return sub_unsub(c, MQTLS_PKT_UNSUBSCRIBE, subs, n, NULL, timeout_ms);
+    return sub_unsub(c, MQTLS_PKT_UNSUBSCRIBE, subs, n, NULL, NULL, timeout_ms);
+}
+
+int32_t mqtls_client_subscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms)
+{
+    return sub_unsub(c, MQTLS_PKT_SUBSCRIBE, subs, n, props, codes, timeout_ms);
+}
+
+int32_t mqtls_client_unsubscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                  const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms)
+{
+    return sub_unsub(c, MQTLS_PKT_UNSUBSCRIBE, subs, n, props, codes, timeout_ms);
+}
+
+int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method_len, const uint8_t *data,
+                            size_t data_len, uint32_t timeout_ms)
+{
+    int32_t rc = check_blocking(c);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!is_v5(c)) {
+        return MQTLS_ERR_NOT_SUPPORTED;
+    }
+    if (method == NULL || method_len == 0u || (data == NULL && data_len > 0u)) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    uint32_t start = now(c);
+    rc = drain(c, start, timeout_ms);
+    if (rc < 0) {
+        return rc;
+    }
+    c->auth_method = (const uint8_t *)method;
+    c->auth_method_len = method_len;
+    int32_t n = encode_auth(c, RC_REAUTH, data, data_len);
+    if (n > 0 && c->caps.max_packet_size != 0u && (uint32_t)n > c->caps.max_packet_size) {
+        n = MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER;
+    }
+    if (n < 0) {
+        rc = n; /* nothing sent: the connection is untouched */
+    } else {
+        c->wait_type = MQTLS_PKT_AUTH;
+        c->wait_id = 0;
+        rc = exchange(c, (size_t)n, start, timeout_ms);
+        if (rc == MQTLS_OK && c->wait_result != MQTLS_OK) {
+            /* on_auth rejected the broker's final data: we cannot trust it. */
+            rc = fail(c, c->wait_result);
+        }
+    }
+    c->auth_method = NULL;
+    c->auth_out = NULL;
+    return rc;
 }
 
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms)
@@ -940,16 +1584,21 @@ int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms)
     return rc;
 }
 
-int32_t mqtls_client_disconnect(mqtls_client_t *c)
+int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props)
 {
     int32_t rc = check_blocking(c);
     if (rc < 0) {
         return rc;
     }
+    if (is_v5(c) && props != NULL && HAS(props, MQTLS_PROP_SESSION_EXPIRY) && props->session_expiry != 0u &&
+        c->caps.session_expiry_s == 0u) {
+        return MQTLS_ERR_INVALID_ARG; /* a session that ends now cannot be extended [MQTT-3.14.2-2] */
+    }
     uint32_t start = now(c);
     rc = flush(c, start, MQTLS_CONFIG_DISCONNECT_TIMEOUT_MS);
     if (rc == MQTLS_OK) {
-        int32_t n = mqtls_encode_empty(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_DISCONNECT);
+        int32_t n = is_v5(c) ? mqtls_encode_disconnect5(c->cfg.tx_buf, c->cfg.tx_len, reason, props)
+                             : mqtls_encode_empty(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_DISCONNECT);
         rc = n < 0 ? n : transmit(c, (size_t)n, start, MQTLS_CONFIG_DISCONNECT_TIMEOUT_MS);
     }
     if (rc == MQTLS_ERR_WANT_WRITE) {
@@ -957,6 +1606,11 @@ int32_t mqtls_client_disconnect(mqtls_client_t *c)
     }
     (void)fail(c, MQTLS_OK);
     return rc;
+}
+
+int32_t mqtls_client_disconnect(mqtls_client_t *c)
+{
+    return mqtls_client_disconnect5(c, 0, NULL);
 }
 
 void mqtls_client_abort(mqtls_client_t *c)
@@ -986,4 +1640,28 @@ size_t mqtls_client_outstanding(const mqtls_client_t *c)
 uint32_t mqtls_client_dropped(const mqtls_client_t *c)
 {
     return c == NULL ? 0u : c->dropped;
+}
+
+const mqtls_server_caps_t *mqtls_client_server_caps(const mqtls_client_t *c)
+{
+    return c == NULL ? NULL : &c->caps;
+}
+
+uint8_t mqtls_client_reason(const mqtls_client_t *c, const char **reason_string, const char **server_reference)
+{
+    if (c == NULL) {
+        return 0;
+    }
+    if (reason_string != NULL) {
+        *reason_string = c->reason_str;
+    }
+    if (server_reference != NULL) {
+        *server_reference = c->server_ref;
+    }
+    return c->reason;
+}
+
+const char *mqtls_client_assigned_id(const mqtls_client_t *c)
+{
+    return c == NULL || c->assigned_id[0] == '\0' ? NULL : c->assigned_id;
 }

@@ -81,4 +81,38 @@ seed suback-no-codes 90 02 00 01
 seed suback-code-3 90 03 00 01 03
 seed suback-id-0 90 03 00 00 00
 seed pingresp-long d0 01 00
+# MQTT 5.0 (the harness decodes every seed as 3.1.1 and as 5.0; these are
+# the cases of tests/unit/test_codec5.c)
+seed v5-connack-props 20 13 01 00 10 12 00 02 69 64 13 00 1e 21 00 05 22 00 04 24 01
+seed v5-connack-refused 20 03 00 87 00
+seed v5-connack-sp-refused 20 03 01 87 00
+seed v5-connack-duplicate 20 09 00 00 06 21 00 01 21 00 02
+seed v5-connack-recvmax-0 20 06 00 00 03 21 00 00
+seed v5-publish-alias 32 0b 00 01 74 00 0a 03 23 00 03 68 69
+seed v5-publish-empty-topic-alias 30 07 00 00 03 23 00 07 78
+seed v5-publish-empty-topic-no-alias 30 04 00 00 00 78
+seed v5-publish-subids-users 30 18 00 01 74 13 0b 01 0b 80 01 26 00 01 61 00 01 62 26 00 01 63 00 01 64 70
+seed v5-publish-every-type 30 23 00 01 74 1f 01 01 02 00 00 01 00 23 00 07 0b 80 01 03 00 01 74 09 00 01 ab 26 00 02 6b 31 00 03 76 61 6c
+seed v5-publish-alias-0 30 08 00 01 74 03 23 00 00 78
+seed v5-publish-props-past-end 30 05 00 01 74 09 01
+seed v5-publish-bad-utf8-user 30 0b 00 01 74 07 26 00 01 6b 00 01 fe
+seed v5-puback-short 40 02 00 01
+seed v5-puback-reason 40 03 00 01 10
+seed v5-puback-reason-string 40 09 00 01 87 05 1f 00 02 6e 6f
+seed v5-pubrec-user 50 0b 00 01 00 07 26 00 01 6b 00 01 76
+seed v5-pubrel-not-found 62 03 00 01 92
+seed v5-pubcomp-long-empty 70 04 00 03 00 00
+seed v5-puback-varint-5 40 08 00 01 00 80 80 80 80 01
+seed v5-puback-props-past-end 40 05 00 01 00 03 1f
+seed v5-puback-topic-alias 40 07 00 01 00 03 23 00 01
+seed v5-suback 90 07 00 01 00 00 01 02 80
+seed v5-suback-reason-string 90 09 00 01 05 1f 00 02 6e 6f 87
+seed v5-unsuback b0 05 00 09 00 00 11
+seed v5-disconnect-normal e0 00
+seed v5-disconnect-reason e0 01 04
+seed v5-disconnect-server-moved e0 08 8b 06 1c 00 03 73 72 76
+seed v5-disconnect-session-expiry e0 07 00 05 11 00 00 00 0a
+seed v5-auth-empty f0 00
+seed v5-auth-continue f0 0b 19 09 15 00 01 4d 16 00 02 00 ff
+seed v5-auth-data-no-method f0 06 18 04 16 00 01 78
 echo "make_corpus: $(find "$DIR" -name '*.bin' | wc -l) seeds in $DIR"

@@ -406,3 +406,68 @@ watch_nothing() {
     grep -qxF "${WATCH_PREFIX[$name]}/end end" "$out" || fail "watcher $name never got the end marker"
     [[ $(wc -l <"$out") == 1 ]] || fail "messages got through to watcher $name: $(grep -vxF "${WATCH_PREFIX[$name]}/end end" "$out")"
 }
+
+# ---- MQTT 5 helpers (test_v5_*.sh) -------------------------------------------------
+
+# wait_log_count TEXT N [SECONDS] : wait until the broker log has TEXT on at
+# least N lines (e.g. the second "Client X disconnected.").
+wait_log_count() {
+    local text=$1 n=$2 limit=${3:-10} i
+    for ((i = 0; i < limit * 50; i++)); do
+        (($(grep -cF -- "$text" "$BROKER_LOG") >= n)) && return 0
+        sleep 0.02
+    done
+    fail "the broker logged '$text' fewer than $n times within ${limit}s"
+}
+
+# start_limit_hider BROKER_PORT : a TCP relay to the broker (HIDER_PORT) that
+# raises the Maximum Packet Size (0x27) and Receive Maximum (0x21) properties
+# of the broker's MQTT 5 CONNACK in place (to 1 MiB and 65535), and relays
+# everything else untouched. The client then believes the broker takes
+# large packets and many messages in flight, and the broker's own reaction
+# to a violation (DISCONNECT 0x95, 0x93) reaches it. One connection at a time.
+start_limit_hider() {
+    local i
+    # shellcheck disable=SC2016 # perl code, expanded by perl
+    start_bg "$TEST_DIR/limit-hider" perl -MIO::Socket::INET -MIO::Select -e '
+        my ($target, $portfile) = @ARGV;
+        my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 4, ReuseAddr => 1)
+            or die "listen: $!";
+        open(my $f, ">", $portfile) or die; print $f $s->sockport, "\n"; close($f);
+        while (my $c = $s->accept) {
+            my $b = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $target) or die "connect: $!";
+            my $sel = IO::Select->new($c, $b);
+            my $first = 1;
+            LOOP: while (1) {
+                for my $h ($sel->can_read) {
+                    my $buf;
+                    my $n = sysread($h, $buf, 65536);
+                    last LOOP if !$n;
+                    if ($h == $b && $first) {
+                        $first = 0;
+                        # CONNACK: type, 1-byte remaining length, flags, reason, 1-byte props length
+                        my $end = 5 + ord(substr($buf, 4, 1));
+                        my $p = 5;
+                        my %fixed = (0x11,4, 0x13,2, 0x21,2, 0x22,2, 0x24,1, 0x25,1, 0x27,4, 0x28,1, 0x29,1, 0x2A,1);
+                        while ($p < $end) {
+                            my $id = ord(substr($buf, $p, 1));
+                            if ($id == 0x27) { substr($buf, $p + 1, 4) = pack("N", 1048576); }
+                            if ($id == 0x21) { substr($buf, $p + 1, 2) = pack("n", 65535); }
+                            if (exists $fixed{$id}) { $p += 1 + $fixed{$id}; next; }
+                            my $l = unpack("n", substr($buf, $p + 1, 2));
+                            $p += 3 + $l;
+                            $p += 2 + unpack("n", substr($buf, $p, 2)) if $id == 0x26;
+                        }
+                    }
+                    syswrite($h == $c ? $b : $c, $buf) or last LOOP;
+                }
+            }
+            close($b); close($c);
+        }' "$1" "$TEST_DIR/hider-port"
+    for ((i = 0; i < 100; i++)); do
+        [[ -s $TEST_DIR/hider-port ]] && break
+        sleep 0.05
+    done
+    # shellcheck disable=SC2034 # for the tests
+    HIDER_PORT=$(cat "$TEST_DIR/hider-port" 2>/dev/null) || fail "the relay did not start: $(cat "$TEST_DIR/limit-hider.err")"
+}

@@ -21,8 +21,12 @@ expect_status "-m and -l together" 1 "$MQTLS" pub -t x -m y -l
 expect_status "wildcard in a publish topic" 1 "$MQTLS" pub -t 'a/#' -m y
 expect_status "bad filter" 1 "$MQTLS" sub -t 'a/#/b'
 expect_status "missing value" 1 "$MQTLS" pub -t
-expect_status "-V 5" 1 "$MQTLS" pub -t x -m y -V 5
-assert_contains "-V 5 message" "MQTT 5 is not supported yet" "$D/err"
+expect_status "-V 31" 1 "$MQTLS" pub -t x -m y -V 31
+assert_contains "-V 31 message" "MQTT 3.1 is not supported" "$D/err"
+expect_status "-D without -V 5" 1 "$MQTLS" pub -t x -m y -D publish content-type text/plain
+assert_contains "-D needs -V 5" "add -V 5" "$D/err"
+expect_status "-D property in the wrong packet" 1 "$MQTLS" pub -V 5 -t x -m y -D publish receive-maximum 5
+assert_contains "-D wrong packet message" "not allowed in publish" "$D/err"
 expect_status "unknown command" 1 "$MQTLS" frobnicate
 expect_status "no command" 1 "$MQTLS"
 expect_status "pub --help" 0 "$MQTLS" pub --help

@@ -270,7 +270,7 @@ static void connect_validates_before_sending(void **state)
     assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_ERR_EMPTY_CLIENT_ID);
     assert_int_equal(f->s.out_len, 0);
     o = conn_opts(true, 0);
-    o.protocol_version = 5;
+    o.protocol_version = 6;
     assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_ERR_NOT_SUPPORTED);
     fx_free(f);
 }
@@ -574,7 +574,7 @@ static void subscribe_several_filters_returns_granted(void **state)
     (void)state;
     fx_t *f = fx_new();
     fx_connect(f, true, 0);
-    mqtls_subscription_t subs[3] = {{"a/#", 3, 0}, {"b/+", 3, 1}, {"c", 1, 2}};
+    mqtls_subscription_t subs[3] = {{.filter = "a/#", .filter_len = 3, .qos = 0}, {.filter = "b/+", .filter_len = 3, .qos = 1}, {.filter = "c", .filter_len = 1, .qos = 2}};
     const uint8_t codes[3] = {0, 1, 2};
     script_push_suback(&f->s, 1, codes, 3);
     uint8_t granted[3] = {9, 9, 9};
@@ -595,7 +595,7 @@ static void subscribe_refusal_0x80_is_reported(void **state)
     (void)state;
     fx_t *f = fx_new();
     fx_connect(f, true, 0);
-    mqtls_subscription_t subs[2] = {{"ok", 2, 1}, {"denied", 6, 1}};
+    mqtls_subscription_t subs[2] = {{.filter = "ok", .filter_len = 2, .qos = 1}, {.filter = "denied", .filter_len = 6, .qos = 1}};
     const uint8_t codes[2] = {1, 0x80};
     script_push_suback(&f->s, 1, codes, 2);
     uint8_t granted[2];
@@ -610,7 +610,7 @@ static void suback_with_wrong_count_is_protocol_error(void **state)
     (void)state;
     fx_t *f = fx_new();
     fx_connect(f, true, 0);
-    mqtls_subscription_t subs[2] = {{"a", 1, 0}, {"b", 1, 0}};
+    mqtls_subscription_t subs[2] = {{.filter = "a", .filter_len = 1, .qos = 0}, {.filter = "b", .filter_len = 1, .qos = 0}};
     const uint8_t codes[1] = {0};
     script_push_suback(&f->s, 1, codes, 1);
     assert_int_equal(mqtls_client_subscribe(&f->c, subs, 2, NULL, 1000), MQTLS_ERR_PROTOCOL);
@@ -623,7 +623,7 @@ static void subscribe_times_out_and_drops_connection(void **state)
     (void)state;
     fx_t *f = fx_new();
     fx_connect(f, true, 0);
-    mqtls_subscription_t sub = {"a", 1, 0};
+    mqtls_subscription_t sub = {.filter = "a", .filter_len = 1, .qos = 0};
     uint32_t t0 = f->s.clock;
     assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 700), MQTLS_ERR_TIMEOUT);
     assert_int_equal(f->s.clock - t0, 700);
@@ -639,7 +639,7 @@ static void messages_before_suback_are_delivered(void **state)
     script_push_publish(&f->s, "early", "bird", 1, 5, false);
     const uint8_t codes[1] = {1};
     script_push_suback(&f->s, 1, codes, 1);
-    mqtls_subscription_t sub = {"early", 5, 1};
+    mqtls_subscription_t sub = {.filter = "early", .filter_len = 5, .qos = 1};
     assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 1000), MQTLS_OK);
     assert_int_equal(f->nseen, 1);
     const uint8_t *p;
@@ -654,7 +654,7 @@ static void subscribe_invalid_filter_is_refused_locally(void **state)
     (void)state;
     fx_t *f = fx_new();
     fx_connect(f, true, 0);
-    mqtls_subscription_t sub = {"a/#/b", 5, 0};
+    mqtls_subscription_t sub = {.filter = "a/#/b", .filter_len = 5, .qos = 0};
     assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 1000), MQTLS_ERR_BAD_FILTER);
     assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 0, NULL, 1000), MQTLS_ERR_NO_TOPICS);
     assert_true(mqtls_client_is_connected(&f->c));
@@ -667,7 +667,7 @@ static void unsubscribe_waits_for_unsuback(void **state)
     (void)state;
     fx_t *f = fx_new();
     fx_connect(f, true, 0);
-    mqtls_subscription_t subs[2] = {{"a", 1, 0}, {"b/#", 3, 0}};
+    mqtls_subscription_t subs[2] = {{.filter = "a", .filter_len = 1, .qos = 0}, {.filter = "b/#", .filter_len = 3, .qos = 0}};
     script_push_ack(&f->s, MQTLS_PKT_UNSUBACK, 1);
     assert_int_equal(mqtls_client_unsubscribe(&f->c, subs, 2, 1000), MQTLS_OK);
     const uint8_t *p;
@@ -1085,7 +1085,7 @@ static void suback_for_another_id_is_ignored(void **state)
     const uint8_t codes[1] = {0};
     script_push_suback(&f->s, 77, codes, 1);
     script_push_suback(&f->s, 1, codes, 1);
-    mqtls_subscription_t sub = {"a", 1, 0};
+    mqtls_subscription_t sub = {.filter = "a", .filter_len = 1, .qos = 0};
     assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 1000), MQTLS_OK);
     assert_true(mqtls_client_is_connected(&f->c));
     fx_free(f);
@@ -1112,7 +1112,7 @@ static void blocking_calls_time_out_on_a_stuck_transport(void **state)
     fx_t *f = fx_new();
     fx_connect(f, true, 0);
     f->s.send_stalls = 100000;
-    mqtls_subscription_t sub = {"a", 1, 0};
+    mqtls_subscription_t sub = {.filter = "a", .filter_len = 1, .qos = 0};
     uint32_t t0 = f->s.clock;
     assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 300), MQTLS_ERR_TIMEOUT);
     assert_int_equal(f->s.clock - t0, 300);
@@ -1139,7 +1139,7 @@ static void buffers_too_small_for_a_packet_are_reported(void **state)
     o.client_id_len = strlen(o.client_id);
     assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 100), MQTLS_ERR_TX_BUFFER_TOO_SMALL);
     fx_connect(f, true, 0);
-    mqtls_subscription_t sub = {"a/long/filter/for/a/tiny/buffer", 31, 0};
+    mqtls_subscription_t sub = {.filter = "a/long/filter/for/a/tiny/buffer", .filter_len = 31, .qos = 0};
     assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 100), MQTLS_ERR_TX_BUFFER_TOO_SMALL);
     assert_true(mqtls_client_is_connected(&f->c));
     fx_free(f);

@@ -507,7 +507,7 @@ static void connect_refuses_invalid_input(void **state)
         expect_encode_error(&e, want); \
     } while (0)
     CASE(c.protocol_version = 3, MQTLS_ERR_NOT_SUPPORTED);
-    CASE(c.protocol_version = 5, MQTLS_ERR_NOT_SUPPORTED);
+    CASE(c.protocol_version = 6, MQTLS_ERR_NOT_SUPPORTED);
     CASE(c.client_id_len = 0, MQTLS_ERR_EMPTY_CLIENT_ID);
     CASE((c.client_id = NULL, c.client_id_len = 0), MQTLS_ERR_EMPTY_CLIENT_ID);
     CASE(c.client_id = NULL, MQTLS_ERR_INVALID_ARG);
@@ -595,7 +595,7 @@ static void connack_encoder_refuses_unknown_code_but_lets_peers_send_session_pre
     e.rc = 0xFF;
     expect_encode_error(&e, MQTLS_ERR_BAD_CONNACK_CODE);
     e.rc = 0;
-    e.version = 5;
+    e.version = 6;
     expect_encode_error(&e, MQTLS_ERR_NOT_SUPPORTED);
     /* A test peer may build the [MQTT-3.2.2-4] violation; the decoder refuses it. */
     static const uint8_t bad[] = {0x20, 0x02, 0x01, 0x03};
@@ -677,7 +677,7 @@ static void publish_refuses_invalid_input(void **state)
         expect_encode_error(&e, want); \
     } while (0)
     CASE(e.version = 3, MQTLS_ERR_NOT_SUPPORTED);
-    CASE(e.version = 5, MQTLS_ERR_NOT_SUPPORTED);
+    CASE(e.version = 6, MQTLS_ERR_NOT_SUPPORTED);
     e.version = V4;
     CASE(p.qos = 3, MQTLS_ERR_BAD_QOS);
     CASE((p.qos = 0, p.dup = true), MQTLS_ERR_RESERVED_FLAGS);
@@ -741,7 +741,7 @@ static void publish_remaining_length_boundaries_round_trip(void **state)
 
 /* ---- SUBSCRIBE and UNSUBSCRIBE ----------------------------------------- */
 
-static const mqtls_subscription_t SPEC_SUBS[] = {{"a/b", 3, 1}, {"c/d", 3, 2}};
+static const mqtls_subscription_t SPEC_SUBS[] = {{.filter = "a/b", .filter_len = 3, .qos = 1}, {.filter = "c/d", .filter_len = 3, .qos = 2}};
 
 static void subscribe_spec_example(void **state)
 {
@@ -758,7 +758,7 @@ static void subscribe_spec_example(void **state)
 static void subscribe_several_filters_with_wildcards(void **state)
 {
     (void)state;
-    static const mqtls_subscription_t subs[] = {{"a/b", 3, 0}, {"c/+", 3, 1}, {"#", 1, 2}, {"+/x/#", 5, 0}};
+    static const mqtls_subscription_t subs[] = {{.filter = "a/b", .filter_len = 3, .qos = 0}, {.filter = "c/+", .filter_len = 3, .qos = 1}, {.filter = "#", .filter_len = 1, .qos = 2}, {.filter = "+/x/#", .filter_len = 5, .qos = 0}};
     static const uint8_t want[] = {0x82, 0x1A, 0x01, 0x02, 0x00, 0x03, 'a', '/', 'b', 0x00,
                                    0x00, 0x03, 'c', '/', '+', 0x01, 0x00, 0x01, '#', 0x02,
                                    0x00, 0x05, '+', '/', 'x', '/', '#', 0x00};
@@ -780,7 +780,7 @@ static void unsubscribe_spec_example(void **state)
 static void unsubscribe_ignores_the_qos_of_its_entries(void **state)
 {
     (void)state;
-    static const mqtls_subscription_t subs[] = {{"+/#", 3, 3}};
+    static const mqtls_subscription_t subs[] = {{.filter = "+/#", .filter_len = 3, .qos = 3}};
     static const uint8_t want[] = {0xA2, 0x07, 0xFF, 0xFF, 0x00, 0x03, '+', '/', '#'};
     enc_t e = {.kind = E_UNSUBSCRIBE, .version = V4, .id = 0xFFFF, .subs = subs, .n = 1};
     expect_encoding(&e, want, sizeof want);
@@ -802,21 +802,21 @@ static void subscribe_and_unsubscribe_refuse_invalid_input(void **state)
         e.id = 0;
         expect_encode_error(&e, MQTLS_ERR_ZERO_PACKET_ID);
         e.id = 1;
-        e.version = 5;
+        e.version = 6;
         expect_encode_error(&e, MQTLS_ERR_NOT_SUPPORTED);
         e.version = V4;
         static const struct {
             mqtls_subscription_t s;
             int32_t want;
         } bad[] = {
-            {{"", 0, 0}, MQTLS_ERR_TOPIC_EMPTY},
-            {{NULL, 0, 0}, MQTLS_ERR_TOPIC_EMPTY},
-            {{NULL, 1, 0}, MQTLS_ERR_INVALID_ARG},
-            {{"a#", 2, 0}, MQTLS_ERR_BAD_FILTER},
-            {{"a/#/b", 5, 0}, MQTLS_ERR_BAD_FILTER},
-            {{"a+", 2, 0}, MQTLS_ERR_BAD_FILTER},
-            {{"\xC0\x80", 2, 0}, MQTLS_ERR_BAD_UTF8},
-            {{"a\0", 2, 0}, MQTLS_ERR_UTF8_NULL},
+            {{.filter = "", .filter_len = 0, .qos = 0}, MQTLS_ERR_TOPIC_EMPTY},
+            {{.filter = NULL, .filter_len = 0, .qos = 0}, MQTLS_ERR_TOPIC_EMPTY},
+            {{.filter = NULL, .filter_len = 1, .qos = 0}, MQTLS_ERR_INVALID_ARG},
+            {{.filter = "a#", .filter_len = 2, .qos = 0}, MQTLS_ERR_BAD_FILTER},
+            {{.filter = "a/#/b", .filter_len = 5, .qos = 0}, MQTLS_ERR_BAD_FILTER},
+            {{.filter = "a+", .filter_len = 2, .qos = 0}, MQTLS_ERR_BAD_FILTER},
+            {{.filter = "\xC0\x80", .filter_len = 2, .qos = 0}, MQTLS_ERR_BAD_UTF8},
+            {{.filter = "a\0", .filter_len = 2, .qos = 0}, MQTLS_ERR_UTF8_NULL},
         };
         for (size_t i = 0; i < NVEC(bad); i++) {
             mqtls_subscription_t two[2] = {SPEC_SUBS[0], bad[i].s}; /* the second entry is bad */
@@ -824,7 +824,7 @@ static void subscribe_and_unsubscribe_refuse_invalid_input(void **state)
             e.n = 2;
             expect_encode_error(&e, bad[i].want);
         }
-        mqtls_subscription_t q3[2] = {SPEC_SUBS[0], {"x", 1, 3}};
+        mqtls_subscription_t q3[2] = {SPEC_SUBS[0], {.filter = "x", .filter_len = 1, .qos = 3}};
         e.subs = q3;
         if (sub) {
             expect_encode_error(&e, MQTLS_ERR_BAD_QOS);
@@ -843,7 +843,7 @@ static void subscribe_larger_than_the_maximum_remaining_length_is_refused(void *
     memset(f, 'f', 65535);
     mqtls_subscription_t *subs = xmalloc(n * sizeof *subs);
     for (size_t i = 0; i < n; i++) {
-        subs[i] = (mqtls_subscription_t){f, 65535, 0};
+        subs[i] = (mqtls_subscription_t){.filter = f, .filter_len = 65535, .qos = 0};
     }
     expect_rc(mqtls_encode_subscribe(NULL, 0, V4, 1, subs, n), MQTLS_ERR_PACKET_TOO_LARGE);
     expect_rc(mqtls_encode_unsubscribe(NULL, 0, V4, 1, subs, n), MQTLS_ERR_PACKET_TOO_LARGE);
@@ -893,7 +893,7 @@ static void ack_encoder_refuses_other_types_and_id_zero(void **state)
     enc_t e = {.kind = E_ACK, .version = V4, .type = MQTLS_PKT_PUBACK, .id = 0};
     expect_encode_error(&e, MQTLS_ERR_ZERO_PACKET_ID);
     e.id = 1;
-    e.version = 5;
+    e.version = 6;
     expect_encode_error(&e, MQTLS_ERR_NOT_SUPPORTED);
 }
 
@@ -921,7 +921,7 @@ static void empty_packets_encode_and_decode(void **state)
         enc_t e = {.kind = E_EMPTY, .version = V4, .type = others[i]};
         expect_encode_error(&e, MQTLS_ERR_INVALID_ARG);
     }
-    enc_t e = {.kind = E_EMPTY, .version = 5, .type = MQTLS_PKT_PINGREQ};
+    enc_t e = {.kind = E_EMPTY, .version = 6, .type = MQTLS_PKT_PINGREQ};
     expect_encode_error(&e, MQTLS_ERR_NOT_SUPPORTED);
 }
 
@@ -962,7 +962,7 @@ static void suback_encoder_refuses_invalid_input(void **state)
     e.id = 0;
     expect_encode_error(&e, MQTLS_ERR_ZERO_PACKET_ID);
     e.id = 1;
-    e.version = 5;
+    e.version = 6;
     expect_encode_error(&e, MQTLS_ERR_NOT_SUPPORTED);
     e.version = V4;
     static const uint8_t bad[] = {3, 0x7F, 0x81, 0xFF};
@@ -1081,7 +1081,7 @@ static void decoder_refuses_other_versions_and_bad_arguments(void **state)
     static const uint8_t puback[] = {0x40, 0x02, 0x00, 0x01};
     mqtls_packet_t out;
     expect_rc(mqtls_decode_packet(puback, 4, 3, &out), MQTLS_ERR_NOT_SUPPORTED);
-    expect_rc(mqtls_decode_packet(puback, 4, 5, &out), MQTLS_ERR_NOT_SUPPORTED);
+    expect_rc(mqtls_decode_packet(puback, 4, 6, &out), MQTLS_ERR_NOT_SUPPORTED);
     expect_rc(mqtls_decode_packet(puback, 4, V4, NULL), MQTLS_ERR_INVALID_ARG);
     expect_rc(mqtls_decode_packet(NULL, 4, V4, &out), MQTLS_ERR_INVALID_ARG);
     expect_rc(mqtls_decode_packet(NULL, 0, V4, &out), MQTLS_ERR_TRUNCATED);
@@ -1192,7 +1192,7 @@ static void publish_head_checks_its_arguments(void **state)
     expect_rc(mqtls_decode_publish_head(pkt, 5, NULL, V4, &p), MQTLS_ERR_INVALID_ARG);
     expect_rc(mqtls_decode_publish_head(pkt, 5, &h, V4, NULL), MQTLS_ERR_INVALID_ARG);
     expect_rc(mqtls_decode_publish_head(NULL, 5, &h, V4, &p), MQTLS_ERR_INVALID_ARG);
-    expect_rc(mqtls_decode_publish_head(pkt, 5, &h, 5, &p), MQTLS_ERR_NOT_SUPPORTED);
+    expect_rc(mqtls_decode_publish_head(pkt, 5, &h, 6, &p), MQTLS_ERR_NOT_SUPPORTED);
     expect_rc(mqtls_decode_publish_head(pkt, 1, &h, V4, &p), MQTLS_ERR_WANT_READ); /* header not all here */
     expect_rc(mqtls_decode_publish_head(NULL, 0, &h, V4, &p), MQTLS_ERR_WANT_READ);
     mqtls_fixed_header_t bad = h;

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: what codec.c and props.c share, not part of the public API. */
+/*
+ * props.c owns everything about MQTT 5.0 properties and reason codes;
+ * codec.c lays out the packets around them. These are the seams: a size
+ * pass and a write pass over the same mqtls_props_t (so they cannot
+ * disagree), and a reader of a property block inside a packet that knows
+ * the difference between "not in the buffer yet" and "not in the packet".
+ */
+#ifndef MQTLS_CODEC_PRIV_H
+#define MQTLS_CODEC_PRIV_H
+
+#include "mqtls/codec.h"
+
+/* Bytes of the variable byte integer for v (v <= MQTLS_MAX_REMAINING_LENGTH). */
+size_t mqtls__varint_size(size_t v);
+
+/*
+ * Check props (NULL: none) for a packet of `type` (MQTLS_PROPS_WILL for
+ * the will) and return the size of the property block without its length
+ * varint, or an error.
+ */
+int32_t mqtls__props_size(uint8_t type, const mqtls_props_t *props);
+
+/* Write the length varint and the block whose size mqtls__props_size()
+ * returned; returns the byte after it. The caller has checked the room. */
+uint8_t *mqtls__props_put(uint8_t *p, uint8_t type, const mqtls_props_t *props, size_t block_len);
+
+/*
+ * Read the property block at p (length varint first) of a packet of
+ * `type`: `avail` bytes of it are in the buffer, `left` bytes remain in
+ * the packet (avail <= left). Returns the bytes consumed, MQTLS_ERR_WANT_READ
+ * when the block lies in the packet but not yet in the buffer, or a
+ * decoding error. *out is zeroed first.
+ */
+int32_t mqtls__props_get(const uint8_t *p, size_t avail, size_t left, uint8_t type, mqtls_props_t *out);
+
+#endif /* MQTLS_CODEC_PRIV_H */
