@@ -263,7 +263,7 @@ int MQTTSubscribe(MQTTClient *c, const char *topicFilter, enum QoS qos, messageH
     if (c == NULL || topicFilter == NULL || !c->isconnected || (unsigned)qos > 2u) {
         return FAILURE;
     }
-    mqtls_subscription_t sub = { topicFilter, strlen(topicFilter), (uint8_t)qos };
+    mqtls_subscription_t sub = { .filter = topicFilter, .filter_len = strlen(topicFilter), .qos = (uint8_t)qos };
     uint8_t granted = 0x80;
     int32_t rc = mqtls_client_subscribe(&c->core, &sub, 1, &granted, c->command_timeout_ms);
     if (rc == MQTLS_ERR_SUBSCRIBE_REFUSED || granted == 0x80u) {
@@ -281,7 +281,7 @@ int MQTTUnsubscribe(MQTTClient *c, const char *topicFilter)
     if (c == NULL || topicFilter == NULL || !c->isconnected) {
         return FAILURE;
     }
-    mqtls_subscription_t sub = { topicFilter, strlen(topicFilter), 0 };
+    mqtls_subscription_t sub = { .filter = topicFilter, .filter_len = strlen(topicFilter) };
     int32_t rc = mqtls_client_unsubscribe(&c->core, &sub, 1, c->command_timeout_ms);
     if (rc != MQTLS_OK) {
         return failure(c, rc);
