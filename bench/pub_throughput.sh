@@ -17,7 +17,10 @@
 # mosquitto_pub keeps at most 20 QoS 1/2 messages in flight by default (its
 # -M), mqtls pub 256 at QoS 1; -a "-M 256" gives mosquitto_pub the same window.
 #
-# Usage: bench/pub_throughput.sh [-n COUNT] [-s SIZE] [-q "0 1"] [-r RUNS] [-c CHUNK] [-a MOSQ_PUB_ARGS]
+# -V 5 runs every client (both publishers and the subscriber) with MQTT 5.0:
+# mqtls pub then sends the repeated topic as a 2-byte topic alias.
+#
+# Usage: bench/pub_throughput.sh [-n COUNT] [-s SIZE] [-q "0 1"] [-r RUNS] [-c CHUNK] [-a MOSQ_PUB_ARGS] [-V 311|5]
 # Environment: MQTLS, the mqtls binary (default: build/mqtls or build-*/mqtls).
 
 set -euo pipefail
@@ -30,8 +33,9 @@ QOS_LIST="0 1"
 RUNS=3
 CHUNK=25000
 MOSQ_ARGS=""
+VER=311
 
-while getopts "n:s:q:r:c:a:h" opt; do
+while getopts "n:s:q:r:c:a:V:h" opt; do
     case $opt in
     n) COUNT=$OPTARG ;;
     s) SIZE=$OPTARG ;;
@@ -39,6 +43,7 @@ while getopts "n:s:q:r:c:a:h" opt; do
     r) RUNS=$OPTARG ;;
     c) CHUNK=$OPTARG ;;
     a) MOSQ_ARGS=$OPTARG ;;
+    V) VER=$OPTARG ;;
     *) awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; exit 1 ;;
     esac
 done
@@ -72,21 +77,21 @@ awk -v n="$COUNT" -v size="$SIZE" 'BEGIN {
 }' >"$D/lines"
 split -l "$CHUNK" -d -a 3 "$D/lines" "$D/chunk."
 
-publish_mqtls() { "$MQTLS" pub -p "$P" -i bench-mqtls -t "$1" -q "$2" -l <"$D/lines"; }
+publish_mqtls() { "$MQTLS" pub -V "$VER" -p "$P" -i bench-mqtls -t "$1" -q "$2" -l <"$D/lines"; }
 publish_mosquitto() {
     local c
     # A distinct id per chunk: reusing one would make the broker drop the
     # previous connection, and with it messages it had not read yet.
     for c in "$D"/chunk.*; do
         # shellcheck disable=SC2086 # MOSQ_ARGS is a list of flags
-        mosquitto_pub -p "$P" -i "bench-mosq-${c##*.}" -t "$1" -q "$2" $MOSQ_ARGS -l <"$c"
+        mosquitto_pub -V "$VER" -p "$P" -i "bench-mosq-${c##*.}" -t "$1" -q "$2" $MOSQ_ARGS -l <"$c"
     done
 }
 
 # measure TOOL QOS RUN: sets PUB_NS and E2E_NS.
 measure() {
     local tool=$1 qos=$2 topic="bench/$1/q$2/r$3" id="bench-sub-$1-$2-$3" got t0 t1 t2
-    start_bg "$D/sub.out" mosquitto_sub -p "$P" -i "$id" -t "$topic" -q "$qos" -C "$COUNT" -W 120
+    start_bg "$D/sub.out" mosquitto_sub -V "$VER" -p "$P" -i "$id" -t "$topic" -q "$qos" -C "$COUNT" -W 120
     local sub=$BG_PID
     wait_subscribed "$id" "$topic"
     t0=$(now_ns)
@@ -100,7 +105,7 @@ measure() {
     E2E_NS=$((t2 - t0))
 }
 
-echo "mqtls pub -l vs mosquitto_pub -l: $COUNT x $SIZE-byte messages, median of $RUNS runs"
+echo "mqtls pub -l vs mosquitto_pub -l: $COUNT x $SIZE-byte messages, MQTT $VER, median of $RUNS runs"
 echo "broker: $("$MOSQUITTO" -h 2>/dev/null | head -n 1) on 127.0.0.1:$P; subscriber: mosquitto_sub -C $COUNT"
 echo "mqtls: $MQTLS ($("$MQTLS" --version)); mosquitto_pub chunks of $CHUNK lines${MOSQ_ARGS:+, extra flags: $MOSQ_ARGS}"
 echo
