@@ -75,8 +75,9 @@ static mqtls_diag_step_t *step(diag_t *d, const char *name, mqtls_diag_status_t 
 static mqtls_diag_step_t *step(diag_t *d, const char *name, mqtls_diag_status_t st, const char *fmt, ...)
 {
     mqtls_diag_report_t *r = d->r;
-    static mqtls_diag_step_t spare;
-    mqtls_diag_step_t *s = r->n_steps < MQTLS_DIAG_MAX_STEPS ? &r->steps[r->n_steps++] : &spare;
+    /* Never more than 13 steps; a 17th would overwrite the last rather than overflow. */
+    mqtls_diag_step_t *s = r->n_steps < MQTLS_DIAG_MAX_STEPS ? &r->steps[r->n_steps++]
+                                                             : &r->steps[MQTLS_DIAG_MAX_STEPS - 1];
     memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "%s", name);
     s->status = st;
@@ -770,8 +771,7 @@ static void explain_negotiation(diag_t *d, mqtls_diag_step_t *s, int32_t rc, con
             if (d->cfg->engine == MQTLS_TLS_MBEDTLS && strcmp(p->version, "TLSv1.3") == 0) {
                 HINT(d, " The mbedtls engine does TLS 1.2 only: use --tls-engine openssl.");
             }
-            id = d->tls.ciphers != NULL && wide == d->cfg->engine && d->tls.max_version == 0 ? "no-common-cipher"
-                                                                                              : "no-common-version";
+            id = "no-common-version"; /* the suites were not the obstacle: the first probe kept the versions */
         } else {
             LINE(s, "\neven with default versions and suites (doctor probe) the server refuses: %s",
                  mqtls_strerror(prc));
@@ -1036,6 +1036,9 @@ static bool step_mqtt(diag_t *d, mq_t *q, const mqtls_transport_t *t, bool tls)
             step(d, "client-cert", MQTLS_DIAG_FAIL, "%s, after the handshake (%s)%s", mqtls_strerror(rc), rep->version,
                  rep->detail[0] != '\0' ? "" : "");
             cause(d, req ? "client-cert-required" : "client-cert-rejected", rc, true);
+            if (d->cfg->store_dir != NULL) {
+                sl_fixed(d, mqtls_sl_code(rc, rep)); /* a CC3200 (TLS 1.2) hears it in the handshake */
+            }
             if (rep->alert_received >= 0) {
                 HINT(d, "The broker sent the alert %s (%d).", mqtls_tls_alert_name(rep->alert_received),
                      rep->alert_received);

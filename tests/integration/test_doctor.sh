@@ -13,8 +13,9 @@
 # sni-mismatch, client-cert-required and client-cert-rejected (TLS 1.2 in
 # the handshake on mbedtls; TLS 1.3 after it, on openssl), key-mismatch,
 # no-common-version, no-common-cipher, tls-to-plain-port,
-# plain-to-tls-port, connack-refused, closed-after-connect, dns-failure,
-# tcp-refused. The store cases are in test_doctor_store.sh.
+# plain-to-tls-port, not-tls (an HTTP server), tls-timeout (a port that
+# never answers), connack-refused, closed-after-connect, dns-failure,
+# tcp-refused, cert-file-bad. The store cases are in test_doctor_store.sh.
 # shellcheck source=tests/integration/lib.sh disable=SC2154 # PORT_<listener> come from start_listeners
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/doctor_lib.sh
@@ -71,11 +72,13 @@ doctor_step healthy-plain roundtrip pass
 note "healthy setups pass every step ($((SECONDS - T0)) s)"
 
 # ---- the CA file
-doctor_expect ca-mismatch ca-mismatch 2 "${H[@]}" -p "$PORT_main" --cafile "$K/other-ca.pem" \
-    --cert "$K/client.pem" --key "$K/client.key" --system-cafile-dir "$D/sysca"
-doctor_step ca-mismatch chain pass "CN=localhost"
-doctor_step ca-mismatch ca fail "CN=mqtls unrelated CA"
-doctor_hint ca-mismatch "mqtls test CA"
+for engine in mbedtls openssl; do
+    doctor_expect "ca-mismatch-$engine" ca-mismatch 2 "${H[@]}" -p "$PORT_main" --cafile "$K/other-ca.pem" \
+        --cert "$K/client.pem" --key "$K/client.key" --system-cafile-dir "$D/sysca" --tls-engine "$engine"
+    doctor_step "ca-mismatch-$engine" chain pass "CN=localhost"
+    doctor_step "ca-mismatch-$engine" ca fail "CN=mqtls unrelated CA"
+    doctor_hint "ca-mismatch-$engine" "mqtls test CA"
+done
 cp "$K/ca.pem" "$D/sysca/test-ca.pem"
 doctor_expect ca-mismatch-found ca-mismatch 2 "${H[@]}" -p "$PORT_main" --cafile "$K/other-ca.pem" \
     --cert "$K/client.pem" --key "$K/client.key" --system-cafile-dir "$D/sysca"
@@ -97,6 +100,8 @@ doctor_step ca-bundle files warn "holds 2 certificates"
 doctor_step ca-bundle roundtrip pass
 doctor_expect ca-garbage ca-file-bad 2 "${H[@]}" -p "$PORT_main" --cafile "$K/garbage.pem" \
     --cert "$K/client.pem" --key "$K/client.key"
+doctor_expect cert-garbage cert-file-bad 2 "${H[@]}" -p "$PORT_main" --cafile "$K/ca.pem" \
+    --cert "$K/garbage.pem" --key "$K/client.key"
 doctor_expect ca-none ca-missing 2 "${H[@]}" -p "$PORT_main" --cert "$K/client.pem" --key "$K/client.key"
 note "CA file: mismatch, legacy root, bundle, garbage, none ok ($((SECONDS - T0)) s)"
 
@@ -158,6 +163,14 @@ doctor_hint closed "AWS IoT"
 kill "$BG_PID"
 wait "$BG_PID" 2>/dev/null || true
 note "TLS to a plain port, plain to a TLS port, closed after CONNECT ok ($((SECONDS - T0)) s)"
+
+# Not TLS and not MQTT (an HTTP server); a port that accepts and never answers.
+start_http_answerer
+doctor_expect http not-tls 2 "${H[@]}" -p "$HTTP_PORT" "${EC[@]}"
+doctor_step http tls fail "got no CONNACK either"
+start_silent_listener
+doctor_expect silent tls-timeout 2 "${H[@]}" -p "$SILENT_PORT" "${EC[@]}" --timeout 1
+doctor_step silent tcp pass
 
 # connack-refused: a broker that takes no anonymous clients (a second broker:
 # allow_anonymous is global in mosquitto without per_listener_settings).
