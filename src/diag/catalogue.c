@@ -86,6 +86,11 @@ static const mqtls_diag_cause_t catalogue[] = {
       "the device needs DER.",
       "Check it with `mqtls cert inspect FILE`; give --key-password for an encrypted key; store it "
       "decrypted with `mqtls store put DIR ID device.key`." },
+    { "dh-file-bad", "The Diffie-Hellman parameters file is unusable",
+      "The DH slot names a file that is missing, not DER, or not Diffie-Hellman parameters; a CC3200 returns "
+      "-459 SL_ESECBADDHFILE.",
+      "Store DH parameters with `mqtls store put DIR ID dhparam.pem --as dh`, or set the DH ID to 0 (ECDHE "
+      "suites need none)." },
     { "key-mismatch", "Our private key does not belong to our certificate",
       "The key and the certificate are from different pairs, so the server cannot verify our handshake "
       "signature and would reject us.",

@@ -449,7 +449,7 @@ static void step_alpn(diag_t *d)
 /* What is wrong with a stored file for its slot, as a device judges it (DER, one certificate). */
 static const char *store_slot_cause(int slot, const char *path)
 {
-    static const char *const bad[4] = { "key-file-bad", "cert-file-bad", "ca-file-bad", NULL };
+    static const char *const bad[4] = { "key-file-bad", "cert-file-bad", "ca-file-bad", "dh-file-bad" };
     uint8_t *buf = NULL;
     size_t len = 0;
     mqtls_cred_info_t info;
@@ -479,6 +479,10 @@ static const char *store_slot_cause(int slot, const char *path)
             c->is_ca) {
             id = "cert-file-bad";
         }
+    } else if (slot == SLOT_DH) {
+        if (info.kind != MQTLS_CRED_DH_PARAMS || info.encoding == MQTLS_TLS_FORMAT_PEM) {
+            id = "dh-file-bad";
+        }
     } else if (slot == SLOT_KEY) {
         bool key = info.kind == MQTLS_CRED_KEY_PKCS1 || info.kind == MQTLS_CRED_KEY_SEC1 ||
                    info.kind == MQTLS_CRED_KEY_PKCS8;
@@ -491,6 +495,66 @@ static const char *store_slot_cause(int slot, const char *path)
     return id;
 }
 
+/* Do the stored key and certificate belong together? (both files already judged usable) */
+static bool store_pair_matches(const mqtls_store_check_t *chk, char *why, size_t why_len)
+{
+    uint8_t *key = NULL, *cert = NULL;
+    size_t key_len = 0, cert_len = 0;
+    bool ok = true;
+    if (read_file(chk->files[SLOT_KEY].path, &key, &key_len) == 0 &&
+        read_file(chk->files[SLOT_CERT].path, &cert, &cert_len) == 0) {
+        ok = mqtls_cred_match(cert, cert_len, key, key_len, NULL, why, why_len) == MQTLS_OK;
+    }
+    free(key);
+    free(cert);
+    return ok;
+}
+
+/* The first problem of a checked set that stops a device, as a cause id; *slot is
+ * the file's slot when one file is to blame (-1 otherwise). NULL: the files are fine. */
+static const char *store_classify(const diag_t *d, const mqtls_store_check_t *chk, int *slot, char *why,
+                                  size_t why_len)
+{
+    const uint16_t *ids = d->cfg->store_ids;
+    *slot = -1;
+    for (int i = 0; i < 4; i++) {
+        /* A file can be "not ok" only for its dates at the device's clock;
+         * those are judged on the server's chain later, not here. */
+        const char *id = ids[i] != 0 && !chk->files[i].ok ? store_slot_cause(i, chk->files[i].path) : NULL;
+        if (id != NULL) {
+            *slot = i;
+            return id;
+        }
+    }
+    if (ids[SLOT_CA] == 0) {
+        return "ca-missing";
+    }
+    if ((ids[SLOT_KEY] == 0) != (ids[SLOT_CERT] == 0)) {
+        return "tls-config";
+    }
+    if (ids[SLOT_KEY] != 0 && !store_pair_matches(chk, why, why_len)) {
+        return "key-mismatch";
+    }
+    return NULL;
+}
+
+/* The mqtls error that stands for a cause found in the files. */
+static int32_t store_error(const char *id)
+{
+    static const struct { const char *id; int32_t err; } map[] = {
+        { "ca-not-der", MQTLS_ERR_TLS_CA_FORMAT },       { "ca-not-single", MQTLS_ERR_CRED_NOT_SINGLE },
+        { "ca-file-bad", MQTLS_ERR_TLS_BAD_CA_FILE },    { "cert-file-bad", MQTLS_ERR_TLS_BAD_CERT_FILE },
+        { "key-file-bad", MQTLS_ERR_TLS_BAD_KEY_FILE },  { "key-mismatch", MQTLS_ERR_TLS_KEY_MISMATCH },
+        { "dh-file-bad", MQTLS_ERR_CRED_BAD_DH },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (strcmp(map[i].id, id) == 0) {
+            return map[i].err;
+        }
+    }
+    return MQTLS_ERR_TLS_BAD_CONFIG;
+}
+
 static bool step_store(diag_t *d)
 {
     static const int32_t slot_sl[4] = { MQTLS_SL_ESECBADPRIVATEFILE, MQTLS_SL_ESECBADCERTFILE, MQTLS_SL_ESECBADCAFILE,
@@ -498,43 +562,19 @@ static bool step_store(diag_t *d)
     const mqtls_diag_config_t *cfg = d->cfg;
     mqtls_store_check_t *chk = calloc(1, sizeof *chk);
     if (chk == NULL) {
+        cause(d, "unknown", MQTLS_ERR_NO_MEMORY, true);
         return false;
     }
+    char why[300] = "";
     int32_t rc = mqtls_store_check(cfg->store_dir, cfg->store_ids, d->now, chk);
-    const char *id = NULL;
-    int bad_slot = -1;
-    for (int i = 0; i < 4 && id == NULL && rc != MQTLS_ERR_STORE_BAD_NAME; i++) {
-        if (cfg->store_ids[i] != 0 && !chk->files[i].ok) {
-            id = store_slot_cause(i, chk->files[i].path);
-            bad_slot = id != NULL ? i : -1;
-        }
-    }
-    if (id == NULL && rc != MQTLS_ERR_STORE_BAD_NAME) {
-        if (cfg->store_ids[SLOT_CA] == 0) {
-            id = "ca-missing";
-        } else if ((cfg->store_ids[SLOT_KEY] == 0) != (cfg->store_ids[SLOT_CERT] == 0)) {
-            id = "tls-config";
-        } else {
-            for (size_t i = 0; i < chk->n_problems && i < MQTLS_STORE_MAX_PROBLEMS; i++) {
-                if (strstr(chk->problems[i], "does not belong to") != NULL) {
-                    id = "key-mismatch";
-                }
-            }
-        }
-    }
-    mqtls_diag_step_t *s;
-    if (rc == MQTLS_ERR_STORE_BAD_NAME) {
-        s = step(d, "files", MQTLS_DIAG_FAIL, "a file ID above 255 in --files");
-        id = "tls-config";
-    } else if (id != NULL) {
-        s = step(d, "files", MQTLS_DIAG_FAIL, "store %s, files %u,%u,%u,%u (key, cert, CA, DH):", cfg->store_dir,
-                 cfg->store_ids[0], cfg->store_ids[1], cfg->store_ids[2], cfg->store_ids[3]);
-    } else {
-        s = step(d, "files", MQTLS_DIAG_PASS, "store %s, files %u,%u,%u,%u (key, cert, CA, DH):", cfg->store_dir,
-                 cfg->store_ids[0], cfg->store_ids[1], cfg->store_ids[2], cfg->store_ids[3]);
-    }
+    int slot = -1;
+    const char *id = rc == MQTLS_ERR_STORE_BAD_NAME ? "tls-config" : store_classify(d, chk, &slot, why, sizeof why);
+    mqtls_diag_step_t *s = step(d, "files", id != NULL ? MQTLS_DIAG_FAIL : MQTLS_DIAG_PASS,
+                                "store %s, files %u,%u,%u,%u (key, cert, CA, DH):", cfg->store_dir, cfg->store_ids[0],
+                                cfg->store_ids[1], cfg->store_ids[2], cfg->store_ids[3]);
     for (size_t i = 0; i < chk->n_problems && i < MQTLS_STORE_MAX_PROBLEMS; i++) {
-        LINE(s, "\n%s %s", id != NULL ? "problem:" : "note (judged again below):", chk->problems[i]);
+        LINE(s, "\n%s %s", id != NULL ? "problem:" : "note (dates are judged on the server's chain below):",
+             chk->problems[i]);
     }
     for (size_t i = 0; i < chk->n_notes && i < 4; i++) {
         LINE(s, "\nnote: %s", chk->notes[i]);
@@ -544,16 +584,17 @@ static bool step_store(diag_t *d)
     }
     free(chk);
     if (id != NULL) {
-        int32_t err = strcmp(id, "key-mismatch") == 0 ? MQTLS_ERR_TLS_KEY_MISMATCH : MQTLS_ERR_TLS_BAD_CONFIG;
-        cause(d, id, bad_slot >= 0 ? MQTLS_ERR_STORE_ROLE : err, true);
-        if (bad_slot >= 0) {
-            sl_fixed(d, slot_sl[bad_slot]);
-            HINT(d, "A CC3200 loading these files returns %d %s.", (int)slot_sl[bad_slot],
-                 mqtls_sl_code_name(slot_sl[bad_slot]));
-        } else if (strcmp(id, "ca-missing") == 0) {
-            sl_fixed(d, MQTLS_SL_ESECSNOVERIFY);
+        int32_t err = store_error(id);
+        cause(d, id, err, true);
+        if (why[0] != '\0') {
+            HINT(d, "%s.", why);
+        }
+        if (slot >= 0) {
+            sl_fixed(d, slot_sl[slot]);
+            HINT(d, "%sA CC3200 loading these files returns %d %s.", why[0] != '\0' ? " " : "", (int)slot_sl[slot],
+                 mqtls_sl_code_name(slot_sl[slot]));
         } else {
-            sl_fixed(d, mqtls_sl_code(err, NULL));
+            sl_fixed(d, strcmp(id, "ca-missing") == 0 ? MQTLS_SL_ESECSNOVERIFY : mqtls_sl_code(err, NULL));
         }
         return false;
     }

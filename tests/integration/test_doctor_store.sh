@@ -9,7 +9,8 @@
 # VeriSign G5 root against an "Amazon Root CA 1" server (ca-legacy-root,
 # -155), the device's clock unset (server-cert-not-yet-valid, -461), a key
 # that is not the certificate's (key-mismatch), CA ID 0 (ca-missing, -453)
-# and a missing key file (key-file-bad, -458).
+# a missing key file (key-file-bad, -458) and a certificate in the DH slot
+# (dh-file-bad, -459).
 # shellcheck source=tests/integration/lib.sh disable=SC2154 # PORT_<listener> come from start_listeners
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/doctor_lib.sh
@@ -99,4 +100,7 @@ doctor_sl no-ca -453 SL_ESECSNOVERIFY
 
 doctor_expect no-key key-file-bad 2 "${H[@]}" -p "$PORT_main" --files 99,127,128,0
 doctor_sl no-key -458 SL_ESECBADPRIVATEFILE
+# A DH slot that names a certificate instead of parameters.
+doctor_expect dh dh-file-bad 2 "${H[@]}" -p "$PORT_main" --files 126,127,128,128
+doctor_sl dh -459 SL_ESECBADDHFILE
 note "store: ok, PEM, chain, intermediate, wrong root, legacy root, clock unset, key, no CA, no key ($((SECONDS - T0)) s)"
