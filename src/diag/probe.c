@@ -824,69 +824,77 @@ static void explain_negotiation(diag_t *d, mqtls_diag_step_t *s, int32_t rc, con
 
 static bool step_validity(diag_t *d);
 
-/* The handshake with the user's settings failed: split its report into steps. */
-static void tls_failed(diag_t *d, int32_t rc)
+/* The server's chain after a failed handshake; with an untrusted chain the
+ * engine may not have kept it, and a doctor probe with verification off
+ * reads it (*seen is then malloc'd; free it). */
+static const mqtls_tls_report_t *failed_chain(diag_t *d, bool untrusted, mqtls_tls_report_t **seen)
 {
     const mqtls_tls_report_t *rep = &d->r->tls;
-    mqtls_diag_step_t *s;
-    bool alpn_set = d->tls.alpn != NULL && d->tls.alpn[0] != NULL;
-    mqtls_diag_hints_t h = { d->cfg->port, alpn_set, d->tls.server_name != NULL, false };
-    if (d->cfg->store_dir != NULL) {
-        sl_fixed(d, mqtls_sl_code(rc, rep));
-    }
-    switch (rc) {
-    case MQTLS_ERR_TLS_CLOSED_IN_HANDSHAKE:
-    case MQTLS_ERR_TLS_NOT_TLS:
-        if (rep->cert_requested && !rep->cert_sent) {
-            break; /* client-cert-required, below */
-        }
-        s = step(d, "tls", MQTLS_DIAG_FAIL, "%s (%s)", mqtls_strerror(rc), rep->detail);
-        explain_not_tls(d, s, rc, rep);
-        return;
-    case MQTLS_ERR_TLS_NO_COMMON_VERSION:
-    case MQTLS_ERR_TLS_NO_SHARED_CIPHER:
-        s = step(d, "tls", MQTLS_DIAG_FAIL, "%s (%s)", mqtls_strerror(rc), rep->detail);
-        explain_negotiation(d, s, rc, rep);
-        return;
-    case MQTLS_ERR_TLS_ALERT:
-    case MQTLS_ERR_TLS_HANDSHAKE_TIMEOUT:
-    case MQTLS_ERR_TLS_HANDSHAKE:
-    case MQTLS_ERR_TLS_IO:
-        s = step(d, "tls", MQTLS_DIAG_FAIL, "%s (%s)", mqtls_strerror(rc), rep->detail);
-        cause(d, mqtls_diag_classify(rc, rep, &h)->id, rc, true);
-        if (rep->alert_received >= 0) {
-            HINT(d, "The server sent the alert %s (%d).", mqtls_tls_alert_name(rep->alert_received),
-                 rep->alert_received);
-        }
-        return;
-    default:
-        break;
-    }
-    /* The negotiation itself worked: the failure is about certificates. */
-    step(d, "tls", MQTLS_DIAG_PASS, "the server and the client agree on a TLS version and cipher suite (%s engine)",
-         d->cfg->engine == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls");
-    mqtls_tls_report_t *seen = NULL;
-    const mqtls_tls_report_t *chain_rep = rep;
-    uint32_t flags = rep->verify_flags;
-    bool untrusted = rc == MQTLS_ERR_TLS_UNKNOWN_CA || (flags & MQTLS_TLS_VERIFY_NOT_TRUSTED);
-    if (rep->chain_len == 0 && untrusted && (seen = malloc(sizeof *seen)) != NULL) {
+    *seen = NULL;
+    if (rep->chain_len == 0 && untrusted && (*seen = malloc(sizeof **seen)) != NULL) {
         mqtls_tls_config_t probe = d->tls;
         probe.no_verify = true; /* only to read the chain; this session is closed at once */
         probe.cert_file = NULL;
         probe.key_file = NULL;
         probe.cert_data = NULL;
         probe.key_data = NULL;
-        handshake(d, &probe, d->cfg->engine, seen, NULL);
-        chain_rep = seen;
+        handshake(d, &probe, d->cfg->engine, *seen, NULL);
+        step_chain(d, *seen, " (seen in a doctor probe with verification off)");
+        return *seen;
     }
-    bool have_chain = step_chain(d, chain_rep, chain_rep == rep ? "" : " (seen in a doctor probe with verification off)");
+    step_chain(d, rep, "");
+    return rep;
+}
+
+/* The server's certificate was refused here: the name. */
+static void hostname_failed(diag_t *d, int32_t rc, const mqtls_diag_hints_t *h)
+{
+    const mqtls_tls_report_t *rep = &d->r->tls;
+    mqtls_diag_step_t *s = step(d, "hostname", MQTLS_DIAG_FAIL, "%s", rep->detail);
+    if (rep->chain_len > 0) {
+        LINE(s, "\nthe certificate's subject: %s", rep->chain[0].subject);
+    }
+    if (d->tls.server_name != NULL) {
+        LINE(s, "\n'%s' came from --sni (connected to %s)", d->tls.server_name, d->cfg->host);
+    }
+    cause(d, mqtls_diag_classify(MQTLS_ERR_TLS_HOSTNAME_MISMATCH, rep, h)->id, rc, true);
+    HINT(d, "%s.", rep->detail);
+}
+
+/* The broker refused us during the handshake (TLS 1.2: after it checked the
+ * server, so name and dates passed on this computer's clock). */
+static void client_cert_failed(diag_t *d, int32_t rc)
+{
+    const mqtls_tls_report_t *rep = &d->r->tls;
+    if (rep->chain_len > 0) {
+        step(d, "hostname", MQTLS_DIAG_PASS, "the certificate names %s", d->checked_name);
+        if (!step_validity(d)) {
+            return;
+        }
+    }
+    step(d, "client-cert", MQTLS_DIAG_FAIL, "%s (%s)", mqtls_strerror(rc), rep->detail);
+    cause(d, rc == MQTLS_ERR_TLS_CERT_REJECTED ? "client-cert-rejected" : "client-cert-required", rc, true);
+    if (rep->alert_received >= 0) {
+        HINT(d, "The broker sent the alert %s (%d).", mqtls_tls_alert_name(rep->alert_received), rep->alert_received);
+    }
+}
+
+/* The version and suite were agreed, then a certificate stopped the handshake. */
+static void certificate_failed(diag_t *d, int32_t rc, const mqtls_diag_hints_t *h)
+{
+    const mqtls_tls_report_t *rep = &d->r->tls;
+    uint32_t flags = rep->verify_flags;
+    bool untrusted = rc == MQTLS_ERR_TLS_UNKNOWN_CA || (flags & MQTLS_TLS_VERIFY_NOT_TRUSTED);
+    step(d, "tls", MQTLS_DIAG_PASS, "the server and the client agree on a TLS version and cipher suite (%s engine)",
+         d->cfg->engine == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls");
+    mqtls_tls_report_t *seen = NULL;
+    const mqtls_tls_report_t *chain = failed_chain(d, untrusted, &seen);
     if (untrusted) {
-        explain_untrusted(d, rc, chain_rep);
+        explain_untrusted(d, rc, chain);
         free(seen);
         return;
     }
     free(seen);
-    (void)have_chain;
     if (rc == MQTLS_ERR_TLS_VERIFY_FAILED) {
         step(d, "ca", MQTLS_DIAG_FAIL, "%s (%s)", mqtls_strerror(rc), rep->detail);
         cause(d, "server-cert-invalid", rc, true);
@@ -896,49 +904,63 @@ static void tls_failed(diag_t *d, int32_t rc)
         step(d, "ca", MQTLS_DIAG_PASS, "the CA file anchors the server's chain");
     }
     if (rc == MQTLS_ERR_TLS_HOSTNAME_MISMATCH || (flags & MQTLS_TLS_VERIFY_NAME_MISMATCH)) {
-        s = step(d, "hostname", MQTLS_DIAG_FAIL, "%s", rep->detail);
-        if (rep->chain_len > 0) {
-            LINE(s, "\nthe certificate's subject: %s", rep->chain[0].subject);
-        }
-        if (d->tls.server_name != NULL) {
-            LINE(s, "\n'%s' came from --sni (connected to %s)", d->tls.server_name, d->cfg->host);
-        }
-        cause(d, mqtls_diag_classify(MQTLS_ERR_TLS_HOSTNAME_MISMATCH, rep, &h)->id, rc, true);
-        HINT(d, "%s.", rep->detail);
-        return;
-    }
-    if (rc == MQTLS_ERR_TLS_CERT_EXPIRED || rc == MQTLS_ERR_TLS_CERT_NOT_YET_VALID) {
+        hostname_failed(d, rc, h);
+    } else if (rc == MQTLS_ERR_TLS_CERT_EXPIRED || rc == MQTLS_ERR_TLS_CERT_NOT_YET_VALID) {
         step(d, "hostname", MQTLS_DIAG_PASS, "the certificate names %s", d->checked_name);
-        s = step(d, "validity", MQTLS_DIAG_FAIL, "%s (%s), judged by this computer's clock", mqtls_strerror(rc),
-                 rep->detail);
-        cause(d, mqtls_diag_classify(rc, rep, &h)->id, rc, true);
+        step(d, "validity", MQTLS_DIAG_FAIL, "%s (%s), judged by this computer's clock", mqtls_strerror(rc),
+             rep->detail);
+        cause(d, mqtls_diag_classify(rc, rep, h)->id, rc, true);
         if (rep->chain_len > 0) {
             HINT(d, "The server's certificate is valid from %s to %s.", rep->chain[0].not_before,
                  rep->chain[0].not_after);
         }
+    } else {
+        client_cert_failed(d, rc);
+    }
+}
+
+static bool is_certificate_failure(int32_t rc, const mqtls_tls_report_t *rep)
+{
+    switch (rc) {
+    case MQTLS_ERR_TLS_UNKNOWN_CA:
+    case MQTLS_ERR_TLS_VERIFY_FAILED:
+    case MQTLS_ERR_TLS_HOSTNAME_MISMATCH:
+    case MQTLS_ERR_TLS_CERT_EXPIRED:
+    case MQTLS_ERR_TLS_CERT_NOT_YET_VALID:
+    case MQTLS_ERR_TLS_CERT_REQUIRED:
+    case MQTLS_ERR_TLS_CERT_REJECTED:
+        return true;
+    default:
+        /* A TLS 1.2 server that asked for a certificate and got none may just close. */
+        return rep->cert_requested && !rep->cert_sent;
+    }
+}
+
+/* The handshake with the user's settings failed: split its report into steps. */
+static void tls_failed(diag_t *d, int32_t rc)
+{
+    const mqtls_tls_report_t *rep = &d->r->tls;
+    bool alpn_set = d->tls.alpn != NULL && d->tls.alpn[0] != NULL;
+    mqtls_diag_hints_t h = { d->cfg->port, alpn_set, d->tls.server_name != NULL, false };
+    if (d->cfg->store_dir != NULL) {
+        sl_fixed(d, mqtls_sl_code(rc, rep));
+    }
+    if (is_certificate_failure(rc, rep)) {
+        certificate_failed(d, rc, &h);
         return;
     }
-    if (rc == MQTLS_ERR_TLS_CERT_REQUIRED || rc == MQTLS_ERR_TLS_CERT_REJECTED ||
-        (rep->cert_requested && !rep->cert_sent)) {
-        /* TLS 1.2: the client verified the server before it answered the
-         * certificate request, so name and dates passed on this computer's clock. */
-        if (rep->chain_len > 0) {
-            step(d, "hostname", MQTLS_DIAG_PASS, "the certificate names %s", d->checked_name);
-            if (!step_validity(d)) {
-                return;
-            }
-        }
-        s = step(d, "client-cert", MQTLS_DIAG_FAIL, "%s (%s)", mqtls_strerror(rc), rep->detail);
-        const char *id = rc == MQTLS_ERR_TLS_CERT_REJECTED ? "client-cert-rejected" : "client-cert-required";
-        cause(d, id, rc, true);
+    mqtls_diag_step_t *s = step(d, "tls", MQTLS_DIAG_FAIL, "%s (%s)", mqtls_strerror(rc), rep->detail);
+    if (rc == MQTLS_ERR_TLS_CLOSED_IN_HANDSHAKE || rc == MQTLS_ERR_TLS_NOT_TLS) {
+        explain_not_tls(d, s, rc, rep);
+    } else if (rc == MQTLS_ERR_TLS_NO_COMMON_VERSION || rc == MQTLS_ERR_TLS_NO_SHARED_CIPHER) {
+        explain_negotiation(d, s, rc, rep);
+    } else {
+        cause(d, mqtls_diag_classify(rc, rep, &h)->id, rc, true);
         if (rep->alert_received >= 0) {
-            HINT(d, "The broker sent the alert %s (%d).", mqtls_tls_alert_name(rep->alert_received),
+            HINT(d, "The server sent the alert %s (%d).", mqtls_tls_alert_name(rep->alert_received),
                  rep->alert_received);
         }
-        return;
     }
-    s = step(d, "tls", MQTLS_DIAG_FAIL, "%s (%s)", mqtls_strerror(rc), rep->detail);
-    cause(d, mqtls_diag_classify(rc, rep, &h)->id, rc, true);
 }
 
 /* After a successful handshake: which certificate anchors the chain, and is it the root a device needs? */
