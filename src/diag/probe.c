@@ -1086,44 +1086,61 @@ static bool is_tls_error(int32_t rc)
     return rc <= MQTLS_ERR_TLS_UNKNOWN_CA && rc > MQTLS_ERR_CRED_EMPTY;
 }
 
-static bool step_mqtt(diag_t *d, mq_t *q, const mqtls_transport_t *t, bool tls)
+static void hint_alert(diag_t *d, const mqtls_tls_report_t *rep)
+{
+    if (rep->alert_received >= 0) {
+        HINT(d, "The broker sent the alert %s (%d).", mqtls_tls_alert_name(rep->alert_received), rep->alert_received);
+    }
+}
+
+/* The broker's verdict on our certificate, as the CONNECT exchange shows it:
+ * with TLS 1.3 it comes with the first read after the handshake. */
+static bool step_client_cert(diag_t *d, int32_t rc)
 {
     const mqtls_tls_report_t *rep = &d->r->tls;
+    bool closed = rc == MQTLS_ERR_CLOSED || rc == MQTLS_ERR_RECV || rc == MQTLS_ERR_SEND;
+    bool wanted = rep->cert_requested && !rep->cert_sent;
+    if (rc == MQTLS_ERR_TLS_CERT_REJECTED || rc == MQTLS_ERR_TLS_CERT_REQUIRED || ((closed || is_tls_error(rc)) && wanted)) {
+        step(d, "client-cert", MQTLS_DIAG_FAIL, "%s, after the handshake (%s)", mqtls_strerror(rc), rep->version);
+        cause(d, rc == MQTLS_ERR_TLS_CERT_REJECTED ? "client-cert-rejected" : "client-cert-required", rc, true);
+        if (d->cfg->store_dir != NULL) {
+            sl_fixed(d, mqtls_sl_code(rc, rep)); /* a CC3200 (TLS 1.2) hears it in the handshake */
+        }
+        hint_alert(d, rep);
+        return false;
+    }
+    if (is_tls_error(rc)) {
+        step(d, "client-cert", MQTLS_DIAG_FAIL, "%s (%s)", mqtls_strerror(rc), rep->detail);
+        cause(d, mqtls_diag_classify(rc, rep, NULL)->id, rc, true);
+        hint_alert(d, rep);
+        return false;
+    }
+    const char *what = rep->cert_sent ? (rep->cert_requested ? "the broker asked for our certificate and did not reject it"
+                                                             : "the broker did not ask for a client certificate")
+                                      : (rep->cert_requested ? "asked for, none sent, and the broker went on"
+                                                             : "none given, none asked for");
+    step(d, "client-cert", MQTLS_DIAG_PASS, "%s", what);
+    return true;
+}
+
+static void connack_refused(diag_t *d, int32_t rc, const char *code)
+{
+    cause(d, "connack-refused", rc, true);
+    HINT(d, "CONNACK return code %s.", code);
+    if (rc == MQTLS_ERR_REFUSED_NOT_AUTHORIZED || rc == MQTLS_ERR_REFUSED_BAD_CREDENTIALS) {
+        HINT(d, " On AWS IoT: the certificate is inactive, or its policy does not allow iot:Connect for client id "
+                "'%s'.", d->cfg->client_id);
+    } else if (rc == MQTLS_ERR_REFUSED_IDENTIFIER) {
+        HINT(d, " The broker does not accept the client id '%s' (length, characters, or already in use).",
+             d->cfg->client_id);
+    }
+}
+
+static bool step_mqtt(diag_t *d, mq_t *q, const mqtls_transport_t *t, bool tls)
+{
     int32_t rc = mqtt_connect(d, q, t);
-    if (tls) {
-        /* TLS 1.3: the broker's verdict on our certificate comes with the first read. */
-        if (rc == MQTLS_ERR_TLS_CERT_REJECTED || rc == MQTLS_ERR_TLS_CERT_REQUIRED ||
-            ((rc == MQTLS_ERR_CLOSED || rc == MQTLS_ERR_RECV || rc == MQTLS_ERR_SEND || is_tls_error(rc)) &&
-             rep->cert_requested && !rep->cert_sent)) {
-            bool req = rc != MQTLS_ERR_TLS_CERT_REJECTED;
-            step(d, "client-cert", MQTLS_DIAG_FAIL, "%s, after the handshake (%s)%s", mqtls_strerror(rc), rep->version,
-                 rep->detail[0] != '\0' ? "" : "");
-            cause(d, req ? "client-cert-required" : "client-cert-rejected", rc, true);
-            if (d->cfg->store_dir != NULL) {
-                sl_fixed(d, mqtls_sl_code(rc, rep)); /* a CC3200 (TLS 1.2) hears it in the handshake */
-            }
-            if (rep->alert_received >= 0) {
-                HINT(d, "The broker sent the alert %s (%d).", mqtls_tls_alert_name(rep->alert_received),
-                     rep->alert_received);
-            }
-            return false;
-        }
-        if (is_tls_error(rc)) {
-            step(d, "client-cert", MQTLS_DIAG_FAIL, "%s (%s)", mqtls_strerror(rc), rep->detail);
-            cause(d, mqtls_diag_classify(rc, rep, NULL)->id, rc, true);
-            if (rep->alert_received >= 0) {
-                HINT(d, "The broker sent the alert %s (%d).", mqtls_tls_alert_name(rep->alert_received),
-                     rep->alert_received);
-            }
-            return false;
-        }
-        if (rep->cert_sent) {
-            step(d, "client-cert", MQTLS_DIAG_PASS, "%s", rep->cert_requested ? "the broker asked for our certificate and did not reject it"
-                                                                    : "the broker did not ask for a client certificate");
-        } else {
-            step(d, "client-cert", MQTLS_DIAG_PASS, "%s", rep->cert_requested ? "asked for, none sent"
-                                                                    : "none given, none asked for");
-        }
+    if (tls && !step_client_cert(d, rc)) {
+        return false;
     }
     if (rc == MQTLS_OK) {
         step(d, "mqtt", MQTLS_DIAG_PASS, "CONNACK 0 (accepted), client id '%s', MQTT %s", d->cfg->client_id,
@@ -1133,15 +1150,7 @@ static bool step_mqtt(diag_t *d, mq_t *q, const mqtls_transport_t *t, bool tls)
     mqtls_diag_step_t *s = step(d, "mqtt", MQTLS_DIAG_FAIL, "%s", mqtls_strerror(rc));
     const char *code = connack_meaning(rc);
     if (code != NULL) {
-        cause(d, "connack-refused", rc, true);
-        HINT(d, "CONNACK return code %s.", code);
-        if (rc == MQTLS_ERR_REFUSED_NOT_AUTHORIZED || rc == MQTLS_ERR_REFUSED_BAD_CREDENTIALS) {
-            HINT(d, " On AWS IoT: the certificate is inactive, or its policy does not allow iot:Connect for client id "
-                    "'%s'.", d->cfg->client_id);
-        } else if (rc == MQTLS_ERR_REFUSED_IDENTIFIER) {
-            HINT(d, " The broker does not accept the client id '%s' (length, characters, or already reserved).",
-                 d->cfg->client_id);
-        }
+        connack_refused(d, rc, code);
         return false;
     }
     bool closed = rc == MQTLS_ERR_CLOSED || rc == MQTLS_ERR_RECV || rc == MQTLS_ERR_SEND;
@@ -1158,7 +1167,7 @@ static bool step_mqtt(diag_t *d, mq_t *q, const mqtls_transport_t *t, bool tls)
                 "iot:Connect for client id '%s'; on other brokers check the log (connection limits, ACLs).",
              d->cfg->client_id);
     }
-    cause(d, mqtls_diag_classify(rc, rep, NULL)->id, rc, true);
+    cause(d, mqtls_diag_classify(rc, &d->r->tls, NULL)->id, rc, true);
     return false;
 }
 
