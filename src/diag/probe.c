@@ -1243,8 +1243,6 @@ static void skip_rest(diag_t *d, bool tls)
 {
     static const char *const tls_steps[] = { "files", "tls", "chain", "ca", "hostname", "validity", "client-cert" };
     mqtls_diag_report_t *r = d->r;
-    const char *last = r->n_steps > 0 ? r->steps[r->n_steps - 1].name : "";
-    (void)last;
     const char *names[16];
     size_t n = 0;
     names[n++] = "resolve";
@@ -1265,6 +1263,41 @@ static void skip_rest(diag_t *d, bool tls)
             step(d, names[i], MQTLS_DIAG_SKIP, "not run: an earlier step failed");
         }
     }
+}
+
+static void step_hostname_passed(diag_t *d)
+{
+    if (d->tls.server_name != NULL) {
+        step(d, "hostname", MQTLS_DIAG_PASS, "the certificate names '%s' (from --sni, sent as SNI)",
+             d->tls.server_name);
+        return;
+    }
+    struct in6_addr a6;
+    struct in_addr a4;
+    const char *host = d->cfg->host;
+    bool ip = inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1;
+    step(d, "hostname", MQTLS_DIAG_PASS, "the certificate names %s%s", host,
+         ip ? " (an IP address: no SNI is sent)" : " (sent as SNI)");
+}
+
+/* The handshake with the user's settings, then what its report says step by
+ * step. On success the session stays open in c for the MQTT steps. */
+static bool steps_tls(diag_t *d, conn_t *c)
+{
+    int32_t rc = handshake(d, &d->tls, d->cfg->engine, &d->r->tls, c);
+    if (rc != MQTLS_OK) {
+        tls_failed(d, rc);
+        return false;
+    }
+    const mqtls_tls_report_t *rep = &d->r->tls;
+    step(d, "tls", MQTLS_DIAG_PASS, "%s, %s (%s engine)%s%s", rep->version, rep->cipher,
+         rep->engine != NULL ? rep->engine : "?", rep->alpn[0] != '\0' ? ", ALPN " : "", rep->alpn);
+    step_chain(d, rep, "");
+    if (!step_anchor(d)) {
+        return false;
+    }
+    step_hostname_passed(d);
+    return step_validity(d);
 }
 
 static void run(diag_t *d)
@@ -1290,30 +1323,7 @@ static void run(diag_t *d)
     mqtls_tcp_init(&c.tcp);
     mqtls_transport_t t;
     if (tls) {
-        int32_t rc = handshake(d, &d->tls, cfg->engine, &d->r->tls, &c);
-        if (rc != MQTLS_OK) {
-            tls_failed(d, rc);
-            return;
-        }
-        mqtls_tls_report_t *rep = &d->r->tls;
-        step(d, "tls", MQTLS_DIAG_PASS, "%s, %s (%s engine)%s%s", rep->version, rep->cipher,
-             rep->engine != NULL ? rep->engine : "?", rep->alpn[0] != '\0' ? ", ALPN " : "", rep->alpn);
-        step_chain(d, rep, "");
-        bool ok = step_anchor(d);
-        if (ok) {
-            if (d->tls.server_name != NULL) {
-                step(d, "hostname", MQTLS_DIAG_PASS, "the certificate names '%s' (from --sni, sent as SNI)",
-                     d->tls.server_name);
-            } else {
-                struct in6_addr a6;
-                struct in_addr a4;
-                bool ip = inet_pton(AF_INET, cfg->host, &a4) == 1 || inet_pton(AF_INET6, cfg->host, &a6) == 1;
-                step(d, "hostname", MQTLS_DIAG_PASS, "the certificate names %s%s", cfg->host,
-                     ip ? " (an IP address: no SNI is sent)" : " (sent as SNI)");
-            }
-            ok = step_validity(d);
-        }
-        if (!ok) {
+        if (!steps_tls(d, &c)) {
             conn_close(&c);
             return;
         }
@@ -1329,11 +1339,8 @@ static void run(diag_t *d)
     }
     mq_t *q = mq_new();
     if (q == NULL) {
-        conn_close(&c);
         cause(d, "unknown", MQTLS_ERR_NO_MEMORY, true);
-        return;
-    }
-    if (step_mqtt(d, q, &t, tls)) {
+    } else if (step_mqtt(d, q, &t, tls)) {
         step_roundtrip(d, q);
     }
     free(q);
