@@ -59,7 +59,7 @@ static void help(void)
     fputs("Usage: mqtls doctor -h HOST [-p PORT] [TLS flags] [--store DIR --files K,C,A,D] [options]\n"
           "\n"
           "Probe a broker the way a device connects, step by step, stop at the first\n"
-          "failure and say why in plain words: resolve, tcp, alpn, files, tls, chain,\n"
+          "failure and say why in plain words: alpn, resolve, tcp, files, tls, chain,\n"
           "ca, hostname, validity, client-cert, mqtt, roundtrip.\n"
           "\n"
           "Doctor options:\n"

@@ -4,7 +4,7 @@
  * mqtls_diag_run() probes a broker the way a device would connect to it, in
  * order, and stops at the first step that fails:
  *
- *   resolve -> tcp -> alpn (port 443) -> files (CA, certificate, key or the
+ *   alpn (port 443) -> resolve -> tcp -> files (CA, certificate, key or the
  *   store) -> tls (version and cipher overlap) -> chain (the server's
  *   certificates) -> ca (does the CA file anchor it; if not, which root
  *   would) -> hostname (name and SNI) -> validity (against the device's

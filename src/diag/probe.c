@@ -1304,11 +1304,13 @@ static void run(diag_t *d)
 {
     const mqtls_diag_config_t *cfg = d->cfg;
     bool tls = cfg->tls || cfg->store_dir != NULL;
+    if (tls) {
+        step_alpn(d); /* a rule on the settings alone: said first, whatever the network does */
+    }
     if (!step_resolve(d) || !step_tcp(d)) {
         return;
     }
     if (tls) {
-        step_alpn(d);
         if (!(cfg->store_dir != NULL ? step_store(d) : step_files(d))) {
             return;
         }

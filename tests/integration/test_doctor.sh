@@ -189,6 +189,17 @@ doctor_step dns tcp skip
 doctor_expect tcp-refused tcp-refused 2 "${H[@]}" -p "$(free_port)" "${EC[@]}"
 doctor_step tcp-refused tcp fail
 
+# ---- port 443 without ALPN: a warning from the settings alone, said before
+# any connection (mosquitto cannot demand ALPN; the rule itself is in
+# test_diag.c). Checked where nothing listens on 127.0.0.1:443.
+if ! port_in_use 443; then
+    doctor_expect port443 tcp-refused 2 "${H[@]}" -p 443 "${EC[@]}"
+    doctor_step port443 alpn warn "x-amzn-mqtt-ca"
+    assert_eq "port443: the warning comes first" alpn "$(jq -r '.steps[0].name' "$D/port443.json")"
+    doctor_expect port443-alpn tcp-refused 2 "${H[@]}" -p 443 "${EC[@]}" --alpn x-amzn-mqtt-ca
+    doctor_step port443-alpn alpn pass
+fi
+
 # ---- usage errors exit 1
 expect_status "--no-verify refused" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" "${EC[@]}" --no-verify
 expect_status "--store without --files" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" --store "$D"
