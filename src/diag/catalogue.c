@@ -159,6 +159,11 @@ static const mqtls_diag_cause_t catalogue[] = {
       "The name given with --sni is sent in the handshake and checked against the certificate, and the "
       "certificate does not list it.",
       "Give --sni the broker's real name (or leave it out to use -h)." },
+    { "sni-missing", "The server wants a name (SNI) and none was sent",
+      "No server name was sent in the handshake (the host is an IP address, or SNI is off), and the server "
+      "answered unrecognized_name: it picks its certificate by name, as AWS IoT and most cloud endpoints do.",
+      "Connect with the endpoint's DNS name, or give --sni with it (in firmware: set the server name "
+      "before the handshake)." },
     /* ---- the server's verdict on us */
     { "client-cert-required", "The broker requires a client certificate and none was given",
       "The broker asked for a client certificate (mutual TLS) and the client had none to send.",
@@ -300,7 +305,12 @@ static const mqtls_diag_cause_t *classify_tls(int32_t err, const mqtls_tls_repor
         }
         return CAUSE("tls-closed");
     case MQTLS_ERR_TLS_NOT_TLS: return CAUSE("not-tls");
-    case MQTLS_ERR_TLS_ALERT: return CAUSE("tls-alert");
+    case MQTLS_ERR_TLS_ALERT:
+        /* unrecognized_name (RFC 6066 §3): the server needed the SNI we did not send. */
+        if (r != NULL && r->alert_received == 112 && !h->sni_set) {
+            return CAUSE("sni-missing");
+        }
+        return CAUSE("tls-alert");
     default: return CAUSE("tls-failed");
     }
 }

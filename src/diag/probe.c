@@ -163,6 +163,13 @@ static const char *tls_version_name(uint16_t v)
     return v == MQTLS_TLS_V1_3 ? "TLS 1.3" : v == MQTLS_TLS_V1_2 ? "TLS 1.2" : "any";
 }
 
+static bool host_is_ip(const char *host)
+{
+    struct in6_addr a6;
+    struct in_addr a4;
+    return inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1;
+}
+
 /* ---- connections ------------------------------------------------------------------------ */
 
 static void conn_close(conn_t *c)
@@ -961,6 +968,13 @@ static void tls_failed(diag_t *d, int32_t rc)
                  rep->alert_received);
         }
     }
+    const char *id = d->r->cause != NULL ? d->r->cause->id : "";
+    bool vague = strcmp(id, "tls-closed") == 0 || strcmp(id, "tls-alert") == 0 || strcmp(id, "tls-failed") == 0;
+    if (vague && host_is_ip(d->cfg->host) && d->tls.server_name == NULL) {
+        HINT(d, "%sNo server name (SNI) was sent, since -h is an IP address: servers that choose their certificate "
+                "by name (AWS IoT) refuse such handshakes; give --sni with the endpoint's name.",
+             d->r->hint[0] != '\0' ? " " : "");
+    }
 }
 
 /* After a successful handshake: which certificate anchors the chain, and is it the root a device needs? */
@@ -1272,12 +1286,9 @@ static void step_hostname_passed(diag_t *d)
              d->tls.server_name);
         return;
     }
-    struct in6_addr a6;
-    struct in_addr a4;
     const char *host = d->cfg->host;
-    bool ip = inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1;
     step(d, "hostname", MQTLS_DIAG_PASS, "the certificate names %s%s", host,
-         ip ? " (an IP address: no SNI is sent)" : " (sent as SNI)");
+         host_is_ip(host) ? " (an IP address: no SNI is sent)" : " (sent as SNI)");
 }
 
 /* The handshake with the user's settings, then what its report says step by

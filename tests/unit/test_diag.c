@@ -139,6 +139,13 @@ static void classify_tls_errors(void **state)
     assert_string_equal(id_of(MQTLS_ERR_TLS_CERT_REQUIRED, &r, &h), "client-cert-required");
     assert_string_equal(id_of(MQTLS_ERR_TLS_CERT_REJECTED, &r, &h), "client-cert-rejected");
     assert_string_equal(id_of(MQTLS_ERR_TLS_NOT_TLS, &r, &h), "not-tls");
+    /* unrecognized_name without SNI: the server needed the name; with --sni it is just an alert. */
+    r.alert_received = 112;
+    assert_string_equal(id_of(MQTLS_ERR_TLS_ALERT, &r, &h), "sni-missing");
+    assert_string_equal(id_of(MQTLS_ERR_TLS_ALERT, &r, &sni), "tls-alert");
+    r.alert_received = 80;
+    assert_string_equal(id_of(MQTLS_ERR_TLS_ALERT, &r, &h), "tls-alert");
+    r = report();
     /* A bad-signature chain is not "the wrong CA" unless the chain is also untrusted. */
     assert_string_equal(id_of(MQTLS_ERR_TLS_VERIFY_FAILED, &r, &h), "server-cert-invalid");
     r.verify_flags = MQTLS_TLS_VERIFY_NOT_TRUSTED | MQTLS_TLS_VERIFY_BAD_SIGNATURE;
