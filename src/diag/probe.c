@@ -579,15 +579,15 @@ static bool step_store(diag_t *d)
     mqtls_diag_step_t *s = step(d, "files", id != NULL ? MQTLS_DIAG_FAIL : MQTLS_DIAG_PASS,
                                 "store %s, files %u,%u,%u,%u (key, cert, CA, DH):", cfg->store_dir, cfg->store_ids[0],
                                 cfg->store_ids[1], cfg->store_ids[2], cfg->store_ids[3]);
+    if (id == NULL) {
+        LINE(s, " every file is DER and fits its slot");
+    }
     for (size_t i = 0; i < chk->n_problems && i < MQTLS_STORE_MAX_PROBLEMS; i++) {
         LINE(s, "\n%s %s", id != NULL ? "problem:" : "note (dates are judged on the server's chain below):",
              chk->problems[i]);
     }
     for (size_t i = 0; i < chk->n_notes && i < 4; i++) {
         LINE(s, "\nnote: %s", chk->notes[i]);
-    }
-    if (chk->n_problems == 0) {
-        LINE(s, " every file is DER and fits its slot");
     }
     free(chk);
     if (id != NULL) {
