@@ -14,8 +14,8 @@
 # the handshake on mbedtls; TLS 1.3 after it, on openssl), key-mismatch,
 # no-common-version, no-common-cipher, tls-to-plain-port,
 # plain-to-tls-port, not-tls (an HTTP server), tls-timeout (a port that
-# never answers), connack-refused, closed-after-connect, dns-failure,
-# tcp-refused, cert-file-bad. The store cases are in test_doctor_store.sh.
+# never answers), connack-refused, closed-after-connect, roundtrip-failed, dns-failure, tcp-refused, cert-file-bad, cipher-unknown;
+# and the port-443 ALPN warning printed first (where 443 is free). The store cases are in test_doctor_store.sh.
 # shellcheck source=tests/integration/lib.sh disable=SC2154 # PORT_<listener> come from start_listeners
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/doctor_lib.sh
@@ -102,6 +102,7 @@ doctor_expect ca-garbage ca-file-bad 2 "${H[@]}" -p "$PORT_main" --cafile "$K/ga
     --cert "$K/client.pem" --key "$K/client.key"
 doctor_expect cert-garbage cert-file-bad 2 "${H[@]}" -p "$PORT_main" --cafile "$K/ca.pem" \
     --cert "$K/garbage.pem" --key "$K/client.key"
+doctor_expect cipher-name cipher-unknown 2 "${H[@]}" -p "$PORT_main" "${EC[@]}" --ciphers TLS_NO_SUCH_SUITE
 doctor_expect ca-none ca-missing 2 "${H[@]}" -p "$PORT_main" --cert "$K/client.pem" --key "$K/client.key"
 note "CA file: mismatch, legacy root, bundle, garbage, none ok ($((SECONDS - T0)) s)"
 
@@ -181,6 +182,22 @@ doctor_hint refused "5 (not authorised)"
 doctor_hint refused "iot:Connect"
 doctor_expect refused-user connack-refused 2 "${H[@]}" -p "$BROKER_PORT" -u nobody -P wrong
 note "CONNACK refused ok"
+
+# roundtrip-failed: an ACL (anonymous clients: the lines before any `user`
+# line) that lets the doctor read but not write its topic. Measured with
+# mosquitto 2.0.11: a denied SUBSCRIBE is still granted (SUBACK 0, no 0x80),
+# and a denied QoS 1 PUBLISH makes the broker close the connection. So
+# subscribe-refused cannot be shown with this broker (test_diag.c covers
+# its classification); the closed round trip can.
+printf '%s\n' "topic readwrite allowed/#" "topic read readonly/#" >"$D/acl"
+chmod 644 "$D/acl"
+start_broker "acl_file $D/acl"
+doctor_expect acl-ok null 0 "${H[@]}" -p "$BROKER_PORT" -t allowed/doctor
+doctor_expect acl-pub roundtrip-failed 2 "${H[@]}" -p "$BROKER_PORT" -t readonly/doctor
+doctor_step acl-pub mqtt pass
+doctor_step acl-pub roundtrip fail "readonly/doctor"
+doctor_hint acl-pub "closed the connection"
+note "round trip refused by an ACL ok"
 
 # ---- reaching the server
 doctor_expect dns dns-failure 2 -h no-such-host.invalid -p 8883 "${EC[@]}"
