@@ -18,6 +18,9 @@
 #include <unistd.h>
 
 #include "common.h"
+
+#if MQTLS_WITH_MBEDTLS
+
 #include "mqtls/codec.h"
 #include "mqtls/cred.h"
 #include "mqtls/diag.h"
@@ -275,3 +278,15 @@ int cmd_doctor(int argc, char **argv)
     free(r);
     return code;
 }
+
+#else /* !MQTLS_WITH_MBEDTLS */
+
+int cmd_doctor(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "mqtls doctor: this build has no diagnosis (it needs mbedTLS: MQTLS_WITH_MBEDTLS)\n");
+    return CLI_EXIT_USAGE;
+}
+
+#endif
