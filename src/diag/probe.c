@@ -50,7 +50,6 @@ typedef struct {
     mqtls_diag_report_t *r;
     mqtls_tls_config_t tls;       /* the user's TLS settings (from the store with --store) */
     char paths[4][512];           /* store file names, referenced by tls */
-    const char *alpn_list[2];
     bool cause_is_failure;
     int64_t now;                  /* the device's clock, resolved */
     bool sl_fixed;                /* r->sl_code is final (a file problem) */
@@ -348,6 +347,27 @@ static bool has_ext(const char *name, const char *ext)
     return n > e && strcmp(name + n - e, ext) == 0;
 }
 
+/* "5ad8a5d6.0": an OpenSSL hash link, which names a file also listed under its own name. */
+static bool is_hash_link(const char *name)
+{
+    size_t i = 0;
+    for (; i < 8; i++) {
+        char c = name[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return false;
+        }
+    }
+    if (name[i++] != '.' || name[i] == '\0') {
+        return false;
+    }
+    for (; name[i] != '\0'; i++) {
+        if (name[i] < '0' || name[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* A certificate in dir whose subject is `dn`, preferring .pem and .crt names over hash links. */
 static bool search_system(const char *dir, const char *dn, char *found, size_t len)
 {
@@ -358,7 +378,8 @@ static bool search_system(const char *dir, const char *dn, char *found, size_t l
     }
     mqtls_cred_cert_t *c = malloc(sizeof *c);
     for (struct dirent *de; c != NULL && (de = readdir(dp)) != NULL;) {
-        if (de->d_name[0] == '.' || (hit && !has_ext(de->d_name, ".pem") && !has_ext(de->d_name, ".crt"))) {
+        if (de->d_name[0] == '.' || is_hash_link(de->d_name) ||
+            (hit && !has_ext(de->d_name, ".pem") && !has_ext(de->d_name, ".crt"))) {
             continue;
         }
         char path[1024];
