@@ -746,9 +746,10 @@ static void name_root(diag_t *d, mqtls_diag_step_t *s, const char *need, bool hi
         HINT(d, "The server's chain needs the root \"%s\".", cn);
     }
     if (search_system(dir, need, found, sizeof found)) {
-        LINE(s, "\nthe system trust store has it: %s", found);
+        LINE(s, "\nthe system trust store has a root of that name: %s (matched by name: use it as the CA file "
+                "and run the doctor again)", found);
         if (hint) {
-            HINT(d, " The system trust store has it: %s.", found);
+            HINT(d, " The system trust store has a root of that name: %s.", found);
         }
     } else {
         LINE(s, "\nthe system trust store (%s) has no certificate named so", dir);

@@ -7,7 +7,8 @@
 # server accepts, the alert, ...). A healthy setup passes every step.
 #
 # Causes here: ca-mismatch, ca-legacy-root (with the root found in a
-# system trust directory), ca-not-single (warning, exit 3), ca-file-bad,
+# trust directory given with --system-cafile-dir, and by name in the
+# default /etc/ssl/certs), ca-not-single (warning, exit 3), ca-file-bad,
 # ca-missing, server-cert-expired, server-cert-not-yet-valid (the server's
 # certificate, and the device's clock unset), hostname-mismatch,
 # sni-mismatch, client-cert-required and client-cert-rejected (TLS 1.2 in
@@ -39,6 +40,28 @@ mkdir -p "$D/sysca"
 cp "$D/amazon/ca.pem" "$D/sysca/Amazon_Root_CA_1.pem"
 cp "$K/other-ca.pem" "$D/sysca/unrelated.pem"
 
+# The default trust directory (/etc/ssl/certs, from ca-certificates): a
+# throwaway root with the real "Amazon Root CA 1" name (made by openssl; its
+# key is not Amazon's) signs the server. The doctor must name the system's
+# file of that name.
+if [[ -f /etc/ssl/certs/Amazon_Root_CA_1.pem ]]; then
+    (
+        cd "$D"
+        export OPENSSL_CONF=/dev/null
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout fake-amazon.key \
+            -out fake-amazon.pem -subj "/C=US/O=Amazon/CN=Amazon Root CA 1" -days 30 \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$K/fake-aws.key" \
+            -subj "/CN=localhost" -out fake-aws.csr
+        printf '%s\n' "basicConstraints=critical,CA:FALSE" "extendedKeyUsage=serverAuth" \
+            "subjectAltName=DNS:localhost,IP:127.0.0.1" >fake-aws.ext
+        openssl x509 -req -in fake-aws.csr -CA fake-amazon.pem -CAkey fake-amazon.key -set_serial 7 -days 30 \
+            -extfile fake-aws.ext -out "$K/fake-aws.pem"
+        chmod 644 "$K/fake-aws.key"
+    ) >"$D/openssl.log" 2>&1 || fail "openssl could not make the fake Amazon PKI: $(cat "$D/openssl.log")"
+    SYSTEM_CASE=1
+fi
+
 tls_listener main server
 tls_listener other server-other
 tls_listener expired server-expired
@@ -46,6 +69,7 @@ tls_listener future server-future
 tls_listener v13 server "tls_version tlsv1.3"
 tls_listener onecipher server "ciphers ECDHE-ECDSA-AES256-GCM-SHA384"
 tls_listener aws aws-server
+if [[ ${SYSTEM_CASE:-0} == 1 ]]; then tls_listener fakeaws fake-aws; fi
 plain_listener plain
 # closed-after-connect: mosquitto 2.0.11 accepts a connection over a
 # listener's max_connections and closes it at once ("denied:
@@ -93,6 +117,15 @@ doctor_hint legacy-root "$D/sysca/Amazon_Root_CA_1.pem"
 # The control: the root the doctor named works.
 doctor_expect legacy-root-fixed null 0 "${H[@]}" -p "$PORT_aws" --cafile "$D/sysca/Amazon_Root_CA_1.pem" \
     --cert "$K/client.pem" --key "$K/client.key"
+
+if [[ ${SYSTEM_CASE:-0} == 1 ]]; then
+    doctor_expect legacy-system ca-legacy-root 2 "${H[@]}" -p "$PORT_fakeaws" --cafile "$D/verisign/ca.pem" \
+        --cert "$K/client.pem" --key "$K/client.key"
+    doctor_hint legacy-system "/etc/ssl/certs/Amazon_Root_CA_1.pem"
+    doctor_step legacy-system ca fail "C=US, O=Amazon, CN=Amazon Root CA 1"
+else
+    note "no /etc/ssl/certs/Amazon_Root_CA_1.pem (ca-certificates): the default trust directory is not tried"
+fi
 
 doctor_expect ca-bundle ca-not-single 3 "${H[@]}" -p "$PORT_main" --cafile "$K/ca-bundle.pem" \
     --cert "$K/client.pem" --key "$K/client.key"
