@@ -140,9 +140,15 @@ doctor_expect ca-none ca-missing 2 "${H[@]}" -p "$PORT_main" --cert "$K/client.p
 note "CA file: mismatch, legacy root, bundle, garbage, none ok ($((SECONDS - T0)) s)"
 
 # ---- the server's certificate: dates and names
-doctor_expect expired server-cert-expired 2 "${H[@]}" -p "$PORT_expired" "${EC[@]}"
-doctor_step expired validity fail
-doctor_expect future server-cert-not-yet-valid 2 "${H[@]}" -p "$PORT_future" "${EC[@]}"
+for engine in mbedtls openssl; do
+    doctor_expect "expired-$engine" server-cert-expired 2 "${H[@]}" -p "$PORT_expired" "${EC[@]}" --tls-engine "$engine"
+    doctor_step "expired-$engine" validity fail
+    doctor_step "expired-$engine" hostname pass
+    doctor_expect "future-$engine" server-cert-not-yet-valid 2 "${H[@]}" -p "$PORT_future" "${EC[@]}" \
+        --tls-engine "$engine"
+    doctor_expect "hostname-$engine" hostname-mismatch 2 "${H[@]}" -p "$PORT_other" "${EC[@]}" --tls-engine "$engine"
+    doctor_step "hostname-$engine" chain pass "CN=other.example"
+done
 doctor_expect clock-unset server-cert-not-yet-valid 2 "${H[@]}" -p "$PORT_main" "${EC[@]}" --device-time unset
 doctor_step clock-unset validity fail "2013-01-01"
 doctor_step clock-unset tls pass
