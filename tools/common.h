@@ -208,6 +208,7 @@ int cmd_key(int argc, char **argv);   /* cmd_key.c */
 int cmd_csr(int argc, char **argv);   /* cmd_csr.c */
 int cmd_ca(int argc, char **argv);    /* cmd_ca.c */
 int cmd_store(int argc, char **argv); /* cmd_store.c */
+int cmd_doctor(int argc, char **argv); /* cmd_doctor.c */
 
 /* ---- misc ------------------------------------------------------------------ */
 

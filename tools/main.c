@@ -25,6 +25,7 @@ static const command_t commands[] = {
     { "csr", cmd_csr, "make a certificate signing request for a key" },
     { "ca", cmd_ca, "a development CA: init, then issue server and client certificates" },
     { "store", cmd_store, "a credential store like a device's /cert flash: put, list, check, rm, export" },
+    { "doctor", cmd_doctor, "probe a broker step by step and say why a connection fails" },
 };
 
 static void print_help(FILE *out)

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: diagnosis -- why does this device not connect to that broker? */
+/*
+ * mqtls_diag_run() probes a broker the way a device would connect to it, in
+ * order, and stops at the first step that fails:
+ *
+ *   alpn (port 443) -> resolve -> tcp -> files (CA, certificate, key or the
+ *   store) -> tls (version and cipher overlap) -> chain (the server's
+ *   certificates) -> ca (does the CA file anchor it; if not, which root
+ *   would) -> hostname (name and SNI) -> validity (against the device's
+ *   clock) -> client-cert (accepted by the server) -> mqtt (CONNACK) ->
+ *   roundtrip (subscribe, publish, receive on a test topic)
+ *
+ * Each step leaves a line (pass, fail, warn or skip, with a detail); the
+ * first failure names a cause from one catalogue (mqtls_diag_catalogue():
+ * a stable id, a title, an explanation and a fix), and with a store the
+ * SimpleLink code a CC3200 would return for the same files and server.
+ *
+ * Policy: the doctor never hands the user a connection. To learn more than
+ * a failed handshake says, it runs extra handshakes of its own -- with
+ * verification off (to see the chain behind an unknown CA), with default
+ * versions and ciphers (to see what the server accepts), or in plain MQTT
+ * (to see whether a port that does not speak TLS speaks MQTT) -- and says
+ * so in the step's detail. Certificate validity against the device's clock
+ * is judged here from the chain's dates, not by the TLS engine.
+ *
+ * Memory: mqtls_diag_run() allocates while it runs (TLS sessions, file
+ * buffers) and releases everything before it returns; the report is the
+ * caller's. Cause pointers point into a static catalogue and never need
+ * freeing. No printing: mqtls_diag_to_json() formats a report into a
+ * malloc'd string, and the CLI (tools/cmd_doctor.c) prints the human form.
+ * Needs the build option MQTLS_WITH_MBEDTLS (it uses the credentials toolkit).
+ *
+ * Example:
+ *   mqtls_diag_config_t cfg;
+ *   mqtls_diag_config_init(&cfg);
+ *   cfg.host = "broker.example"; cfg.port = 8883; cfg.tls = true;
+ *   cfg.tls_cfg.ca_file = "root.pem";
+ *   cfg.tls_cfg.cert_file = "device.crt"; cfg.tls_cfg.key_file = "device.key";
+ *   mqtls_diag_report_t *r = malloc(sizeof *r);
+ *   mqtls_diag_run(&cfg, r);
+ *   if (r->cause != NULL) printf("%s: %s\n", r->cause->id, r->cause->fix);
+ *   free(r);
+ */
+#ifndef MQTLS_DIAG_H
+#define MQTLS_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mqtls/error.h"
+#include "mqtls/tls.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** One cause of a failed connection, as the catalogue knows it. */
+typedef struct {
+    const char *id;          /**< stable, documented: "ca-mismatch", ... */
+    const char *title;       /**< one line */
+    const char *explanation; /**< what is going on, in plain words */
+    const char *fix;         /**< what to do about it */
+} mqtls_diag_cause_t;
+
+/** Every cause, in a fixed order. @param n receives the count. Never NULL. */
+const mqtls_diag_cause_t *mqtls_diag_catalogue(size_t *n);
+
+/** The cause with this id, or NULL. */
+const mqtls_diag_cause_t *mqtls_diag_cause(const char *id);
+
+typedef enum {
+    MQTLS_DIAG_PASS = 0,
+    MQTLS_DIAG_FAIL = 1,
+    MQTLS_DIAG_WARN = 2,
+    MQTLS_DIAG_SKIP = 3
+} mqtls_diag_status_t;
+
+/** "pass", "fail", "warn", "skip". */
+const char *mqtls_diag_status_name(mqtls_diag_status_t s);
+
+/** The system trust store searched for the root a server needs. */
+#define MQTLS_DIAG_SYSTEM_CA_DIR "/etc/ssl/certs"
+
+/** What to probe. Strings are borrowed for the call. Start from mqtls_diag_config_init(). */
+typedef struct {
+    const char *host;            /**< required */
+    uint16_t port;               /**< required */
+    bool tls;                    /**< TLS (implied by store_dir) */
+    mqtls_tls_engine_t engine;
+    mqtls_tls_config_t tls_cfg;  /**< CA, certificate, key, SNI, ALPN, versions, ciphers */
+    const char *store_dir;       /**< a credential store: key/cert/CA come from store_ids */
+    uint16_t store_ids[4];       /**< SlSockSecureFiles_t order: key, cert, CA, DH; 0 = none */
+    int64_t device_time;         /**< Unix seconds; MQTLS_CRED_NOW (cred.h): this computer's clock */
+    bool device_time_unset;      /**< the device's clock is unset (device_time is its reset date) */
+    const char *client_id;       /**< required */
+    const char *username;        /**< NULL: none */
+    const char *password;        /**< NULL: none */
+    uint8_t protocol_version;    /**< MQTLS_PROTO_V311 */
+    uint16_t keepalive_s;
+    const char *topic;           /**< round-trip topic; NULL: "mqtls/doctor/<client id>" */
+    const char *system_ca_dir;   /**< NULL: MQTLS_DIAG_SYSTEM_CA_DIR */
+    uint32_t timeout_ms;         /**< per network operation */
+} mqtls_diag_config_t;
+
+#define MQTLS_DIAG_MAX_STEPS 16
+
+typedef struct {
+    char name[16];               /**< "resolve", "tcp", "alpn", "files", "tls", "chain", "ca", "hostname",
+                                      "validity", "client-cert", "mqtt", "roundtrip" */
+    mqtls_diag_status_t status;
+    char detail[1536];           /**< one or more lines separated by '\n' */
+} mqtls_diag_step_t;
+
+typedef struct {
+    bool ok;                     /**< every step passed (no failure, no warning) */
+    bool failed;                 /**< a step failed */
+    size_t n_steps;
+    mqtls_diag_step_t steps[MQTLS_DIAG_MAX_STEPS];
+    /** The first failure's cause; without a failure, the first warning's; NULL when ok. */
+    const mqtls_diag_cause_t *cause;
+    char hint[1024];             /**< what this run adds to the fix (the root needed, the alert, ...) */
+    int32_t error;               /**< the mqtls error behind the failure, MQTLS_OK if none */
+    bool has_sl;                 /**< a store was checked: sl_code is meaningful */
+    int32_t sl_code;             /**< what a CC3200 would return (0: connects) */
+    mqtls_tls_report_t tls;      /**< the report of the last handshake made with the user's settings */
+} mqtls_diag_report_t;
+
+/** Defaults: port 8883, mbedTLS engine if built, device clock = now, MQTT 3.1.1,
+ * keepalive 30 s, timeout 5 s, CA dir /etc/ssl/certs. */
+void mqtls_diag_config_init(mqtls_diag_config_t *cfg);
+
+/**
+ * Run the probes and fill `out` (a large struct: allocate it).
+ * @return MQTLS_OK when the run completed (whatever it found: see out->ok,
+ * out->failed, out->cause); MQTLS_ERR_INVALID_ARG for a bad configuration.
+ */
+int32_t mqtls_diag_run(const mqtls_diag_config_t *cfg, mqtls_diag_report_t *out);
+
+/** Hints for mqtls_diag_classify(): what the connection was asked to do. */
+typedef struct {
+    uint16_t port;
+    bool alpn_set;      /**< an ALPN protocol was offered */
+    bool sni_set;       /**< a server name other than the host was given (--sni) */
+    bool ca_legacy;     /**< the CA file is a known legacy root (VeriSign G5 ...) */
+} mqtls_diag_hints_t;
+
+/**
+ * The cause of a failed TLS handshake or MQTT connect from the error and
+ * the TLS report alone (no probing): the rules mqtls_diag_run() starts from.
+ * @return a catalogue entry, never NULL for err < 0 ("unknown" when nothing fits); NULL for err >= 0.
+ */
+const mqtls_diag_cause_t *mqtls_diag_classify(int32_t err, const mqtls_tls_report_t *report,
+                                              const mqtls_diag_hints_t *hints);
+
+/** Port 443 and no ALPN: AWS IoT serves MQTT there only with ALPN x-amzn-mqtt-ca.
+ * @param alpn NULL-terminated list, may be NULL. */
+bool mqtls_diag_alpn_missing(uint16_t port, const char *const *alpn);
+
+/** Is this certificate subject a root that brokers no longer chain to (e.g.
+ * "VeriSign Class 3 Public Primary Certification Authority - G5")? */
+bool mqtls_diag_is_legacy_root(const char *subject);
+
+/**
+ * The report as JSON: {"ok", "steps": [{"name","status","detail"}], "cause":
+ * {"id","title","explanation","fix","hint"} or null, "error", and
+ * "simplelink": {"code","name","text"} when has_sl}. malloc'd, NUL-terminated.
+ * @return MQTLS_OK or MQTLS_ERR_NO_MEMORY.
+ */
+int32_t mqtls_diag_to_json(const mqtls_diag_report_t *r, char **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MQTLS_DIAG_H */

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `mqtls doctor --store DIR --files K,C,A,D`: the files a device would load,
+# judged as a CC3200 judges them, and the SimpleLink code it would return,
+# against a real mosquitto. Cases: a healthy store (code 0), the CA file PEM
+# renamed to .der (ca-not-der, -456), a PEM chain as CA file (ca-not-single,
+# -456), an intermediate as CA file while the server sends it (ca-not-root,
+# -155), the wrong root (ca-mismatch, -155), the seed question's legacy
+# VeriSign G5 root against an "Amazon Root CA 1" server (ca-legacy-root,
+# -155), the device's clock unset (server-cert-not-yet-valid, -461), a key
+# that is not the certificate's (key-mismatch), CA ID 0 (ca-missing, -453)
+# a missing key file (key-file-bad, -458) and a certificate in the DH slot
+# (dh-file-bad, -459).
+# shellcheck source=tests/integration/lib.sh disable=SC2154 # PORT_<listener> come from start_listeners
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/doctor_lib.sh
+. "$(dirname "$0")/doctor_lib.sh"
+
+D=$TEST_DIR
+T0=$SECONDS
+tls_make_pki
+K=$PKI
+S=$D/flash
+
+"$MQTLS" ca init "$D/amazon" --cn "Amazon Root CA 1" --org Amazon --days 30 >/dev/null
+"$MQTLS" ca init "$D/verisign" --cn "VeriSign Class 3 Public Primary Certification Authority - G5" \
+    --org "VeriSign, Inc." --days 30 >/dev/null
+"$MQTLS" ca issue "$D/amazon" --server --cn localhost --san DNS:localhost,IP:127.0.0.1 --days 30 \
+    -o "$K/aws-server" >/dev/null
+chmod 644 "$K/aws-server.key"
+mkdir -p "$D/sysca"
+cp "$D/amazon/ca.pem" "$D/sysca/AmazonRootCA1.pem"
+
+tls_listener main server
+tls_listener intchain server-int-chain:server-int
+tls_listener aws aws-server
+start_listeners
+
+# The flash: what `mqtls store put` validates and converts (IDs as in the seed question) ...
+put() { "$MQTLS" store put "$S" "$@" >/dev/null 2>&1 || fail "store put $*"; }
+put 126 "$K/client.key"
+put 127 "$K/client.pem"
+put 128 "$K/ca.pem" --as ca
+put 129 "$K/int-ca.pem" --as ca      # accepted with a warning: an intermediate
+put 130 "$K/other-ca.pem" --as ca
+put 131 "$D/verisign/ca.pem" --as ca
+put 132 "$K/client-other.key"
+# ... and what a hand-made flash gets wrong: a PEM file renamed .der, a PEM chain.
+cp "$K/ca.pem" "$S/cert/140.der"
+cp "$K/ca-bundle.pem" "$S/cert/141.der"
+
+H=(-h 127.0.0.1 -i doctor-store --store "$S")
+
+doctor_expect store-ok null 0 "${H[@]}" -p "$PORT_main" --files 126,127,128,0
+doctor_all_pass store-ok
+doctor_sl store-ok 0 SL_OK
+doctor_step store-ok files pass "every file is DER"
+
+doctor_expect pem ca-not-der 2 "${H[@]}" -p "$PORT_main" --files 126,127,140,0
+doctor_sl pem -456 SL_ESECBADCAFILE
+doctor_step pem files fail "PEM"
+doctor_step pem tls skip
+
+doctor_expect chain ca-not-single 2 "${H[@]}" -p "$PORT_main" --files 126,127,141,0
+doctor_sl chain -456 SL_ESECBADCAFILE
+
+# The server sends its certificate and the intermediate; the flash holds the
+# intermediate. mbedTLS on this computer accepts it as an anchor, a CC3200
+# needs the root that issued the last certificate sent.
+doctor_expect intermediate ca-not-root 2 "${H[@]}" -p "$PORT_intchain" --files 126,127,129,0
+doctor_sl intermediate -155 SL_ESEC_ASN_SIG_CONFIRM_E
+doctor_step intermediate tls pass
+doctor_step intermediate ca fail "intermediate"
+doctor_hint intermediate "mqtls test CA"
+# Without a store the same CA file works here: a warning, not a failure (exit 3).
+doctor_expect intermediate-pc ca-not-root 3 -h 127.0.0.1 -i doctor-store -p "$PORT_intchain" \
+    --cafile "$K/int-ca.pem" --cert "$K/client.pem" --key "$K/client.key"
+doctor_step intermediate-pc ca warn
+doctor_step intermediate-pc roundtrip pass
+
+doctor_expect wrong-root ca-mismatch 2 "${H[@]}" -p "$PORT_main" --files 126,127,130,0
+doctor_sl wrong-root -155 SL_ESEC_ASN_SIG_CONFIRM_E
+
+# The seed question: VeriSign G5 flashed as 128-equivalent, the endpoint chains to Amazon Root CA 1.
+doctor_expect seed ca-legacy-root 2 "${H[@]}" -p "$PORT_aws" --files 126,127,131,0 --system-cafile-dir "$D/sysca"
+doctor_sl seed -155 SL_ESEC_ASN_SIG_CONFIRM_E
+doctor_hint seed "Amazon Root CA 1"
+doctor_hint seed "$D/sysca/AmazonRootCA1.pem"
+
+doctor_expect unset-clock server-cert-not-yet-valid 2 "${H[@]}" -p "$PORT_main" --files 126,127,128,0 \
+    --device-time unset
+doctor_sl unset-clock -461 SL_ESECDATEERROR
+doctor_step unset-clock validity fail "unset clock"
+
+doctor_expect store-key key-mismatch 2 "${H[@]}" -p "$PORT_main" --files 132,127,128,0
+doctor_step store-key files fail "does not belong"
+
+doctor_expect no-ca ca-missing 2 "${H[@]}" -p "$PORT_main" --files 126,127,0,0
+doctor_sl no-ca -453 SL_ESECSNOVERIFY
+
+doctor_expect no-key key-file-bad 2 "${H[@]}" -p "$PORT_main" --files 99,127,128,0
+doctor_sl no-key -458 SL_ESECBADPRIVATEFILE
+# A DH slot that names a certificate instead of parameters.
+doctor_expect dh dh-file-bad 2 "${H[@]}" -p "$PORT_main" --files 126,127,128,128
+doctor_sl dh -459 SL_ESECBADDHFILE
+note "store: ok, PEM, chain, intermediate, wrong root, legacy root, clock unset, key, no CA, no key ($((SECONDS - T0)) s)"
