@@ -29,7 +29,7 @@
 
 enum { DOC_EXIT_OK = 0, DOC_EXIT_USAGE = 1, DOC_EXIT_FAILED = 2, DOC_EXIT_WARNED = 3 };
 
-enum { OPT_STORE = 1, OPT_FILES, OPT_DEVICE_TIME, OPT_JSON, OPT_SYSTEM_CA, OPT_TOPIC, OPT_TIMEOUT, OPT_PROTO };
+enum { OPT_STORE = 1, OPT_FILES, OPT_DEVICE_TIME, OPT_JSON, OPT_SYSTEM_CA, OPT_TOPIC, OPT_TIMEOUT, OPT_PROTO, OPT_SL_MASK };
 
 static const cli_opt_t doctor_opts[] = {
     { 0, "store", true, OPT_STORE },
@@ -40,6 +40,7 @@ static const cli_opt_t doctor_opts[] = {
     { 't', "topic", true, OPT_TOPIC },
     { 0, "timeout", true, OPT_TIMEOUT },
     { 'V', "protocol-version", true, OPT_PROTO },
+    { 0, "sl-mask", true, OPT_SL_MASK },
     { 0, NULL, false, 0 }
 };
 
@@ -53,6 +54,7 @@ typedef struct {
     const char *topic;
     long timeout_s;
     uint8_t proto;
+    uint32_t sl_mask;
 } doctor_opts_t;
 
 static void help(void)
@@ -70,6 +72,9 @@ static void help(void)
           "      --files K,C,A,D    store IDs in SlSockSecureFiles_t order: key, certificate,\n"
           "                         CA, DH (0 = none); also prints the SimpleLink code a\n"
           "                         CC3200 would return\n"
+          "      --sl-mask MASK     with --store: the device's secure mask (SL_SEC_MASK_* bits,\n"
+          "                         e.g. 0x10; default 0x3FF): its suites are offered at\n"
+          "                         TLS 1.2, as a CC3200 does (--ciphers/--tls-version override)\n"
           "      --device-time T    the device's clock: unset (its reset date, 2013-01-01),\n"
           "                         now (default), or ISO 8601 (2026-01-31T12:00:00Z)\n"
           "      --system-cafile-dir DIR\n"
@@ -78,7 +83,7 @@ static void help(void)
           "  -t, --topic TOPIC      round-trip topic (default: mqtls/doctor/<client id>)\n"
           "      --timeout SECS     per network step (default: 5)\n"
           "  -V, --protocol-version 311|5\n"
-          "                         MQTT version (5 only if this build has MQTT 5)\n"
+          "                         MQTT version (default 311)\n"
           "      --json             print the report as JSON\n"
           "\n",
           stdout);
@@ -117,14 +122,6 @@ static int parse_proto(doctor_opts_t *o, const char *arg)
         return 0;
     }
     if (strcmp(arg, "5") == 0 || strcmp(arg, "mqttv5") == 0) {
-        mqtls_connect_t m;
-        memset(&m, 0, sizeof m);
-        m.protocol_version = MQTLS_PROTO_V5;
-        m.clean_session = true;
-        m.client_id = "x";
-        m.client_id_len = 1;
-        if (mqtls_encode_connect(NULL, 0, &m) == MQTLS_ERR_NOT_SUPPORTED)
-            return cli_usage_error("doctor", "this build of mqtls has no MQTT 5 yet; use -V 311");
         o->proto = MQTLS_PROTO_V5;
         return 0;
     }
@@ -148,6 +145,14 @@ static int doctor_opt(void *ctx, int id, const char *arg)
         o->timeout_s = v;
         return 0;
     case OPT_PROTO: return parse_proto(o, arg);
+    case OPT_SL_MASK: {
+        char *end = NULL;
+        unsigned long m = strtoul(arg, &end, 0);
+        if (end == arg || *end != '\0' || m == 0ul || m > 0x3FFul)
+            return cli_usage_error("doctor", "--sl-mask needs SL_SEC_MASK_* bits from 0x1 to 0x3FF, not '%s'", arg);
+        o->sl_mask = (uint32_t)m;
+        return 0;
+    }
     default: return CLI_EXIT_USAGE;
     }
 }
@@ -233,6 +238,7 @@ int cmd_doctor(int argc, char **argv)
     cfg.tls_cfg = conn.tls_cfg;
     cfg.store_dir = o.store;
     memcpy(cfg.store_ids, o.ids, sizeof o.ids);
+    cfg.sl_mask = o.sl_mask;
     cfg.client_id = conn.id;
     cfg.username = conn.user;
     cfg.password = conn.password;

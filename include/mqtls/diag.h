@@ -92,6 +92,10 @@ typedef struct {
     mqtls_tls_config_t tls_cfg;  /**< CA, certificate, key, SNI, ALPN, versions, ciphers */
     const char *store_dir;       /**< a credential store: key/cert/CA come from store_ids */
     uint16_t store_ids[4];       /**< SlSockSecureFiles_t order: key, cert, CA, DH; 0 = none */
+    uint32_t sl_mask;            /**< with a store: the device's secure mask (SL_SEC_MASK_* bits);
+                                      0: SL_SEC_MASK_SECURE_DEFAULT. Its suites are offered, at
+                                      TLS 1.2 only, as a CC3200 does, unless tls_cfg sets
+                                      ciphers / max_version. */
     int64_t device_time;         /**< Unix seconds; MQTLS_CRED_NOW (cred.h): this computer's clock */
     bool device_time_unset;      /**< the device's clock is unset (device_time is its reset date) */
     const char *client_id;       /**< required */

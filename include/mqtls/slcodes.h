@@ -31,6 +31,7 @@
 #ifndef MQTLS_SLCODES_H
 #define MQTLS_SLCODES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mqtls/tls.h"
@@ -81,6 +82,23 @@ const char *mqtls_sl_code_name(int32_t code);
 
 /** What the code means on the device and what usually causes it, one sentence. Never NULL. */
 const char *mqtls_sl_code_text(int32_t code);
+
+/** The CC3200's secure mask: bit b allows the suite mqtls_sl_suite_name(b)
+ * (bits 0-9); SL_SEC_MASK_SECURE_DEFAULT is all ten. */
+#define MQTLS_SL_MASK_DEFAULT 0x3FFu
+
+/** The IANA name of the suite of mask bit `bit` (0..9), NULL for other bits. */
+const char *mqtls_sl_suite_name(unsigned bit);
+
+/**
+ * The suites a mask allows, as a colon-separated IANA list for
+ * mqtls_tls_config_t.ciphers (bits above 9 are ignored).
+ * @return the number of suites (buf may be NULL to count)
+ */
+size_t mqtls_sl_suites(uint32_t mask, char *buf, size_t len);
+
+/** The bits of `mask` whose suites `engine` lacks (asked of the engine once per suite; 0: none). */
+uint32_t mqtls_sl_suites_lacking(mqtls_tls_engine_t engine, uint32_t mask);
 
 #ifdef __cplusplus
 }

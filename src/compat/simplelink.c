@@ -242,41 +242,15 @@ _i16 sl_NetAppDnsGetHostByName(_i8 *hostname, const _u16 usNameLen, _u32 *out_ip
 
 /* ---- method and mask ------------------------------------------------------------------- */
 
-static const char *const mask_suites[10] = {
-    "TLS_RSA_WITH_RC4_128_SHA",
-    "TLS_RSA_WITH_RC4_128_MD5",
-    "TLS_RSA_WITH_AES_256_CBC_SHA",
-    "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
-    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-    "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
-    "TLS_RSA_WITH_AES_128_CBC_SHA256",
-    "TLS_RSA_WITH_AES_256_CBC_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
-};
-
+/* The mask's suites live in mqtls/slcodes.h, shared with `mqtls doctor --store`. */
 const char *mqtls_sl_mask_bit_name(unsigned bit)
 {
-    return bit < 10u ? mask_suites[bit] : NULL;
+    return mqtls_sl_suite_name(bit);
 }
 
 size_t mqtls_sl_mask_ciphers(_u32 mask, char *buf, size_t len)
 {
-    size_t n = 0, used = 0;
-    if (buf != NULL && len > 0u) {
-        buf[0] = '\0';
-    }
-    for (unsigned b = 0; b < 10u; b++) {
-        if (!(mask & (1ul << b))) {
-            continue;
-        }
-        n++;
-        if (buf != NULL && len > 0u) {
-            int w = snprintf(buf + used, len - used, "%s%s", used > 0u ? ":" : "", mask_suites[b]);
-            used = w > 0 && (size_t)w < len - used ? used + (size_t)w : len - 1u;
-        }
-    }
-    return n;
+    return mqtls_sl_suites((uint32_t)mask, buf, len);
 }
 
 static mqtls_tls_engine_t engine(void)
@@ -289,36 +263,9 @@ static mqtls_tls_engine_t engine(void)
     return e;
 }
 
-/* Does the engine have this suite? Asked of the engine itself, once: a
- * session configured with only that suite is refused as BAD_CIPHER. */
-static bool suite_supported(mqtls_tls_engine_t e, unsigned bit)
-{
-    static signed char known[2][10]; /* 0 not asked, 1 yes, -1 no */
-    signed char *k = &known[e == MQTLS_TLS_OPENSSL ? 1 : 0][bit];
-    if (*k == 0) {
-        mqtls_tls_config_t cfg;
-        mqtls_tls_config_init(&cfg);
-        cfg.no_verify = true;
-        cfg.max_version = MQTLS_TLS_V1_2;
-        cfg.ciphers = mask_suites[bit];
-        mqtls_tls_t *t = NULL;
-        int32_t rc = mqtls_tls_new(&t, e, &cfg, NULL);
-        mqtls_tls_free(t);
-        *k = rc == MQTLS_OK ? 1 : -1;
-    }
-    return *k > 0;
-}
-
 _u32 mqtls_sl_mask_unsupported(_u32 mask)
 {
-    mqtls_tls_engine_t e = engine();
-    _u32 out = 0;
-    for (unsigned b = 0; b < 10u; b++) {
-        if ((mask & (1ul << b)) && !suite_supported(e, b)) {
-            out |= 1ul << b;
-        }
-    }
-    return out;
+    return (_u32)mqtls_sl_suites_lacking(engine(), (uint32_t)mask);
 }
 
 _i16 mqtls_sl_method_versions(_u8 method, uint16_t *min, uint16_t *max)

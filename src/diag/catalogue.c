@@ -337,7 +337,8 @@ const mqtls_diag_cause_t *mqtls_diag_classify(int32_t err, const mqtls_tls_repor
     case MQTLS_ERR_REFUSED_IDENTIFIER:
     case MQTLS_ERR_REFUSED_SERVER_UNAVAILABLE:
     case MQTLS_ERR_REFUSED_BAD_CREDENTIALS:
-    case MQTLS_ERR_REFUSED_NOT_AUTHORIZED: return CAUSE("connack-refused");
+    case MQTLS_ERR_REFUSED_NOT_AUTHORIZED:
+    case MQTLS_ERR_REFUSED_V5: return CAUSE("connack-refused");
     case MQTLS_ERR_CLOSED:
     case MQTLS_ERR_SEND:
     case MQTLS_ERR_RECV:

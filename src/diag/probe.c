@@ -50,6 +50,7 @@ typedef struct {
     mqtls_diag_report_t *r;
     mqtls_tls_config_t tls;       /* the user's TLS settings (from the store with --store) */
     char paths[4][512];           /* store file names, referenced by tls */
+    char sl_suites[600];          /* with a store: the device mask's suites, referenced by tls */
     bool cause_is_failure;
     int64_t now;                  /* the device's clock, resolved */
     bool sl_fixed;                /* r->sl_code is final (a file problem) */
@@ -303,7 +304,8 @@ static int32_t plain_probe(const diag_t *d)
         mqtls_transport_t t;
         mqtls_tcp_transport(&tcp, &t);
         rc = mqtt_connect(d, q, &t);
-        if (rc == MQTLS_OK || (rc <= MQTLS_ERR_REFUSED_PROTOCOL_VERSION && rc >= MQTLS_ERR_REFUSED_NOT_AUTHORIZED)) {
+        if (rc == MQTLS_OK || rc == MQTLS_ERR_REFUSED_V5 ||
+            (rc <= MQTLS_ERR_REFUSED_PROTOCOL_VERSION && rc >= MQTLS_ERR_REFUSED_NOT_AUTHORIZED)) {
             if (rc == MQTLS_OK) {
                 mqtls_client_disconnect(&q->c);
             }
@@ -633,6 +635,26 @@ static bool step_store(diag_t *d)
         d->r->failed = true;
         cause(d, "tls-config", rc, true);
         return false;
+    }
+    /* Offer what a CC3200 offers: TLS 1.2 and the suites of its mask (that
+     * this engine has), unless the user chose versions or ciphers. */
+    if (d->tls.max_version == 0) {
+        d->tls.max_version = MQTLS_TLS_V1_2;
+    }
+    if (d->tls.ciphers == NULL) {
+        uint32_t mask = (cfg->sl_mask != 0u ? cfg->sl_mask : MQTLS_SL_MASK_DEFAULT) & MQTLS_SL_MASK_DEFAULT;
+        uint32_t lacking = mqtls_sl_suites_lacking(cfg->engine, mask);
+        if (mqtls_sl_suites(mask & ~lacking, d->sl_suites, sizeof d->sl_suites) == 0u) {
+            LINE(s, "\nthe secure mask 0x%03lx leaves no cipher suite this engine has", (unsigned long)mask);
+            s->status = MQTLS_DIAG_FAIL;
+            d->r->failed = true;
+            cause(d, "no-common-cipher", MQTLS_ERR_TLS_NO_SHARED_CIPHER, true);
+            sl_fixed(d, MQTLS_SL_ESEC_UNSUPPORTED_SUITE);
+            return false;
+        }
+        d->tls.ciphers = d->sl_suites;
+        LINE(s, "\nthe device offers TLS 1.2 with the suites of mask 0x%03lx%s", (unsigned long)mask,
+             lacking != 0u ? " (less those this engine lacks)" : "");
     }
     return true;
 }
@@ -1185,6 +1207,16 @@ static bool step_mqtt(diag_t *d, mq_t *q, const mqtls_transport_t *t, bool tls)
     }
     mqtls_diag_step_t *s = step(d, "mqtt", MQTLS_DIAG_FAIL, "%s", mqtls_strerror(rc));
     const char *code = connack_meaning(rc);
+    char v5code[200];
+    if (d->cfg->protocol_version == MQTLS_PROTO_V5 && (code != NULL || rc == MQTLS_ERR_REFUSED_V5)) {
+        /* MQTT 5: the broker's own reason code and reason string. */
+        const char *why = NULL;
+        uint8_t reason = mqtls_client_reason(&q->c, &why, NULL);
+        snprintf(v5code, sizeof v5code, "0x%02X (%s)%s%s%s", reason, mqtls_reason_string(reason),
+                 why != NULL && why[0] != '\0' ? ", reason string \"" : "", why != NULL ? why : "",
+                 why != NULL && why[0] != '\0' ? "\"" : "");
+        code = v5code;
+    }
     if (code != NULL) {
         connack_refused(d, rc, code);
         return false;
@@ -1219,7 +1251,7 @@ static bool step_roundtrip(diag_t *d, mq_t *q)
     q->topic = topic;
     snprintf(q->payload, sizeof q->payload, "mqtls doctor %ld.%u", (long)time(NULL),
              (unsigned)(mqtls_posix_now_ms(NULL) % 100000u));
-    mqtls_subscription_t sub = { topic, strlen(topic), 1 };
+    mqtls_subscription_t sub = { .filter = topic, .filter_len = strlen(topic), .qos = 1 };
     uint8_t granted = 0;
     int32_t rc = mqtls_client_subscribe(&q->c, &sub, 1, &granted, cfg->timeout_ms);
     if (rc != MQTLS_OK) {

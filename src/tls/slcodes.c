@@ -2,7 +2,9 @@
  * mqtls: mqtls results in the TI CC3200 SimpleLink secure-socket codes. */
 #include "mqtls/slcodes.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
     int32_t code;
@@ -166,4 +168,74 @@ int32_t mqtls_sl_code(int32_t err, const mqtls_tls_report_t *report)
     default:
         return MQTLS_SL_ESECGENERAL;
     }
+}
+
+/* ---- the secure mask ------------------------------------------------------------------- */
+
+static const char *const mask_suites[10] = {
+    "TLS_RSA_WITH_RC4_128_SHA",
+    "TLS_RSA_WITH_RC4_128_MD5",
+    "TLS_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_RSA_WITH_AES_256_CBC_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+};
+
+const char *mqtls_sl_suite_name(unsigned bit)
+{
+    return bit < 10u ? mask_suites[bit] : NULL;
+}
+
+size_t mqtls_sl_suites(uint32_t mask, char *buf, size_t len)
+{
+    size_t n = 0, used = 0;
+    if (buf != NULL && len > 0u) {
+        buf[0] = '\0';
+    }
+    for (unsigned b = 0; b < 10u; b++) {
+        if (!(mask & (1ul << b))) {
+            continue;
+        }
+        n++;
+        if (buf != NULL && len > 0u) {
+            int w = snprintf(buf + used, len - used, "%s%s", used > 0u ? ":" : "", mask_suites[b]);
+            used = w > 0 && (size_t)w < len - used ? used + (size_t)w : len - 1u;
+        }
+    }
+    return n;
+}
+
+/* Does the engine have this suite? Asked of the engine itself, once: a
+ * session configured with only that suite is refused as BAD_CIPHER. */
+static bool suite_supported(mqtls_tls_engine_t e, unsigned bit)
+{
+    static signed char known[2][10]; /* 0 not asked, 1 yes, -1 no */
+    signed char *k = &known[e == MQTLS_TLS_OPENSSL ? 1 : 0][bit];
+    if (*k == 0) {
+        mqtls_tls_config_t cfg;
+        mqtls_tls_config_init(&cfg);
+        cfg.no_verify = true;
+        cfg.max_version = MQTLS_TLS_V1_2;
+        cfg.ciphers = mask_suites[bit];
+        mqtls_tls_t *t = NULL;
+        int32_t rc = mqtls_tls_new(&t, e, &cfg, NULL);
+        mqtls_tls_free(t);
+        *k = rc == MQTLS_OK ? 1 : -1;
+    }
+    return *k > 0;
+}
+
+uint32_t mqtls_sl_suites_lacking(mqtls_tls_engine_t engine, uint32_t mask)
+{
+    uint32_t out = 0;
+    for (unsigned b = 0; b < 10u; b++) {
+        if ((mask & (1ul << b)) && !suite_supported(engine, b)) {
+            out |= 1ul << b;
+        }
+    }
+    return out;
 }

@@ -220,6 +220,10 @@ doctor_step refused mqtt fail
 doctor_hint refused "5 (not authorised)"
 doctor_hint refused "iot:Connect"
 doctor_expect refused-user connack-refused 2 "${H[@]}" -p "$BROKER_PORT" -u nobody -P wrong
+# MQTT 5: the broker's own reason code is named (mosquitto: 0x87 Not authorized).
+doctor_expect refused-v5 connack-refused 2 "${H[@]}" -p "$BROKER_PORT" -V 5
+doctor_step refused-v5 mqtt fail
+doctor_hint refused-v5 "0x87 (Not authorized)"
 note "CONNACK refused ok"
 
 # roundtrip-failed: an ACL (anonymous clients: the lines before any `user`
