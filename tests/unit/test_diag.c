@@ -139,6 +139,8 @@ static void classify_tls_errors(void **state)
     assert_string_equal(id_of(MQTLS_ERR_TLS_CERT_REQUIRED, &r, &h), "client-cert-required");
     assert_string_equal(id_of(MQTLS_ERR_TLS_CERT_REJECTED, &r, &h), "client-cert-rejected");
     assert_string_equal(id_of(MQTLS_ERR_TLS_NOT_TLS, &r, &h), "not-tls");
+    assert_string_equal(id_of(MQTLS_ERR_TLS_BAD_CONFIG, &r, &h), "tls-config");
+    assert_string_equal(id_of(MQTLS_ERR_TLS_HANDSHAKE, &r, &h), "tls-failed");
     /* unrecognized_name without SNI: the server needed the name; with --sni it is just an alert. */
     r.alert_received = 112;
     assert_string_equal(id_of(MQTLS_ERR_TLS_ALERT, &r, &h), "sni-missing");
