@@ -219,5 +219,13 @@ if ((missing || sub_rc != 0)); then
   tail -n 30 "$WORK/mosquitto.log" >&2
   exit 1
 fi
+
+# The same broker through mqtls doctor: every step of the connection, checked
+# and printed (it exits 0 only when all of them pass).
+if [[ ${#CLIENT_SECURITY_ARGS[@]} -gt 0 ]]; then
+  banner "mqtls doctor ${COMMON[*]}"
+  "$MQTLS" doctor "${COMMON[@]}" -i "mqtls-demo-doctor-$$" | sed 's/^/  /'
+  [[ ${PIPESTATUS[0]} == 0 ]] || { echo "demo: FAILED: mqtls doctor found a problem" >&2; exit 1; }
+fi
 echo
 echo "demo: OK: all three messages (QoS 0, 1, 2) went from mqtls pub through mosquitto to mqtls sub ($SECURITY)"
