@@ -28,6 +28,7 @@
 #include "mqtls/tcp.h"
 #include "mqtls/tls.h"
 #include "sl_priv.h"
+#include "tls/civil.h"
 
 #define CONNECT_TIMEOUT_MS 10000u
 #define HANDSHAKE_TIMEOUT_MS 10000u
@@ -85,16 +86,6 @@ int mqtls_sl_clock_set(void)
     return clock_is_set ? 1 : 0;
 }
 
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static bool leap(unsigned long y)
 {
     return (y % 4u == 0u && y % 100u != 0u) || y % 400u == 0u;
@@ -120,7 +111,7 @@ _i32 sl_DevSet(const _u8 DeviceSetId, const _u8 Option, const _u8 ConfigLen, con
         return SL_EINVAL;
     }
     clock_start();
-    clock_base = days_from_civil((int64_t)dt.sl_tm_year, (int64_t)dt.sl_tm_mon, (int64_t)dt.sl_tm_day) * 86400 +
+    clock_base = mqtls__days_from_civil((int64_t)dt.sl_tm_year, (int64_t)dt.sl_tm_mon, (int64_t)dt.sl_tm_day) * 86400 +
                  (int64_t)dt.sl_tm_hour * 3600 + (int64_t)dt.sl_tm_min * 60 + (int64_t)dt.sl_tm_sec;
     clock_at = mqtls_posix_now_ms(NULL);
     clock_is_set = true;

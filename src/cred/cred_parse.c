@@ -49,6 +49,7 @@
 
 #include "tls/pkcs8_aes.h"
 #include "cred_priv.h"
+#include "tls/civil.h"
 
 #define KEY_BUF_LEN 16384u  /* DER or PEM of any RSA key up to 8192 bits */
 #define MAX_PATH_LEN 16     /* certificates of a verified path we report on */
@@ -957,17 +958,6 @@ int32_t mqtls_cred_convert(const uint8_t *in, size_t in_len, mqtls_tls_format_t 
 
 /* ---- inspect: formatting -------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's well-known method). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int32_t mqtls_cred_parse_time(const char *s, int64_t *out)
 {
     int y, mo, d, h = 0, mi = 0, se = 0, n = 0, oh = 0, om = 0;
@@ -1003,13 +993,13 @@ int32_t mqtls_cred_parse_time(const char *s, int64_t *out)
         se > 60 || oh < 0 || oh > 23 || om < 0 || om > 59) {
         return MQTLS_ERR_INVALID_ARG;
     }
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - sign * (oh * 3600 + om * 60);
+    *out = mqtls__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - sign * (oh * 3600 + om * 60);
     return MQTLS_OK;
 }
 
 int64_t mqtls__cred_unix_time(const mbedtls_x509_time *t)
 {
-    return days_from_civil(t->year, t->mon, t->day) * 86400 + t->hour * 3600 + t->min * 60 + t->sec;
+    return mqtls__days_from_civil(t->year, t->mon, t->day) * 86400 + t->hour * 3600 + t->min * 60 + t->sec;
 }
 
 void mqtls__cred_format_unix(int64_t t, char *out, size_t len)

@@ -73,6 +73,7 @@
 
 #include "pkcs8_aes.h"
 #include "tls_priv.h"
+#include "tls/civil.h"
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #define MQ_V3 1
@@ -741,21 +742,9 @@ static bool names_ip(const mbedtls_x509_crt *crt, const char *host)
 
 static uint32_t verify_flags(uint32_t f);
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil), so validity is judged without timegm() or a TZ. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static int64_t x509_unix(const mbedtls_x509_time *tm)
 {
-    return days_from_civil(tm->year, tm->mon, tm->day) * 86400 + tm->hour * 3600 + tm->min * 60 + tm->sec;
+    return mqtls__days_from_civil(tm->year, tm->mon, tm->day) * 86400 + tm->hour * 3600 + tm->min * 60 + tm->sec;
 }
 
 /* mbedTLS bits behind an MQTLS_TLS_VERIFY_* set (the reverse of verify_flags()). */
