@@ -13,8 +13,9 @@
  *   -100 .. -139   transport (DNS, TCP, sockets)
  *   -140 .. -199   TLS (mbedTLS and OpenSSL give the same codes)
  *   -200 .. -259   credentials and the credential store
- *   -260 .. -299   diagnosis (mqtls doctor)
- *   -300 .. -339   compatibility layers (Paho Embedded-C, SimpleLink emulation)
+ *   -260 .. -299   diagnosis (reserved; mqtls doctor needs none so far)
+ *   (none below -299: the SimpleLink emulation returns the chip's own codes,
+ *   which overlap, see mqtls/slcodes.h)
  *
  * MQTLS_ERR_WANT_READ and MQTLS_ERR_WANT_WRITE are "try again", not errors;
  * they are in the table only so they have a name and a sentence.
