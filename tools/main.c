@@ -54,7 +54,9 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("mqtls %s (MQTT 3.1.1)\n", MQTLS_VERSION_STRING);
+        printf("mqtls %s (MQTT 3.1.1 and 5.0; TLS engines:%s%s)\n", MQTLS_VERSION_STRING,
+               mqtls_tls_engine_available(MQTLS_TLS_MBEDTLS) ? " mbedtls" : "",
+               mqtls_tls_engine_available(MQTLS_TLS_OPENSSL) ? " openssl" : "");
         return CLI_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
