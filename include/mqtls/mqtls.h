@@ -6,7 +6,7 @@
 #define MQTLS_VERSION_MAJOR 0
 #define MQTLS_VERSION_MINOR 1
 #define MQTLS_VERSION_PATCH 0
-#define MQTLS_VERSION_STRING "0.1.0"
+#define MQTLS_VERSION_STRING "0.2.0"
 
 #include "mqtls/client.h"
 #include "mqtls/codec.h"
