@@ -15,7 +15,7 @@
 # the handshake on mbedtls; TLS 1.3 after it, on openssl), key-mismatch,
 # no-common-version, no-common-cipher, tls-to-plain-port,
 # plain-to-tls-port, not-tls (an HTTP server), tls-timeout (a port that
-# never answers), connack-refused, closed-after-connect, roundtrip-failed, dns-failure, tcp-refused, cert-file-bad, cipher-unknown;
+# never answers), connack-refused (not authorised, bad credentials, identifier rejected, a 5.0 reason), closed-after-connect, roundtrip-failed, dns-failure, tcp-refused, cert-file-bad, cipher-unknown;
 # and the port-443 ALPN warning printed first (where 443 is free). The store cases are in test_doctor_store.sh.
 # shellcheck source=tests/integration/lib.sh disable=SC2154 # PORT_<listener> come from start_listeners
 . "$(dirname "$0")/lib.sh"
@@ -224,6 +224,11 @@ doctor_expect refused-user connack-refused 2 "${H[@]}" -p "$BROKER_PORT" -u nobo
 doctor_expect refused-v5 connack-refused 2 "${H[@]}" -p "$BROKER_PORT" -V 5
 doctor_step refused-v5 mqtt fail
 doctor_hint refused-v5 "0x87 (Not authorized)"
+# Identifier rejected: mosquitto answers CONNACK 2 to an empty client id
+# when zero-length ids are off (clientid_prefixes gets 5, not 2, in 2.0.11).
+start_broker "allow_anonymous true" "allow_zero_length_clientid false"
+doctor_expect refused-id connack-refused 2 "${H[@]}" -p "$BROKER_PORT" -i ""
+doctor_hint refused-id "2 (identifier rejected)"
 note "CONNACK refused ok"
 
 # roundtrip-failed: an ACL (anonymous clients: the lines before any `user`
