@@ -138,7 +138,9 @@ void mqtls_diag_config_init(mqtls_diag_config_t *cfg);
 /**
  * Run the probes and fill `out` (a large struct: allocate it).
  * @return MQTLS_OK when the run completed (whatever it found: see out->ok,
- * out->failed, out->cause); MQTLS_ERR_INVALID_ARG for a bad configuration.
+ * out->failed, out->cause); MQTLS_ERR_INVALID_ARG for a bad configuration,
+ * including tls_cfg.no_verify, tls_cfg.insecure or tls_cfg.verify_tolerate:
+ * the doctor never reports a connection it did not fully verify as healthy.
  */
 int32_t mqtls_diag_run(const mqtls_diag_config_t *cfg, mqtls_diag_report_t *out);
 

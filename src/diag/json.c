@@ -13,6 +13,7 @@
 
 #include "diag_priv.h"
 #include "mqtls/slcodes.h"
+#include "mqtls/topic.h"
 
 void mqtls__diag_cat(char *buf, size_t len, const char *fmt, ...)
 {
@@ -112,8 +113,23 @@ static void str(sb_t *s, const char *p)
         } else if (c < 0x20) {
             snprintf(esc, sizeof esc, "\\u%04x", (unsigned)c);
             raw(s, esc);
-        } else {
+        } else if (c < 0x80) {
             put(s, (const char *)p, 1);
+        } else {
+            /* Certificate names and details come from the broker, and a
+             * truncated line may end inside a character: pass well-formed
+             * UTF-8 through, replace anything else (RFC 8259 wants UTF-8). */
+            size_t n = c >= 0xC2 && c <= 0xDF ? 2u : c >= 0xE0 && c <= 0xEF ? 3u : c >= 0xF0 && c <= 0xF4 ? 4u : 0u;
+            size_t have = 1;
+            while (have < n && p[have] != '\0') {
+                have++;
+            }
+            if (n != 0u && have == n && mqtls_utf8_check((const uint8_t *)p, n) == MQTLS_OK) {
+                put(s, (const char *)p, n);
+                p += n - 1u;
+            } else {
+                raw(s, "\\ufffd");
+            }
         }
     }
     raw(s, "\"");

@@ -1420,6 +1420,11 @@ int32_t mqtls_diag_run(const mqtls_diag_config_t *cfg, mqtls_diag_report_t *out)
         cfg->timeout_ms == 0) {
         return MQTLS_ERR_INVALID_ARG;
     }
+    /* The doctor verifies and explains: it never vouches for a session
+     * whose chain, name or dates were not checked. */
+    if (cfg->tls_cfg.no_verify || cfg->tls_cfg.insecure || cfg->tls_cfg.verify_tolerate != 0u) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
     memset(out, 0, sizeof *out);
     out->tls.alert_received = -1;
     out->tls.alert_sent = -1;

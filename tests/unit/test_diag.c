@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "mqtls/diag.h"
+#include "mqtls/topic.h"
 
 static const char *const issue_ids[] = {
     "ca-mismatch", "ca-not-der", "ca-not-single", "ca-not-root", "server-cert-expired",
@@ -237,6 +238,43 @@ static void run_checks_its_arguments(void **state)
     assert_int_equal(mqtls_diag_run(NULL, r), MQTLS_ERR_INVALID_ARG);
     assert_int_equal(mqtls_diag_run(&cfg, NULL), MQTLS_ERR_INVALID_ARG);
     assert_int_equal(mqtls_diag_run(&cfg, r), MQTLS_ERR_INVALID_ARG); /* no host, no client id */
+    cfg.host = "127.0.0.1";
+    assert_int_equal(mqtls_diag_run(&cfg, r), MQTLS_ERR_INVALID_ARG); /* no client id */
+    cfg.host = NULL;
+    cfg.client_id = "doctor";
+    assert_int_equal(mqtls_diag_run(&cfg, r), MQTLS_ERR_INVALID_ARG); /* no host */
+    /* A complete configuration that would switch any verification off is
+     * refused before a byte is sent: the doctor never vouches for an
+     * unverified session. */
+    cfg.host = "127.0.0.1";
+    cfg.port = 1;
+    cfg.tls = true;
+    cfg.tls_cfg.no_verify = true;
+    assert_int_equal(mqtls_diag_run(&cfg, r), MQTLS_ERR_INVALID_ARG);
+    cfg.tls_cfg.no_verify = false;
+    cfg.tls_cfg.insecure = true;
+    assert_int_equal(mqtls_diag_run(&cfg, r), MQTLS_ERR_INVALID_ARG);
+    cfg.tls_cfg.insecure = false;
+    cfg.tls_cfg.verify_tolerate = MQTLS_TLS_VERIFY_EXPIRED;
+    assert_int_equal(mqtls_diag_run(&cfg, r), MQTLS_ERR_INVALID_ARG);
+    free(r);
+}
+
+static void json_is_utf8_whatever_the_details_hold(void **state)
+{
+    (void)state;
+    mqtls_diag_report_t *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    r->n_steps = 1;
+    strcpy(r->steps[0].name, "chain");
+    r->steps[0].status = MQTLS_DIAG_PASS;
+    /* well-formed é, a lone 0xFF, an overlong 0xC0 0xAF, and a character cut after its first byte */
+    strcpy(r->steps[0].detail, "caf\xc3\xa9 \xff \xc0\xaf end\xe2\x82");
+    char *js = NULL;
+    assert_int_equal(mqtls_diag_to_json(r, &js), MQTLS_OK);
+    assert_non_null(strstr(js, "caf\xc3\xa9 \\ufffd \\ufffd\\ufffd end\\ufffd"));
+    assert_int_equal(mqtls_utf8_check((const uint8_t *)js, strlen(js)), MQTLS_OK);
+    free(js);
     free(r);
 }
 
@@ -252,6 +290,7 @@ int main(void)
         cmocka_unit_test(legacy_roots_are_recognised),
         cmocka_unit_test(json_is_escaped_and_names_the_cause),
         cmocka_unit_test(run_checks_its_arguments),
+        cmocka_unit_test(json_is_utf8_whatever_the_details_hold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
