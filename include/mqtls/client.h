@@ -21,6 +21,16 @@
  * QoS 1/2 PUBLISH packets (DUP set) and PUBRELs are resent in their original
  * order after the CONNACK [MQTT-4.4.0-1], and incoming QoS 2 ids still
  * waiting for PUBREL are kept, so nothing is lost or delivered twice.
+ * On MQTT 5.0 the resend obeys the new CONNACK: at most its receive maximum
+ * of messages in flight (a message waiting for PUBCOMP counts; its PUBREL is
+ * always resent), the rest following in order as acknowledgements arrive in
+ * mqtls_client_loop(); a stored PUBLISH the new broker no longer accepts
+ * (QoS above its maximum QoS, retain when retain is not available, larger
+ * than its maximum packet size) is dropped from the store and its record
+ * freed, and the next mqtls_client_loop() returns MQTLS_ERR_QOS_NOT_SUPPORTED,
+ * MQTLS_ERR_RETAIN_NOT_SUPPORTED or MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER
+ * (non-fatal; one report per loop call, the last drop's reason;
+ * mqtls_client_outstanding() shows what is left).
  *
  * Oversized messages: an incoming PUBLISH larger than the receive buffer is
  * not delivered. Its payload is read and discarded (the stream stays in
@@ -271,8 +281,7 @@ typedef struct mqtls_client {
     size_t tx_pend;        /* length of the packet in tx_buf, 0 when idle */
     uint8_t resp_type;     /* a response waiting for the transmitter, 0: none */
     uint16_t resp_id;
-    bool resend_pending;
-    uint32_t resend_after; /* resend records whose seq > this, in order */
+    bool resend_pending;   /* records marked for resend remain */
     int32_t deferred;      /* non-fatal result to report from loop */
     uint32_t dropped;      /* oversized messages skipped */
     /* MQTT 5.0 */
@@ -392,8 +401,12 @@ int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_
  * connection was idle for the keepalive, and detect a missing PINGRESP.
  * Waits for incoming data at most timeout_ms and returns after handling what
  * arrived (at most MQTLS_CONFIG_LOOP_MAX_PACKETS packets).
- * @return MQTLS_OK; MQTLS_ERR_MESSAGE_TOO_LARGE (non-fatal); any other error
- * means the connection is gone.
+ * @return MQTLS_OK; non-fatal reports (the connection stays up):
+ * MQTLS_ERR_MESSAGE_TOO_LARGE, MQTLS_ERR_PUBLISH_REFUSED (a PUBACK/PUBREC
+ * reason code >= 0x80), and, after a reconnect, MQTLS_ERR_QOS_NOT_SUPPORTED,
+ * MQTLS_ERR_RETAIN_NOT_SUPPORTED or MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER
+ * (a stored message the new broker does not accept was dropped, see above);
+ * any other error means the connection is gone.
  */
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms);
 

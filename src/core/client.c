@@ -22,7 +22,10 @@
  * - Outgoing QoS 1/2 messages live in the caller's store as serialized
  *   packets; the in-flight records only keep id, state and send order. After
  *   a reconnect without clean session they are resent in that order with
- *   DUP set, PUBREL for those already received [MQTT-4.4.0-1].
+ *   DUP set, PUBREL for those already received [MQTT-4.4.0-1]. A flag in
+ *   each record's state marks what is still to be resent, so that on 5.0 a
+ *   PUBLISH can wait for the new receive maximum while PUBRELs (never
+ *   limited) go; a cursor over the send order could not skip like that.
  * - Errors: anything that leaves the stream in an unknown state (transport
  *   error, protocol error, timeout of a blocking call) closes the connection
  *   (fail()); validation errors of a call leave it untouched. On MQTT 5.0 a
@@ -48,6 +51,9 @@
 
 enum { ST_DISCONNECTED = 0, ST_CONNECTING, ST_CONNECTED };
 enum { REC_FREE = 0, REC_WAIT_PUBACK, REC_WAIT_PUBREC, REC_WAIT_PUBCOMP };
+/* Flag in mqtls_inflight_t.state: still to be resent on this connection. */
+#define REC_RESEND 0x80u
+#define REC_STATE(r) ((uint8_t)((r)->state & ~REC_RESEND))
 
 /* pump() modes: return after handling packets, or only when a blocking
  * call's acknowledgement arrived. */
@@ -547,53 +553,108 @@ static int32_t park_response(mqtls_client_t *c, uint8_t type, uint16_t id)
 
 /* ---- resend after reconnect ----------------------------------------------------------- */
 
-/* The oldest record not yet resent, or NULL. */
-static mqtls_inflight_t *next_resend(mqtls_client_t *c)
+/*
+ * QoS 1/2 messages the broker counts against its receive maximum
+ * [MQTT-4.9.0-2]: every PUBLISH sent on this connection and not yet
+ * acknowledged, and every message waiting for PUBCOMP (not acknowledged
+ * until then, whether its PUBREL has been resent yet or not).
+ */
+static size_t in_flight(const mqtls_client_t *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->cfg.outbound_count; i++) {
+        const mqtls_inflight_t *r = &c->cfg.outbound[i];
+        n += r->state != REC_FREE && (r->state & REC_RESEND) == 0u ? 1u : 0u;
+        n += r->state == (REC_WAIT_PUBCOMP | REC_RESEND) ? 1u : 0u;
+    }
+    return n;
+}
+
+/*
+ * The oldest record still to be resent: a PUBREL always (it is no PUBLISH,
+ * and holding it back behind a PUBLISH that waits for the quota it occupies
+ * would never end), a PUBLISH only when `room`. NULL when none; *held tells
+ * whether PUBLISHes wait for room.
+ */
+static mqtls_inflight_t *next_resend(mqtls_client_t *c, bool room, bool *held)
 {
     mqtls_inflight_t *best = NULL;
+    *held = false;
     for (size_t i = 0; i < c->cfg.outbound_count; i++) {
         mqtls_inflight_t *r = &c->cfg.outbound[i];
-        if (r->state == REC_FREE || elapsed(r->seq, c->resend_after) == 0u ||
-            elapsed(r->seq, c->resend_after) > 0x7FFFFFFFu) {
-            continue; /* free, or already resent (seq <= resend_after, wrap-safe) */
+        if ((r->state & REC_RESEND) == 0u) {
+            continue; /* free, or already resent */
+        }
+        if (!room && REC_STATE(r) != REC_WAIT_PUBCOMP) {
+            *held = true;
+            continue;
         }
         if (best == NULL || elapsed(r->seq, best->seq) > 0x7FFFFFFFu) {
-            best = r;
+            best = r; /* older (wrap-safe) */
         }
     }
     return best;
 }
 
+/*
+ * Can the broker of this connection still take a stored PUBLISH (5.0
+ * CONNACK: it may allow less than the one we stored it for)? Else the
+ * reason it is dropped.
+ */
+static int32_t stored_fits(const mqtls_client_t *c, const uint8_t *pkt, size_t n)
+{
+    if (c->caps.max_packet_size != 0u && (uint32_t)n > c->caps.max_packet_size) {
+        return MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER; /* [MQTT-3.1.2-24] */
+    }
+    if (((pkt[0] >> 1) & 3u) > c->caps.max_qos) {
+        return MQTLS_ERR_QOS_NOT_SUPPORTED; /* [MQTT-3.2.2-11] */
+    }
+    if ((pkt[0] & 1u) != 0u && !c->caps.retain_available) {
+        return MQTLS_ERR_RETAIN_NOT_SUPPORTED; /* [MQTT-3.2.2-14] */
+    }
+    return MQTLS_OK;
+}
+
+/*
+ * Resend what the last connection left unacknowledged, oldest first. On 5.0
+ * never more PUBLISHes in flight than the new CONNACK's receive maximum:
+ * the rest stays marked and goes, in order, as acknowledgements make room
+ * (pump() calls this again after each batch of packets). Returns MQTLS_OK
+ * when nothing more can be sent now, else as flush().
+ */
 static int32_t resend(mqtls_client_t *c, uint32_t start, uint32_t timeout)
 {
+    size_t busy = c->resend_pending ? in_flight(c) : 0u;
     while (c->resend_pending) {
         int32_t rc = flush(c, start, timeout);
         if (rc != MQTLS_OK) {
             return rc;
         }
-        mqtls_inflight_t *r = next_resend(c);
+        bool held;
+        mqtls_inflight_t *r = next_resend(c, !is_v5(c) || busy < c->caps.receive_max, &held);
         if (r == NULL) {
-            c->resend_pending = false;
+            c->resend_pending = held;
             break;
         }
-        c->resend_after = r->seq;
+        r->state = REC_STATE(r);
         int32_t n;
         if (r->state == REC_WAIT_PUBCOMP) {
             n = mqtls_encode_ack(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_PUBREL, r->packet_id);
         } else {
             n = c->cfg.store->get(c->cfg.store->ctx, r->packet_id, c->cfg.tx_buf, c->cfg.tx_len);
-            if (n > 0 && c->caps.max_packet_size != 0u && (uint32_t)n > c->caps.max_packet_size) {
-                /* This broker takes less than the one we stored it for [MQTT-3.1.2-24]. */
+            int32_t fit = n > 0 ? stored_fits(c, c->cfg.tx_buf, (size_t)n) : MQTLS_OK;
+            if (fit < 0) {
                 c->cfg.store->remove(c->cfg.store->ctx, r->packet_id);
-                c->deferred = MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER;
+                c->deferred = fit; /* loop() reports it; the connection stays */
                 n = 0;
             }
             if (n > 0) {
                 c->cfg.tx_buf[0] |= 0x08u; /* DUP [MQTT-3.3.1-1] */
+                busy++;
             }
         }
         if (n <= 0) {
-            /* The store lost the packet (a custom store may): nothing to resend. */
+            /* Dropped, or the store lost the packet (a custom store may). */
             release_record(r);
             continue;
         }
@@ -797,7 +858,7 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reas
     mqtls_inflight_t *r = find_record(c, id);
     switch (type) {
     case MQTLS_PKT_PUBACK:
-        if (r != NULL && r->state == REC_WAIT_PUBACK) {
+        if (r != NULL && REC_STATE(r) == REC_WAIT_PUBACK) {
             c->cfg.store->remove(c->cfg.store->ctx, id);
             release_record(r);
             if (reason >= 0x80u) {
@@ -806,10 +867,10 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reas
         }
         return MQTLS_OK;
     case MQTLS_PKT_PUBREC:
-        if (r == NULL || r->state == REC_WAIT_PUBACK) {
+        if (r == NULL || REC_STATE(r) == REC_WAIT_PUBACK) {
             return MQTLS_OK; /* unknown id: nothing of ours to release */
         }
-        if (r->state == REC_WAIT_PUBREC) {
+        if (REC_STATE(r) == REC_WAIT_PUBREC) {
             /* The broker owns the message now: never resend the PUBLISH [MQTT-4.3.3-1]. */
             c->cfg.store->remove(c->cfg.store->ctx, id);
             r->state = REC_WAIT_PUBCOMP;
@@ -822,7 +883,7 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reas
         }
         return park_response(c, MQTLS_PKT_PUBREL, id);
     case MQTLS_PKT_PUBCOMP:
-        if (r != NULL && r->state == REC_WAIT_PUBCOMP) {
+        if (r != NULL && REC_STATE(r) == REC_WAIT_PUBCOMP) {
             release_record(r); /* also with 0x92: the broker has nothing left of it */
         }
         return MQTLS_OK;
@@ -1285,7 +1346,12 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     c->keepalive_s = c->caps.keepalive_s;
     c->last_tx_ms = now(c);
     c->resend_pending = !conn->clean_session && mqtls_client_outstanding(c) > 0u;
-    c->resend_after = c->seq - 0x7FFFFFFFu; /* everything in flight is "after" this */
+    for (size_t i = 0; c->resend_pending && i < c->cfg.outbound_count; i++) {
+        mqtls_inflight_t *r = &c->cfg.outbound[i];
+        if (r->state != REC_FREE) {
+            r->state |= REC_RESEND; /* [MQTT-4.4.0-1] */
+        }
+    }
     rc = resend(c, start, timeout_ms);
     return rc == MQTLS_ERR_WANT_WRITE ? MQTLS_OK : rc; /* loop() finishes the resend */
 }

@@ -403,6 +403,140 @@ static void session_not_present_discards_our_session(void **state)
     fx_free(f);
 }
 
+/* ---- resend after reconnect under the new CONNACK's limits ------------------------ */
+
+/* The connection dropped; connect again (no clean start) to a broker that
+ * kept the session and answers with CONNACK properties pr. The CONNECT is
+ * consumed. */
+static void fx_reconnect(fx_t *f, const mqtls_props_t *pr)
+{
+    mqtls_client_abort(&f->c);
+    script_free(&f->s);
+    script_init(&f->s);
+    script_transport(&f->s, &f->t);
+    mqtls_connect_t o = conn5(false, 0);
+    push_connack(f, true, 0, pr);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+}
+
+/* Next packet sent is the resent PUBLISH `id` (DUP set). */
+static void expect_resent(fx_t *f, uint16_t id)
+{
+    mqtls_packet_t pk;
+    next_packet(f, MQTLS_PKT_PUBLISH, &pk);
+    assert_int_equal(pk.u.publish.packet_id, id);
+    assert_true(pk.u.publish.dup);
+}
+
+static void expect_ack_sent(fx_t *f, uint8_t type, uint16_t id)
+{
+    mqtls_packet_t pk;
+    next_packet(f, type, &pk);
+    assert_int_equal(pk.u.ack.packet_id, id);
+}
+
+static void resend_after_reconnect_honours_the_new_receive_maximum(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, NULL);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(publish(f, "t", "m", 1), MQTLS_OK); /* ids 1..4, none acknowledged */
+    }
+    mqtls_props_t pr;
+    memset(&pr, 0, sizeof pr);
+    pr.present = BIT(MQTLS_PROP_RECEIVE_MAX);
+    pr.receive_max = 2; /* the broker now takes 2 [MQTT-4.9.0-2] */
+    fx_reconnect(f, &pr);
+    expect_resent(f, 1);
+    expect_resent(f, 2);
+    expect_nothing_sent(f); /* 3 and 4 wait for acknowledgements */
+    assert_int_equal(mqtls_client_outstanding(&f->c), 4);
+    assert_int_equal(publish(f, "t", "new", 1), MQTLS_ERR_INFLIGHT_FULL);
+    mqtls_subscription_t s = {.filter = "a", .filter_len = 1};
+    uint8_t b[16];
+    const uint8_t granted[1] = {0};
+    int32_t n = mqtls_encode_suback5(b, sizeof b, MQTLS_PKT_SUBACK, 5, granted, 1, NULL);
+    script_push(&f->s, b, (size_t)n);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &s, 1, NULL, 100), MQTLS_OK); /* not blocked by them */
+    const uint8_t *p;
+    size_t len;
+    assert_int_equal(script_next(&f->s, &p, &len), MQTLS_PKT_SUBSCRIBE);
+    expect_nothing_sent(f);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_resent(f, 3); /* released in the original order as acks arrive */
+    expect_nothing_sent(f);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 2);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_resent(f, 4);
+    expect_nothing_sent(f);
+    assert_int_equal(publish(f, "t", "new", 1), MQTLS_ERR_INFLIGHT_FULL);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 3);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_nothing_sent(f);
+    assert_int_equal(publish(f, "t", "new", 1), MQTLS_OK);
+    expect_publish(f, "t", 0, false);
+    fx_free(f);
+}
+
+static void pubrel_counts_against_receive_maximum_but_is_never_held(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, NULL);
+    assert_int_equal(publish(f, "t", "a", 1), MQTLS_OK); /* id 1: no PUBACK */
+    assert_int_equal(publish(f, "t", "b", 2), MQTLS_OK); /* id 2: PUBREC, no PUBCOMP */
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 2);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    mqtls_props_t pr;
+    memset(&pr, 0, sizeof pr);
+    pr.present = BIT(MQTLS_PROP_RECEIVE_MAX);
+    pr.receive_max = 1;
+    fx_reconnect(f, &pr);
+    /* Message 2 is unacknowledged until PUBCOMP: it fills the quota, so 1
+     * waits; its PUBREL is no PUBLISH and goes at once (else: deadlock). */
+    expect_ack_sent(f, MQTLS_PKT_PUBREL, 2);
+    expect_nothing_sent(f);
+    script_push_ack(&f->s, MQTLS_PKT_PUBCOMP, 2);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_resent(f, 1);
+    expect_nothing_sent(f);
+    fx_free(f);
+}
+
+static void resend_drops_what_the_new_broker_no_longer_allows(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, NULL);
+    assert_int_equal(publish(f, "t", "q2", 2), MQTLS_OK); /* id 1 */
+    mqtls_publish_t r = {.topic = "t", .topic_len = 1, .payload = (const uint8_t *)"r", .payload_len = 1,
+                         .qos = 1, .retain = true};
+    assert_int_equal(mqtls_client_publish(&f->c, &r, NULL), MQTLS_OK); /* id 2 */
+    assert_int_equal(publish(f, "t", "ok", 1), MQTLS_OK);             /* id 3 */
+    mqtls_props_t pr;
+    memset(&pr, 0, sizeof pr);
+    pr.present = BIT(MQTLS_PROP_MAX_QOS) | BIT(MQTLS_PROP_RETAIN_AVAILABLE);
+    pr.max_qos = 1;
+    pr.retain_available = 0;
+    fx_reconnect(f, &pr);
+    expect_resent(f, 3); /* [MQTT-3.2.2-11], [MQTT-3.2.2-14] */
+    expect_nothing_sent(f);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 1);
+    uint8_t b[64];
+    assert_int_equal(f->store.get(f->store.ctx, 1, b, sizeof b), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(f->store.get(f->store.ctx, 2, b, sizeof b), MQTLS_ERR_INVALID_ARG);
+    /* reported by loop, non-fatal (the last drop's reason) */
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_RETAIN_NOT_SUPPORTED);
+    assert_true(mqtls_client_is_connected(&f->c));
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    fx_free(f);
+}
+
 /* ---- topic aliases ---------------------------------------------------------------- */
 
 static void outbound_alias_is_assigned_then_reused(void **state)
@@ -948,6 +1082,9 @@ int main(void)
         cmocka_unit_test(server_keep_alive_replaces_ours),
         cmocka_unit_test(refusal_keeps_reason_string_and_server_reference),
         cmocka_unit_test(session_not_present_discards_our_session),
+        cmocka_unit_test(resend_after_reconnect_honours_the_new_receive_maximum),
+        cmocka_unit_test(pubrel_counts_against_receive_maximum_but_is_never_held),
+        cmocka_unit_test(resend_drops_what_the_new_broker_no_longer_allows),
         cmocka_unit_test(outbound_alias_is_assigned_then_reused),
         cmocka_unit_test(outbound_alias_replaces_least_recently_used),
         cmocka_unit_test(outbound_aliases_respect_the_brokers_maximum),
