@@ -43,7 +43,13 @@
  * - CONNECT: unless the caller's props set them, the client announces a
  *   receive maximum (inbound_count, or 65535 with the bitmap), a maximum
  *   packet size (rx_len: the broker then never sends a larger packet) and a
- *   topic alias maximum (alias_in_count).
+ *   topic alias maximum (alias_in_count). A receive maximum or topic alias
+ *   maximum the caller sets is capped at what the tables hold, so a broker
+ *   that uses all it was granted is never refused. Without inbound storage
+ *   (no inbound_ids, no bitmap) no receive maximum can say "no QoS 2" (its
+ *   minimum is 1): subscribe with QoS <= 1; an incoming QoS 2 message ends
+ *   the connection with MQTLS_ERR_INBOUND_FULL and DISCONNECT 0x83
+ *   (implementation specific error: our limit, not a broker error).
  * - CONNACK: everything is honoured and kept (mqtls_client_server_caps()):
  *   receive maximum (never more QoS 1/2 PUBLISHes in flight: publish returns
  *   MQTLS_ERR_INFLIGHT_FULL, retry after loop), maximum QoS, retain
@@ -200,7 +206,8 @@ typedef struct {
     size_t rx_len;
     mqtls_inflight_t *outbound; /**< QoS 1/2 publishes in flight; may be NULL for QoS 0 only */
     size_t outbound_count;
-    uint16_t *inbound_ids; /**< incoming QoS 2 ids awaiting PUBREL; may be NULL (no QoS 2 in) */
+    uint16_t *inbound_ids; /**< incoming QoS 2 ids awaiting PUBREL; may be NULL (no QoS 2 in:
+                            * a QoS 2 message is then MQTLS_ERR_INBOUND_FULL, fatal) */
     size_t inbound_count;
     /** Optional, instead of inbound_ids: MQTLS_INBOUND_BITMAP_SIZE bytes, one
      * bit per packet id. Constant-time duplicate checks and room for every id,

@@ -66,6 +66,7 @@ enum { PUMP_LOOP = 0, PUMP_UNTIL_DONE = 1 };
 #define RC_REAUTH 0x19u
 #define RC_MALFORMED 0x81u
 #define RC_PROTOCOL_ERROR 0x82u
+#define RC_IMPLEMENTATION_ERROR 0x83u
 #define RC_RECEIVE_MAX_EXCEEDED 0x93u
 #define RC_TOPIC_ALIAS_INVALID 0x94u
 #define RC_PACKET_TOO_LARGE 0x95u
@@ -689,9 +690,12 @@ static int32_t on_publish(mqtls_client_t *c, const mqtls_publish_t *in, bool com
         /* Deliver once, hold the id until PUBREL (method B, [MQTT-4.3.3-2]). */
         if (!inbound_has(c, p->packet_id)) {
             if (!inbound_add(c, p->packet_id)) {
-                /* On 5.0 we announced this capacity as our receive maximum [MQTT-3.3.4-9]. */
-                return is_v5(c) ? fail_reason(c, MQTLS_ERR_RECEIVE_MAXIMUM_EXCEEDED, RC_RECEIVE_MAX_EXCEEDED)
-                                : fail(c, MQTLS_ERR_INBOUND_FULL);
+                if (is_v5(c) && c->cfg.inbound_count > 0u) {
+                    /* We announced at most this capacity as our receive maximum [MQTT-3.3.4-9]. */
+                    return fail_reason(c, MQTLS_ERR_RECEIVE_MAXIMUM_EXCEEDED, RC_RECEIVE_MAX_EXCEEDED);
+                }
+                /* No storage at all: no receive maximum (>= 1) says so; our limit, not the broker's fault. */
+                return fail_reason(c, MQTLS_ERR_INBOUND_FULL, RC_IMPLEMENTATION_ERROR);
             }
             if (complete) {
                 deliver(c, p);
@@ -1231,11 +1235,16 @@ static void prepare_v5(const mqtls_client_t *c, const mqtls_connect_t *conn, mqt
     if (conn->props != NULL) {
         *pr = *conn->props;
     }
-    if (!HAS(pr, MQTLS_PROP_RECEIVE_MAX) && (c->cfg.inbound_bitmap != NULL || c->cfg.inbound_count > 0u)) {
-        /* QoS 2 ids we can hold; absent means 65535 (MQTT 5.0 3.1.2.11.3). */
+    if (c->cfg.inbound_bitmap != NULL || c->cfg.inbound_count > 0u) {
+        /* QoS 2 ids we can hold; absent means 65535 (MQTT 5.0 3.1.2.11.3).
+         * A caller's value is kept if smaller, never more: beyond it the
+         * broker is within its rights and we could not take its messages. */
         size_t n = c->cfg.inbound_bitmap != NULL ? 65535u : c->cfg.inbound_count;
-        pr->present |= MQTLS_PROP_BIT(MQTLS_PROP_RECEIVE_MAX);
-        pr->receive_max = (uint16_t)(n < 65535u ? n : 65535u);
+        n = n < 65535u ? n : 65535u;
+        if (!HAS(pr, MQTLS_PROP_RECEIVE_MAX) || pr->receive_max > n) {
+            pr->present |= MQTLS_PROP_BIT(MQTLS_PROP_RECEIVE_MAX);
+            pr->receive_max = (uint16_t)n;
+        }
     }
     if (!HAS(pr, MQTLS_PROP_MAX_PACKET_SIZE)) {
         size_t max = (size_t)MQTLS_MAX_REMAINING_LENGTH + MQTLS_FIXED_HEADER_MAX;

@@ -537,6 +537,52 @@ static void resend_drops_what_the_new_broker_no_longer_allows(void **state)
     fx_free(f);
 }
 
+/* ---- our own limits: announce only what we can hold --------------------------------- */
+
+static void callers_receive_maximum_is_capped_at_inbound_storage(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(); /* 4 inbound ids */
+    mqtls_props_t mine;
+    memset(&mine, 0, sizeof mine);
+    mine.present = BIT(MQTLS_PROP_RECEIVE_MAX);
+    mine.receive_max = 100;
+    mqtls_connect_t o = conn5(true, 0);
+    o.props = &mine;
+    push_connack(f, false, 0, NULL);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    mqtls_props_t pr;
+    assert_true(mqtls_props_decode(p + 12, n - 12, MQTLS_PKT_CONNECT, &pr) > 0);
+    assert_int_equal(pr.receive_max, 4);
+    /* the broker may use all 4: no complaint */
+    for (uint16_t id = 1; id <= 4; id++) {
+        push_publish(f, "t", 0, "x", 2, id);
+    }
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_true(mqtls_client_is_connected(&f->c));
+    assert_int_equal(f->nseen, 4);
+    fx_free(f);
+}
+
+static void qos2_without_inbound_storage_is_our_limit(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.inbound_ids = NULL;
+    f->cfg.inbound_count = 0;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, true, NULL);
+    push_publish(f, "t", 0, "x", 2, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_INBOUND_FULL);
+    assert_false(mqtls_client_is_connected(&f->c));
+    expect_disconnect(f, 0x83); /* not 0x93: the broker broke no rule */
+    assert_int_equal(f->nseen, 0);
+    fx_free(f);
+}
+
 /* ---- topic aliases ---------------------------------------------------------------- */
 
 static void outbound_alias_is_assigned_then_reused(void **state)
@@ -1085,6 +1131,8 @@ int main(void)
         cmocka_unit_test(resend_after_reconnect_honours_the_new_receive_maximum),
         cmocka_unit_test(pubrel_counts_against_receive_maximum_but_is_never_held),
         cmocka_unit_test(resend_drops_what_the_new_broker_no_longer_allows),
+        cmocka_unit_test(callers_receive_maximum_is_capped_at_inbound_storage),
+        cmocka_unit_test(qos2_without_inbound_storage_is_our_limit),
         cmocka_unit_test(outbound_alias_is_assigned_then_reused),
         cmocka_unit_test(outbound_alias_replaces_least_recently_used),
         cmocka_unit_test(outbound_aliases_respect_the_brokers_maximum),
