@@ -249,7 +249,10 @@ typedef struct {
  * for 3.1.1 the protocol's defaults). Read it with mqtls_client_server_caps().
  */
 typedef struct {
-    uint32_t max_packet_size;   /**< largest packet we may send; 0: no limit */
+    uint32_t max_packet_size;   /**< largest packet we may send; 0: no limit. A QoS 1/2
+                                 * publish is checked with its full topic too (the stored
+                                 * copy a resend uses), even if an alias makes the first
+                                 * copy on the wire smaller */
     uint32_t session_expiry_s;  /**< the broker's, or the one we asked for */
     uint16_t receive_max;       /**< QoS 1/2 PUBLISHes we may have in flight (65535 absent) */
     uint16_t topic_alias_max;   /**< aliases the broker accepts from us (0 absent) */

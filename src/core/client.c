@@ -1464,7 +1464,9 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
             return wn;
         }
     }
-    if (c->caps.max_packet_size != 0u && (uint32_t)wn > c->caps.max_packet_size) {
+    /* Both copies: the stored one (full topic) is what a resend sends. */
+    if (c->caps.max_packet_size != 0u &&
+        ((uint32_t)wn > c->caps.max_packet_size || (r != NULL && (uint32_t)n > c->caps.max_packet_size))) {
         return MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER; /* [MQTT-3.1.2-24] */
     }
     if ((size_t)n > c->cfg.tx_len || (size_t)wn > c->cfg.tx_len) {

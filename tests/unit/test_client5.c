@@ -583,6 +583,27 @@ static void qos2_without_inbound_storage_is_our_limit(void **state)
     fx_free(f);
 }
 
+static void stored_copy_too_large_for_the_server_is_refused_up_front(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_props_t caps = alias_caps(10);
+    caps.present |= BIT(MQTLS_PROP_MAX_PACKET_SIZE);
+    caps.max_packet_size = 25;
+    fx_connect(f, true, &caps);
+    assert_int_equal(publish(f, "t/abcdefghijklmn", "", 0), MQTLS_OK); /* 24 bytes, sets alias 1 */
+    expect_publish(f, "t/abcdefghijklmn", 1, false);
+    /* With the alias the wire copy is 20 bytes, but the stored copy (full
+     * topic, resent after a reconnect) is 33: refused now, not lost later. */
+    assert_int_equal(publish(f, "t/abcdefghijklmn", "0123456789", 1), MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    expect_nothing_sent(f);
+    assert_true(mqtls_client_is_connected(&f->c));
+    assert_int_equal(publish(f, "t/abcdefghijklmn", "0123456789", 0), MQTLS_OK); /* QoS 0: never stored */
+    expect_publish(f, "", 1, false);
+    fx_free(f);
+}
+
 /* ---- topic aliases ---------------------------------------------------------------- */
 
 static void outbound_alias_is_assigned_then_reused(void **state)
@@ -1133,6 +1154,7 @@ int main(void)
         cmocka_unit_test(resend_drops_what_the_new_broker_no_longer_allows),
         cmocka_unit_test(callers_receive_maximum_is_capped_at_inbound_storage),
         cmocka_unit_test(qos2_without_inbound_storage_is_our_limit),
+        cmocka_unit_test(stored_copy_too_large_for_the_server_is_refused_up_front),
         cmocka_unit_test(outbound_alias_is_assigned_then_reused),
         cmocka_unit_test(outbound_alias_replaces_least_recently_used),
         cmocka_unit_test(outbound_aliases_respect_the_brokers_maximum),
