@@ -64,7 +64,9 @@
  * - Topic aliases, both ways, in caller-provided tables. Inbound (broker to
  *   us): resolved before on_message, so msg->topic is always the full topic;
  *   an unknown alias is a protocol error (DISCONNECT 0x94 is sent,
- *   MQTLS_ERR_TOPIC_ALIAS_INVALID). Outbound: assigned automatically, at most
+ *   MQTLS_ERR_TOPIC_ALIAS_INVALID); an alias set for a topic longer than
+ *   our slots ends the connection at its next use with
+ *   MQTLS_ERR_TOPIC_ALIAS_TOO_LONG (DISCONNECT 0x83, see alias_in). Outbound: assigned automatically, at most
  *   the broker's topic alias maximum, least recently used replaced; a topic
  *   sent before goes out as alias + empty topic. Stored QoS 1/2 packets
  *   always keep the full topic, so a resend after a reconnect (aliases are
@@ -225,8 +227,11 @@ typedef struct {
      * alias_in_len / alias_in_count bytes each; a slot holds a topic of up to
      * that size minus 2 bytes (MQTLS_ALIAS_IN_SLOT(max_topic)). The count is
      * the topic alias maximum announced in CONNECT. An alias the broker sets
-     * for a longer topic cannot be kept: its later use ends the connection
-     * with MQTLS_ERR_TOPIC_ALIAS_INVALID. NULL/0: no inbound aliases. */
+     * for a longer topic cannot be kept (that message is still delivered):
+     * its later use ends the connection with MQTLS_ERR_TOPIC_ALIAS_TOO_LONG
+     * and DISCONNECT 0x83 (implementation specific error: the broker did
+     * nothing wrong; size the slots for your longest topic). NULL/0: no
+     * inbound aliases. */
     uint8_t *alias_in;
     size_t alias_in_len;
     uint16_t alias_in_count;

@@ -330,6 +330,10 @@ static void aliases_reset(mqtls_client_t *c)
 /*
  * An incoming PUBLISH's alias: remember its topic, or put the remembered
  * topic in an empty one. Returns MQTLS_OK or a fatal error (applied).
+ * A slot's length field is 0 when the alias was never set, and more than
+ * the slot can hold (0xFFFF) when it was set to a topic we could not keep:
+ * using that alias is valid for the broker, so it ends the connection as
+ * our limit (0x83), not as the broker's error (0x94).
  */
 static int32_t alias_resolve(mqtls_client_t *c, mqtls_publish_t *p)
 {
@@ -343,7 +347,7 @@ static int32_t alias_resolve(mqtls_client_t *c, mqtls_publish_t *p)
     uint8_t *slot = c->cfg.alias_in + (size_t)(a - 1u) * alias_in_slot(c);
     if (p->topic_len > 0u) {
         bool fits = p->topic_len <= alias_in_slot(c) - 2u;
-        put16(slot, fits ? p->topic_len : 0u); /* too long: the alias cannot be used later */
+        put16(slot, fits ? p->topic_len : 0xFFFFu); /* too long: remember only that */
         if (fits) {
             memcpy(slot + 2, p->topic, p->topic_len);
         }
@@ -352,6 +356,9 @@ static int32_t alias_resolve(mqtls_client_t *c, mqtls_publish_t *p)
     size_t len = get16(slot);
     if (len == 0u) {
         return fail_reason(c, MQTLS_ERR_TOPIC_ALIAS_INVALID, RC_TOPIC_ALIAS_INVALID);
+    }
+    if (len > alias_in_slot(c) - 2u) {
+        return fail_reason(c, MQTLS_ERR_TOPIC_ALIAS_TOO_LONG, RC_IMPLEMENTATION_ERROR);
     }
     p->topic = (const char *)(slot + 2);
     p->topic_len = len;

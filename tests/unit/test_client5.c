@@ -737,6 +737,21 @@ static void unknown_inbound_alias_is_a_protocol_error(void **state)
     fx_free(f);
 }
 
+static void inbound_alias_for_a_topic_too_long_for_its_slot(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(); /* inbound slots hold 16-byte topics */
+    fx_connect(f, true, NULL);
+    push_publish(f, "a/topic/longer/than/16", 1, "one", 0, 0); /* valid: delivered */
+    push_publish(f, "", 1, "two", 0, 0);                       /* valid, but we could not keep the topic */
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_TOPIC_ALIAS_TOO_LONG);
+    assert_false(mqtls_client_is_connected(&f->c));
+    assert_int_equal(f->nseen, 1);
+    assert_string_equal(f->seen[0], "a/topic/longer/than/16 one");
+    expect_disconnect(f, 0x83); /* our limit: not 0x94, the broker's alias was fine */
+    fx_free(f);
+}
+
 /* ---- packet sizes, reason codes, DISCONNECT -------------------------------------- */
 
 static void packet_larger_than_announced_is_refused(void **state)
@@ -1161,6 +1176,7 @@ int main(void)
         cmocka_unit_test(resend_after_reconnect_uses_the_full_topic),
         cmocka_unit_test(inbound_alias_is_resolved),
         cmocka_unit_test(unknown_inbound_alias_is_a_protocol_error),
+        cmocka_unit_test(inbound_alias_for_a_topic_too_long_for_its_slot),
         cmocka_unit_test(packet_larger_than_announced_is_refused),
         cmocka_unit_test(oversized_message_is_skipped_but_its_alias_kept),
         cmocka_unit_test(refused_publish_is_reported_and_released),
