@@ -307,7 +307,8 @@ typedef struct mqtls_client {
     uint16_t alias_out_max; /* outbound aliases usable: min(table, broker's) */
     uint8_t reason;         /* reason code of a refusal or server DISCONNECT */
     const uint8_t *auth_method; /* during connect/reauth only */
-    size_t auth_method_len;
+    size_t auth_method_len;     /* the CONNECT's, for the connection; 0: none */
+    uint32_t auth_hash;         /* FNV-1a of the CONNECT's method, for reauth */
     const uint8_t *auth_out;    /* the answer on_auth gave, for the AUTH packet */
     size_t auth_out_len;
     char reason_str[MQTLS_CONFIG_V5_STRING_MAX];
@@ -393,8 +394,15 @@ int32_t mqtls_client_unsubscribe5(mqtls_client_t *c, const mqtls_subscription_t 
  * MQTT 5.0 re-authentication [MQTT-4.12.1]: send AUTH 0x19 with the
  * connection's authentication method and `data`, run the challenge rounds
  * through cfg.on_auth, and wait for the broker's AUTH success.
- * @return MQTLS_OK; MQTLS_ERR_NOT_SUPPORTED on 3.1.1; MQTLS_ERR_AUTH_FAILED;
- * MQTLS_ERR_SERVER_DISCONNECT when the broker refused; MQTLS_ERR_TIMEOUT.
+ * @param method  must be the authentication method of the CONNECT
+ * [MQTT-4.12.1-1]; the client does not keep a copy of it, only its length
+ * and a 32-bit hash, and compares (a different method is refused locally;
+ * in the unlikely event of a hash collision the broker refuses it).
+ * @return MQTLS_OK; MQTLS_ERR_NOT_SUPPORTED on 3.1.1 or when the CONNECT had
+ * no authentication method; MQTLS_ERR_INVALID_ARG for another method than
+ * the CONNECT's (both: nothing sent, connection untouched);
+ * MQTLS_ERR_AUTH_FAILED; MQTLS_ERR_SERVER_DISCONNECT when the broker
+ * refused; MQTLS_ERR_TIMEOUT.
  */
 int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method_len, const uint8_t *data,
                             size_t data_len, uint32_t timeout_ms);

@@ -43,6 +43,14 @@
  * - MQTT 5.0 AUTH answers are the one response that carries data: it waits
  *   in the response slot like an ack (resp_type AUTH) and is encoded from
  *   auth_method/auth_out when the transmitter is free.
+ * - Re-authentication must use the CONNECT's authentication method
+ *   [MQTT-4.12.1-1]. The method is borrowed from the caller only for the
+ *   connect call; what stays is its length and a 32-bit FNV-1a hash, and
+ *   reauth compares the caller's method with those. Rejected: a copy (a
+ *   method may be 65535 bytes, the context is sized for small devices), and
+ *   keeping the caller's pointer (CONNECT props are typically on the
+ *   stack). A hash collision only lets a wrong method through to the
+ *   broker, which refuses it (DISCONNECT 0x82): no worse than before.
  */
 #include <string.h>
 
@@ -413,6 +421,16 @@ static void alias_commit(mqtls_client_t *c, uint16_t alias, const char *topic, s
 static bool tx_idle(const mqtls_client_t *c)
 {
     return c->tx_pend == 0u && c->resp_type == 0u;
+}
+
+/* FNV-1a, 32 bits: a fingerprint of the CONNECT's authentication method. */
+static uint32_t method_hash(const uint8_t *m, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ m[i]) * 16777619u;
+    }
+    return h;
 }
 
 /* AUTH with our method and `data` (MQTT 5.0 enhanced authentication). */
@@ -1275,7 +1293,8 @@ static void apply_v5(mqtls_client_t *c, const mqtls_props_t *pr)
     }
     if (HAS(pr, MQTLS_PROP_AUTH_METHOD)) {
         c->auth_method = pr->auth_method.data;
-        c->auth_method_len = pr->auth_method.len;
+        c->auth_method_len = pr->auth_method.len; /* both kept for the connection */
+        c->auth_hash = method_hash(pr->auth_method.data, pr->auth_method.len);
     }
 }
 
@@ -1299,6 +1318,7 @@ static void reset_v5(mqtls_client_t *c, uint16_t keepalive_s)
     c->assigned_id[0] = '\0';
     c->auth_method = NULL;
     c->auth_method_len = 0;
+    c->auth_hash = 0;
     c->auth_out = NULL;
     c->auth_out_len = 0;
     aliases_reset(c);
@@ -1385,7 +1405,7 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
         return MQTLS_ERR_NOT_SUPPORTED;
     }
     int32_t rc = connect_exchange(c, t, conn, session_present, timeout_ms);
-    c->auth_method = NULL; /* borrowed from conn for the call only */
+    c->auth_method = NULL; /* borrowed from conn for the call only (length and hash stay) */
     c->auth_out = NULL;
     return rc;
 }
@@ -1626,6 +1646,12 @@ int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method
     }
     if (method == NULL || method_len == 0u || (data == NULL && data_len > 0u)) {
         return MQTLS_ERR_INVALID_ARG;
+    }
+    if (c->auth_method_len == 0u) {
+        return MQTLS_ERR_NOT_SUPPORTED; /* no method in CONNECT: AUTH would be a protocol error */
+    }
+    if (method_len != c->auth_method_len || method_hash((const uint8_t *)method, method_len) != c->auth_hash) {
+        return MQTLS_ERR_INVALID_ARG; /* not the CONNECT's method [MQTT-4.12.1-1] */
     }
     uint32_t start = now(c);
     rc = drain(c, start, timeout_ms);

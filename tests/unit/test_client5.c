@@ -1043,6 +1043,37 @@ static void unasked_or_foreign_auth_is_a_protocol_error(void **state)
     fx_free(f);
 }
 
+static void reauth_must_use_the_connects_method(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_props_t cp = auth_props("SCRAM", NULL);
+    mqtls_connect_t o = conn5(true, 0);
+    o.props = &cp;
+    mqtls_props_t ok = auth_props("SCRAM", NULL);
+    push_connack(f, false, 0, &ok);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    script_drain(&f->s);
+    /* [MQTT-4.12.1-1]: another method would be a protocol error (DISCONNECT 0x82) */
+    assert_int_equal(mqtls_client_reauth(&f->c, "OTHER", 5, NULL, 0, 100), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_reauth(&f->c, "SCRA", 4, NULL, 0, 100), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_reauth(&f->c, "SCRAX", 5, NULL, 0, 100), MQTLS_ERR_INVALID_ARG);
+    assert_true(mqtls_client_is_connected(&f->c));
+    expect_nothing_sent(f);
+    push_auth(f, 0x00, "SCRAM", NULL);
+    assert_int_equal(mqtls_client_reauth(&f->c, "SCRAM", 5, (const uint8_t *)"again", 5, 1000), MQTLS_OK);
+    expect_auth(f, 0x19, "again");
+    fx_free(f);
+
+    /* no method in CONNECT: any AUTH is a protocol error (MQTT 5.0 3.15): refused locally */
+    f = fx_new();
+    fx_connect(f, true, NULL);
+    assert_int_equal(mqtls_client_reauth(&f->c, "SCRAM", 5, NULL, 0, 100), MQTLS_ERR_NOT_SUPPORTED);
+    assert_true(mqtls_client_is_connected(&f->c));
+    expect_nothing_sent(f);
+    fx_free(f);
+}
+
 static void v5_calls_on_a_311_connection(void **state)
 {
     (void)state;
@@ -1188,6 +1219,7 @@ int main(void)
         cmocka_unit_test(auth_challenge_during_connect_and_reauth),
         cmocka_unit_test(auth_refused_by_the_application_fails_the_connect),
         cmocka_unit_test(unasked_or_foreign_auth_is_a_protocol_error),
+        cmocka_unit_test(reauth_must_use_the_connects_method),
         cmocka_unit_test(v5_calls_on_a_311_connection),
         cmocka_unit_test(disconnect_cannot_revive_a_session_that_ends),
         cmocka_unit_test(hostile_bytes_never_crash_the_client),
