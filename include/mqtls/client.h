@@ -21,6 +21,16 @@
  * QoS 1/2 PUBLISH packets (DUP set) and PUBRELs are resent in their original
  * order after the CONNACK [MQTT-4.4.0-1], and incoming QoS 2 ids still
  * waiting for PUBREL are kept, so nothing is lost or delivered twice.
+ * On MQTT 5.0 the resend obeys the new CONNACK: at most its receive maximum
+ * of messages in flight (a message waiting for PUBCOMP counts; its PUBREL is
+ * always resent), the rest following in order as acknowledgements arrive in
+ * mqtls_client_loop(); a stored PUBLISH the new broker no longer accepts
+ * (QoS above its maximum QoS, retain when retain is not available, larger
+ * than its maximum packet size) is dropped from the store and its record
+ * freed, and the next mqtls_client_loop() returns MQTLS_ERR_QOS_NOT_SUPPORTED,
+ * MQTLS_ERR_RETAIN_NOT_SUPPORTED or MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER
+ * (non-fatal; one report per loop call, the last drop's reason;
+ * mqtls_client_outstanding() shows what is left).
  *
  * Oversized messages: an incoming PUBLISH larger than the receive buffer is
  * not delivered. Its payload is read and discarded (the stream stays in
@@ -33,7 +43,13 @@
  * - CONNECT: unless the caller's props set them, the client announces a
  *   receive maximum (inbound_count, or 65535 with the bitmap), a maximum
  *   packet size (rx_len: the broker then never sends a larger packet) and a
- *   topic alias maximum (alias_in_count).
+ *   topic alias maximum (alias_in_count). A receive maximum or topic alias
+ *   maximum the caller sets is capped at what the tables hold, so a broker
+ *   that uses all it was granted is never refused. Without inbound storage
+ *   (no inbound_ids, no bitmap) no receive maximum can say "no QoS 2" (its
+ *   minimum is 1): subscribe with QoS <= 1; an incoming QoS 2 message ends
+ *   the connection with MQTLS_ERR_INBOUND_FULL and DISCONNECT 0x83
+ *   (implementation specific error: our limit, not a broker error).
  * - CONNACK: everything is honoured and kept (mqtls_client_server_caps()):
  *   receive maximum (never more QoS 1/2 PUBLISHes in flight: publish returns
  *   MQTLS_ERR_INFLIGHT_FULL, retry after loop), maximum QoS, retain
@@ -48,7 +64,9 @@
  * - Topic aliases, both ways, in caller-provided tables. Inbound (broker to
  *   us): resolved before on_message, so msg->topic is always the full topic;
  *   an unknown alias is a protocol error (DISCONNECT 0x94 is sent,
- *   MQTLS_ERR_TOPIC_ALIAS_INVALID). Outbound: assigned automatically, at most
+ *   MQTLS_ERR_TOPIC_ALIAS_INVALID); an alias set for a topic longer than
+ *   our slots ends the connection at its next use with
+ *   MQTLS_ERR_TOPIC_ALIAS_TOO_LONG (DISCONNECT 0x83, see alias_in). Outbound: assigned automatically, at most
  *   the broker's topic alias maximum, least recently used replaced; a topic
  *   sent before goes out as alias + empty topic. Stored QoS 1/2 packets
  *   always keep the full topic, so a resend after a reconnect (aliases are
@@ -190,7 +208,8 @@ typedef struct {
     size_t rx_len;
     mqtls_inflight_t *outbound; /**< QoS 1/2 publishes in flight; may be NULL for QoS 0 only */
     size_t outbound_count;
-    uint16_t *inbound_ids; /**< incoming QoS 2 ids awaiting PUBREL; may be NULL (no QoS 2 in) */
+    uint16_t *inbound_ids; /**< incoming QoS 2 ids awaiting PUBREL; may be NULL (no QoS 2 in:
+                            * a QoS 2 message is then MQTLS_ERR_INBOUND_FULL, fatal) */
     size_t inbound_count;
     /** Optional, instead of inbound_ids: MQTLS_INBOUND_BITMAP_SIZE bytes, one
      * bit per packet id. Constant-time duplicate checks and room for every id,
@@ -208,8 +227,11 @@ typedef struct {
      * alias_in_len / alias_in_count bytes each; a slot holds a topic of up to
      * that size minus 2 bytes (MQTLS_ALIAS_IN_SLOT(max_topic)). The count is
      * the topic alias maximum announced in CONNECT. An alias the broker sets
-     * for a longer topic cannot be kept: its later use ends the connection
-     * with MQTLS_ERR_TOPIC_ALIAS_INVALID. NULL/0: no inbound aliases. */
+     * for a longer topic cannot be kept (that message is still delivered):
+     * its later use ends the connection with MQTLS_ERR_TOPIC_ALIAS_TOO_LONG
+     * and DISCONNECT 0x83 (implementation specific error: the broker did
+     * nothing wrong; size the slots for your longest topic). NULL/0: no
+     * inbound aliases. */
     uint8_t *alias_in;
     size_t alias_in_len;
     uint16_t alias_in_count;
@@ -232,7 +254,10 @@ typedef struct {
  * for 3.1.1 the protocol's defaults). Read it with mqtls_client_server_caps().
  */
 typedef struct {
-    uint32_t max_packet_size;   /**< largest packet we may send; 0: no limit */
+    uint32_t max_packet_size;   /**< largest packet we may send; 0: no limit. A QoS 1/2
+                                 * publish is checked with its full topic too (the stored
+                                 * copy a resend uses), even if an alias makes the first
+                                 * copy on the wire smaller */
     uint32_t session_expiry_s;  /**< the broker's, or the one we asked for */
     uint16_t receive_max;       /**< QoS 1/2 PUBLISHes we may have in flight (65535 absent) */
     uint16_t topic_alias_max;   /**< aliases the broker accepts from us (0 absent) */
@@ -271,8 +296,7 @@ typedef struct mqtls_client {
     size_t tx_pend;        /* length of the packet in tx_buf, 0 when idle */
     uint8_t resp_type;     /* a response waiting for the transmitter, 0: none */
     uint16_t resp_id;
-    bool resend_pending;
-    uint32_t resend_after; /* resend records whose seq > this, in order */
+    bool resend_pending;   /* records marked for resend remain */
     int32_t deferred;      /* non-fatal result to report from loop */
     uint32_t dropped;      /* oversized messages skipped */
     /* MQTT 5.0 */
@@ -283,7 +307,8 @@ typedef struct mqtls_client {
     uint16_t alias_out_max; /* outbound aliases usable: min(table, broker's) */
     uint8_t reason;         /* reason code of a refusal or server DISCONNECT */
     const uint8_t *auth_method; /* during connect/reauth only */
-    size_t auth_method_len;
+    size_t auth_method_len;     /* the CONNECT's, for the connection; 0: none */
+    uint32_t auth_hash;         /* FNV-1a of the CONNECT's method, for reauth */
     const uint8_t *auth_out;    /* the answer on_auth gave, for the AUTH packet */
     size_t auth_out_len;
     char reason_str[MQTLS_CONFIG_V5_STRING_MAX];
@@ -369,8 +394,15 @@ int32_t mqtls_client_unsubscribe5(mqtls_client_t *c, const mqtls_subscription_t 
  * MQTT 5.0 re-authentication [MQTT-4.12.1]: send AUTH 0x19 with the
  * connection's authentication method and `data`, run the challenge rounds
  * through cfg.on_auth, and wait for the broker's AUTH success.
- * @return MQTLS_OK; MQTLS_ERR_NOT_SUPPORTED on 3.1.1; MQTLS_ERR_AUTH_FAILED;
- * MQTLS_ERR_SERVER_DISCONNECT when the broker refused; MQTLS_ERR_TIMEOUT.
+ * @param method  must be the authentication method of the CONNECT
+ * [MQTT-4.12.1-1]; the client does not keep a copy of it, only its length
+ * and a 32-bit hash, and compares (a different method is refused locally;
+ * in the unlikely event of a hash collision the broker refuses it).
+ * @return MQTLS_OK; MQTLS_ERR_NOT_SUPPORTED on 3.1.1 or when the CONNECT had
+ * no authentication method; MQTLS_ERR_INVALID_ARG for another method than
+ * the CONNECT's (both: nothing sent, connection untouched);
+ * MQTLS_ERR_AUTH_FAILED; MQTLS_ERR_SERVER_DISCONNECT when the broker
+ * refused; MQTLS_ERR_TIMEOUT.
  */
 int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method_len, const uint8_t *data,
                             size_t data_len, uint32_t timeout_ms);
@@ -392,8 +424,12 @@ int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_
  * connection was idle for the keepalive, and detect a missing PINGRESP.
  * Waits for incoming data at most timeout_ms and returns after handling what
  * arrived (at most MQTLS_CONFIG_LOOP_MAX_PACKETS packets).
- * @return MQTLS_OK; MQTLS_ERR_MESSAGE_TOO_LARGE (non-fatal); any other error
- * means the connection is gone.
+ * @return MQTLS_OK; non-fatal reports (the connection stays up):
+ * MQTLS_ERR_MESSAGE_TOO_LARGE, MQTLS_ERR_PUBLISH_REFUSED (a PUBACK/PUBREC
+ * reason code >= 0x80), and, after a reconnect, MQTLS_ERR_QOS_NOT_SUPPORTED,
+ * MQTLS_ERR_RETAIN_NOT_SUPPORTED or MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER
+ * (a stored message the new broker does not accept was dropped, see above);
+ * any other error means the connection is gone.
  */
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms);
 

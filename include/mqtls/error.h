@@ -110,6 +110,7 @@ extern "C" {
     X(UNSUBSCRIBE_REFUSED, -90, "the broker refused at least one unsubscription (UNSUBACK reason code 0x80 or above)") \
     X(PUBLISH_REFUSED, -91, "the broker did not accept a QoS 1/2 message (PUBACK/PUBREC reason code 0x80 or above); the connection is still usable") \
     X(AUTH_FAILED, -92, "enhanced authentication failed: the authentication callback gave up, none was configured, or the broker used another method") \
+    X(TOPIC_ALIAS_TOO_LONG, -93, "the broker used a topic alias it had set for a topic longer than our alias_in slots could keep; give them larger slots (DISCONNECT 0x83 sent: our limit, not a broker error)") \
     /* transport */                                                                                   \
     X(CLOSED, -100, "the connection was closed by the peer")                                         \
     X(DNS, -101, "the host name could not be resolved")                                              \

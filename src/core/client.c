@@ -22,7 +22,10 @@
  * - Outgoing QoS 1/2 messages live in the caller's store as serialized
  *   packets; the in-flight records only keep id, state and send order. After
  *   a reconnect without clean session they are resent in that order with
- *   DUP set, PUBREL for those already received [MQTT-4.4.0-1].
+ *   DUP set, PUBREL for those already received [MQTT-4.4.0-1]. A flag in
+ *   each record's state marks what is still to be resent, so that on 5.0 a
+ *   PUBLISH can wait for the new receive maximum while PUBRELs (never
+ *   limited) go; a cursor over the send order could not skip like that.
  * - Errors: anything that leaves the stream in an unknown state (transport
  *   error, protocol error, timeout of a blocking call) closes the connection
  *   (fail()); validation errors of a call leave it untouched. On MQTT 5.0 a
@@ -40,6 +43,14 @@
  * - MQTT 5.0 AUTH answers are the one response that carries data: it waits
  *   in the response slot like an ack (resp_type AUTH) and is encoded from
  *   auth_method/auth_out when the transmitter is free.
+ * - Re-authentication must use the CONNECT's authentication method
+ *   [MQTT-4.12.1-1]. The method is borrowed from the caller only for the
+ *   connect call; what stays is its length and a 32-bit FNV-1a hash, and
+ *   reauth compares the caller's method with those. Rejected: a copy (a
+ *   method may be 65535 bytes, the context is sized for small devices), and
+ *   keeping the caller's pointer (CONNECT props are typically on the
+ *   stack). A hash collision only lets a wrong method through to the
+ *   broker, which refuses it (DISCONNECT 0x82): no worse than before.
  */
 #include <string.h>
 
@@ -48,6 +59,9 @@
 
 enum { ST_DISCONNECTED = 0, ST_CONNECTING, ST_CONNECTED };
 enum { REC_FREE = 0, REC_WAIT_PUBACK, REC_WAIT_PUBREC, REC_WAIT_PUBCOMP };
+/* Flag in mqtls_inflight_t.state: still to be resent on this connection. */
+#define REC_RESEND 0x80u
+#define REC_STATE(r) ((uint8_t)((r)->state & ~REC_RESEND))
 
 /* pump() modes: return after handling packets, or only when a blocking
  * call's acknowledgement arrived. */
@@ -60,6 +74,7 @@ enum { PUMP_LOOP = 0, PUMP_UNTIL_DONE = 1 };
 #define RC_REAUTH 0x19u
 #define RC_MALFORMED 0x81u
 #define RC_PROTOCOL_ERROR 0x82u
+#define RC_IMPLEMENTATION_ERROR 0x83u
 #define RC_RECEIVE_MAX_EXCEEDED 0x93u
 #define RC_TOPIC_ALIAS_INVALID 0x94u
 #define RC_PACKET_TOO_LARGE 0x95u
@@ -323,6 +338,10 @@ static void aliases_reset(mqtls_client_t *c)
 /*
  * An incoming PUBLISH's alias: remember its topic, or put the remembered
  * topic in an empty one. Returns MQTLS_OK or a fatal error (applied).
+ * A slot's length field is 0 when the alias was never set, and more than
+ * the slot can hold (0xFFFF) when it was set to a topic we could not keep:
+ * using that alias is valid for the broker, so it ends the connection as
+ * our limit (0x83), not as the broker's error (0x94).
  */
 static int32_t alias_resolve(mqtls_client_t *c, mqtls_publish_t *p)
 {
@@ -336,7 +355,7 @@ static int32_t alias_resolve(mqtls_client_t *c, mqtls_publish_t *p)
     uint8_t *slot = c->cfg.alias_in + (size_t)(a - 1u) * alias_in_slot(c);
     if (p->topic_len > 0u) {
         bool fits = p->topic_len <= alias_in_slot(c) - 2u;
-        put16(slot, fits ? p->topic_len : 0u); /* too long: the alias cannot be used later */
+        put16(slot, fits ? p->topic_len : 0xFFFFu); /* too long: remember only that */
         if (fits) {
             memcpy(slot + 2, p->topic, p->topic_len);
         }
@@ -345,6 +364,9 @@ static int32_t alias_resolve(mqtls_client_t *c, mqtls_publish_t *p)
     size_t len = get16(slot);
     if (len == 0u) {
         return fail_reason(c, MQTLS_ERR_TOPIC_ALIAS_INVALID, RC_TOPIC_ALIAS_INVALID);
+    }
+    if (len > alias_in_slot(c) - 2u) {
+        return fail_reason(c, MQTLS_ERR_TOPIC_ALIAS_TOO_LONG, RC_IMPLEMENTATION_ERROR);
     }
     p->topic = (const char *)(slot + 2);
     p->topic_len = len;
@@ -399,6 +421,16 @@ static void alias_commit(mqtls_client_t *c, uint16_t alias, const char *topic, s
 static bool tx_idle(const mqtls_client_t *c)
 {
     return c->tx_pend == 0u && c->resp_type == 0u;
+}
+
+/* FNV-1a, 32 bits: a fingerprint of the CONNECT's authentication method. */
+static uint32_t method_hash(const uint8_t *m, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ m[i]) * 16777619u;
+    }
+    return h;
 }
 
 /* AUTH with our method and `data` (MQTT 5.0 enhanced authentication). */
@@ -547,53 +579,108 @@ static int32_t park_response(mqtls_client_t *c, uint8_t type, uint16_t id)
 
 /* ---- resend after reconnect ----------------------------------------------------------- */
 
-/* The oldest record not yet resent, or NULL. */
-static mqtls_inflight_t *next_resend(mqtls_client_t *c)
+/*
+ * QoS 1/2 messages the broker counts against its receive maximum
+ * [MQTT-4.9.0-2]: every PUBLISH sent on this connection and not yet
+ * acknowledged, and every message waiting for PUBCOMP (not acknowledged
+ * until then, whether its PUBREL has been resent yet or not).
+ */
+static size_t in_flight(const mqtls_client_t *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->cfg.outbound_count; i++) {
+        const mqtls_inflight_t *r = &c->cfg.outbound[i];
+        n += r->state != REC_FREE && (r->state & REC_RESEND) == 0u ? 1u : 0u;
+        n += r->state == (REC_WAIT_PUBCOMP | REC_RESEND) ? 1u : 0u;
+    }
+    return n;
+}
+
+/*
+ * The oldest record still to be resent: a PUBREL always (it is no PUBLISH,
+ * and holding it back behind a PUBLISH that waits for the quota it occupies
+ * would never end), a PUBLISH only when `room`. NULL when none; *held tells
+ * whether PUBLISHes wait for room.
+ */
+static mqtls_inflight_t *next_resend(mqtls_client_t *c, bool room, bool *held)
 {
     mqtls_inflight_t *best = NULL;
+    *held = false;
     for (size_t i = 0; i < c->cfg.outbound_count; i++) {
         mqtls_inflight_t *r = &c->cfg.outbound[i];
-        if (r->state == REC_FREE || elapsed(r->seq, c->resend_after) == 0u ||
-            elapsed(r->seq, c->resend_after) > 0x7FFFFFFFu) {
-            continue; /* free, or already resent (seq <= resend_after, wrap-safe) */
+        if ((r->state & REC_RESEND) == 0u) {
+            continue; /* free, or already resent */
+        }
+        if (!room && REC_STATE(r) != REC_WAIT_PUBCOMP) {
+            *held = true;
+            continue;
         }
         if (best == NULL || elapsed(r->seq, best->seq) > 0x7FFFFFFFu) {
-            best = r;
+            best = r; /* older (wrap-safe) */
         }
     }
     return best;
 }
 
+/*
+ * Can the broker of this connection still take a stored PUBLISH (5.0
+ * CONNACK: it may allow less than the one we stored it for)? Else the
+ * reason it is dropped.
+ */
+static int32_t stored_fits(const mqtls_client_t *c, const uint8_t *pkt, size_t n)
+{
+    if (c->caps.max_packet_size != 0u && (uint32_t)n > c->caps.max_packet_size) {
+        return MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER; /* [MQTT-3.1.2-24] */
+    }
+    if (((pkt[0] >> 1) & 3u) > c->caps.max_qos) {
+        return MQTLS_ERR_QOS_NOT_SUPPORTED; /* [MQTT-3.2.2-11] */
+    }
+    if ((pkt[0] & 1u) != 0u && !c->caps.retain_available) {
+        return MQTLS_ERR_RETAIN_NOT_SUPPORTED; /* [MQTT-3.2.2-14] */
+    }
+    return MQTLS_OK;
+}
+
+/*
+ * Resend what the last connection left unacknowledged, oldest first. On 5.0
+ * never more PUBLISHes in flight than the new CONNACK's receive maximum:
+ * the rest stays marked and goes, in order, as acknowledgements make room
+ * (pump() calls this again after each batch of packets). Returns MQTLS_OK
+ * when nothing more can be sent now, else as flush().
+ */
 static int32_t resend(mqtls_client_t *c, uint32_t start, uint32_t timeout)
 {
+    size_t busy = c->resend_pending ? in_flight(c) : 0u;
     while (c->resend_pending) {
         int32_t rc = flush(c, start, timeout);
         if (rc != MQTLS_OK) {
             return rc;
         }
-        mqtls_inflight_t *r = next_resend(c);
+        bool held;
+        mqtls_inflight_t *r = next_resend(c, !is_v5(c) || busy < c->caps.receive_max, &held);
         if (r == NULL) {
-            c->resend_pending = false;
+            c->resend_pending = held;
             break;
         }
-        c->resend_after = r->seq;
+        r->state = REC_STATE(r);
         int32_t n;
         if (r->state == REC_WAIT_PUBCOMP) {
             n = mqtls_encode_ack(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_PUBREL, r->packet_id);
         } else {
             n = c->cfg.store->get(c->cfg.store->ctx, r->packet_id, c->cfg.tx_buf, c->cfg.tx_len);
-            if (n > 0 && c->caps.max_packet_size != 0u && (uint32_t)n > c->caps.max_packet_size) {
-                /* This broker takes less than the one we stored it for [MQTT-3.1.2-24]. */
+            int32_t fit = n > 0 ? stored_fits(c, c->cfg.tx_buf, (size_t)n) : MQTLS_OK;
+            if (fit < 0) {
                 c->cfg.store->remove(c->cfg.store->ctx, r->packet_id);
-                c->deferred = MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER;
+                c->deferred = fit; /* loop() reports it; the connection stays */
                 n = 0;
             }
             if (n > 0) {
                 c->cfg.tx_buf[0] |= 0x08u; /* DUP [MQTT-3.3.1-1] */
+                busy++;
             }
         }
         if (n <= 0) {
-            /* The store lost the packet (a custom store may): nothing to resend. */
+            /* Dropped, or the store lost the packet (a custom store may). */
             release_record(r);
             continue;
         }
@@ -628,9 +715,12 @@ static int32_t on_publish(mqtls_client_t *c, const mqtls_publish_t *in, bool com
         /* Deliver once, hold the id until PUBREL (method B, [MQTT-4.3.3-2]). */
         if (!inbound_has(c, p->packet_id)) {
             if (!inbound_add(c, p->packet_id)) {
-                /* On 5.0 we announced this capacity as our receive maximum [MQTT-3.3.4-9]. */
-                return is_v5(c) ? fail_reason(c, MQTLS_ERR_RECEIVE_MAXIMUM_EXCEEDED, RC_RECEIVE_MAX_EXCEEDED)
-                                : fail(c, MQTLS_ERR_INBOUND_FULL);
+                if (is_v5(c) && c->cfg.inbound_count > 0u) {
+                    /* We announced at most this capacity as our receive maximum [MQTT-3.3.4-9]. */
+                    return fail_reason(c, MQTLS_ERR_RECEIVE_MAXIMUM_EXCEEDED, RC_RECEIVE_MAX_EXCEEDED);
+                }
+                /* No storage at all: no receive maximum (>= 1) says so; our limit, not the broker's fault. */
+                return fail_reason(c, MQTLS_ERR_INBOUND_FULL, RC_IMPLEMENTATION_ERROR);
             }
             if (complete) {
                 deliver(c, p);
@@ -797,7 +887,7 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reas
     mqtls_inflight_t *r = find_record(c, id);
     switch (type) {
     case MQTLS_PKT_PUBACK:
-        if (r != NULL && r->state == REC_WAIT_PUBACK) {
+        if (r != NULL && REC_STATE(r) == REC_WAIT_PUBACK) {
             c->cfg.store->remove(c->cfg.store->ctx, id);
             release_record(r);
             if (reason >= 0x80u) {
@@ -806,10 +896,10 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reas
         }
         return MQTLS_OK;
     case MQTLS_PKT_PUBREC:
-        if (r == NULL || r->state == REC_WAIT_PUBACK) {
+        if (r == NULL || REC_STATE(r) == REC_WAIT_PUBACK) {
             return MQTLS_OK; /* unknown id: nothing of ours to release */
         }
-        if (r->state == REC_WAIT_PUBREC) {
+        if (REC_STATE(r) == REC_WAIT_PUBREC) {
             /* The broker owns the message now: never resend the PUBLISH [MQTT-4.3.3-1]. */
             c->cfg.store->remove(c->cfg.store->ctx, id);
             r->state = REC_WAIT_PUBCOMP;
@@ -822,7 +912,7 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reas
         }
         return park_response(c, MQTLS_PKT_PUBREL, id);
     case MQTLS_PKT_PUBCOMP:
-        if (r != NULL && r->state == REC_WAIT_PUBCOMP) {
+        if (r != NULL && REC_STATE(r) == REC_WAIT_PUBCOMP) {
             release_record(r); /* also with 0x92: the broker has nothing left of it */
         }
         return MQTLS_OK;
@@ -1170,11 +1260,16 @@ static void prepare_v5(const mqtls_client_t *c, const mqtls_connect_t *conn, mqt
     if (conn->props != NULL) {
         *pr = *conn->props;
     }
-    if (!HAS(pr, MQTLS_PROP_RECEIVE_MAX) && (c->cfg.inbound_bitmap != NULL || c->cfg.inbound_count > 0u)) {
-        /* QoS 2 ids we can hold; absent means 65535 (MQTT 5.0 3.1.2.11.3). */
+    if (c->cfg.inbound_bitmap != NULL || c->cfg.inbound_count > 0u) {
+        /* QoS 2 ids we can hold; absent means 65535 (MQTT 5.0 3.1.2.11.3).
+         * A caller's value is kept if smaller, never more: beyond it the
+         * broker is within its rights and we could not take its messages. */
         size_t n = c->cfg.inbound_bitmap != NULL ? 65535u : c->cfg.inbound_count;
-        pr->present |= MQTLS_PROP_BIT(MQTLS_PROP_RECEIVE_MAX);
-        pr->receive_max = (uint16_t)(n < 65535u ? n : 65535u);
+        n = n < 65535u ? n : 65535u;
+        if (!HAS(pr, MQTLS_PROP_RECEIVE_MAX) || pr->receive_max > n) {
+            pr->present |= MQTLS_PROP_BIT(MQTLS_PROP_RECEIVE_MAX);
+            pr->receive_max = (uint16_t)n;
+        }
     }
     if (!HAS(pr, MQTLS_PROP_MAX_PACKET_SIZE)) {
         size_t max = (size_t)MQTLS_MAX_REMAINING_LENGTH + MQTLS_FIXED_HEADER_MAX;
@@ -1198,7 +1293,8 @@ static void apply_v5(mqtls_client_t *c, const mqtls_props_t *pr)
     }
     if (HAS(pr, MQTLS_PROP_AUTH_METHOD)) {
         c->auth_method = pr->auth_method.data;
-        c->auth_method_len = pr->auth_method.len;
+        c->auth_method_len = pr->auth_method.len; /* both kept for the connection */
+        c->auth_hash = method_hash(pr->auth_method.data, pr->auth_method.len);
     }
 }
 
@@ -1222,6 +1318,7 @@ static void reset_v5(mqtls_client_t *c, uint16_t keepalive_s)
     c->assigned_id[0] = '\0';
     c->auth_method = NULL;
     c->auth_method_len = 0;
+    c->auth_hash = 0;
     c->auth_out = NULL;
     c->auth_out_len = 0;
     aliases_reset(c);
@@ -1285,7 +1382,12 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     c->keepalive_s = c->caps.keepalive_s;
     c->last_tx_ms = now(c);
     c->resend_pending = !conn->clean_session && mqtls_client_outstanding(c) > 0u;
-    c->resend_after = c->seq - 0x7FFFFFFFu; /* everything in flight is "after" this */
+    for (size_t i = 0; c->resend_pending && i < c->cfg.outbound_count; i++) {
+        mqtls_inflight_t *r = &c->cfg.outbound[i];
+        if (r->state != REC_FREE) {
+            r->state |= REC_RESEND; /* [MQTT-4.4.0-1] */
+        }
+    }
     rc = resend(c, start, timeout_ms);
     return rc == MQTLS_ERR_WANT_WRITE ? MQTLS_OK : rc; /* loop() finishes the resend */
 }
@@ -1303,7 +1405,7 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
         return MQTLS_ERR_NOT_SUPPORTED;
     }
     int32_t rc = connect_exchange(c, t, conn, session_present, timeout_ms);
-    c->auth_method = NULL; /* borrowed from conn for the call only */
+    c->auth_method = NULL; /* borrowed from conn for the call only (length and hash stay) */
     c->auth_out = NULL;
     return rc;
 }
@@ -1389,7 +1491,9 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
             return wn;
         }
     }
-    if (c->caps.max_packet_size != 0u && (uint32_t)wn > c->caps.max_packet_size) {
+    /* Both copies: the stored one (full topic) is what a resend sends. */
+    if (c->caps.max_packet_size != 0u &&
+        ((uint32_t)wn > c->caps.max_packet_size || (r != NULL && (uint32_t)n > c->caps.max_packet_size))) {
         return MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER; /* [MQTT-3.1.2-24] */
     }
     if ((size_t)n > c->cfg.tx_len || (size_t)wn > c->cfg.tx_len) {
@@ -1542,6 +1646,12 @@ int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method
     }
     if (method == NULL || method_len == 0u || (data == NULL && data_len > 0u)) {
         return MQTLS_ERR_INVALID_ARG;
+    }
+    if (c->auth_method_len == 0u) {
+        return MQTLS_ERR_NOT_SUPPORTED; /* no method in CONNECT: AUTH would be a protocol error */
+    }
+    if (method_len != c->auth_method_len || method_hash((const uint8_t *)method, method_len) != c->auth_hash) {
+        return MQTLS_ERR_INVALID_ARG; /* not the CONNECT's method [MQTT-4.12.1-1] */
     }
     uint32_t start = now(c);
     rc = drain(c, start, timeout_ms);

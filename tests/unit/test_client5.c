@@ -403,6 +403,207 @@ static void session_not_present_discards_our_session(void **state)
     fx_free(f);
 }
 
+/* ---- resend after reconnect under the new CONNACK's limits ------------------------ */
+
+/* The connection dropped; connect again (no clean start) to a broker that
+ * kept the session and answers with CONNACK properties pr. The CONNECT is
+ * consumed. */
+static void fx_reconnect(fx_t *f, const mqtls_props_t *pr)
+{
+    mqtls_client_abort(&f->c);
+    script_free(&f->s);
+    script_init(&f->s);
+    script_transport(&f->s, &f->t);
+    mqtls_connect_t o = conn5(false, 0);
+    push_connack(f, true, 0, pr);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+}
+
+/* Next packet sent is the resent PUBLISH `id` (DUP set). */
+static void expect_resent(fx_t *f, uint16_t id)
+{
+    mqtls_packet_t pk;
+    next_packet(f, MQTLS_PKT_PUBLISH, &pk);
+    assert_int_equal(pk.u.publish.packet_id, id);
+    assert_true(pk.u.publish.dup);
+}
+
+static void expect_ack_sent(fx_t *f, uint8_t type, uint16_t id)
+{
+    mqtls_packet_t pk;
+    next_packet(f, type, &pk);
+    assert_int_equal(pk.u.ack.packet_id, id);
+}
+
+static void resend_after_reconnect_honours_the_new_receive_maximum(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, NULL);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(publish(f, "t", "m", 1), MQTLS_OK); /* ids 1..4, none acknowledged */
+    }
+    mqtls_props_t pr;
+    memset(&pr, 0, sizeof pr);
+    pr.present = BIT(MQTLS_PROP_RECEIVE_MAX);
+    pr.receive_max = 2; /* the broker now takes 2 [MQTT-4.9.0-2] */
+    fx_reconnect(f, &pr);
+    expect_resent(f, 1);
+    expect_resent(f, 2);
+    expect_nothing_sent(f); /* 3 and 4 wait for acknowledgements */
+    assert_int_equal(mqtls_client_outstanding(&f->c), 4);
+    assert_int_equal(publish(f, "t", "new", 1), MQTLS_ERR_INFLIGHT_FULL);
+    mqtls_subscription_t s = {.filter = "a", .filter_len = 1};
+    uint8_t b[16];
+    const uint8_t granted[1] = {0};
+    int32_t n = mqtls_encode_suback5(b, sizeof b, MQTLS_PKT_SUBACK, 5, granted, 1, NULL);
+    script_push(&f->s, b, (size_t)n);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &s, 1, NULL, 100), MQTLS_OK); /* not blocked by them */
+    const uint8_t *p;
+    size_t len;
+    assert_int_equal(script_next(&f->s, &p, &len), MQTLS_PKT_SUBSCRIBE);
+    expect_nothing_sent(f);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_resent(f, 3); /* released in the original order as acks arrive */
+    expect_nothing_sent(f);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 2);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_resent(f, 4);
+    expect_nothing_sent(f);
+    assert_int_equal(publish(f, "t", "new", 1), MQTLS_ERR_INFLIGHT_FULL);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 3);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_nothing_sent(f);
+    assert_int_equal(publish(f, "t", "new", 1), MQTLS_OK);
+    expect_publish(f, "t", 0, false);
+    fx_free(f);
+}
+
+static void pubrel_counts_against_receive_maximum_but_is_never_held(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, NULL);
+    assert_int_equal(publish(f, "t", "a", 1), MQTLS_OK); /* id 1: no PUBACK */
+    assert_int_equal(publish(f, "t", "b", 2), MQTLS_OK); /* id 2: PUBREC, no PUBCOMP */
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 2);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    mqtls_props_t pr;
+    memset(&pr, 0, sizeof pr);
+    pr.present = BIT(MQTLS_PROP_RECEIVE_MAX);
+    pr.receive_max = 1;
+    fx_reconnect(f, &pr);
+    /* Message 2 is unacknowledged until PUBCOMP: it fills the quota, so 1
+     * waits; its PUBREL is no PUBLISH and goes at once (else: deadlock). */
+    expect_ack_sent(f, MQTLS_PKT_PUBREL, 2);
+    expect_nothing_sent(f);
+    script_push_ack(&f->s, MQTLS_PKT_PUBCOMP, 2);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_resent(f, 1);
+    expect_nothing_sent(f);
+    fx_free(f);
+}
+
+static void resend_drops_what_the_new_broker_no_longer_allows(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, NULL);
+    assert_int_equal(publish(f, "t", "q2", 2), MQTLS_OK); /* id 1 */
+    mqtls_publish_t r = {.topic = "t", .topic_len = 1, .payload = (const uint8_t *)"r", .payload_len = 1,
+                         .qos = 1, .retain = true};
+    assert_int_equal(mqtls_client_publish(&f->c, &r, NULL), MQTLS_OK); /* id 2 */
+    assert_int_equal(publish(f, "t", "ok", 1), MQTLS_OK);             /* id 3 */
+    mqtls_props_t pr;
+    memset(&pr, 0, sizeof pr);
+    pr.present = BIT(MQTLS_PROP_MAX_QOS) | BIT(MQTLS_PROP_RETAIN_AVAILABLE);
+    pr.max_qos = 1;
+    pr.retain_available = 0;
+    fx_reconnect(f, &pr);
+    expect_resent(f, 3); /* [MQTT-3.2.2-11], [MQTT-3.2.2-14] */
+    expect_nothing_sent(f);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 1);
+    uint8_t b[64];
+    assert_int_equal(f->store.get(f->store.ctx, 1, b, sizeof b), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(f->store.get(f->store.ctx, 2, b, sizeof b), MQTLS_ERR_INVALID_ARG);
+    /* reported by loop, non-fatal (the last drop's reason) */
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_RETAIN_NOT_SUPPORTED);
+    assert_true(mqtls_client_is_connected(&f->c));
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    fx_free(f);
+}
+
+/* ---- our own limits: announce only what we can hold --------------------------------- */
+
+static void callers_receive_maximum_is_capped_at_inbound_storage(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(); /* 4 inbound ids */
+    mqtls_props_t mine;
+    memset(&mine, 0, sizeof mine);
+    mine.present = BIT(MQTLS_PROP_RECEIVE_MAX);
+    mine.receive_max = 100;
+    mqtls_connect_t o = conn5(true, 0);
+    o.props = &mine;
+    push_connack(f, false, 0, NULL);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    mqtls_props_t pr;
+    assert_true(mqtls_props_decode(p + 12, n - 12, MQTLS_PKT_CONNECT, &pr) > 0);
+    assert_int_equal(pr.receive_max, 4);
+    /* the broker may use all 4: no complaint */
+    for (uint16_t id = 1; id <= 4; id++) {
+        push_publish(f, "t", 0, "x", 2, id);
+    }
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_true(mqtls_client_is_connected(&f->c));
+    assert_int_equal(f->nseen, 4);
+    fx_free(f);
+}
+
+static void qos2_without_inbound_storage_is_our_limit(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.inbound_ids = NULL;
+    f->cfg.inbound_count = 0;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, true, NULL);
+    push_publish(f, "t", 0, "x", 2, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_INBOUND_FULL);
+    assert_false(mqtls_client_is_connected(&f->c));
+    expect_disconnect(f, 0x83); /* not 0x93: the broker broke no rule */
+    assert_int_equal(f->nseen, 0);
+    fx_free(f);
+}
+
+static void stored_copy_too_large_for_the_server_is_refused_up_front(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_props_t caps = alias_caps(10);
+    caps.present |= BIT(MQTLS_PROP_MAX_PACKET_SIZE);
+    caps.max_packet_size = 25;
+    fx_connect(f, true, &caps);
+    assert_int_equal(publish(f, "t/abcdefghijklmn", "", 0), MQTLS_OK); /* 24 bytes, sets alias 1 */
+    expect_publish(f, "t/abcdefghijklmn", 1, false);
+    /* With the alias the wire copy is 20 bytes, but the stored copy (full
+     * topic, resent after a reconnect) is 33: refused now, not lost later. */
+    assert_int_equal(publish(f, "t/abcdefghijklmn", "0123456789", 1), MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    expect_nothing_sent(f);
+    assert_true(mqtls_client_is_connected(&f->c));
+    assert_int_equal(publish(f, "t/abcdefghijklmn", "0123456789", 0), MQTLS_OK); /* QoS 0: never stored */
+    expect_publish(f, "", 1, false);
+    fx_free(f);
+}
+
 /* ---- topic aliases ---------------------------------------------------------------- */
 
 static void outbound_alias_is_assigned_then_reused(void **state)
@@ -533,6 +734,21 @@ static void unknown_inbound_alias_is_a_protocol_error(void **state)
     push_publish(f, "t", 5, "above our maximum of 4", 0, 0);
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_TOPIC_ALIAS_INVALID);
     expect_disconnect(f, 0x94);
+    fx_free(f);
+}
+
+static void inbound_alias_for_a_topic_too_long_for_its_slot(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(); /* inbound slots hold 16-byte topics */
+    fx_connect(f, true, NULL);
+    push_publish(f, "a/topic/longer/than/16", 1, "one", 0, 0); /* valid: delivered */
+    push_publish(f, "", 1, "two", 0, 0);                       /* valid, but we could not keep the topic */
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_TOPIC_ALIAS_TOO_LONG);
+    assert_false(mqtls_client_is_connected(&f->c));
+    assert_int_equal(f->nseen, 1);
+    assert_string_equal(f->seen[0], "a/topic/longer/than/16 one");
+    expect_disconnect(f, 0x83); /* our limit: not 0x94, the broker's alias was fine */
     fx_free(f);
 }
 
@@ -827,6 +1043,37 @@ static void unasked_or_foreign_auth_is_a_protocol_error(void **state)
     fx_free(f);
 }
 
+static void reauth_must_use_the_connects_method(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_props_t cp = auth_props("SCRAM", NULL);
+    mqtls_connect_t o = conn5(true, 0);
+    o.props = &cp;
+    mqtls_props_t ok = auth_props("SCRAM", NULL);
+    push_connack(f, false, 0, &ok);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    script_drain(&f->s);
+    /* [MQTT-4.12.1-1]: another method would be a protocol error (DISCONNECT 0x82) */
+    assert_int_equal(mqtls_client_reauth(&f->c, "OTHER", 5, NULL, 0, 100), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_reauth(&f->c, "SCRA", 4, NULL, 0, 100), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_reauth(&f->c, "SCRAX", 5, NULL, 0, 100), MQTLS_ERR_INVALID_ARG);
+    assert_true(mqtls_client_is_connected(&f->c));
+    expect_nothing_sent(f);
+    push_auth(f, 0x00, "SCRAM", NULL);
+    assert_int_equal(mqtls_client_reauth(&f->c, "SCRAM", 5, (const uint8_t *)"again", 5, 1000), MQTLS_OK);
+    expect_auth(f, 0x19, "again");
+    fx_free(f);
+
+    /* no method in CONNECT: any AUTH is a protocol error (MQTT 5.0 3.15): refused locally */
+    f = fx_new();
+    fx_connect(f, true, NULL);
+    assert_int_equal(mqtls_client_reauth(&f->c, "SCRAM", 5, NULL, 0, 100), MQTLS_ERR_NOT_SUPPORTED);
+    assert_true(mqtls_client_is_connected(&f->c));
+    expect_nothing_sent(f);
+    fx_free(f);
+}
+
 static void v5_calls_on_a_311_connection(void **state)
 {
     (void)state;
@@ -948,12 +1195,19 @@ int main(void)
         cmocka_unit_test(server_keep_alive_replaces_ours),
         cmocka_unit_test(refusal_keeps_reason_string_and_server_reference),
         cmocka_unit_test(session_not_present_discards_our_session),
+        cmocka_unit_test(resend_after_reconnect_honours_the_new_receive_maximum),
+        cmocka_unit_test(pubrel_counts_against_receive_maximum_but_is_never_held),
+        cmocka_unit_test(resend_drops_what_the_new_broker_no_longer_allows),
+        cmocka_unit_test(callers_receive_maximum_is_capped_at_inbound_storage),
+        cmocka_unit_test(qos2_without_inbound_storage_is_our_limit),
+        cmocka_unit_test(stored_copy_too_large_for_the_server_is_refused_up_front),
         cmocka_unit_test(outbound_alias_is_assigned_then_reused),
         cmocka_unit_test(outbound_alias_replaces_least_recently_used),
         cmocka_unit_test(outbound_aliases_respect_the_brokers_maximum),
         cmocka_unit_test(resend_after_reconnect_uses_the_full_topic),
         cmocka_unit_test(inbound_alias_is_resolved),
         cmocka_unit_test(unknown_inbound_alias_is_a_protocol_error),
+        cmocka_unit_test(inbound_alias_for_a_topic_too_long_for_its_slot),
         cmocka_unit_test(packet_larger_than_announced_is_refused),
         cmocka_unit_test(oversized_message_is_skipped_but_its_alias_kept),
         cmocka_unit_test(refused_publish_is_reported_and_released),
@@ -965,6 +1219,7 @@ int main(void)
         cmocka_unit_test(auth_challenge_during_connect_and_reauth),
         cmocka_unit_test(auth_refused_by_the_application_fails_the_connect),
         cmocka_unit_test(unasked_or_foreign_auth_is_a_protocol_error),
+        cmocka_unit_test(reauth_must_use_the_connects_method),
         cmocka_unit_test(v5_calls_on_a_311_connection),
         cmocka_unit_test(disconnect_cannot_revive_a_session_that_ends),
         cmocka_unit_test(hostile_bytes_never_crash_the_client),
