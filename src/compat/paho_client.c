@@ -264,14 +264,14 @@ int MQTTSubscribe(MQTTClient *c, const char *topicFilter, enum QoS qos, messageH
         return FAILURE;
     }
     mqtls_subscription_t sub = { .filter = topicFilter, .filter_len = strlen(topicFilter), .qos = (uint8_t)qos };
-    uint8_t granted = 0x80;
+    uint8_t granted = SUBFAIL;
     int32_t rc = mqtls_client_subscribe(&c->core, &sub, 1, &granted, c->command_timeout_ms);
-    if (rc == MQTLS_ERR_SUBSCRIBE_REFUSED || granted == 0x80u) {
-        c->last_error = MQTLS_ERR_SUBSCRIBE_REFUSED;
-        return FAILURE;
+    if (rc != MQTLS_OK && rc != MQTLS_ERR_SUBSCRIBE_REFUSED) {
+        return failure(c, rc); /* timeout, connection lost: the client is disconnected */
     }
-    if (rc != MQTLS_OK) {
-        return failure(c, rc);
+    if (rc == MQTLS_ERR_SUBSCRIBE_REFUSED || granted == SUBFAIL) {
+        c->last_error = MQTLS_ERR_SUBSCRIBE_REFUSED; /* refused: still connected */
+        return FAILURE;
     }
     return MQTTSetMessageHandler(c, topicFilter, handler);
 }

@@ -16,6 +16,14 @@
  * - Returns: SUCCESS, FAILURE, BUFFER_OVERFLOW (the packet does not fit the
  *   send buffer); MQTTConnect returns the CONNACK code (1..5) when refused,
  *   as Paho does.
+ * - A FAILURE because the connection is lost (closed by the broker, a
+ *   SUBACK or UNSUBACK not within command_timeout_ms, keepalive) leaves the
+ *   client disconnected, as Paho's MQTTCloseSession does: MQTTIsConnected()
+ *   is 0 and MQTTPublish, MQTTSubscribe, MQTTUnsubscribe, MQTTYield fail at
+ *   once; close the Network, connect it again and call MQTTConnect.
+ *   mqtls_paho_last_error() says why (MQTLS_ERR_TIMEOUT, MQTLS_ERR_CLOSED...).
+ * - MQTTSubscribe refused by the broker (SUBACK 0x80): FAILURE, no handler,
+ *   still connected; mqtls_paho_last_error() is MQTLS_ERR_SUBSCRIBE_REFUSED.
  * - Handlers are called from MQTTYield (or while a call waits for its
  *   acknowledgement) and must not call the client; the message and topic
  *   point into the read buffer and are valid during the call only.
