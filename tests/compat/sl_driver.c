@@ -21,8 +21,8 @@
  *     --failures PID    after connecting, the Paho API when things go wrong,
  *                       with PID the broker's (stopped with SIGSTOP, then
  *                       continued): a connection the broker closed, a
- *                       SUBACK that never comes (command timeout 600 ms);
- *                       each time FAILURE, disconnected,
+ *                       SUBACK and a PUBACK that never come (command
+ *                       timeout 600 ms); each time FAILURE, disconnected,
  *                       and MQTTConnect on a new socket works:
  *                       "failures=ok" or "failures=FAIL <step>"
  * Prints one "code=N" line per connect attempt (N: what TLSConnectNetwork
@@ -317,6 +317,23 @@ static void failures(Network *n, const opts_t *o)
     kill(broker, SIGCONT);
     FAILURES_CHECK(reconnect(&c, n, o, &cd) == SUCCESS, "MQTTConnect on a new socket after the subscribe timeout");
 
+    /* 3. The PUBACK never comes. */
+    char payload[] = "failures";
+    MQTTMessage m = { .qos = QOS1, .payload = payload, .payloadlen = sizeof payload - 1 };
+    kill(broker, SIGSTOP);
+    t0 = ms_now();
+    FAILURES_CHECK(MQTTPublish(&c, topic, &m) == FAILURE, "QoS 1 publish to a stopped broker");
+    FAILURES_CHECK(mqtls_paho_last_error(&c) == MQTLS_ERR_TIMEOUT, "the publish timed out");
+    FAILURES_CHECK(ms_now() - t0 < (long)timeout + 400, "the publish gave up after the command timeout");
+    FAILURES_CHECK(!MQTTIsConnected(&c), "a publish that timed out gives up the connection, as Paho's");
+    t0 = ms_now();
+    FAILURES_CHECK(MQTTPublish(&c, topic, &m) == FAILURE && ms_now() - t0 < 100,
+                   "the next publish fails at once: it does not wait for the lost PUBACK");
+    kill(broker, SIGCONT);
+    FAILURES_CHECK(reconnect(&c, n, o, &cd) == SUCCESS, "MQTTConnect on a new socket after the publish timeout");
+    FAILURES_CHECK(MQTTPublish(&c, topic, &m) == SUCCESS, "QoS 1 publish after the reconnect");
+    m.qos = QOS2;
+    FAILURES_CHECK(MQTTPublish(&c, topic, &m) == SUCCESS, "QoS 2 publish after the reconnect");
     FAILURES_CHECK(MQTTDisconnect(&c) == SUCCESS, "disconnect");
     printf("failures=ok\n");
 }

@@ -159,7 +159,7 @@ for engine in $ENGINES; do
         127.0.0.1 "$PORT_rsa"
     assert_contains "$engine: Paho API" "api=ok" "$D/drv.out"
     # The Paho API when things go wrong: the broker closes the connection, then
-    # (the broker stopped for a moment) a SUBACK never comes. Each
+    # (the broker stopped for a moment) a SUBACK and a PUBACK never come. Each
     # time FAILURE, disconnected as Paho's, MQTTConnect on a new socket works.
     expect_code "Paho API failures" "0" "$engine" "$GOOD" --failures "$BROKER_PID" --id "drv-$engine-fail" \
         --topic "compat/$engine/fail" 127.0.0.1 "$PORT_rsa"

@@ -10,18 +10,20 @@
  *   buffers (the largest packet sent / accepted). No heap: the client's
  *   state, in-flight records and handlers live in the MQTTClient.
  * - MQTTConnect, MQTTSubscribe, MQTTUnsubscribe wait for their
- *   acknowledgement, MQTTPublish for PUBACK (QoS 1) or PUBCOMP (QoS 2), each
- *   at most command_timeout_ms. MQTTYield receives, dispatches and keeps
- *   the connection alive (PINGREQ) for timeout_ms.
+ *   acknowledgement, MQTTPublish for its own PUBACK (QoS 1) or PUBCOMP
+ *   (QoS 2), each at most command_timeout_ms. MQTTYield receives,
+ *   dispatches and keeps the connection alive (PINGREQ) for timeout_ms.
  * - Returns: SUCCESS, FAILURE, BUFFER_OVERFLOW (the packet does not fit the
  *   send buffer); MQTTConnect returns the CONNACK code (1..5) when refused,
  *   as Paho does.
  * - A FAILURE because the connection is lost (closed by the broker, a
- *   SUBACK or UNSUBACK not within command_timeout_ms, keepalive) leaves the
- *   client disconnected, as Paho's MQTTCloseSession does: MQTTIsConnected()
- *   is 0 and MQTTPublish, MQTTSubscribe, MQTTUnsubscribe, MQTTYield fail at
- *   once; close the Network, connect it again and call MQTTConnect.
- *   mqtls_paho_last_error() says why (MQTLS_ERR_TIMEOUT, MQTLS_ERR_CLOSED...).
+ *   SUBACK, UNSUBACK, PUBACK or PUBCOMP not within command_timeout_ms,
+ *   keepalive) leaves the client disconnected, as Paho's MQTTCloseSession
+ *   does (no DISCONNECT is sent; the socket stays the firmware's to close):
+ *   MQTTIsConnected() is 0 and MQTTPublish, MQTTSubscribe, MQTTUnsubscribe,
+ *   MQTTYield fail at once; close the Network, connect it again and call
+ *   MQTTConnect. mqtls_paho_last_error() says why (MQTLS_ERR_TIMEOUT,
+ *   MQTLS_ERR_CLOSED, ...).
  * - MQTTSubscribe refused by the broker (SUBACK 0x80): FAILURE, no handler,
  *   still connected; mqtls_paho_last_error() is MQTLS_ERR_SUBSCRIBE_REFUSED.
  * - Handlers are called from MQTTYield (or while a call waits for its
@@ -29,7 +31,9 @@
  *   point into the read buffer and are valid during the call only.
  * - QoS 1/2 messages are not kept for a resend across reconnects (Paho's
  *   client does not keep them either): MQTTPublish waits for the
- *   acknowledgement instead.
+ *   acknowledgement instead. One that timed out (FAILURE, disconnected) is
+ *   not sent again by the next MQTTConnect; the broker may or may not have
+ *   it, so publish it again if it must arrive.
  */
 #ifndef MQTLS_COMPAT_MQTTCLIENT_H
 #define MQTLS_COMPAT_MQTTCLIENT_H
