@@ -270,9 +270,11 @@ int MQTTSubscribe(MQTTClient *c, const char *topicFilter, enum QoS qos, messageH
         return failure(c, rc); /* timeout, connection lost: the client is disconnected */
     }
     if (rc == MQTLS_ERR_SUBSCRIBE_REFUSED || granted == SUBFAIL) {
-        c->last_error = MQTLS_ERR_SUBSCRIBE_REFUSED; /* refused: still connected */
-        return FAILURE;
+        /* As Paho 1.1's MQTTSubscribe: SUCCESS, no handler, still connected. */
+        c->last_error = MQTLS_ERR_SUBSCRIBE_REFUSED;
+        return SUCCESS;
     }
+    c->last_error = 0;
     return MQTTSetMessageHandler(c, topicFilter, handler);
 }
 

@@ -24,8 +24,10 @@
  *   MQTTYield fail at once; close the Network, connect it again and call
  *   MQTTConnect. mqtls_paho_last_error() says why (MQTLS_ERR_TIMEOUT,
  *   MQTLS_ERR_CLOSED, ...).
- * - MQTTSubscribe refused by the broker (SUBACK 0x80): FAILURE, no handler,
- *   still connected; mqtls_paho_last_error() is MQTLS_ERR_SUBSCRIBE_REFUSED.
+ * - MQTTSubscribe refused by the broker (SUBACK 0x80) returns SUCCESS, as
+ *   Paho 1.1's does (its MQTTSubscribeWithResults is what shows the 0x80):
+ *   no handler is set and the client stays connected. The host extension
+ *   mqtls_paho_last_error() is then MQTLS_ERR_SUBSCRIBE_REFUSED.
  * - Handlers are called from MQTTYield (or while a call waits for its
  *   acknowledgement) and must not call the client; the message and topic
  *   point into the read buffer and are valid during the call only.
@@ -159,7 +161,9 @@ int MQTTIsConnected(MQTTClient *c);
 /** Set (or with NULL remove) the handler of a filter, without subscribing. */
 int MQTTSetMessageHandler(MQTTClient *c, const char *topicFilter, messageHandler handler);
 
-/** Host extension: the mqtls_err_t behind the last FAILURE (0 if none). */
+/** Host extension: the mqtls_err_t behind the last FAILURE (0 if none);
+ * right after MQTTSubscribe, MQTLS_ERR_SUBSCRIBE_REFUSED if the broker
+ * refused the subscription, 0 if it granted it. */
 int32_t mqtls_paho_last_error(const MQTTClient *c);
 
 #ifdef __cplusplus
