@@ -264,15 +264,17 @@ int MQTTSubscribe(MQTTClient *c, const char *topicFilter, enum QoS qos, messageH
         return FAILURE;
     }
     mqtls_subscription_t sub = { .filter = topicFilter, .filter_len = strlen(topicFilter), .qos = (uint8_t)qos };
-    uint8_t granted = 0x80;
+    uint8_t granted = SUBFAIL;
     int32_t rc = mqtls_client_subscribe(&c->core, &sub, 1, &granted, c->command_timeout_ms);
-    if (rc == MQTLS_ERR_SUBSCRIBE_REFUSED || granted == 0x80u) {
+    if (rc != MQTLS_OK && rc != MQTLS_ERR_SUBSCRIBE_REFUSED) {
+        return failure(c, rc); /* timeout, connection lost: the client is disconnected */
+    }
+    if (rc == MQTLS_ERR_SUBSCRIBE_REFUSED || granted == SUBFAIL) {
+        /* As Paho 1.1's MQTTSubscribe: SUCCESS, no handler, still connected. */
         c->last_error = MQTLS_ERR_SUBSCRIBE_REFUSED;
-        return FAILURE;
+        return SUCCESS;
     }
-    if (rc != MQTLS_OK) {
-        return failure(c, rc);
-    }
+    c->last_error = 0;
     return MQTTSetMessageHandler(c, topicFilter, handler);
 }
 
@@ -289,28 +291,27 @@ int MQTTUnsubscribe(MQTTClient *c, const char *topicFilter)
     return MQTTSetMessageHandler(c, topicFilter, NULL);
 }
 
-/* Run the client until pred(c) or the deadline; the loop's error, or TIMEOUT. */
-static int32_t run_until(MQTTClient *c, bool (*done)(const MQTTClient *), uint32_t timeout_ms)
+/*
+ * Is the exchange of packet id `id` still going on? The in-flight records are
+ * this layer's own array (cfg.outbound = c->outbound), and a released record
+ * has packet_id 0 (mqtls_inflight_t): the record of `id` goes at its PUBACK
+ * (QoS 1) or PUBCOMP (QoS 2).
+ */
+static bool in_flight(const MQTTClient *c, uint16_t id)
 {
-    uint32_t start = mqtls_posix_now_ms(NULL);
-    for (;;) {
-        if (done(c)) {
-            return MQTLS_OK;
-        }
-        uint32_t spent = mqtls_posix_now_ms(NULL) - start;
-        if (spent >= timeout_ms) {
-            return MQTLS_ERR_TIMEOUT;
-        }
-        int32_t rc = mqtls_client_loop(&c->core, timeout_ms - spent < 50u ? timeout_ms - spent : 50u);
-        if (rc != MQTLS_OK && rc != MQTLS_ERR_MESSAGE_TOO_LARGE) {
-            return rc;
+    for (size_t i = 0; i < sizeof c->outbound / sizeof c->outbound[0]; i++) {
+        if (c->outbound[i].packet_id == id) {
+            return true;
         }
     }
+    return false;
 }
 
-static bool all_acked(const MQTTClient *c)
+/* A command that timed out gives up the connection, as Paho's MQTTCloseSession. */
+static int timed_out(MQTTClient *c)
 {
-    return mqtls_client_outstanding(&c->core) == 0u;
+    mqtls_client_abort(&c->core);
+    return failure(c, MQTLS_ERR_TIMEOUT);
 }
 
 int MQTTPublish(MQTTClient *c, const char *topicName, MQTTMessage *message)
@@ -333,7 +334,7 @@ int MQTTPublish(MQTTClient *c, const char *topicName, MQTTMessage *message)
     while ((rc = mqtls_client_publish(&c->core, &p, &id)) == MQTLS_ERR_WANT_WRITE ||
            rc == MQTLS_ERR_INFLIGHT_FULL) {
         if (mqtls_posix_now_ms(NULL) - start >= c->command_timeout_ms) {
-            return failure(c, MQTLS_ERR_TIMEOUT);
+            return timed_out(c);
         }
         int32_t l = mqtls_client_loop(&c->core, 10);
         if (l != MQTLS_OK && l != MQTLS_ERR_MESSAGE_TOO_LARGE) {
@@ -344,10 +345,15 @@ int MQTTPublish(MQTTClient *c, const char *topicName, MQTTMessage *message)
         return failure(c, rc);
     }
     message->id = id;
-    if (p.qos > 0u) {
+    /* Wait for this message's own PUBACK / PUBCOMP, not for any other. */
+    while (p.qos > 0u && in_flight(c, id)) {
         uint32_t spent = mqtls_posix_now_ms(NULL) - start;
-        rc = run_until(c, all_acked, spent < c->command_timeout_ms ? c->command_timeout_ms - spent : 0u);
-        if (rc != MQTLS_OK) {
+        if (spent >= c->command_timeout_ms) {
+            return timed_out(c);
+        }
+        uint32_t left = c->command_timeout_ms - spent;
+        rc = mqtls_client_loop(&c->core, left < 50u ? left : 50u);
+        if (rc != MQTLS_OK && rc != MQTLS_ERR_MESSAGE_TOO_LARGE) {
             return failure(c, rc);
         }
     }

@@ -5,7 +5,9 @@
  * lacks), method -> TLS versions, the device clock (reset date, sl_DevSet
  * validation, sl_DevGet), Paho's Timer, the socket table, the codes of
  * sl_Connect that come before any byte is sent (method, mask, missing
- * files), and the mqtls_sl_code table (every alert into -300..-414).
+ * files), the mqtls_sl_code table (every alert into -300..-414), and the
+ * Paho client's failures against a scripted broker in memory (SUBACK 0x80,
+ * a connection closed under a subscribe, a PUBACK that never comes).
  * Exits 1 if any check failed.
  */
 #include <stdio.h>
@@ -306,6 +308,146 @@ static void code_table(void)
     CHECK(mqtls_sl_code(MQTLS_ERR_TLS_BAD_CA_FILE, &r) == -456, "file errors win over alerts");
 }
 
+/* ---- the Paho client against a broker in memory ------------------------------------- */
+
+/* A Network whose other end is scripted: CONNECT gets a CONNACK, SUBSCRIBE a
+ * SUBACK with `suback_code`, a QoS 1 PUBLISH a PUBACK unless `no_puback`;
+ * `closed` makes every read report the peer gone (SL_ESECCLOSED). */
+typedef struct {
+    Network n; /* first: the client's Network* is a fake_broker_t* */
+    unsigned char out[64];
+    size_t out_len, out_off;
+    unsigned char suback_code;
+    int no_puback, closed;
+} fake_broker_t;
+
+static void fake_answer(fake_broker_t *f, const unsigned char *a, size_t len)
+{
+    if (f->out_len + len <= sizeof f->out) {
+        memcpy(f->out + f->out_len, a, len);
+        f->out_len += len;
+    }
+}
+
+static int fake_write(Network *n, unsigned char *buf, int len, int timeout_ms)
+{
+    (void)timeout_ms;
+    fake_broker_t *f = (fake_broker_t *)n;
+    if (f->closed) {
+        return SL_ESECCLOSED;
+    }
+    /* One whole packet per write, remaining length < 128: the packet id follows the header. */
+    unsigned char type = buf[0] & 0xF0u;
+    if (type == 0x10u) {
+        static const unsigned char connack[] = { 0x20, 2, 0, 0 };
+        fake_answer(f, connack, sizeof connack);
+    } else if (type == 0x80u) {
+        unsigned char suback[] = { 0x90, 3, buf[2], buf[3], f->suback_code };
+        fake_answer(f, suback, sizeof suback);
+    } else if (type == 0x30u && (buf[0] & 0x06u) == 0x02u && !f->no_puback) {
+        size_t topic_len = ((size_t)buf[2] << 8) | buf[3];
+        unsigned char puback[] = { 0x40, 2, buf[4 + topic_len], buf[5 + topic_len] };
+        fake_answer(f, puback, sizeof puback);
+    }
+    return len;
+}
+
+static int fake_read(Network *n, unsigned char *buf, int len, int timeout_ms)
+{
+    (void)timeout_ms;
+    fake_broker_t *f = (fake_broker_t *)n;
+    if (f->closed) {
+        return SL_ESECCLOSED;
+    }
+    size_t k = f->out_len - f->out_off < (size_t)len ? f->out_len - f->out_off : (size_t)len;
+    memcpy(buf, f->out + f->out_off, k);
+    f->out_off += k;
+    if (f->out_off == f->out_len) {
+        f->out_off = f->out_len = 0;
+    }
+    return (int)k;
+}
+
+static void fake_disconnect(Network *n)
+{
+    (void)n;
+}
+
+static void fake_init(fake_broker_t *f)
+{
+    memset(f, 0, sizeof *f);
+    f->n.my_socket = -1; /* not a SimpleLink socket: the client polls */
+    f->n.mqttread = fake_read;
+    f->n.mqttwrite = fake_write;
+    f->n.disconnect = fake_disconnect;
+}
+
+static void on_nothing(MessageData *md)
+{
+    (void)md;
+}
+
+static int handler_set(const MQTTClient *c, const char *filter)
+{
+    for (int i = 0; i < MAX_MESSAGE_HANDLERS; i++) {
+        if (c->messageHandlers[i].topicFilter != NULL && strcmp(c->messageHandlers[i].topicFilter, filter) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static long ms_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+static void paho_failures(void)
+{
+    static unsigned char sendbuf[256], readbuf[256];
+    fake_broker_t f;
+    fake_init(&f);
+    MQTTClient c;
+    MQTTClientInit(&c, &f.n, 300, sendbuf, sizeof sendbuf, readbuf, sizeof readbuf);
+    CHECK(MQTTConnect(&c, NULL) == SUCCESS && MQTTIsConnected(&c), "connect to the fake broker");
+    /* A refused subscription: SUCCESS as Paho 1.1's MQTTSubscribe, no handler, connected. */
+    f.suback_code = 0x80;
+    CHECK(MQTTSubscribe(&c, "refused/#", QOS1, on_nothing) == SUCCESS, "SUBACK 0x80: SUCCESS, as Paho 1.1");
+    CHECK(mqtls_paho_last_error(&c) == MQTLS_ERR_SUBSCRIBE_REFUSED, "SUBACK 0x80: last error %d",
+          (int)mqtls_paho_last_error(&c));
+    CHECK(!handler_set(&c, "refused/#"), "SUBACK 0x80: no handler");
+    CHECK(MQTTIsConnected(&c), "SUBACK 0x80: still connected");
+    f.suback_code = 1;
+    CHECK(MQTTSubscribe(&c, "granted/#", QOS1, on_nothing) == SUCCESS && mqtls_paho_last_error(&c) == 0 &&
+              handler_set(&c, "granted/#"),
+          "SUBACK 1: SUCCESS, handler set, last error cleared");
+    /* The connection closes under a subscribe: a transport failure, not a refusal. */
+    f.closed = 1;
+    CHECK(MQTTSubscribe(&c, "closed/#", QOS1, on_nothing) == FAILURE, "subscribe on a closed connection");
+    CHECK(mqtls_paho_last_error(&c) == MQTLS_ERR_CLOSED, "closed, not refused: %d", (int)mqtls_paho_last_error(&c));
+    CHECK(!MQTTIsConnected(&c), "disconnected after it");
+    fake_init(&f); /* the firmware's new socket */
+    CHECK(MQTTConnect(&c, NULL) == SUCCESS, "MQTTConnect again after the failure, at once");
+    /* A PUBACK that never comes: FAILURE after the command timeout, disconnected. */
+    char payload[] = "x";
+    MQTTMessage m = { .qos = QOS1, .payload = payload, .payloadlen = 1 };
+    CHECK(MQTTPublish(&c, "t", &m) == SUCCESS, "QoS 1 publish, acknowledged");
+    f.no_puback = 1;
+    long t0 = ms_now();
+    CHECK(MQTTPublish(&c, "t", &m) == FAILURE && mqtls_paho_last_error(&c) == MQTLS_ERR_TIMEOUT,
+          "QoS 1 publish without PUBACK: timeout (%d)", (int)mqtls_paho_last_error(&c));
+    long spent = ms_now() - t0;
+    CHECK(spent >= 290 && spent < 1000, "after the command timeout: %ld ms", spent);
+    CHECK(!MQTTIsConnected(&c), "a publish that timed out gives up the connection");
+    t0 = ms_now();
+    CHECK(MQTTPublish(&c, "t", &m) == FAILURE && ms_now() - t0 < 50, "the next publish fails at once");
+    fake_init(&f);
+    CHECK(MQTTConnect(&c, NULL) == SUCCESS && MQTTPublish(&c, "t", &m) == SUCCESS,
+          "reconnected: the next publish waits for its own PUBACK only");
+}
+
 int main(void)
 {
     sdk_values();
@@ -316,6 +458,7 @@ int main(void)
     socket_table();
     early_codes();
     code_table();
+    paho_failures();
     if (failures == 0) {
         printf("compat_unit: all checks passed\n");
     }

@@ -18,11 +18,19 @@
  *                       level (QoS 0/1/2 in and out, BUFFER_OVERFLOW,
  *                       unsubscribe, disconnect): "api=ok" or "api=FAIL <step>"
  *     --plain           ConnectNetwork (plain TCP) instead of TLSConnectNetwork
+ *     --failures PID    after connecting, the Paho API when things go wrong,
+ *                       with PID the broker's (stopped with SIGSTOP, then
+ *                       continued): a connection the broker closed, a
+ *                       SUBACK and a PUBACK that never come (command
+ *                       timeout 600 ms); each time FAILURE, disconnected,
+ *                       and MQTTConnect on a new socket works:
+ *                       "failures=ok" or "failures=FAIL <step>"
  * Prints one "code=N" line per connect attempt (N: what TLSConnectNetwork
  * or sl_Connect returned), "detail=..." (the emulation's reason), and
  * "roundtrip=ok" / "connack=ok" when the connection carried MQTT.
  * Exit status 0 unless the program itself failed (bad arguments).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +88,7 @@ typedef struct {
     int port;
     int api;
     int plain;
+    long failures_pid; /* the broker, for --failures */
 } opts_t;
 
 static void print_detail(int sd)
@@ -236,14 +245,103 @@ static void api(Network *n, const opts_t *o)
     printf("api=ok\n");
 }
 
+/* ConnectNetwork or TLSConnectNetwork, as the options say. */
+static int open_net(Network *n, const opts_t *o)
+{
+    NetworkInit(n);
+    return o->plain ? ConnectNetwork(n, (char *)(uintptr_t)o->host, o->port)
+                    : TLSConnectNetwork(n, (char *)(uintptr_t)o->host, o->port,
+                                        (SlSockSecureFiles_t *)(uintptr_t)&o->files, (unsigned char)o->method,
+                                        (unsigned)o->mask, (char)o->verify);
+}
+
+static long ms_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+#define FAILURES_CHECK(cond, step)                                                                          \
+    do {                                                                                                    \
+        if (!(cond)) {                                                                                      \
+            printf("failures=FAIL %s (mqtls_err=%d)\n", step, (int)mqtls_paho_last_error(&c));              \
+            kill((pid_t)o->failures_pid, SIGCONT);                                                          \
+            return;                                                                                         \
+        }                                                                                                   \
+    } while (0)
+
+/* After a FAILURE, as firmware does: close the socket, open a new one, MQTTConnect. */
+static int reconnect(MQTTClient *c, Network *n, const opts_t *o, MQTTPacket_connectData *cd)
+{
+    n->disconnect(n);
+    int rc = open_net(n, o);
+    return rc == 0 || (rc == SL_ESECSNOVERIFY && !o->verify) ? MQTTConnect(c, cd) : FAILURE;
+}
+
+static void failures(Network *n, const opts_t *o)
+{
+    static unsigned char sendbuf[512], readbuf[512], sendbuf2[512], readbuf2[512];
+    char filter[128], topic[128];
+    snprintf(filter, sizeof filter, "%s/+", o->topic);
+    snprintf(topic, sizeof topic, "%s/x", o->topic);
+    const pid_t broker = (pid_t)o->failures_pid;
+    const unsigned timeout = 600;
+    MQTTClient c;
+    MQTTClientInit(&c, n, timeout, sendbuf, sizeof sendbuf, readbuf, sizeof readbuf);
+    MQTTPacket_connectData cd = MQTTPacket_connectData_initializer;
+    cd.clientID.cstring = (char *)(uintptr_t)o->id;
+    FAILURES_CHECK(MQTTConnect(&c, &cd) == SUCCESS, "connect");
+
+    /* 1. The broker closes the connection: another client takes over the id. */
+    Network n2;
+    MQTTClient c2;
+    FAILURES_CHECK(open_net(&n2, o) == 0, "second socket");
+    MQTTClientInit(&c2, &n2, 5000, sendbuf2, sizeof sendbuf2, readbuf2, sizeof readbuf2);
+    FAILURES_CHECK(MQTTConnect(&c2, &cd) == SUCCESS, "a second client with the same id");
+    FAILURES_CHECK(MQTTSubscribe(&c, filter, QOS1, on_api_message) == FAILURE, "subscribe on a closed connection");
+    FAILURES_CHECK(mqtls_paho_last_error(&c) != MQTLS_ERR_SUBSCRIBE_REFUSED,
+                   "a closed connection is not a refused subscription");
+    FAILURES_CHECK(!MQTTIsConnected(&c), "disconnected after the failed subscribe");
+    FAILURES_CHECK(reconnect(&c, n, o, &cd) == SUCCESS, "MQTTConnect on a new socket after the failed subscribe");
+    n2.disconnect(&n2); /* the broker closed it: our client took the id back */
+    FAILURES_CHECK(MQTTSubscribe(&c, filter, QOS1, on_api_message) == SUCCESS, "subscribe after the reconnect");
+
+    /* 2. The broker stops answering: the SUBACK never comes. */
+    kill(broker, SIGSTOP);
+    long t0 = ms_now();
+    FAILURES_CHECK(MQTTSubscribe(&c, topic, QOS1, on_api_message) == FAILURE, "subscribe to a stopped broker");
+    FAILURES_CHECK(mqtls_paho_last_error(&c) == MQTLS_ERR_TIMEOUT, "the subscribe timed out");
+    FAILURES_CHECK(ms_now() - t0 < (long)timeout + 400, "the subscribe gave up after the command timeout");
+    FAILURES_CHECK(!MQTTIsConnected(&c), "disconnected after the subscribe timed out");
+    kill(broker, SIGCONT);
+    FAILURES_CHECK(reconnect(&c, n, o, &cd) == SUCCESS, "MQTTConnect on a new socket after the subscribe timeout");
+
+    /* 3. The PUBACK never comes. */
+    char payload[] = "failures";
+    MQTTMessage m = { .qos = QOS1, .payload = payload, .payloadlen = sizeof payload - 1 };
+    kill(broker, SIGSTOP);
+    t0 = ms_now();
+    FAILURES_CHECK(MQTTPublish(&c, topic, &m) == FAILURE, "QoS 1 publish to a stopped broker");
+    FAILURES_CHECK(mqtls_paho_last_error(&c) == MQTLS_ERR_TIMEOUT, "the publish timed out");
+    FAILURES_CHECK(ms_now() - t0 < (long)timeout + 400, "the publish gave up after the command timeout");
+    FAILURES_CHECK(!MQTTIsConnected(&c), "a publish that timed out gives up the connection, as Paho's");
+    t0 = ms_now();
+    FAILURES_CHECK(MQTTPublish(&c, topic, &m) == FAILURE && ms_now() - t0 < 100,
+                   "the next publish fails at once: it does not wait for the lost PUBACK");
+    kill(broker, SIGCONT);
+    FAILURES_CHECK(reconnect(&c, n, o, &cd) == SUCCESS, "MQTTConnect on a new socket after the publish timeout");
+    FAILURES_CHECK(MQTTPublish(&c, topic, &m) == SUCCESS, "QoS 1 publish after the reconnect");
+    m.qos = QOS2;
+    FAILURES_CHECK(MQTTPublish(&c, topic, &m) == SUCCESS, "QoS 2 publish after the reconnect");
+    FAILURES_CHECK(MQTTDisconnect(&c) == SUCCESS, "disconnect");
+    printf("failures=ok\n");
+}
+
 static int paho_connect(const opts_t *o, int date_retry)
 {
     Network n;
-    NetworkInit(&n);
-    int rc = o->plain ? ConnectNetwork(&n, (char *)(uintptr_t)o->host, o->port)
-                      : TLSConnectNetwork(&n, (char *)(uintptr_t)o->host, o->port,
-                                          (SlSockSecureFiles_t *)(uintptr_t)&o->files, (unsigned char)o->method,
-                                          (unsigned)o->mask, (char)o->verify);
+    int rc = open_net(&n, o);
     printf("code=%d\n", rc);
     if (rc == SL_ESECDATEERROR && date_retry) {
         if (set_clock_now() != 0) {
@@ -255,7 +353,9 @@ static int paho_connect(const opts_t *o, int date_retry)
         printf("code=%d\n", rc);
     }
     if (rc == 0 || (rc == SL_ESECSNOVERIFY && !o->verify)) {
-        if (o->topic != NULL && o->api) {
+        if (o->topic != NULL && o->failures_pid > 0) {
+            failures(&n, o);
+        } else if (o->topic != NULL && o->api) {
             api(&n, o);
         } else if (o->topic != NULL) {
             roundtrip(&n, o);
@@ -320,6 +420,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--domain") == 0) {
             o.domain = v;
+            i++;
+        } else if (strcmp(a, "--failures") == 0) {
+            o.failures_pid = strtol(v, NULL, 10);
             i++;
         } else if (strcmp(a, "--topic") == 0) {
             o.topic = v;

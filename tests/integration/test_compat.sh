@@ -9,6 +9,8 @@
 #   correct set: 0 and a message round trip (seen by a mosquitto_sub too);
 #   the Paho API over it (QoS 0/1/2, BUFFER_OVERFLOW, keepalive,
 #   unsubscribe, disconnect), and over ConnectNetwork (plain TCP);
+#   the Paho API when the broker closes the connection or stops answering
+#   (sl_driver --failures): FAILURE, disconnected, MQTTConnect again works;
 #   the example program (examples/cc3200_aws_iot) does the same;
 #   CA missing, CA flashed as PEM, CA file holding a chain: -456;
 #   wrong root: -155; CA ID 0: -453, tolerated with server_verify 0 (works),
@@ -156,6 +158,12 @@ for engine in $ENGINES; do
     expect_code "Paho API" "0" "$engine" "$GOOD" --api --id "drv-$engine-api" --topic "compat/$engine/api" \
         127.0.0.1 "$PORT_rsa"
     assert_contains "$engine: Paho API" "api=ok" "$D/drv.out"
+    # The Paho API when things go wrong: the broker closes the connection, then
+    # (the broker stopped for a moment) a SUBACK and a PUBACK never come. Each
+    # time FAILURE, disconnected as Paho's, MQTTConnect on a new socket works.
+    expect_code "Paho API failures" "0" "$engine" "$GOOD" --failures "$BROKER_PID" --id "drv-$engine-fail" \
+        --topic "compat/$engine/fail" 127.0.0.1 "$PORT_rsa"
+    assert_contains "$engine: Paho API failures" "failures=ok" "$D/drv.out"
     expect_code "method SSLv3..TLS 1.2 (gives 1.2)" "0" "$engine" "$GOOD" --method 4 127.0.0.1 "$PORT_rsa"
 
     # ---- the CA file

@@ -10,18 +10,32 @@
  *   buffers (the largest packet sent / accepted). No heap: the client's
  *   state, in-flight records and handlers live in the MQTTClient.
  * - MQTTConnect, MQTTSubscribe, MQTTUnsubscribe wait for their
- *   acknowledgement, MQTTPublish for PUBACK (QoS 1) or PUBCOMP (QoS 2), each
- *   at most command_timeout_ms. MQTTYield receives, dispatches and keeps
- *   the connection alive (PINGREQ) for timeout_ms.
+ *   acknowledgement, MQTTPublish for its own PUBACK (QoS 1) or PUBCOMP
+ *   (QoS 2), each at most command_timeout_ms. MQTTYield receives,
+ *   dispatches and keeps the connection alive (PINGREQ) for timeout_ms.
  * - Returns: SUCCESS, FAILURE, BUFFER_OVERFLOW (the packet does not fit the
  *   send buffer); MQTTConnect returns the CONNACK code (1..5) when refused,
  *   as Paho does.
+ * - A FAILURE because the connection is lost (closed by the broker, a
+ *   SUBACK, UNSUBACK, PUBACK or PUBCOMP not within command_timeout_ms,
+ *   keepalive) leaves the client disconnected, as Paho's MQTTCloseSession
+ *   does (no DISCONNECT is sent; the socket stays the firmware's to close):
+ *   MQTTIsConnected() is 0 and MQTTPublish, MQTTSubscribe, MQTTUnsubscribe,
+ *   MQTTYield fail at once; close the Network, connect it again and call
+ *   MQTTConnect. mqtls_paho_last_error() says why (MQTLS_ERR_TIMEOUT,
+ *   MQTLS_ERR_CLOSED, ...).
+ * - MQTTSubscribe refused by the broker (SUBACK 0x80) returns SUCCESS, as
+ *   Paho 1.1's does (its MQTTSubscribeWithResults is what shows the 0x80):
+ *   no handler is set and the client stays connected. The host extension
+ *   mqtls_paho_last_error() is then MQTLS_ERR_SUBSCRIBE_REFUSED.
  * - Handlers are called from MQTTYield (or while a call waits for its
  *   acknowledgement) and must not call the client; the message and topic
  *   point into the read buffer and are valid during the call only.
  * - QoS 1/2 messages are not kept for a resend across reconnects (Paho's
  *   client does not keep them either): MQTTPublish waits for the
- *   acknowledgement instead.
+ *   acknowledgement instead. One that timed out (FAILURE, disconnected) is
+ *   not sent again by the next MQTTConnect; the broker may or may not have
+ *   it, so publish it again if it must arrive.
  */
 #ifndef MQTLS_COMPAT_MQTTCLIENT_H
 #define MQTLS_COMPAT_MQTTCLIENT_H
@@ -147,7 +161,9 @@ int MQTTIsConnected(MQTTClient *c);
 /** Set (or with NULL remove) the handler of a filter, without subscribing. */
 int MQTTSetMessageHandler(MQTTClient *c, const char *topicFilter, messageHandler handler);
 
-/** Host extension: the mqtls_err_t behind the last FAILURE (0 if none). */
+/** Host extension: the mqtls_err_t behind the last FAILURE (0 if none);
+ * right after MQTTSubscribe, MQTLS_ERR_SUBSCRIBE_REFUSED if the broker
+ * refused the subscription, 0 if it granted it. */
 int32_t mqtls_paho_last_error(const MQTTClient *c);
 
 #ifdef __cplusplus
