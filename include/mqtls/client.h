@@ -447,6 +447,11 @@ bool mqtls_client_is_connected(const mqtls_client_t *c);
 /** Outgoing QoS 1/2 messages not yet fully acknowledged. */
 size_t mqtls_client_outstanding(const mqtls_client_t *c);
 
+/** Is the QoS 1/2 message published with this packet id still waiting for
+ * its PUBACK (QoS 1) or PUBCOMP (QoS 2)? false once it completed, was
+ * refused, or was dropped; false for id 0. */
+bool mqtls_client_in_flight(const mqtls_client_t *c, uint16_t packet_id);
+
 /** Number of incoming messages skipped because they exceeded the receive buffer. */
 uint32_t mqtls_client_dropped(const mqtls_client_t *c);
 

@@ -297,16 +297,6 @@ int MQTTUnsubscribe(MQTTClient *c, const char *topicFilter)
  * has packet_id 0 (mqtls_inflight_t): the record of `id` goes at its PUBACK
  * (QoS 1) or PUBCOMP (QoS 2).
  */
-static bool in_flight(const MQTTClient *c, uint16_t id)
-{
-    for (size_t i = 0; i < sizeof c->outbound / sizeof c->outbound[0]; i++) {
-        if (c->outbound[i].packet_id == id) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* A command that timed out gives up the connection, as Paho's MQTTCloseSession. */
 static int timed_out(MQTTClient *c)
 {
@@ -346,7 +336,7 @@ int MQTTPublish(MQTTClient *c, const char *topicName, MQTTMessage *message)
     }
     message->id = id;
     /* Wait for this message's own PUBACK / PUBCOMP, not for any other. */
-    while (p.qos > 0u && in_flight(c, id)) {
+    while (p.qos > 0u && mqtls_client_in_flight(&c->core, id)) {
         uint32_t spent = mqtls_posix_now_ms(NULL) - start;
         if (spent >= c->command_timeout_ms) {
             return timed_out(c);

@@ -1747,6 +1747,16 @@ size_t mqtls_client_outstanding(const mqtls_client_t *c)
     return n;
 }
 
+bool mqtls_client_in_flight(const mqtls_client_t *c, uint16_t packet_id)
+{
+    for (size_t i = 0; c != NULL && packet_id != 0u && i < c->cfg.outbound_count; i++) {
+        if (c->cfg.outbound[i].state != REC_FREE && c->cfg.outbound[i].packet_id == packet_id) {
+            return true;
+        }
+    }
+    return false;
+}
+
 uint32_t mqtls_client_dropped(const mqtls_client_t *c)
 {
     return c == NULL ? 0u : c->dropped;

@@ -322,9 +322,13 @@ static void publish_qos1_completes_on_puback(void **state)
     assert_int_equal(id, 1);
     expect_publish(f, 1, false, "m1");
     assert_int_equal(mqtls_client_outstanding(&f->c), 1);
+    assert_true(mqtls_client_in_flight(&f->c, 1));
+    assert_false(mqtls_client_in_flight(&f->c, 2));
+    assert_false(mqtls_client_in_flight(&f->c, 0));
     script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
     assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    assert_false(mqtls_client_in_flight(&f->c, 1));
     assert_int_equal(f->ms.used, 0); /* released from the store */
     fx_free(f);
 }
@@ -341,6 +345,7 @@ static void publish_qos2_runs_pubrec_pubrel_pubcomp(void **state)
     expect_ack(f, MQTLS_PKT_PUBREL, 1);
     assert_int_equal(f->s.out[f->s.out_pos - 4], 0x62); /* PUBREL flags 0010 [MQTT-3.6.1-1] */
     assert_int_equal(mqtls_client_outstanding(&f->c), 1);
+    assert_true(mqtls_client_in_flight(&f->c, 1)); /* until PUBCOMP */
     assert_int_equal(f->ms.used, 0); /* after PUBREC the PUBLISH is never resent */
     /* A duplicate PUBREC gets the PUBREL again. */
     script_push_ack(&f->s, MQTLS_PKT_PUBREC, 1);
@@ -349,6 +354,7 @@ static void publish_qos2_runs_pubrec_pubrel_pubcomp(void **state)
     script_push_ack(&f->s, MQTLS_PKT_PUBCOMP, 1);
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
     assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    assert_false(mqtls_client_in_flight(&f->c, 1));
     fx_free(f);
 }
 
