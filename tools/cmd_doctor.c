@@ -218,6 +218,10 @@ int cmd_doctor(int argc, char **argv)
     if (conn.tls_cfg.no_verify || conn.tls_cfg.insecure)
         return cli_usage_error("doctor", "--insecure and --no-verify are not for the doctor: it verifies everything "
                                          "and tells you what fails");
+    if (!conn.clean || conn.debug || conn.will_topic != NULL || conn.will_payload != NULL || conn.will_qos >= 0 ||
+        conn.will_retain)
+        return cli_usage_error("doctor", "-c, -d and --will-* are not doctor flags: the doctor always connects with "
+                                         "a clean session and no will, and prints every step itself");
     if ((o.store != NULL) != (o.files != NULL))
         return cli_usage_error("doctor", "--store and --files go together");
     if (o.store != NULL && (conn.tls_cfg.ca_file != NULL || conn.tls_cfg.cert_file != NULL ||

@@ -269,6 +269,9 @@ fi
 expect_status "--no-verify refused" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" "${EC[@]}" --no-verify
 expect_status "--store without --files" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" --store "$D"
 expect_status "bad --device-time" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" "${EC[@]}" --device-time yesterday
+expect_status "-c is not a doctor flag" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" "${EC[@]}" -c
+expect_status "--will-topic is not a doctor flag" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" "${EC[@]}" --will-topic w
+expect_status "bad --sl-mask" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" --sl-mask 0x400
 expect_status "--help" 0 "$MQTLS" doctor --help
 assert_contains "--help lists cause ids" "ca-legacy-root" "$D/out"
 assert_contains "--help lists exit codes" "Exit status" "$D/out"
