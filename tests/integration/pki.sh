@@ -24,6 +24,8 @@
 #   server-future.pem/.key        EC, localhost/127.0.0.1, valid only from 5 years on
 #   server-int.pem/.key           EC, localhost/127.0.0.1, signed by the intermediate
 #   server-int-chain.pem          server-int.pem then int-ca.pem (a certfile with a chain)
+#   server-badsig.pem             server.pem with the last byte of its signature flipped
+#                                 (key: server.key): the CA's name, a signature that fails
 #   client.pem                    EC client certificate, CN=mqtls-client-ec, from the CA
 #   client.key                    its key, SEC1 ("EC PRIVATE KEY")
 #   client.pk8.pem                the same key, PKCS#8 ("PRIVATE KEY")
@@ -188,6 +190,14 @@ issue server-int localhost int-ca server_ext "$LOCAL"
 utc() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
 issue_dated server-expired localhost "$(utc '2 years ago')" "$(utc '1 year ago')" "$LOCAL"
 issue_dated server-future localhost "$(utc '5 years')" "$(utc '6 years')" "$LOCAL"
+
+# A server certificate whose signature does not verify: flip the last
+# byte of the signature value (the end of the DER), which keeps the DER
+# valid. perl-base is Essential in Debian.
+ossl x509 -in "$DIR/server.pem" -outform der -out "$DIR/server-badsig.der"
+perl -0777 -pi -e 'substr($_, -1, 1) = chr(ord(substr($_, -1, 1)) ^ 1)' "$DIR/server-badsig.der"
+ossl x509 -inform der -in "$DIR/server-badsig.der" -out "$DIR/server-badsig.pem"
+rm -f "$DIR/server-badsig.der"
 
 # ---- clients (CN = the MQTT client id: use_identity_as_username maps it)
 leaf client mqtls-client-ec ca --client

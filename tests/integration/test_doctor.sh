@@ -9,7 +9,7 @@
 # Causes here: ca-mismatch, ca-legacy-root (with the root found in a
 # trust directory given with --system-cafile-dir, and by name in the
 # default /etc/ssl/certs), ca-not-single (warning, exit 3), ca-file-bad,
-# ca-missing, server-cert-expired, server-cert-not-yet-valid (the server's
+# ca-missing, server-cert-invalid (a broken signature), server-cert-expired, server-cert-not-yet-valid (the server's
 # certificate, and the device's clock unset), hostname-mismatch,
 # sni-mismatch, client-cert-required and client-cert-rejected (TLS 1.2 in
 # the handshake on mbedtls; TLS 1.3 after it, on openssl), key-mismatch,
@@ -66,6 +66,7 @@ tls_listener main server
 tls_listener other server-other
 tls_listener expired server-expired
 tls_listener future server-future
+tls_listener badsig server-badsig:server
 tls_listener v13 server "tls_version tlsv1.3"
 tls_listener onecipher server "ciphers ECDHE-ECDSA-AES256-GCM-SHA384"
 tls_listener aws aws-server
@@ -158,7 +159,15 @@ doctor_expect hostname hostname-mismatch 2 "${H[@]}" -p "$PORT_other" "${EC[@]}"
 doctor_step hostname hostname fail "127.0.0.1"
 doctor_expect sni sni-mismatch 2 "${H[@]}" -p "$PORT_main" "${EC[@]}" --sni wrong.example
 doctor_step sni hostname fail "wrong.example"
-note "expired, not yet valid, clock unset, hostname, SNI ok ($((SECONDS - T0)) s)"
+# A server certificate whose signature fails under the right CA's name.
+# OpenSSL names it (TLS_VERIFY_FAILED: server-cert-invalid); mbedTLS 2.28
+# reports any signature it cannot verify as "not trusted" (TLS_UNKNOWN_CA),
+# and the ca step then says the CA file has the right name but not the key.
+doctor_expect badsig-openssl server-cert-invalid 2 "${H[@]}" -p "$PORT_badsig" "${EC[@]}" --tls-engine openssl
+doctor_step badsig-openssl chain pass
+doctor_expect badsig-mbedtls ca-mismatch 2 "${H[@]}" -p "$PORT_badsig" "${EC[@]}" --tls-engine mbedtls
+doctor_step badsig-mbedtls ca fail
+note "expired, not yet valid, clock unset, hostname, SNI, bad signature ok ($((SECONDS - T0)) s)"
 
 # ---- our certificate
 for engine in mbedtls openssl; do
