@@ -269,6 +269,14 @@ typedef struct {
     bool shared_available;
 } mqtls_server_caps_t;
 
+/* Bytes of each MQTT 5.0 string the client keeps; 1 (always empty) in a
+ * 3.1.1-only build (MQTLS_CONFIG_MQTT5 0). */
+#if MQTLS_CONFIG_MQTT5
+#define MQTLS__V5_STRING_LEN MQTLS_CONFIG_V5_STRING_MAX
+#else
+#define MQTLS__V5_STRING_LEN 1u
+#endif
+
 /** Client context; allocate it, never access its fields. */
 typedef struct mqtls_client {
     mqtls_client_config_t cfg;
@@ -311,9 +319,9 @@ typedef struct mqtls_client {
     uint32_t auth_hash;         /* FNV-1a of the CONNECT's method, for reauth */
     const uint8_t *auth_out;    /* the answer on_auth gave, for the AUTH packet */
     size_t auth_out_len;
-    char reason_str[MQTLS_CONFIG_V5_STRING_MAX];
-    char server_ref[MQTLS_CONFIG_V5_STRING_MAX];
-    char assigned_id[MQTLS_CONFIG_V5_STRING_MAX];
+    char reason_str[MQTLS__V5_STRING_LEN];
+    char server_ref[MQTLS__V5_STRING_LEN];
+    char assigned_id[MQTLS__V5_STRING_LEN];
 } mqtls_client_t;
 
 /**

@@ -22,6 +22,8 @@
  * from protocol_version, and the fixed header, the same in every version,
  * needs none. Any other level gives MQTLS_ERR_NOT_SUPPORTED. Level 4 output
  * is exactly MQTT 3.1.1; the 5.0-only fields of the structs are ignored.
+ * A core built with MQTLS_CONFIG_MQTT5 0 refuses level 5 too, and every
+ * 5.0-only function below answers MQTLS_ERR_NOT_SUPPORTED (mqtls/config.h).
  *
  * MQTT 5.0 (level 5) adds properties and reason codes:
  * - Properties travel in an mqtls_props_t: single-valued properties are

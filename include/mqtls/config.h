@@ -30,6 +30,24 @@
 #define MQTLS_CONFIG_DISCONNECT_TIMEOUT_MS 2000u
 #endif
 
+/** 1: MQTT 5.0 and 3.1.1. 0: MQTT 3.1.1 only, for devices that do not pay
+ * for 5.0 (properties, reason codes, AUTH, topic aliases: 6 to 7 KB of
+ * flash and 188 bytes of mqtls_client_t on a Cortex-M4). The 3.1.1 bytes
+ * and behaviour are the same in both builds. With 0 the public headers do
+ * not change (the structs keep their 5.0 fields, ignored, so application
+ * code compiles either way), but everything that needs 5.0 answers
+ * MQTLS_ERR_NOT_SUPPORTED: protocol level 5 in the codec and in
+ * mqtls_client_connect(), the *5() encoders and decoder, mqtls_encode_auth(),
+ * mqtls_props_*() (mqtls_props_begin() gives an empty cursor),
+ * mqtls_sub_options_parse(), mqtls_client_subscribe5(), _unsubscribe5(),
+ * _reauth() and _disconnect5(); mqtls_reason_allowed() is false and
+ * mqtls_reason_string() a generic text. mqtls_client_t is smaller (the three
+ * MQTLS_CONFIG_V5_STRING_MAX strings shrink to one byte), so the library and
+ * the application must be built with the same value. */
+#ifndef MQTLS_CONFIG_MQTT5
+#define MQTLS_CONFIG_MQTT5 1
+#endif
+
 /** MQTT 5.0: bytes the client keeps (NUL included) of each of the broker's
  * reason string, server reference and assigned client identifier; longer
  * ones are cut. Three such buffers live in mqtls_client_t. */
@@ -50,6 +68,9 @@
 #define MQTLS_CONFIG_ASSERT 0
 #endif
 
+#if MQTLS_CONFIG_MQTT5 != 0 && MQTLS_CONFIG_MQTT5 != 1
+#error "MQTLS_CONFIG_MQTT5 must be 0 or 1"
+#endif
 #if MQTLS_CONFIG_LOOP_MAX_PACKETS < 1
 #error "MQTLS_CONFIG_LOOP_MAX_PACKETS must be at least 1"
 #endif

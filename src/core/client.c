@@ -81,6 +81,13 @@ enum { PUMP_LOOP = 0, PUMP_UNTIL_DONE = 1 };
 
 #define HAS(props, id) (((props)->present & MQTLS_PROP_BIT(id)) != 0u)
 
+/* Is this protocol level MQTT 5.0? Constant false with MQTLS_CONFIG_MQTT5 0:
+ * connect refuses level 5 and the compiler drops the 5.0 branches. The few
+ * 5.0 paths a 3.1.1 connection never reaches (AUTH, server DISCONNECT,
+ * inbound aliases) test MQTLS_CONFIG_MQTT5 itself, so the full build keeps
+ * its code and the 3.1.1-only build drops them. */
+#define V5(version) (MQTLS_CONFIG_MQTT5 && (version) == MQTLS_PROTO_V5)
+
 static void inbound_clear(mqtls_client_t *c);
 
 /* ---- time ------------------------------------------------------------------ */
@@ -129,7 +136,7 @@ static int32_t fail(mqtls_client_t *c, int32_t err)
 
 static bool is_v5(const mqtls_client_t *c)
 {
-    return c->version == MQTLS_PROTO_V5;
+    return V5(c->version);
 }
 
 /*
@@ -155,8 +162,8 @@ static int32_t fail_reason(mqtls_client_t *c, int32_t err, uint8_t reason)
 static void keep_string(char *dst, const mqtls_bytes_t *b)
 {
     size_t n = b->len;
-    if (n > MQTLS_CONFIG_V5_STRING_MAX - 1u) {
-        n = MQTLS_CONFIG_V5_STRING_MAX - 1u;
+    if (n > MQTLS__V5_STRING_LEN - 1u) {
+        n = MQTLS__V5_STRING_LEN - 1u;
         while (n > 0u && (b->data[n] & 0xC0u) == 0x80u) {
             n--; /* do not cut a multi-byte character */
         }
@@ -345,7 +352,7 @@ static void aliases_reset(mqtls_client_t *c)
  */
 static int32_t alias_resolve(mqtls_client_t *c, mqtls_publish_t *p)
 {
-    if (p->props == NULL || !HAS(p->props, MQTLS_PROP_TOPIC_ALIAS)) {
+    if (!MQTLS_CONFIG_MQTT5 || p->props == NULL || !HAS(p->props, MQTLS_PROP_TOPIC_ALIAS)) {
         return MQTLS_OK;
     }
     uint16_t a = p->props->topic_alias;
@@ -453,7 +460,7 @@ static int32_t encode_auth(mqtls_client_t *c, uint8_t reason, const uint8_t *dat
 static int32_t load_response(mqtls_client_t *c)
 {
     int32_t n;
-    if (c->resp_type == MQTLS_PKT_AUTH) {
+    if (MQTLS_CONFIG_MQTT5 && c->resp_type == MQTLS_PKT_AUTH) { /* only a 5.0 broker's challenge parks it */
         n = encode_auth(c, RC_CONTINUE_AUTH, c->auth_out, c->auth_out_len);
     } else if (c->resp_type == MQTLS_PKT_PINGREQ) {
         n = mqtls_encode_empty(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_PINGREQ);
@@ -933,7 +940,7 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reas
 static int32_t handle(mqtls_client_t *c, const mqtls_packet_t *pk)
 {
     if (c->state == ST_CONNECTING) {
-        if (pk->type == MQTLS_PKT_AUTH) {
+        if (MQTLS_CONFIG_MQTT5 && pk->type == MQTLS_PKT_AUTH) {
             return on_auth_packet(c, pk);
         }
         if (pk->type != MQTLS_PKT_CONNACK) {
@@ -960,13 +967,20 @@ static int32_t handle(mqtls_client_t *c, const mqtls_packet_t *pk)
         c->ping_outstanding = false;
         return MQTLS_OK;
     case MQTLS_PKT_DISCONNECT: /* 5.0 only: the decoder refuses it on 3.1.1 */
-        keep_reason(c, pk->reason_code, &pk->props);
-        return fail(c, MQTLS_ERR_SERVER_DISCONNECT);
-    case MQTLS_PKT_AUTH:
-        return on_auth_packet(c, pk);
+        if (MQTLS_CONFIG_MQTT5) {
+            keep_reason(c, pk->reason_code, &pk->props);
+            return fail(c, MQTLS_ERR_SERVER_DISCONNECT);
+        }
+        break;
+    case MQTLS_PKT_AUTH: /* likewise */
+        if (MQTLS_CONFIG_MQTT5) {
+            return on_auth_packet(c, pk);
+        }
+        break;
     default: /* a second CONNACK */
-        return fail_reason(c, MQTLS_ERR_PROTOCOL, RC_PROTOCOL_ERROR);
+        break;
     }
+    return fail_reason(c, MQTLS_ERR_PROTOCOL, RC_PROTOCOL_ERROR);
 }
 
 /* A PUBLISH larger than rx_buf whose head (topic, id, 5.0 properties) is in the buffer. */
@@ -1330,7 +1344,7 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     mqtls_connect_t m = *conn;
     mqtls_props_t props;
     memset(&props, 0, sizeof props);
-    if (conn->protocol_version == MQTLS_PROTO_V5) {
+    if (V5(conn->protocol_version)) {
         prepare_v5(c, conn, &props);
         m.props = &props;
     }
@@ -1401,7 +1415,7 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
     if (c->in_callback) {
         return MQTLS_ERR_BUSY;
     }
-    if (conn->protocol_version != MQTLS_PROTO_V311 && conn->protocol_version != MQTLS_PROTO_V5) {
+    if (conn->protocol_version != MQTLS_PROTO_V311 && !V5(conn->protocol_version)) {
         return MQTLS_ERR_NOT_SUPPORTED;
     }
     int32_t rc = connect_exchange(c, t, conn, session_present, timeout_ms);
@@ -1622,6 +1636,7 @@ int32_t mqtls_client_unsubscribe(mqtls_client_t *c, const mqtls_subscription_t *
     return sub_unsub(c, MQTLS_PKT_UNSUBSCRIBE, subs, n, NULL, NULL, timeout_ms);
 }
 
+#if MQTLS_CONFIG_MQTT5
 int32_t mqtls_client_subscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
                                 const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms)
 {
@@ -1679,6 +1694,7 @@ int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method
     c->auth_out = NULL;
     return rc;
 }
+#endif /* MQTLS_CONFIG_MQTT5 */
 
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms)
 {
@@ -1694,7 +1710,8 @@ int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms)
     return rc;
 }
 
-int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props)
+/* DISCONNECT (5.0: with reason and props), then close the transport. */
+static int32_t disconnect_with(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props)
 {
     int32_t rc = check_blocking(c);
     if (rc < 0) {
@@ -1718,9 +1735,43 @@ int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_
     return rc;
 }
 
+#if MQTLS_CONFIG_MQTT5
+int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props)
+{
+    return disconnect_with(c, reason, props);
+}
+#else /* MQTLS_CONFIG_MQTT5: 3.1.1 only, the 5.0 calls answer NOT_SUPPORTED */
+int32_t mqtls_client_subscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms)
+{
+    (void)c, (void)subs, (void)n, (void)props, (void)codes, (void)timeout_ms;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+
+int32_t mqtls_client_unsubscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                  const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms)
+{
+    (void)c, (void)subs, (void)n, (void)props, (void)codes, (void)timeout_ms;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+
+int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method_len, const uint8_t *data,
+                            size_t data_len, uint32_t timeout_ms)
+{
+    (void)c, (void)method, (void)method_len, (void)data, (void)data_len, (void)timeout_ms;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+
+int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props)
+{
+    (void)c, (void)reason, (void)props;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+#endif /* MQTLS_CONFIG_MQTT5 */
+
 int32_t mqtls_client_disconnect(mqtls_client_t *c)
 {
-    return mqtls_client_disconnect5(c, 0, NULL);
+    return disconnect_with(c, 0, NULL);
 }
 
 void mqtls_client_abort(mqtls_client_t *c)

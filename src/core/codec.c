@@ -28,16 +28,19 @@
  * codes to the acknowledgements; props.c owns both (codec_priv.h is the
  * seam), this file places them. The 3.1.1 paths are unchanged: every 5.0
  * addition sits behind V5(version), so level 4 bytes stay exactly what they
- * were.
+ * were. With MQTLS_CONFIG_MQTT5 0, V5() is constant false: level 5 is
+ * refused by check_version() and the compiler drops the 5.0 branches; the
+ * functions that are 5.0 only become stubs (NOT_SUPPORTED).
  */
 #include "mqtls/codec.h"
 
 #include <string.h>
 
 #include "codec_priv.h"
+#include "mqtls/config.h"
 #include "mqtls/topic.h"
 
-#define V5(version) ((version) == MQTLS_PROTO_V5)
+#define V5(version) (MQTLS_CONFIG_MQTT5 && (version) == MQTLS_PROTO_V5)
 
 /* Longest string or binary field: a 2-byte length prefix [MQTT-1.5.3]. */
 #define FIELD_MAX 65535u
@@ -561,6 +564,8 @@ int32_t mqtls_encode_suback(uint8_t *buf, size_t len, uint8_t version, uint16_t 
 
 /* ---- MQTT 5.0 encoders -------------------------------------------------- */
 
+#if MQTLS_CONFIG_MQTT5
+
 /*
  * A packet of `head` (packet id or CONNACK flags), a reason code and
  * properties. With `shorten` (the acks and DISCONNECT, sections 3.4.2.1 and
@@ -666,6 +671,48 @@ int32_t mqtls_encode_suback5(uint8_t *buf, size_t len, uint8_t type, uint16_t pa
     }
     return total;
 }
+
+#else /* MQTLS_CONFIG_MQTT5: 3.1.1 only */
+
+/* see mqtls/codec.h */
+int32_t mqtls_encode_ack5(uint8_t *buf, size_t len, uint8_t type, uint16_t packet_id, uint8_t reason,
+                          const mqtls_props_t *props)
+{
+    (void)buf, (void)len, (void)type, (void)packet_id, (void)reason, (void)props;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+
+/* see mqtls/codec.h */
+int32_t mqtls_encode_disconnect5(uint8_t *buf, size_t len, uint8_t reason, const mqtls_props_t *props)
+{
+    (void)buf, (void)len, (void)reason, (void)props;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+
+/* see mqtls/codec.h */
+int32_t mqtls_encode_auth(uint8_t *buf, size_t len, uint8_t reason, const mqtls_props_t *props)
+{
+    (void)buf, (void)len, (void)reason, (void)props;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+
+/* see mqtls/codec.h */
+int32_t mqtls_encode_connack5(uint8_t *buf, size_t len, bool session_present, uint8_t reason,
+                              const mqtls_props_t *props)
+{
+    (void)buf, (void)len, (void)session_present, (void)reason, (void)props;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+
+/* see mqtls/codec.h */
+int32_t mqtls_encode_suback5(uint8_t *buf, size_t len, uint8_t type, uint16_t packet_id, const uint8_t *reasons,
+                             size_t n, const mqtls_props_t *props)
+{
+    (void)buf, (void)len, (void)type, (void)packet_id, (void)reasons, (void)n, (void)props;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+
+#endif /* MQTLS_CONFIG_MQTT5 */
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -1035,6 +1082,9 @@ int32_t mqtls_decode_publish_head(const uint8_t *buf, size_t avail, const mqtls_
 int32_t mqtls_decode_publish_head5(const uint8_t *buf, size_t avail, const mqtls_fixed_header_t *hdr,
                                    mqtls_publish_t *out, mqtls_props_t *props)
 {
+    if (!MQTLS_CONFIG_MQTT5) {
+        return MQTLS_ERR_NOT_SUPPORTED;
+    }
     if (props == NULL) {
         return MQTLS_ERR_INVALID_ARG;
     }

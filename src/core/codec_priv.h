@@ -11,10 +11,12 @@
 #define MQTLS_CODEC_PRIV_H
 
 #include "mqtls/codec.h"
+#include "mqtls/config.h"
 
 /* Bytes of the variable byte integer for v (v <= MQTLS_MAX_REMAINING_LENGTH). */
 size_t mqtls__varint_size(size_t v);
 
+#if MQTLS_CONFIG_MQTT5
 /*
  * Check props (NULL: none) for a packet of `type` (MQTLS_PROPS_WILL for
  * the will) and return the size of the property block without its length
@@ -34,5 +36,32 @@ uint8_t *mqtls__props_put(uint8_t *p, uint8_t type, const mqtls_props_t *props, 
  * decoding error. *out is zeroed first.
  */
 int32_t mqtls__props_get(const uint8_t *p, size_t avail, size_t left, uint8_t type, mqtls_props_t *out);
+#else
+/* 3.1.1 only: codec.c never reaches these (its 5.0 branches are constant
+ * false), they only keep those branches compiling without props.c. */
+static inline int32_t mqtls__props_size(uint8_t type, const mqtls_props_t *props)
+{
+    (void)type;
+    (void)props;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+static inline uint8_t *mqtls__props_put(uint8_t *p, uint8_t type, const mqtls_props_t *props, size_t block_len)
+{
+    (void)type;
+    (void)props;
+    (void)block_len;
+    return p;
+}
+static inline int32_t mqtls__props_get(const uint8_t *p, size_t avail, size_t left, uint8_t type,
+                                       mqtls_props_t *out)
+{
+    (void)p;
+    (void)avail;
+    (void)left;
+    (void)type;
+    (void)out;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+#endif
 
 #endif /* MQTLS_CODEC_PRIV_H */

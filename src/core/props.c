@@ -22,12 +22,23 @@
  * [MQTT-1.5.5-1] (an over-long but at most 4-byte encoding is accepted, as
  * for the remaining length), and payload-format-indicator 1 checking the
  * payload (a receiver MAY do it [MQTT-3.3.2-4]; it is the application's).
+ *
+ * MQTLS_CONFIG_MQTT5 0 (3.1.1 only) keeps only mqtls__varint_size() and
+ * stubs of the public functions (see mqtls/config.h).
  */
 #include <string.h>
 
 #include "codec_priv.h"
 #include "mqtls/config.h"
 #include "mqtls/topic.h"
+
+/* The remaining length is a varint in 3.1.1 too: codec.c needs this always. */
+size_t mqtls__varint_size(size_t v)
+{
+    return v < 128u ? 1u : v < 16384u ? 2u : v < 2097152u ? 3u : 4u;
+}
+
+#if MQTLS_CONFIG_MQTT5
 
 /* Which packets may carry a property or a reason code: bit t for type t. */
 #define IN(t) (1u << (t))
@@ -108,11 +119,6 @@ static const prop_info_t *find(uint8_t id)
 }
 
 /* ---- variable byte integers [MQTT-1.5.5] --------------------------------- */
-
-size_t mqtls__varint_size(size_t v)
-{
-    return v < 128u ? 1u : v < 16384u ? 2u : v < 2097152u ? 3u : 4u;
-}
 
 /* Bytes used (1..4), 0 when p ends first, or BAD_VARINT for a fifth byte. */
 static int32_t varint_get(const uint8_t *p, size_t n, uint32_t *v)
@@ -636,3 +642,59 @@ bool mqtls_reason_allowed(uint8_t type, uint8_t code)
     /* Types without reason codes have no bit anywhere in the table. */
     return r != NULL && type <= MQTLS_PKT_AUTH && (r->where & IN(type)) != 0u;
 }
+
+#else /* MQTLS_CONFIG_MQTT5: 3.1.1 only, see mqtls/config.h */
+
+/* see mqtls/codec.h */
+int32_t mqtls_props_encode(uint8_t *buf, size_t len, uint8_t packet_type, const mqtls_props_t *props)
+{
+    (void)buf, (void)len, (void)packet_type, (void)props;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+
+/* see mqtls/codec.h */
+int32_t mqtls_props_decode(const uint8_t *buf, size_t len, uint8_t packet_type, mqtls_props_t *out)
+{
+    (void)buf, (void)len, (void)packet_type, (void)out;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+
+/* see mqtls/codec.h: an empty block, whatever props says */
+void mqtls_props_begin(mqtls_prop_cursor_t *cur, const mqtls_props_t *props)
+{
+    (void)props;
+    if (cur != NULL) {
+        cur->p = NULL;
+        cur->left = 0;
+    }
+}
+
+/* see mqtls/codec.h */
+int32_t mqtls_props_next(mqtls_prop_cursor_t *cur, mqtls_prop_t *prop)
+{
+    (void)cur, (void)prop;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+
+/* see mqtls/codec.h */
+int32_t mqtls_sub_options_parse(uint8_t options, mqtls_subscription_t *sub)
+{
+    (void)options, (void)sub;
+    return MQTLS_ERR_NOT_SUPPORTED;
+}
+
+/* see mqtls/codec.h: no table of section 2.4 in this build */
+const char *mqtls_reason_string(uint8_t code)
+{
+    (void)code;
+    return "MQTT 5.0 reason code";
+}
+
+/* see mqtls/codec.h */
+bool mqtls_reason_allowed(uint8_t type, uint8_t code)
+{
+    (void)type, (void)code;
+    return false;
+}
+
+#endif /* MQTLS_CONFIG_MQTT5 */
