@@ -70,22 +70,6 @@ echo "== Cortex-M4 size of src/core (arm-none-eabi-gcc -Os, Berkeley: text inclu
     printf "\ncore total: text %d + data %d = %.1f KB flash (coreMQTT 3.1.1 v2.3.1: 7.0 KB), bss %d B\n",
       $1, $2, ($1 + $2) / 1024, $3
   }'
-# error.c is mostly the sentences of mqtls_strerror(); coreMQTT has no such
-# text. MQTLS_CONFIG_ERROR_STRINGS=0 keeps only the names: measure that build
-# of error.c with the same flags, for a like-for-like reading.
-NAMES_ONLY=$(mktemp)
-"${PREFIX}gcc" -std=c11 -DNDEBUG -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os \
-  -ffunction-sections -fdata-sections -ffreestanding -DMQTLS_CONFIG_ERROR_STRINGS=0 \
-  -I"$ROOT/include" -c "$ROOT/src/core/error.c" -o "$NAMES_ONLY"
-"${PREFIX}size" -B -t "${OBJS[@]}" "$NAMES_ONLY" | awk -v names_only="$NAMES_ONLY" '
-  $NF ~ /error\.c\.o(bj)?$/ { full = $1 + $2 }
-  $NF == names_only { small = $1 + $2 }
-  $NF == "(TOTALS)" {
-    printf "with -DMQTLS_CONFIG_ERROR_STRINGS=0 (error names only, %d B instead of %d B): %.1f KB flash\n",
-      small, full, ($1 + $2 - full) / 1024
-  }'
-rm -f "$NAMES_ONLY"
-
 # Variants: every core source again, with the toolchain file's flags plus
 # the knobs. The sources are the objects' names (src/core/codec.c.obj ->
 # src/core/codec.c), so this list cannot drift from MQTLS_CORE_SOURCES.
@@ -115,6 +99,10 @@ variant() {
         label, $1, $2, ($1 + $2) / 1024, $3
     }'
 }
+# error.c is mostly the sentences of mqtls_strerror() (and props.c those of
+# mqtls_reason_string()); coreMQTT has no such text. ERROR_STRINGS=0 keeps
+# only the names: a like-for-like reading.
+variant names "-DMQTLS_CONFIG_ERROR_STRINGS=0 (names instead of sentences)" -DMQTLS_CONFIG_ERROR_STRINGS=0
 variant v311 "3.1.1 only, -DMQTLS_CONFIG_MQTT5=0" -DMQTLS_CONFIG_MQTT5=0
 variant v311names "3.1.1 only, -DMQTLS_CONFIG_MQTT5=0 -DMQTLS_CONFIG_ERROR_STRINGS=0" \
   -DMQTLS_CONFIG_MQTT5=0 -DMQTLS_CONFIG_ERROR_STRINGS=0
