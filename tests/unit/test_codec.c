@@ -21,28 +21,11 @@
 #include <string.h>
 
 #include "mqtls/codec.h"
+#include "codec_harness.h"
 
 #define V4 MQTLS_PROTO_V311
-#define GUARD 16u
-#define CANARY 0xA5u
 
 /* ---- helpers ------------------------------------------------------------ */
-
-#define expect_rc(got, want) expect_rc_at((got), (want), #got, __LINE__)
-static void expect_rc_at(int32_t got, int32_t want, const char *what, int line)
-{
-    if (got != want) {
-        fail_msg("line %d: %s = %d (%s), want %d (%s)", line, what, (int)got, mqtls_errname(got), (int)want,
-                 mqtls_errname(want));
-    }
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n != 0u ? n : 1u);
-    assert_non_null(p);
-    return p;
-}
 
 /* One call of any encoder, so that one checker can drive them all. */
 typedef enum { E_CONNECT, E_PUBLISH, E_SUBSCRIBE, E_UNSUBSCRIBE, E_ACK, E_EMPTY, E_CONNACK, E_SUBACK, E_RL } kind_t;
@@ -86,36 +69,7 @@ static int32_t enc(const enc_t *e, uint8_t *buf, size_t len)
     return MQTLS_ERR_INTERNAL;
 }
 
-static void expect_canary(const uint8_t *b, size_t from, size_t to)
-{
-    for (size_t i = from; i < to; i++) {
-        if (b[i] != CANARY) {
-            fail_msg("byte %zu after a buffer of %zu was written", i, from);
-        }
-    }
-}
-
-/* Every truncation of a whole packet is refused, reading only what it is given. */
-static void expect_truncations_refused(const uint8_t *pkt, size_t n)
-{
-    for (size_t k = 0; k < n; k++) {
-        uint8_t *b = xmalloc(k);
-        memcpy(b, pkt, k);
-        mqtls_packet_t out;
-        expect_rc(mqtls_decode_packet(k != 0u ? b : NULL, k, V4, &out), MQTLS_ERR_TRUNCATED);
-        mqtls_fixed_header_t h;
-        int32_t rc = mqtls_decode_fixed_header(k != 0u ? b : NULL, k, &h);
-        assert_true(rc == MQTLS_OK || rc == MQTLS_ERR_WANT_READ);
-        free(b);
-    }
-    /* One byte too many is a length mismatch. */
-    uint8_t *b = xmalloc(n + 1u);
-    memcpy(b, pkt, n);
-    b[n] = 0;
-    mqtls_packet_t out;
-    expect_rc(mqtls_decode_packet(b, n + 1u, V4, &out), MQTLS_ERR_LENGTH_MISMATCH);
-    free(b);
-}
+#define expect_truncations_refused(pkt, n) expect_truncations_refused_v((pkt), (n), V4)
 
 /* The full check of one encoder call against its specification vector. */
 static void expect_encoding(const enc_t *e, const uint8_t *want, size_t n)
@@ -157,15 +111,7 @@ static void expect_encode_error(const enc_t *e, int32_t want)
     expect_canary(b, 0, sizeof b);
 }
 
-/* Decode a whole packet from an exactly-sized heap copy. The copy is
- * returned so that pointers in *out stay valid; the caller frees it. */
-static uint8_t *decode_copy(const uint8_t *pkt, size_t n, mqtls_packet_t *out, int32_t want)
-{
-    uint8_t *b = xmalloc(n);
-    memcpy(b, pkt, n);
-    expect_rc(mqtls_decode_packet(b, n, V4, out), want);
-    return b;
-}
+#define decode_copy(pkt, n, out, want) decode_copy_v((pkt), (n), V4, (out), (want))
 
 static void expect_publish_equal(const mqtls_publish_t *got, const mqtls_publish_t *want)
 {
@@ -202,7 +148,6 @@ static const rl_vec_t RL_VECTORS[] = {
     {2097152u, {0x80, 0x80, 0x80, 0x01}, 4},
     {268435455u, {0xFF, 0xFF, 0xFF, 0x7F}, 4},
 };
-#define NVEC(a) (sizeof(a) / sizeof((a)[0]))
 
 static void remaining_length_encodes_every_boundary(void **state)
 {

@@ -25,11 +25,9 @@
 #include <string.h>
 
 #include "mqtls/codec.h"
+#include "codec_harness.h"
 
 #define V5 MQTLS_PROTO_V5
-#define GUARD 16u
-#define CANARY 0xA5u
-#define NVEC(a) (sizeof(a) / sizeof((a)[0]))
 #define BIT(id) MQTLS_PROP_BIT(id)
 /* A byte vector and its length, for passing inline. */
 #define BYTES(...) (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__})
@@ -37,22 +35,6 @@
 #define S(str) {(const uint8_t *)(str), sizeof(str) - 1u}
 
 /* ---- helpers ------------------------------------------------------------ */
-
-#define expect_rc(got, want) expect_rc_at((got), (want), #got, __LINE__)
-static void expect_rc_at(int32_t got, int32_t want, const char *what, int line)
-{
-    if (got != want) {
-        fail_msg("line %d: %s = %d (%s), want %d (%s)", line, what, (int)got, mqtls_errname(got), (int)want,
-                 mqtls_errname(want));
-    }
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n != 0u ? n : 1u);
-    assert_non_null(p);
-    return p;
-}
 
 static void expect_bytes_equal(const mqtls_bytes_t *got, const char *want)
 {
@@ -133,22 +115,9 @@ static int32_t enc(const enc_t *e, uint8_t *buf, size_t len)
     return MQTLS_ERR_INTERNAL;
 }
 
-static void expect_canary(const uint8_t *b, size_t from, size_t to)
-{
-    for (size_t i = from; i < to; i++) {
-        if (b[i] != CANARY) {
-            fail_msg("byte %zu after a buffer of %zu was written", i, from);
-        }
-    }
-}
-
-/* Decode a whole packet from an exactly sized heap copy; the caller frees it. */
 static uint8_t *decode_copy(const uint8_t *pkt, size_t n, mqtls_packet_t *out, int32_t want)
 {
-    uint8_t *b = xmalloc(n);
-    memcpy(b, pkt, n);
-    expect_rc(mqtls_decode_packet(b, n, V5, out), want);
-    return b;
+    return decode_copy_v(pkt, n, V5, out, want);
 }
 
 #define expect_decode(pkt, want) expect_decode_at(pkt, want, __LINE__)
@@ -162,23 +131,7 @@ static void expect_decode_at(const uint8_t *pkt, size_t n, int32_t want, int lin
     expect_rc_at(got, want, "mqtls_decode_packet", line);
 }
 
-/* Every truncation refused, one byte too many a mismatch, the whole accepted. */
-static void expect_truncations_refused(const uint8_t *pkt, size_t n)
-{
-    for (size_t k = 0; k < n; k++) {
-        uint8_t *b = xmalloc(k);
-        memcpy(b, pkt, k);
-        mqtls_packet_t out;
-        expect_rc(mqtls_decode_packet(k != 0u ? b : NULL, k, V5, &out), MQTLS_ERR_TRUNCATED);
-        free(b);
-    }
-    uint8_t *b = xmalloc(n + 1u);
-    memcpy(b, pkt, n);
-    b[n] = 0;
-    mqtls_packet_t out;
-    expect_rc(mqtls_decode_packet(b, n + 1u, V5, &out), MQTLS_ERR_LENGTH_MISMATCH);
-    free(b);
-}
+#define expect_truncations_refused(pkt, n) expect_truncations_refused_v((pkt), (n), V5)
 
 /* The full check of one encoder call against its hand-written vector. */
 static void expect_encoding(const enc_t *e, const uint8_t *want, size_t n, bool client_decodes)
