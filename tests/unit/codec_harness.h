@@ -41,6 +41,36 @@ static inline void expect_canary(const uint8_t *b, size_t from, size_t to)
     }
 }
 
+/* One encoder call, whatever the suite's description of it. */
+typedef int32_t (*encode_fn)(const void *call, uint8_t *buf, size_t len);
+
+/* "Size query, then write", checked: buf NULL gives the size (len ignored);
+ * an exact and a larger buffer get exactly the vector and nothing past it;
+ * every shorter buffer gives BUFFER_TOO_SMALL without a byte written past
+ * its end (a canary behind each heap buffer). */
+static inline void expect_encoder_output(encode_fn enc, const void *call, const uint8_t *want, size_t n)
+{
+    expect_rc(enc(call, NULL, 0), (int32_t)n);
+    expect_rc(enc(call, NULL, 4096), (int32_t)n);
+    uint8_t *b = xmalloc(n + GUARD);
+    memset(b, CANARY, n + GUARD);
+    expect_rc(enc(call, b, n), (int32_t)n);
+    assert_memory_equal(b, want, n);
+    expect_canary(b, n, n + GUARD);
+    memset(b, CANARY, n + GUARD);
+    expect_rc(enc(call, b, n + GUARD), (int32_t)n);
+    assert_memory_equal(b, want, n);
+    expect_canary(b, n, n + GUARD);
+    free(b);
+    for (size_t len = 0; len < n; len++) {
+        uint8_t *s = xmalloc(len + GUARD);
+        memset(s, CANARY, len + GUARD);
+        expect_rc(enc(call, s, len), MQTLS_ERR_BUFFER_TOO_SMALL);
+        expect_canary(s, len, len + GUARD);
+        free(s);
+    }
+}
+
 /* Decode a whole packet from an exactly-sized heap copy (so AddressSanitizer
  * sees any overread). The copy is returned so that pointers in *out stay
  * valid; the caller frees it. */
