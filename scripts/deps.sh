@@ -23,7 +23,9 @@ MQTLS_APT_PACKAGES=(
   # Cortex-M4 cross build of the core (scripts/core-size.sh)
   gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
   # integration tests and demo: a private broker; ss to find free ports; ps/kill
-  mosquitto mosquitto-clients iproute2 procps
+  mosquitto mosquitto-clients iproute2 procps python3
+  # Cortex-M4 emulation (firmware and core unit tests under QEMU)
+  qemu-system-arm
   # benchmark peer (Paho C) and the TLS backends
   libpaho-mqtt-dev libmbedtls-dev libssl-dev openssl jq
 )

@@ -121,34 +121,18 @@
 #include "mqtls/codec.h"
 #include "mqtls/config.h"
 #include "mqtls/error.h"
+#include "mqtls/msgstore.h"
 #include "mqtls/transport.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* ---- message store: where unacknowledged outgoing PUBLISH packets wait -- */
+/* ---- message store: see mqtls/msgstore.h ------------------------------ */
 
-/**
- * Persistence hooks for outgoing QoS 1/2 PUBLISH packets, keyed by packet id.
- * The client puts the serialized packet before sending it, gets it back to
- * resend it after a reconnect, and removes it when the broker has taken
- * responsibility (PUBACK, or PUBREC for QoS 2). An implementation on flash
- * lets a session survive a reboot; mqtls_memstore_t keeps them in RAM.
- */
-typedef struct mqtls_store {
-    void *ctx;
-    /** @return MQTLS_OK, MQTLS_ERR_STORE_FULL (retry later) or
-     *  MQTLS_ERR_STORE_TOO_SMALL (can never fit). */
-    int32_t (*put)(void *ctx, uint16_t packet_id, const uint8_t *pkt, size_t len);
-    /** Copy the packet into buf. @return its length, MQTLS_ERR_BUFFER_TOO_SMALL,
-     *  or MQTLS_ERR_INVALID_ARG when the id is not stored. */
-    int32_t (*get)(void *ctx, uint16_t packet_id, uint8_t *buf, size_t len);
-    /** Forget the packet; unknown ids are ignored. */
-    void (*remove)(void *ctx, uint16_t packet_id);
-    /** Forget everything (clean session). */
-    void (*clear)(void *ctx);
-} mqtls_store_t;
+/** Deprecated name of mqtls_msgstore_t (0.2), kept for one release: the
+ * word "store" alone also names the credential store (mqtls/cred.h). */
+typedef mqtls_msgstore_t mqtls_store_t;
 
 /** A RAM store over a caller's buffer. Do not touch its fields. */
 typedef struct {

@@ -140,6 +140,7 @@ int32_t mqtls_memstore_init(mqtls_memstore_t *ms, uint8_t *buf, size_t len, mqtl
     ms->cap = len;
     ms->head = 0;
     ms->used = 0;
+    memset(out, 0, sizeof *out);
     out->ctx = ms;
     out->put = ms_put;
     out->get = ms_get;
