@@ -15,7 +15,9 @@
 
 MQTLS_APT_PACKAGES=(
   # build
-  cmake make gcc libc6-dev clang pkg-config git ca-certificates
+  cmake make gcc libc6-dev clang pkg-config git ca-certificates clang-format
+  # Debian packages of mqtls (cpack -G DEB needs dpkg-shlibdeps), their check
+  dpkg-dev lintian
   # sanitizers and libFuzzer for clang (clang-14 itself does not pull them)
   libclang-rt-14-dev
   # unit tests, coverage

@@ -11,6 +11,10 @@
 #   install    cmake --install to a temporary prefix, then build and run a
 #              consumer with find_package(mqtls) and with pkg-config, and the
 #              CC3200 example with pkg-config mqtls-compat (built, --help only)
+#   package    Debian packages (cpack -G DEB: mqtls, libmqtls-dev), lintian
+#              without errors, dpkg -i, consumers built against /usr
+#   format     clang-format on the lines the last change touched
+#              (git clang-format --diff against MQTLS_FORMAT_BASE, HEAD~1)
 #
 #   scripts/test.sh                  everything (this is what CI runs)
 #   scripts/test.sh --quick          skip fuzz and coverage
@@ -35,7 +39,7 @@ FUZZ_RUNS=${MQTLS_FUZZ_RUNS:-1000000}
 FUZZ_MAX_TIME=${MQTLS_FUZZ_MAX_TIME:-60}
 FUZZ_SEED=${MQTLS_FUZZ_SEED:-1}
 
-ALL_SECTIONS=(gcc clang asan core-size fuzz coverage install)
+ALL_SECTIONS=(format gcc clang asan core-size fuzz coverage install package)
 SECTIONS=("${ALL_SECTIONS[@]}")
 
 usage() {
@@ -45,7 +49,7 @@ usage() {
 
 while (($#)); do
   case $1 in
-    --quick) SECTIONS=(gcc clang asan core-size install) ;;
+    --quick) SECTIONS=(format gcc clang asan core-size install package) ;;
     --only)
       [[ $# -ge 2 ]] || { usage >&2; exit 1; }
       IFS=, read -r -a SECTIONS <<<"$2"
@@ -106,6 +110,8 @@ section_title() {
     fuzz) echo "libFuzzer: ${FUZZ_RUNS} runs per target" ;;
     coverage) echo "coverage of src/core by the unit tests" ;;
     install) echo "install, then build a consumer with CMake and pkg-config" ;;
+    package) echo "Debian packages: cpack, lintian, dpkg -i, consumers on /usr" ;;
+    format) echo "clang-format of the lines the last change touched" ;;
   esac
 }
 
@@ -337,6 +343,63 @@ section_install() {
     -o build/consumer-pkgconfig/cc3200_aws_iot
   build/consumer-pkgconfig/cc3200_aws_iot --help
   unset PKG_CONFIG_PATH
+}
+
+section_package() {
+  local dir=build/deb
+  configure "$dir" -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+    -DMQTLS_BUILD_TESTS=OFF -DMQTLS_WERROR=ON
+  build "$dir"
+  rm -f "$dir"/*.deb
+  (cd "$dir" && cpack -G DEB >cpack.log) || { cat "$dir/cpack.log"; return 1; }
+  local -a debs
+  mapfile -t debs < <(find "$dir" -maxdepth 1 -name '*.deb' | LC_ALL=C sort)
+  printf '   %s\n' "${debs[@]}"
+  [[ ${#debs[@]} -eq 2 ]] || { echo "test.sh: expected 2 packages (mqtls, libmqtls-dev)" >&2; return 1; }
+  # Errors fail the section; warnings (no manual page yet) are printed.
+  local lint rc=0
+  lint=$(lintian --fail-on error "${debs[@]}" 2>&1) || rc=$?
+  grep -v 'root privileges' <<<"$lint" || true
+  ((rc == 0)) || { echo "test.sh: lintian reports errors" >&2; return 1; }
+  echo "   lintian: no errors"
+  if ((EUID != 0)); then
+    echo "   (not root: dpkg -i and the system-path consumers are skipped)"
+    return 0
+  fi
+  dpkg -i "${debs[@]}" >/dev/null
+  /usr/bin/mqtls --version
+  echo "-- consumer through find_package(mqtls) from /usr"
+  rm -rf build/consumer-deb
+  cmake -S examples/consumer -B build/consumer-deb --log-level=WARNING -DCMAKE_C_COMPILER=gcc
+  cmake --build build/consumer-deb -j "$JOBS"
+  build/consumer-deb/consumer
+  echo "-- consumer and the CC3200 example through pkg-config from /usr"
+  # shellcheck disable=SC2046 # pkg-config output is a list of words
+  cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags mqtls) examples/consumer/consumer.c \
+    $(pkg-config --libs mqtls) -o build/consumer-deb/consumer-pc
+  build/consumer-deb/consumer-pc
+  # shellcheck disable=SC2046
+  cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags mqtls-compat) examples/cc3200_aws_iot/main.c \
+    $(pkg-config --libs mqtls-compat) -o build/consumer-deb/cc3200_aws_iot
+  build/consumer-deb/cc3200_aws_iot --help >/dev/null
+  # Leave the machine as it was.
+  dpkg -r libmqtls-dev mqtls >/dev/null
+}
+
+section_format() {
+  local base=${MQTLS_FORMAT_BASE:-HEAD~1}
+  if ! git -C "$ROOT" rev-parse --verify -q "$base^{commit}" >/dev/null; then
+    echo "   no commit $base to compare with (shallow clone?): nothing to check"
+    return 0
+  fi
+  local out
+  out=$(git -C "$ROOT" clang-format --quiet --style=file --diff "$base" -- '*.c' '*.h' || true)
+  if [[ -n "$out" && "$out" != *"no modified files to format"* && "$out" != *"clang-format did not modify any files"* ]]; then
+    printf '%s\n' "$out" | head -n 80
+    echo "test.sh: lines changed since $base are not clang-format clean (git clang-format $base fixes them)" >&2
+    return 1
+  fi
+  echo "   lines changed since $(git -C "$ROOT" rev-parse --short "$base") are clang-format clean"
 }
 
 # ---- main ----------------------------------------------------------------------
