@@ -66,6 +66,9 @@ extern "C" {
 #ifndef MQTLS_SL_SEND_MAX
 #define MQTLS_SL_SEND_MAX 1024u
 #endif
+#if MQTLS_SL_SEND_MAX < 1 || MQTLS_SL_SEND_MAX > 16000
+#error "MQTLS_SL_SEND_MAX must be 1..16000 (sl_Send takes an _i16 length)"
+#endif
 
 /** What to open. Fill it with mqtls_sl_transport_config_init() first;
  * every pointer is borrowed for the mqtls_sl_transport_open() call only. */
