@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "mqtls/error.h"
-#include "mqtls/posix_clock.h" /* mqtls_posix_now_ms, which lived here before 0.3 */
+#include "mqtls/posix_clock.h" /* mqtls_posix_now_ms used to be declared here */
 #include "mqtls/transport.h"
 
 #ifdef __cplusplus
