@@ -370,9 +370,9 @@ static void bad_arguments_are_refused_before_the_chip(void **state)
     char longname[300];
     memset(longname, 'a', sizeof longname - 1u);
     longname[sizeof longname - 1u] = '\0';
+    base_config(&cfg);
     assert_int_equal(mqtls_sl_transport_open(NULL, &cfg), MQTLS_ERR_INVALID_ARG);
     assert_int_equal(mqtls_sl_transport_open(&t, NULL), MQTLS_ERR_INVALID_ARG);
-    base_config(&cfg);
     cfg.port = 0;
     assert_int_equal(mqtls_sl_transport_open(&t, &cfg), MQTLS_ERR_INVALID_ARG);
     base_config(&cfg);
