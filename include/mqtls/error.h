@@ -146,6 +146,9 @@ extern "C" {
     X(TLS_ENGINE_UNAVAILABLE, -162, "this TLS engine is not compiled into this build") \
     X(TLS_BAD_CA_PATH, -163, "the CA directory is unreadable or holds no certificate") \
     X(TLS_IO, -164, "the TLS engine failed to read or write the connection")                         \
+    /* TLS in a network processor (ports/simplelink): what the chip's codes say */                  \
+    X(TLS_CERT_DATE, -198, "the server's certificate is not valid at the device's date: expired, or the device clock is unset or wrong (CC3200: -461)") \
+    X(TLS_NOT_VERIFIED, -199, "connected, but the server was not verified: no CA was given (CC3200: -453, CA ID 0); refused unless explicitly allowed") \
     /* credentials */                                                                                 \
     X(CRED_EMPTY, -200, "the file is empty")                                                         \
     X(CRED_GARBAGE, -201, "the file is neither PEM nor DER: not a certificate, key or CSR")          \

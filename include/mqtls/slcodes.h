@@ -100,6 +100,56 @@ size_t mqtls_sl_suites(uint32_t mask, char *buf, size_t len);
 /** The bits of `mask` whose suites `engine` lacks (asked of the engine once per suite; 0: none). */
 uint32_t mqtls_sl_suites_lacking(mqtls_tls_engine_t engine, uint32_t mask);
 
+/* ---- the other way: a SimpleLink code as an mqtls error (ports/simplelink) ----
+ *
+ * A firmware that uses the native transport (mqtls/sl_transport.h) on a real
+ * network processor gets only the chip's number; the mqtls client and its
+ * callers speak mqtls_err_t. This is the mapping, for every code the chip
+ * documents (see FIELD-NOTES.md); the raw code stays available for
+ * mqtls_sl_code_name() and mqtls_sl_code_text():
+ *
+ *   SimpleLink code                                 mqtls error
+ *   -456 BADCAFILE, -454 NOCAFILE                   TLS_BAD_CA_FILE
+ *   -457 BADCERTFILE / -458 BADPRIVATEFILE          TLS_BAD_CERT_FILE / TLS_BAD_KEY_FILE
+ *   -459 BADDHFILE                                  CRED_BAD_DH
+ *   -453 SNOVERIFY (connected, CA ID 0)             TLS_NOT_VERIFIED
+ *   -461 DATEERROR (connected, device date)         TLS_CERT_DATE
+ *   -150 / -151 (before / after date)               TLS_CERT_NOT_YET_VALID / TLS_CERT_EXPIRED
+ *   -155 ASN_SIG_CONFIRM (wrong root)               TLS_UNKNOWN_CA
+ *   other certificate parsing codes -130..-159      TLS_VERIFY_FAILED
+ *   -222 DOMAIN_NAME                                TLS_HOSTNAME_MISMATCH
+ *   -290 UNSUPPORTED_SUITE                          TLS_NO_SHARED_CIPHER
+ *   other handshake codes -160..-299                TLS_HANDSHAKE
+ *   -300 close notify, -452 ESECCLOSED              CLOSED
+ *   -341 no_certificate                             TLS_CERT_REQUIRED
+ *   -342..-346, -348, -349 (our certificate)        TLS_CERT_REJECTED
+ *   -370 protocol_version / -371                    TLS_NO_COMMON_VERSION / TLS_NO_SHARED_CIPHER
+ *   other alerts -301..-414                         TLS_ALERT
+ *   -462 HANDSHAKETIMEDOUT                          TLS_HANDSHAKE_TIMEOUT
+ *   -451 ESECDECRYPT                                TLS_IO
+ *   -455 ESECMEMORY, -12 ENOMEM, -460 too many      NO_MEMORY
+ *   -450 ESECGENERAL                                TLS_HANDSHAKE
+ *   -111 / -110 / -101                              CONNECT_REFUSED / CONNECT_TIMEOUT / UNREACHABLE
+ *   -104 ECONNRESET                                 RECV (the transport says SEND when sending)
+ *   -9 EBADF                                        NOT_CONNECTED
+ *   -22 EINVAL, -14 EFAULT                          INVALID_ARG
+ *   -92 ENOPROTOOPT, -95 EOPNOTSUPP, -97            NOT_SUPPORTED
+ *   -10 ENSOCK and anything else                    SOCKET
+ *   -11 EAGAIN                                      WANT_READ (not an error: "try again")
+ *
+ * The numbers are the socket calls' (sl_Socket, sl_SetSockOpt, sl_Connect,
+ * sl_Send, sl_Recv). sl_NetAppDnsGetHostByName's own codes (-159, -161 ..
+ * -166) overlap the certificate range: a caller maps any failure of it to
+ * MQTLS_ERR_DNS itself, as the native transport does.
+ */
+
+/**
+ * The mqtls error that says what a SimpleLink code says (table above).
+ * @param code a value returned by an sl_ call (>= 0: success, gives MQTLS_OK)
+ * @return MQTLS_OK or a negative mqtls_err_t, never a SimpleLink number
+ */
+int32_t mqtls_sl_code_error(int32_t code);
+
 #ifdef __cplusplus
 }
 #endif

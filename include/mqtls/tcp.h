@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * mqtls: TCP transport for POSIX systems. */
+ * mqtls: TCP transport for POSIX systems (ports/posix/tcp.c). */
 /*
  * getaddrinfo (IPv4 and IPv6, every address tried in turn), a non-blocking
  * connect bounded by a timeout, TCP_NODELAY (MQTT exchanges are small and
@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "mqtls/error.h"
+#include "mqtls/posix_clock.h" /* mqtls_posix_now_ms used to be declared here */
 #include "mqtls/transport.h"
 
 #ifdef __cplusplus
@@ -45,13 +46,6 @@ void mqtls_tcp_close(mqtls_tcp_t *t);
 
 /** errno of the last failure (0 if none), for messages such as strerror(). */
 int mqtls_tcp_last_errno(const mqtls_tcp_t *t);
-
-/**
- * A monotonic millisecond clock (CLOCK_MONOTONIC) that wraps at 2^32, as the
- * client's arithmetic expects: on POSIX, use it as
- * mqtls_client_config_t.now_ms. `unused` is ignored.
- */
-uint32_t mqtls_posix_now_ms(void *unused);
 
 /** getaddrinfo's code when resolving failed (0 if none), for gai_strerror(). */
 int mqtls_tcp_gai_error(const mqtls_tcp_t *t);

@@ -239,3 +239,120 @@ uint32_t mqtls_sl_suites_lacking(mqtls_tls_engine_t engine, uint32_t mask)
     }
     return out;
 }
+
+/* ---- SimpleLink code -> mqtls error (ports/simplelink) ------------------------------
+ * see mqtls/slcodes.h. Kept apart from the tables above (which the doctor
+ * and the emulation share): this is what the native transport needs on a
+ * board, and it touches nothing but integers. */
+
+static int32_t alert_error(int32_t code)
+{
+    switch (code) {
+    case -300:
+        return MQTLS_ERR_CLOSED;
+    case -341:
+        return MQTLS_ERR_TLS_CERT_REQUIRED;
+    case -342: case -343: case -344: case -345: case -346: case -348: case -349:
+        return MQTLS_ERR_TLS_CERT_REJECTED; /* about a certificate: ours */
+    case -370:
+        return MQTLS_ERR_TLS_NO_COMMON_VERSION;
+    case -371:
+        return MQTLS_ERR_TLS_NO_SHARED_CIPHER;
+    default:
+        return MQTLS_ERR_TLS_ALERT;
+    }
+}
+
+static int32_t secure_error(int32_t code)
+{
+    switch (code) {
+    case MQTLS_SL_ESECBADCAFILE:
+    case MQTLS_SL_ESECNOCAFILE:
+        return MQTLS_ERR_TLS_BAD_CA_FILE;
+    case MQTLS_SL_ESECBADCERTFILE:
+        return MQTLS_ERR_TLS_BAD_CERT_FILE;
+    case MQTLS_SL_ESECBADPRIVATEFILE:
+        return MQTLS_ERR_TLS_BAD_KEY_FILE;
+    case MQTLS_SL_ESECBADDHFILE:
+        return MQTLS_ERR_CRED_BAD_DH;
+    case MQTLS_SL_ESECSNOVERIFY:
+        return MQTLS_ERR_TLS_NOT_VERIFIED;
+    case MQTLS_SL_ESECDATEERROR:
+        return MQTLS_ERR_TLS_CERT_DATE;
+    case MQTLS_SL_ESECHANDSHAKETIMEDOUT:
+        return MQTLS_ERR_TLS_HANDSHAKE_TIMEOUT;
+    case MQTLS_SL_ESECCLOSED:
+        return MQTLS_ERR_CLOSED;
+    case MQTLS_SL_ESECDECRYPT:
+        return MQTLS_ERR_TLS_IO;
+    case MQTLS_SL_ESECMEMORY:
+    case MQTLS_SL_ESECT00MANYSSLOPENED:
+        return MQTLS_ERR_NO_MEMORY;
+    default:
+        return MQTLS_ERR_TLS_HANDSHAKE; /* -450 ESECGENERAL and the unnamed rest */
+    }
+}
+
+static int32_t socket_error(int32_t code)
+{
+    switch (code) {
+    case MQTLS_SL_ECONNREFUSED:
+        return MQTLS_ERR_CONNECT_REFUSED;
+    case MQTLS_SL_ETIMEDOUT:
+        return MQTLS_ERR_CONNECT_TIMEOUT;
+    case MQTLS_SL_ENETUNREACH:
+        return MQTLS_ERR_UNREACHABLE;
+    case -104: /* ECONNRESET */
+        return MQTLS_ERR_RECV;
+    case -9: /* EBADF */
+        return MQTLS_ERR_NOT_CONNECTED;
+    case -11: /* EAGAIN */
+        return MQTLS_ERR_WANT_READ;
+    case -12: /* ENOMEM */
+        return MQTLS_ERR_NO_MEMORY;
+    case -14: /* EFAULT */
+    case -22: /* EINVAL */
+        return MQTLS_ERR_INVALID_ARG;
+    case -92: /* ENOPROTOOPT */
+    case -95: /* EOPNOTSUPP */
+    case -97: /* EAFNOSUPPORT */
+        return MQTLS_ERR_NOT_SUPPORTED;
+    default:
+        return MQTLS_ERR_SOCKET; /* -1 SL_SOC_ERROR, -10 ENSOCK, ... */
+    }
+}
+
+int32_t mqtls_sl_code_error(int32_t code)
+{
+    if (code >= 0) {
+        return MQTLS_OK;
+    }
+    if (code == -150) {
+        return MQTLS_ERR_TLS_CERT_NOT_YET_VALID;
+    }
+    if (code == -151) {
+        return MQTLS_ERR_TLS_CERT_EXPIRED;
+    }
+    if (code == MQTLS_SL_ESEC_ASN_SIG_CONFIRM_E) {
+        return MQTLS_ERR_TLS_UNKNOWN_CA;
+    }
+    if (code <= -130 && code >= -159) {
+        return MQTLS_ERR_TLS_VERIFY_FAILED;
+    }
+    if (code == MQTLS_SL_ESEC_DOMAIN_NAME_E) {
+        return MQTLS_ERR_TLS_HOSTNAME_MISMATCH;
+    }
+    if (code == MQTLS_SL_ESEC_UNSUPPORTED_SUITE) {
+        return MQTLS_ERR_TLS_NO_SHARED_CIPHER;
+    }
+    if (code <= -160 && code >= -299) {
+        return MQTLS_ERR_TLS_HANDSHAKE;
+    }
+    if (code <= -300 && code >= -414) {
+        return alert_error(code);
+    }
+    if (code <= -450 && code >= -462) {
+        return secure_error(code);
+    }
+    return socket_error(code);
+}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * mqtls: TCP transport for POSIX systems (getaddrinfo, poll, non-blocking sockets). */
+ * mqtls POSIX port: the TCP transport (getaddrinfo, poll, non-blocking sockets). */
 /*
  * see mqtls/tcp.h
  *
@@ -32,21 +32,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "posix_priv.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0 /* platforms without it use SO_NOSIGPIPE below */
 #endif
 
 /* ---- time ------------------------------------------------------------------ */
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static int poll_ms(uint64_t ms)
 {
@@ -61,7 +55,7 @@ static int poll_ms(uint64_t ms)
 static int poll_until(int fd, short events, uint64_t deadline, short *revents)
 {
     for (;;) {
-        uint64_t now = mono_ms();
+        uint64_t now = mqtls__posix_mono_ms();
         uint64_t left = deadline > now ? deadline - now : 0;
         struct pollfd p = { .fd = fd, .events = events, .revents = 0 };
         int n = poll(&p, 1, poll_ms(left));
@@ -227,7 +221,7 @@ int32_t mqtls_tcp_connect(mqtls_tcp_t *t, const char *host, uint16_t port, uint3
     mqtls_tcp_close(t);
     t->last_errno = 0;
     t->gai_error = 0;
-    uint64_t deadline = mono_ms() + timeout_ms;
+    uint64_t deadline = mqtls__posix_mono_ms() + timeout_ms;
     int32_t rc = resolve(t, host, port, &res);
     if (rc != MQTLS_OK)
         return rc;
@@ -236,7 +230,7 @@ int32_t mqtls_tcp_connect(mqtls_tcp_t *t, const char *host, uint16_t port, uint3
     int best_errno = ETIMEDOUT;
     size_t left = count_addresses(res);
     for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next, left--) {
-        uint64_t now = mono_ms();
+        uint64_t now = mqtls__posix_mono_ms();
         if (now >= deadline)
             break;
         uint64_t attempt_deadline = now + (deadline - now) / left;
@@ -314,7 +308,7 @@ static int32_t tcp_wait(void *ctx, uint32_t events, uint32_t timeout_ms)
         want |= POLLIN;
     if (events & MQTLS_WAIT_WRITE)
         want |= POLLOUT;
-    int n = poll_until(t->fd, want, mono_ms() + timeout_ms, &rev);
+    int n = poll_until(t->fd, want, mqtls__posix_mono_ms() + timeout_ms, &rev);
     if (n < 0) {
         t->last_errno = errno;
         return MQTLS_ERR_SOCKET;
@@ -362,11 +356,4 @@ int mqtls_tcp_last_errno(const mqtls_tcp_t *t)
 int mqtls_tcp_gai_error(const mqtls_tcp_t *t)
 {
     return t == NULL ? 0 : t->gai_error;
-}
-
-/* see mqtls/tcp.h */
-uint32_t mqtls_posix_now_ms(void *unused)
-{
-    (void)unused;
-    return (uint32_t)mono_ms();
 }
