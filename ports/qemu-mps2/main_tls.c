@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls: the Cortex-M4 firmware -- mutual TLS to mosquitto over UART0. */
+/*
+ * What a device does after reset: start its clock, give mbedTLS its static
+ * arena and the wall clock, open the serial line (here QEMU turns UART0
+ * into a TCP connection to the broker's TLS port), handshake with its
+ * compiled-in credentials (creds.h), then run app.c's MQTT session over the
+ * encrypted transport. It prints the handshake time and, at exit, the
+ * memory figures: peak stack (painted at reset, startup.c) and peak mbedTLS
+ * heap (MBEDTLS_MEMORY_DEBUG). Exit status 0, or 1 with the mqtls error
+ * name on the console.
+ *
+ * The QEMU command line (-append) picks the failure cases the test needs
+ * without another image: "--ca other" trusts the unrelated CA compiled in
+ * beside the right one, "--no-clock" leaves the wall clock unset, as a
+ * board without an RTC is after reset.
+ */
+#include <stdio.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "app.h"
+#include "creds.h"
+#include "fw_tls.h"
+#include "mbedtls_port.h"
+#include "mps2.h"
+#include "mqtls/error.h"
+
+#define TLS_ARENA_SIZE (64u * 1024u)
+
+static void print_memory(void)
+{
+    size_t peak = 0, now = 0;
+    mqtls_mps2_mbedtls_heap(&peak, &now);
+    printf("fw: memory: stack peak %u of %u bytes, mbedtls heap peak %u of %u bytes (%u in use at exit)\n",
+           (unsigned)mqtls_mps2_stack_peak(), (unsigned)mqtls_mps2_stack_size(), (unsigned)peak,
+           (unsigned)TLS_ARENA_SIZE, (unsigned)now);
+}
+
+static int finish(int32_t rc)
+{
+    print_memory();
+    printf("fw: result %s\n", rc == MQTLS_OK ? "OK" : mqtls_errname(rc));
+    return rc == MQTLS_OK ? 0 : 1;
+}
+
+int main(void)
+{
+    static unsigned char arena[TLS_ARENA_SIZE];
+    static mqtls_mps2_uart_t uart;
+    static char cmdline[128];
+    mqtls_transport_t serial, tls;
+
+    mqtls_mps2_clock_init();
+    mqtls_mps2_mbedtls_init(arena, sizeof arena);
+    (void)mqtls_mps2_cmdline(cmdline, sizeof cmdline);
+    bool other_ca = strstr(cmdline, "--ca other") != NULL;
+    if (strstr(cmdline, "--no-clock") != NULL) {
+        mqtls_mps2_wall_clock_set(0);
+    }
+    printf("fw: wall clock %s, trusting %s\n", mqtls_mps2_wall_time() != 0 ? "set" : "UNSET",
+           other_ca ? "the unrelated CA" : "the broker's CA");
+
+    mqtls_mps2_uart_transport(&uart, MQTLS_MPS2_UART0, &serial);
+    fw_tls_creds_t creds = {.ca = other_ca ? fw_other_ca : fw_ca, .ca_len = other_ca ? fw_other_ca_len : fw_ca_len,
+                            .cert = fw_cert, .cert_len = fw_cert_len, .key = fw_key, .key_len = fw_key_len,
+                            .server_name = "localhost"};
+    int32_t rc = fw_tls_connect(&serial, &creds, 30000u, &tls);
+    if (rc != MQTLS_OK) {
+        printf("fw: TLS handshake failed: %s (%s)\n", mqtls_errname(rc), mqtls_strerror(rc));
+        return finish(rc);
+    }
+    rc = mqtls_fw_session(&tls, "mqtls-fw-tls", "mqtls/fw/tls");
+    fw_tls_close();
+    return finish(rc);
+}
