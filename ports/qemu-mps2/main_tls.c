@@ -32,9 +32,10 @@ static void print_memory(void)
 {
     size_t peak = 0, now = 0;
     mqtls_mps2_mbedtls_heap(&peak, &now);
-    printf("fw: memory: stack peak %u of %u bytes, mbedtls heap peak %u of %u bytes (%u in use at exit)\n",
+    printf("fw: memory: stack peak %u of %u bytes, mbedtls heap peak %u of %u bytes (%u in use at exit), "
+           "libc heap %u bytes\n",
            (unsigned)mqtls_mps2_stack_peak(), (unsigned)mqtls_mps2_stack_size(), (unsigned)peak,
-           (unsigned)TLS_ARENA_SIZE, (unsigned)now);
+           (unsigned)TLS_ARENA_SIZE, (unsigned)now, (unsigned)mqtls_mps2_libc_heap_used());
 }
 
 static int finish(int32_t rc)

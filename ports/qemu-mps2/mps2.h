@@ -85,6 +85,9 @@ int mqtls_mps2_test_entropy(void *user, unsigned char *out, size_t len);
 size_t mqtls_mps2_stack_peak(void);
 /** Size of the main stack region (the linker script's __stack_size). */
 size_t mqtls_mps2_stack_size(void);
+/** Bytes of the libc heap (newlib's malloc, for stdio buffers) taken so far;
+ * mbedTLS does not use it (its own static arena, mbedtls_port.c). */
+size_t mqtls_mps2_libc_heap_used(void);
 
 #ifdef __cplusplus
 }

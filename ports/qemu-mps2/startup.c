@@ -108,15 +108,22 @@ static void paint_stack(void)
 
 /* newlib's malloc (stdio buffers) grows through _sbrk: give it exactly the
  * linker script's .heap, and fail cleanly (ENOMEM-style) beyond it. */
+static char *brk = __heap_start__;
+
 void *_sbrk(ptrdiff_t incr)
 {
-    static char *brk = __heap_start__;
     if (incr < 0 || (size_t)incr > (size_t)(__heap_end__ - brk)) {
         return (void *)-1;
     }
     char *prev = brk;
     brk += incr;
     return prev;
+}
+
+/* see mps2.h */
+size_t mqtls_mps2_libc_heap_used(void)
+{
+    return (size_t)(brk - __heap_start__);
 }
 
 /* ---- reset ------------------------------------------------------------------ */
