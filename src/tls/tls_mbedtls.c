@@ -48,7 +48,6 @@
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #endif
 
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,14 +242,9 @@ static bool has_text(const uint8_t *buf, size_t len, const char *s)
     return false;
 }
 
-/* The bytes of a credential, from its file or a copy of the caller's,
- * NUL-terminated either way (the PEM parsers want one). */
-static int32_t get_bytes(mqtls_tls_t *t, const char *file, const uint8_t *data, size_t len, uint8_t **out,
-                         size_t *out_len)
+/* A copy of `len` bytes with a NUL after them (the PEM parsers want one). */
+static int32_t copy_bytes(const uint8_t *data, size_t len, uint8_t **out, size_t *out_len)
 {
-    if (file != NULL) {
-        return mqtls__tls_read_file(t, file, out, out_len);
-    }
     *out = malloc(len + 1u);
     if (*out == NULL) {
         return MQTLS_ERR_NO_MEMORY;
@@ -261,6 +255,37 @@ static int32_t get_bytes(mqtls_tls_t *t, const char *file, const uint8_t *data, 
     (*out)[len] = 0;
     *out_len = len;
     return MQTLS_OK;
+}
+
+typedef struct {
+    uint8_t *buf;
+    size_t len;
+} file_copy_t;
+
+static int32_t keep_file(void *ctx, const char *name, const uint8_t *buf, size_t len)
+{
+    (void)name;
+    file_copy_t *fc = ctx;
+    return copy_bytes(buf, len, &fc->buf, &fc->len);
+}
+
+/* The bytes of a credential, from its file (through hooks.load) or a copy
+ * of the caller's, NUL-terminated either way. */
+static int32_t get_bytes(mqtls_tls_t *t, const char *file, const uint8_t *data, size_t len, uint8_t **out,
+                         size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (file == NULL) {
+        return copy_bytes(data, len, out, out_len);
+    }
+    file_copy_t fc = { NULL, 0 };
+    int32_t rc = mqtls__tls_load(t, file, false, keep_file, &fc);
+    if (rc == MQTLS_OK) {
+        *out = fc.buf;
+        *out_len = fc.len;
+    }
+    return rc;
 }
 
 static size_t count_certs(const mbedtls_x509_crt *c)
@@ -342,6 +367,25 @@ static int32_t load_certs(mqtls_tls_t *t, mbedtls_x509_crt *chain, const cert_so
     return rc;
 }
 
+/* One file of a CA directory, PEM or DER; one that does not parse is skipped. */
+static int32_t add_dir_file(void *ctx, const char *name, const uint8_t *buf, size_t len)
+{
+    (void)name;
+    mbedtls_x509_crt *ca = ctx;
+    uint8_t *copy;
+    size_t n;
+    if (copy_bytes(buf, len, &copy, &n) != MQTLS_OK) {
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    if (mqtls__tls_detect_format(copy, n) == MQTLS_TLS_FORMAT_PEM) {
+        (void)mbedtls_x509_crt_parse(ca, copy, n + 1u);
+    } else {
+        (void)parse_der_certs(ca, copy, n);
+    }
+    free(copy);
+    return MQTLS_OK;
+}
+
 static int32_t load_trust(mqtls_tls_t *t, mbed_t *m)
 {
     const mqtls_tls_config_t *c = &t->cfg;
@@ -355,12 +399,13 @@ static int32_t load_trust(mqtls_tls_t *t, mbed_t *m)
     }
     if (c->ca_path != NULL) {
         size_t before = count_certs(&m->ca);
-        int ret = mbedtls_x509_crt_parse_path(&m->ca, c->ca_path);
-        if (ret < 0) {
-            char msg[128];
-            strerr(ret, msg, sizeof msg);
-            mqtls__tls_detail(t, "%s: cannot read the directory (%s)", c->ca_path, msg);
-            return MQTLS_ERR_TLS_BAD_CA_PATH;
+        /* Files that are not certificates are skipped, as c_rehash's directories hold other files. */
+        int32_t rc = mqtls__tls_load(t, c->ca_path, true, add_dir_file, &m->ca);
+        if (rc == MQTLS_ERR_NO_MEMORY) {
+            return rc;
+        }
+        if (rc != MQTLS_OK) {
+            return MQTLS_ERR_TLS_BAD_CA_PATH; /* detail: the directory and errno's text */
         }
         if (count_certs(&m->ca) == before) {
             mqtls__tls_detail(t, "%s: no certificate in this directory could be read", c->ca_path);
@@ -722,13 +767,9 @@ static void report_chain(mqtls_tls_report_t *r, const mbedtls_x509_crt *leaf)
  * or the CN (RFC 6125 §1.7.2, as OpenSSL's X509_check_ip does). */
 static bool names_ip(const mbedtls_x509_crt *crt, const char *host)
 {
-    unsigned char want[16];
-    size_t n;
-    if (inet_pton(AF_INET, host, want) == 1) {
-        n = 4;
-    } else if (inet_pton(AF_INET6, host, want) == 1) {
-        n = 16;
-    } else {
+    uint8_t want[16];
+    size_t n = mqtls__tls_parse_ip(host, want);
+    if (n == 0u) {
         return false;
     }
     for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s != NULL; s = s->next) {
@@ -766,20 +807,22 @@ static uint32_t mbed_bits(uint32_t v)
 
 /* Called for each certificate of the verified path, from the top down to
  * the leaf (depth 0); the flags it leaves are what the handshake reports.
- * mbedTLS judges validity against the system clock only: with a
- * verify_time (a device's clock), EXPIRED/FUTURE are judged again here at
- * that time, for every certificate of the path. Tolerated problems are
+ * mbedTLS judges validity against its own build's clock (none on a
+ * firmware without MBEDTLS_HAVE_TIME_DATE): EXPIRED/FUTURE are judged again
+ * here, for every certificate of the path, at cfg.verify_time (a device's
+ * clock) or the injected wall clock, whenever one is known. Tolerated problems are
  * kept for the report (m->tolerated) and taken out of the verdict. */
 static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     mqtls_tls_t *t = ctx;
     mbed_t *m = t->impl;
-    if (t->cfg.verify_time != 0) {
+    int64_t now = mqtls__tls_unix_time(t);
+    if (now != 0) {
         *flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
-        if (t->cfg.verify_time > x509_unix(&crt->valid_to)) {
+        if (now > x509_unix(&crt->valid_to)) {
             *flags |= MBEDTLS_X509_BADCERT_EXPIRED;
         }
-        if (t->cfg.verify_time < x509_unix(&crt->valid_from)) {
+        if (now < x509_unix(&crt->valid_from)) {
             *flags |= MBEDTLS_X509_BADCERT_FUTURE;
         }
     }
@@ -801,10 +844,31 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 
 /* ---- setup ------------------------------------------------------------------------- */
 
+/* mbedtls_entropy_f_source_ptr over the injected hook. */
+static int entropy_source(void *ctx, unsigned char *out, size_t len, size_t *olen)
+{
+    mqtls_tls_t *t = ctx;
+    *olen = 0;
+    if (mqtls__tls_entropy(t, out, len) != MQTLS_OK) {
+        return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+    }
+    *olen = len;
+    return 0;
+}
+
+/* The DRBG is seeded from mbedTLS's entropy pool, which gets the injected
+ * hook as a strong source next to whatever the build has (the OS on a
+ * host, mbedtls_hardware_poll on a board). */
 static int32_t seed_rng(mqtls_tls_t *t, mbed_t *m)
 {
     static const unsigned char who[] = "mqtls";
-    int ret = mbedtls_ctr_drbg_seed(&m->drbg, mbedtls_entropy_func, &m->entropy, who, sizeof who - 1u);
+    int ret = 0;
+    if (mqtls__tls_have_entropy(t)) {
+        ret = mbedtls_entropy_add_source(&m->entropy, entropy_source, t, 32, MBEDTLS_ENTROPY_SOURCE_STRONG);
+    }
+    if (ret == 0) {
+        ret = mbedtls_ctr_drbg_seed(&m->drbg, mbedtls_entropy_func, &m->entropy, who, sizeof who - 1u);
+    }
 #if MQ_V3 && defined(MBEDTLS_PSA_CRYPTO_C)
     if (ret == 0 && psa_crypto_init() != PSA_SUCCESS) {
         ret = MBEDTLS_ERR_SSL_INTERNAL_ERROR;
@@ -814,8 +878,9 @@ static int32_t seed_rng(mqtls_tls_t *t, mbed_t *m)
         char msg[128];
         strerr(ret, msg, sizeof msg);
         t->report->engine_error = ret;
-        mqtls__tls_detail(t, "cannot seed the random generator: %s", msg);
-        return MQTLS_ERR_TLS_HANDSHAKE;
+        mqtls__tls_detail(t, "cannot seed the random generator: %s%s", msg,
+                          mqtls__tls_have_entropy(t) ? "" : " (no entropy source: set cfg.hooks.entropy)");
+        return mqtls__tls_have_entropy(t) ? MQTLS_ERR_TLS_HANDSHAKE : MQTLS_ERR_TLS_BAD_CONFIG;
     }
     mbedtls_ssl_conf_rng(&m->conf, mbedtls_ctr_drbg_random, &m->drbg);
     return MQTLS_OK;
