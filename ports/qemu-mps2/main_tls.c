@@ -4,8 +4,9 @@
  * What a device does after reset: start its clock, give mbedTLS its static
  * arena and the wall clock, open the serial line (here QEMU turns UART0
  * into a TCP connection to the broker's TLS port), handshake with its
- * compiled-in credentials (creds.h), then run app.c's MQTT session over the
- * encrypted transport. It prints the handshake time and, at exit, the
+ * compiled-in credentials (creds.h) through the library's TLS layer
+ * (src/tls, the mbedTLS engine; the port's hooks in tls_port.c), then run
+ * app.c's MQTT session over the encrypted transport. It prints the handshake time and, at exit, the
  * memory figures: peak stack (painted at reset, startup.c) and peak mbedTLS
  * heap (MBEDTLS_MEMORY_DEBUG). Exit status 0, or 1 with the mqtls error
  * name on the console.
@@ -21,10 +22,10 @@
 
 #include "app.h"
 #include "creds.h"
-#include "fw_tls.h"
 #include "mbedtls_port.h"
 #include "mps2.h"
 #include "mqtls/error.h"
+#include "mqtls/tls.h"
 
 #define TLS_ARENA_SIZE (64u * 1024u)
 
@@ -63,15 +64,34 @@ int main(void)
            other_ca ? "the unrelated CA" : "the broker's CA");
 
     mqtls_mps2_uart_transport(&uart, MQTLS_MPS2_UART0, &serial);
-    fw_tls_creds_t creds = {.ca = other_ca ? fw_other_ca : fw_ca, .ca_len = other_ca ? fw_other_ca_len : fw_ca_len,
-                            .cert = fw_cert, .cert_len = fw_cert_len, .key = fw_key, .key_len = fw_key_len,
-                            .server_name = "localhost"};
-    int32_t rc = fw_tls_connect(&serial, &creds, 30000u, &tls);
+    mqtls_tls_config_t cfg;
+    mqtls_tls_config_init(&cfg);
+    cfg.ca_data = other_ca ? fw_other_ca : fw_ca;
+    cfg.ca_len = other_ca ? fw_other_ca_len : fw_ca_len;
+    cfg.cert_data = fw_cert;
+    cfg.cert_len = fw_cert_len;
+    cfg.key_data = fw_key;
+    cfg.key_len = fw_key_len;
+    cfg.server_name = "localhost"; /* the broker's certificate names localhost and 127.0.0.1 */
+    static mqtls_tls_report_t report;
+    mqtls_tls_t *tls_ctx = NULL;
+    int32_t rc = mqtls_tls_new(&tls_ctx, MQTLS_TLS_MBEDTLS, &cfg, &report);
+    uint32_t t0 = mqtls_mps2_now_ms(NULL);
+    if (rc == MQTLS_OK) {
+        rc = mqtls_tls_handshake(tls_ctx, &serial, "localhost", 30000u);
+    }
     if (rc != MQTLS_OK) {
         printf("fw: TLS handshake failed: %s (%s)\n", mqtls_errname(rc), mqtls_strerror(rc));
+        if (report.detail[0] != '\0') {
+            printf("fw: TLS detail: %s\n", report.detail);
+        }
+        mqtls_tls_free(tls_ctx);
         return finish(rc);
     }
+    printf("fw: TLS handshake done in %lu ms: %s, %s\n", (unsigned long)(mqtls_mps2_now_ms(NULL) - t0),
+           report.version, report.cipher);
+    mqtls_tls_transport(tls_ctx, &tls);
     rc = mqtls_fw_session(&tls, "mqtls-fw-tls", "mqtls/fw/tls");
-    fw_tls_close();
+    mqtls_tls_free(tls_ctx);
     return finish(rc);
 }

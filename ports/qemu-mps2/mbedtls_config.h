@@ -5,7 +5,8 @@
  * exchange, AES-GCM and AES-CBC, SHA-256/384, X.509 certificate parsing and
  * verification, PEM or DER credentials. What a device does not need is not
  * compiled: no server side, no TLS 1.3 (it needs PSA crypto, roughly
- * doubling the crypto code), no filesystem, no sockets (MBEDTLS_NET_C: the
+ * doubling the crypto code; PSA crypto itself is in, because the TLS layer
+ * uses its generator, see below), no filesystem, no sockets (MBEDTLS_NET_C: the
  * transport is mqtls's), no timing module (mqtls owns time).
  *
  * Memory: MBEDTLS_MEMORY_BUFFER_ALLOC_C puts every mbedTLS allocation in a
@@ -18,8 +19,9 @@
  * Time: MBEDTLS_PLATFORM_TIME_ALT -- the firmware installs the board's wall
  * clock with mbedtls_platform_set_time(); until then mbedtls_time() answers
  * 0 (1970), the "clock unset" of a board after reset. mbedtls_ms_time() is
- * the port's (MBEDTLS_PLATFORM_MS_TIME_ALT). Entropy: none built in
- * (MBEDTLS_NO_PLATFORM_ENTROPY); the port adds its source.
+ * the port's (MBEDTLS_PLATFORM_MS_TIME_ALT). Entropy: no platform source
+ * (MBEDTLS_NO_PLATFORM_ENTROPY); the port's mbedtls_hardware_poll()
+ * (MBEDTLS_ENTROPY_HARDWARE_ALT) and the TLS layer's entropy hook.
  */
 #ifndef MQTLS_MPS2_MBEDTLS_CONFIG_H
 #define MQTLS_MPS2_MBEDTLS_CONFIG_H
@@ -40,6 +42,12 @@
 /* ---- random numbers ---- */
 #define MBEDTLS_ENTROPY_C
 #define MBEDTLS_CTR_DRBG_C
+/* The TLS layer parses and checks keys with PSA's generator on 3.x
+ * (src/tls/mbed_compat.h), and psa_crypto_init() seeds only from mbedTLS's
+ * own sources: the port provides mbedtls_hardware_poll() (mbedtls_port.c,
+ * the TEST-ONLY semihosting entropy under QEMU; a TRNG on a real board). */
+#define MBEDTLS_PSA_CRYPTO_C
+#define MBEDTLS_ENTROPY_HARDWARE_ALT
 
 /* ---- symmetric crypto and hashes ---- */
 #define MBEDTLS_AES_C
@@ -71,10 +79,17 @@
 #define MBEDTLS_OID_C
 #define MBEDTLS_BASE64_C
 #define MBEDTLS_PEM_PARSE_C
+/* Encrypted PKCS#8 keys (PBKDF2): the TLS layer's key loader always has the path. */
+#define MBEDTLS_PKCS5_C
 
 /* ---- X.509 ---- */
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
+/* Unused by the firmware (--gc-sections drops them), but src/tls/mbed_compat.h
+ * has an inline CSR helper for src/cred that needs their declarations. */
+#define MBEDTLS_X509_CREATE_C
+#define MBEDTLS_X509_CSR_WRITE_C
+#define MBEDTLS_PK_WRITE_C
 
 /* ---- TLS 1.2 client ---- */
 #define MBEDTLS_SSL_TLS_C

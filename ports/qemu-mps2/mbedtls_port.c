@@ -4,11 +4,14 @@
  * mbedtls_config.h compiles mbedTLS without a clock or entropy of its own
  * (MBEDTLS_PLATFORM_MS_TIME_ALT, MBEDTLS_PLATFORM_TIME_ALT,
  * MBEDTLS_NO_PLATFORM_ENTROPY). This file provides the millisecond clock
- * and installs the wall clock; entropy is passed to the DRBG by the TLS
- * setup (mqtls_mps2_test_entropy -- TEST-ONLY, see entropy.c).
+ * and installs the wall clock, and it is the "hardware" entropy source
+ * (MBEDTLS_ENTROPY_HARDWARE_ALT) that PSA crypto seeds from: here
+ * mqtls_mps2_test_entropy -- TEST-ONLY, see entropy.c; a real board reads
+ * its TRNG in mbedtls_hardware_poll().
  */
 #include "mbedtls_port.h"
 
+#include <mbedtls/entropy.h>
 #include <mbedtls/platform.h>
 #include <mbedtls/platform_time.h>
 
@@ -17,6 +20,18 @@
 mbedtls_ms_time_t mbedtls_ms_time(void)
 {
     return (mbedtls_ms_time_t)mqtls_mps2_now_ms(NULL);
+}
+
+int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen);
+int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen)
+{
+    (void)data;
+    if (mqtls_mps2_test_entropy(NULL, output, len) != 0) {
+        *olen = 0;
+        return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+    }
+    *olen = len;
+    return 0;
 }
 
 static mbedtls_time_t wall_time(mbedtls_time_t *out)
