@@ -81,22 +81,25 @@ assert_contains "tls: TLS 1.2" "TLSv1.2" "$TEST_DIR/tls.out"
 grep -q "New client connected from 127.0.0.1.* as mqtls-fw-tls .*u'mqtls-client-ec'" "$BROKER_LOG" ||
     fail "tls: the broker did not log the client certificate's identity: $(grep -i 'new client' "$BROKER_LOG")"
 
-# The figures, for the log and README (part 5 of issue 15): flash = what the
-# image stores (text, read-only data, initial .data); static RAM = .data +
-# .bss (the 64 KB mbedTLS arena and the client's buffers included, the stack
-# and the libc heap regions not); then what the firmware measured itself.
-read -r text exidx data bss < <(arm-none-eabi-size -A "$TEST_DIR/fw_tls.elf" |
-    awk '$1 == ".text" { t = $2 } $1 == ".ARM.exidx" { x = $2 } $1 == ".data" { d = $2 } $1 == ".bss" { b = $2 }
-         END { print t + 0, x + 0, d + 0, b + 0 }')
-((text > 0 && bss > 0)) || fail "tls: no sizes from arm-none-eabi-size"
+# The figures, for the log and README (part 5 of issue 15): flash and
+# static RAM from the image (fw-size.sh says what each counts, and what
+# each library takes), peak stack and peak mbedTLS heap as the firmware
+# measured them itself.
+"$ROOT/ports/qemu-mps2/fw-size.sh" "$TEST_DIR/fw_tls.elf" "$TEST_DIR/fw_tls.elf.map" >"$TEST_DIR/size" ||
+    fail "tls: fw-size.sh failed"
+sed 's/^/    [size] /' "$TEST_DIR/size"
+flash=$(awk '$1 == "flash" { print $2 }' "$TEST_DIR/size")
+sram=$(awk '$1 == "static_ram" { print $2 }' "$TEST_DIR/size")
+((flash > 0 && sram > 0)) || fail "tls: no sizes from fw-size.sh"
+grep -q '^flash_of libmbedtls_m4.a [1-9]' "$TEST_DIR/size" || fail "tls: mbedTLS is not in the image's map"
 hs=$(sed -n 's/^fw: TLS handshake done in \([0-9]*\) ms.*/\1/p' "$TEST_DIR/tls.out")
 mem=$(sed -n 's/^fw: memory: //p' "$TEST_DIR/tls.out")
 [[ -n $hs && -n $mem ]] || fail "tls: the firmware printed no handshake time or memory figures"
 stack=$(sed -n 's/.*stack peak \([0-9]*\) of.*/\1/p' <<<"$mem")
 heap=$(sed -n 's/.*mbedtls heap peak \([0-9]*\) of.*/\1/p' <<<"$mem")
 ((stack > 0 && heap > 0)) || fail "tls: implausible memory figures: $mem"
-note "tls: flash $((text + exidx + data)) B, static RAM $((data + bss)) B, peak stack $stack B," \
-    "peak mbedTLS heap $heap B, handshake $hs ms (QEMU)"
+note "tls: flash $flash B, static RAM $sram B, peak stack $stack B," \
+    "peak mbedTLS heap $heap B, libc heap $(sed -n 's/.*libc heap \([0-9]*\) bytes.*/\1/p' <<<"$mem") B, handshake $hs ms (QEMU)"
 
 # ---- 3. and 4. the failures name their cause -----------------------------------------
 expect_tls_fw() {
