@@ -12,6 +12,7 @@
 #      `mqtls cert carray` from this run's PKI and linked into a fresh image;
 #      logs the handshake time and the memory figures (flash, static RAM,
 #      peak stack, peak mbedTLS heap).
+#      The same image against an RSA server certificate (ECDHE-RSA).
 #   3. the same image trusting an unrelated CA -> exit 1, TLS_UNKNOWN_CA.
 #   4. the same image with its wall clock unset -> exit 1,
 #      TLS_CERT_NOT_YET_VALID (judged at 1970, the certificate is not valid yet).
@@ -73,6 +74,7 @@ MQTLS=$MQTLS bash "$ROOT/ports/qemu-mps2/make-creds.sh" "$PKI" "$TEST_DIR/creds"
 grep -q 'const unsigned char fw_key\[\]' "$TEST_DIR/creds/fw_key.h" || fail "fw_key.h holds no array"
 "$FW_BUILD/fw-link.sh" "$TEST_DIR/creds" "$TEST_DIR/fw_tls.elf" || fail "linking the TLS firmware failed"
 tls_listener tls server
+tls_listener rsa server-rsa
 start_listeners
 run_fw tls "$PORT_tls" "$TEST_DIR/fw_tls.elf"
 expect_session tls mqtls-fw-tls
@@ -101,6 +103,12 @@ heap=$(sed -n 's/.*mbedtls heap peak \([0-9]*\) of.*/\1/p' <<<"$mem")
 note "tls: flash $flash B, static RAM $sram B, peak stack $stack B," \
     "peak mbedTLS heap $heap B, libc heap $(sed -n 's/.*libc heap \([0-9]*\) bytes.*/\1/p' <<<"$mem") B, handshake $hs ms (QEMU)"
 
+# The same image against a broker with an RSA certificate: ECDHE-RSA.
+run_fw rsa "$PORT_rsa" "$TEST_DIR/fw_tls.elf"
+expect_session rsa mqtls-fw-tls
+assert_contains "rsa: the suite" "TLS_ECDHE_RSA_WITH_" "$TEST_DIR/rsa.out"
+note "rsa: the session over ECDHE-RSA"
+
 # ---- 3. and 4. the failures name their cause -----------------------------------------
 expect_tls_fw() {
     local name=$1 append=$2 err=$3
@@ -114,6 +122,6 @@ expect_tls_fw wrong-ca "--ca other" TLS_UNKNOWN_CA
 assert_contains "wrong-ca: the console" "trusting the unrelated CA" "$TEST_DIR/wrong-ca.out"
 expect_tls_fw no-clock "--no-clock" TLS_CERT_NOT_YET_VALID
 assert_contains "no-clock: the console" "wall clock UNSET" "$TEST_DIR/no-clock.out"
-# Only the good session ever reached MQTT.
-[[ $(grep -c "as mqtls-fw-tls" "$BROKER_LOG") == 1 ]] || fail "a failing image reached the broker's MQTT layer"
+# Only the two good sessions ever reached MQTT.
+[[ $(grep -c "as mqtls-fw-tls" "$BROKER_LOG") == 2 ]] || fail "a failing image reached the broker's MQTT layer"
 note "wrong CA and unset clock: exit 1 with the cause named"
