@@ -7,7 +7,8 @@
  * QEMU thinks RAM ends and make the painted-stack figure meaningless. Here
  * the linker script (mps2.ld) sizes both, and Reset_Handler:
  *   1. enables the FPU (CPACR CP10/CP11 full access) before any code that
- *      the hard-float ABI may compile to VFP instructions,
+ *      the hard-float ABI may compile to VFP instructions, and makes integer
+ *      division by zero trap (CCR.DIV_0_TRP),
  *   2. copies .data from flash, zeroes .bss,
  *   3. paints the unused stack with a pattern (mqtls_mps2_stack_peak()),
  *   4. opens the semihosting console (librdimon's initialise_monitor_handles),
@@ -136,10 +137,18 @@ void _init(void) {}
 void _fini(void) {}
 
 #define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
+#define SCB_CCR (*(volatile uint32_t *)0xE000ED14u)
+#define CCR_DIV_0_TRP (1u << 4)
+#define SCB_SHCSR (*(volatile uint32_t *)0xE000ED24u)
+#define SHCSR_FAULTS_ENABLE (7u << 16) /* MemManage, BusFault, UsageFault: their own names */
 
 void Reset_Handler(void)
 {
     SCB_CPACR |= (0xFu << 20); /* CP10, CP11: full access */
+    /* A division by zero is a UsageFault, not a silent 0 (the M4's default):
+     * on the target, such a bug in the code under test must crash loudly. */
+    SCB_CCR |= CCR_DIV_0_TRP;
+    SCB_SHCSR |= SHCSR_FAULTS_ENABLE;
     __asm__ volatile("dsb\n\tisb" ::: "memory");
     for (uint32_t *s = __data_load__, *d = __data_start__; d < __data_end__;) {
         *d++ = *s++;
