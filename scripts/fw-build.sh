@@ -23,11 +23,16 @@ done
 cmocka=$("$ROOT/scripts/cmocka-src.sh")
 mbedtls=$("$ROOT/scripts/mbedtls-src.sh")
 
-if [[ ! -f $BUILD/CMakeCache.txt ]]; then
-  cmake -S "$ROOT/ports/qemu-mps2" -B "$BUILD" --log-level=WARNING \
-    -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/arm-cortex-m4.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel \
-    -DMQTLS_CMOCKA_SRC="$cmocka" -DMQTLS_MBEDTLS_SRC="$mbedtls"
-fi
+mkdir -p "$BUILD"
+# Configured every time (a second time costs a second): a tree configured
+# by hand without one of the sources gets it now.
+cmake -S "$ROOT/ports/qemu-mps2" -B "$BUILD" --log-level=WARNING \
+  -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/arm-cortex-m4.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel \
+  -DMQTLS_CMOCKA_SRC="$cmocka" -DMQTLS_MBEDTLS_SRC="$mbedtls" >"$BUILD/configure.log" 2>&1 || {
+  cat "$BUILD/configure.log" >&2
+  echo "fw-build: configuring $BUILD failed" >&2
+  exit 1
+}
 cmake --build "$BUILD" -j "$JOBS" -- --no-print-directory >"$BUILD/build.log" 2>&1 || {
   tail -n 40 "$BUILD/build.log" >&2
   echo "fw-build: the Cortex-M4 build failed (log: $BUILD/build.log)" >&2
