@@ -222,6 +222,9 @@ typedef struct {
     uint32_t tolerated;  /* MQTLS_TLS_VERIFY_* problems let through (cfg.verify_tolerate) */
     size_t write_taken;  /* bytes a write that said WANT_WRITE already took */
     struct watch in, out;
+    uint16_t lo, hi;     /* the versions offered */
+    uint8_t *flight;     /* handshake records kept to go out in one send (see bio_send) */
+    size_t flight_len, flight_cap;
 } mbed_t;
 
 static void strerr(int ret, char *buf, size_t len)
@@ -587,6 +590,8 @@ static int32_t set_versions(mqtls_tls_t *t, mbed_t *m)
         return MQTLS_ERR_TLS_NO_COMMON_VERSION;
     }
     conf_versions(m, lo, hi);
+    m->lo = lo;
+    m->hi = hi;
     return MQTLS_OK;
 }
 
@@ -628,16 +633,25 @@ static int32_t set_ciphers(mqtls_tls_t *t, mbed_t *m)
     if (m->suites == NULL) {
         return MQTLS_ERR_NO_MEMORY;
     }
-    size_t i = 0;
+    size_t i = 0, n13 = 0;
     for (const char *p = t->cfg.ciphers; mqtls__tls_next_cipher(&p, name, sizeof name);) {
         m->suites[i] = suite_id(name);
         if (m->suites[i] == 0) {
             mqtls__tls_detail(t, "cipher suite '%s' is not known to mbedTLS %s", name, MBEDTLS_VERSION_STRING);
             return MQTLS_ERR_TLS_BAD_CIPHER;
         }
+        n13 += strncmp(mbedtls_ssl_get_ciphersuite_name(m->suites[i]), "TLS1-3-", 7) == 0 ? 1u : 0u;
         i++;
     }
     mbedtls_ssl_conf_ciphersuites(&m->conf, m->suites);
+    /* Suites of one version only pin that version: offering TLS 1.3 with
+     * no TLS 1.3 suite would fail against any TLS 1.3 server. (OpenSSL
+     * keeps its TLS 1.3 suites apart from the list and negotiates them.) */
+    if (m->hi == MQTLS_TLS_V1_3 && m->lo < m->hi) {
+        m->hi = n13 == 0u ? MQTLS_TLS_V1_2 : m->hi;
+        m->lo = n13 == n ? MQTLS_TLS_V1_3 : m->lo;
+    }
+    conf_versions(m, m->lo, m->hi);
     return MQTLS_OK;
 }
 
@@ -939,10 +953,76 @@ static int32_t mbed_setup(mqtls_tls_t *t)
 
 /* ---- I/O through the lower transport ---------------------------------------------- */
 
+/*
+ * During the handshake the records of one flight are kept and go out in
+ * one send, when mbedTLS next waits for the server (bio_recv) or the
+ * handshake step ends. mbedTLS writes each record by itself; a TLS 1.3
+ * server that refuses our Certificate closes before it has read the
+ * CertificateVerify and Finished behind it, and its kernel answers those
+ * with a reset: the write fails inside mbedtls_ssl_handshake(), and the
+ * alert that says why, already encrypted, can no longer be read. In one
+ * send the flight is in the server's receive queue before it looks at it,
+ * our handshake ends, and the alert is read after it as the transport
+ * contract says (alert_behind).
+ * MQTLS_OK when nothing is left, MQTLS_ERR_WANT_WRITE, or the lower error.
+ */
+static int32_t flush_flight(mqtls_tls_t *t, mbed_t *m)
+{
+    size_t done = 0;
+    int32_t n = 0;
+    while (done < m->flight_len) {
+        n = mqtls__tls_lower_send(t, m->flight + done, m->flight_len - done);
+        if (n <= 0) {
+            break;
+        }
+        done += (size_t)n;
+    }
+    if (done > 0u) {
+        memmove(m->flight, m->flight + done, m->flight_len - done);
+        m->flight_len -= done;
+    }
+    if (n < 0) {
+        m->flight_len = 0;
+        return n;
+    }
+    return m->flight_len == 0u ? MQTLS_OK : MQTLS_ERR_WANT_WRITE;
+}
+
+/* Keep a handshake record for the flight; false when out of memory. */
+static bool keep_in_flight(mbed_t *m, const unsigned char *buf, size_t len)
+{
+    if (m->flight_len + len > m->flight_cap) {
+        size_t cap = m->flight_cap == 0u ? 4096u : m->flight_cap;
+        while (cap < m->flight_len + len) {
+            cap *= 2u;
+        }
+        uint8_t *bigger = realloc(m->flight, cap);
+        if (bigger == NULL) {
+            return false;
+        }
+        m->flight = bigger;
+        m->flight_cap = cap;
+    }
+    memcpy(m->flight + m->flight_len, buf, len);
+    m->flight_len += len;
+    return true;
+}
+
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     mqtls_tls_t *t = ctx;
     mbed_t *m = t->impl;
+    if (!t->established && len <= 65536u) {
+        /* A flight is a few KB; more than 64 KB behind means the server reads nothing. */
+        if (m->flight_len > 65536u && flush_flight(t, m) != MQTLS_OK) {
+            return t->lower_error != 0 ? MBEDTLS_ERR_NET_SEND_FAILED : MBEDTLS_ERR_SSL_WANT_WRITE;
+        }
+        if (!keep_in_flight(m, buf, len)) {
+            return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+        }
+        watch_feed(&m->out, buf, len);
+        return (int)len;
+    }
     int32_t n = mqtls__tls_lower_send(t, buf, len > INT32_MAX ? (size_t)INT32_MAX : len);
     if (n > 0) {
         if (!t->established) {
@@ -960,6 +1040,13 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
     mqtls_tls_t *t = ctx;
     mbed_t *m = t->impl;
+    int32_t f = flush_flight(t, m); /* the server answers only what it got */
+    if (f == MQTLS_ERR_WANT_WRITE) {
+        return MBEDTLS_ERR_SSL_WANT_READ; /* mbed_handshake turns it into WANT_WRITE */
+    }
+    if (f < 0) {
+        return f == MQTLS_ERR_CLOSED ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_SEND_FAILED;
+    }
     int32_t n = mqtls__tls_lower_recv(t, buf, len > INT32_MAX ? (size_t)INT32_MAX : len);
     if (n > 0) {
         if (!t->established) {
@@ -1009,6 +1096,7 @@ static int32_t mbed_start(mqtls_tls_t *t)
     watch_reset(&m->in);
     watch_reset(&m->out);
     m->write_taken = 0;
+    m->flight_len = 0;
     m->tolerated = 0;
     t->lower_error = 0; /* a failed earlier handshake must not explain this one */
     forget_last_handshake(t->report);
@@ -1310,7 +1398,17 @@ static void report_success(mqtls_tls_t *t, mbed_t *m)
 static int32_t mbed_handshake(mqtls_tls_t *t)
 {
     mbed_t *m = t->impl;
-    int ret = mbedtls_ssl_handshake(&m->ssl);
+    int32_t f = flush_flight(t, m); /* what the last step left */
+    if (f == MQTLS_ERR_WANT_WRITE) {
+        return f;
+    }
+    int ret = f < 0 ? MBEDTLS_ERR_NET_SEND_FAILED : mbedtls_ssl_handshake(&m->ssl);
+    if (ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        f = flush_flight(t, m);
+        ret = f == MQTLS_ERR_WANT_WRITE ? MBEDTLS_ERR_SSL_WANT_WRITE : f < 0 ? MBEDTLS_ERR_NET_SEND_FAILED : ret;
+    } else {
+        (void)flush_flight(t, m); /* our alert, if mbedTLS sent one: best effort */
+    }
     note_watch(t, m);
     if (ret == 0) {
         report_success(t, m);
@@ -1327,11 +1425,47 @@ static int32_t mbed_handshake(mqtls_tls_t *t)
 
 /* ---- records after the handshake ---------------------------------------------------- */
 
-static int32_t io_error(mqtls_tls_t *t, mbed_t *m, int ret)
+/* 3.x with TLS 1.3 returns each NewSessionTicket from mbedtls_ssl_read as
+ * this code (we keep no tickets: nothing to do but read on). */
+static bool is_new_ticket(int ret)
 {
-    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+    return ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET;
+#else
+    (void)ret;
+    return false;
+#endif
+}
+
+/*
+ * Our write failed because the server closed: with TLS 1.3 a server that
+ * rejects our certificate says so after the handshake, in an (encrypted)
+ * alert sent just before it closed, which usually waits in the receive
+ * queue. Let mbedTLS read what is there, without waiting: the alert is the
+ * cause, the broken pipe only its consequence.
+ */
+static bool alert_behind(mqtls_tls_t *t, mbed_t *m)
+{
+    int32_t kept = t->lower_error;
+    unsigned char scratch[256];
+    int ret = 0;
+    for (int i = 0; i < 8; i++) {
+        t->lower_error = 0;
+        ret = mbedtls_ssl_read(&m->ssl, scratch, sizeof scratch);
+        if (ret <= 0 && !is_new_ticket(ret)) {
+            break;
+        }
+    }
+    mbedtls_platform_zeroize(scratch, sizeof scratch);
+    t->lower_error = kept;
+    return ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
+}
+
+static int32_t io_error(mqtls_tls_t *t, mbed_t *m, int ret, bool writing)
+{
+    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE || (writing && t->lower_error != 0 && alert_behind(t, m))) {
         /* TLS 1.3 servers reject a client certificate here, after the handshake. */
-        t->report->engine_error = ret;
+        t->report->engine_error = MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
         return alert_failure(t, m);
     }
     if (t->lower_error != 0) {
@@ -1379,7 +1513,7 @@ static int32_t mbed_send(mqtls_tls_t *t, const uint8_t *buf, size_t len)
         return 0;
     }
     m->write_taken = 0;
-    return io_error(t, m, ret);
+    return io_error(t, m, ret, true);
 }
 
 static int32_t mbed_recv(mqtls_tls_t *t, uint8_t *buf, size_t len)
@@ -1395,15 +1529,13 @@ static int32_t mbed_recv(mqtls_tls_t *t, uint8_t *buf, size_t len)
     if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
         return 0;
     }
-#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
-    if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
-        return 0; /* 3.x, TLS 1.3: not data, call again */
+    if (is_new_ticket(ret)) {
+        return 0; /* TLS 1.3: a session ticket, not data; call again */
     }
-#endif
     if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
         return MQTLS_ERR_CLOSED;
     }
-    return io_error(t, m, ret);
+    return io_error(t, m, ret, false);
 }
 
 static size_t mbed_pending(mqtls_tls_t *t)
@@ -1435,6 +1567,7 @@ static void mbed_destroy(mqtls_tls_t *t)
     mbedtls_entropy_free(&m->entropy);
     free(m->suites);
     free(m->alpn);
+    free(m->flight);
     free(m);
     t->impl = NULL;
 }
