@@ -16,8 +16,8 @@
  * beside the right one, "--no-clock" leaves the wall clock unset, as a
  * board without an RTC is after reset.
  */
-#include <stdio.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "app.h"
@@ -37,6 +37,19 @@ static void print_memory(void)
            "libc heap %u bytes\n",
            (unsigned)mqtls_mps2_stack_peak(), (unsigned)mqtls_mps2_stack_size(), (unsigned)peak,
            (unsigned)TLS_ARENA_SIZE, (unsigned)now, (unsigned)mqtls_mps2_libc_heap_used());
+}
+
+/* The engine's detail may quote the broker's certificate (names are
+ * network bytes): only printable ASCII reaches the console. */
+static void print_detail(const char *d)
+{
+    char line[sizeof(((mqtls_tls_report_t *)0)->detail)];
+    size_t i = 0;
+    for (; d[i] != '\0' && i + 1u < sizeof line; i++) {
+        line[i] = (d[i] >= 0x20 && d[i] < 0x7f) ? d[i] : '?';
+    }
+    line[i] = '\0';
+    printf("fw: TLS detail: %s\n", line);
 }
 
 static int finish(int32_t rc)
@@ -75,15 +88,19 @@ int main(void)
     cfg.server_name = "localhost"; /* the broker's certificate names localhost and 127.0.0.1 */
     static mqtls_tls_report_t report;
     mqtls_tls_t *tls_ctx = NULL;
-    int32_t rc = mqtls_tls_new(&tls_ctx, MQTLS_TLS_MBEDTLS, &cfg, &report);
     uint32_t t0 = mqtls_mps2_now_ms(NULL);
+    int32_t rc = mqtls_tls_new(&tls_ctx, MQTLS_TLS_MBEDTLS, &cfg, &report);
+    const char *step = "setup";
     if (rc == MQTLS_OK) {
+        printf("fw: credentials loaded in %lu ms\n", (unsigned long)(mqtls_mps2_now_ms(NULL) - t0));
+        t0 = mqtls_mps2_now_ms(NULL);
+        step = "handshake";
         rc = mqtls_tls_handshake(tls_ctx, &serial, "localhost", 30000u);
     }
     if (rc != MQTLS_OK) {
-        printf("fw: TLS handshake failed: %s (%s)\n", mqtls_errname(rc), mqtls_strerror(rc));
+        printf("fw: TLS %s failed: %s (%s)\n", step, mqtls_errname(rc), mqtls_strerror(rc));
         if (report.detail[0] != '\0') {
-            printf("fw: TLS detail: %s\n", report.detail);
+            print_detail(report.detail);
         }
         mqtls_tls_free(tls_ctx);
         return finish(rc);
