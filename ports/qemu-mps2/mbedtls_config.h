@@ -37,6 +37,14 @@
 #define MBEDTLS_NO_PLATFORM_ENTROPY
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
 #define MBEDTLS_MEMORY_DEBUG
+/* Before mbedtls_memory_buffer_alloc_init() mbedTLS's allocator would be
+ * libc's calloc; these (mbedtls_port.c) refuse instead, so mbedTLS never
+ * references the libc heap at all (test_fw_qemu.sh checks the archive). */
+#include <stddef.h>
+void *mqtls_mps2_mbedtls_calloc_refused(size_t n, size_t size);
+void mqtls_mps2_mbedtls_free_refused(void *p);
+#define MBEDTLS_PLATFORM_STD_CALLOC mqtls_mps2_mbedtls_calloc_refused
+#define MBEDTLS_PLATFORM_STD_FREE mqtls_mps2_mbedtls_free_refused
 #define MBEDTLS_ERROR_STRERROR_DUMMY
 
 /* ---- random numbers ---- */

@@ -22,6 +22,19 @@ mbedtls_ms_time_t mbedtls_ms_time(void)
     return (mbedtls_ms_time_t)mqtls_mps2_now_ms(NULL);
 }
 
+/* mbedTLS's allocator before the arena is installed (mbedtls_config.h). */
+void *mqtls_mps2_mbedtls_calloc_refused(size_t n, size_t size)
+{
+    (void)n;
+    (void)size;
+    return NULL;
+}
+
+void mqtls_mps2_mbedtls_free_refused(void *p)
+{
+    (void)p;
+}
+
 int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen);
 int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen)
 {

@@ -94,6 +94,9 @@ flash=$(awk '$1 == "flash" { print $2 }' "$TEST_DIR/size")
 sram=$(awk '$1 == "static_ram" { print $2 }' "$TEST_DIR/size")
 ((flash > 0 && sram > 0)) || fail "tls: no sizes from fw-size.sh"
 grep -q '^flash_of libmbedtls_m4.a [1-9]' "$TEST_DIR/size" || fail "tls: mbedTLS is not in the image's map"
+# mbedTLS allocates only from its static arena: it references no libc allocator.
+libc_alloc=$(arm-none-eabi-nm -A "$FW_BUILD/libmbedtls_m4.a" | grep -E ' U (malloc|calloc|realloc|free)$' || true)
+[[ -z $libc_alloc ]] || fail "tls: mbedTLS references the libc heap: $libc_alloc"
 hs=$(sed -n 's/^fw: TLS handshake done in \([0-9]*\) ms.*/\1/p' "$TEST_DIR/tls.out")
 mem=$(sed -n 's/^fw: memory: //p' "$TEST_DIR/tls.out")
 [[ -n $hs && -n $mem ]] || fail "tls: the firmware printed no handshake time or memory figures"
