@@ -37,8 +37,7 @@ static void on_message(void *user, const mqtls_message_t *m)
         printf("fw: received qos %u '%s'\n", (unsigned)m->qos, payloads[m->qos]);
     } else {
         st->bad++;
-        printf("fw: received an unexpected message (qos %u, %u bytes)\n", (unsigned)m->qos,
-               (unsigned)m->payload_len);
+        printf("fw: received an unexpected message (qos %u, %u bytes)\n", (unsigned)m->qos, (unsigned)m->payload_len);
     }
 }
 
@@ -62,15 +61,26 @@ int32_t mqtls_fw_session(const mqtls_transport_t *t, const char *client_id, cons
 
     memset(&st, 0, sizeof st);
     (void)mqtls_memstore_init(&ms, arena, sizeof arena, &store);
-    mqtls_client_config_t cfg = {.tx_buf = tx, .tx_len = sizeof tx, .rx_buf = rx, .rx_len = sizeof rx,
-                                 .outbound = out, .outbound_count = 4, .inbound_ids = in_ids,
-                                 .inbound_count = 4, .store = &store, .now_ms = mqtls_mps2_now_ms,
-                                 .on_message = on_message, .user = &st};
+    mqtls_client_config_t cfg = {.tx_buf = tx,
+                                 .tx_len = sizeof tx,
+                                 .rx_buf = rx,
+                                 .rx_len = sizeof rx,
+                                 .outbound = out,
+                                 .outbound_count = 4,
+                                 .inbound_ids = in_ids,
+                                 .inbound_count = 4,
+                                 .store = &store,
+                                 .now_ms = mqtls_mps2_now_ms,
+                                 .on_message = on_message,
+                                 .user = &st};
     if ((rc = mqtls_client_init(&c, &cfg)) != MQTLS_OK) {
         return failed("client init", rc);
     }
-    mqtls_connect_t conn = {.protocol_version = MQTLS_PROTO_V311, .clean_session = true, .keepalive_s = 30,
-                            .client_id = client_id, .client_id_len = strlen(client_id)};
+    mqtls_connect_t conn = {.protocol_version = MQTLS_PROTO_V311,
+                            .clean_session = true,
+                            .keepalive_s = 30,
+                            .client_id = client_id,
+                            .client_id_len = strlen(client_id)};
     if ((rc = mqtls_client_connect(&c, t, &conn, NULL, 10000u)) != MQTLS_OK) {
         return failed("connect", rc);
     }
@@ -84,8 +94,11 @@ int32_t mqtls_fw_session(const mqtls_transport_t *t, const char *client_id, cons
     printf("fw: subscribed to %s, granted qos %u\n", topic, (unsigned)granted);
 
     for (uint8_t q = 0; q <= 2u; q++) {
-        mqtls_publish_t msg = {.topic = topic, .topic_len = strlen(topic), .payload = (const uint8_t *)payloads[q],
-                               .payload_len = strlen(payloads[q]), .qos = q};
+        mqtls_publish_t msg = {.topic = topic,
+                               .topic_len = strlen(topic),
+                               .payload = (const uint8_t *)payloads[q],
+                               .payload_len = strlen(payloads[q]),
+                               .qos = q};
         while ((rc = mqtls_client_publish(&c, &msg, NULL)) == MQTLS_ERR_WANT_WRITE) {
             if ((rc = mqtls_client_loop(&c, 10u)) < 0) {
                 return failed("loop", rc);

@@ -105,8 +105,8 @@ int main(void)
         mqtls_tls_free(tls_ctx);
         return finish(rc);
     }
-    printf("fw: TLS handshake done in %lu ms: %s, %s\n", (unsigned long)(mqtls_mps2_now_ms(NULL) - t0),
-           report.version, report.cipher);
+    printf("fw: TLS handshake done in %lu ms: %s, %s\n", (unsigned long)(mqtls_mps2_now_ms(NULL) - t0), report.version,
+           report.cipher);
     mqtls_tls_transport(tls_ctx, &tls);
     rc = mqtls_fw_session(&tls, "mqtls-fw-tls", "mqtls/fw/tls");
     mqtls_tls_free(tls_ctx);

@@ -133,8 +133,12 @@ size_t mqtls_mps2_libc_heap_used(void)
  * calls; constructors run from .init_array (mps2.ld), so these stay empty. */
 void _init(void);
 void _fini(void);
-void _init(void) {}
-void _fini(void) {}
+void _init(void)
+{
+}
+void _fini(void)
+{
+}
 
 #define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
 #define SCB_CCR (*(volatile uint32_t *)0xE000ED14u)
@@ -179,16 +183,16 @@ void mqtls_mps2_fault(uint32_t *frame, uint32_t which)
 }
 
 /* Each handler passes the stack the frame was pushed on (MSP or PSP). */
-#define FAULT_HANDLER(name, n)                                                                                         \
-    __attribute__((naked)) void name(void);                                                                           \
-    __attribute__((naked)) void name(void)                                                                            \
-    {                                                                                                                  \
-        __asm__ volatile("tst lr, #4\n\t"                                                                             \
-                         "ite eq\n\t"                                                                                 \
-                         "mrseq r0, msp\n\t"                                                                          \
-                         "mrsne r0, psp\n\t"                                                                          \
-                         "movs r1, #" #n "\n\t"                                                                       \
-                         "b mqtls_mps2_fault\n\t");                                                                   \
+#define FAULT_HANDLER(name, n)                      \
+    __attribute__((naked)) void name(void);         \
+    __attribute__((naked)) void name(void)          \
+    {                                               \
+        __asm__ volatile("tst lr, #4\n\t"           \
+                         "ite eq\n\t"               \
+                         "mrseq r0, msp\n\t"        \
+                         "mrsne r0, psp\n\t"        \
+                         "movs r1, #" #n "\n\t"     \
+                         "b mqtls_mps2_fault\n\t"); \
     }
 FAULT_HANDLER(NMI_Handler, 0)
 FAULT_HANDLER(HardFault_Handler, 1)
