@@ -6,6 +6,8 @@
 #   clang      the same sources through a second compiler's warnings
 #   asan       ASan + UBSan build; ctest runs every unit and integration test
 #   core-size  Cortex-M4 cross build: size table + no heap/stdio/POSIX symbol
+#   m4-unit    the core's unit tests cross-built as mps2-an386 images
+#              (scripts/fw-build.sh), each run under qemu-system-arm
 #   fuzz       libFuzzer targets, a fixed number of runs over their seed corpus
 #   coverage   gcov build, unit tests, line and branch coverage of src/core
 #   install    cmake --install to a temporary prefix, then build and run a
@@ -39,7 +41,7 @@ FUZZ_RUNS=${MQTLS_FUZZ_RUNS:-1000000}
 FUZZ_MAX_TIME=${MQTLS_FUZZ_MAX_TIME:-60}
 FUZZ_SEED=${MQTLS_FUZZ_SEED:-1}
 
-ALL_SECTIONS=(format gcc clang asan core-size fuzz coverage install package)
+ALL_SECTIONS=(format gcc clang asan core-size m4-unit fuzz coverage install package)
 SECTIONS=("${ALL_SECTIONS[@]}")
 
 usage() {
@@ -49,7 +51,7 @@ usage() {
 
 while (($#)); do
   case $1 in
-    --quick) SECTIONS=(format gcc clang asan core-size install package) ;;
+    --quick) SECTIONS=(format gcc clang asan core-size m4-unit install package) ;;
     --only)
       [[ $# -ge 2 ]] || { usage >&2; exit 1; }
       IFS=, read -r -a SECTIONS <<<"$2"
@@ -107,6 +109,7 @@ section_title() {
     clang) echo "clang build, -Werror" ;;
     asan) echo "ASan+UBSan build, every unit and integration test" ;;
     core-size) echo "Cortex-M4 cross build, size, freestanding check" ;;
+    m4-unit) echo "core unit tests on an emulated Cortex-M4 (qemu mps2-an386)" ;;
     fuzz) echo "libFuzzer: ${FUZZ_RUNS} runs per target" ;;
     coverage) echo "coverage of src/core by the unit tests" ;;
     install) echo "install, then build a consumer with CMake and pkg-config" ;;
@@ -165,6 +168,12 @@ section_asan() {
 
 section_core_size() {
   "$ROOT/scripts/core-size.sh" "$ROOT/build/arm"
+}
+
+section_m4_unit() {
+  "$ROOT/scripts/fw-build.sh" "$ROOT/build/mps2"
+  # Each image's exit status (through semihosting) is cmocka's verdict.
+  ctest --test-dir build/mps2 -L m4-unit --output-on-failure --no-tests=error -j "$JOBS"
 }
 
 section_fuzz() {

@@ -20,6 +20,22 @@
  *   alert received, and the engine's own message.
  * - Memory: unlike the core, the TLS layer allocates (mbedTLS and OpenSSL
  *   do); everything is released by mqtls_tls_free().
+ * - Platform: src/tls calls no POSIX function. Its clock, its entropy and
+ *   the bytes behind a file name come through mqtls_tls_hooks_t (cfg.hooks,
+ *   the port's defaults for what is left NULL). On a host ports/posix gives
+ *   all four, so file names just work; a firmware sets the hooks it has
+ *   and hands credentials over as bytes (ca_data, cert_data, key_data).
+ *
+ * Firmware (no files, no POSIX; the engine is the mbedTLS one):
+ *   static uint32_t ms(void *u) { (void)u; return systick_ms; }
+ *   static int64_t wall(void *u) { (void)u; return rtc_unix_seconds(); }  // 0: unknown
+ *   static int32_t rng(void *u, uint8_t *b, size_t n) { return trng_read(b, n) ? MQTLS_OK : MQTLS_ERR_TLS_BAD_CONFIG; }
+ *   mqtls_tls_config_init(&cfg);
+ *   cfg.ca_data = root_der; cfg.ca_len = sizeof root_der;            // `mqtls cert carray`
+ *   cfg.cert_data = dev_der; cfg.cert_len = sizeof dev_der;
+ *   cfg.key_data = key_der; cfg.key_len = sizeof key_der;
+ *   cfg.hooks.now_ms = ms; cfg.hooks.unix_time = wall; cfg.hooks.entropy = rng;
+ * and the port defines mqtls_tls_port_hooks() (it may return NULL).
  *
  * Example:
  *   mqtls_tls_config_t cfg;
@@ -50,7 +66,7 @@ extern "C" {
 #endif
 
 typedef enum {
-    MQTLS_TLS_MBEDTLS = 0, /**< mbedTLS (2.28; TLS 1.2) */
+    MQTLS_TLS_MBEDTLS = 0, /**< mbedTLS (2.28: TLS 1.2; 3.6: TLS 1.2 and 1.3) */
     MQTLS_TLS_OPENSSL = 1  /**< OpenSSL 3 (TLS 1.2 and 1.3) */
 } mqtls_tls_engine_t;
 
@@ -64,10 +80,61 @@ typedef enum {
 typedef enum { MQTLS_TLS_FORMAT_AUTO = 0, MQTLS_TLS_FORMAT_PEM = 1, MQTLS_TLS_FORMAT_DER = 2 } mqtls_tls_format_t;
 
 /**
+ * Called by a hook's `load` once for a file, or once per regular file of a
+ * directory: `buf` holds the file's `len` bytes followed by a NUL (not
+ * counted), valid only during the call; `name` is the file's path.
+ * @return MQTLS_OK to go on, or an error, which `load` returns.
+ */
+typedef int32_t (*mqtls_tls_each_fn)(void *ctx, const char *name, const uint8_t *buf, size_t len);
+
+/**
+ * What the TLS layer needs from the platform, injected (see "Platform"
+ * above). Each NULL member is taken from the port's defaults,
+ * mqtls_tls_port_hooks(); a member NULL in both means the feature is absent
+ * (as written per member). `user` is passed to every call, and is the
+ * port's own when the member came from the port.
+ */
+typedef struct {
+    /** Monotonic milliseconds, wrapping (the handshake deadline). Absent:
+     *  mqtls_tls_handshake() fails with MQTLS_ERR_TLS_BAD_CONFIG. */
+    uint32_t (*now_ms)(void *user);
+    /** Wall clock, Unix seconds, for certificate validity; return 0 when the
+     *  time is not known. cfg.verify_time, when set, wins. Absent or 0: the
+     *  dates are judged as the engine's own build does (mbedTLS without
+     *  MBEDTLS_HAVE_TIME_DATE does not judge them). */
+    int64_t (*unix_time)(void *user);
+    /** Fill buf with len bytes from a true entropy source (a TRNG, the OS);
+     *  MQTLS_OK or an error. mbedTLS uses it as a strong source next to the
+     *  ones its build has; absent and no source in the build: mqtls_tls_new
+     *  fails (MQTLS_ERR_TLS_BAD_CONFIG). With PSA (mbedTLS 3.x),
+     *  psa_crypto_init() seeds from mbedTLS's own sources: a firmware build
+     *  gives it MBEDTLS_ENTROPY_HARDWARE_ALT (mbedtls_hardware_poll) or
+     *  MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG. */
+    int32_t (*entropy)(void *user, uint8_t *buf, size_t len);
+    /** Read the file `path` (dir false) or every regular file in the
+     *  directory `path` (dir true, in any order) and call `each` with its
+     *  bytes. @return MQTLS_OK, what `each` returned, or
+     *  MQTLS_ERR_INVALID_ARG when `path` cannot be read, with the reason
+     *  ("ca.pem: No such file or directory") in why[why_len].
+     *  Absent: file names in the configuration are refused. */
+    int32_t (*load)(void *user, const char *path, bool dir, mqtls_tls_each_fn each, void *ctx, char *why,
+                    size_t why_len);
+    void *user;
+} mqtls_tls_hooks_t;
+
+/**
+ * The port's default hooks, implemented by the port, not by src/tls:
+ * ports/posix/tls_posix.c gives CLOCK_MONOTONIC, time(), getrandom() and
+ * file reading. A port may return NULL (each configuration then sets its
+ * own hooks). Called by mqtls_tls_new().
+ */
+const mqtls_tls_hooks_t *mqtls_tls_port_hooks(void);
+
+/**
  * TLS configuration. Strings and buffers are borrowed: they must stay valid
  * until mqtls_tls_free(). Start from mqtls_tls_config_init().
- * Each credential comes from a file (…_file) or from bytes (…_data/…_len);
- * the file wins when both are set.
+ * Each credential comes from a file (…_file, read through hooks.load) or
+ * from bytes (…_data/…_len); the file wins when both are set.
  */
 typedef struct {
     /* Trust: the CA certificates that may anchor the server's chain. */
@@ -99,12 +166,14 @@ typedef struct {
     uint32_t handshake_timeout_ms; /**< 0: the timeout given to mqtls_tls_handshake() */
     /* The verifier's clock and tolerance (a device's view, for the SimpleLink emulation). */
     int64_t verify_time;       /**< Unix seconds at which certificate validity is judged;
-                                    0: the system clock. A device whose clock is unset judges
+                                    0: hooks.unix_time (the system clock on a host). A device whose clock is unset judges
                                     at its reset date. */
     uint32_t verify_tolerate;  /**< MQTLS_TLS_VERIFY_* bits that are reported in
                                     report.verify_flags but do not fail the handshake (the
                                     CC3200 connects and flags a date error: EXPIRED |
                                     NOT_YET_VALID). 0: every problem fails. */
+    /* The platform: clock, entropy, file reading (NULL members: the port's). */
+    mqtls_tls_hooks_t hooks;
 } mqtls_tls_config_t;
 
 /** Verification results, the same bits from every engine. */

@@ -52,6 +52,7 @@
 #include <mbedtls/x509_csr.h>
 
 #include "cred_priv.h"
+#include "tls/mbed_compat.h"
 #include "mqtls/cred.h"
 
 #define GEN_PEM_MAX 8192u    /* an RSA-3072 certificate with SANs is ~2.5 KB of PEM */
@@ -449,8 +450,8 @@ static int csr_write(mbedtls_x509write_csr *w, const san_t *sans, size_t n, rng_
         size_t der_len;
         int ret = san_der(sans, n, ext, sizeof ext, &der, &der_len);
         if (ret == 0)
-            ret = mbedtls_x509write_csr_set_extension(w, MBEDTLS_OID_SUBJECT_ALT_NAME,
-                                                      MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), der, der_len);
+            ret = mqtls__mbed_csr_set_extension(w, MBEDTLS_OID_SUBJECT_ALT_NAME,
+                                                MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), der, der_len);
         if (ret != 0)
             return ret;
     }
@@ -668,7 +669,7 @@ static int32_t load_ca(mbedtls_x509_crt *crt, mbedtls_pk_context *key, const uin
     rc = load_key(key, ca_key, ca_key_len, NULL, why, why_len);
     if (rc != MQTLS_OK)
         tag_why(why, why_len, "the CA key");
-    if (rc == MQTLS_OK && mbedtls_pk_check_pair(&crt->pk, key) != 0) {
+    if (rc == MQTLS_OK && mqtls__mbed_check_pair(&crt->pk, key) != 0) {
         mqtls__cred_say(why, why_len, "the CA key does not belong to the CA certificate");
         rc = MQTLS_ERR_CRED_KEY_MISMATCH;
     }

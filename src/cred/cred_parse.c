@@ -49,6 +49,7 @@
 
 #include "tls/pkcs8_aes.h"
 #include "cred_priv.h"
+#include "tls/mbed_compat.h"
 #include "tls/civil.h"
 
 #define KEY_BUF_LEN 16384u  /* DER or PEM of any RSA key up to 8192 bits */
@@ -708,7 +709,7 @@ int32_t mqtls__cred_load_key(const uint8_t *buf, size_t len, const char *passwor
         return MQTLS_ERR_NO_MEMORY;
     }
     const unsigned char *pw = have_pw ? (const unsigned char *)password : NULL;
-    int ret = mbedtls_pk_parse_key(pk, copy, pem ? len + 1u : len, pw, have_pw ? strlen(password) : 0u);
+    int ret = mqtls__mbed_parse_key(pk, copy, pem ? len + 1u : len, pw, have_pw ? strlen(password) : 0u);
     if (ret != 0 && info.kind == MQTLS_CRED_KEY_ENCRYPTED && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
         int own = mqtls__pk_parse_pbes2_aes(pk, copy, len, pem, password);
         ret = own == MQTLS__PBES2_NOT_OURS ? ret : own;
@@ -801,8 +802,9 @@ static int32_t convert_certs(const uint8_t *in, size_t in_len, const mqtls_cred_
 static int write_ec_inner(const mbedtls_ecp_keypair *ec, unsigned char *buf, unsigned char **p)
 {
     unsigned char tmp[2u * MBEDTLS_ECP_MAX_BYTES + 1u];
-    size_t olen = 0, len = 0, bytes = (ec->grp.pbits + 7u) / 8u;
-    int ret = mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, tmp, sizeof tmp);
+    size_t olen = 0, len = 0, bytes = (ec->MQTLS__MBED_PRIV(grp).pbits + 7u) / 8u;
+    int ret = mbedtls_ecp_point_write_binary(&ec->MQTLS__MBED_PRIV(grp), &ec->MQTLS__MBED_PRIV(Q),
+                                             MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, tmp, sizeof tmp);
     if (ret != 0) {
         return ret;
     }
@@ -810,7 +812,7 @@ static int write_ec_inner(const mbedtls_ecp_keypair *ec, unsigned char *buf, uns
     MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_len(p, buf, len));
     MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_tag(p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC |
                                                                   MBEDTLS_ASN1_CONSTRUCTED | 1));
-    if ((ret = mbedtls_mpi_write_binary(&ec->d, tmp, bytes)) != 0) {
+    if ((ret = mbedtls_mpi_write_binary(&ec->MQTLS__MBED_PRIV(d), tmp, bytes)) != 0) {
         return ret;
     }
     MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_octet_string(p, buf, tmp, bytes));
@@ -843,7 +845,7 @@ static int write_pkcs8(mbedtls_pk_context *pk, unsigned char *buf, size_t size)
     MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_len(&p, buf, len));
     MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_tag(&p, buf, MBEDTLS_ASN1_OCTET_STRING));
     if (mbedtls_pk_get_type(pk) == MBEDTLS_PK_ECKEY) {
-        if (mbedtls_oid_get_oid_by_ec_grp(mbedtls_pk_ec(*pk)->grp.id, &oid, &oid_len) != 0) {
+        if (mbedtls_oid_get_oid_by_ec_grp(mqtls__mbed_ec_group(pk), &oid, &oid_len) != 0) {
             return MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE;
         }
         MBEDTLS_ASN1_CHK_ADD(par_len, mbedtls_asn1_write_oid(&p, buf, oid, oid_len));
@@ -1131,15 +1133,16 @@ static void format_san_entry(char *out, size_t len, const mbedtls_x509_buf *b)
 /* Does `parent`'s key verify the signature on `c`? */
 static bool signed_by(const mbedtls_x509_crt *c, const mbedtls_x509_crt *parent)
 {
-    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(c->sig_md);
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(c->MQTLS__MBED_PRIV(sig_md));
     unsigned char hash[MBEDTLS_MD_MAX_SIZE];
     if (md == NULL || mbedtls_md(md, c->tbs.p, c->tbs.len, hash) != 0) {
         return false;
     }
     /* 2.28's verify takes a non-const key it does not modify. */
     mbedtls_pk_context *pk = (mbedtls_pk_context *)(uintptr_t)&parent->pk;
-    return mbedtls_pk_verify_ext(c->sig_pk, c->sig_opts, pk, c->sig_md, hash, mbedtls_md_get_size(md), c->sig.p,
-                                 c->sig.len) == 0;
+    return mbedtls_pk_verify_ext(c->MQTLS__MBED_PRIV(sig_pk), c->MQTLS__MBED_PRIV(sig_opts), pk,
+                                 c->MQTLS__MBED_PRIV(sig_md), hash, mbedtls_md_get_size(md),
+                                 c->MQTLS__MBED_PRIV(sig).p, c->MQTLS__MBED_PRIV(sig).len) == 0;
 }
 
 /* Is `c`'s issuer name the subject name of `parent`? */
@@ -1162,7 +1165,7 @@ static void describe_key(mqtls_cred_cert_t *o, const mbedtls_pk_context *pk)
     o->key_bits = (uint16_t)(bits > UINT16_MAX ? UINT16_MAX : bits);
     o->curve[0] = '\0';
     if (mbedtls_pk_get_type(pk) == MBEDTLS_PK_ECKEY || mbedtls_pk_get_type(pk) == MBEDTLS_PK_ECDSA) {
-        const mbedtls_ecp_curve_info *ci = mbedtls_ecp_curve_info_from_grp_id(mbedtls_pk_ec(*pk)->grp.id);
+        const mbedtls_ecp_curve_info *ci = mbedtls_ecp_curve_info_from_grp_id(mqtls__mbed_ec_group(pk));
         snprintf(o->curve, sizeof o->curve, "%s", ci != NULL ? ci->name : "unknown");
     }
 }
@@ -1191,13 +1194,14 @@ static void describe_cert(mqtls_cred_cert_t *o, const mbedtls_x509_crt *c)
     mqtls__cred_format_unix(o->not_after_unix, o->not_after, sizeof o->not_after);
     describe_key(o, &c->pk);
     format_sig_alg(o->sig_alg, sizeof o->sig_alg, &c->sig_oid);
-    o->is_ca = c->ca_istrue != 0;
+    o->is_ca = c->MQTLS__MBED_PRIV(ca_istrue) != 0;
     /* mbedTLS keeps pathlen + 1, 0 meaning no limit. */
-    o->path_len = o->is_ca && c->max_pathlen > 0 ? c->max_pathlen - 1 : -1;
-    if (c->ext_types & MBEDTLS_X509_EXT_KEY_USAGE) {
-        format_key_usage(o->key_usage, sizeof o->key_usage, c->key_usage);
+    int max_pathlen = c->MQTLS__MBED_PRIV(max_pathlen);
+    o->path_len = o->is_ca && max_pathlen > 0 ? max_pathlen - 1 : -1;
+    if (c->MQTLS__MBED_PRIV(ext_types) & MBEDTLS_X509_EXT_KEY_USAGE) {
+        format_key_usage(o->key_usage, sizeof o->key_usage, c->MQTLS__MBED_PRIV(key_usage));
     }
-    if (c->ext_types & MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE) {
+    if (c->MQTLS__MBED_PRIV(ext_types) & MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE) {
         format_eku(o->ext_key_usage, sizeof o->ext_key_usage, &c->ext_key_usage);
     }
     for (const mbedtls_x509_sequence *s = &c->subject_alt_names; s != NULL && s->buf.p != NULL; s = s->next) {
@@ -1450,7 +1454,7 @@ int32_t mqtls_cred_match(const uint8_t *cert, size_t cert_len, const uint8_t *ke
     if (rc == MQTLS_OK && (rc = mqtls__cred_load_key(key, key_len, password, &pk, inner, sizeof inner)) != MQTLS_OK) {
         mqtls__cred_say(why, why_len, "the key: %s", inner);
     }
-    if (rc == MQTLS_OK && mbedtls_pk_check_pair(&crt.pk, &pk) != 0) {
+    if (rc == MQTLS_OK && mqtls__mbed_check_pair(&crt.pk, &pk) != 0) {
         char subject[256], ck[64], kk[64];
         format_dn(subject, sizeof subject, &crt.subject);
         key_summary(&crt.pk, ck, sizeof ck);

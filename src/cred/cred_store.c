@@ -35,6 +35,7 @@
 
 #include "mqtls/cred.h"
 #include "cred_priv.h"
+#include "tls/mbed_compat.h"
 
 #define STORE_NAME_MAX 100
 #define STORE_MAX_FILE (1024u * 1024u) /* far above any device's credential file */
@@ -153,13 +154,12 @@ static int32_t dh_to_der(const uint8_t *buf, size_t len, uint8_t **der, size_t *
             mqtls__cred_say(why, why_len, "DH parameters were expected, but this is not a PEM \"DH PARAMETERS\" block");
             return MQTLS_ERR_CRED_BAD_DH;
         }
-        raw = pem.buf;
-        raw_len = pem.buflen;
+        raw = mqtls__mbed_pem_bytes(&pem, &raw_len);
     }
     mbedtls_dhm_context dhm;
     mbedtls_dhm_init(&dhm);
     int rc = mbedtls_dhm_parse_dhm(&dhm, raw, raw_len);
-    size_t bits = rc == 0 ? mbedtls_mpi_bitlen(&dhm.P) : 0;
+    size_t bits = rc == 0 ? mqtls__mbed_dhm_bits(&dhm) : 0;
     mbedtls_dhm_free(&dhm);
     int32_t ret = MQTLS_OK;
     if (rc != 0) {

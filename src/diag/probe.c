@@ -25,6 +25,7 @@
  * handshake per step. A handshake checks version, chain, name and dates at
  * once; the report of that one handshake is split into the steps instead.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -823,6 +824,28 @@ static bool accepted(int32_t rc, const mqtls_tls_report_t *rep)
 }
 
 /* No version or no cipher in common: find out which, and what the server takes. */
+/* Does a --ciphers list name a TLS 1.3 suite (TLS_AES_..., TLS_CHACHA20_...:
+ * an IANA name without _WITH_)? A list of TLS 1.2 suites only is compared
+ * with what the server takes in TLS 1.2, not with a TLS 1.3 suite. */
+static bool lists_tls13_suite(const char *list)
+{
+    while (*list != '\0') {
+        size_t n = strcspn(list, ":, ");
+        char name[96];
+        size_t k = n < sizeof name - 1u ? n : sizeof name - 1u;
+        for (size_t i = 0; i < k; i++) {
+            name[i] = list[i] == '-' ? '_' : (char)toupper((unsigned char)list[i]);
+        }
+        name[k] = '\0';
+        if (strncmp(name, "TLS_", 4) == 0 && strstr(name, "_WITH_") == NULL) {
+            return true;
+        }
+        list += n;
+        list += *list != '\0' ? 1 : 0;
+    }
+    return false;
+}
+
 static void explain_negotiation(diag_t *d, mqtls_diag_step_t *s, int32_t rc, const mqtls_tls_report_t *rep)
 {
     mqtls_tls_report_t *p = malloc(sizeof *p);
@@ -836,6 +859,9 @@ static void explain_negotiation(diag_t *d, mqtls_diag_step_t *s, int32_t rc, con
     const char *id = NULL;
     if (d->tls.ciphers != NULL) {
         probe.ciphers = NULL;
+        if (!lists_tls13_suite(d->tls.ciphers) && probe.max_version == 0u) {
+            probe.max_version = MQTLS_TLS_V1_2;
+        }
         int32_t prc = handshake(d, &probe, d->cfg->engine, p, NULL);
         if (accepted(prc, p)) {
             LINE(s, "\nwith this engine's default cipher suites (doctor probe) the server accepts the handshake%s%s",

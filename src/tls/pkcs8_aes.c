@@ -19,6 +19,7 @@
 #include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
 
+#include "mbed_compat.h"
 #include "pkcs8_aes.h"
 
 static bool oid_is(const mbedtls_asn1_buf *oid, const char *want, size_t want_len)
@@ -147,7 +148,7 @@ static int pbes2_decrypt(const pbes2_t *k, const char *pw, unsigned char *out, s
     if (ci == NULL || mi == NULL) {
         return MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE;
     }
-    size_t key_len = ci->key_bitlen / 8u;
+    size_t key_len = mqtls__mbed_cipher_key_bits(ci) / 8u;
     if (k->key_len != 0 && (size_t)k->key_len != key_len) {
         return MBEDTLS_ERR_PK_KEY_INVALID_FORMAT;
     }
@@ -194,8 +195,10 @@ int mqtls__pk_parse_pbes2_aes(mbedtls_pk_context *pk, uint8_t *buf, size_t len, 
             mbedtls_pem_free(&pem_ctx);
             return MQTLS__PBES2_NOT_OURS;
         }
-        buf = pem_ctx.buf;
-        len = pem_ctx.buflen;
+        /* The context owns these bytes; the ASN.1 reader wants them non-const
+         * (it does not write), which the 3.x accessor does not give. */
+        buf = pem_ctx.MQTLS__MBED_PRIV(buf);
+        len = pem_ctx.MQTLS__MBED_PRIV(buflen);
     }
     pbes2_t k;
     int ret = parse_pbes2(buf, len, &k);
@@ -207,7 +210,7 @@ int mqtls__pk_parse_pbes2_aes(mbedtls_pk_context *pk, uint8_t *buf, size_t len, 
     if (ret == 0) {
         ret = pbes2_decrypt(&k, pw, plain, &plain_len);
     }
-    if (ret == 0 && mbedtls_pk_parse_key(pk, plain, plain_len, NULL, 0) != 0) {
+    if (ret == 0 && mqtls__mbed_parse_key(pk, plain, plain_len, NULL, 0) != 0) {
         ret = MBEDTLS_ERR_PK_PASSWORD_MISMATCH; /* the padding happened to check */
     }
     if (plain != NULL) {

@@ -6,13 +6,15 @@
  * transport, and the mapping of what went wrong to one error code per cause
  * live here, once, so both engines behave the same to the user.
  */
-#include <arpa/inet.h>
-#include <errno.h>
+/*
+ * No POSIX here (src/tls compiles for arm-none-eabi): the clock, the
+ * entropy and file reading come through mqtls_tls_hooks_t, and an IP
+ * literal is recognised by the small parser below, not inet_pton().
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mqtls/tcp.h"
 #include "tls_priv.h"
 
 /* ---- configuration and engines ------------------------------------------------ */
@@ -138,6 +140,169 @@ int32_t mqtls__tls_verify_error(uint32_t flags)
     return flags != 0u ? MQTLS_ERR_TLS_VERIFY_FAILED : MQTLS_OK;
 }
 
+/* ---- the platform hooks ------------------------------------------------------------ */
+
+/* A member from the configuration, with its user, else the port's. */
+#define HOOK(t, member, out_user)                                                                     \
+    ((t)->cfg.hooks.member != NULL ? ((*(out_user) = (t)->cfg.hooks.user), (t)->cfg.hooks.member)     \
+     : (t)->port != NULL && (t)->port->member != NULL ? ((*(out_user) = (t)->port->user), (t)->port->member) \
+                                                      : NULL)
+
+bool mqtls__tls_have_clock(const mqtls_tls_t *t)
+{
+    void *u;
+    return HOOK(t, now_ms, &u) != NULL;
+}
+
+uint32_t mqtls__tls_now_ms(const mqtls_tls_t *t)
+{
+    void *u = NULL;
+    uint32_t (*f)(void *) = HOOK(t, now_ms, &u);
+    return f != NULL ? f(u) : 0u;
+}
+
+int64_t mqtls__tls_unix_time(const mqtls_tls_t *t)
+{
+    if (t->cfg.verify_time != 0) {
+        return t->cfg.verify_time;
+    }
+    void *u = NULL;
+    int64_t (*f)(void *) = HOOK(t, unix_time, &u);
+    return f != NULL ? f(u) : 0;
+}
+
+bool mqtls__tls_have_entropy(const mqtls_tls_t *t)
+{
+    void *u;
+    return HOOK(t, entropy, &u) != NULL;
+}
+
+int32_t mqtls__tls_entropy(const mqtls_tls_t *t, uint8_t *buf, size_t len)
+{
+    void *u = NULL;
+    int32_t (*f)(void *, uint8_t *, size_t) = HOOK(t, entropy, &u);
+    return f != NULL ? f(u, buf, len) : MQTLS_ERR_TLS_BAD_CONFIG;
+}
+
+int32_t mqtls__tls_load(mqtls_tls_t *t, const char *path, bool dir, mqtls_tls_each_fn each, void *ctx)
+{
+    void *u = NULL;
+    int32_t (*f)(void *, const char *, bool, mqtls_tls_each_fn, void *, char *, size_t) = HOOK(t, load, &u);
+    if (f == NULL) {
+        mqtls__tls_detail(t, "%s: this build reads no files (no hooks.load): give the bytes instead", path);
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    char why[200];
+    why[0] = '\0';
+    int32_t rc = f(u, path, dir, each, ctx, why, sizeof why);
+    if (rc == MQTLS_ERR_INVALID_ARG && why[0] != '\0') {
+        mqtls__tls_detail(t, "%s", why);
+    }
+    return rc;
+}
+
+/* ---- IP literals (RFC 4291 §2.2 text forms, dotted-quad IPv4) ---------------------- */
+
+/* One decimal IPv4 part, 0..255, no leading zero (as inet_pton). */
+static const char *ip4_part(const char *p, uint8_t *out)
+{
+    unsigned v = 0;
+    const char *start = p;
+    while (*p >= '0' && *p <= '9' && p - start < 3) {
+        v = v * 10u + (unsigned)(*p++ - '0');
+    }
+    if (p == start || v > 255u || (p - start > 1 && *start == '0') || (*p >= '0' && *p <= '9')) {
+        return NULL;
+    }
+    *out = (uint8_t)v;
+    return p;
+}
+
+static bool parse_ip4(const char *p, uint8_t out[4])
+{
+    for (int i = 0; i < 4; i++) {
+        p = ip4_part(p, &out[i]);
+        if (p == NULL || *p != (i < 3 ? '.' : '\0')) {
+            return false;
+        }
+        p += i < 3 ? 1 : 0;
+    }
+    return true;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static bool parse_ip6(const char *p, uint8_t out[16])
+{
+    uint8_t b[16] = { 0 };
+    int n = 0, gap = -1;
+    if (p[0] == ':' && p[1] == ':') {
+        gap = 0;
+        p += 2;
+    } else if (p[0] == ':') {
+        return false;
+    }
+    while (*p != '\0' && n < 16) {
+        int len = 0;
+        unsigned v = 0;
+        while (len < 4 && hexval(p[len]) >= 0) {
+            v = (v << 4) | (unsigned)hexval(p[len]);
+            len++;
+        }
+        if (p[len] == '.' && n <= 12) { /* a trailing dotted quad: the last 32 bits */
+            if (!parse_ip4(p, b + n)) {
+                return false;
+            }
+            n += 4;
+            p += strlen(p);
+            break;
+        }
+        if (len == 0 || hexval(p[len]) >= 0) {
+            return false;
+        }
+        b[n++] = (uint8_t)(v >> 8);
+        b[n++] = (uint8_t)v;
+        p += len;
+        if (*p == '\0') {
+            break;
+        }
+        if (*p != ':') {
+            return false;
+        }
+        p++;
+        if (*p == ':') {
+            if (gap >= 0) {
+                return false;
+            }
+            gap = n;
+            p++;
+        } else if (*p == '\0') {
+            return false; /* a trailing single ':' */
+        }
+    }
+    if (*p != '\0' || (gap < 0 && n != 16) || (gap >= 0 && n > 14)) {
+        return false;
+    }
+    if (gap >= 0) {
+        int tail = n - gap;
+        memmove(b + 16 - tail, b + gap, (size_t)tail);
+        memset(b + gap, 0, (size_t)(16 - n));
+    }
+    memcpy(out, b, 16);
+    return true;
+}
+
+size_t mqtls__tls_parse_ip(const char *s, uint8_t out[16])
+{
+    if (parse_ip4(s, out)) {
+        return 4;
+    }
+    return strchr(s, ':') != NULL && parse_ip6(s, out) ? 16u : 0u;
+}
+
 /* ---- helpers for the engines ---------------------------------------------------- */
 
 void mqtls__tls_detail(mqtls_tls_t *t, const char *fmt, ...)
@@ -146,44 +311,6 @@ void mqtls__tls_detail(mqtls_tls_t *t, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(t->report->detail, sizeof t->report->detail, fmt, ap);
     va_end(ap);
-}
-
-int32_t mqtls__tls_read_file(mqtls_tls_t *t, const char *path, uint8_t **buf, size_t *len)
-{
-    *buf = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        mqtls__tls_detail(t, "%s: %s", path, strerror(errno));
-        return MQTLS_ERR_INVALID_ARG;
-    }
-    size_t cap = 4096, n = 0;
-    uint8_t *b = malloc(cap + 1);
-    while (b != NULL) {
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap) {
-            break;
-        }
-        uint8_t *bigger = cap > (64u << 20) ? NULL : realloc(b, cap * 2 + 1);
-        if (bigger == NULL) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = bigger;
-        cap *= 2;
-    }
-    bool failed = b == NULL || ferror(f);
-    fclose(f);
-    if (failed) {
-        free(b);
-        mqtls__tls_detail(t, "%s: cannot read the file (or larger than 64 MiB)", path);
-        return MQTLS_ERR_INVALID_ARG;
-    }
-    b[n] = 0;
-    *buf = b;
-    *len = n;
-    return MQTLS_OK;
 }
 
 mqtls_tls_format_t mqtls__tls_detect_format(const uint8_t *buf, size_t len)
@@ -275,6 +402,7 @@ int32_t mqtls_tls_new(mqtls_tls_t **out, mqtls_tls_engine_t engine, const mqtls_
     }
     t->ops = ops;
     t->cfg = *cfg;
+    t->port = mqtls_tls_port_hooks();
     t->report = report != NULL ? report : &t->own_report;
     if (report == NULL) {
         t->own_report.alert_received = -1;
@@ -325,14 +453,18 @@ int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, cons
     r->engine_error = 0;
     const char *name = t->cfg.server_name != NULL ? t->cfg.server_name : host;
     snprintf(t->host, sizeof t->host, "%s", name);
-    unsigned char ip[16];
-    t->host_is_ip = inet_pton(AF_INET, t->host, ip) == 1 || inet_pton(AF_INET6, t->host, ip) == 1;
+    uint8_t ip[16];
+    t->host_is_ip = mqtls__tls_parse_ip(t->host, ip) != 0u;
+    if (!mqtls__tls_have_clock(t)) {
+        mqtls__tls_detail(t, "no clock for the handshake deadline: set cfg.hooks.now_ms");
+        return MQTLS_ERR_TLS_BAD_CONFIG;
+    }
     int32_t rc = t->ops->start(t);
     if (rc < 0) {
         return rc;
     }
     uint32_t limit = t->cfg.handshake_timeout_ms != 0u ? t->cfg.handshake_timeout_ms : timeout_ms;
-    uint32_t start = mqtls_posix_now_ms(NULL);
+    uint32_t start = mqtls__tls_now_ms(t);
     for (;;) {
         rc = t->ops->handshake(t);
         if (rc == MQTLS_OK) {
@@ -342,7 +474,7 @@ int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, cons
         if (rc != MQTLS_ERR_WANT_READ && rc != MQTLS_ERR_WANT_WRITE) {
             return rc;
         }
-        uint32_t spent = mqtls_posix_now_ms(NULL) - start;
+        uint32_t spent = mqtls__tls_now_ms(t) - start;
         if (spent >= limit) {
             mqtls__tls_detail(t, "no handshake after %u ms", (unsigned)limit);
             return MQTLS_ERR_TLS_HANDSHAKE_TIMEOUT;

@@ -48,7 +48,6 @@
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #endif
 
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +222,9 @@ typedef struct {
     uint32_t tolerated;  /* MQTLS_TLS_VERIFY_* problems let through (cfg.verify_tolerate) */
     size_t write_taken;  /* bytes a write that said WANT_WRITE already took */
     struct watch in, out;
+    uint16_t lo, hi;     /* the versions offered */
+    uint8_t *flight;     /* handshake records kept to go out in one send (see bio_send) */
+    size_t flight_len, flight_cap;
 } mbed_t;
 
 static void strerr(int ret, char *buf, size_t len)
@@ -243,14 +245,9 @@ static bool has_text(const uint8_t *buf, size_t len, const char *s)
     return false;
 }
 
-/* The bytes of a credential, from its file or a copy of the caller's,
- * NUL-terminated either way (the PEM parsers want one). */
-static int32_t get_bytes(mqtls_tls_t *t, const char *file, const uint8_t *data, size_t len, uint8_t **out,
-                         size_t *out_len)
+/* A copy of `len` bytes with a NUL after them (the PEM parsers want one). */
+static int32_t copy_bytes(const uint8_t *data, size_t len, uint8_t **out, size_t *out_len)
 {
-    if (file != NULL) {
-        return mqtls__tls_read_file(t, file, out, out_len);
-    }
     *out = malloc(len + 1u);
     if (*out == NULL) {
         return MQTLS_ERR_NO_MEMORY;
@@ -261,6 +258,37 @@ static int32_t get_bytes(mqtls_tls_t *t, const char *file, const uint8_t *data, 
     (*out)[len] = 0;
     *out_len = len;
     return MQTLS_OK;
+}
+
+typedef struct {
+    uint8_t *buf;
+    size_t len;
+} file_copy_t;
+
+static int32_t keep_file(void *ctx, const char *name, const uint8_t *buf, size_t len)
+{
+    (void)name;
+    file_copy_t *fc = ctx;
+    return copy_bytes(buf, len, &fc->buf, &fc->len);
+}
+
+/* The bytes of a credential, from its file (through hooks.load) or a copy
+ * of the caller's, NUL-terminated either way. */
+static int32_t get_bytes(mqtls_tls_t *t, const char *file, const uint8_t *data, size_t len, uint8_t **out,
+                         size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (file == NULL) {
+        return copy_bytes(data, len, out, out_len);
+    }
+    file_copy_t fc = { NULL, 0 };
+    int32_t rc = mqtls__tls_load(t, file, false, keep_file, &fc);
+    if (rc == MQTLS_OK) {
+        *out = fc.buf;
+        *out_len = fc.len;
+    }
+    return rc;
 }
 
 static size_t count_certs(const mbedtls_x509_crt *c)
@@ -342,6 +370,25 @@ static int32_t load_certs(mqtls_tls_t *t, mbedtls_x509_crt *chain, const cert_so
     return rc;
 }
 
+/* One file of a CA directory, PEM or DER; one that does not parse is skipped. */
+static int32_t add_dir_file(void *ctx, const char *name, const uint8_t *buf, size_t len)
+{
+    (void)name;
+    mbedtls_x509_crt *ca = ctx;
+    uint8_t *copy;
+    size_t n;
+    if (copy_bytes(buf, len, &copy, &n) != MQTLS_OK) {
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    if (mqtls__tls_detect_format(copy, n) == MQTLS_TLS_FORMAT_PEM) {
+        (void)mbedtls_x509_crt_parse(ca, copy, n + 1u);
+    } else {
+        (void)parse_der_certs(ca, copy, n);
+    }
+    free(copy);
+    return MQTLS_OK;
+}
+
 static int32_t load_trust(mqtls_tls_t *t, mbed_t *m)
 {
     const mqtls_tls_config_t *c = &t->cfg;
@@ -355,12 +402,13 @@ static int32_t load_trust(mqtls_tls_t *t, mbed_t *m)
     }
     if (c->ca_path != NULL) {
         size_t before = count_certs(&m->ca);
-        int ret = mbedtls_x509_crt_parse_path(&m->ca, c->ca_path);
-        if (ret < 0) {
-            char msg[128];
-            strerr(ret, msg, sizeof msg);
-            mqtls__tls_detail(t, "%s: cannot read the directory (%s)", c->ca_path, msg);
-            return MQTLS_ERR_TLS_BAD_CA_PATH;
+        /* Files that are not certificates are skipped, as c_rehash's directories hold other files. */
+        int32_t rc = mqtls__tls_load(t, c->ca_path, true, add_dir_file, &m->ca);
+        if (rc == MQTLS_ERR_NO_MEMORY) {
+            return rc;
+        }
+        if (rc != MQTLS_OK) {
+            return MQTLS_ERR_TLS_BAD_CA_PATH; /* detail: the directory and errno's text */
         }
         if (count_certs(&m->ca) == before) {
             mqtls__tls_detail(t, "%s: no certificate in this directory could be read", c->ca_path);
@@ -542,6 +590,8 @@ static int32_t set_versions(mqtls_tls_t *t, mbed_t *m)
         return MQTLS_ERR_TLS_NO_COMMON_VERSION;
     }
     conf_versions(m, lo, hi);
+    m->lo = lo;
+    m->hi = hi;
     return MQTLS_OK;
 }
 
@@ -583,16 +633,25 @@ static int32_t set_ciphers(mqtls_tls_t *t, mbed_t *m)
     if (m->suites == NULL) {
         return MQTLS_ERR_NO_MEMORY;
     }
-    size_t i = 0;
+    size_t i = 0, n13 = 0;
     for (const char *p = t->cfg.ciphers; mqtls__tls_next_cipher(&p, name, sizeof name);) {
         m->suites[i] = suite_id(name);
         if (m->suites[i] == 0) {
             mqtls__tls_detail(t, "cipher suite '%s' is not known to mbedTLS %s", name, MBEDTLS_VERSION_STRING);
             return MQTLS_ERR_TLS_BAD_CIPHER;
         }
+        n13 += strncmp(mbedtls_ssl_get_ciphersuite_name(m->suites[i]), "TLS1-3-", 7) == 0 ? 1u : 0u;
         i++;
     }
     mbedtls_ssl_conf_ciphersuites(&m->conf, m->suites);
+    /* Suites of one version only pin that version: offering TLS 1.3 with
+     * no TLS 1.3 suite would fail against any TLS 1.3 server. (OpenSSL
+     * keeps its TLS 1.3 suites apart from the list and negotiates them.) */
+    if (m->hi == MQTLS_TLS_V1_3 && m->lo < m->hi) {
+        m->hi = n13 == 0u ? MQTLS_TLS_V1_2 : m->hi;
+        m->lo = n13 == n ? MQTLS_TLS_V1_3 : m->lo;
+    }
+    conf_versions(m, m->lo, m->hi);
     return MQTLS_OK;
 }
 
@@ -722,13 +781,9 @@ static void report_chain(mqtls_tls_report_t *r, const mbedtls_x509_crt *leaf)
  * or the CN (RFC 6125 §1.7.2, as OpenSSL's X509_check_ip does). */
 static bool names_ip(const mbedtls_x509_crt *crt, const char *host)
 {
-    unsigned char want[16];
-    size_t n;
-    if (inet_pton(AF_INET, host, want) == 1) {
-        n = 4;
-    } else if (inet_pton(AF_INET6, host, want) == 1) {
-        n = 16;
-    } else {
+    uint8_t want[16];
+    size_t n = mqtls__tls_parse_ip(host, want);
+    if (n == 0u) {
         return false;
     }
     for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s != NULL; s = s->next) {
@@ -766,20 +821,22 @@ static uint32_t mbed_bits(uint32_t v)
 
 /* Called for each certificate of the verified path, from the top down to
  * the leaf (depth 0); the flags it leaves are what the handshake reports.
- * mbedTLS judges validity against the system clock only: with a
- * verify_time (a device's clock), EXPIRED/FUTURE are judged again here at
- * that time, for every certificate of the path. Tolerated problems are
+ * mbedTLS judges validity against its own build's clock (none on a
+ * firmware without MBEDTLS_HAVE_TIME_DATE): EXPIRED/FUTURE are judged again
+ * here, for every certificate of the path, at cfg.verify_time (a device's
+ * clock) or the injected wall clock, whenever one is known. Tolerated problems are
  * kept for the report (m->tolerated) and taken out of the verdict. */
 static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     mqtls_tls_t *t = ctx;
     mbed_t *m = t->impl;
-    if (t->cfg.verify_time != 0) {
+    int64_t now = mqtls__tls_unix_time(t);
+    if (now != 0) {
         *flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
-        if (t->cfg.verify_time > x509_unix(&crt->valid_to)) {
+        if (now > x509_unix(&crt->valid_to)) {
             *flags |= MBEDTLS_X509_BADCERT_EXPIRED;
         }
-        if (t->cfg.verify_time < x509_unix(&crt->valid_from)) {
+        if (now < x509_unix(&crt->valid_from)) {
             *flags |= MBEDTLS_X509_BADCERT_FUTURE;
         }
     }
@@ -801,10 +858,31 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 
 /* ---- setup ------------------------------------------------------------------------- */
 
+/* mbedtls_entropy_f_source_ptr over the injected hook. */
+static int entropy_source(void *ctx, unsigned char *out, size_t len, size_t *olen)
+{
+    mqtls_tls_t *t = ctx;
+    *olen = 0;
+    if (mqtls__tls_entropy(t, out, len) != MQTLS_OK) {
+        return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+    }
+    *olen = len;
+    return 0;
+}
+
+/* The DRBG is seeded from mbedTLS's entropy pool, which gets the injected
+ * hook as a strong source next to whatever the build has (the OS on a
+ * host, mbedtls_hardware_poll on a board). */
 static int32_t seed_rng(mqtls_tls_t *t, mbed_t *m)
 {
     static const unsigned char who[] = "mqtls";
-    int ret = mbedtls_ctr_drbg_seed(&m->drbg, mbedtls_entropy_func, &m->entropy, who, sizeof who - 1u);
+    int ret = 0;
+    if (mqtls__tls_have_entropy(t)) {
+        ret = mbedtls_entropy_add_source(&m->entropy, entropy_source, t, 32, MBEDTLS_ENTROPY_SOURCE_STRONG);
+    }
+    if (ret == 0) {
+        ret = mbedtls_ctr_drbg_seed(&m->drbg, mbedtls_entropy_func, &m->entropy, who, sizeof who - 1u);
+    }
 #if MQ_V3 && defined(MBEDTLS_PSA_CRYPTO_C)
     if (ret == 0 && psa_crypto_init() != PSA_SUCCESS) {
         ret = MBEDTLS_ERR_SSL_INTERNAL_ERROR;
@@ -814,8 +892,9 @@ static int32_t seed_rng(mqtls_tls_t *t, mbed_t *m)
         char msg[128];
         strerr(ret, msg, sizeof msg);
         t->report->engine_error = ret;
-        mqtls__tls_detail(t, "cannot seed the random generator: %s", msg);
-        return MQTLS_ERR_TLS_HANDSHAKE;
+        mqtls__tls_detail(t, "cannot seed the random generator: %s%s", msg,
+                          mqtls__tls_have_entropy(t) ? "" : " (no entropy source: set cfg.hooks.entropy)");
+        return mqtls__tls_have_entropy(t) ? MQTLS_ERR_TLS_HANDSHAKE : MQTLS_ERR_TLS_BAD_CONFIG;
     }
     mbedtls_ssl_conf_rng(&m->conf, mbedtls_ctr_drbg_random, &m->drbg);
     return MQTLS_OK;
@@ -874,10 +953,76 @@ static int32_t mbed_setup(mqtls_tls_t *t)
 
 /* ---- I/O through the lower transport ---------------------------------------------- */
 
+/*
+ * During the handshake the records of one flight are kept and go out in
+ * one send, when mbedTLS next waits for the server (bio_recv) or the
+ * handshake step ends. mbedTLS writes each record by itself; a TLS 1.3
+ * server that refuses our Certificate closes before it has read the
+ * CertificateVerify and Finished behind it, and its kernel answers those
+ * with a reset: the write fails inside mbedtls_ssl_handshake(), and the
+ * alert that says why, already encrypted, can no longer be read. In one
+ * send the flight is in the server's receive queue before it looks at it,
+ * our handshake ends, and the alert is read after it as the transport
+ * contract says (alert_behind).
+ * MQTLS_OK when nothing is left, MQTLS_ERR_WANT_WRITE, or the lower error.
+ */
+static int32_t flush_flight(mqtls_tls_t *t, mbed_t *m)
+{
+    size_t done = 0;
+    int32_t n = 0;
+    while (done < m->flight_len) {
+        n = mqtls__tls_lower_send(t, m->flight + done, m->flight_len - done);
+        if (n <= 0) {
+            break;
+        }
+        done += (size_t)n;
+    }
+    if (done > 0u) {
+        memmove(m->flight, m->flight + done, m->flight_len - done);
+        m->flight_len -= done;
+    }
+    if (n < 0) {
+        m->flight_len = 0;
+        return n;
+    }
+    return m->flight_len == 0u ? MQTLS_OK : MQTLS_ERR_WANT_WRITE;
+}
+
+/* Keep a handshake record for the flight; false when out of memory. */
+static bool keep_in_flight(mbed_t *m, const unsigned char *buf, size_t len)
+{
+    if (m->flight_len + len > m->flight_cap) {
+        size_t cap = m->flight_cap == 0u ? 4096u : m->flight_cap;
+        while (cap < m->flight_len + len) {
+            cap *= 2u;
+        }
+        uint8_t *bigger = realloc(m->flight, cap);
+        if (bigger == NULL) {
+            return false;
+        }
+        m->flight = bigger;
+        m->flight_cap = cap;
+    }
+    memcpy(m->flight + m->flight_len, buf, len);
+    m->flight_len += len;
+    return true;
+}
+
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     mqtls_tls_t *t = ctx;
     mbed_t *m = t->impl;
+    if (!t->established && len <= 65536u) {
+        /* A flight is a few KB; more than 64 KB behind means the server reads nothing. */
+        if (m->flight_len > 65536u && flush_flight(t, m) != MQTLS_OK) {
+            return t->lower_error != 0 ? MBEDTLS_ERR_NET_SEND_FAILED : MBEDTLS_ERR_SSL_WANT_WRITE;
+        }
+        if (!keep_in_flight(m, buf, len)) {
+            return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+        }
+        watch_feed(&m->out, buf, len);
+        return (int)len;
+    }
     int32_t n = mqtls__tls_lower_send(t, buf, len > INT32_MAX ? (size_t)INT32_MAX : len);
     if (n > 0) {
         if (!t->established) {
@@ -895,6 +1040,13 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
     mqtls_tls_t *t = ctx;
     mbed_t *m = t->impl;
+    int32_t f = flush_flight(t, m); /* the server answers only what it got */
+    if (f == MQTLS_ERR_WANT_WRITE) {
+        return MBEDTLS_ERR_SSL_WANT_READ; /* mbed_handshake turns it into WANT_WRITE */
+    }
+    if (f < 0) {
+        return f == MQTLS_ERR_CLOSED ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_SEND_FAILED;
+    }
     int32_t n = mqtls__tls_lower_recv(t, buf, len > INT32_MAX ? (size_t)INT32_MAX : len);
     if (n > 0) {
         if (!t->established) {
@@ -944,6 +1096,7 @@ static int32_t mbed_start(mqtls_tls_t *t)
     watch_reset(&m->in);
     watch_reset(&m->out);
     m->write_taken = 0;
+    m->flight_len = 0;
     m->tolerated = 0;
     t->lower_error = 0; /* a failed earlier handshake must not explain this one */
     forget_last_handshake(t->report);
@@ -1245,7 +1398,17 @@ static void report_success(mqtls_tls_t *t, mbed_t *m)
 static int32_t mbed_handshake(mqtls_tls_t *t)
 {
     mbed_t *m = t->impl;
-    int ret = mbedtls_ssl_handshake(&m->ssl);
+    int32_t f = flush_flight(t, m); /* what the last step left */
+    if (f == MQTLS_ERR_WANT_WRITE) {
+        return f;
+    }
+    int ret = f < 0 ? MBEDTLS_ERR_NET_SEND_FAILED : mbedtls_ssl_handshake(&m->ssl);
+    if (ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        f = flush_flight(t, m);
+        ret = f == MQTLS_ERR_WANT_WRITE ? MBEDTLS_ERR_SSL_WANT_WRITE : f < 0 ? MBEDTLS_ERR_NET_SEND_FAILED : ret;
+    } else {
+        (void)flush_flight(t, m); /* our alert, if mbedTLS sent one: best effort */
+    }
     note_watch(t, m);
     if (ret == 0) {
         report_success(t, m);
@@ -1262,11 +1425,47 @@ static int32_t mbed_handshake(mqtls_tls_t *t)
 
 /* ---- records after the handshake ---------------------------------------------------- */
 
-static int32_t io_error(mqtls_tls_t *t, mbed_t *m, int ret)
+/* 3.x with TLS 1.3 returns each NewSessionTicket from mbedtls_ssl_read as
+ * this code (we keep no tickets: nothing to do but read on). */
+static bool is_new_ticket(int ret)
 {
-    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+    return ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET;
+#else
+    (void)ret;
+    return false;
+#endif
+}
+
+/*
+ * Our write failed because the server closed: with TLS 1.3 a server that
+ * rejects our certificate says so after the handshake, in an (encrypted)
+ * alert sent just before it closed, which usually waits in the receive
+ * queue. Let mbedTLS read what is there, without waiting: the alert is the
+ * cause, the broken pipe only its consequence.
+ */
+static bool alert_behind(mqtls_tls_t *t, mbed_t *m)
+{
+    int32_t kept = t->lower_error;
+    unsigned char scratch[256];
+    int ret = 0;
+    for (int i = 0; i < 8; i++) {
+        t->lower_error = 0;
+        ret = mbedtls_ssl_read(&m->ssl, scratch, sizeof scratch);
+        if (ret <= 0 && !is_new_ticket(ret)) {
+            break;
+        }
+    }
+    mbedtls_platform_zeroize(scratch, sizeof scratch);
+    t->lower_error = kept;
+    return ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
+}
+
+static int32_t io_error(mqtls_tls_t *t, mbed_t *m, int ret, bool writing)
+{
+    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE || (writing && t->lower_error != 0 && alert_behind(t, m))) {
         /* TLS 1.3 servers reject a client certificate here, after the handshake. */
-        t->report->engine_error = ret;
+        t->report->engine_error = MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
         return alert_failure(t, m);
     }
     if (t->lower_error != 0) {
@@ -1314,7 +1513,7 @@ static int32_t mbed_send(mqtls_tls_t *t, const uint8_t *buf, size_t len)
         return 0;
     }
     m->write_taken = 0;
-    return io_error(t, m, ret);
+    return io_error(t, m, ret, true);
 }
 
 static int32_t mbed_recv(mqtls_tls_t *t, uint8_t *buf, size_t len)
@@ -1330,15 +1529,13 @@ static int32_t mbed_recv(mqtls_tls_t *t, uint8_t *buf, size_t len)
     if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
         return 0;
     }
-#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
-    if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
-        return 0; /* 3.x, TLS 1.3: not data, call again */
+    if (is_new_ticket(ret)) {
+        return 0; /* TLS 1.3: a session ticket, not data; call again */
     }
-#endif
     if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
         return MQTLS_ERR_CLOSED;
     }
-    return io_error(t, m, ret);
+    return io_error(t, m, ret, false);
 }
 
 static size_t mbed_pending(mqtls_tls_t *t)
@@ -1370,6 +1567,7 @@ static void mbed_destroy(mqtls_tls_t *t)
     mbedtls_entropy_free(&m->entropy);
     free(m->suites);
     free(m->alpn);
+    free(m->flight);
     free(m);
     t->impl = NULL;
 }

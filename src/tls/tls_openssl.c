@@ -886,7 +886,8 @@ static int main_problem(const ossl_t *o, uint32_t flags)
  * even though note_problem() let OpenSSL continue past it, unless every
  * problem seen is one the configuration tolerates (cfg.verify_tolerate):
  * those stay in the report only. Validity is judged at cfg.verify_time
- * (a device's clock) when it is set, for every certificate of the path. */
+ * (a device's clock) or an injected cfg.hooks.unix_time when one is set,
+ * for every certificate of the path; otherwise at OpenSSL's own clock. */
 static int verify_chain(X509_STORE_CTX *x, void *arg)
 {
     mqtls_tls_t *t = arg;
@@ -894,8 +895,9 @@ static int verify_chain(X509_STORE_CTX *x, void *arg)
     o->nverr = 0;
     t->report->verify_flags = 0;
     X509_STORE_CTX_set_verify_cb(x, note_problem);
-    if (t->cfg.verify_time != 0) {
-        X509_STORE_CTX_set_time(x, 0, (time_t)t->cfg.verify_time);
+    int64_t at = t->cfg.verify_time != 0 || t->cfg.hooks.unix_time != NULL ? mqtls__tls_unix_time(t) : 0;
+    if (at != 0) {
+        X509_STORE_CTX_set_time(x, 0, (time_t)at);
     }
     int ok = X509_verify_cert(x);
     if (ok > 0 && (t->report->verify_flags & ~t->cfg.verify_tolerate) == 0u) {

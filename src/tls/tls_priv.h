@@ -17,6 +17,7 @@
 struct mqtls_tls {
     const struct mqtls__tls_ops *ops;
     mqtls_tls_config_t cfg;   /* copied; what it points to is borrowed */
+    const mqtls_tls_hooks_t *port; /* the port's defaults (may be NULL) */
     mqtls_transport_t lower;
     mqtls_tls_report_t *report;
     mqtls_tls_report_t own_report;
@@ -61,9 +62,24 @@ extern const struct mqtls__tls_ops mqtls__tls_openssl_ops;
 int32_t mqtls__tls_lower_send(mqtls_tls_t *t, const uint8_t *buf, size_t len);
 int32_t mqtls__tls_lower_recv(mqtls_tls_t *t, uint8_t *buf, size_t len);
 
-/* Read a whole file; *buf is malloc'd with a NUL after the last byte (PEM
- * parsers want one), free() it. @return MQTLS_OK or MQTLS_ERR_INVALID_ARG
- * (unreadable; errno text in the report detail). */
+/* The platform, through cfg.hooks or the port's defaults (tls.c). */
+bool mqtls__tls_have_clock(const mqtls_tls_t *t);
+uint32_t mqtls__tls_now_ms(const mqtls_tls_t *t);
+/* cfg.verify_time if set, else hooks.unix_time; 0: unknown. */
+int64_t mqtls__tls_unix_time(const mqtls_tls_t *t);
+bool mqtls__tls_have_entropy(const mqtls_tls_t *t);
+int32_t mqtls__tls_entropy(const mqtls_tls_t *t, uint8_t *buf, size_t len);
+/* hooks.load; an unreadable path leaves the reason in the report detail. */
+int32_t mqtls__tls_load(mqtls_tls_t *t, const char *path, bool dir, mqtls_tls_each_fn each, void *ctx);
+
+/* An IP literal to its 4 or 16 bytes (network order): 4, 16, or 0 when
+ * `s` is not one (a host name). */
+size_t mqtls__tls_parse_ip(const char *s, uint8_t out[16]);
+
+/* POSIX only (ports/posix/tls_posix.c), for the host-only OpenSSL engine:
+ * read a whole file; *buf is malloc'd with a NUL after the last byte,
+ * free() it. @return MQTLS_OK or MQTLS_ERR_INVALID_ARG (errno text in the
+ * report detail). */
 int32_t mqtls__tls_read_file(mqtls_tls_t *t, const char *path, uint8_t **buf, size_t *len);
 
 /* PEM if the bytes contain "-----BEGIN ", DER if they start with a SEQUENCE. */

@@ -365,6 +365,12 @@ start_http_answerer() {
     HTTP_PORT=$(cat "$TEST_DIR/http-port" 2>/dev/null) || fail "the HTTP answerer did not start: $(cat "$TEST_DIR/http-answerer.err")"
 }
 
+# engine_has_tls13 ENGINE: does this build's ENGINE speak TLS 1.3? OpenSSL
+# does; mbedTLS from 3.x on (CMake passes the version it built against in
+# MQTLS_MBEDTLS_VERSION). mbedtls_is_2x: the 2.28 line (TLS 1.2, has RC4).
+mbedtls_is_2x() { [[ ${MQTLS_MBEDTLS_VERSION:-2.28} == 2.* ]]; }
+engine_has_tls13() { [[ $1 == openssl ]] || ! mbedtls_is_2x; }
+
 # expect_tls_failure WHAT SENTENCE CMD... : CMD exits 2 and its stderr has
 # exactly one line, the one naming the cause with SENTENCE in it (the text
 # of mqtls_strerror). Output in $TEST_DIR/out and $TEST_DIR/err.

@@ -109,7 +109,7 @@ for engine in $ENGINES; do
     note "$engine: CA file/dir, certificate file, key file, password, key mismatch ok"
 
     # ---- negotiation
-    if [[ $engine == mbedtls ]]; then
+    if ! engine_has_tls13 "$engine"; then
         fails no-common-version "no TLS version in common" "$PORT_v13" "${EC[@]}"
     else
         fails no-common-version-1.2-on-1.3 "no TLS version in common" "$PORT_v13" "${EC[@]}" --tls-version tlsv1.2

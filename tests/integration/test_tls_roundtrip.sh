@@ -57,7 +57,7 @@ for engine in $ENGINES; do
     # The subscriber of this engine, on the main listener: PEM, EC (SEC1).
     BROKER_LOG=$LOG_MAIN
     n_expected=18
-    [[ $engine == openssl ]] && n_expected=20
+    engine_has_tls13 "$engine" && n_expected=20
     start_bg "$D/sub-$engine.out" "$MQTLS" sub --tls-engine "$engine" -h 127.0.0.1 -p "$PORT_main" "${EC[@]}" \
         -i "rt-sub-$engine" -t "rt/$engine/#" -q 1 -v -C "$n_expected" -W 30
     sub_pid=$BG_PID
@@ -65,10 +65,10 @@ for engine in $ENGINES; do
 
     # ---- every encoding of the credentials
     pub "$engine" pem-ec-sec1 "$PORT_main" "${EC[@]}" --tls-report
-    if [[ $engine == mbedtls ]]; then
-        report_has "$engine pem-ec-sec1" "version: TLSv1.2"
-    else
+    if engine_has_tls13 "$engine"; then
         report_has "$engine pem-ec-sec1" "version: TLSv1.3"
+    else
+        report_has "$engine pem-ec-sec1" "version: TLSv1.2"
     fi
     # mosquitto's OpenSSL completes a lone leaf with the root from its cafile
     # (a certfile with a chain is sent as it is: leaf and intermediate).
@@ -104,7 +104,7 @@ for engine in $ENGINES; do
     note "$engine: CA bundle, CA directory, chains both ways, RSA broker, -h localhost, --alpn ok"
 
     # ---- versions
-    if [[ $engine == openssl ]]; then
+    if engine_has_tls13 "$engine"; then
         pub "$engine" tls13-only-listener "$PORT_v13" "${EC[@]}" --tls-report
         report_has "$engine on the 1.3-only listener" "version: TLSv1.3" "cipher: TLS_AES"
         pub "$engine" tls-version-1.2 "$PORT_main" "${EC[@]}" --tls-version tlsv1.2 --tls-report
