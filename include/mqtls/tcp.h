@@ -44,6 +44,11 @@ void mqtls_tcp_transport(mqtls_tcp_t *t, mqtls_transport_t *out);
 /** Close the socket; safe to call twice. */
 void mqtls_tcp_close(mqtls_tcp_t *t);
 
+/** The socket, for an event loop (epoll, poll) that waits on many
+ * connections; -1 when closed. The transport still owns it: do not read,
+ * write or close it yourself. */
+int mqtls_tcp_fd(const mqtls_tcp_t *t);
+
 /** errno of the last failure (0 if none), for messages such as strerror(). */
 int mqtls_tcp_last_errno(const mqtls_tcp_t *t);
 
