@@ -363,6 +363,18 @@ static long check_after_cut(rig_t *rig, const model_t *before, const model_t *af
         }
         m_apply(&next, &post[k]);
     }
+    /* then enough traffic for a compaction of every sector */
+    uint32_t gc0 = rig->fl.gc_runs;
+    for (uint16_t id = 61000; rig->fl.gc_runs < gc0 + rig->sim.sector_count + 1u; id++) {
+        op_t put = {OP_PUT, id, 24, id};
+        op_t rm = {OP_REMOVE, id, 0, 0};
+        int32_t rc = do_op(&rig->st, &put);
+        if (rc != MQTLS_OK) {
+            fail_msg("%s: after the remount, put %u failed: %s", what, id, mqtls_errname(rc));
+        }
+        do_op(&rig->st, &rm);
+        assert_true(id < 64000);
+    }
     mount_ok(rig, what);
     if (!matches(&rig->st, &next, why1, sizeof why1)) {
         fail_msg("%s: after writing on and remounting: %s", what, why1);
