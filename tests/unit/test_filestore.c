@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -408,6 +409,68 @@ static void a_second_process_is_locked_out(void **state)
     rm_store(dir);
 }
 
+/* A write that fails half-way (the file size limit: EFBIG after a short
+ * write) is cut back off, so the next record does not follow torn bytes. */
+static int failed_write_child(const char *dir)
+{
+    mqtls_filestore_t *fs;
+    mqtls_msgstore_t st;
+    uint8_t b[200];
+    conf_fill(b, sizeof b, 2, 77);
+    if (mqtls_filestore_open(&fs, dir, 0, &st) != MQTLS_OK) {
+        return 10;
+    }
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    if (getrlimit(RLIMIT_FSIZE, &old) != 0) {
+        return 11;
+    }
+    lim = old;
+    lim.rlim_cur = (rlim_t)file_size(dir) + 50u; /* 50 of the record's 216 bytes fit */
+    if (setrlimit(RLIMIT_FSIZE, &lim) != 0) {
+        return 12;
+    }
+    if (st.put(st.ctx, 2, b, sizeof b) != MQTLS_ERR_STORE_IO || mqtls_filestore_errno(fs) != EFBIG) {
+        return 13;
+    }
+    if (setrlimit(RLIMIT_FSIZE, &old) != 0) {
+        return 14;
+    }
+    conf_fill(b, 30, 3, 77);
+    if (st.put(st.ctx, 3, b, 30) != MQTLS_OK) {
+        return 15;
+    }
+    mqtls_filestore_close(fs);
+    return 0;
+}
+
+static void a_failed_write_is_cut_back(void **state)
+{
+    (void)state;
+    char dir[256], got[256];
+    mqtls_filestore_t *fs;
+    mqtls_msgstore_t st;
+    tmp_dir(dir, sizeof dir);
+    assert_int_equal(mqtls_filestore_open(&fs, dir, 0, &st), MQTLS_OK);
+    put_n(&st, 1, 40);
+    mqtls_filestore_close(fs);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        _exit(failed_write_child(dir));
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(mqtls_filestore_open(&fs, dir, 0, &st), MQTLS_OK);
+    list_str(&st, got, sizeof got);
+    assert_string_equal(got, "P1 P3");
+    check_bytes(&st, 3, 30);
+    mqtls_filestore_close(fs);
+    rm_store(dir);
+}
+
 /* ---- kill -9 of a writer ------------------------------------------------------------ */
 
 typedef struct {
@@ -583,6 +646,7 @@ int main(void)
         cmocka_unit_test(not_a_store_is_refused),
         cmocka_unit_test(compaction_keeps_the_log_small),
         cmocka_unit_test(a_second_process_is_locked_out),
+        cmocka_unit_test(a_failed_write_is_cut_back),
         cmocka_unit_test(kill_9_of_a_writer_loses_nothing_acknowledged),
     };
     return cmocka_run_group_tests_name("filestore", tests, NULL, NULL);
