@@ -577,7 +577,7 @@ static int32_t scan(mqtls_flashlog_t *fl, uint32_t s, int replay, uint32_t *fenc
     uint32_t off = sec_hdr(fl);
     int32_t rc = MQTLS_OK;
     while (off + REC_HDR <= sec_size(fl)) {
-        rec_t r;
+        rec_t r = {0, 0, 0, 0, 0, 0, 0};
         uint32_t ext = 0;
         rc = rd(fl, base + off, fl->chunk, REC_HDR);
         if (rc != MQTLS_OK) {
