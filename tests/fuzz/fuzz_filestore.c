@@ -72,14 +72,27 @@ static void walk(const mqtls_msgstore_t *st, list_t *l)
     CHECK(st->each(st->ctx, visit, &w) == MQTLS_OK);
 }
 
+static char tmpdir[64];
+
+static void remove_dir(void)
+{
+    static const char *names[] = {"msgstore.log", "msgstore.tmp", "msgstore.lock"};
+    char p[128];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", tmpdir, names[i]);
+        (void)unlink(p);
+    }
+    (void)rmdir(tmpdir);
+}
+
 static const char *dir(void)
 {
-    static char d[64];
-    if (d[0] == '\0') {
-        snprintf(d, sizeof d, "/tmp/mqtls-fuzz-fs-XXXXXX");
-        CHECK(mkdtemp(d) != NULL);
+    if (tmpdir[0] == '\0') {
+        snprintf(tmpdir, sizeof tmpdir, "/tmp/mqtls-fuzz-fs-XXXXXX");
+        CHECK(mkdtemp(tmpdir) != NULL);
+        atexit(remove_dir);
     }
-    return d;
+    return tmpdir;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
