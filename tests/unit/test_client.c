@@ -464,7 +464,7 @@ static void packet_ids_wrap_and_skip_ids_in_use(void **state)
     uint16_t id = 0;
     assert_int_equal(publish(f, "t", "a", 1, &id), MQTLS_OK);
     assert_int_equal(id, 1);
-    f->c.next_id = 65534; /* pretend 65533 ids went by */
+    f->c.sess.next_id = 65534; /* pretend 65533 ids went by */
     assert_int_equal(publish(f, "t", "b", 1, &id), MQTLS_OK);
     assert_int_equal(id, 65534);
     assert_int_equal(publish(f, "t", "c", 1, &id), MQTLS_OK);
