@@ -136,19 +136,45 @@ typedef mqtls_msgstore_t mqtls_store_t;
 
 /** A RAM store over a caller's buffer. Do not touch its fields. */
 typedef struct {
-    uint8_t *buf;
+    uint8_t *buf; /* records */
     size_t cap;
-    size_t head; /* first live record; removed records ahead of it are skipped */
-    size_t used; /* end of the last record */
+    size_t head;    /* first live record; removed records ahead of it are skipped */
+    size_t used;    /* end of the last record */
+    uint8_t *index; /* id -> offset table (indexed init), NULL: none */
+    size_t slots;   /* index slots (2 per record) */
+    size_t live;    /* live records */
 } mqtls_memstore_t;
 
+/** Bytes of the index mqtls_memstore_init_indexed() takes for n records. */
+#define MQTLS_MEMSTORE_INDEX_SIZE(n) ((size_t)(n) * 8u)
+
 /**
- * Make a store that keeps packets in buf (each costs its size + 6 bytes).
+ * Make a store that keeps packets in buf (each costs its size + 6 bytes; an
+ * incoming QoS 2 id or a PUBREL, 6 bytes). It has every hook of
+ * mqtls_msgstore_t, the optional ones included (PUBREL marks, incoming QoS 2
+ * ids, each()), so a client over it can be restored: useful in tests, and
+ * on devices whose RAM survives a warm reset (a .noinit section). Finding a
+ * record is O(1) when acknowledgements come in order, else a scan: see
+ * mqtls_memstore_init_indexed().
  * @param ms  storage for the store's state, lives as long as the client
  * @param buf the arena, lives as long as the client
+ * @param len bytes of buf, more than 6
  * @param out filled with the hooks to put in mqtls_client_config_t.store
+ * @return MQTLS_OK or MQTLS_ERR_INVALID_ARG.
  */
-int32_t mqtls_memstore_init(mqtls_memstore_t *ms, uint8_t *buf, size_t len, mqtls_store_t *out);
+int32_t mqtls_memstore_init(mqtls_memstore_t *ms, uint8_t *buf, size_t len, mqtls_msgstore_t *out);
+
+/**
+ * As mqtls_memstore_init(), with an index that makes every operation O(1)
+ * whatever the order of acknowledgements: the first
+ * MQTLS_MEMSTORE_INDEX_SIZE(max_records) bytes of buf hold it, the rest the
+ * records. max_records is the most records live at once: outbound_count +
+ * inbound_count of the client (a put beyond it is MQTLS_ERR_STORE_FULL);
+ * 0 gives mqtls_memstore_init().
+ * @return MQTLS_OK or MQTLS_ERR_INVALID_ARG (buf too small for the index).
+ */
+int32_t mqtls_memstore_init_indexed(mqtls_memstore_t *ms, uint8_t *buf, size_t len, size_t max_records,
+                                    mqtls_msgstore_t *out);
 
 /* ---- client -------------------------------------------------------------- */
 

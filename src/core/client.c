@@ -633,8 +633,10 @@ static int32_t on_publish(mqtls_client_t *c, const mqtls_publish_t *in, bool com
                 /* Kept before delivery: after a reboot the broker's resend is a duplicate. */
                 rc = c->cfg.store->put_inbound(c->cfg.store->ctx, p->packet_id);
                 if (rc < 0) {
+                    /* Not delivered, not acknowledged: the broker resends it after a reconnect. */
                     mqtls__sess_inbound_remove(&c->sess, p->packet_id);
-                    return fail_reason(c, rc, RC_IMPLEMENTATION_ERROR); /* not delivered, not acked: resent later */
+                    return fail_reason(c, rc == MQTLS_ERR_STORE_FULL ? MQTLS_ERR_INBOUND_FULL : rc,
+                                       RC_IMPLEMENTATION_ERROR);
                 }
             }
             if (complete) {

@@ -346,7 +346,10 @@ static void publish_qos2_runs_pubrec_pubrel_pubcomp(void **state)
     assert_int_equal(f->s.out[f->s.out_pos - 4], 0x62); /* PUBREL flags 0010 [MQTT-3.6.1-1] */
     assert_int_equal(mqtls_client_outstanding(&f->c), 1);
     assert_true(mqtls_client_in_flight(&f->c, 1)); /* until PUBCOMP */
-    assert_int_equal(f->ms.used, 0); /* after PUBREC the PUBLISH is never resent */
+    /* After PUBREC the PUBLISH is never resent: the store keeps only "PUBREL sent". */
+    uint8_t back[64];
+    assert_int_equal(f->store.get(f->store.ctx, 1, back, sizeof back), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(f->ms.live, 1);
     /* A duplicate PUBREC gets the PUBREL again. */
     script_push_ack(&f->s, MQTLS_PKT_PUBREC, 1);
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
@@ -355,6 +358,7 @@ static void publish_qos2_runs_pubrec_pubrel_pubcomp(void **state)
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
     assert_int_equal(mqtls_client_outstanding(&f->c), 0);
     assert_false(mqtls_client_in_flight(&f->c, 1));
+    assert_int_equal(f->ms.used, 0); /* and the PUBREL record is gone at PUBCOMP */
     fx_free(f);
 }
 
@@ -1396,6 +1400,8 @@ static void inbound_bitmap_holds_every_id(void **state)
     f->cfg.inbound_ids = NULL;
     f->cfg.inbound_count = 0;
     f->cfg.inbound_bitmap = bitmap;
+    f->store.put_inbound = NULL; /* 40 000 ids would not fit the 1 KiB RAM store */
+    f->store.remove_inbound = NULL;
     assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
     fx_connect(f, true, 0);
     /* 40 000 QoS 2 messages without a single PUBREL yet, each once, then
@@ -1485,9 +1491,17 @@ static void public_calls_reject_bad_arguments(void **state)
     assert_int_equal(st.get(st.ctx, 0, back, 4), MQTLS_ERR_INVALID_ARG);
     assert_int_equal(st.put(st.ctx, 1, pkt, 4), MQTLS_OK);
     assert_int_equal(st.get(st.ctx, 1, NULL, 4), MQTLS_ERR_BUFFER_TOO_SMALL);
+    uint8_t arena2[64 + MQTLS_MEMSTORE_INDEX_SIZE(4)];
+    assert_int_equal(mqtls_memstore_init_indexed(&ms, arena2, MQTLS_MEMSTORE_INDEX_SIZE(4), 4, &st),
+                     MQTLS_ERR_INVALID_ARG); /* no room left for records */
+    assert_int_equal(mqtls_memstore_init_indexed(&ms, arena2, sizeof arena2, 4, &st), MQTLS_OK);
+    assert_int_equal(st.put(st.ctx, 1, pkt, 4), MQTLS_OK);
     assert_int_equal(st.put(st.ctx, 1, pkt, 8), MQTLS_OK); /* replaces the older copy */
     assert_int_equal(st.get(st.ctx, 1, back, sizeof back), 8);
     assert_memory_equal(back, pkt, 8);
+    assert_int_equal(ms.live, 1);
+    assert_int_equal(st.mark_pubrel(st.ctx, 9), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(st.put_inbound(st.ctx, 0), MQTLS_ERR_INVALID_ARG);
     fx_free(f);
 }
 
