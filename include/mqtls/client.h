@@ -84,7 +84,7 @@
  *   static uint8_t tx[1024], rx[1024], arena[4096];
  *   static mqtls_inflight_t out[16];
  *   static uint16_t in_ids[16];
- *   mqtls_client_t c; mqtls_memstore_t ms; mqtls_store_t store;
+ *   mqtls_client_t c; mqtls_memstore_t ms; mqtls_msgstore_t store;
  *   mqtls_memstore_init(&ms, arena, sizeof arena, &store);
  *   mqtls_client_config_t cfg = { .tx_buf = tx, .tx_len = sizeof tx,
  *       .rx_buf = rx, .rx_len = sizeof rx, .outbound = out, .outbound_count = 16,
@@ -228,7 +228,7 @@ typedef struct {
      * for gateways receiving QoS 2 at high rates (a broker may run tens of
      * thousands of ids ahead of its PUBRELs). */
     uint8_t *inbound_bitmap;
-    const mqtls_store_t *store; /**< needed for outgoing QoS 1/2 */
+    const mqtls_msgstore_t *store; /**< needed for outgoing QoS 1/2 (see mqtls/msgstore.h) */
     mqtls_now_fn now_ms;        /**< required: a millisecond clock, may wrap */
     void *now_user;
     mqtls_message_cb on_message; /**< may be NULL: messages are acknowledged and dropped */

@@ -818,7 +818,7 @@ static int32_t on_pubrec(mqtls_client_t *c, mqtls_inflight_t *r, uint16_t id, ui
         return park_response(c, MQTLS_PKT_PUBREL, id, is_v5(c) ? RC_ID_NOT_FOUND : 0u);
     }
     if (REC_STATE(r) == REC_WAIT_PUBREC) {
-        const mqtls_store_t *st = c->cfg.store;
+        const mqtls_msgstore_t *st = c->cfg.store;
         if (reason >= 0x80u) {
             st->remove(st->ctx, id);
             mqtls__sess_release(&c->sess, r); /* refused: no PUBREL [MQTT-4.3.3-4] */
@@ -836,7 +836,7 @@ static int32_t on_pubrec(mqtls_client_t *c, mqtls_inflight_t *r, uint16_t id, ui
 static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reason)
 {
     mqtls_inflight_t *r = mqtls__sess_find(&c->sess, id);
-    const mqtls_store_t *st = c->cfg.store;
+    const mqtls_msgstore_t *st = c->cfg.store;
     switch (type) {
     case MQTLS_PKT_PUBACK:
         if (r != NULL && REC_STATE(r) == REC_WAIT_PUBACK) {
@@ -1330,7 +1330,7 @@ static int32_t restore_one(void *arg, uint8_t kind, uint16_t id, size_t len)
 
 static int32_t restore(mqtls_client_t *c)
 {
-    const mqtls_store_t *st = c->cfg.store;
+    const mqtls_msgstore_t *st = c->cfg.store;
     mqtls__sess_clear(&c->sess);
     int32_t rc = st->each(st->ctx, restore_one, c);
     if (rc < 0) {
@@ -1360,7 +1360,7 @@ static int32_t sync_store(mqtls_client_t *c)
 static void forget_inbound(mqtls_client_t *c)
 {
     if (store_has_inbound(c)) {
-        const mqtls_store_t *st = c->cfg.store;
+        const mqtls_msgstore_t *st = c->cfg.store;
         for (uint32_t id = 1; c->cfg.inbound_bitmap != NULL && id <= 65535u; id++) {
             if (mqtls__sess_inbound_has(&c->sess, (uint16_t)id)) {
                 st->remove_inbound(st->ctx, (uint16_t)id);

@@ -41,7 +41,7 @@ typedef struct {
     mqtls_inflight_t out[8];
     uint16_t in_ids[4];
     mqtls_memstore_t ms;
-    mqtls_store_t store;
+    mqtls_msgstore_t store;
     mqtls_client_config_t cfg;
     seen_t seen[MAX_SEEN];
     size_t nseen;
@@ -1732,7 +1732,7 @@ static void public_calls_reject_bad_arguments(void **state)
     mqtls_client_config_t bad = f->cfg;
     bad.inbound_ids = NULL;
     assert_int_equal(mqtls_client_init(&f->c, &bad), MQTLS_ERR_INVALID_ARG);
-    mqtls_store_t broken = f->store;
+    mqtls_msgstore_t broken = f->store;
     broken.get = NULL;
     bad = f->cfg;
     bad.store = &broken;
@@ -1749,7 +1749,7 @@ static void public_calls_reject_bad_arguments(void **state)
     assert_int_equal(mqtls_client_dropped(NULL), 0);
     mqtls_client_abort(NULL);
     mqtls_memstore_t ms;
-    mqtls_store_t st;
+    mqtls_msgstore_t st;
     uint8_t arena[32], pkt[8] = {1, 2, 3, 4, 5, 6, 7, 8}, back[16];
     assert_int_equal(mqtls_memstore_init(NULL, arena, sizeof arena, &st), MQTLS_ERR_INVALID_ARG);
     assert_int_equal(mqtls_memstore_init(&ms, NULL, sizeof arena, &st), MQTLS_ERR_INVALID_ARG);
@@ -1837,7 +1837,7 @@ static void memstore_keeps_order_and_compacts(void **state)
     (void)state;
     uint8_t arena[64];
     mqtls_memstore_t ms;
-    mqtls_store_t st;
+    mqtls_msgstore_t st;
     uint8_t pkt[20], out[32];
     assert_int_equal(mqtls_memstore_init(&ms, arena, 5, &st), MQTLS_ERR_INVALID_ARG);
     assert_int_equal(mqtls_memstore_init(&ms, arena, sizeof arena, &st), MQTLS_OK);

@@ -41,7 +41,7 @@ typedef struct {
     uint8_t alias_in[4 * MQTLS_ALIAS_IN_SLOT(TOPIC_MAX)];
     uint8_t alias_out[2 * MQTLS_ALIAS_OUT_SLOT(TOPIC_MAX)];
     mqtls_memstore_t ms;
-    mqtls_store_t store;
+    mqtls_msgstore_t store;
     mqtls_client_config_t cfg;
     char seen[MAX_SEEN][64];
     size_t nseen;
