@@ -886,8 +886,11 @@ static void lost_session_frees_inbound_qos2_ids(void **state)
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
     assert_int_equal(f->nseen, 1);
     mqtls_client_abort(&f->c);
-    /* Session lost by the broker: id 3 means a new message now. */
+    /* Session lost by the broker: id 3 means a new message now, and the
+     * store forgets it too (a restore must not bring it back). */
+    assert_int_equal(f->ms.live, 1);
     fx_reconnect(f, false, false);
+    assert_int_equal(f->ms.live, 0);
     script_push_publish(&f->s, "q", "b", 2, 3, false);
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
     assert_int_equal(f->nseen, 2);
