@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls tests: one client run against a scripted broker, for test_hostile_broker.sh. */
+/*
+ * Usage: hostile_client PORT VERSION SCENARIO ACTION
+ *   VERSION  4 (MQTT 3.1.1) or 5
+ *   SCENARIO the client identifier: fakebroker.py plays the scenario of that name
+ *   ACTION   connect  connect, then run the loop for a second
+ *            sub      connect, subscribe to "t" at QoS 2, then the loop
+ *            pub1     connect, publish one QoS 1 message, loop until acknowledged
+ *            pub2     the same at QoS 2
+ *            wait     connect, then run the loop for 4 s (keep alive 1 s)
+ *
+ * Prints one line, `stage=S err=NAME msgs=N dropped=D outstanding=O`: the
+ * first call that failed (connect, subscribe, publish, loop) or "done", its
+ * mqtls_errname(), and the counts; the exit status is 0 whatever happened
+ * (the script checks the line). The CLI is not used because it turns error
+ * codes into sentences and its flags are changing; the C API gives the
+ * code itself. Buffers are small on purpose (rx 512 bytes) so that
+ * "bigger than the receive buffer" is cheap to script. No call waits more
+ * than 2 s; the script wraps each run in timeout(1) as well.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mqtls/client.h"
+#include "mqtls/tcp.h"
+
+#define RX_LEN 512u
+#define STEP_MS 2000u
+
+static unsigned long msgs;
+
+static void on_msg(void *user, const mqtls_message_t *m)
+{
+    (void)user;
+    (void)m;
+    msgs++;
+}
+
+static int32_t loop_for(mqtls_client_t *c, uint32_t ms, bool until_acked)
+{
+    uint32_t start = mqtls_posix_now_ms(NULL);
+    int32_t rc = MQTLS_OK;
+    while (mqtls_posix_now_ms(NULL) - start < ms) {
+        rc = mqtls_client_loop(c, 50);
+        if (rc != MQTLS_OK && rc != MQTLS_ERR_MESSAGE_TOO_LARGE)
+            return rc;
+        if (until_acked && mqtls_client_outstanding(c) == 0)
+            return MQTLS_OK;
+    }
+    return until_acked ? MQTLS_ERR_TIMEOUT : MQTLS_OK;
+}
+
+static int32_t run(mqtls_client_t *c, const char *action, const char **stage)
+{
+    if (strcmp(action, "sub") == 0) {
+        mqtls_subscription_t s = { .filter = "t", .filter_len = 1, .qos = 2 };
+        uint8_t granted = 0;
+        *stage = "subscribe";
+        int32_t rc = mqtls_client_subscribe(c, &s, 1, &granted, STEP_MS);
+        if (rc != MQTLS_OK)
+            return rc;
+        *stage = "loop";
+        return loop_for(c, 1000, false);
+    }
+    if (strcmp(action, "pub1") == 0 || strcmp(action, "pub2") == 0) {
+        mqtls_publish_t m = { .topic = "t", .topic_len = 1, .payload = (const uint8_t *)"x",
+                              .payload_len = 1, .qos = (uint8_t)(action[3] - '0') };
+        *stage = "publish";
+        int32_t rc = mqtls_client_publish(c, &m, NULL);
+        if (rc != MQTLS_OK)
+            return rc;
+        *stage = "loop";
+        return loop_for(c, STEP_MS, true);
+    }
+    *stage = "loop";
+    return loop_for(c, strcmp(action, "wait") == 0 ? 4000 : 1000, false);
+}
+
+int main(int argc, char **argv)
+{
+    static uint8_t tx[512], rx[RX_LEN], arena[4096], bitmap[MQTLS_INBOUND_BITMAP_SIZE];
+    static uint8_t al_in[4 * MQTLS_ALIAS_IN_SLOT(32)];
+    static mqtls_inflight_t out[4];
+    mqtls_client_t c;
+    mqtls_memstore_t ms;
+    mqtls_store_t store;
+    mqtls_tcp_t tcp;
+    mqtls_transport_t t;
+    if (argc != 5) {
+        fprintf(stderr, "usage: hostile_client PORT VERSION SCENARIO ACTION\n");
+        return 2;
+    }
+    mqtls_memstore_init(&ms, arena, sizeof arena, &store);
+    mqtls_client_config_t cfg = { .tx_buf = tx, .tx_len = sizeof tx, .rx_buf = rx, .rx_len = sizeof rx,
+                                  .outbound = out, .outbound_count = 4, .inbound_bitmap = bitmap,
+                                  .store = &store, .now_ms = mqtls_posix_now_ms, .on_message = on_msg,
+                                  .ping_timeout_ms = 1000, .alias_in = al_in, .alias_in_len = sizeof al_in,
+                                  .alias_in_count = 4 };
+    if (mqtls_client_init(&c, &cfg) != MQTLS_OK)
+        return 2;
+    mqtls_tcp_init(&tcp);
+    const char *stage = "tcp";
+    int32_t rc = mqtls_tcp_connect(&tcp, "127.0.0.1", (uint16_t)atoi(argv[1]), STEP_MS);
+    if (rc == MQTLS_OK) {
+        mqtls_tcp_transport(&tcp, &t);
+        mqtls_connect_t conn = { .protocol_version = (uint8_t)atoi(argv[2]), .clean_session = true,
+                                 .keepalive_s = strcmp(argv[4], "wait") == 0 ? 1 : 30,
+                                 .client_id = argv[3], .client_id_len = strlen(argv[3]) };
+        stage = "connect";
+        rc = mqtls_client_connect(&c, &t, &conn, NULL, STEP_MS);
+        if (rc == MQTLS_OK) {
+            rc = run(&c, argv[4], &stage);
+            if (rc == MQTLS_OK)
+                stage = "done";
+        }
+    }
+    printf("stage=%s err=%s msgs=%lu dropped=%lu outstanding=%zu\n", stage, mqtls_errname(rc), msgs,
+           (unsigned long)mqtls_client_dropped(&c), mqtls_client_outstanding(&c));
+    if (mqtls_client_is_connected(&c))
+        mqtls_client_disconnect(&c);
+    mqtls_tcp_close(&tcp);
+    return 0;
+}
