@@ -149,6 +149,11 @@ v5-puback-bad-reason  5 pub1    loop    BAD_REASON_CODE 0x81 | connack; expect p
 v5-puback-topic-alias 5 pub1    loop    PROPERTY_NOT_ALLOWED 0x81 | connack; expect publish; send 40 07 ID 00 03 23 00 01
 v5-auth-data-no-method 5 connect loop   AUTH_DATA_WITHOUT_METHOD 0x82 | connack; send f0 06 18 04 16 00 01 78
 v5-puback-refused     5 pub1    loop    PUBLISH_REFUSED - outstanding=0 | connack; expect publish; send 40 03 ID 97
+v5-pubrec-quota       5 pub2    loop    PUBLISH_REFUSED - outstanding=0 | connack; expect publish; send 50 03 ID 97
+# ---- bursts before the acknowledgement a blocking call waits for
+v4-burst-before-suback 4 sub    done    OK - msgs=100 | connack; expect subscribe; flood 100 30 04 00 01 74 78; send 90 03 ID 01
+v5-burst-before-suback 5 sub    done    OK - msgs=100 | connack; expect subscribe; flood 100 30 05 00 01 74 00 78; send 90 04 ID 00 01
+v4-burst-60-before-suback 4 sub done    OK - msgs=60 | connack; expect subscribe; flood 60 30 04 00 01 74 78; send 90 03 ID 01
 EOF
 )
 
@@ -178,6 +183,8 @@ declare -A KNOWN=(
     [v4-pubrec-unknown]="issue 13: a PUBREC for an id the client does not know is ignored; 3.1.1 must release it (PUBREL)"
     [v5-pubrec-unknown]="issue 13: a PUBREC for an unknown id is ignored; 5.0 must answer PUBREL 0x92 (packet identifier not found)"
     [v5-pubrel-unknown]="issue 13: a PUBREL for an unknown id is answered PUBCOMP 0x00; 5.0 says 0x92 (packet identifier not found)"
+    [v4-burst-before-suback]="issue 13: pump() PUMP_UNTIL_DONE keeps its handled count, so after 64 packets the SUBACK is never parsed (TIMEOUT after 64 messages)"
+    [v5-burst-before-suback]="issue 13: the same on 5.0 (PUMP_UNTIL_DONE stops parsing after MQTLS_CONFIG_LOOP_MAX_PACKETS)"
 )
 
 # ---- the broker --------------------------------------------------------------
