@@ -26,6 +26,12 @@ a comment line). Actions:
   stall S            do nothing for S seconds (connection open, not reading)
   trickle MS HEX...  send the bytes one at a time, MS milliseconds apart
   flood N HEX...     send the bytes N times in a row (one write per 64 KiB)
+  silence S          read for S seconds: the client must send nothing now
+                     (e.g. before the CONNACK); each packet that arrives is
+                     logged and followed by a line `NAME violation`
+
+A scenario may script several connections of the same client: the k-th
+connection (from 1) plays `NAME@k` when the file has it, else `NAME`.
 
 After the last action the broker drains: it reads and logs packets until the
 client closes (or 10 s pass), then closes. Each packet the client sent is
@@ -47,6 +53,7 @@ TYPES = {1: "connect", 2: "connack", 3: "publish", 4: "puback", 5: "pubrec", 6: 
          7: "pubcomp", 8: "subscribe", 9: "suback", 10: "unsubscribe", 11: "unsuback",
          12: "pingreq", 13: "pingresp", 14: "disconnect", 15: "auth"}
 LOG_LOCK = threading.Lock()
+COUNTS = {}  # connections seen per client identifier
 
 
 def log(line):
@@ -157,6 +164,15 @@ def run_actions(name, conn, actions):
                 log_packet(name, conn, ptype, flags, body)
                 if TYPES.get(ptype) == want:
                     break
+        elif op == "silence":
+            deadline = time.monotonic() + float(args[0])
+            try:
+                while True:
+                    ptype, flags, body = conn.read_packet(deadline)
+                    log_packet(name, conn, ptype, flags, body)
+                    log("%s violation" % name)
+            except TimeoutError:
+                pass
         elif op == "close":
             return "close"
         elif op == "reset":
@@ -212,8 +228,11 @@ def serve(sock, scenarios):
             p += n
         idlen = struct.unpack(">H", body[p:p + 2])[0]
         name = body[p + 2:p + 2 + idlen].decode("ascii", "replace")
-        log("%s <- connect v%d" % (name, conn.version))
-        actions = scenarios.get(name)
+        with LOG_LOCK:
+            COUNTS[name] = COUNTS.get(name, 0) + 1
+            k = COUNTS[name]
+        log("%s <- connect v%d #%d" % (name, conn.version, k))
+        actions = scenarios.get("%s@%d" % (name, k), scenarios.get(name))
         if actions is None:
             log("%s unknown scenario" % name)
             return

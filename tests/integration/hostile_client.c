@@ -9,6 +9,10 @@
  *            pub1     connect, publish one QoS 1 message, loop until acknowledged
  *            pub2     the same at QoS 2
  *            wait     connect, then run the loop for 4 s (keep alive 1 s)
+ *            resume   connect, publish 3 QoS 1 messages, run the loop until the
+ *                     connection fails; reconnect with clean session 0 (5.0:
+ *                     session expiry 60 s) up to twice more, until all three
+ *                     are acknowledged
  *
  * Prints one line, `stage=S err=NAME msgs=N dropped=D outstanding=O`: the
  * first call that failed (connect, subscribe, publish, loop) or "done", its
@@ -50,6 +54,42 @@ static int32_t loop_for(mqtls_client_t *c, uint32_t ms, bool until_acked)
             return MQTLS_OK;
     }
     return until_acked ? MQTLS_ERR_TIMEOUT : MQTLS_OK;
+}
+
+static int32_t run(mqtls_client_t *c, const char *action, const char **stage);
+
+/* resume: see the usage. The loop ends at the first error of a connection. */
+static int32_t resume(mqtls_client_t *c, mqtls_tcp_t *tcp, uint16_t port, mqtls_connect_t *conn,
+                      const char **stage)
+{
+    int32_t rc = MQTLS_OK;
+    for (int i = 0; i < 3 && rc == MQTLS_OK; i++) {
+        mqtls_publish_t m = { .topic = "t", .topic_len = 1, .payload = (const uint8_t *)"x",
+                              .payload_len = 1, .qos = 1 };
+        *stage = "publish";
+        rc = mqtls_client_publish(c, &m, NULL);
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (attempt > 0) {
+            mqtls_transport_t t;
+            mqtls_tcp_close(tcp);
+            mqtls_tcp_init(tcp);
+            *stage = "tcp";
+            rc = mqtls_tcp_connect(tcp, "127.0.0.1", port, STEP_MS);
+            if (rc != MQTLS_OK)
+                return rc;
+            mqtls_tcp_transport(tcp, &t);
+            conn->clean_session = false;
+            *stage = "connect";
+            rc = mqtls_client_connect(c, &t, conn, NULL, STEP_MS);
+        }
+        *stage = "loop";
+        if (rc == MQTLS_OK)
+            rc = loop_for(c, STEP_MS, true);
+        if (rc == MQTLS_OK)
+            return rc;
+    }
+    return rc;
 }
 
 static int32_t run(mqtls_client_t *c, const char *action, const char **stage)
@@ -108,10 +148,16 @@ int main(int argc, char **argv)
         mqtls_connect_t conn = { .protocol_version = (uint8_t)atoi(argv[2]), .clean_session = true,
                                  .keepalive_s = strcmp(argv[4], "wait") == 0 ? 1 : 30,
                                  .client_id = argv[3], .client_id_len = strlen(argv[3]) };
+        mqtls_props_t cp = { .present = MQTLS_PROP_BIT(MQTLS_PROP_SESSION_EXPIRY), .session_expiry = 60 };
+        if (conn.protocol_version == MQTLS_PROTO_V5 && strcmp(argv[4], "resume") == 0)
+            conn.props = &cp;
         stage = "connect";
         rc = mqtls_client_connect(&c, &t, &conn, NULL, STEP_MS);
         if (rc == MQTLS_OK) {
-            rc = run(&c, argv[4], &stage);
+            if (strcmp(argv[4], "resume") == 0)
+                rc = resume(&c, &tcp, (uint16_t)atoi(argv[1]), &conn, &stage);
+            else
+                rc = run(&c, argv[4], &stage);
             if (rc == MQTLS_OK)
                 stage = "done";
         }
