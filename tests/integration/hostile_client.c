@@ -9,6 +9,8 @@
  *            pub1     connect, publish one QoS 1 message, loop until acknowledged
  *            pub2     the same at QoS 2
  *            wait     connect, then run the loop for 4 s (keep alive 1 s)
+ *            marker   connect, then run the loop until a message on topic "e"
+ *                     arrives (TIMEOUT after 5 s): the counts are then exact
  *            resume   connect, publish 3 QoS 1 messages, run the loop until the
  *                     connection fails; reconnect with clean session 0 (5.0:
  *                     session expiry 60 s) up to twice more, until all three
@@ -34,15 +36,19 @@
 #define STEP_MS 2000u
 
 static unsigned long msgs;
+static bool marker_seen;
 
 static void on_msg(void *user, const mqtls_message_t *m)
 {
     (void)user;
-    (void)m;
     msgs++;
+    if (m->topic_len == 1 && m->topic[0] == 'e')
+        marker_seen = true;
 }
 
-static int32_t loop_for(mqtls_client_t *c, uint32_t ms, bool until_acked)
+enum { UNTIL_TIME, UNTIL_ACKED, UNTIL_MARKER };
+
+static int32_t loop_for(mqtls_client_t *c, uint32_t ms, int until)
 {
     uint32_t start = mqtls_posix_now_ms(NULL);
     int32_t rc = MQTLS_OK;
@@ -50,10 +56,10 @@ static int32_t loop_for(mqtls_client_t *c, uint32_t ms, bool until_acked)
         rc = mqtls_client_loop(c, 50);
         if (rc != MQTLS_OK && rc != MQTLS_ERR_MESSAGE_TOO_LARGE)
             return rc;
-        if (until_acked && mqtls_client_outstanding(c) == 0)
+        if ((until == UNTIL_ACKED && mqtls_client_outstanding(c) == 0) || (until == UNTIL_MARKER && marker_seen))
             return MQTLS_OK;
     }
-    return until_acked ? MQTLS_ERR_TIMEOUT : MQTLS_OK;
+    return until == UNTIL_TIME ? MQTLS_OK : MQTLS_ERR_TIMEOUT;
 }
 
 static int32_t run(mqtls_client_t *c, const char *action, const char **stage);
@@ -85,7 +91,7 @@ static int32_t resume(mqtls_client_t *c, mqtls_tcp_t *tcp, uint16_t port, mqtls_
         }
         *stage = "loop";
         if (rc == MQTLS_OK)
-            rc = loop_for(c, STEP_MS, true);
+            rc = loop_for(c, STEP_MS, UNTIL_ACKED);
         if (rc == MQTLS_OK)
             return rc;
     }
@@ -102,7 +108,7 @@ static int32_t run(mqtls_client_t *c, const char *action, const char **stage)
         if (rc != MQTLS_OK)
             return rc;
         *stage = "loop";
-        return loop_for(c, 1000, false);
+        return loop_for(c, 1000, UNTIL_TIME);
     }
     if (strcmp(action, "pub1") == 0 || strcmp(action, "pub2") == 0) {
         mqtls_publish_t m = { .topic = "t", .topic_len = 1, .payload = (const uint8_t *)"x",
@@ -112,10 +118,12 @@ static int32_t run(mqtls_client_t *c, const char *action, const char **stage)
         if (rc != MQTLS_OK)
             return rc;
         *stage = "loop";
-        return loop_for(c, STEP_MS, true);
+        return loop_for(c, STEP_MS, UNTIL_ACKED);
     }
     *stage = "loop";
-    return loop_for(c, strcmp(action, "wait") == 0 ? 4000 : 1000, false);
+    if (strcmp(action, "marker") == 0)
+        return loop_for(c, 5000, UNTIL_MARKER);
+    return loop_for(c, strcmp(action, "wait") == 0 ? 4000 : 1000, UNTIL_TIME);
 }
 
 int main(int argc, char **argv)

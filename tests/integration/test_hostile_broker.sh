@@ -39,6 +39,10 @@ rep() {
     echo "$out"
 }
 P597=$(rep 597 78)   # payload of a PUBLISH of about 600 bytes (rx_buf is 512)
+# The end marker: a QoS 0 PUBLISH on topic "e". With the action "marker" the
+# client runs its loop until it arrives, so counts do not depend on speed.
+M4="30 03 00 01 65"
+M5="30 04 00 01 65 00"
 
 # NAME VER ACTION STAGE ERR DISCONNECT [CHECK...] | broker actions
 #   DISCONNECT: 0xNN the 5.0 reason code the client must send, none: the
@@ -57,8 +61,8 @@ v5-connack-256mb      5 connect connect RX_PACKET_TOO_LARGE 0x95 | send 20 ff ff
 v4-connack-len-3      4 connect connect LENGTH_MISMATCH none | send 20 03 00 00 00
 v4-puback-len-3       4 pub1    loop    LENGTH_MISMATCH none | connack; expect publish; send 40 03 ID 00
 v4-pingresp-len-1     4 connect loop    LENGTH_MISMATCH none | connack; send d0 01 00
-v4-publish-oversize   4 connect done    OK - msgs=1 dropped=1 | connack; send 30 d8 04 00 01 74 $P597; send 30 03 00 01 74
-v4-publish-oversize-q1 4 connect done   OK - dropped=1 sent:puback | connack; send 32 da 04 00 01 74 00 09 $P597
+v4-publish-oversize   4 marker  done    OK - msgs=1 dropped=1 | connack; send 30 d8 04 00 01 74 $P597; send $M4
+v4-publish-oversize-q1 4 marker done    OK - msgs=1 dropped=1 sent:puback | connack; send 32 da 04 00 01 74 00 09 $P597; send $M4
 v5-publish-oversize   5 connect loop    RX_PACKET_TOO_LARGE 0x95 | connack; send 30 d9 04 00 01 74 00 $P597
 # ---- truncation
 v4-connack-cut        4 connect connect CLOSED none | send 20 02 00; close
@@ -94,11 +98,11 @@ v4-puback-id0         4 pub1    loop    ZERO_PACKET_ID none | connack; expect pu
 v4-suback-id0         4 sub     subscribe ZERO_PACKET_ID none | connack; expect subscribe; send 90 03 00 00 00
 v4-puback-unknown     4 pub1    done    OK - | connack; expect publish; send 40 02 7f 7f; send 40 02 ID
 v5-puback-unknown     5 pub1    done    OK - | connack; expect publish; send 40 02 7f 7f; send 40 02 ID
-v4-pubrec-unknown     4 connect done    OK - sent:pubrel | connack; send 50 02 12 34; expect pubrel
-v5-pubrec-unknown     5 connect done    OK - sent:pubrel:0x92 | connack; send 50 02 12 34; expect pubrel
-v4-pubcomp-unknown    4 connect done    OK - | connack; send 70 02 12 34
-v4-pubrel-unknown     4 connect done    OK - sent:pubcomp | connack; send 62 02 12 34; expect pubcomp
-v5-pubrel-unknown     5 connect done    OK - sent:pubcomp:0x92 | connack; send 62 02 12 34; expect pubcomp
+v4-pubrec-unknown     4 marker  done    OK - sent:pubrel | connack; send 50 02 12 34; expect pubrel; send $M4
+v5-pubrec-unknown     5 marker  done    OK - sent:pubrel:0x92 | connack; send 50 02 12 34; expect pubrel; send $M5
+v4-pubcomp-unknown    4 marker  done    OK - msgs=1 | connack; send 70 02 12 34; send $M4
+v4-pubrel-unknown     4 marker  done    OK - sent:pubcomp | connack; send 62 02 12 34; expect pubcomp; send $M4
+v5-pubrel-unknown     5 marker  done    OK - sent:pubcomp:0x92 | connack; send 62 02 12 34; expect pubcomp; send $M5
 v4-suback-wrong-id    4 sub     subscribe TIMEOUT none | connack; expect subscribe; send 90 03 7f 7f 00
 v4-unsuback-unsolicited 4 connect done  OK - | connack; send b0 02 00 09
 v4-suback-code-3      4 sub     subscribe BAD_SUBACK_CODE none | connack; expect subscribe; send 90 03 ID 03
@@ -120,9 +124,9 @@ v4-no-pingresp        4 wait    loop    KEEPALIVE_TIMEOUT none | connack; expect
 v4-trickle-connack    4 connect done    OK - | trickle 100 20 02 00 00
 v5-trickle-suback     5 sub     done    OK - | connack; expect subscribe; trickle 50 90 04 ID 00 01
 v4-trickle-too-slow   4 connect connect TIMEOUT none | trickle 1000 20 02 00 00
-v4-flood-qos0         4 connect done    OK - msgs=5000 | connack; flood 5000 30 04 00 01 74 78
-v4-flood-qos1         4 connect done    OK - msgs=2000 | connack; flood 2000 32 06 00 01 74 00 01 78
-v5-flood-qos2-same-id 5 connect done    OK - msgs=1 | connack; flood 1000 34 07 00 01 74 00 07 00 78
+v4-flood-qos0         4 marker  done    OK - msgs=5001 | connack; flood 5000 30 04 00 01 74 78; send $M4
+v4-flood-qos1         4 marker  done    OK - msgs=2001 | connack; flood 2000 32 06 00 01 74 00 01 78; send $M4
+v5-flood-qos2-same-id 5 marker  done    OK - msgs=2 | connack; flood 1000 34 07 00 01 74 00 07 00 78; send $M5
 v4-reset-after-connack 4 connect loop   RECV none | connack; reset
 v4-close-after-connack 4 connect loop   CLOSED none | connack; close
 v4-reset-before-connack 4 connect connect RECV none | reset
@@ -139,7 +143,7 @@ v5-prop-bad-utf8-reason 5 connect connect BAD_UTF8 0x81 | send 20 08 00 00 05 1f
 v5-alias-0            5 connect loop    BAD_PROPERTY_VALUE 0x82 | connack; send 30 08 00 01 74 03 23 00 00 78
 v5-alias-above-max    5 connect loop    TOPIC_ALIAS_INVALID 0x94 | connack; send 30 08 00 01 74 03 23 00 05 78
 v5-alias-unknown      5 connect loop    TOPIC_ALIAS_INVALID 0x94 | connack; send 30 07 00 00 03 23 00 02 78
-v5-alias-ok           5 connect done    OK - msgs=2 | connack; send 30 08 00 01 74 03 23 00 02 78; send 30 07 00 00 03 23 00 02 78
+v5-alias-ok           5 marker  done    OK - msgs=3 | connack; send 30 08 00 01 74 03 23 00 02 78; send 30 07 00 00 03 23 00 02 78; send $M5
 v5-empty-topic-no-alias 5 connect loop  TOPIC_ALIAS_NEEDED 0x82 | connack; send 30 04 00 00 00 78
 v5-connack-recvmax-0  5 connect connect BAD_PROPERTY_VALUE 0x82 | send 20 06 00 00 03 21 00 00
 v5-connack-maxqos-2   5 connect connect BAD_PROPERTY_VALUE 0x82 | send 20 05 00 00 02 24 02
