@@ -102,7 +102,7 @@ class Conn:
             if not b & 0x80:
                 break
         else:
-            raise Closed  # the client never sends this; treat as a broken stream
+            raise ValueError("the client sent a remaining length longer than 4 bytes")
         body = self.read_exact(length, deadline)
         return first >> 4, first & 0x0F, body
 
