@@ -9,6 +9,8 @@
  *            pub1     connect, publish one QoS 1 message, loop until acknowledged
  *            pub2     the same at QoS 2
  *            wait     connect, then run the loop for 4 s (keep alive 1 s)
+ *            rm4      as connect, with room for only 4 incoming QoS 2 ids (receive
+ *                     maximum 4) instead of the bitmap
  *            marker   connect, then run the loop until a message on topic "e"
  *                     arrives (TIMEOUT after 5 s): the counts are then exact
  *            resume   connect, publish 3 QoS 1 messages, run the loop until the
@@ -131,6 +133,7 @@ int main(int argc, char **argv)
     static uint8_t tx[512], rx[RX_LEN], arena[4096], bitmap[MQTLS_INBOUND_BITMAP_SIZE];
     static uint8_t al_in[4 * MQTLS_ALIAS_IN_SLOT(32)];
     static mqtls_inflight_t out[4];
+    static uint16_t in_ids[4];
     mqtls_client_t c;
     mqtls_memstore_t ms;
     mqtls_store_t store;
@@ -146,6 +149,11 @@ int main(int argc, char **argv)
                                   .store = &store, .now_ms = mqtls_posix_now_ms, .on_message = on_msg,
                                   .ping_timeout_ms = 1000, .alias_in = al_in, .alias_in_len = sizeof al_in,
                                   .alias_in_count = 4 };
+    if (strcmp(argv[4], "rm4") == 0) {
+        cfg.inbound_bitmap = NULL;
+        cfg.inbound_ids = in_ids;
+        cfg.inbound_count = 4;
+    }
     if (mqtls_client_init(&c, &cfg) != MQTLS_OK)
         return 2;
     mqtls_tcp_init(&tcp);

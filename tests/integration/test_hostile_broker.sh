@@ -152,6 +152,11 @@ v5-publish-subid-0    5 connect loop    BAD_PROPERTY_VALUE 0x82 | connack; send 
 v5-puback-bad-reason  5 pub1    loop    BAD_REASON_CODE 0x81 | connack; expect publish; send 40 03 ID 05
 v5-puback-topic-alias 5 pub1    loop    PROPERTY_NOT_ALLOWED 0x81 | connack; expect publish; send 40 07 ID 00 03 23 00 01
 v5-auth-data-no-method 5 connect loop   AUTH_DATA_WITHOUT_METHOD 0x82 | connack; send f0 06 18 04 16 00 01 78
+v5-receive-max-exceeded 5 rm4   loop    RECEIVE_MAXIMUM_EXCEEDED 0x93 | connack; send 34 06 00 01 74 00 01 00 34 06 00 01 74 00 02 00 34 06 00 01 74 00 03 00 34 06 00 01 74 00 04 00 34 06 00 01 74 00 05 00
+v5-receive-max-4-ok   5 rm4     done    OK - msgs=4 | connack; send 34 06 00 01 74 00 01 00 34 06 00 01 74 00 02 00 34 06 00 01 74 00 03 00 34 06 00 01 74 00 04 00
+v5-alias-too-long     5 connect loop    TOPIC_ALIAS_TOO_LONG 0x83 msgs=1 | connack; send 30 2f 00 28 $(rep 40 61) 03 23 00 01 78; send 30 07 00 00 03 23 00 01 78
+v5-connack-maxpkt-small 5 pub1  publish PACKET_TOO_LARGE_FOR_SERVER - | send 20 08 00 00 05 27 00 00 00 05
+v5-connack-maxqos-0   5 pub1    publish QOS_NOT_SUPPORTED - | send 20 05 00 00 02 24 00
 v5-puback-refused     5 pub1    loop    PUBLISH_REFUSED - outstanding=0 | connack; expect publish; send 40 03 ID 97
 v5-pubrec-quota       5 pub2    loop    PUBLISH_REFUSED - outstanding=0 | connack; expect publish; send 50 03 ID 97
 # ---- resend after a reconnect (three connections, split by ||): the second
