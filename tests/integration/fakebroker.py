@@ -26,6 +26,8 @@ a comment line). Actions:
   stall S            do nothing for S seconds (connection open, not reading)
   trickle MS HEX...  send the bytes one at a time, MS milliseconds apart
   flood N HEX...     send the bytes N times in a row (one write per 64 KiB)
+  pingpong S         for S seconds answer every PINGREQ with a PINGRESP and
+                     nothing else (a broker that never acknowledges)
   silence S          read for S seconds: the client must send nothing now
                      (e.g. before the CONNACK); each packet that arrives is
                      logged and followed by a line `NAME violation`
@@ -164,6 +166,16 @@ def run_actions(name, conn, actions):
                 log_packet(name, conn, ptype, flags, body)
                 if TYPES.get(ptype) == want:
                     break
+        elif op == "pingpong":
+            deadline = time.monotonic() + float(args[0])
+            try:
+                while True:
+                    ptype, flags, body = conn.read_packet(deadline)
+                    log_packet(name, conn, ptype, flags, body)
+                    if ptype == 12:
+                        conn.sock.sendall(b"\xd0\x00")
+            except TimeoutError:
+                pass
         elif op == "silence":
             deadline = time.monotonic() + float(args[0])
             try:

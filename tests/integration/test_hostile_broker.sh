@@ -188,6 +188,7 @@ cli-bad-suback        4 sub 4 | connack; expect subscribe; send 90 03 ID 03
 cli-closed            4 sub 2 | connack; expect subscribe; send 90 03 ID 00; close
 cli-pub-reset         4 pub 2 | connack; expect publish; reset
 cli-pub-malformed     5 pub 4 | connack; expect publish; send 40 03 ID 05
+cli-pub-no-ack        4 pub 4 -k 1 | connack; pingpong 15
 EOF
 )
 
@@ -199,6 +200,7 @@ declare -A KNOWN=(
     [v5-pubrec-unknown]="issue 13: a PUBREC for an unknown id is ignored; 5.0 must answer PUBREL 0x92 (packet identifier not found)"
     [v5-pubrel-unknown]="issue 13: a PUBREL for an unknown id is answered PUBCOMP 0x00; 5.0 says 0x92 (packet identifier not found)"
     [v5-resend-cut]="issue 13: a connection that died mid-resend leaves records marked; the next connect sends them (ids 2, 3) right after CONNECT, before the CONNACK, then 1, 2, 3 again"
+    [cli-pub-no-ack]="issue 13: no acknowledgement deadline: pub waits forever for a PUBACK while the broker answers every PINGREQ (exit 4 expected once the deadline lands; add its flag to this line if it is off by default)"
     [v4-burst-before-suback]="issue 13: pump() PUMP_UNTIL_DONE keeps its handled count, so after 64 packets the SUBACK is never parsed (TIMEOUT after 64 messages)"
     [v5-burst-before-suback]="issue 13: the same on 5.0 (PUMP_UNTIL_DONE stops parsing after MQTLS_CONFIG_LOOP_MAX_PACKETS)"
 )
@@ -301,7 +303,7 @@ cli_one() {
     local -a args=(-h 127.0.0.1 -p "$PORT" -i "$name" -t t)
     [[ $ver == 5 ]] && args+=(-V 5)
     if [[ $cmd == pub ]]; then args+=(-q 1 -m x); else args+=(-W 5); fi
-    timeout 20 "$MQTLS" "$cmd" "${args[@]}" "$@" >"$D/$name.out" 2>"$D/$name.err" || rc=$?
+    timeout 10 "$MQTLS" "$cmd" "${args[@]}" "$@" >"$D/$name.out" 2>"$D/$name.err" || rc=$?
     echo "$rc" >"$D/$name.rc"
 }
 export -f cli_one
@@ -314,6 +316,11 @@ xargs -P "$JOBS" -L 1 bash -c 'cli_one "$@"' _ <"$D/cli-runs"
 while IFS='|' read -r head _; do
     read -r name _ _ want _ <<<"$head"
     rc=$(cat "$D/$name.rc")
+    if [[ -n ${KNOWN[$name]:-} && ${MQTLS_HOSTILE_KNOWN:-0} != 1 ]]; then
+        echo "KNOWN BUG: $name: ${KNOWN[$name]} (exit $rc; MQTLS_HOSTILE_KNOWN=1 to check it)"
+        continue
+    fi
+    [[ $rc == 124 ]] && fail "$name: mqtls hung (killed by timeout after 10 s)"
     [[ $rc == "$want" ]] || fail "$name: mqtls exited $rc, expected $want: $(cat -v "$D/$name.err")"
     LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$D/$name.err" &&
         fail "$name: a control character reached stderr: $(cat -v "$D/$name.err")"
