@@ -339,6 +339,20 @@ bool cli_props_fill(const cli_conn_opts_t *o, int cmd, mqtls_props_t *out, mqtls
     return any;
 }
 
+/* Strings from the broker go to a terminal: no control characters (C0, DEL,
+ * and C1 as UTF-8, U+0080..U+009F) may reach it raw, or a hostile broker
+ * could clear the screen or forge lines. Each becomes '?'; the rest of the
+ * UTF-8 (checked by the client) is kept. */
+static void scrub_controls(char *s)
+{
+    for (unsigned char *p = (unsigned char *)s; *p != '\0'; p++) {
+        if (*p < 0x20u || *p == 0x7Fu)
+            *p = '?';
+        else if (*p == 0xC2u && p[1] >= 0x80u && p[1] <= 0x9Fu)
+            p[0] = '?', p[1] = '?';
+    }
+}
+
 const char *cli_reason_text(const mqtls_client_t *c, char *buf, size_t len)
 {
     const char *why = "", *ref = "";
@@ -348,6 +362,7 @@ const char *cli_reason_text(const mqtls_client_t *c, char *buf, size_t len)
         n += snprintf(buf + n, len - (size_t)n, ": %s", why);
     if (ref[0] != '\0' && n >= 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, " [server reference: %s]", ref);
+    scrub_controls(buf);
     return buf;
 }
 
@@ -824,8 +839,12 @@ static void print_caps(const mqtls_client_t *c)
     fprintf(stderr, ", topic aliases %u, keepalive %u s, wildcards %s, subscription ids %s, shared %s\n",
             (unsigned)k->topic_alias_max, (unsigned)k->keepalive_s, k->wildcard_available ? "yes" : "no",
             k->sub_id_available ? "yes" : "no", k->shared_available ? "yes" : "no");
-    if (mqtls_client_assigned_id(c) != NULL)
-        fprintf(stderr, "mqtls: assigned client identifier '%s'\n", mqtls_client_assigned_id(c));
+    if (mqtls_client_assigned_id(c) != NULL) {
+        char id[MQTLS_CONFIG_V5_STRING_MAX];
+        snprintf(id, sizeof id, "%s", mqtls_client_assigned_id(c));
+        scrub_controls(id);
+        fprintf(stderr, "mqtls: assigned client identifier '%s'\n", id);
+    }
 }
 
 /* TLS setup and handshake over the TCP connection in cc->tcp. */

@@ -920,6 +920,36 @@ static int32_t handle(mqtls_client_t *c, const mqtls_packet_t *pk)
     return fail_reason(c, MQTLS_ERR_PROTOCOL, RC_PROTOCOL_ERROR);
 }
 
+/*
+ * The DISCONNECT reason for a packet the decoder refused (MQTT 5.0 section
+ * 4.13.1): 0x82 where the specification calls the fault a Protocol Error (a
+ * duplicate property, a value out of range, an empty topic without alias,
+ * authentication data without a method, a packet a server never sends),
+ * 0x81 Malformed Packet for everything else (section 2.2.2.2 makes a
+ * property not valid for its packet type malformed).
+ */
+static uint8_t decode_reason(int32_t rc)
+{
+    switch (rc) {
+    case MQTLS_ERR_UNEXPECTED_PACKET:
+    case MQTLS_ERR_DUPLICATE_PROPERTY:
+    case MQTLS_ERR_BAD_PROPERTY_VALUE:
+    case MQTLS_ERR_TOPIC_ALIAS_NEEDED:
+    case MQTLS_ERR_AUTH_DATA_WITHOUT_METHOD:
+        return RC_PROTOCOL_ERROR;
+    default:
+        return RC_MALFORMED;
+    }
+}
+
+/* 3.1.1 packets whose remaining length is fixed (2, or 0 for PINGRESP): one
+ * larger than rx_buf is malformed, not a sign that the buffer is too small. */
+static bool fixed_size_v311(const mqtls_client_t *c, uint8_t type)
+{
+    return !is_v5(c) && (type == MQTLS_PKT_CONNACK || (type >= MQTLS_PKT_PUBACK && type <= MQTLS_PKT_PUBCOMP) ||
+                         type == MQTLS_PKT_UNSUBACK || type == MQTLS_PKT_PINGRESP);
+}
+
 /* A PUBLISH larger than rx_buf whose head (topic, id, 5.0 properties) is in the buffer. */
 static int32_t handle_oversized(mqtls_client_t *c, const mqtls_fixed_header_t *h, size_t avail)
 {
@@ -968,7 +998,7 @@ static int32_t process_buffered(mqtls_client_t *c, uint32_t max)
             break;
         }
         if (rc < 0) {
-            return fail(c, rc);
+            return fail_reason(c, rc, RC_MALFORMED); /* 5-byte length, type 0, bad flags */
         }
         if (c->state == ST_CONNECTING && h.type != MQTLS_PKT_CONNACK && !(h.type == MQTLS_PKT_AUTH && is_v5(c))) {
             return fail(c, MQTLS_ERR_CONNACK_EXPECTED); /* e.g. not an MQTT server at all */
@@ -982,6 +1012,9 @@ static int32_t process_buffered(mqtls_client_t *c, uint32_t max)
             if (total <= c->cfg.rx_len) {
                 break; /* the rest is still on its way */
             }
+            if (fixed_size_v311(c, h.type)) {
+                return fail(c, MQTLS_ERR_LENGTH_MISMATCH);
+            }
             if (h.type != MQTLS_PKT_PUBLISH) {
                 return fail(c, MQTLS_ERR_RX_BUFFER_TOO_SMALL);
             }
@@ -993,7 +1026,7 @@ static int32_t process_buffered(mqtls_client_t *c, uint32_t max)
             mqtls_packet_t pk;
             rc = mqtls_decode_packet(c->cfg.rx_buf + c->rx_start, total, c->version, &pk);
             if (rc < 0) {
-                return fail_reason(c, rc, rc == MQTLS_ERR_UNEXPECTED_PACKET ? RC_PROTOCOL_ERROR : RC_MALFORMED);
+                return fail_reason(c, rc, decode_reason(rc));
             }
             c->rx_start += total;
             rc = handle(c, &pk);
