@@ -96,6 +96,9 @@ typedef struct {
                                       0: SL_SEC_MASK_SECURE_DEFAULT. Its suites are offered, at
                                       TLS 1.2 only, as a CC3200 does, unless tls_cfg sets
                                       ciphers / max_version. */
+    bool sl_domain_check;        /**< with a store: the firmware sets option 35
+                                      (SL_SO_SECURE_DOMAIN_NAME_VERIFICATION), so the device checks
+                                      the server's name (-222); without it a CC3200 does not */
     int64_t device_time;         /**< Unix seconds; MQTLS_CRED_NOW (cred.h): this computer's clock */
     bool device_time_unset;      /**< the device's clock is unset (device_time is its reset date) */
     const char *client_id;       /**< required */

@@ -34,6 +34,7 @@
 #include <mbedtls/pem.h>
 
 #include "mqtls/cred.h"
+#include "mqtls/slcodes.h"
 #include "cred_priv.h"
 
 #define STORE_NAME_MAX 100
@@ -252,8 +253,8 @@ static int32_t check_cert(const mqtls_cred_info_t *info, const mqtls_cred_cert_t
         return MQTLS_ERR_CRED_NOT_LEAF;
     }
     if (ca && !c->self_signed)
-        mqtls__cred_say(warn, warn_len, "the CA is an intermediate (%s, issued by %s), not a self-signed root: "
-            "fine only if the server sends a chain that ends at this certificate", c->subject, c->issuer);
+        mqtls__cred_say(warn, warn_len, "the CA is an intermediate (%s, issued by %s), not a self-signed root: %s",
+            c->subject, c->issuer, mqtls_sl_intermediate_note());
     mqtls__cred_say(why, why_len, "%s", c->subject);
     return MQTLS_OK;
 }
@@ -805,12 +806,15 @@ static void check_validity(check_ctx_t *c, int slot, int64_t at)
         return;
     const mqtls_cred_cert_t *k = &c->d[slot].cert;
     unsigned id = c->out->files[slot].id;
+    bool own = slot == SLOT_CERT;
     if (at < k->not_before_unix)
-        problem(c, slot, MQTLS_ERR_CRED_NOT_YET_VALID, "%s %u: not valid yet at the device time: valid from %s "
-                "(the device would report -461 SL_ESECDATEERROR)", slot_names[slot], id, k->not_before);
+        problem(c, slot, MQTLS_ERR_CRED_NOT_YET_VALID, "%s %u: not valid yet at the device time: valid from %s (%s)",
+                slot_names[slot], id, k->not_before, own ? mqtls_sl_own_cert_date_note()
+                : "the device would report -461 SL_ESECDATEERROR for a server chain that ends at it");
     else if (at > k->not_after_unix)
-        problem(c, slot, MQTLS_ERR_CRED_EXPIRED, "%s %u: expired at the device time: valid until %s",
-                slot_names[slot], id, k->not_after);
+        problem(c, slot, MQTLS_ERR_CRED_EXPIRED, "%s %u: expired at the device time: valid until %s%s%s%s",
+                slot_names[slot], id, k->not_after, own ? " (" : "", own ? mqtls_sl_own_cert_date_note() : "",
+                own ? ")" : "");
 }
 
 static void check_pairs(check_ctx_t *c, int64_t at)
@@ -841,6 +845,19 @@ static void check_pairs(check_ctx_t *c, int64_t at)
                 "another CA for devices, as AWS IoT does; a broker that trusts only CA %u will reject it)",
                 cid, aid, c->d[SLOT_CERT].cert.issuer, c->d[SLOT_CA].cert.subject, aid);
     }
+}
+
+/* The NWP's rule (mqtls/slcodes.h): an intermediate CA file works only for a
+ * server that does not send it; said as a note, the server is not known here. */
+static void check_intermediate(check_ctx_t *c)
+{
+    mqtls_store_check_t *o = c->out;
+    const mqtls_cred_cert_t *k = &c->d[SLOT_CA].cert;
+    if (!c->usable[SLOT_CA] || !c->d[SLOT_CA].has_cert || k->self_signed ||
+        o->n_notes >= sizeof o->notes / sizeof o->notes[0])
+        return;
+    mqtls__cred_say(o->notes[o->n_notes++], sizeof o->notes[0], "ca %u is an intermediate (%s, issued by %s): %s",
+        (unsigned)o->files[SLOT_CA].id, k->subject, k->issuer, mqtls_sl_intermediate_note());
 }
 
 static void check_slots_present(check_ctx_t *c)
@@ -883,6 +900,7 @@ int32_t mqtls_store_check(const char *dir, const uint16_t ids[4], int64_t at, mq
     check_pairs(c, at);
     check_validity(c, SLOT_CERT, at);
     check_validity(c, SLOT_CA, at);
+    check_intermediate(c);
     int32_t rc = c->first_err;
     for (int i = 0; i < 4; i++)
         free(c->buf[i]);

@@ -54,6 +54,7 @@ typedef struct {
     bool cause_is_failure;
     int64_t now;                  /* the device's clock, resolved */
     bool sl_fixed;                /* r->sl_code is final (a file problem) */
+    bool tls_done;                /* the handshake with the user's settings completed */
     mqtls_cred_cert_t *ca;        /* the CA file's certificates */
     size_t n_ca;
     char checked_name[256];       /* the name the certificate must carry */
@@ -420,8 +421,15 @@ static bool step_resolve(diag_t *d)
     hints.ai_socktype = SOCK_STREAM;
     int g = getaddrinfo(d->cfg->host, NULL, &hints, &res);
     if (g != 0) {
-        step(d, "resolve", MQTLS_DIAG_FAIL, "'%s' does not resolve: %s", d->cfg->host, gai_strerror(g));
+        mqtls_diag_step_t *s = step(d, "resolve", MQTLS_DIAG_FAIL, "'%s' does not resolve: %s", d->cfg->host,
+                                    gai_strerror(g));
         cause(d, "dns-failure", MQTLS_ERR_DNS, true);
+        if (d->cfg->store_dir != NULL) {
+            /* The device fails before any socket: no TLS prediction, the DNS call's code. */
+            sl_fixed(d, mqtls_sl_code(MQTLS_ERR_DNS, NULL));
+            LINE(s, "\na CC3200 fails the same way in sl_NetAppDnsGetHostByName (%d %s) and never reaches "
+                    "sl_Connect: no TLS result to predict", (int)d->r->sl_code, mqtls_sl_code_name(d->r->sl_code));
+        }
         return false;
     }
     mqtls_diag_step_t *s = step(d, "resolve", MQTLS_DIAG_PASS, "%s ->", d->cfg->host);
@@ -757,7 +765,34 @@ static bool step_chain(diag_t *d, const mqtls_tls_report_t *rep, const char *how
     return true;
 }
 
-/* Where the needed root can be found: the system trust store. */
+/* Does this CA file verify the server's chain? A doctor probe (no client
+ * certificate, the name not checked: only the anchor matters, and the session
+ * is closed at once). A root found by name alone may carry another key. */
+static bool root_verifies(const diag_t *d, const char *ca_file)
+{
+    mqtls_tls_report_t *p = malloc(sizeof *p);
+    if (p == NULL) {
+        return false;
+    }
+    mqtls_tls_config_t probe = d->tls;
+    probe.ca_file = ca_file;
+    probe.ca_path = NULL;
+    probe.ca_data = NULL;
+    probe.ca_format = MQTLS_TLS_FORMAT_AUTO;
+    probe.cert_file = probe.key_file = NULL;
+    probe.cert_data = probe.key_data = NULL;
+    probe.insecure = true;
+    probe.verify_tolerate = MQTLS_TLS_VERIFY_EXPIRED | MQTLS_TLS_VERIFY_NOT_YET_VALID;
+    int32_t rc = handshake(d, &probe, d->cfg->engine, p, NULL);
+    bool ok = rc != MQTLS_ERR_TLS_UNKNOWN_CA && rc != MQTLS_ERR_TLS_VERIFY_FAILED && rc != MQTLS_ERR_TLS_BAD_CA_FILE &&
+              rc != MQTLS_ERR_TLS_CA_FORMAT && !(p->verify_flags & (MQTLS_TLS_VERIFY_NOT_TRUSTED |
+                                                                    MQTLS_TLS_VERIFY_BAD_SIGNATURE));
+    free(p);
+    return ok;
+}
+
+/* Where the needed root can be found: the system trust store, checked
+ * against the chain's signature before it is recommended. */
 static void name_root(diag_t *d, mqtls_diag_step_t *s, const char *need, bool hint)
 {
     char cn[160], found[1024];
@@ -767,14 +802,21 @@ static void name_root(diag_t *d, mqtls_diag_step_t *s, const char *need, bool hi
     if (hint) {
         HINT(d, "The server's chain needs the root \"%s\".", cn);
     }
-    if (search_system(dir, need, found, sizeof found)) {
-        LINE(s, "\nthe system trust store has a root of that name: %s (matched by name: use it as the CA file "
-                "and run the doctor again)", found);
+    if (!search_system(dir, need, found, sizeof found)) {
+        LINE(s, "\nthe system trust store (%s) has no certificate named so", dir);
+    } else if (root_verifies(d, found)) {
+        LINE(s, "\nthe system trust store has that root: %s (its key verifies the server's chain, checked in a "
+                "doctor probe: use it as the CA file)", found);
         if (hint) {
-            HINT(d, " The system trust store has a root of that name: %s.", found);
+            HINT(d, " The system trust store has it: %s.", found);
         }
     } else {
-        LINE(s, "\nthe system trust store (%s) has no certificate named so", dir);
+        LINE(s, "\nthe system trust store has a root of that name, %s, but its key does not verify the server's "
+                "chain (checked in a doctor probe): not the root you need; get the one that signed the chain from "
+                "the broker's operator", found);
+        if (hint) {
+            HINT(d, " %s has the right name but another key: do not use it.", found);
+        }
     }
 }
 
@@ -1037,24 +1079,29 @@ static bool step_anchor(diag_t *d)
             }
         }
     }
+    bool store = d->cfg->store_dir != NULL;
+    char why[700];
+    if (store && d->n_ca == 1 && mqtls_sl_ca_rule(d->ca[0].subject, rep, why, sizeof why) != 0) {
+        /* The device's view: the NWP's rule (mqtls/slcodes.h), as the emulation applies it. */
+        mqtls_diag_step_t *s = step(d, "ca", MQTLS_DIAG_FAIL, "%s; this computer's TLS engine accepted it as an "
+                                    "anchor, the CC3200 fails with -155", why);
+        name_root(d, s, need, true);
+        cause(d, inter != NULL ? "ca-not-root" : "ca-mismatch", MQTLS_ERR_TLS_UNKNOWN_CA, true);
+        sl_fixed(d, MQTLS_SL_ESEC_ASN_SIG_CONFIRM_E);
+        return false;
+    }
     if (anchor != NULL) {
         step(d, "ca", MQTLS_DIAG_PASS, "the CA file's %s (%s) anchors the server's chain", anchor->subject,
              anchor->self_signed ? "a root" : "an intermediate that issued the top certificate sent");
         return true;
     }
     if (inter != NULL) {
-        bool store = d->cfg->store_dir != NULL;
-        mqtls_diag_step_t *s = step(d, "ca", store ? MQTLS_DIAG_FAIL : MQTLS_DIAG_WARN,
+        mqtls_diag_step_t *s = step(d, "ca", MQTLS_DIAG_WARN,
                                     "the CA file is %s, an intermediate the server itself sends; this computer's "
-                                    "TLS engine accepts it as an anchor, but a device that needs the issuer of "
-                                    "the last certificate sent (the CC3200) fails with -155",
-                                    inter->subject);
-        name_root(d, s, need, store);
-        cause(d, "ca-not-root", MQTLS_ERR_TLS_UNKNOWN_CA, store);
-        if (store) {
-            sl_fixed(d, MQTLS_SL_ESEC_ASN_SIG_CONFIRM_E);
-            return false;
-        }
+                                    "TLS engine accepts it as an anchor, but %s",
+                                    inter->subject, mqtls_sl_intermediate_note());
+        name_root(d, s, need, false);
+        cause(d, "ca-not-root", MQTLS_ERR_TLS_UNKNOWN_CA, false);
         return true;
     }
     step(d, "ca", MQTLS_DIAG_PASS, "the TLS engine verified the server's chain against the %s",
@@ -1350,6 +1397,20 @@ static void step_hostname_passed(diag_t *d)
 static bool steps_tls(diag_t *d, conn_t *c)
 {
     int32_t rc = handshake(d, &d->tls, d->cfg->engine, &d->r->tls, c);
+    bool name_unchecked = false;
+    if (rc == MQTLS_ERR_TLS_HOSTNAME_MISMATCH && d->cfg->store_dir != NULL && !d->cfg->sl_domain_check) {
+        /* The device's view (mqtls/slcodes.h): firmware without option 35 does
+         * not check the name. Say so, and go on as the device would. */
+        mqtls_tls_config_t dev = d->tls;
+        dev.insecure = true;
+        char why[256];
+        snprintf(why, sizeof why, "%s", d->r->tls.detail);
+        rc = handshake(d, &dev, d->cfg->engine, &d->r->tls, c);
+        name_unchecked = rc == MQTLS_OK;
+        if (name_unchecked) {
+            snprintf(d->r->tls.detail, sizeof d->r->tls.detail, "%s", why);
+        }
+    }
     if (rc != MQTLS_OK) {
         tls_failed(d, rc);
         return false;
@@ -1361,8 +1422,19 @@ static bool steps_tls(diag_t *d, conn_t *c)
     if (!step_anchor(d)) {
         return false;
     }
-    step_hostname_passed(d);
-    return step_validity(d);
+    if (name_unchecked) {
+        step(d, "hostname", MQTLS_DIAG_WARN, "%s; a CC3200 checks the name only when the firmware sets option 35 "
+             "(SL_SO_SECURE_DOMAIN_NAME_VERIFICATION), so this firmware connects anyway (with --sl-domain-check: "
+             "-222 SL_ESEC_DOMAIN_NAME_E)", d->r->tls.detail);
+        cause(d, "hostname-mismatch", MQTLS_ERR_TLS_HOSTNAME_MISMATCH, false);
+    } else {
+        step_hostname_passed(d);
+    }
+    if (!step_validity(d)) {
+        return false;
+    }
+    d->tls_done = true;
+    return true;
 }
 
 static void run(diag_t *d)
@@ -1446,8 +1518,9 @@ int32_t mqtls_diag_run(const mqtls_diag_config_t *cfg, mqtls_diag_report_t *out)
     out->has_sl = cfg->store_dir != NULL;
     if (out->has_sl && !d->sl_fixed) {
         /* The TLS connection itself worked: what a CC3200 gets from sl_Connect is 0,
-         * whatever happened at the MQTT level afterwards. */
-        out->sl_code = 0;
+         * whatever happened at the MQTT level afterwards. A run that stopped
+         * before that never predicts success. */
+        out->sl_code = d->tls_done ? 0 : mqtls_sl_code(out->error < 0 ? out->error : MQTLS_ERR_TLS_HANDSHAKE, NULL);
     }
     bool warned = false;
     for (size_t i = 0; i < out->n_steps; i++) {

@@ -34,6 +34,7 @@ cp "$D/amazon/ca.pem" "$D/sysca/AmazonRootCA1.pem"
 tls_listener main server
 tls_listener intchain server-int-chain:server-int
 tls_listener aws aws-server
+tls_listener other server-other   # names only other.example
 start_listeners
 
 # The flash: what `mqtls store put` validates and converts (IDs as in the seed question) ...
@@ -103,4 +104,36 @@ doctor_sl no-key -458 SL_ESECBADPRIVATEFILE
 # A DH slot that names a certificate instead of parameters.
 doctor_expect dh dh-file-bad 2 "${H[@]}" -p "$PORT_main" --files 126,127,128,128
 doctor_sl dh -459 SL_ESECBADDHFILE
+# ---- one model of the chip (issue 11, part 1)
+# The intermediate as CA file: store put and store check say what the doctor finds.
+"$MQTLS" store put "$D/flash2" 129 "$K/int-ca.pem" --as ca >/dev/null 2>"$D/put-int.err" || fail "store put int-ca"
+assert_contains "store put: the NWP's rule" "only when it issued the last certificate the server sends" "$D/put-int.err"
+"$MQTLS" store check "$S" --files 126,127,129,0 >/dev/null 2>"$D/check-int.err" || true
+assert_contains "store check: the NWP's rule" "ca 129 is an intermediate" "$D/check-int.err"
+assert_contains "store check: the same sentence" "only when it issued the last certificate the server sends" \
+    "$D/check-int.err"
+# A name that does not resolve never predicts success.
+doctor_expect dns dns-failure 2 -h no-such-host.invalid -i doctor-store --store "$S" -p 8883 --files 126,127,128,0
+doctor_sl dns -163 SL_NET_APP_DNS_QUERY_FAILED
+doctor_step dns resolve fail "sl_NetAppDnsGetHostByName"
+# An IP host and a certificate for another name: firmware without option 35 connects.
+doctor_expect ipname hostname-mismatch 3 "${H[@]}" -p "$PORT_other" --files 126,127,128,0
+doctor_sl ipname 0 SL_OK
+doctor_step ipname hostname warn "option 35"
+doctor_step ipname roundtrip pass
+doctor_expect ipname-35 hostname-mismatch 2 "${H[@]}" -p "$PORT_other" --files 126,127,128,0 --sl-domain-check
+doctor_sl ipname-35 -222 SL_ESEC_DOMAIN_NAME_E
+# The device's own certificate not valid yet at its date: the broker judges it (-342), not the device (-461).
+"$MQTLS" store check "$S" --files 126,127,128,0 --at 2020-01-01T00:00:00Z >/dev/null 2>"$D/check-date.err" || true
+assert_contains "own certificate dates: the broker's verdict" "-342 SL_ESEC_BAD_CERTIFICATE" "$D/check-date.err"
+grep -q "cert 127.*-461" "$D/check-date.err" && fail "own certificate: -461 predicted: $(cat "$D/check-date.err")"
+# A root with the right name and another key is not recommended.
+"$MQTLS" ca init "$D/fake-amazon" --cn "Amazon Root CA 1" --org Amazon --days 30 >/dev/null
+mkdir -p "$D/sysca-fake"
+cp "$D/fake-amazon/ca.pem" "$D/sysca-fake/AmazonRootCA1.pem"
+doctor_expect seed-fake ca-legacy-root 2 "${H[@]}" -p "$PORT_aws" --files 126,127,131,0 --system-cafile-dir "$D/sysca-fake"
+doctor_hint seed-fake "another key"
+hint=$(jq -r .cause.hint "$D/seed-fake.json")
+[[ $hint != *"The system trust store has it"* ]] || fail "seed-fake: a root with another key is recommended: $hint"
+
 note "store: ok, PEM, chain, intermediate, wrong root, legacy root, clock unset, key, no CA, no key ($((SECONDS - T0)) s)"
