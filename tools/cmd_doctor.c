@@ -217,6 +217,8 @@ static void print_human(const mqtls_diag_report_t *r, const cli_conn_opts_t *c, 
     if (r->has_sl)
         printf("SimpleLink: a CC3200 with these files and this server would get %d %s from sl_Connect: %s\n",
                (int)r->sl_code, mqtls_sl_code_name(r->sl_code), mqtls_sl_code_text(r->sl_code));
+    if (r->has_board)
+        printf("%sBoard:%s %s\n", bold, off, r->board_meaning);
 }
 
 /* ---- the command ---------------------------------------------------------------------- */
@@ -262,6 +264,8 @@ int cmd_doctor(int argc, char **argv)
     memcpy(cfg.store_ids, o.ids, sizeof o.ids);
     cfg.sl_mask = o.sl_mask;
     cfg.sl_domain_check = o.sl_domain_check;
+    cfg.board_said_set = o.board_said_set;
+    cfg.board_said = o.board_said;
     if ((o.sl_domain_check || o.board_said_set) && o.store == NULL)
         return cli_usage_error("doctor", "--sl-domain-check and --board-said describe a device: they need --store and "
                                          "--files");

@@ -26,6 +26,7 @@ static const command_t commands[] = {
     { "ca", cmd_ca, "a development CA: init, then issue server and client certificates" },
     { "store", cmd_store, "a credential store like a device's /cert flash: put, list, check, rm, export" },
     { "doctor", cmd_doctor, "probe a broker step by step and say why a connection fails" },
+    { "explain", cmd_explain, "every known cause of a code (-456, -0x2700, alert 42, CONNACK 5), its check and fix" },
 };
 
 static void print_help(FILE *out)

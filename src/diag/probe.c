@@ -39,6 +39,7 @@
 #include "diag_priv.h"
 #include "mqtls/client.h"
 #include "mqtls/cred.h"
+#include "mqtls/explain.h"
 #include "mqtls/slcodes.h"
 #include "mqtls/tcp.h"
 
@@ -1521,6 +1522,12 @@ int32_t mqtls_diag_run(const mqtls_diag_config_t *cfg, mqtls_diag_report_t *out)
          * whatever happened at the MQTT level afterwards. A run that stopped
          * before that never predicts success. */
         out->sl_code = d->tls_done ? 0 : mqtls_sl_code(out->error < 0 ? out->error : MQTLS_ERR_TLS_HANDSHAKE, NULL);
+    }
+    if (out->has_sl && cfg->board_said_set) {
+        out->has_board = true;
+        out->board_said = cfg->board_said;
+        out->board_agrees = mqtls_explain_board(out->sl_code, cfg->board_said, out->board_meaning,
+                                                sizeof out->board_meaning);
     }
     bool warned = false;
     for (size_t i = 0; i < out->n_steps; i++) {

@@ -31,6 +31,7 @@ static const sl_code_t codes[] = {
       "the server's chain is not signed by the CA file: the device holds the wrong root (flash the root "
       "that issued the last certificate the server sends)" },
     { MQTLS_SL_ESEC_DOMAIN_NAME_E, "SL_ESEC_DOMAIN_NAME_E", "the server's certificate does not name the host" },
+    { -229, "SL_ESEC_VERIFY_CERT_ERROR", "the server's certificate failed verification" },
     { MQTLS_SL_ESEC_UNSUPPORTED_SUITE, "SL_ESEC_UNSUPPORTED_SUITE",
       "no cipher suite in common: the secure mask allows none the server accepts" },
     { -300, "SL_ESEC_CLOSE_NOTIFY", "the server closed the TLS session (close_notify alert)" },

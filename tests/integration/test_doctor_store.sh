@@ -104,6 +104,20 @@ doctor_sl no-key -458 SL_ESECBADPRIVATEFILE
 # A DH slot that names a certificate instead of parameters.
 doctor_expect dh dh-file-bad 2 "${H[@]}" -p "$PORT_main" --files 126,127,128,128
 doctor_sl dh -459 SL_ESECBADDHFILE
+# The seed: the board said -456, the store's files give -155: say what the difference means.
+doctor_expect seed-board ca-legacy-root 2 "${H[@]}" -p "$PORT_aws" --files 126,127,131,0 --board-said SL_ESECBADCAFILE
+assert_eq "board: code" "-456" "$(jq -r .board.code "$D/seed-board.json")"
+assert_eq "board: agrees" "false" "$(jq -r .board.agrees "$D/seed-board.json")"
+assert_contains "board: meaning" "the file on the board is not the one in this store: PEM?" "$D/seed-board.txt"
+doctor_expect seed-board2 ca-legacy-root 2 "${H[@]}" -p "$PORT_aws" --files 126,127,131,0 --board-said -155
+assert_eq "board agrees" "true" "$(jq -r .board.agrees "$D/seed-board2.json")"
+expect_status "--board-said without a store" 1 "$MQTLS" doctor -h 127.0.0.1 -p "$PORT_main" --board-said -456
+expect_status "--board-said: not a code" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" --files 126,127,128,0 --board-said x
+# The mask as firmware writes it.
+doctor_expect mask-names null 0 "${H[@]}" -p "$PORT_main" --files 126,127,128,0 \
+    --sl-mask "SL_SEC_MASK_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 | SL_SEC_MASK_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"
+doctor_step mask-names files pass "mask 0x210"
+
 # ---- one model of the chip (issue 11, part 1)
 # The intermediate as CA file: store put and store check say what the doctor finds.
 "$MQTLS" store put "$D/flash2" 129 "$K/int-ca.pem" --as ca >/dev/null 2>"$D/put-int.err" || fail "store put int-ca"
