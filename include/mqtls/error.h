@@ -170,7 +170,9 @@ extern "C" {
     X(STORE_BAD_NAME, -220, "a store entry is a number from 1 to 255 or a name of letters, digits, '-', '_' and '.'") \
     X(STORE_NOT_FOUND, -221, "there is no such entry in the credential store")                      \
     X(STORE_ROLE, -222, "the file does not fit the role it is stored for (key, cert, ca or dh)")     \
-    X(CRED_BAD_DH, -223, "the file is not valid Diffie-Hellman parameters")
+    X(CRED_BAD_DH, -223, "the file is not valid Diffie-Hellman parameters")                          \
+    X(CRED_MALFORMED_KEY, -224, "the encrypted private key is malformed: its PBKDF2 iteration count is 0, negative or wider than 32 bits") \
+    X(CRED_KDF_LIMIT, -225, "the encrypted private key asks for more than 10 million PBKDF2 iterations; mqtls refuses rather than run for minutes")
 
 /** Result codes. MQTLS_OK is 0; every error is negative. */
 typedef enum {

@@ -707,6 +707,21 @@ int32_t mqtls__cred_load_key(const uint8_t *buf, size_t len, const char *passwor
     if (copy == NULL) {
         return MQTLS_ERR_NO_MEMORY;
     }
+    long iters = -1;
+    int count = info.kind == MQTLS_CRED_KEY_ENCRYPTED ? mqtls__pkcs8_iterations(copy, len, pem, &iters) : 0;
+    if (count != 0) {
+        /* Judged before anything runs PBKDF2: a claimed 2^31 would run for half an hour. */
+        burn(copy, len + 1u);
+        if (count == MQTLS__PBKDF2_TOO_MANY) {
+            mqtls__cred_say(why, why_len, "the file is %s that asks for %ld PBKDF2 iterations; mqtls runs at most %ld "
+                "(OpenSSL writes 2048): refused rather than computing for minutes", info.what, iters,
+                MQTLS__PBKDF2_MAX_ITERATIONS);
+            return MQTLS_ERR_CRED_KDF_LIMIT;
+        }
+        mqtls__cred_say(why, why_len, "the file is %s whose PBKDF2 iteration count is 0, negative or wider than 32 "
+            "bits: a malformed key, whatever the password", info.what);
+        return MQTLS_ERR_CRED_MALFORMED_KEY;
+    }
     const unsigned char *pw = have_pw ? (const unsigned char *)password : NULL;
     int ret = mbedtls_pk_parse_key(pk, copy, pem ? len + 1u : len, pw, have_pw ? strlen(password) : 0u);
     if (ret != 0 && info.kind == MQTLS_CRED_KEY_ENCRYPTED && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
