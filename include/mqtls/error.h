@@ -111,6 +111,8 @@ extern "C" {
     X(PUBLISH_REFUSED, -91, "the broker did not accept a QoS 1/2 message (PUBACK/PUBREC reason code 0x80 or above); the connection is still usable") \
     X(AUTH_FAILED, -92, "enhanced authentication failed: the authentication callback gave up, none was configured, or the broker used another method") \
     X(TOPIC_ALIAS_TOO_LONG, -93, "the broker used a topic alias it had set for a topic longer than our alias_in slots could keep; give them larger slots (DISCONNECT 0x83 sent: our limit, not a broker error)") \
+    X(CONNACK_TOO_LARGE, -98, "the broker's CONNACK claims to be longer than any CONNACK (a 3.1.1 CONNACK is 2 bytes, a 5.0 one a few hundred): not an MQTT broker's answer, whatever the receive buffer") \
+    X(SUBACK_TIMEOUT, -99, "no SUBACK came in time: the broker did not answer the SUBSCRIBE (a policy that ignores it, or a broker that stopped answering)") \
     /* transport */                                                                                   \
     X(CLOSED, -100, "the connection was closed by the peer")                                         \
     X(DNS, -101, "the host name could not be resolved")                                              \
@@ -135,7 +137,7 @@ extern "C" {
     X(TLS_NO_COMMON_VERSION, -151, "the server and the client have no TLS version in common") \
     X(TLS_NO_SHARED_CIPHER, -152, "the server and the client have no cipher suite in common") \
     X(TLS_CERT_REQUIRED, -153, "the server requires a client certificate and none was given") \
-    X(TLS_CERT_REJECTED, -154, "the server rejected our client certificate (see the alert in the TLS report)") \
+    X(TLS_CERT_REJECTED, -154, "the server rejected our client certificate") \
     X(TLS_HANDSHAKE_TIMEOUT, -155, "the TLS handshake did not finish in time") \
     X(TLS_CLOSED_IN_HANDSHAKE, -156, "the server closed the connection during the TLS handshake") \
     X(TLS_NOT_TLS, -157, "the server did not answer in TLS (is this a plain MQTT port?)") \

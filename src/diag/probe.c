@@ -955,6 +955,43 @@ static void hostname_failed(diag_t *d, int32_t rc, const mqtls_diag_hints_t *h)
     HINT(d, "%s.", rep->detail);
 }
 
+/* What the broker's alert says about our certificate, with what we know of it:
+ * its own dates (judged at this computer's clock, as the broker's is) and its issuer. */
+static void hint_rejected(diag_t *d, const mqtls_tls_report_t *rep)
+{
+    int a = rep->alert_received;
+    if (a >= 0) {
+        HINT(d, "%sThe broker sent the alert %s (%d)", d->r->hint[0] != '\0' ? " " : "", mqtls_tls_alert_name(a), a);
+        switch (a) {
+        case 42: HINT(d, ": our certificate is outside its dates, or not registered / inactive (AWS IoT)."); break;
+        case 43: HINT(d, ": our certificate's type or purpose is not accepted (a client certificate needs clientAuth)."); break;
+        case 44: HINT(d, ": our certificate is revoked."); break;
+        case 45: HINT(d, ": our certificate has expired by the broker's clock."); break;
+        case 46: HINT(d, ": the broker cannot accept our certificate (on AWS IoT: inactive or revoked)."); break;
+        case 48: HINT(d, ": the broker does not trust the CA that issued our certificate."); break;
+        default: HINT(d, "."); break;
+        }
+    }
+    char path[512];
+    const char *cert = d->tls.cert_file;
+    if (cert == NULL) {
+        return;
+    }
+    snprintf(path, sizeof path, "%s", cert);
+    uint8_t *buf = NULL;
+    size_t len = 0, n = 0;
+    mqtls_cred_cert_t *c = calloc(1, sizeof *c);
+    if (c != NULL && read_file(path, &buf, &len) == 0 && mqtls_cred_inspect(buf, len, c, 1, &n, NULL, 0) == MQTLS_OK &&
+        n >= 1u) {
+        int64_t now = (int64_t)time(NULL);
+        bool out = now < c->not_before_unix || now > c->not_after_unix;
+        HINT(d, " Our certificate (%s, issued by %s) is valid from %s to %s%s", c->subject, c->issuer, c->not_before,
+             c->not_after, out ? ": NOT valid at this computer's clock, which is the likely cause." : ".");
+    }
+    free(buf);
+    free(c);
+}
+
 /* The broker refused us during the handshake (TLS 1.2: after it checked the
  * server, so name and dates passed on this computer's clock). */
 static void client_cert_failed(diag_t *d, int32_t rc)
@@ -968,9 +1005,7 @@ static void client_cert_failed(diag_t *d, int32_t rc)
     }
     step(d, "client-cert", MQTLS_DIAG_FAIL, "%s (%s)", mqtls_strerror(rc), rep->detail);
     cause(d, rc == MQTLS_ERR_TLS_CERT_REJECTED ? "client-cert-rejected" : "client-cert-required", rc, true);
-    if (rep->alert_received >= 0) {
-        HINT(d, "The broker sent the alert %s (%d).", mqtls_tls_alert_name(rep->alert_received), rep->alert_received);
-    }
+    hint_rejected(d, rep);
 }
 
 /* The version and suite were agreed, then a certificate stopped the handshake. */
@@ -1212,7 +1247,7 @@ static bool step_client_cert(diag_t *d, int32_t rc)
         if (d->cfg->store_dir != NULL) {
             sl_fixed(d, mqtls_sl_code(rc, rep)); /* a CC3200 (TLS 1.2) hears it in the handshake */
         }
-        hint_alert(d, rep);
+        hint_rejected(d, rep);
         return false;
     }
     if (is_tls_error(rc)) {

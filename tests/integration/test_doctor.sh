@@ -178,6 +178,12 @@ for engine in mbedtls openssl; do
         --cert "$K/client-other.pem" --key "$K/client-other.key" --tls-engine "$engine"
     doctor_step "rejected-$engine" client-cert fail
     doctor_hint "rejected-$engine" "unknown_ca"
+    # what the alert means, and what mqtls knows of our certificate (issue 11)
+    doctor_hint "rejected-$engine" "does not trust the CA that issued our certificate"
+    doctor_hint "rejected-$engine" "Our certificate (CN=mqtls-client-other"
+    doctor_hint "rejected-$engine" "issued by CN=mqtls unrelated CA"
+    grep -q "see the alert in the TLS report" "$D/rejected-$engine.txt" &&
+        fail "rejected-$engine: points to a TLS report nobody asked for"
 done
 # TLS 1.3 (openssl): the verdict comes after the handshake, on the first read.
 doctor_step rejected-openssl tls pass "TLSv1.3"
