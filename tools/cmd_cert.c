@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "mqtls/slcodes.h"
 
 #if MQTLS_WITH_MBEDTLS
 #include "mqtls/cred.h"
@@ -457,11 +458,15 @@ static int inspect_key(const cert_args_t *a, bool *first, const char *file, cons
         printf(", ");
         json_str("key_type", k.key_type, true);
         printf("\"key_bits\": %u, ", (unsigned)k.key_bits);
-        json_str("curve", k.curve, false);
+        json_str("curve", k.curve, info->kind != MQTLS_CRED_KEY_PKCS8);
+        if (info->kind == MQTLS_CRED_KEY_PKCS8)
+            json_str("device_warning", mqtls_sl_pkcs8_note(), false);
         printf("}");
     } else {
         printf("%s: %s\n  key:            %s %u bits%s%s\n", file, info->what, k.key_type, (unsigned)k.key_bits,
                k.curve[0] ? ", " : "", k.curve);
+        if (info->kind == MQTLS_CRED_KEY_PKCS8)
+            printf("  warning:        %s\n", mqtls_sl_pkcs8_note());
     }
     return 0;
 }

@@ -117,6 +117,10 @@ int32_t mqtls_sl_ca_rule(const char *ca_subject, const mqtls_tls_report_t *chain
  * checks that do not know the server (store put, store check). Never NULL. */
 const char *mqtls_sl_intermediate_note(void);
 
+/** The sentence for a private key in PKCS#8 (what OpenSSL 3's `openssl rsa
+ * -outform der` writes), where the chip reads PKCS#1 (RSA) or SEC1 (EC). Never NULL. */
+const char *mqtls_sl_pkcs8_note(void);
+
 /** The sentence for the device's own certificate outside its validity at
  * the device's date (the broker judges it, not the device). Never NULL. */
 const char *mqtls_sl_own_cert_date_note(void);

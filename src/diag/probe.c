@@ -534,6 +534,17 @@ static const char *store_slot_cause(int slot, const char *path)
     return id;
 }
 
+static bool key_is_pkcs8(const char *path)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mqtls_cred_info_t info;
+    bool yes = read_file(path, &buf, &len) == 0 && mqtls_cred_detect(buf, len, &info) == MQTLS_OK &&
+               info.kind == MQTLS_CRED_KEY_PKCS8;
+    free(buf);
+    return yes;
+}
+
 /* Do the stored key and certificate belong together? (both files already judged usable) */
 static bool store_pair_matches(const mqtls_store_check_t *chk, char *why, size_t why_len)
 {
@@ -621,7 +632,13 @@ static bool step_store(diag_t *d)
     for (size_t i = 0; i < chk->n_notes && i < 4; i++) {
         LINE(s, "\nnote: %s", chk->notes[i]);
     }
+    bool pkcs8 = id == NULL && cfg->store_ids[SLOT_KEY] != 0 && key_is_pkcs8(chk->files[SLOT_KEY].path);
     free(chk);
+    if (pkcs8) {
+        s->status = MQTLS_DIAG_WARN;
+        LINE(s, "\nwarning: the key is %s", mqtls_sl_pkcs8_note());
+        cause(d, "key-pkcs8", MQTLS_OK, false);
+    }
     if (id != NULL) {
         int32_t err = store_error(id);
         cause(d, id, err, true);

@@ -321,6 +321,13 @@ const char *mqtls_sl_intermediate_note(void)
            "the server sends (mqtls doctor --store names it)";
 }
 
+const char *mqtls_sl_pkcs8_note(void)
+{
+    return "PKCS#8: a CC3200 reads its private key as PKCS#1 (RSA) or SEC1 (EC) DER and may refuse this one "
+           "(-458 SL_ESECBADPRIVATEFILE); `mqtls store put` converts it (OpenSSL 3's `openssl rsa -outform der` "
+           "writes PKCS#8; add -traditional for PKCS#1)";
+}
+
 const char *mqtls_sl_own_cert_date_note(void)
 {
     return "a CC3200 does not judge its own certificate's dates: it sends it, and a broker judging by its own "

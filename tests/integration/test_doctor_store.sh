@@ -118,6 +118,24 @@ doctor_expect mask-names null 0 "${H[@]}" -p "$PORT_main" --files 126,127,128,0 
     --sl-mask "SL_SEC_MASK_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 | SL_SEC_MASK_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"
 doctor_step mask-names files pass "mask 0x210"
 
+# ---- device-side facts (issue 11, part 3): a PKCS#8 key where the chip reads PKCS#1/SEC1
+expect_status "cert inspect: PKCS#8 key" 0 "$MQTLS" cert inspect "$K/client.pk8.der"
+assert_contains "cert inspect: PKCS#8 warning" "a CC3200 reads its private key as PKCS#1 (RSA) or SEC1 (EC)" "$TEST_DIR/out"
+expect_status "cert inspect: SEC1 key" 0 "$MQTLS" cert inspect "$K/client.key.der"
+grep -q "PKCS#1 (RSA) or SEC1" "$TEST_DIR/out" && fail "a SEC1 key gets the PKCS#8 warning"
+expect_status "store put: PKCS#8 converted" 0 "$MQTLS" store put "$D/flash3" 126 "$K/client.pk8.pem"
+assert_contains "store put: says the conversion" "converted PKCS#8 → SEC1" "$TEST_DIR/err"
+expect_status "store put: RSA PKCS#8 converted" 0 "$MQTLS" store put "$D/flash3" 125 "$K/client-rsa.pk8.pem"
+assert_contains "store put: says the RSA conversion" "converted PKCS#8 → PKCS#1" "$TEST_DIR/err"
+cp "$K/client.pk8.der" "$S/cert/150.der"   # what `openssl ... -outform der` gives, copied by hand
+expect_status "store list: PKCS#8 warned" 0 "$MQTLS" store list "$S"
+assert_contains "store list: PKCS#8" "warning: PKCS#8" "$TEST_DIR/out"
+"$MQTLS" store check "$S" --files 150,127,128,0 >/dev/null 2>"$D/check-pk8.err" || true
+assert_contains "store check: PKCS#8 note" "key 150 is PKCS#8" "$D/check-pk8.err"
+doctor_expect pk8 key-pkcs8 3 "${H[@]}" -p "$PORT_main" --files 150,127,128,0
+doctor_step pk8 files warn "PKCS#8"
+doctor_step pk8 roundtrip pass
+
 # ---- one model of the chip (issue 11, part 1)
 # The intermediate as CA file: store put and store check say what the doctor finds.
 "$MQTLS" store put "$D/flash2" 129 "$K/int-ca.pem" --as ca >/dev/null 2>"$D/put-int.err" || fail "store put int-ca"
