@@ -882,6 +882,11 @@ static bool accepted(int32_t rc, const mqtls_tls_report_t *rep)
            rc == MQTLS_ERR_TLS_CERT_REJECTED;
 }
 
+static uint32_t device_mask(const diag_t *d)
+{
+    return (d->cfg->sl_mask != 0u ? d->cfg->sl_mask : MQTLS_SL_MASK_DEFAULT) & MQTLS_SL_MASK_DEFAULT;
+}
+
 /* No version or no cipher in common: find out which, and what the server takes. */
 static void explain_negotiation(diag_t *d, mqtls_diag_step_t *s, int32_t rc, const mqtls_tls_report_t *rep)
 {
@@ -900,8 +905,15 @@ static void explain_negotiation(diag_t *d, mqtls_diag_step_t *s, int32_t rc, con
         if (accepted(prc, p)) {
             LINE(s, "\nwith this engine's default cipher suites (doctor probe) the server accepts the handshake%s%s",
                  p->cipher[0] != '\0' ? " and chooses " : "", p->cipher);
-            HINT(d, "The server accepts %s; none of --ciphers %s.", p->cipher[0] != '\0' ? p->cipher : "the default suites",
-                 d->tls.ciphers);
+            if (d->cfg->store_dir != NULL && d->tls.ciphers == d->sl_suites) {
+                /* The device's view: the fix is on the server, in the chip's list. */
+                HINT(d, "The server accepts %s, which a CC3200 does not have. The device offers (mask 0x%03lx): %s. "
+                        "Enable one of these on the server, or widen the mask in the firmware.",
+                     p->cipher[0] != '\0' ? p->cipher : "other suites", (unsigned long)device_mask(d), d->sl_suites);
+            } else {
+                HINT(d, "The server accepts %s; none of --ciphers %s.",
+                     p->cipher[0] != '\0' ? p->cipher : "the default suites", d->tls.ciphers);
+            }
             id = "no-common-cipher";
         }
     }
@@ -920,7 +932,10 @@ static void explain_negotiation(diag_t *d, mqtls_diag_step_t *s, int32_t rc, con
                  tls_version_name(d->tls.min_version ? d->tls.min_version : MQTLS_TLS_V1_2),
                  d->cfg->engine == MQTLS_TLS_MBEDTLS ? "TLS 1.2" : tls_version_name(d->tls.max_version),
                  d->cfg->engine == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls");
-            if (d->cfg->engine == MQTLS_TLS_MBEDTLS && strcmp(p->version, "TLSv1.3") == 0) {
+            if (d->cfg->store_dir != NULL && strcmp(p->version, "TLSv1.3") == 0) {
+                HINT(d, " A CC3200 speaks TLS 1.2: allow TLS 1.2 on the broker (on AWS IoT: a security policy with "
+                        "TLS 1.2).");
+            } else if (d->cfg->engine == MQTLS_TLS_MBEDTLS && strcmp(p->version, "TLSv1.3") == 0) {
                 HINT(d, " The mbedtls engine does TLS 1.2 only: use --tls-engine openssl.");
             }
             id = "no-common-version"; /* the suites were not the obstacle: the first probe kept the versions */

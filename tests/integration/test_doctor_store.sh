@@ -35,6 +35,8 @@ tls_listener main server
 tls_listener intchain server-int-chain:server-int
 tls_listener aws aws-server
 tls_listener other server-other   # names only other.example
+tls_listener v13 server "tls_version tlsv1.3"
+tls_listener aead server-rsa "ciphers ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"
 start_listeners
 
 # The flash: what `mqtls store put` validates and converts (IDs as in the seed question) ...
@@ -135,6 +137,15 @@ assert_contains "store check: PKCS#8 note" "key 150 is PKCS#8" "$D/check-pk8.err
 doctor_expect pk8 key-pkcs8 3 "${H[@]}" -p "$PORT_main" --files 150,127,128,0
 doctor_step pk8 files warn "PKCS#8"
 doctor_step pk8 roundtrip pass
+
+# In the device view a fix must be one a device can apply.
+doctor_expect v13 no-common-version 2 "${H[@]}" -p "$PORT_v13" --files 126,127,128,0
+doctor_hint v13 "A CC3200 speaks TLS 1.2: allow TLS 1.2 on the broker (on AWS IoT: a security policy with TLS 1.2)"
+hint=$(jq -r .cause.hint "$D/v13.json")
+[[ $hint != *"--tls-engine"* ]] || fail "v13: a PC engine is offered as the device's fix: $hint"
+doctor_expect aead no-common-cipher 2 "${H[@]}" -p "$PORT_aead" --files 126,127,128,0 --sl-mask 0x10
+doctor_hint aead "The device offers (mask 0x010): TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"
+doctor_hint aead "Enable one of these on the server"
 
 # ---- one model of the chip (issue 11, part 1)
 # The intermediate as CA file: store put and store check say what the doctor finds.
