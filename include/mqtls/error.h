@@ -174,7 +174,8 @@ extern "C" {
     X(STORE_ROLE, -222, "the file does not fit the role it is stored for (key, cert, ca or dh)")     \
     X(CRED_BAD_DH, -223, "the file is not valid Diffie-Hellman parameters")                          \
     X(CRED_MALFORMED_KEY, -224, "the encrypted private key is malformed: its PBKDF2 iteration count is 0, negative or wider than 32 bits") \
-    X(CRED_KDF_LIMIT, -225, "the encrypted private key asks for more than 10 million PBKDF2 iterations; mqtls refuses rather than run for minutes")
+    X(CRED_KDF_LIMIT, -225, "the encrypted private key asks for more than 10 million PBKDF2 iterations; mqtls refuses rather than run for minutes") \
+    X(CRED_NOT_DER, -226, "the certificate is BER, not DER: its signed part uses non-minimal lengths that cannot be re-encoded without breaking its signature")
 
 /** Result codes. MQTLS_OK is 0; every error is negative. */
 typedef enum {
