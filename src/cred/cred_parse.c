@@ -682,6 +682,32 @@ static size_t chain_len(const mbedtls_x509_crt *c)
     return n;
 }
 
+/* The bytes a PEM CERTIFICATE block decodes to beyond its certificate (0: none);
+ * *block receives the block's number (1-based). text is NUL-terminated. */
+static size_t pem_extra_bytes(const uint8_t *text, size_t *block)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
+    const char *p = (const char *)text;
+    size_t n = 0;
+    while ((p = strstr(p, begin)) != NULL) {
+        mbedtls_pem_context pem;
+        mbedtls_pem_init(&pem);
+        size_t used = 0, extra = 0;
+        n++;
+        if (mbedtls_pem_read_buffer(&pem, begin, end, (const unsigned char *)p, NULL, 0, &used) == 0) {
+            size_t one = der_element_len(pem.buf, pem.buflen);
+            extra = one != 0u && one < pem.buflen ? pem.buflen - one : 0u;
+        }
+        mbedtls_pem_free(&pem);
+        if (extra > 0u) {
+            *block = n;
+            return extra;
+        }
+        p += used > 0u ? used : sizeof begin - 1u;
+    }
+    return 0;
+}
+
 int32_t mqtls__cred_load_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt *crt, size_t *count, char *why,
                                size_t why_len)
 {
@@ -703,7 +729,15 @@ int32_t mqtls__cred_load_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt 
             return MQTLS_ERR_NO_MEMORY;
         }
         ret = mbedtls_x509_crt_parse(crt, copy, len + 1u);
+        size_t block = 0, extra = ret == 0 ? pem_extra_bytes(copy, &block) : 0u;
         free(copy);
+        if (extra > 0u) {
+            /* mbedTLS would keep the certificate and drop the rest without a word. */
+            mqtls__cred_say(why, why_len, "the file is %s, but its certificate block %zu decodes to %zu bytes more than "
+                "the certificate: extra base64 in the block (remove it; nothing is dropped silently)", info.what,
+                block, extra);
+            return MQTLS_ERR_CRED_GARBAGE;
+        }
         if (ret > 0) {
             mqtls__cred_say(why, why_len, "the file is %s, of which %d do not parse", info.what, ret);
             return MQTLS_ERR_CRED_NOT_CERT;

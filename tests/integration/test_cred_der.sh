@@ -6,7 +6,8 @@
 # (BER) outer lengths becomes the DER openssl writes, through `cert convert`
 # and `store put`; BER inside the signed part is refused with a sentence;
 # two DER certificates back to back, trailing bytes, padding and 1 MB of NUL
-# bytes are each named for what they are.
+# bytes are each named for what they are; extra base64 in a PEM block is
+# reported, not dropped.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 D=$TEST_DIR
@@ -63,6 +64,10 @@ assert_contains "trailing bytes: named" "followed by 5 bytes that are not part o
 { cat "$D/c.der"; printf '\n\0\0'; } >"$D/pad.der"
 expect_status "padding" 0 "$MQTLS" cert inspect "$D/pad.der"
 assert_contains "padding: said" "followed by 3 bytes of padding" "$D/out"
+{ echo "-----BEGIN CERTIFICATE-----"; { cat "$D/c.der"; printf 'xyz'; } | base64; echo "-----END CERTIFICATE-----"; } \
+    >"$D/extra.pem"
+expect_status "extra base64 in a PEM block" 2 "$MQTLS" cert convert "$D/extra.pem" -o "$D/extra.der"
+assert_contains "extra base64: reported" "decodes to 3 bytes more than the certificate" "$D/err"
 head -c 1048576 /dev/zero >"$D/nul.bin"
 expect_status "1 MB of NUL bytes" 2 "$MQTLS" cert inspect "$D/nul.bin"
 assert_contains "NUL bytes: named" "1048576 NUL bytes" "$D/err"
