@@ -969,7 +969,10 @@ static int32_t cert_der(const uint8_t *raw, size_t len, uint8_t **out, size_t *o
     bool bad = false, minimal = true;
     der_t tbs_whole = { tbs_start, cert.p };
     der_size(tbs_whole, 0, &bad, &minimal);
-    if (bad || !minimal) {
+    if (bad) {
+        return copy_out(raw, len, out, out_len); /* a structure this walker does not follow: kept as parsed */
+    }
+    if (!minimal) {
         mqtls__cred_say(why, why_len, "the certificate is BER, not DER: its signed part (tbsCertificate) uses "
             "non-minimal lengths, and re-encoding them would break its signature; ask its issuer for a DER "
             "certificate (openssl x509 keeps the bytes as they are)");
