@@ -1369,6 +1369,9 @@ static bool step_roundtrip(diag_t *d, mq_t *q)
     mqtls_subscription_t sub = { .filter = topic, .filter_len = strlen(topic), .qos = 1 };
     uint8_t granted = 0;
     int32_t rc = mqtls_client_subscribe(&q->c, &sub, 1, &granted, cfg->timeout_ms);
+    if (rc == MQTLS_ERR_TIMEOUT) {
+        rc = MQTLS_ERR_SUBACK_TIMEOUT; /* the wait that timed out has a name */
+    }
     if (rc != MQTLS_OK) {
         step(d, "roundtrip", MQTLS_DIAG_FAIL, "subscribing to '%s': %s", topic, mqtls_strerror(rc));
         cause(d, rc == MQTLS_ERR_SUBSCRIBE_REFUSED ? "subscribe-refused" : "roundtrip-failed", rc, true);
