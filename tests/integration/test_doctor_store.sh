@@ -170,6 +170,13 @@ doctor_sl ipname-35 -222 SL_ESEC_DOMAIN_NAME_E
 "$MQTLS" store check "$S" --files 126,127,128,0 --at 2020-01-01T00:00:00Z >/dev/null 2>"$D/check-date.err" || true
 assert_contains "own certificate dates: the broker's verdict" "-342 SL_ESEC_BAD_CERTIFICATE" "$D/check-date.err"
 grep -q "cert 127.*-461" "$D/check-date.err" && fail "own certificate: -461 predicted: $(cat "$D/check-date.err")"
+# ... and through the doctor: one answer, the broker's (-342), no -461 on the way.
+put 133 "$K/client-future.key"
+put 134 "$K/client-future.pem"
+doctor_expect own-future client-cert-rejected 2 "${H[@]}" -p "$PORT_main" --files 133,134,128,0
+doctor_sl own-future -342 SL_ESEC_BAD_CERTIFICATE
+grep -q -- "-461" "$D/own-future.json" && fail "own-future: -461 predicted on the way: $(cat "$D/own-future.json")"
+doctor_hint own-future "NOT valid at this computer's clock"
 # A root with the right name and another key is not recommended.
 "$MQTLS" ca init "$D/fake-amazon" --cn "Amazon Root CA 1" --org Amazon --days 30 >/dev/null
 mkdir -p "$D/sysca-fake"
