@@ -221,6 +221,9 @@ for engine in $ENGINES; do
     expect_code "mask with no suite the broker accepts" "-340" "$engine" "$GOOD" --mask $SEED_MASK \
         127.0.0.1 "$PORT_aead"
     doctor_agrees "no common suite" -340 "$PORT_aead" "$GOOD" $FILES --sl-mask "$SEED_MASK"
+    # the same mask as the firmware writes it
+    doctor_agrees "no common suite (mask by name)" -340 "$PORT_aead" "$GOOD" $FILES \
+        --sl-mask "SL_SEC_MASK_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"
     expect_code "ECDSA-only mask against an RSA server" "-340" "$engine" "$GOOD" --mask 0x200 \
         127.0.0.1 "$PORT_rsa"
     # RC4: mbedTLS 2.28 still offers it when asked, the broker's OpenSSL 3 has none;

@@ -287,6 +287,9 @@ expect_status "bad --device-time" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" "$
 expect_status "-c is not a doctor flag" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" "${EC[@]}" -c
 expect_status "--will-topic is not a doctor flag" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" "${EC[@]}" --will-topic w
 expect_status "bad --sl-mask" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" --sl-mask 0x400
+expect_status "bad --sl-mask name" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" --sl-mask "SL_SEC_MASK_TLS_NOPE | 0x10"
+assert_contains "bad --sl-mask name: a sentence" "SL_SEC_MASK_* names joined by '|'" "$TEST_DIR/err"
+expect_status "--sl-domain-check without a store" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" --sl-domain-check
 expect_status "--help" 0 "$MQTLS" doctor --help
 assert_contains "--help lists cause ids" "ca-legacy-root" "$D/out"
 assert_contains "--help lists exit codes" "Exit status" "$D/out"
