@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "term.h"
 
 #if MQTLS_WITH_MBEDTLS
 
@@ -196,7 +197,8 @@ static void print_human(const mqtls_diag_report_t *r, const cli_conn_opts_t *c, 
         printf("%s%s %-11s%s ", col, mark, s->name, off);
         for (const char *p = s->detail; *p != '\0';) {
             size_t n = strcspn(p, "\n");
-            printf("%.*s\n", (int)n, p);
+            term_write(stdout, p, n); /* details quote the broker (a 5.0 reason string, the chain's names) */
+            putchar('\n');
             p += n;
             if (*p == '\n') {
                 p++;
@@ -209,8 +211,11 @@ static void print_human(const mqtls_diag_report_t *r, const cli_conn_opts_t *c, 
     if (r->cause != NULL) {
         printf("\n%sCause:%s %s [%s]\n  %s\n", bold, off, r->cause->title, r->cause->id, r->cause->explanation);
         printf("%sFix:%s %s\n", bold, off, r->cause->fix);
-        if (r->hint[0] != '\0')
-            printf("  %s\n", r->hint);
+        if (r->hint[0] != '\0') {
+            fputs("  ", stdout);
+            term_write(stdout, r->hint, strlen(r->hint));
+            putchar('\n');
+        }
     } else if (r->ok) {
         printf("\n%sEverything works.%s\n", green, off);
     }

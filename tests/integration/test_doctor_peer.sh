@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# A SUBACK that never comes is named (issue 11, part 5): the doctor's
+# What no real broker does, from a scripted peer (issue 11, part 5): a SUBACK that never comes is named
 # roundtrip step says "no SUBACK came in time", not the generic timeout. No
 # real broker does this, so the peer is a few lines of Python: it accepts
 # connections, answers CONNECT with CONNACK 0 and then reads and ignores
-# everything. The kernel picks its port (no race); it is stopped by PID.
+# everything (and, for the reason-string case, refuses with a 5.0 reason
+# string made of terminal control sequences). The kernel picks its port (no race); it is stopped by PID.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 D=$TEST_DIR
 
-python3 - "$D/port" <<'PY' &
+# peer PORTFILE MODE: "silent" (CONNACK 0, then nothing) or "evil" (a 5.0 CONNACK
+# refusing with a reason string that would clear the screen and fake a success)
+peer() {
+python3 - "$1" "$2" <<'PY' &
 import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -24,6 +28,12 @@ while True:                         # the doctor's tcp step connects and closes 
         if not c.recv(4096):        # CONNECT (or nothing: the tcp probe)
             c.close()
             continue
+        if sys.argv[2] == "evil":
+            why = b"\x1b[2J\rmqtls: connected OK"
+            props = b"\x1f" + len(why).to_bytes(2, "big") + why
+            body = b"\x00\x87" + bytes([len(props)]) + props
+            c.sendall(b"\x20" + bytes([len(body)]) + body)
+            continue
         c.sendall(b"\x20\x02\x00\x00")  # CONNACK, accepted
         while c.recv(4096):         # SUBSCRIBE, PINGREQ...: never answered
             pass
@@ -32,9 +42,11 @@ while True:                         # the doctor's tcp step connects and closes 
     c.close()
 PY
 PEER=$!
-for ((i = 0; i < 250; i++)); do [[ -s $D/port ]] && break; sleep 0.02; done
-[[ -s $D/port ]] || fail "the silent peer did not start"
-PORT=$(cat "$D/port")
+for ((i = 0; i < 250; i++)); do [[ -s $1 ]] && break; sleep 0.02; done
+[[ -s $1 ]] || fail "the $2 peer did not start"
+PORT=$(cat "$1")
+}
+peer "$D/port" silent
 
 expect_status "doctor against a broker that never sends SUBACK" 2 "$MQTLS" doctor -h 127.0.0.1 -p "$PORT" -i suback \
     --timeout 1 --json
@@ -43,4 +55,12 @@ assert_contains "the timeout is named" "no SUBACK came in time" "$D/out"
 assert_eq "the error is named" "SUBACK_TIMEOUT" "$(jq -r .error.name "$D/out")"
 kill "$PEER" 2>/dev/null || true
 wait "$PEER" 2>/dev/null || true
-note "a SUBACK that never comes: named"
+
+# The broker's reason string reaches the terminal escaped, never raw.
+peer "$D/port2" evil
+expect_status "doctor against a hostile reason string" 2 "$MQTLS" doctor -h 127.0.0.1 -p "$PORT" -i evil -V 5 --timeout 2
+assert_contains "the reason string is shown escaped" '\x1b[2J\x0dmqtls: connected OK' "$D/out"
+if grep -q $'\x1b' "$D/out"; then fail "an ESC byte from the broker reached the output: $(od -c "$D/out" | head)"; fi
+kill "$PEER" 2>/dev/null || true
+wait "$PEER" 2>/dev/null || true
+note "a SUBACK that never comes: named; a hostile reason string: escaped"
