@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# What no real broker does, from a scripted peer (issue 11, part 5): a SUBACK that never comes is named
-# roundtrip step says "no SUBACK came in time", not the generic timeout. No
-# real broker does this, so the peer is a few lines of Python: it accepts
-# connections, answers CONNECT with CONNACK 0 and then reads and ignores
-# everything (and, for the reason-string case, refuses with a 5.0 reason
-# string made of terminal control sequences). The kernel picks its port (no race); it is stopped by PID.
+# What no real broker does, from a scripted peer (issue 11, part 5): a
+# SUBACK that never comes is named in the doctor's roundtrip step ("no SUBACK
+# came in time", SUBACK_TIMEOUT), not the generic timeout; a 5.0 CONNACK whose
+# reason string is terminal control sequences ("clear screen, mqtls:
+# connected OK") reaches the terminal escaped. The peer is a few lines of
+# Python: it accepts connections, answers CONNECT, then reads and ignores
+# everything. The kernel picks its port (no race); it is stopped by PID.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 D=$TEST_DIR
