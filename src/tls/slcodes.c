@@ -1,5 +1,15 @@
 /* SPDX-License-Identifier: MIT
- * mqtls: mqtls results in the TI CC3200 SimpleLink secure-socket codes. */
+ * mqtls: mqtls results in the TI CC3200 SimpleLink secure-socket codes, and the chip's model. */
+/*
+ * see mqtls/slcodes.h. Two halves: the code table (a code's SDK name and
+ * sentence, and the mqtls error -> code mapping), and the model of what the
+ * network processor does differently from a PC's TLS engine (the CA rule,
+ * the mask as firmware writes it, the sentences the store and the doctor
+ * share). Both live here so the emulation (src/compat), the doctor
+ * (src/diag) and the store (src/cred) cannot disagree: none of them has a
+ * rule of its own. Only C11 and snprintf/strtoul: no POSIX, no TLS engine
+ * except mqtls_sl_suites_lacking(), which asks the engine itself.
+ */
 #include "mqtls/slcodes.h"
 
 #include <ctype.h>
@@ -293,8 +303,8 @@ int32_t mqtls_sl_ca_rule(const char *ca_subject, const mqtls_tls_report_t *chain
     if (why != NULL && why_len > 0u) {
         why[0] = '\0';
     }
-    if (ca_subject == NULL || chain == NULL || chain->chain_len == 0u) {
-        return 0;
+    if (ca_subject == NULL || ca_subject[0] == '\0' || chain == NULL || chain->chain_len == 0u) {
+        return 0; /* nothing to judge: no verdict */
     }
     size_t n = chain->chain_len < MQTLS_TLS_MAX_CHAIN ? chain->chain_len : MQTLS_TLS_MAX_CHAIN;
     const mqtls_tls_cert_info_t *last = &chain->chain[n - 1u];
