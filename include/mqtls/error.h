@@ -111,7 +111,7 @@ extern "C" {
     X(PUBLISH_REFUSED, -91, "the broker did not accept a QoS 1/2 message (PUBACK/PUBREC reason code 0x80 or above); the connection is still usable") \
     X(AUTH_FAILED, -92, "enhanced authentication failed: the authentication callback gave up, none was configured, or the broker used another method") \
     X(TOPIC_ALIAS_TOO_LONG, -93, "the broker used a topic alias it had set for a topic longer than our alias_in slots could keep; give them larger slots (DISCONNECT 0x83 sent: our limit, not a broker error)") \
-    X(CONNACK_TOO_LARGE, -98, "the broker's CONNACK claims to be longer than any CONNACK (a 3.1.1 CONNACK is 2 bytes, a 5.0 one a few hundred): not an MQTT broker's answer, whatever the receive buffer") \
+    X(CONNACK_TOO_LARGE, -98, "the broker's CONNACK claims to be longer than any CONNACK can be (a 3.1.1 CONNACK is 2 bytes, a 5.0 one a few hundred): not the answer of a working MQTT broker") \
     X(SUBACK_TIMEOUT, -99, "no SUBACK came in time: the broker did not answer the SUBSCRIBE (a policy that ignores it, or a broker that stopped answering)") \
     /* transport */                                                                                   \
     X(CLOSED, -100, "the connection was closed by the peer")                                         \

@@ -355,7 +355,8 @@ const mqtls_diag_cause_t *mqtls_diag_classify(int32_t err, const mqtls_tls_repor
         }
         return CAUSE("closed-after-connect");
     case MQTLS_ERR_TIMEOUT: return CAUSE("connack-timeout");
-    case MQTLS_ERR_CONNACK_EXPECTED: return CAUSE("not-mqtt");
+    case MQTLS_ERR_CONNACK_EXPECTED:
+    case MQTLS_ERR_CONNACK_TOO_LARGE: return CAUSE("not-mqtt");
     case MQTLS_ERR_SUBSCRIBE_REFUSED: return CAUSE("subscribe-refused");
     default:
         if (err <= MQTLS_ERR_MALFORMED_REMAINING_LENGTH && err > -60) {

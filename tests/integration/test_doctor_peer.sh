@@ -4,7 +4,8 @@
 # SUBACK that never comes is named in the doctor's roundtrip step ("no SUBACK
 # came in time", SUBACK_TIMEOUT), not the generic timeout; a 5.0 CONNACK whose
 # reason string is terminal control sequences ("clear screen, mqtls:
-# connected OK") reaches the terminal escaped. The peer is a few lines of
+# connected OK") reaches the terminal escaped; a CONNACK claiming 256 MB is
+# CONNACK_TOO_LARGE, not "the receive buffer". The peer is a few lines of
 # Python: it accepts connections, answers CONNECT, then reads and ignores
 # everything. The kernel picks its port (no race); it is stopped by PID.
 # shellcheck source=tests/integration/lib.sh
@@ -28,6 +29,9 @@ while True:                         # the doctor's tcp step connects and closes 
     try:
         if not c.recv(4096):        # CONNECT (or nothing: the tcp probe)
             c.close()
+            continue
+        if sys.argv[2] == "huge":
+            c.sendall(b"\x20\xff\xff\xff\x7f\x00\x00")  # a CONNACK claiming 256 MB
             continue
         if sys.argv[2] == "evil":
             why = b"\x1b[2J\rmqtls: connected OK"
@@ -64,4 +68,13 @@ assert_contains "the reason string is shown escaped" '\x1b[2J\x0dmqtls: connecte
 if grep -q $'\x1b' "$D/out"; then fail "an ESC byte from the broker reached the output: $(od -c "$D/out" | head)"; fi
 kill "$PEER" 2>/dev/null || true
 wait "$PEER" 2>/dev/null || true
-note "a SUBACK that never comes: named; a hostile reason string: escaped"
+
+# A CONNACK that claims 256 MB is not blamed on the receive buffer.
+peer "$D/port3" huge
+expect_status "doctor against a 256 MB CONNACK" 2 "$MQTLS" doctor -h 127.0.0.1 -p "$PORT" -i huge --timeout 2 --json
+assert_eq "256 MB CONNACK: named" "CONNACK_TOO_LARGE" "$(jq -r .error.name "$D/out")"
+assert_eq "256 MB CONNACK: not an MQTT answer" "not-mqtt" "$(jq -r .cause.id "$D/out")"
+grep -q "receive buffer cannot" "$D/out" && fail "256 MB CONNACK blamed on the receive buffer: $(cat "$D/out")"
+kill "$PEER" 2>/dev/null || true
+wait "$PEER" 2>/dev/null || true
+note "a SUBACK that never comes: named; a hostile reason string: escaped; a 256 MB CONNACK: named"
