@@ -536,6 +536,7 @@ static bool describe_concatenated(const uint8_t *buf, size_t len, mqtls_cred_inf
         n++;
     }
     if (at == len || all_space(buf + at, len - at)) {
+        out->count = first == MQTLS_CRED_CERT ? n : 0u; /* kind stays GARBAGE: not one file of a kind */
         snprintf(out->what, sizeof out->what, "%zu DER %ss concatenated (%zu bytes): a DER file holds one; split "
                  "them, or use PEM for several", n, mqtls_cred_kind_name(first), len);
     } else {

@@ -504,7 +504,9 @@ static const char *store_slot_cause(int slot, const char *path)
         mqtls_cred_inspect(buf, len, c, 1, &n, NULL, 0);
     }
     if (slot == SLOT_CA) {
-        if (!cert || c == NULL) {
+        if (info.kind == MQTLS_CRED_GARBAGE && info.count > 1u) {
+            id = "ca-not-single"; /* DER certificates back to back */
+        } else if (!cert || c == NULL) {
             id = "ca-file-bad";
         } else if (info.kind == MQTLS_CRED_CERT_CHAIN || info.count > 1) {
             id = "ca-not-single";

@@ -66,6 +66,12 @@ doctor_step pem tls skip
 
 doctor_expect chain ca-not-single 2 "${H[@]}" -p "$PORT_main" --files 126,127,141,0
 doctor_sl chain -456 SL_ESECBADCAFILE
+# Two DER certificates back to back: the same cause, named as what they are.
+openssl x509 -in "$K/other-ca.pem" -outform der -out "$D/other-ca.der"
+cat "$K/ca.der" "$D/other-ca.der" >"$S/cert/142.der"
+doctor_expect concat ca-not-single 2 "${H[@]}" -p "$PORT_main" --files 126,127,142,0
+doctor_sl concat -456 SL_ESECBADCAFILE
+doctor_step concat files fail "2 DER certificates concatenated"
 
 # The server sends its certificate and the intermediate; the flash holds the
 # intermediate. mbedTLS on this computer accepts it as an anchor, a CC3200
