@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "term.h"
 #include "mqtls/topic.h"
 
 #define SUB_RX_LEN (1024u * 1024u)  /* largest message printed; larger ones are skipped */
@@ -214,9 +215,9 @@ static void put_repeated(const mqtls_props_t *pr, int id)
             putchar(id == MQTLS_PROP_USER ? ' ' : ',');
         first = false;
         if (id == MQTLS_PROP_USER) {
-            fwrite(p.str.data, 1, p.str.len, stdout);
+            term_write(stdout, p.str.data, p.str.len);
             putchar(':');
-            fwrite(p.value.data, 1, p.value.len, stdout);
+            term_write(stdout, p.value.data, p.value.len);
         } else {
             printf("%lu", (unsigned long)p.num);
         }

@@ -210,6 +210,7 @@ int cmd_ca(int argc, char **argv);    /* cmd_ca.c */
 int cmd_store(int argc, char **argv); /* cmd_store.c */
 int cmd_doctor(int argc, char **argv); /* cmd_doctor.c */
 int cmd_bench(int argc, char **argv);  /* cmd_bench.c */
+int cmd_explain(int argc, char **argv); /* cmd_explain.c */
 
 /* ---- misc ------------------------------------------------------------------ */
 

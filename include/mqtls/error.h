@@ -117,6 +117,8 @@ extern "C" {
     X(ACK_TIMEOUT, -94, RECONNECT, "a QoS 1/2 message was not acknowledged within ack_timeout_ms; the connection is considered lost: reconnect, the message is resent") \
     X(QUOTA_EXCEEDED, -95, NONFATAL, "the broker refused a message or the connection because a quota is exceeded (reason code 0x97), e.g. too many unreleased QoS 2 messages in its session") \
     X(RESTORE_TOO_MANY, -96, FATAL, "the message store holds more outgoing records than the client has in-flight records (outbound_count); give it at least as many as the last run") \
+    X(CONNACK_TOO_LARGE, -98, FATAL, "the broker's CONNACK claims to be longer than any CONNACK can be (a 3.1.1 CONNACK is 2 bytes, a 5.0 one a few hundred): not the answer of a working MQTT broker") \
+    X(SUBACK_TIMEOUT, -99, RECONNECT, "no SUBACK came in time: the broker did not answer the SUBSCRIBE (a policy that ignores it, or a broker that stopped answering)") \
     /* transport */                                                                                   \
     X(CLOSED, -100, RECONNECT, "the connection was closed by the peer")                                         \
     X(DNS, -101, RECONNECT, "the host name could not be resolved")                                              \
@@ -145,7 +147,7 @@ extern "C" {
     X(TLS_NO_COMMON_VERSION, -151, FATAL, "the server and the client have no TLS version in common") \
     X(TLS_NO_SHARED_CIPHER, -152, FATAL, "the server and the client have no cipher suite in common") \
     X(TLS_CERT_REQUIRED, -153, FATAL, "the server requires a client certificate and none was given") \
-    X(TLS_CERT_REJECTED, -154, FATAL, "the server rejected our client certificate (see the alert in the TLS report)") \
+    X(TLS_CERT_REJECTED, -154, FATAL, "the server rejected our client certificate") \
     X(TLS_HANDSHAKE_TIMEOUT, -155, RECONNECT, "the TLS handshake did not finish in time") \
     X(TLS_CLOSED_IN_HANDSHAKE, -156, RECONNECT, "the server closed the connection during the TLS handshake") \
     X(TLS_NOT_TLS, -157, FATAL, "the server did not answer in TLS (is this a plain MQTT port?)") \
@@ -183,7 +185,10 @@ extern "C" {
     X(STORE_BAD_NAME, -220, FATAL, "a store entry is a number from 1 to 255 or a name of letters, digits, '-', '_' and '.'") \
     X(STORE_NOT_FOUND, -221, FATAL, "there is no such entry in the credential store")                      \
     X(STORE_ROLE, -222, FATAL, "the file does not fit the role it is stored for (key, cert, ca or dh)")     \
-    X(CRED_BAD_DH, -223, FATAL, "the file is not valid Diffie-Hellman parameters")
+    X(CRED_BAD_DH, -223, FATAL, "the file is not valid Diffie-Hellman parameters")                          \
+    X(CRED_MALFORMED_KEY, -224, FATAL, "the encrypted private key is malformed: its PBKDF2 iteration count is 0, negative or wider than 32 bits") \
+    X(CRED_KDF_LIMIT, -225, FATAL, "the encrypted private key asks for more than 10 million PBKDF2 iterations; mqtls refuses rather than run for minutes") \
+    X(CRED_NOT_DER, -226, FATAL, "the certificate is BER, not DER: its signed part uses non-minimal lengths that cannot be re-encoded without breaking its signature")
 
 /** Result codes. MQTLS_OK is 0; every error is negative. */
 typedef enum {

@@ -505,7 +505,21 @@ static int32_t load_key(mqtls_tls_t *t, mbed_t *m)
         bool pem = mqtls__tls_detect_format(buf, len) == MQTLS_TLS_FORMAT_PEM;
         bool encrypted = key_is_encrypted(buf, len, pem);
         bool have_password = c->key_password != NULL && c->key_password[0] != '\0';
-        int ret = parse_key(m, buf, pem ? len + 1u : len, c->key_password);
+        long iters = -1;
+        int count = encrypted ? mqtls__pkcs8_iterations(buf, len, pem, &iters) : 0;
+        int ret = count != 0 ? MBEDTLS_ERR_PK_KEY_INVALID_FORMAT : parse_key(m, buf, pem ? len + 1u : len, c->key_password);
+        if (count != 0) {
+            /* Before anything runs PBKDF2 (a claimed 2^31 iterations would run for half an hour). */
+            if (count == MQTLS__PBKDF2_TOO_MANY) {
+                mqtls__tls_detail(t, "%s asks for %ld PBKDF2 iterations; mqtls runs at most 10 million: refused",
+                                  name, iters);
+            } else {
+                mqtls__tls_detail(t, "%s is malformed: its PBKDF2 iteration count is 0, negative or wider than 32 "
+                                  "bits (not a wrong password)", name);
+            }
+            rc = MQTLS_ERR_TLS_BAD_KEY_FILE;
+            ret = 0;
+        }
         /* Only after mbedTLS itself refused: 2.x cannot decrypt PBES2 with AES. */
         if (ret != 0 && encrypted && have_password && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
             int own = mqtls__pk_parse_pbes2_aes(&m->key, buf, len, pem, c->key_password);

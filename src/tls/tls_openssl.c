@@ -47,6 +47,9 @@
 #include <openssl/x509v3.h>
 
 #include "tls_priv.h"
+#if MQTLS_WITH_MBEDTLS
+#include "pkcs8_aes.h"
+#endif
 
 #define MAX_VERIFY_ERRORS 4
 
@@ -611,6 +614,20 @@ static int32_t load_key(mqtls_tls_t *t)
         return MQTLS_ERR_TLS_BAD_KEY_FILE;
     }
     int32_t rc = mqtls__tls_check_format(t, cr.what, c->key_format, cr.buf, cr.len);
+#if MQTLS_WITH_MBEDTLS
+    /* Judged before OpenSSL runs PBKDF2: a key claiming 2^31 iterations would run for half an hour. */
+    long iters = -1;
+    int count = rc == MQTLS_OK && looks_encrypted(cr.buf, cr.len)
+                    ? mqtls__pkcs8_iterations(cr.buf, cr.len, mqtls__tls_detect_format(cr.buf, cr.len) ==
+                                                                  MQTLS_TLS_FORMAT_PEM, &iters)
+                    : 0;
+    if (count != 0) {
+        rc = load_error(t, MQTLS_ERR_TLS_BAD_KEY_FILE, cr.what,
+                        count == MQTLS__PBKDF2_TOO_MANY
+                            ? "the key asks for more than 10 million PBKDF2 iterations: refused"
+                            : "malformed: its PBKDF2 iteration count is 0, negative or wider than 32 bits");
+    }
+#endif
     if (rc == MQTLS_OK) {
         key_pw_t pw = { c->key_password, false };
         EVP_PKEY *pk = decode_key(cr.buf, cr.len, &pw);
