@@ -857,12 +857,16 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reas
             mqtls__sess_release(&c->sess, r); /* also with 0x92: the broker has nothing left of it */
         }
         return MQTLS_OK;
-    case MQTLS_PKT_PUBREL:
+    case MQTLS_PKT_PUBREL: {
+        /* An id we hold no QoS 2 state of (lost with a RAM store, or never
+         * ours) is still completed; 5.0 says so with 0x92 [MQTT-3.7.2.1]. */
+        bool known = mqtls__sess_inbound_has(&c->sess, id);
         mqtls__sess_inbound_remove(&c->sess, id);
         if (store_has_inbound(c)) {
             c->cfg.store->remove_inbound(c->cfg.store->ctx, id);
         }
-        return park_response(c, MQTLS_PKT_PUBCOMP, id, 0);
+        return park_response(c, MQTLS_PKT_PUBCOMP, id, is_v5(c) && !known ? RC_ID_NOT_FOUND : 0u);
+    }
     default: /* 3.1.1 UNSUBACK */
         if (c->wait_type == MQTLS_PKT_UNSUBACK && c->wait_id == id) {
             if (c->wait_codes != NULL) {

@@ -157,8 +157,9 @@ v5-receive-max-4-ok   5 rm4     done    OK - msgs=4 | connack; send 34 06 00 01 
 v5-alias-too-long     5 connect loop    TOPIC_ALIAS_TOO_LONG 0x83 msgs=1 | connack; send 30 2f 00 28 $(rep 40 61) 03 23 00 01 78; send 30 07 00 00 03 23 00 01 78
 v5-connack-maxpkt-small 5 pub1  publish PACKET_TOO_LARGE_FOR_SERVER - | send 20 08 00 00 05 27 00 00 00 05
 v5-connack-maxqos-0   5 pub1    publish QOS_NOT_SUPPORTED - | send 20 05 00 00 02 24 00
-v5-puback-refused     5 pub1    loop    PUBLISH_REFUSED - outstanding=0 | connack; expect publish; send 40 03 ID 97
-v5-pubrec-quota       5 pub2    loop    PUBLISH_REFUSED - outstanding=0 | connack; expect publish; send 50 03 ID 97
+v5-puback-refused     5 pub1    loop    PUBLISH_REFUSED - outstanding=0 | connack; expect publish; send 40 03 ID 87
+v5-puback-quota       5 pub1    loop    QUOTA_EXCEEDED - outstanding=0 | connack; expect publish; send 40 03 ID 97
+v5-pubrec-quota       5 pub2    loop    QUOTA_EXCEEDED  - outstanding=0 | connack; expect publish; send 50 03 ID 97
 # ---- resend after a reconnect (three connections, split by ||): the second
 # CONNACK allows one message in flight (receive maximum 1), the connection
 # dies with two records not yet resent; on the third, nothing may come
@@ -196,13 +197,7 @@ EOF
 # (no crash, no hang, no sanitizer report), but their outcome is only
 # checked with MQTLS_HOSTILE_KNOWN=1. Remove an entry when the fix lands.
 declare -A KNOWN=(
-    [v4-pubrec-unknown]="issue 13: a PUBREC for an id the client does not know is ignored; 3.1.1 must release it (PUBREL)"
-    [v5-pubrec-unknown]="issue 13: a PUBREC for an unknown id is ignored; 5.0 must answer PUBREL 0x92 (packet identifier not found)"
-    [v5-pubrel-unknown]="issue 13: a PUBREL for an unknown id is answered PUBCOMP 0x00; 5.0 says 0x92 (packet identifier not found)"
-    [v5-resend-cut]="issue 13: a connection that died mid-resend leaves records marked; the next connect sends them (ids 2, 3) right after CONNECT, before the CONNACK, then 1, 2, 3 again"
-    [cli-pub-no-ack]="issue 13: no acknowledgement deadline: pub waits forever for a PUBACK while the broker answers every PINGREQ (exit 4 expected once the deadline lands; add its flag to this line if it is off by default)"
-    [v4-burst-before-suback]="issue 13: pump() PUMP_UNTIL_DONE keeps its handled count, so after 64 packets the SUBACK is never parsed (TIMEOUT after 64 messages)"
-    [v5-burst-before-suback]="issue 13: the same on 5.0 (PUMP_UNTIL_DONE stops parsing after MQTLS_CONFIG_LOOP_MAX_PACKETS)"
+    [cli-pub-no-ack]="issue 13: mqtls pub has no acknowledgement deadline flag yet"
 )
 
 # ---- the broker --------------------------------------------------------------
