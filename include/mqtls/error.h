@@ -13,7 +13,8 @@
  *   -100 .. -139   transport (DNS, TCP, sockets)
  *   -140 .. -199   TLS (mbedTLS and OpenSSL give the same codes)
  *   -200 .. -259   credentials and the credential store
- *   -260 .. -299   diagnosis (reserved; mqtls doctor needs none so far)
+ *   -260 .. -279   diagnosis (reserved; mqtls doctor needs none so far)
+ *   -280 .. -299   connection manager (mqtls/conn.h)
  *   (none below -299: the SimpleLink emulation returns the chip's own codes,
  *   which overlap, see mqtls/slcodes.h)
  *
@@ -170,7 +171,9 @@ extern "C" {
     X(STORE_BAD_NAME, -220, "a store entry is a number from 1 to 255 or a name of letters, digits, '-', '_' and '.'") \
     X(STORE_NOT_FOUND, -221, "there is no such entry in the credential store")                      \
     X(STORE_ROLE, -222, "the file does not fit the role it is stored for (key, cert, ca or dh)")     \
-    X(CRED_BAD_DH, -223, "the file is not valid Diffie-Hellman parameters")
+    X(CRED_BAD_DH, -223, "the file is not valid Diffie-Hellman parameters")                         \
+    /* connection manager */                                                                          \
+    X(OFFLINE_FULL, -280, "the offline queue is full: the message was not kept (give the connection manager a larger queue, or wait for the connection)")
 
 /** Result codes. MQTLS_OK is 0; every error is negative. */
 typedef enum {

@@ -36,7 +36,8 @@ typedef struct {
 
 static const range_t RANGES[] = {
     {"general", -1, -19},     {"codec", -20, -59},        {"client", -60, -99},  {"transport", -100, -139},
-    {"TLS", -140, -199},      {"credentials", -200, -259}, {"diagnosis", -260, -299},
+    {"TLS", -140, -199},      {"credentials", -200, -259}, {"diagnosis", -260, -279},
+    {"connection manager", -280, -299},
 };
 
 static const range_t *range_of(int32_t v)
@@ -178,6 +179,7 @@ static void codes_sit_in_their_own_module_range(void **state)
         {MQTLS_ERR_PROTOCOL, "client"},
         {MQTLS_ERR_CLOSED, "transport"},
         {MQTLS_ERR_SOCKET, "transport"},
+        {MQTLS_ERR_OFFLINE_FULL, "connection manager"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         const range_t *r = range_of(v[i].value);
