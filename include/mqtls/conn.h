@@ -141,8 +141,17 @@ enum {
     MQTLS_CONN_EV_GAVE_UP
 };
 
+/** Where an attempt or a connection ended (mqtls_conn_event_t.stage). */
+enum {
+    MQTLS_CONN_STAGE_OPEN = 1,  /**< open(): TCP, TLS... */
+    MQTLS_CONN_STAGE_CONNECT,   /**< CONNECT / CONNACK */
+    MQTLS_CONN_STAGE_SUBSCRIBE, /**< the re-subscription */
+    MQTLS_CONN_STAGE_CONNECTED  /**< an established connection was lost */
+};
+
 typedef struct {
     int type;             /**< MQTLS_CONN_EV_* */
+    int stage;            /**< DISCONNECTED, RECONNECTING, GAVE_UP: MQTLS_CONN_STAGE_* */
     int32_t err;          /**< the cause (DISCONNECTED, RECONNECTING, GAVE_UP), else 0 */
     uint32_t delay_ms;    /**< RECONNECTING: the next attempt is in this many ms */
     uint32_t attempt;     /**< RECONNECTING: failures since the last stable connection */
@@ -179,6 +188,7 @@ typedef struct {
     uint8_t on_fatal;                  /**< MQTLS_CONN_FATAL_* */
     bool retry_first;                  /**< false: a failure of the very first attempt
                                         * gives up (as mosquitto_sub does) */
+    bool no_reconnect;                 /**< a lost connection gives up (GAVE_UP) */
     mqtls_conn_open_fn open;           /**< required */
     mqtls_now_fn now_ms;               /**< required */
     mqtls_conn_random_fn random;       /**< required */
@@ -201,6 +211,7 @@ typedef struct {
     uint32_t up_since;     /* CONNECTED: when the CONNACK came */
     bool ever_connected;
     int32_t stop_err;      /* STOPPED: why */
+    int stage;             /* where the current attempt is */
     size_t q_head, q_used; /* offline queue: first live record, end of the last */
     uint32_t q_count;
     uint32_t connects;     /* successful connects */

@@ -170,7 +170,7 @@ static int32_t stop(mqtls_conn_t *m, int32_t err)
 {
     m->state = ST_STOPPED;
     m->stop_err = err;
-    mqtls_conn_event_t ev = { .type = MQTLS_CONN_EV_GAVE_UP, .err = err };
+    mqtls_conn_event_t ev = { .type = MQTLS_CONN_EV_GAVE_UP, .err = err, .stage = m->stage };
     emit(m, &ev);
     return err;
 }
@@ -188,7 +188,7 @@ static int32_t schedule(mqtls_conn_t *m, int32_t err, int cls)
         delay = mqtls_backoff_next(&m->cfg.backoff, m->attempt, m->cfg.random(m->cfg.user));
     }
     mqtls_conn_event_t ev = { .type = MQTLS_CONN_EV_RECONNECTING, .err = err, .delay_ms = delay,
-                              .attempt = m->attempt };
+                              .attempt = m->attempt, .stage = m->stage };
     if (m->attempt < UINT32_MAX) {
         m->attempt++;
     }
@@ -221,8 +221,12 @@ static int32_t lost(mqtls_conn_t *m, int32_t err)
     }
     m->in_a_row = 0;
     mqtls_client_abort(m->cfg.client); /* already closed by the client; harmless */
-    mqtls_conn_event_t ev = { .type = MQTLS_CONN_EV_DISCONNECTED, .err = err };
+    m->stage = MQTLS_CONN_STAGE_CONNECTED;
+    mqtls_conn_event_t ev = { .type = MQTLS_CONN_EV_DISCONNECTED, .err = err, .stage = m->stage };
     emit(m, &ev);
+    if (m->cfg.no_reconnect) {
+        return stop(m, err);
+    }
     return schedule(m, err, classify(m, err));
 }
 
@@ -323,11 +327,13 @@ static int32_t attempt(mqtls_conn_t *m)
 {
     mqtls_transport_t t;
     memset(&t, 0, sizeof t);
+    m->stage = MQTLS_CONN_STAGE_OPEN;
     int32_t rc = m->cfg.open(m->cfg.user, &t, m->cfg.timeout_ms);
     if (rc != MQTLS_OK) {
         return attempt_failed(m, rc);
     }
     bool sp = false;
+    m->stage = MQTLS_CONN_STAGE_CONNECT;
     rc = mqtls_client_connect(m->cfg.client, &t, m->cfg.connect, &sp, m->cfg.timeout_ms);
     if (rc != MQTLS_OK) {
         if (t.close != NULL) {
@@ -336,6 +342,7 @@ static int32_t attempt(mqtls_conn_t *m)
         return attempt_failed(m, rc);
     }
     mqtls_conn_event_t ev = { .type = MQTLS_CONN_EV_CONNECTED, .session_present = sp };
+    m->stage = MQTLS_CONN_STAGE_SUBSCRIBE;
     rc = sp ? MQTLS_OK : resubscribe(m, &ev);
     if (rc != MQTLS_OK) {
         /* not usable without its subscriptions: this attempt failed */
@@ -343,6 +350,7 @@ static int32_t attempt(mqtls_conn_t *m)
         return attempt_failed(m, rc);
     }
     m->state = ST_CONNECTED;
+    m->stage = MQTLS_CONN_STAGE_CONNECTED;
     m->up_since = now(m);
     m->ever_connected = true;
     m->in_a_row = 0;

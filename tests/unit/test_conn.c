@@ -52,6 +52,7 @@ typedef struct {
     size_t nplan, opens;
     uint32_t random;
     bool auto_puback;
+    bool no_suback;
     unsigned subscribes; /* SUBSCRIBE packets seen, over every connection */
     mqtls_conn_event_t ev[MAX_EVENTS];
     size_t nev;
@@ -93,7 +94,7 @@ static int32_t wrap_send(void *ctx, const uint8_t *buf, size_t len)
     mqtls_fixed_header_t h;
     if (n == (int32_t)len && mqtls_decode_fixed_header(buf, len, &h) == MQTLS_OK) {
         const uint8_t *v = buf + h.header_len;
-        if (h.type == MQTLS_PKT_SUBSCRIBE) {
+        if (h.type == MQTLS_PKT_SUBSCRIBE && !f->no_suback) {
             f->subscribes++;
             script_push_suback(&f->s, (uint16_t)(v[0] << 8 | v[1]), (const uint8_t[]){ 1 }, 1);
         } else if (h.type == MQTLS_PKT_PUBLISH && ((h.flags >> 1) & 3u) == 1u && f->auto_puback) {
@@ -307,6 +308,8 @@ static void events_come_in_order_through_a_loss_and_a_failed_attempt(void **stat
         assert_int_equal(f->ev[i].type, want[i]);
     }
     assert_int_equal(f->ev[1].err, MQTLS_ERR_CLOSED);
+    assert_int_equal(f->ev[1].stage, MQTLS_CONN_STAGE_CONNECTED);
+    assert_int_equal(f->ev[3].stage, MQTLS_CONN_STAGE_OPEN);
     assert_int_equal(f->ev[2].err, MQTLS_ERR_CLOSED);
     assert_int_equal(f->ev[3].err, MQTLS_ERR_CONNECT_REFUSED);
     assert_int_equal(f->ev[2].attempt, 0);
@@ -366,6 +369,7 @@ static void a_refused_connack_for_bad_credentials_stops_instead_of_retrying(void
     assert_int_equal(mqtls_conn_run(&f->m, 0), MQTLS_ERR_REFUSED_BAD_CREDENTIALS);
     assert_int_equal(f->ev[f->nev - 1].type, MQTLS_CONN_EV_GAVE_UP);
     assert_int_equal(f->ev[f->nev - 1].err, MQTLS_ERR_REFUSED_BAD_CREDENTIALS);
+    assert_int_equal(f->ev[f->nev - 1].stage, MQTLS_CONN_STAGE_CONNECT);
     assert_int_equal(count_events(f, MQTLS_CONN_EV_GAVE_UP), 1);
     fx_free(f);
 }
@@ -411,6 +415,40 @@ static void the_first_attempt_failing_gives_up_without_retry_first(void **state)
     assert_true(mqtls_conn_stopped(&f->m));
     assert_int_equal(f->nev, 1);
     assert_int_equal(f->ev[0].type, MQTLS_CONN_EV_GAVE_UP);
+    fx_free(f);
+}
+
+static void no_reconnect_gives_up_when_the_connection_is_lost(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(true);
+    f->mc.no_reconnect = true;
+    fx_start(f);
+    plan(f, 0, false, 0);
+    run_until_connected(f, 1);
+    drop(f);
+    assert_int_equal(mqtls_conn_run(&f->m, 10), MQTLS_ERR_CLOSED);
+    assert_true(mqtls_conn_stopped(&f->m));
+    assert_int_equal(f->opens, 1);
+    assert_int_equal(f->nev, 3); /* CONNECTED, DISCONNECTED, GAVE_UP */
+    assert_int_equal(f->ev[1].type, MQTLS_CONN_EV_DISCONNECTED);
+    assert_int_equal(f->ev[2].type, MQTLS_CONN_EV_GAVE_UP);
+    assert_int_equal(f->ev[2].err, MQTLS_ERR_CLOSED);
+    fx_free(f);
+}
+
+static void a_subscribe_timeout_fails_the_attempt_with_its_stage(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(true);
+    f->mc.retry_first = false;
+    f->no_suback = true; /* a broker that never answers SUBSCRIBE */
+    fx_start(f);
+    plan(f, 0, false, 0);
+    assert_int_equal(mqtls_conn_run(&f->m, 0), MQTLS_ERR_TIMEOUT);
+    assert_int_equal(f->ev[f->nev - 1].type, MQTLS_CONN_EV_GAVE_UP);
+    assert_int_equal(f->ev[f->nev - 1].stage, MQTLS_CONN_STAGE_SUBSCRIBE);
+    assert_int_equal(count_events(f, MQTLS_CONN_EV_CONNECTED), 0);
     fx_free(f);
 }
 
@@ -616,6 +654,8 @@ int main(void)
         cmocka_unit_test(a_refused_connack_for_bad_credentials_stops_instead_of_retrying),
         cmocka_unit_test(with_backoff_max_a_refusal_is_retried_only_every_max_ms),
         cmocka_unit_test(the_first_attempt_failing_gives_up_without_retry_first),
+        cmocka_unit_test(no_reconnect_gives_up_when_the_connection_is_lost),
+        cmocka_unit_test(a_subscribe_timeout_fails_the_attempt_with_its_stage),
         cmocka_unit_test(max_attempts_failures_in_a_row_give_up),
         cmocka_unit_test(subscriptions_are_made_again_when_the_session_is_gone),
         cmocka_unit_test(the_offline_queue_is_bounded_and_sent_in_order_after_the_reconnect),
