@@ -355,53 +355,61 @@ static void catch_signals(void)
 
 /* ---- subscribing ------------------------------------------------------------------ */
 
-static int subscribe(mqtls_client_t *c, const cli_conn_t *cc, const sub_opts_t *o)
-{
-    mqtls_subscription_t *subs = calloc(o->ntopics, sizeof *subs);
-    uint8_t *granted = calloc(o->ntopics, 1);
-    int code = CLI_EXIT_OK;
-    if (subs == NULL || granted == NULL) {
-        fprintf(stderr, "mqtls sub: out of memory\n");
-        code = CLI_EXIT_USAGE;
-        goto out;
-    }
-    for (size_t i = 0; i < o->ntopics; i++) {
-        subs[i].filter = o->topics[i];
-        subs[i].filter_len = strlen(o->topics[i]);
-        subs[i].qos = o->qos;
-        subs[i].no_local = o->no_local;
-        subs[i].retain_as_published = o->rap;
-        subs[i].retain_handling = o->retain_handling;
-    }
+/* The manager's run: options, state, the subscriptions it makes again. */
+typedef struct {
+    cli_managed_t mm;
+    const sub_opts_t *o;
+    sub_state_t *s;
+    mqtls_subscription_t *subs;
+    uint8_t *granted;
     mqtls_props_t props;
     mqtls_user_prop_t users[CLI_MAX_PROPS];
-    bool any = cli_props_fill(&o->conn, CLI_PROPS_SUBSCRIBE, &props, users);
-    int32_t rc = mqtls_client_subscribe5(c, subs, o->ntopics, any ? &props : NULL, granted, o->conn.timeout_ms);
-    if (rc != MQTLS_OK && rc != MQTLS_ERR_SUBSCRIBE_REFUSED) {
-        code = cli_fail(cc, "subscribing", rc);
-        goto out;
+    bool all_refused;
+} sub_run_t;
+
+static bool subs_build(sub_run_t *r)
+{
+    const sub_opts_t *o = r->o;
+    r->subs = calloc(o->ntopics, sizeof *r->subs);
+    r->granted = calloc(o->ntopics, 1);
+    if (r->subs == NULL || r->granted == NULL)
+        return false;
+    for (size_t i = 0; i < o->ntopics; i++) {
+        r->subs[i].filter = o->topics[i];
+        r->subs[i].filter_len = strlen(o->topics[i]);
+        r->subs[i].qos = o->qos;
+        r->subs[i].no_local = o->no_local;
+        r->subs[i].retain_as_published = o->rap;
+        r->subs[i].retain_handling = o->retain_handling;
     }
+    return true;
+}
+
+/* After each SUBACK: warn about refused filters; all refused ends the run. */
+static void on_connected(cli_managed_t *mm, const mqtls_conn_event_t *ev)
+{
+    sub_run_t *r = mm->user;
+    const sub_opts_t *o = r->o;
+    if (!ev->resubscribed)
+        return;
     size_t refused = 0;
     for (size_t i = 0; i < o->ntopics; i++) {
-        if (granted[i] >= 0x80u) {
+        uint8_t g = r->granted[i];
+        if (g >= 0x80u) {
             refused++;
             if (o->conn.version == MQTLS_PROTO_V5)
                 fprintf(stderr, "mqtls: warning: the broker refused the subscription to '%s': %s (0x%02X)\n",
-                        o->topics[i], mqtls_reason_string(granted[i]), (unsigned)granted[i]);
+                        o->topics[i], mqtls_reason_string(g), (unsigned)g);
             else
                 fprintf(stderr, "mqtls: warning: the broker refused the subscription to '%s'\n", o->topics[i]);
         } else if (o->conn.debug) {
-            fprintf(stderr, "mqtls: subscribed to '%s' with QoS %u\n", o->topics[i], (unsigned)granted[i]);
+            fprintf(stderr, "mqtls: subscribed to '%s' with QoS %u\n", o->topics[i], (unsigned)g);
         }
     }
     if (refused == o->ntopics) {
         fprintf(stderr, "mqtls: the broker refused every subscription; nothing to wait for\n");
-        code = CLI_EXIT_PROTOCOL;
+        r->all_refused = true;
     }
-out:
-    free(subs);
-    free(granted);
-    return code;
 }
 
 /* ---- the receive loop ------------------------------------------------------------- */
@@ -416,21 +424,24 @@ static int timed_out(const sub_opts_t *o, const sub_state_t *s)
     return CLI_EXIT_OK;
 }
 
-/* One loop call; flushes stdout once no message is immediately available. */
-static int32_t loop_once(mqtls_client_t *c, sub_state_t *s, uint32_t wait)
+/* One manager step; flushes stdout once no message is immediately available. */
+static int32_t loop_once(sub_run_t *r, uint32_t wait)
 {
+    sub_state_t *s = r->s;
     if (!s->wrote)
-        return mqtls_client_loop(c, wait);
+        return cli_managed_run(&r->mm, wait);
     unsigned long before = s->printed;
-    int32_t rc = mqtls_client_loop(c, 0);
+    int32_t rc = cli_managed_run(&r->mm, 0);
     if (s->printed == before)
         flush_output(s);
     return rc;
 }
 
-/* Run until -C messages, -W seconds, a signal, or an error. */
-static int receive(mqtls_client_t *c, const cli_conn_t *cc, const sub_opts_t *o, sub_state_t *s)
+/* Run until -C messages, -W seconds, a signal, or the manager gives up. */
+static int receive(sub_run_t *r)
 {
+    const sub_opts_t *o = r->o;
+    sub_state_t *s = r->s;
     uint32_t start = mqtls_posix_now_ms(NULL);
     uint32_t limit = (uint32_t)o->timeout_s * 1000u;
     while (!s->done && !stop_requested) {
@@ -442,14 +453,14 @@ static int receive(mqtls_client_t *c, const cli_conn_t *cc, const sub_opts_t *o,
             if (limit - spent < wait)
                 wait = limit - spent;
         }
-        int32_t rc = loop_once(c, s, wait);
-        if (rc == MQTLS_ERR_MESSAGE_TOO_LARGE) {
+        int32_t rc = loop_once(r, wait);
+        if (mqtls_conn_stopped(&r->mm.m))
+            return r->mm.exit_code;
+        if (r->all_refused)
+            return CLI_EXIT_PROTOCOL;
+        if (rc == MQTLS_ERR_MESSAGE_TOO_LARGE)
             fprintf(stderr, "mqtls: warning: skipped a message larger than the %u-byte receive buffer\n",
                     SUB_RX_LEN);
-            continue;
-        }
-        if (rc != MQTLS_OK)
-            return cli_fail(cc, "waiting for messages", rc);
     }
     return CLI_EXIT_OK;
 }
@@ -491,25 +502,33 @@ static void sub_free(sub_bufs_t *b)
     free(b->alias);
 }
 
-/* Connect, subscribe, receive, disconnect. */
+/* Connect, subscribe, receive (reconnecting), disconnect. */
 static int sub_session(mqtls_client_t *c, const sub_opts_t *o, sub_state_t *s)
 {
-    cli_conn_t cc;
-    bool sp = false;
-    int code = cli_connect(&cc, &o->conn, c, &sp);
-    if (code != CLI_EXIT_OK)
-        return code;
-    if (o->conn.debug)
-        fprintf(stderr, "mqtls: connected, session present: %s\n", sp ? "yes" : "no");
-    code = subscribe(c, &cc, o);
-    if (code == CLI_EXIT_OK)
-        code = receive(c, &cc, o, s);
-    flush_output(s);
-    if (code == CLI_EXIT_OK)
-        code = cli_disconnect(&cc, c);
-    else
-        mqtls_client_abort(c);
-    cli_close(&cc);
+    sub_run_t *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return CLI_EXIT_USAGE;
+    r->o = o;
+    r->s = s;
+    int code = CLI_EXIT_USAGE;
+    if (!subs_build(r)) {
+        fprintf(stderr, "mqtls sub: out of memory\n");
+    } else {
+        bool any = cli_props_fill(&o->conn, CLI_PROPS_SUBSCRIBE, &r->props, r->users);
+        cli_managed_init(&r->mm, &o->conn, c, "waiting for messages", r->subs, o->ntopics, any ? &r->props : NULL,
+                         r->granted);
+        r->mm.on_connected = on_connected;
+        r->mm.user = r;
+        code = receive(r);
+        flush_output(s);
+        if (code == CLI_EXIT_OK)
+            code = cli_managed_close(&r->mm);
+        else
+            (void)cli_managed_close(&r->mm);
+    }
+    free(r->subs);
+    free(r->granted);
+    free(r);
     return code;
 }
 

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mqtls/codec.h"
@@ -61,6 +62,8 @@ const char cli_conn_help[] =
     "                         any: user-property NAME VALUE (repeatable)\n"
     "                         Topic aliases are assigned automatically.\n"
     "  -d, --debug            print every packet sent and received on stderr\n"
+    "      --no-reconnect     exit when an established connection is lost (sub, pub -l;\n"
+    "                         default: reconnect with backoff, one line on stderr each)\n"
     "      --will-topic T     topic of the will the broker publishes if the\n"
     "                         connection dies without a DISCONNECT\n"
     "      --will-payload M   will message (default: empty)\n"
@@ -103,6 +106,7 @@ enum {
     OPT_NO_CLEAN,
     OPT_VERSION,
     OPT_DEBUG,
+    OPT_NO_RECONNECT,
     OPT_WILL_TOPIC,
     OPT_WILL_PAYLOAD,
     OPT_WILL_QOS,
@@ -135,6 +139,7 @@ static const cli_opt_t conn_opts[] = {
     { 'c', "disable-clean-session", false, OPT_NO_CLEAN },
     { 'V', "protocol-version", true, OPT_VERSION },
     { 'd', "debug", false, OPT_DEBUG },
+    { 0, "no-reconnect", false, OPT_NO_RECONNECT },
     { 'x', "session-expiry", true, OPT_SESSION_EXPIRY },
     { 'D', "property", true, OPT_PROPERTY },
     { 0, "will-topic", true, OPT_WILL_TOPIC },
@@ -435,6 +440,7 @@ static int conn_opt(cli_conn_opts_t *o, int id, const char *arg)
     case OPT_NO_CLEAN: o->clean = false; return 0;
     case OPT_VERSION: return parse_version(o, arg);
     case OPT_DEBUG: o->debug = true; return 0;
+    case OPT_NO_RECONNECT: o->no_reconnect = true; return 0;
     case OPT_WILL_TOPIC: o->will_topic = arg; return 0;
     case OPT_WILL_PAYLOAD: o->will_payload = arg; return 0;
     case OPT_WILL_QOS:
@@ -876,56 +882,77 @@ static void print_connect_error(const cli_conn_t *cc, const char *ep, int32_t rc
                 os_detail(cc, rc, detail, sizeof detail));
 }
 
-int cli_connect(cli_conn_t *cc, const cli_conn_opts_t *o, mqtls_client_t *c, bool *session_present)
+int32_t cli_open(cli_conn_t *cc, const cli_conn_opts_t *o, mqtls_client_t *c)
 {
-    char ep[300], detail[600];
+    char ep[300];
     memset(cc, 0, sizeof *cc);
     cc->opts = o;
+    cc->client = c;
     mqtls_tcp_init(&cc->tcp);
-    cli_endpoint(o, ep, sizeof ep);
     int32_t rc;
     if (o->tls) {
         /* Credentials are loaded and checked before a single byte is sent. */
+        cc->stage = CLI_STAGE_TLS_SETUP;
         rc = mqtls_tls_new(&cc->tls, o->engine, &o->tls_cfg, &cc->report);
-        if (rc != MQTLS_OK) {
-            fprintf(stderr, "mqtls: cannot set up TLS (%s engine): %s%s\n",
-                    o->engine == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls", mqtls_strerror(rc),
-                    tls_detail(cc, detail, sizeof detail));
-            return cli_exit_code(rc);
-        }
+        if (rc != MQTLS_OK)
+            return rc;
     }
+    cc->stage = CLI_STAGE_TCP;
     rc = mqtls_tcp_connect(&cc->tcp, o->host, o->port, o->timeout_ms);
-    if (rc != MQTLS_OK) {
-        fprintf(stderr, "mqtls: cannot connect to %s: %s%s\n", ep, mqtls_strerror(rc),
-                os_detail(cc, rc, detail, sizeof detail));
-        cli_close(cc);
-        return CLI_EXIT_CONNECT;
-    }
+    if (rc != MQTLS_OK)
+        return rc;
     if (o->debug)
-        fprintf(stderr, "mqtls: TCP connected to %s, client id '%s'\n", ep, o->id);
+        fprintf(stderr, "mqtls: TCP connected to %s, client id '%s'\n", cli_endpoint(o, ep, sizeof ep), o->id);
     mqtls_tcp_transport(&cc->tcp, &cc->raw);
     if (o->tls) {
+        cc->stage = CLI_STAGE_TLS;
         rc = start_tls(cc, o);
-        if (rc != MQTLS_OK) {
-            print_connect_error(cc, ep, rc);
-            cli_close(cc);
-            return cli_exit_code(rc);
-        }
+        if (rc != MQTLS_OK)
+            return rc;
     }
     setup_trace(cc, o);
-    mqtls_connect_t m;
-    static connect_props_t cp;
-    fill_connect(o, &m, &cp);
-    cc->client = c;
-    rc = mqtls_client_connect(c, &cc->tr, &m, session_present, o->timeout_ms);
+    cc->stage = CLI_STAGE_MQTT;
+    return MQTLS_OK;
+}
+
+void cli_print_connect_error(const cli_conn_t *cc, int32_t rc)
+{
+    char ep[300], detail[600];
+    const cli_conn_opts_t *o = cc->opts;
+    cli_endpoint(o, ep, sizeof ep);
+    if (cc->stage == CLI_STAGE_TLS_SETUP)
+        fprintf(stderr, "mqtls: cannot set up TLS (%s engine): %s%s\n",
+                o->engine == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls", mqtls_strerror(rc),
+                tls_detail(cc, detail, sizeof detail));
+    else if (cc->stage == CLI_STAGE_TCP)
+        fprintf(stderr, "mqtls: cannot connect to %s: %s%s\n", ep, mqtls_strerror(rc),
+                os_detail(cc, rc, detail, sizeof detail));
+    else
+        print_connect_error(cc, ep, rc);
+}
+
+void cli_fill_connect(const cli_conn_opts_t *o, mqtls_connect_t *m)
+{
+    static connect_props_t cp; /* lives as long as the process: the CONNECT of every attempt */
+    fill_connect(o, m, &cp);
+}
+
+int cli_connect(cli_conn_t *cc, const cli_conn_opts_t *o, mqtls_client_t *c, bool *session_present)
+{
+    int32_t rc = cli_open(cc, o, c);
     if (rc == MQTLS_OK) {
-        if (o->debug && o->version == MQTLS_PROTO_V5)
-            print_caps(c);
-        return CLI_EXIT_OK;
+        mqtls_connect_t m;
+        cli_fill_connect(o, &m);
+        rc = mqtls_client_connect(c, &cc->tr, &m, session_present, o->timeout_ms);
+        if (rc == MQTLS_OK) {
+            if (o->debug && o->version == MQTLS_PROTO_V5)
+                print_caps(c);
+            return CLI_EXIT_OK;
+        }
     }
-    print_connect_error(cc, ep, rc);
+    cli_print_connect_error(cc, rc);
     cli_close(cc);
-    return cli_exit_code(rc);
+    return cc->stage == CLI_STAGE_TCP ? CLI_EXIT_CONNECT : cli_exit_code(rc);
 }
 
 void cli_close(cli_conn_t *cc)
@@ -966,6 +993,162 @@ int cli_disconnect(cli_conn_t *cc, mqtls_client_t *c)
     if (cc->opts->debug)
         fprintf(stderr, "mqtls: disconnected\n");
     return CLI_EXIT_OK;
+}
+
+/* ---- managed connection (reconnect) ------------------------------------------ */
+
+#define CLI_BACKOFF_BASE_MS 500u
+#define CLI_BACKOFF_MAX_MS 30000u
+#define CLI_BACKOFF_STABLE_MS 10000u
+
+static int32_t managed_open(void *user, mqtls_transport_t *out, uint32_t timeout_ms)
+{
+    cli_managed_t *mm = user;
+    (void)timeout_ms; /* the options' -timeout is used by cli_open */
+    cli_close(&mm->cc);
+    int32_t rc = cli_open(&mm->cc, mm->o, mm->c);
+    if (rc == MQTLS_OK)
+        *out = mm->cc.tr;
+    return rc;
+}
+
+static uint32_t managed_now(void *user)
+{
+    (void)user;
+    return mqtls_posix_now_ms(NULL);
+}
+
+/* xorshift32: jitter needs spread, not secrecy. */
+static uint32_t managed_random(void *user)
+{
+    cli_managed_t *mm = user;
+    uint32_t x = mm->rng;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    mm->rng = x;
+    return x;
+}
+
+/* A signal interrupts the sleep (no SA_RESTART), so SIGINT is seen at once. */
+static void managed_sleep(void *user, uint32_t ms)
+{
+    (void)user;
+    struct timespec ts = { .tv_sec = (time_t)(ms / 1000u), .tv_nsec = (long)(ms % 1000u) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* The cause of a lost connection or failed attempt, as a short clause. */
+static const char *cause_text(const cli_managed_t *mm, int32_t err, char *buf, size_t len)
+{
+    char detail[600];
+    if (err == MQTLS_ERR_SERVER_DISCONNECT || (err == MQTLS_ERR_REFUSED_V5 && mm->o->version == MQTLS_PROTO_V5))
+        snprintf(buf, len, "%s: %s", mqtls_strerror(err), cli_reason_text(mm->c, detail, sizeof detail));
+    else if (is_tls_error(err))
+        snprintf(buf, len, "%s%s", mqtls_strerror(err), tls_detail(&mm->cc, detail, sizeof detail));
+    else
+        snprintf(buf, len, "%s%s", mqtls_strerror(err), os_detail(&mm->cc, err, detail, sizeof detail));
+    return buf;
+}
+
+static void managed_gave_up(cli_managed_t *mm, const mqtls_conn_event_t *ev)
+{
+    char ep[300], why[1400];
+    cli_endpoint(mm->o, ep, sizeof ep);
+    if (ev->stage == MQTLS_CONN_STAGE_CONNECTED) {
+        mm->exit_code = cli_fail(&mm->cc, mm->doing, ev->err); /* --no-reconnect */
+    } else if (ev->stage == MQTLS_CONN_STAGE_SUBSCRIBE) {
+        mm->exit_code = cli_fail(&mm->cc, "subscribing", ev->err);
+    } else if (mm->m.connects == 0) {
+        cli_print_connect_error(&mm->cc, ev->err); /* the first attempt: the usual sentence */
+        mm->exit_code = mm->cc.stage == CLI_STAGE_TCP ? CLI_EXIT_CONNECT : cli_exit_code(ev->err);
+    } else {
+        fprintf(stderr, "mqtls: giving up reconnecting to %s: %s\n", ep, cause_text(mm, ev->err, why, sizeof why));
+        mm->exit_code = mm->cc.stage == CLI_STAGE_TCP ? CLI_EXIT_CONNECT : cli_exit_code(ev->err);
+    }
+}
+
+static void managed_event(void *user, const mqtls_conn_event_t *ev)
+{
+    cli_managed_t *mm = user;
+    char ep[300], why[1400];
+    cli_endpoint(mm->o, ep, sizeof ep);
+    switch (ev->type) {
+    case MQTLS_CONN_EV_CONNECTED:
+        if (mm->m.connects > 1)
+            fprintf(stderr, "mqtls: reconnected to %s (session present: %s%s)\n", ep,
+                    ev->session_present ? "yes" : "no", ev->resubscribed ? ", subscribed again" : "");
+        else if (mm->o->debug)
+            fprintf(stderr, "mqtls: connected, session present: %s\n", ev->session_present ? "yes" : "no");
+        if (mm->o->debug && mm->o->version == MQTLS_PROTO_V5)
+            print_caps(mm->c);
+        if (mm->on_connected != NULL)
+            mm->on_connected(mm, ev);
+        break;
+    case MQTLS_CONN_EV_DISCONNECTED:
+        mm->losses++;
+        if (mm->on_lost != NULL)
+            mm->on_lost(mm, ev->err);
+        break;
+    case MQTLS_CONN_EV_RECONNECTING:
+        if (ev->stage == MQTLS_CONN_STAGE_CONNECTED)
+            fprintf(stderr, "mqtls: connection to %s lost (%s); reconnecting in %.1f s\n", ep,
+                    cause_text(mm, ev->err, why, sizeof why), ev->delay_ms / 1000.0);
+        else
+            fprintf(stderr, "mqtls: reconnecting to %s failed (%s); next attempt in %.1f s\n", ep,
+                    cause_text(mm, ev->err, why, sizeof why), ev->delay_ms / 1000.0);
+        break;
+    case MQTLS_CONN_EV_GAVE_UP:
+        managed_gave_up(mm, ev);
+        break;
+    default:
+        break;
+    }
+}
+
+void cli_managed_init(cli_managed_t *mm, const cli_conn_opts_t *o, mqtls_client_t *c, const char *doing,
+                      const mqtls_subscription_t *subs, size_t n, const mqtls_props_t *sub_props, uint8_t *granted)
+{
+    memset(mm, 0, sizeof *mm);
+    mm->o = o;
+    mm->c = c;
+    mm->doing = doing;
+    mm->cc.opts = o;
+    mm->cc.client = c;
+    mqtls_tcp_init(&mm->cc.tcp);
+    mm->rng = (uint32_t)getpid() * 2654435761u ^ mqtls_posix_now_ms(NULL);
+    if (mm->rng == 0)
+        mm->rng = 1;
+    cli_fill_connect(o, &mm->connect);
+    mqtls_conn_config_t mc = {
+        .client = c, .connect = &mm->connect, .subs = subs, .subs_n = n, .sub_props = sub_props,
+        .granted = granted,
+        .backoff = { .base_ms = CLI_BACKOFF_BASE_MS, .max_ms = CLI_BACKOFF_MAX_MS,
+                     .stable_ms = CLI_BACKOFF_STABLE_MS },
+        .on_fatal = MQTLS_CONN_FATAL_STOP, .retry_first = false, .no_reconnect = o->no_reconnect,
+        .subscribe_first = true, /* the -t filters may be new to a kept session */
+        .open = managed_open, .now_ms = managed_now, .random = managed_random, .sleep_ms = managed_sleep,
+        .on_event = managed_event, .user = mm, .timeout_ms = o->timeout_ms,
+    };
+    (void)mqtls_conn_init(&mm->m, &mc); /* cannot fail: every required hook is set */
+}
+
+int32_t cli_managed_run(cli_managed_t *mm, uint32_t timeout_ms)
+{
+    return mqtls_conn_run(&mm->m, timeout_ms);
+}
+
+int cli_managed_close(cli_managed_t *mm)
+{
+    int code = CLI_EXIT_OK;
+    if (mqtls_conn_connected(&mm->m)) {
+        code = cli_disconnect(&mm->cc, mm->c);
+    } else {
+        mqtls_client_abort(mm->c);
+    }
+    (void)mqtls_conn_stop(&mm->m);
+    cli_close(&mm->cc);
+    return code;
 }
 
 /* ---- misc ------------------------------------------------------------------ */

@@ -189,6 +189,8 @@ typedef struct {
     bool retry_first;                  /**< false: a failure of the very first attempt
                                         * gives up (as mosquitto_sub does) */
     bool no_reconnect;                 /**< a lost connection gives up (GAVE_UP) */
+    bool subscribe_first;              /**< the first connect subscribes even with session
+                                        * present 1 (the filters may be new ones) */
     mqtls_conn_open_fn open;           /**< required */
     mqtls_now_fn now_ms;               /**< required */
     mqtls_conn_random_fn random;       /**< required */

@@ -343,7 +343,8 @@ static int32_t attempt(mqtls_conn_t *m)
     }
     mqtls_conn_event_t ev = { .type = MQTLS_CONN_EV_CONNECTED, .session_present = sp };
     m->stage = MQTLS_CONN_STAGE_SUBSCRIBE;
-    rc = sp ? MQTLS_OK : resubscribe(m, &ev);
+    bool need = !sp || (m->cfg.subscribe_first && m->connects == 0u);
+    rc = need ? resubscribe(m, &ev) : MQTLS_OK;
     if (rc != MQTLS_OK) {
         /* not usable without its subscriptions: this attempt failed */
         mqtls_client_abort(m->cfg.client);
