@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@
 #define PUB_ACK_WAIT_MS 1000u
 #define PUB_QOS0_LOOP_EVERY 256u      /* QoS 0 -l: service the connection this often */
 #define PUB_STDIN_POLL_MS 50
+#define PUB_GRACE_MS 2000u            /* SIGINT/SIGTERM: how long to wait for the window */
 
 enum { MODE_NONE, MODE_MESSAGE, MODE_FILE, MODE_LINES, MODE_NULL, MODE_STDIN };
 
@@ -105,7 +107,12 @@ typedef struct {
 
 typedef struct {
     mqtls_client_t client;
-    cli_conn_t conn;
+    cli_conn_t conn;          /* -m -f -s -n: one connection */
+    cli_managed_t mm;         /* -l: kept up by the connection manager */
+    bool managed;
+    const pub_opts_t *o;
+    unsigned long sent;       /* messages handed to the client */
+    unsigned long lost;       /* unacknowledged ones a clean session dropped on a reconnect */
     mqtls_memstore_t ms;
     mqtls_store_t store;
     uint8_t *tx, *rx, *arena, *alias;
@@ -176,6 +183,38 @@ static int pub_check(pub_opts_t *o)
 
 /* ---- client setup ------------------------------------------------------------ */
 
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: poll and sleeps return at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* A lost connection: with a clean session the unacknowledged messages go
+ * with it (the next CONNECT discards them [MQTT-3.1.2-6]); say so. */
+static void on_lost(cli_managed_t *mm, int32_t err)
+{
+    pub_t *p = mm->user;
+    size_t n = mqtls_client_outstanding(&p->client);
+    (void)err;
+    if (p->o->conn.clean && n > 0 && !p->o->conn.no_reconnect) {
+        fprintf(stderr, "mqtls pub: warning: %zu unacknowledged message(s) are lost with the clean session "
+                        "(use -c -i ID to have them resent)\n", n);
+        p->lost += n;
+    }
+}
+
 /* Allocate buffers for messages of up to max_payload bytes and start the client. */
 static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool many)
 {
@@ -211,7 +250,14 @@ static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool man
         fprintf(stderr, "mqtls pub: internal error: the client rejected its configuration\n");
         return CLI_EXIT_PROTOCOL;
     }
-    return cli_connect(&p->conn, &o->conn, &p->client, NULL);
+    p->o = o;
+    if (!many)
+        return cli_connect(&p->conn, &o->conn, &p->client, NULL);
+    p->managed = true;
+    cli_managed_init(&p->mm, &o->conn, &p->client, "publishing", NULL, 0, NULL, NULL);
+    p->mm.on_lost = on_lost;
+    p->mm.user = p;
+    return CLI_EXIT_OK;
 }
 
 static void pub_free(pub_t *p)
@@ -225,11 +271,18 @@ static void pub_free(pub_t *p)
 
 /* ---- publishing ---------------------------------------------------------------- */
 
-/* Run the loop once; incoming messages we did not ask for may be skipped. */
+/* Run the loop once (-l: the manager, which reconnects); incoming messages
+ * we did not ask for may be skipped. -l returns an error only once the
+ * manager has given up (it printed why). */
 static int32_t service(pub_t *p, uint32_t timeout_ms)
 {
-    int32_t rc = mqtls_client_loop(&p->client, timeout_ms);
+    int32_t rc = p->managed ? cli_managed_run(&p->mm, timeout_ms) : mqtls_client_loop(&p->client, timeout_ms);
     return rc == MQTLS_ERR_MESSAGE_TOO_LARGE ? MQTLS_OK : rc;
+}
+
+static const mqtls_transport_t *pub_transport(const pub_t *p)
+{
+    return p->managed ? &p->mm.cc.tr : &p->conn.tr;
 }
 
 static bool must_wait(int32_t rc)
@@ -246,7 +299,7 @@ static bool must_wait(int32_t rc)
  */
 static int32_t wait_writable(pub_t *p)
 {
-    const mqtls_transport_t *t = &p->conn.tr;
+    const mqtls_transport_t *t = pub_transport(p);
     int32_t w = t->wait(t->ctx, MQTLS_WAIT_WRITE, PUB_ACK_WAIT_MS);
     if (w < 0)
         return w;
@@ -260,28 +313,82 @@ static int32_t publish(pub_t *p, const pub_opts_t *o, const uint8_t *payload, si
                           .payload_len = len, .qos = o->qos, .retain = o->retain,
                           .props = o->has_props ? &o->props : NULL };
     for (;;) {
-        int32_t rc = mqtls_client_publish(&p->client, &m, NULL);
+        if (p->managed && !mqtls_conn_connected(&p->mm.m)) {
+            /* (re)connecting: stdin is not read meanwhile, so nothing is lost */
+            int32_t rc = service(p, PUB_ACK_WAIT_MS);
+            if (rc < 0 || mqtls_conn_stopped(&p->mm.m))
+                return rc < 0 ? rc : MQTLS_ERR_NOT_CONNECTED;
+            if (stop_requested)
+                return MQTLS_ERR_NOT_CONNECTED;
+            continue;
+        }
+        int32_t rc = p->managed ? mqtls_conn_publish(&p->mm.m, &m) : mqtls_client_publish(&p->client, &m, NULL);
+        if (rc == MQTLS_OK)
+            p->sent++;
+        if (p->managed && rc == MQTLS_ERR_NOT_CONNECTED && !mqtls_conn_stopped(&p->mm.m))
+            continue; /* lost before the client took it: again after the reconnect */
         if (!must_wait(rc))
             return rc;
-        rc = rc == MQTLS_ERR_WANT_WRITE ? wait_writable(p) : service(p, PUB_ACK_WAIT_MS);
+        rc = rc == MQTLS_ERR_WANT_WRITE && (!p->managed || mqtls_conn_connected(&p->mm.m)) ? wait_writable(p)
+                                                                                           : service(p, PUB_ACK_WAIT_MS);
         if (rc < 0)
             return rc;
     }
 }
 
-/* Wait until the broker has acknowledged every QoS 1/2 message. */
+/* Wait until the broker has acknowledged every QoS 1/2 message (after a
+ * signal: for at most PUB_GRACE_MS). */
 static int32_t drain(pub_t *p)
 {
+    uint32_t start = mqtls_posix_now_ms(NULL);
     while (mqtls_client_outstanding(&p->client) > 0) {
-        int32_t rc = service(p, PUB_ACK_WAIT_MS);
+        if (stop_requested && mqtls_posix_now_ms(NULL) - start >= PUB_GRACE_MS)
+            break;
+        int32_t rc = service(p, stop_requested ? 100u : PUB_ACK_WAIT_MS);
         if (rc < 0)
             return rc;
     }
     return MQTLS_OK;
 }
 
+/* SIGINT/SIGTERM with -l: what became of the messages read so far. */
+static int interrupted_summary(const pub_t *p, int code)
+{
+    size_t left = mqtls_client_outstanding(&p->client);
+    if (p->o->qos == 0) {
+        fprintf(stderr, "mqtls pub: interrupted: %lu message(s) sent (QoS 0: no acknowledgements)\n", p->sent);
+        return code;
+    }
+    unsigned long acked = p->sent - p->lost - (unsigned long)left;
+    fprintf(stderr, "mqtls pub: interrupted: %lu message(s) sent, %lu acknowledged, %zu unacknowledged%s",
+            p->sent, acked, left, left == 0 ? "" : " (not persisted: lost with this process)");
+    if (p->lost > 0)
+        fprintf(stderr, ", %lu lost with a clean session", p->lost);
+    fputc('\n', stderr);
+    return code == CLI_EXIT_OK && (left > 0 || p->lost > 0) ? CLI_EXIT_INTERRUPTED : code;
+}
+
+static int finish_managed(pub_t *p, int32_t rc)
+{
+    if (rc == MQTLS_OK)
+        rc = drain(p);
+    int code;
+    if (mqtls_conn_stopped(&p->mm.m)) {
+        code = p->mm.exit_code != 0 ? p->mm.exit_code : cli_exit_code(rc); /* the manager said why */
+        (void)cli_managed_close(&p->mm);
+    } else if (rc != MQTLS_OK && !(stop_requested && rc == MQTLS_ERR_NOT_CONNECTED)) {
+        code = cli_fail(&p->mm.cc, "publishing", rc);
+        (void)cli_managed_close(&p->mm);
+    } else {
+        code = cli_managed_close(&p->mm);
+    }
+    return stop_requested ? interrupted_summary(p, code) : code;
+}
+
 static int finish(pub_t *p, int32_t rc)
 {
+    if (p->managed)
+        return finish_managed(p, rc);
     if (rc == MQTLS_OK)
         rc = drain(p);
     if (rc != MQTLS_OK) {
@@ -421,7 +528,7 @@ static int lines_input_error(const line_reader_t *r, int rc)
 static int32_t pump_lines(pub_t *p, const pub_opts_t *o, line_reader_t *r, int *input_rc)
 {
     unsigned long sent = 0;
-    for (;;) {
+    while (!stop_requested) {
         const uint8_t *line = NULL;
         size_t len = 0;
         int rc = reader_next(r, &line, &len, 0);
@@ -449,6 +556,7 @@ static int32_t pump_lines(pub_t *p, const pub_opts_t *o, line_reader_t *r, int *
             return MQTLS_OK;
         }
     }
+    return MQTLS_OK; /* a signal: stop reading */
 }
 
 static int pub_lines(const pub_opts_t *o)
@@ -463,8 +571,15 @@ static int pub_lines(const pub_opts_t *o)
         fprintf(stderr, "mqtls pub: out of memory\n");
         return CLI_EXIT_USAGE;
     }
+    catch_signals();
     int code = pub_setup(&p, o, PUB_LINE_MAX, true);
-    if (code == CLI_EXIT_OK) {
+    while (code == CLI_EXIT_OK && !mqtls_conn_connected(&p.mm.m) && !mqtls_conn_stopped(&p.mm.m) &&
+           !stop_requested)
+        (void)service(&p, PUB_ACK_WAIT_MS); /* connect before reading: a failure is reported at once */
+    if (code == CLI_EXIT_OK && mqtls_conn_stopped(&p.mm.m)) {
+        code = p.mm.exit_code;
+        (void)cli_managed_close(&p.mm);
+    } else if (code == CLI_EXIT_OK) {
         int input_rc = 0;
         int32_t rc = pump_lines(&p, o, &r, &input_rc);
         code = finish(&p, rc);

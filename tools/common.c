@@ -93,7 +93,8 @@ const char cli_exit_help[] =
     "     connection lost)\n"
     "  3  the broker refused the connection (CONNACK return code 1-5)\n"
     "  4  protocol error or timeout (no CONNACK/SUBACK in time, keepalive timeout,\n"
-    "     all subscriptions refused, -W expired before -C messages arrived)\n";
+    "     all subscriptions refused, -W expired before -C messages arrived)\n"
+    "  5  pub -l stopped by SIGINT/SIGTERM with messages still unacknowledged\n";
 
 enum {
     OPT_HOST = 1000,

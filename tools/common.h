@@ -38,13 +38,16 @@
  *      timeout, every subscription refused, sub -W expiring before -C
  *      messages arrived, or the broker ended the session with an MQTT 5
  *      DISCONNECT (its reason is printed)
+ *   5  pub -l interrupted (SIGINT/SIGTERM) with messages still unacknowledged
+ *      after the grace period (the summary line says how many)
  */
 enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_USAGE = 1,
     CLI_EXIT_CONNECT = 2,
     CLI_EXIT_REFUSED = 3,
-    CLI_EXIT_PROTOCOL = 4
+    CLI_EXIT_PROTOCOL = 4,
+    CLI_EXIT_INTERRUPTED = 5 /* pub -l stopped by SIGINT/SIGTERM with messages unacknowledged */
 };
 
 /* Text for --help of every broker command: the shared flags and exit codes. */
