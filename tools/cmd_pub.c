@@ -54,7 +54,8 @@
 
 enum { MODE_NONE, MODE_MESSAGE, MODE_FILE, MODE_LINES, MODE_NULL, MODE_STDIN };
 
-enum { OPT_TOPIC = 1, OPT_MESSAGE, OPT_FILE, OPT_LINES, OPT_NULL, OPT_STDIN, OPT_QOS, OPT_RETAIN, OPT_INFLIGHT };
+enum { OPT_TOPIC = 1, OPT_MESSAGE, OPT_FILE, OPT_LINES, OPT_NULL, OPT_STDIN, OPT_QOS, OPT_RETAIN, OPT_INFLIGHT,
+       OPT_REPEAT, OPT_REPEAT_DELAY };
 
 static const cli_opt_t pub_opts[] = {
     { 't', "topic", true, OPT_TOPIC },
@@ -66,6 +67,8 @@ static const cli_opt_t pub_opts[] = {
     { 'q', "qos", true, OPT_QOS },
     { 'r', "retain", false, OPT_RETAIN },
     { 'M', "max-inflight", true, OPT_INFLIGHT },
+    { 0, "repeat", true, OPT_REPEAT },
+    { 0, "repeat-delay", true, OPT_REPEAT_DELAY },
     { 0, NULL, false, 0 }
 };
 
@@ -87,6 +90,14 @@ static const char pub_help_head[] =
     "                         (default: 256 for QoS 1, 20 for QoS 2, mosquitto's\n"
     "                         default limit for incoming QoS 2); with -V 5 the\n"
     "                         broker's receive maximum also bounds it\n"
+    "      --repeat N         send the message (-m, -f, -n, -s) N times (default: 1)\n"
+    "      --repeat-delay SECS\n"
+    "                         wait SECS (decimals allowed) between the repeats\n"
+    "With -l a lost connection is re-established with backoff and the messages not\n"
+    "yet acknowledged are resent (with -c -i ID nothing is lost; without -c the clean\n"
+    "session drops them and a warning says how many); --no-reconnect exits instead.\n"
+    "SIGINT/SIGTERM with -l: stop reading, wait up to 2 s for the acknowledgements,\n"
+    "disconnect and print how many messages were sent, acknowledged, unacknowledged.\n"
     "MQTT 5 (-V 5): -D publish NAME VALUE sets a property on every message; a\n"
     "repeated topic is sent as a topic alias when the broker allows aliases.\n"
     "\n";
@@ -103,6 +114,8 @@ typedef struct {
     uint8_t qos;
     bool retain;
     size_t max_inflight; /* 0: the default for the QoS */
+    long repeat;         /* --repeat, 0: once */
+    uint32_t repeat_delay_ms;
 } pub_opts_t;
 
 typedef struct {
@@ -156,12 +169,31 @@ static int pub_opt(void *ctx, int id, const char *arg)
             return cli_usage_error("pub", "-M needs a number of messages from 1 to 65535, not '%s'", arg);
         o->max_inflight = (size_t)v;
         return 0;
+    case OPT_REPEAT:
+        if (!cli_parse_long(arg, 1, 2147483647L, &o->repeat))
+            return cli_usage_error("pub", "--repeat needs a positive count, not '%s'", arg);
+        return 0;
+    case OPT_REPEAT_DELAY: {
+        char *end = NULL;
+        double d = strtod(arg, &end);
+        if (end == arg || *end != '\0' || !(d >= 0.0) || d > 86400.0)
+            return cli_usage_error("pub", "--repeat-delay needs seconds from 0 to 86400, not '%s'", arg);
+        o->repeat_delay_ms = (uint32_t)(d * 1000.0 + 0.5);
+        return 0;
+    }
     default: return CLI_EXIT_USAGE;
     }
 }
 
 static int pub_check(pub_opts_t *o)
 {
+    if (o->conn.url_topic != NULL) {
+        if (o->topic != NULL)
+            return cli_usage_error("pub", "-L already gives the topic; drop -t");
+        o->topic = o->conn.url_topic;
+    }
+    if ((o->repeat > 0 || o->repeat_delay_ms > 0) && o->mode == MODE_LINES)
+        return cli_usage_error("pub", "--repeat and --repeat-delay are for one message (-m, -f, -n, -s), not -l");
     if (o->topic == NULL)
         return cli_usage_error("pub", "a topic is needed: -t TOPIC");
     int32_t rc = mqtls_topic_validate_name(o->topic, strlen(o->topic));
@@ -439,6 +471,20 @@ static int load_payload(const pub_opts_t *o, uint8_t **buf, size_t *len)
     return 0;
 }
 
+/* --repeat-delay: keep the connection serviced while waiting. */
+static int32_t repeat_wait(pub_t *p, uint32_t ms)
+{
+    uint32_t start = mqtls_posix_now_ms(NULL);
+    for (;;) {
+        uint32_t spent = mqtls_posix_now_ms(NULL) - start;
+        if (spent >= ms)
+            return MQTLS_OK;
+        int32_t rc = service(p, ms - spent);
+        if (rc < 0)
+            return rc;
+    }
+}
+
 static int pub_single(const pub_opts_t *o)
 {
     uint8_t *payload = NULL;
@@ -449,8 +495,15 @@ static int pub_single(const pub_opts_t *o)
     pub_t p;
     memset(&p, 0, sizeof p);
     code = pub_setup(&p, o, len, false);
-    if (code == CLI_EXIT_OK)
-        code = finish(&p, publish(&p, o, payload, len));
+    if (code == CLI_EXIT_OK) {
+        int32_t rc = publish(&p, o, payload, len);
+        for (long i = 1; rc == MQTLS_OK && i < o->repeat; i++) {
+            rc = repeat_wait(&p, o->repeat_delay_ms);
+            if (rc == MQTLS_OK)
+                rc = publish(&p, o, payload, len);
+        }
+        code = finish(&p, rc);
+    }
     pub_free(&p);
     free(payload);
     return code;

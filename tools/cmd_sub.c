@@ -32,7 +32,9 @@
 #include "common.h"
 #include "mqtls/topic.h"
 
-#define SUB_RX_LEN (1024u * 1024u)  /* largest message printed; larger ones are skipped */
+#define SUB_RX_LEN (1024u * 1024u)  /* default --rx-buffer: larger messages are skipped */
+#define SUB_RX_MIN 64u
+#define SUB_RX_MAX (268435455u + 5u) /* the largest MQTT packet */
 /*
  * Incoming QoS 2 ids awaiting PUBREL. MQTT 3.1.1 cannot bound them, and
  * mosquitto sends new PUBLISHes ahead of the PUBRELs of earlier ones: under
@@ -45,7 +47,8 @@
 
 enum {
     OPT_TOPIC = 1, OPT_QOS, OPT_COUNT, OPT_VERBOSE, OPT_TIMEOUT, OPT_NO_NEWLINE, OPT_NO_STALE, OPT_FORMAT,
-    OPT_NO_LOCAL, OPT_RAP, OPT_RETAIN_HANDLING
+    OPT_NO_LOCAL, OPT_RAP, OPT_RETAIN_HANDLING, OPT_FILTER_OUT, OPT_UNSUBSCRIBE, OPT_EXIT_SUBSCRIBED,
+    OPT_REMOVE_RETAINED, OPT_RETAINED_ONLY, OPT_RX_BUFFER
 };
 
 #define SUB_ALIASES 16u        /* inbound topic aliases we accept (MQTT 5) */
@@ -64,6 +67,12 @@ static const cli_opt_t sub_opts[] = {
     { 0, "no-local", false, OPT_NO_LOCAL },
     { 0, "retain-as-published", false, OPT_RAP },
     { 0, "retain-handling", true, OPT_RETAIN_HANDLING },
+    { 'T', "filter-out", true, OPT_FILTER_OUT },
+    { 'U', "unsubscribe", true, OPT_UNSUBSCRIBE },
+    { 'E', "exit-subscribed", false, OPT_EXIT_SUBSCRIBED },
+    { 0, "remove-retained", false, OPT_REMOVE_RETAINED },
+    { 0, "retained-only", false, OPT_RETAINED_ONLY },
+    { 0, "rx-buffer", true, OPT_RX_BUFFER },
     { 0, NULL, false, 0 }
 };
 
@@ -81,13 +90,24 @@ static const char sub_help_head[] =
     "  -v, --verbose          print 'topic payload' instead of the payload only\n"
     "  -N, --no-newline       do not print a newline after each payload\n"
     "  -R, --no-stale         do not print stale retained messages (retain flag set)\n"
+    "  -T, --filter-out FILTER  do not print messages whose topic matches FILTER\n"
+    "                         (repeatable)\n"
+    "  -U, --unsubscribe FILTER unsubscribe from FILTER after connecting (repeatable;\n"
+    "                         with -c it removes it from the kept session; without -t,\n"
+    "                         exit once done)\n"
+    "  -E, --exit-subscribed  exit once the subscriptions are acknowledged\n"
+    "      --remove-retained  clear every retained message received (publish an empty\n"
+    "                         retained message to its topic)\n"
+    "      --retained-only    print only retained messages; exit at the first that is not\n"
+    "      --rx-buffer SIZE   receive buffer: larger messages are skipped with a warning\n"
+    "                         (bytes, or with K or M; default: 1M)\n"
     "  -F, --format FMT       print each message as FMT (mosquitto_sub's -F):\n"
-    "                         %%t topic  %%p payload  %%l length  %%q QoS  %%r retain\n"
-    "                         %%m packet id  %%x/%%X payload in hex  %%I ISO-8601 time\n"
-    "                         %%U Unix time; MQTT 5: %%A topic alias  %%C content type\n"
-    "                         %%D correlation data  %%E message expiry  %%F payload format\n"
-    "                         %%P user properties (name:value ...)  %%R response topic\n"
-    "                         %%S subscription identifiers; %%%% a '%%'; @X strftime %%X;\n"
+    "                         %t topic  %p payload  %l length  %q QoS  %r retain\n"
+    "                         %m packet id  %x/%X payload in hex  %I ISO-8601 time\n"
+    "                         %U Unix time; MQTT 5: %A topic alias  %C content type\n"
+    "                         %D correlation data  %E message expiry  %F payload format\n"
+    "                         %P user properties (name:value ...)  %R response topic\n"
+    "                         %S subscription identifiers; %% a '%'; @X strftime %X;\n"
     "                         \\n \\t \\\\ \\0 ... escapes. No field widths.\n"
     "MQTT 5 (-V 5) subscription options, for every -t:\n"
     "      --nl, --no-local   do not receive messages this client id published\n"
@@ -96,10 +116,12 @@ static const char sub_help_head[] =
     "      --retain-handling N\n"
     "                         0 send retained messages (default), 1 only for a new\n"
     "                         subscription, 2 never\n"
-    "  -D subscribe subscription-identifier N   tag the messages (print with %%S)\n"
+    "  -D subscribe subscription-identifier N   tag the messages (print with %S)\n"
     "With -c, the session (subscriptions and queued QoS 1/2 messages) survives\n"
-    "between runs with the same -i. Messages larger than 1 MiB are skipped with a\n"
-    "warning.\n"
+    "between runs with the same -i. Messages larger than --rx-buffer are skipped\n"
+    "with a warning. A lost connection is re-established with backoff (one line on\n"
+    "stderr each time; subscribed again if the broker lost the session) unless\n"
+    "--no-reconnect is given.\n"
     "\n";
 
 typedef struct {
@@ -113,10 +135,17 @@ typedef struct {
     const char *format; /* -F */
     bool no_local, rap;
     uint8_t retain_handling;
+    const char **filter_out; /* -T */
+    size_t nfilter_out;
+    const char **unsubs;     /* -U */
+    size_t nunsubs;
+    bool exit_subscribed, remove_retained, retained_only;
+    size_t rx_len;           /* --rx-buffer */
 } sub_opts_t;
 
 typedef struct {
     const sub_opts_t *o;
+    mqtls_client_t *c;      /* --remove-retained publishes from on_message */
     long received;
     unsigned long printed;
     bool done;
@@ -126,6 +155,26 @@ typedef struct {
 static volatile sig_atomic_t stop_requested;
 
 /* ---- options ---------------------------------------------------------------- */
+
+/* --rx-buffer 65536, 64K, 16M */
+static int rx_buffer_opt(sub_opts_t *o, const char *arg)
+{
+    char num[32];
+    size_t n = strlen(arg), mult = 1;
+    if (n > 0 && n < sizeof num && (arg[n - 1] == 'K' || arg[n - 1] == 'k' || arg[n - 1] == 'M' || arg[n - 1] == 'm')) {
+        mult = arg[n - 1] == 'K' || arg[n - 1] == 'k' ? 1024u : 1024u * 1024u;
+        n--;
+    }
+    long v = 0;
+    if (n == 0 || n >= sizeof num)
+        return cli_usage_error("sub", "--rx-buffer needs a size in bytes (or with K or M), not '%s'", arg);
+    memcpy(num, arg, n);
+    num[n] = '\0';
+    if (!cli_parse_long(num, 1, (long)(SUB_RX_MAX / mult), &v) || (size_t)v * mult < SUB_RX_MIN)
+        return cli_usage_error("sub", "--rx-buffer needs a size from %u bytes to 256M, not '%s'", SUB_RX_MIN, arg);
+    o->rx_len = (size_t)v * mult;
+    return 0;
+}
 
 static int sub_opt(void *ctx, int id, const char *arg)
 {
@@ -152,6 +201,12 @@ static int sub_opt(void *ctx, int id, const char *arg)
     case OPT_FORMAT: o->format = arg; return 0;
     case OPT_NO_LOCAL: o->no_local = true; return 0;
     case OPT_RAP: o->rap = true; return 0;
+    case OPT_FILTER_OUT: o->filter_out[o->nfilter_out++] = arg; return 0;
+    case OPT_UNSUBSCRIBE: o->unsubs[o->nunsubs++] = arg; return 0;
+    case OPT_EXIT_SUBSCRIBED: o->exit_subscribed = true; return 0;
+    case OPT_REMOVE_RETAINED: o->remove_retained = true; return 0;
+    case OPT_RETAINED_ONLY: o->retained_only = true; return 0;
+    case OPT_RX_BUFFER: return rx_buffer_opt(o, arg);
     case OPT_RETAIN_HANDLING:
         if (!cli_parse_long(arg, 0, 2, &v))
             return cli_usage_error("sub", "--retain-handling needs 0, 1 or 2, not '%s'", arg);
@@ -161,10 +216,26 @@ static int sub_opt(void *ctx, int id, const char *arg)
     }
 }
 
+static int check_filters(const char *flag, const char **f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int32_t rc = mqtls_topic_validate_filter(f[i], strlen(f[i]));
+        if (rc != MQTLS_OK)
+            return cli_usage_error("sub", "bad %s filter '%s': %s", flag, f[i], mqtls_strerror(rc));
+    }
+    return 0;
+}
+
 static int sub_check(sub_opts_t *o)
 {
-    if (o->ntopics == 0)
+    if (o->conn.url_topic != NULL)
+        o->topics[o->ntopics++] = o->conn.url_topic; /* -L ...://host/TOPIC */
+    if (o->ntopics == 0 && o->nunsubs == 0)
         return cli_usage_error("sub", "at least one topic filter is needed: -t FILTER");
+    if (o->rx_len == 0)
+        o->rx_len = SUB_RX_LEN;
+    if (check_filters("-T", o->filter_out, o->nfilter_out) != 0 || check_filters("-U", o->unsubs, o->nunsubs) != 0)
+        return CLI_EXIT_USAGE;
     if ((o->no_local || o->rap || o->retain_handling != 0) && o->conn.version != MQTLS_PROTO_V5)
         return cli_usage_error("sub", "--nl, --retain-as-published and --retain-handling are MQTT 5 options: "
                                "add -V 5");
@@ -313,6 +384,20 @@ static void on_message(void *user, const mqtls_message_t *m)
     const sub_opts_t *o = s->o;
     if (s->done || (o->no_stale && m->retain))
         return;
+    if (o->retained_only && !m->retain) {
+        s->done = true; /* mosquitto_sub: the first message that is not retained ends the run */
+        return;
+    }
+    if (o->remove_retained && m->retain && m->payload_len > 0) {
+        mqtls_publish_t clear = { .topic = m->topic, .topic_len = m->topic_len, .retain = true };
+        int32_t rc = mqtls_client_publish(s->c, &clear, NULL);
+        if (rc != MQTLS_OK)
+            fprintf(stderr, "mqtls: warning: could not clear the retained message of '%.*s': %s\n",
+                    (int)m->topic_len, m->topic, mqtls_strerror(rc));
+    }
+    for (size_t i = 0; i < o->nfilter_out; i++)
+        if (mqtls_topic_matches(o->filter_out[i], strlen(o->filter_out[i]), m->topic, m->topic_len))
+            return;
     if (o->format != NULL) {
         print_formatted(o->format, m);
     } else if (o->verbose) {
@@ -370,8 +455,8 @@ typedef struct {
 static bool subs_build(sub_run_t *r)
 {
     const sub_opts_t *o = r->o;
-    r->subs = calloc(o->ntopics, sizeof *r->subs);
-    r->granted = calloc(o->ntopics, 1);
+    r->subs = calloc(o->ntopics + 1u, sizeof *r->subs); /* -U alone: none */
+    r->granted = calloc(o->ntopics + 1u, 1);
     if (r->subs == NULL || r->granted == NULL)
         return false;
     for (size_t i = 0; i < o->ntopics; i++) {
@@ -385,11 +470,34 @@ static bool subs_build(sub_run_t *r)
     return true;
 }
 
+/* -U: once, after the first connect. */
+static void unsubscribe(sub_run_t *r)
+{
+    const sub_opts_t *o = r->o;
+    mqtls_subscription_t *u = calloc(o->nunsubs, sizeof *u);
+    if (u == NULL)
+        return;
+    for (size_t i = 0; i < o->nunsubs; i++) {
+        u[i].filter = o->unsubs[i];
+        u[i].filter_len = strlen(o->unsubs[i]);
+    }
+    int32_t rc = mqtls_client_unsubscribe5(r->mm.c, u, o->nunsubs, NULL, NULL, o->conn.timeout_ms);
+    if (rc != MQTLS_OK)
+        fprintf(stderr, "mqtls: warning: unsubscribing failed: %s\n", mqtls_strerror(rc));
+    else if (o->conn.debug)
+        fprintf(stderr, "mqtls: unsubscribed from %zu filter(s)\n", o->nunsubs);
+    free(u);
+}
+
 /* After each SUBACK: warn about refused filters; all refused ends the run. */
 static void on_connected(cli_managed_t *mm, const mqtls_conn_event_t *ev)
 {
     sub_run_t *r = mm->user;
     const sub_opts_t *o = r->o;
+    if (o->nunsubs > 0 && mm->m.connects == 1)
+        unsubscribe(r);
+    if (o->ntopics == 0 || (o->exit_subscribed && ev->resubscribed))
+        r->s->done = true; /* -U only, or -E: done once acknowledged */
     if (!ev->resubscribed)
         return;
     size_t refused = 0;
@@ -459,8 +567,8 @@ static int receive(sub_run_t *r)
         if (r->all_refused)
             return CLI_EXIT_PROTOCOL;
         if (rc == MQTLS_ERR_MESSAGE_TOO_LARGE)
-            fprintf(stderr, "mqtls: warning: skipped a message larger than the %u-byte receive buffer\n",
-                    SUB_RX_LEN);
+            fprintf(stderr, "mqtls: warning: skipped a message larger than the %zu-byte receive buffer "
+                            "(--rx-buffer)\n", o->rx_len);
     }
     return CLI_EXIT_OK;
 }
@@ -488,7 +596,7 @@ static bool sub_alloc(sub_bufs_t *b, const sub_opts_t *o)
     size_t conn_need = cli_connect_size(&o->conn);
     b->tx_len = 256u + (sub_need > conn_need ? sub_need : conn_need);
     b->tx = malloc(b->tx_len);
-    b->rx = malloc(SUB_RX_LEN);
+    b->rx = malloc(o->rx_len);
     b->in_bitmap = malloc(MQTLS_INBOUND_BITMAP_SIZE);
     b->alias = malloc(SUB_ALIASES * MQTLS_ALIAS_IN_SLOT(SUB_ALIAS_TOPIC));
     return b->tx != NULL && b->rx != NULL && b->in_bitmap != NULL && b->alias != NULL;
@@ -544,7 +652,7 @@ static int sub_run(const sub_opts_t *o)
         fprintf(stderr, "mqtls sub: out of memory\n");
     } else {
         mqtls_client_config_t cfg = { .tx_buf = b.tx, .tx_len = b.tx_len, .rx_buf = b.rx,
-                                      .rx_len = SUB_RX_LEN, .inbound_bitmap = b.in_bitmap,
+                                      .rx_len = o->rx_len, .inbound_bitmap = b.in_bitmap,
                                       .alias_in = b.alias,
                                       .alias_in_len = SUB_ALIASES * MQTLS_ALIAS_IN_SLOT(SUB_ALIAS_TOPIC),
                                       .alias_in_count = SUB_ALIASES,
@@ -556,6 +664,7 @@ static int sub_run(const sub_opts_t *o)
         } else {
             setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
             catch_signals();
+            s.c = &c;
             code = sub_session(&c, o, &s);
         }
     }
@@ -581,8 +690,13 @@ int cmd_sub(int argc, char **argv)
     memset(&o, 0, sizeof o);
     cli_conn_opts_init(&o.conn, "sub");
     o.topics = calloc((size_t)argc, sizeof *o.topics); /* never more -t than arguments */
-    if (o.topics == NULL) {
+    o.filter_out = calloc((size_t)argc, sizeof *o.filter_out);
+    o.unsubs = calloc((size_t)argc, sizeof *o.unsubs);
+    if (o.topics == NULL || o.filter_out == NULL || o.unsubs == NULL) {
         fprintf(stderr, "mqtls sub: out of memory\n");
+        free(o.topics);
+        free(o.filter_out);
+        free(o.unsubs);
         return CLI_EXIT_USAGE;
     }
     int code = cli_parse(argc, argv, sub_opts, sub_opt, &o, &o.conn, sub_print_help, &help);
@@ -591,5 +705,7 @@ int cmd_sub(int argc, char **argv)
     if (code == 0 && !help)
         code = sub_run(&o);
     free(o.topics);
+    free(o.filter_out);
+    free(o.unsubs);
     return code;
 }

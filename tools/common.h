@@ -50,6 +50,9 @@ enum {
     CLI_EXIT_INTERRUPTED = 5 /* pub -l stopped by SIGINT/SIGTERM with messages unacknowledged */
 };
 
+/* The system's CA bundle (Debian's ca-certificates), for --tls-use-os-certs. */
+#define CLI_OS_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+
 /* Text for --help of every broker command: the shared flags and exit codes. */
 extern const char cli_conn_help[];
 extern const char cli_exit_help[];
@@ -103,6 +106,13 @@ typedef struct {
     bool clean;         /* false with -c */
     bool debug;         /* -d */
     bool no_reconnect;  /* --no-reconnect */
+    bool quiet;         /* --quiet: stderr goes to /dev/null */
+    bool os_certs;      /* --tls-use-os-certs */
+    bool url_tls;       /* -L mqtts:// */
+    const char *url_topic; /* -L's topic, NULL without -L */
+    const char *tls_version_arg; /* --tls-version as given, for the doctor line */
+    bool engine_set;       /* --tls-engine given */
+    char url_buf[1024];    /* -L split into host, user, password, topic */
     const char *will_topic;
     const char *will_payload;
     int will_qos;       /* -1: not given */
@@ -243,6 +253,10 @@ int cli_fail(const cli_conn_t *cc, const char *doing, int32_t err);
 
 /* Bytes the CONNECT packet for these options needs (the TX buffer must hold it). */
 size_t cli_connect_size(const cli_conn_opts_t *o);
+
+/* The `mqtls doctor` command line that diagnoses a connection with these
+ * options (passwords replaced by PASSWORD), into buf. */
+const char *cli_doctor_command(const cli_conn_opts_t *o, char *buf, size_t len);
 
 /* Map an mqtls error to the exit status above. */
 int cli_exit_code(int32_t err);
