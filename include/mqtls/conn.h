@@ -123,7 +123,8 @@ enum {
 };
 
 /**
- * The class of an error as the manager uses it. A refused MQTT 5 CONNACK
+ * The class of an error as the manager uses it: mqtls_err_class() (the
+ * error table's class column), except that a refused MQTT 5 CONNACK
  * (MQTLS_ERR_REFUSED_V5) is classified by its reason code: 0x88 server
  * unavailable, 0x89 server busy, 0x97 quota exceeded, 0x9C/0x9D use
  * another server / server moved, 0x9F connection rate exceeded are

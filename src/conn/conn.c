@@ -58,9 +58,9 @@ uint32_t mqtls_backoff_next(const mqtls_backoff_t *policy, uint32_t attempt, uin
 /* ---- error classes ---------------------------------------------------------------- */
 
 /*
- * TODO(core): replace the table below by mqtls_err_class() once the core's
- * error classes are merged; keep only the REFUSED_V5 reason-code split and
- * the TLS-credential cases here if mqtls_err_class() does not have them.
+ * The classes come from the error table (mqtls_err_class()); the one thing
+ * the table cannot know is which MQTT 5 refusal is worth another attempt,
+ * so REFUSED_V5 is split here by its reason code.
  */
 static int classify_v5_refusal(uint8_t reason)
 {
@@ -77,65 +77,14 @@ static int classify_v5_refusal(uint8_t reason)
     }
 }
 
-static int classify_local(int32_t err)
+static int from_table(int32_t err)
 {
-    switch (err) {
-    case MQTLS_ERR_WANT_READ:
-    case MQTLS_ERR_WANT_WRITE:
-    case MQTLS_ERR_INFLIGHT_FULL:
-    case MQTLS_ERR_STORE_FULL:
-        return MQTLS_CONN_CLASS_TRANSIENT;
-    case MQTLS_ERR_MESSAGE_TOO_LARGE:
-    case MQTLS_ERR_SUBSCRIBE_REFUSED:
-    case MQTLS_ERR_UNSUBSCRIBE_REFUSED:
-    case MQTLS_ERR_PUBLISH_REFUSED:
-    case MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER:
-    case MQTLS_ERR_QOS_NOT_SUPPORTED:
-    case MQTLS_ERR_RETAIN_NOT_SUPPORTED:
-    case MQTLS_ERR_WILDCARD_NOT_SUPPORTED:
-    case MQTLS_ERR_SUBSCRIPTION_ID_NOT_SUPPORTED:
-    case MQTLS_ERR_SHARED_NOT_SUPPORTED:
-    case MQTLS_ERR_STORE_TOO_SMALL:
-        return MQTLS_CONN_CLASS_NONFATAL;
-    /* the broker refused who we are: the same CONNECT gets the same answer */
-    case MQTLS_ERR_REFUSED_PROTOCOL_VERSION:
-    case MQTLS_ERR_REFUSED_IDENTIFIER:
-    case MQTLS_ERR_REFUSED_BAD_CREDENTIALS:
-    case MQTLS_ERR_REFUSED_NOT_AUTHORIZED:
-    case MQTLS_ERR_AUTH_FAILED:
-    /* our configuration or files are wrong */
-    case MQTLS_ERR_INVALID_ARG:
-    case MQTLS_ERR_NOT_SUPPORTED:
-    case MQTLS_ERR_INTERNAL:
-    case MQTLS_ERR_NO_MEMORY:
-    case MQTLS_ERR_NO_STORE:
-    case MQTLS_ERR_TX_BUFFER_TOO_SMALL:
-    case MQTLS_ERR_BUSY:
-    case MQTLS_ERR_BAD_WILL:
-    case MQTLS_ERR_PASSWORD_WITHOUT_USER:
-    case MQTLS_ERR_EMPTY_CLIENT_ID:
-    case MQTLS_ERR_TLS_BAD_CA_FILE:
-    case MQTLS_ERR_TLS_CA_FORMAT:
-    case MQTLS_ERR_TLS_BAD_CERT_FILE:
-    case MQTLS_ERR_TLS_BAD_KEY_FILE:
-    case MQTLS_ERR_TLS_KEY_PASSWORD:
-    case MQTLS_ERR_TLS_KEY_MISMATCH:
-    case MQTLS_ERR_TLS_BAD_CIPHER:
-    case MQTLS_ERR_TLS_BAD_CONFIG:
-    case MQTLS_ERR_TLS_ENGINE_UNAVAILABLE:
-    case MQTLS_ERR_TLS_BAD_CA_PATH:
-    /* the broker's certificate is not the one we trust, or ours is refused */
-    case MQTLS_ERR_TLS_UNKNOWN_CA:
-    case MQTLS_ERR_TLS_HOSTNAME_MISMATCH:
-    case MQTLS_ERR_TLS_VERIFY_FAILED:
-    case MQTLS_ERR_TLS_CERT_REQUIRED:
-    case MQTLS_ERR_TLS_CERT_REJECTED:
-        return MQTLS_CONN_CLASS_FATAL;
-    default:
-        /* transport, timeouts, keepalive, server DISCONNECT, malformed or
-         * unexpected packets from the broker, certificate dates (a clock
-         * may be set meanwhile), CONNACK 3 "server unavailable" */
-        return err < 0 ? MQTLS_CONN_CLASS_RECONNECT : MQTLS_CONN_CLASS_OK;
+    switch (mqtls_err_class(err)) {
+    case MQTLS_ERRCLASS_OK: return MQTLS_CONN_CLASS_OK;
+    case MQTLS_ERRCLASS_TRANSIENT: return MQTLS_CONN_CLASS_TRANSIENT;
+    case MQTLS_ERRCLASS_NONFATAL: return MQTLS_CONN_CLASS_NONFATAL;
+    case MQTLS_ERRCLASS_FATAL: return MQTLS_CONN_CLASS_FATAL;
+    default: return MQTLS_CONN_CLASS_RECONNECT;
     }
 }
 
@@ -144,7 +93,7 @@ int mqtls_conn_classify(int32_t err, uint8_t v5_reason)
     if (err == MQTLS_ERR_REFUSED_V5) {
         return classify_v5_refusal(v5_reason);
     }
-    return classify_local(err);
+    return from_table(err);
 }
 
 static int classify(const mqtls_conn_t *m, int32_t err)

@@ -657,6 +657,9 @@ static int32_t stored_fits(const mqtls_client_t *c, const uint8_t *pkt, size_t n
  */
 static int32_t resend(mqtls_client_t *c, uint32_t start, uint32_t timeout)
 {
+    if (c->state != ST_CONNECTED) {
+        return flush(c, start, timeout); /* nothing but CONNECT before the CONNACK [MQTT-3.1.0-1] */
+    }
     size_t busy = c->resend_pending ? in_flight(c) : 0u;
     while (c->resend_pending) {
         int32_t rc = flush(c, start, timeout);
@@ -695,6 +698,16 @@ static int32_t resend(mqtls_client_t *c, uint32_t start, uint32_t timeout)
         c->tx_pend = (size_t)n;
     }
     return flush(c, start, timeout);
+}
+
+/* Forget what a previous connection still had to resend: the next CONNACK
+ * marks every record again, so nothing goes twice or out of order. */
+static void cancel_resend(mqtls_client_t *c)
+{
+    for (size_t i = 0; c->resend_pending && i < c->cfg.outbound_count; i++) {
+        c->cfg.outbound[i].state = REC_STATE(&c->cfg.outbound[i]);
+    }
+    c->resend_pending = false;
 }
 
 /* ---- receiving ------------------------------------------------------------------------------ */
@@ -1146,7 +1159,11 @@ static int32_t pump(mqtls_client_t *c, uint32_t start, uint32_t timeout, int mod
             return rc;
         }
         if (rc == MQTLS_OK) {
-            int32_t h = process_buffered(c, MQTLS_CONFIG_LOOP_MAX_PACKETS - handled);
+            /* loop() returns after LOOP_MAX_PACKETS; a blocking call goes on
+             * until its answer, however many packets come first. */
+            uint32_t max = mode == PUMP_UNTIL_DONE ? MQTLS_CONFIG_LOOP_MAX_PACKETS
+                                                   : MQTLS_CONFIG_LOOP_MAX_PACKETS - handled;
+            int32_t h = process_buffered(c, max);
             if (h < 0) {
                 return h;
             }
@@ -1366,6 +1383,7 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     uint32_t start = now(c);
     c->tr = *t;
     reset_io(c);
+    cancel_resend(c); /* a resend cut short restarts after this CONNACK, from the oldest */
     if (conn->clean_session) {
         clear_session(c);
     }

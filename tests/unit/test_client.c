@@ -1161,6 +1161,106 @@ static int32_t lost_get(void *ctx, uint16_t id, uint8_t *buf, size_t len)
     return MQTLS_ERR_INVALID_ARG;
 }
 
+/* A fresh script for the next connection (the old one is gone). */
+static void fx_new_script(fx_t *f)
+{
+    script_free(&f->s);
+    script_init(&f->s);
+    script_transport(&f->s, &f->t);
+}
+
+/*
+ * Issue 13: the connection dies in the middle of a resend. The next
+ * connect must send nothing but CONNECT before the CONNACK [MQTT-3.1.0-1],
+ * then every unacknowledged record exactly once, in the original order,
+ * PUBLISH with DUP and PUBREL for the QoS 2 message past PUBREC
+ * [MQTT-4.4.0-1]. (The bug sent the records not yet resent before the
+ * CONNACK, then all of them again.)
+ */
+static void resend_cut_short_resumes_once_in_order_after_connack(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    assert_int_equal(publish(f, "t", "one", 1, NULL), MQTLS_OK);   /* id 1 */
+    assert_int_equal(publish(f, "t", "two", 2, NULL), MQTLS_OK);   /* id 2: PUBREC below */
+    assert_int_equal(publish(f, "t", "three", 2, NULL), MQTLS_OK); /* id 3 */
+    assert_int_equal(publish(f, "t", "four", 1, NULL), MQTLS_OK);  /* id 4 */
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 2);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    f->s.recv_error = MQTLS_ERR_CLOSED;
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_CLOSED);
+
+    /* Second connection: the socket fills after CONNECT (18 bytes) and the
+     * first resend (10 bytes) for longer than connect's timeout, then dies. */
+    fx_new_script(f);
+    script_push_connack(&f->s, true, 0);
+    f->s.stall_at = 28;
+    f->s.stall_count = 5000;
+    mqtls_connect_t o = conn_opts(false, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 100), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_publish(f, 1, true, "one");
+    expect_nothing_sent(f);
+    f->s.send_error = MQTLS_ERR_SEND;
+    f->s.send_stalls = 0;
+    assert_true(mqtls_client_loop(&f->c, 10) < 0);
+    assert_false(mqtls_client_is_connected(&f->c));
+
+    /* Third connection: the broker never answers. Only the CONNECT goes. */
+    fx_new_script(f);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 100), MQTLS_ERR_TIMEOUT);
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_nothing_sent(f);
+
+    /* Fourth: everything once, in order, after the CONNACK. */
+    fx_new_script(f);
+    script_push_connack(&f->s, true, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_publish(f, 1, true, "one");
+    expect_ack(f, MQTLS_PKT_PUBREL, 2);
+    expect_publish(f, 3, true, "three");
+    expect_publish(f, 4, true, "four");
+    expect_nothing_sent(f);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 4);
+    fx_free(f);
+}
+
+/*
+ * Issue 13: a persistent session resuming with a backlog. More than
+ * MQTLS_CONFIG_LOOP_MAX_PACKETS packets arrive before the SUBACK; the
+ * subscribe call must still see its SUBACK (the bug stopped parsing after
+ * 64 packets and timed out).
+ */
+static void backlog_of_more_than_loop_max_before_suback(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    for (int i = 0; i < 150; i++) {
+        script_push_publish(&f->s, "backlog", "m", (uint8_t)(i % 2), (uint16_t)(i % 2 ? i : 0), false);
+    }
+    const uint8_t codes[1] = {1};
+    script_push_suback(&f->s, 1, codes, 1);
+    mqtls_subscription_t sub = {.filter = "backlog", .filter_len = 7, .qos = 1};
+    uint8_t granted[1] = {9};
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, granted, 1000), MQTLS_OK);
+    assert_int_equal(granted[0], 1);
+    assert_int_equal(f->nseen, 150);
+    assert_true(mqtls_client_is_connected(&f->c));
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_SUBSCRIBE);
+    for (int i = 1; i < 150; i += 2) {
+        expect_ack(f, MQTLS_PKT_PUBACK, (uint16_t)i);
+    }
+    expect_nothing_sent(f);
+    fx_free(f);
+}
+
 static void resend_skips_what_the_store_lost(void **state)
 {
     (void)state;
@@ -1544,6 +1644,8 @@ int main(void)
         cmocka_unit_test(blocking_calls_time_out_on_a_stuck_transport),
         cmocka_unit_test(buffers_too_small_for_a_packet_are_reported),
         cmocka_unit_test(resend_skips_what_the_store_lost),
+        cmocka_unit_test(resend_cut_short_resumes_once_in_order_after_connack),
+        cmocka_unit_test(backlog_of_more_than_loop_max_before_suback),
         cmocka_unit_test(blocking_calls_from_the_callback_are_busy),
         cmocka_unit_test(wait_errors_are_fatal),
         cmocka_unit_test(keepalive_waits_while_a_send_is_in_progress),

@@ -508,6 +508,54 @@ static void pubrel_counts_against_receive_maximum_but_is_never_held(void **state
     fx_free(f);
 }
 
+/*
+ * Issue 13, on 5.0: a resend held back by the receive maximum and then cut
+ * by a lost connection. The next connect sends only CONNECT before the
+ * CONNACK, then each record once, in the original order.
+ */
+static void resend_cut_short_resumes_once_in_order_after_connack(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, NULL);
+    assert_int_equal(publish(f, "t", "a", 2), MQTLS_OK); /* id 1: PUBREC below */
+    assert_int_equal(publish(f, "t", "b", 1), MQTLS_OK); /* id 2 */
+    assert_int_equal(publish(f, "t", "c", 2), MQTLS_OK); /* id 3 */
+    assert_int_equal(publish(f, "t", "d", 1), MQTLS_OK); /* id 4 */
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    mqtls_props_t pr;
+    memset(&pr, 0, sizeof pr);
+    pr.present = BIT(MQTLS_PROP_RECEIVE_MAX);
+    pr.receive_max = 2;
+    fx_reconnect(f, &pr);
+    expect_ack_sent(f, MQTLS_PKT_PUBREL, 1);
+    expect_resent(f, 2);
+    expect_nothing_sent(f); /* 3 and 4 held for the quota */
+    f->s.recv_error = MQTLS_ERR_CLOSED;
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_CLOSED);
+
+    /* A broker that never answers: the CONNECT and nothing else. */
+    script_free(&f->s);
+    script_init(&f->s);
+    script_transport(&f->s, &f->t);
+    mqtls_connect_t o = conn5(false, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 100), MQTLS_ERR_TIMEOUT);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_nothing_sent(f);
+
+    fx_reconnect(f, NULL);
+    expect_ack_sent(f, MQTLS_PKT_PUBREL, 1);
+    expect_resent(f, 2);
+    expect_resent(f, 3);
+    expect_resent(f, 4);
+    expect_nothing_sent(f);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 4);
+    fx_free(f);
+}
+
 static void resend_drops_what_the_new_broker_no_longer_allows(void **state)
 {
     (void)state;
@@ -1198,6 +1246,7 @@ int main(void)
         cmocka_unit_test(resend_after_reconnect_honours_the_new_receive_maximum),
         cmocka_unit_test(pubrel_counts_against_receive_maximum_but_is_never_held),
         cmocka_unit_test(resend_drops_what_the_new_broker_no_longer_allows),
+        cmocka_unit_test(resend_cut_short_resumes_once_in_order_after_connack),
         cmocka_unit_test(callers_receive_maximum_is_capped_at_inbound_storage),
         cmocka_unit_test(qos2_without_inbound_storage_is_our_limit),
         cmocka_unit_test(stored_copy_too_large_for_the_server_is_refused_up_front),
