@@ -9,6 +9,15 @@
  * enough that the link never idles waiting for an acknowledgement. At the end the
  * command waits until every message is acknowledged, then disconnects.
  *
+ * -l keeps its connection through the connection manager: when it is lost,
+ * stdin is simply not read until the manager has reconnected (the pipe holds
+ * the producer back, nothing is dropped), and the client resends the
+ * unacknowledged QoS 1/2 messages after the CONNACK. Rejected: queueing
+ * lines in the manager's offline queue while disconnected -- it would only
+ * move the backlog from the pipe into our memory and bound it twice.
+ * SIGINT/SIGTERM stop the reading, give the window PUB_GRACE_MS to be
+ * acknowledged, then disconnect and print what happened to each message.
+ *
  * stdin is read with read() into a buffer we split on '\n' ourselves (no
  * per-line stdio cost). Before each read, stdin is polled with a short
  * timeout while the client loop runs, so a slow or interactive producer

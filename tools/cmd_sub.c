@@ -16,6 +16,13 @@
  * filter was granted, as in mosquitto_sub; when all are refused the command
  * exits 4. SIGINT and SIGTERM disconnect cleanly and exit 0.
  *
+ * The connection is kept by the connection manager (mqtls/conn.h, through
+ * cli_managed_*): a lost connection is re-established with backoff and the
+ * filters subscribed again when the broker lost the session, so a broker
+ * restart costs a line on stderr, not the subscriber. The first attempt is
+ * not retried (a typo in -h fails at once, as with mosquitto_sub);
+ * --no-reconnect makes a loss end the command with exit 2, as before.
+ *
  * -F prints each message through a format string, mosquitto_sub's
  * sequences (a subset: no field widths, no JSON), including the MQTT 5
  * properties (%A %C %D %E %F %P %R %S), so scripts written for
