@@ -588,6 +588,39 @@ static void qos0_is_queued_when_asked_and_publish_goes_straight_through_when_con
     fx_free(f);
 }
 
+static void a_message_stored_before_the_loss_is_resent_by_the_client_not_queued_again(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(false);
+    fx_start(f);
+    plan(f, 0, false, 0);
+    plan(f, 0, true, 0);
+    run_until_connected(f, 1);
+    f->s.send_error = MQTLS_ERR_SEND; /* the connection breaks while sending */
+    assert_int_equal(pub(f, "stored", 1), MQTLS_OK); /* kept by the client's store */
+    assert_false(mqtls_conn_connected(&f->m));
+    assert_int_equal(mqtls_conn_queued(&f->m), 0);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 1);
+    f->auto_puback = true;
+    run_until_connected(f, 10);
+    for (int i = 0; i < 3; i++) {
+        (void)mqtls_conn_run(&f->m, 10);
+    }
+    const uint8_t *p;
+    size_t n;
+    int publishes = 0;
+    uint8_t type;
+    while ((type = script_next(&f->s, &p, &n)) != 0) {
+        if (type == MQTLS_PKT_PUBLISH) {
+            assert_true((p[0] & 0x08u) != 0); /* the resend: DUP */
+            publishes++;
+        }
+    }
+    assert_int_equal(publishes, 1); /* once: not also from the offline queue */
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    fx_free(f);
+}
+
 static void stop_disconnects_and_refuses_further_work(void **state)
 {
     (void)state;
@@ -660,6 +693,7 @@ int main(void)
         cmocka_unit_test(subscriptions_are_made_again_when_the_session_is_gone),
         cmocka_unit_test(the_offline_queue_is_bounded_and_sent_in_order_after_the_reconnect),
         cmocka_unit_test(qos0_is_queued_when_asked_and_publish_goes_straight_through_when_connected),
+        cmocka_unit_test(a_message_stored_before_the_loss_is_resent_by_the_client_not_queued_again),
         cmocka_unit_test(stop_disconnects_and_refuses_further_work),
         cmocka_unit_test(init_checks_the_configuration),
     };
