@@ -26,6 +26,8 @@
 
 #include <string.h>
 
+#include "mqtls/topic.h"
+
 enum { ST_IDLE = 0, ST_WAITING, ST_CONNECTED, ST_STOPPED };
 
 #define DEFAULT_TIMEOUT_MS 10000u
@@ -191,6 +193,13 @@ static int32_t enqueue(mqtls_conn_t *m, const mqtls_publish_t *msg)
     if (msg->props != NULL) {
         return MQTLS_ERR_NOT_SUPPORTED;
     }
+    if (msg->qos > 2u) {
+        return MQTLS_ERR_BAD_QOS;
+    }
+    int32_t rc = mqtls_topic_validate_name(msg->topic, msg->topic_len);
+    if (rc != MQTLS_OK) {
+        return rc; /* refused now, as the client would refuse it when connected */
+    }
     if (m->cfg.queue == NULL || m->cfg.queue_len == 0u || (msg->qos == 0u && !m->cfg.queue_qos0)) {
         return MQTLS_ERR_NOT_CONNECTED;
     }
@@ -225,9 +234,17 @@ static int32_t enqueue(mqtls_conn_t *m, const mqtls_publish_t *msg)
     return MQTLS_OK;
 }
 
+/* Did the last client call end the connection? The client's state says,
+ * not the error's class: a FATAL validation error of one message (a bad
+ * topic) leaves the connection up. */
+static bool gone(const mqtls_conn_t *m)
+{
+    return !mqtls_client_is_connected(m->cfg.client);
+}
+
 /* Send queued messages in order until the queue is empty or the client is
  * busy. @return MQTLS_OK (maybe with some left), or the error that ended
- * the connection / a non-fatal refusal of one message (which is dropped). */
+ * the connection / a refusal of one message (which is dropped). */
 static int32_t flush_queue(mqtls_conn_t *m)
 {
     while (m->q_count > 0u) {
@@ -243,8 +260,8 @@ static int32_t flush_queue(mqtls_conn_t *m)
         if (cls == MQTLS_CONN_CLASS_TRANSIENT) {
             return MQTLS_OK; /* the next run() goes on */
         }
-        if (cls == MQTLS_CONN_CLASS_RECONNECT && (msg.qos == 0u || id == 0u)) {
-            return rc; /* not taken: stays queued */
+        if (gone(m) && (msg.qos == 0u || id == 0u)) {
+            return rc; /* the connection broke before the client took it: stays queued */
         }
         m->q_head += MQTLS_CONN_QUEUE_RECORD(tl, pl);
         m->q_count--;
@@ -307,7 +324,7 @@ static int32_t attempt(mqtls_conn_t *m)
     m->connects++;
     emit(m, &ev);
     rc = flush_queue(m);
-    if (rc != MQTLS_OK && classify(m, rc) >= MQTLS_CONN_CLASS_RECONNECT) {
+    if (rc != MQTLS_OK && gone(m)) {
         return lost(m, rc);
     }
     return rc;
@@ -341,8 +358,8 @@ static int32_t run_connected(mqtls_conn_t *m, uint32_t timeout_ms)
     if (cls == MQTLS_CONN_CLASS_OK || cls == MQTLS_CONN_CLASS_TRANSIENT) {
         return MQTLS_OK;
     }
-    if (cls == MQTLS_CONN_CLASS_NONFATAL) {
-        return rc;
+    if (!gone(m)) {
+        return rc; /* a report; the connection is still up */
     }
     rc = lost(m, rc);
     return m->state == ST_STOPPED ? rc : MQTLS_OK;
@@ -392,7 +409,7 @@ int32_t mqtls_conn_publish(mqtls_conn_t *m, const mqtls_publish_t *msg)
     if (m->q_count > 0u) {
         /* keep the order: nothing overtakes what is still queued */
         int32_t rc = flush_queue(m);
-        if (rc != MQTLS_OK && classify(m, rc) >= MQTLS_CONN_CLASS_RECONNECT) {
+        if (rc != MQTLS_OK && gone(m)) {
             (void)lost(m, rc);
             return m->state == ST_STOPPED ? m->stop_err : enqueue(m, msg);
         }
@@ -402,9 +419,8 @@ int32_t mqtls_conn_publish(mqtls_conn_t *m, const mqtls_publish_t *msg)
     }
     uint16_t id = 0;
     int32_t rc = mqtls_client_publish(m->cfg.client, msg, &id);
-    int cls = classify(m, rc);
-    if (cls < MQTLS_CONN_CLASS_RECONNECT) {
-        return rc;
+    if (rc == MQTLS_OK || !gone(m)) {
+        return rc; /* sent, "retry", or this message refused: the connection is up */
     }
     (void)lost(m, rc);
     if (m->state == ST_STOPPED) {

@@ -621,6 +621,25 @@ static void a_message_stored_before_the_loss_is_resent_by_the_client_not_queued_
     fx_free(f);
 }
 
+static void a_bad_message_is_refused_without_touching_the_connection(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(true);
+    fx_start(f);
+    plan(f, 0, false, 0);
+    run_until_connected(f, 1);
+    mqtls_publish_t bad = { .topic = "a/#", .topic_len = 3, .qos = 1 };
+    assert_int_equal(mqtls_conn_publish(&f->m, &bad), MQTLS_ERR_TOPIC_WILDCARD); /* class FATAL, for the message */
+    assert_true(mqtls_conn_connected(&f->m));
+    assert_false(mqtls_conn_stopped(&f->m));
+    assert_int_equal(f->opens, 1);
+    drop(f);
+    (void)mqtls_conn_run(&f->m, 0);
+    assert_int_equal(mqtls_conn_publish(&f->m, &bad), MQTLS_ERR_TOPIC_WILDCARD); /* offline too */
+    assert_int_equal(mqtls_conn_queued(&f->m), 0);
+    fx_free(f);
+}
+
 static void stop_disconnects_and_refuses_further_work(void **state)
 {
     (void)state;
@@ -694,6 +713,7 @@ int main(void)
         cmocka_unit_test(the_offline_queue_is_bounded_and_sent_in_order_after_the_reconnect),
         cmocka_unit_test(qos0_is_queued_when_asked_and_publish_goes_straight_through_when_connected),
         cmocka_unit_test(a_message_stored_before_the_loss_is_resent_by_the_client_not_queued_again),
+        cmocka_unit_test(a_bad_message_is_refused_without_touching_the_connection),
         cmocka_unit_test(stop_disconnects_and_refuses_further_work),
         cmocka_unit_test(init_checks_the_configuration),
     };
