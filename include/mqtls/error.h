@@ -10,7 +10,7 @@
  *     -1 ..  -19   general
  *    -20 ..  -59   codec (malformed or invalid packets)
  *    -60 ..  -99   client (protocol state, broker refusals, resources)
- *   -100 .. -139   transport (DNS, TCP, sockets)
+ *   -100 .. -139   transport (DNS, TCP, sockets; -130.. message-store media)
  *   -140 .. -199   TLS (mbedTLS and OpenSSL give the same codes)
  *   -200 .. -259   credentials and the credential store
  *   -260 .. -279   diagnosis (reserved; mqtls doctor needs none so far)
@@ -127,6 +127,10 @@ extern "C" {
     X(SEND, -105, RECONNECT, "sending failed: the connection was reset or broken")                              \
     X(RECV, -106, RECONNECT, "receiving failed: the connection was reset")                                       \
     X(SOCKET, -107, RECONNECT, "a socket could not be created or configured")                                  \
+    /* transport: message-store media (file, flash), from the top of the range */                   \
+    X(STORE_IO, -130, FATAL, "the message store's file or flash could not be read or written (the store keeps the system's or driver's own error code)") \
+    X(STORE_CORRUPT, -131, FATAL, "the message store holds a damaged record that is not a torn last write, or is not a message store; nothing was changed") \
+    X(STORE_LOCKED, -132, FATAL, "the message store is in use by another process")                    \
     /* TLS */                                                                                         \
     X(TLS_UNKNOWN_CA, -140, FATAL, "the server's certificate is not trusted: its chain does not lead to any CA in the CA file (unknown CA)") \
     X(TLS_HOSTNAME_MISMATCH, -141, FATAL, "the server's certificate does not name the host we connected to (hostname mismatch)") \

@@ -252,7 +252,7 @@ static const char *const CLASS_FATAL[] = {
     "CRED_NOT_SINGLE", "CRED_NOT_CA", "CRED_NOT_LEAF", "CRED_ENCRYPTED", "CRED_BAD_PASSWORD",
     "CRED_KEY_MISMATCH", "CRED_UNTRUSTED", "CRED_EXPIRED", "CRED_NOT_YET_VALID",
     "CRED_BAD_SIGNATURE", "CRED_UNSUPPORTED", "CRED_IO", "STORE_BAD_NAME", "STORE_NOT_FOUND",
-    "STORE_ROLE", "CRED_BAD_DH",
+    "STORE_ROLE", "CRED_BAD_DH", "STORE_IO", "STORE_CORRUPT", "STORE_LOCKED",
 };
 
 static bool listed(const char *const *list, size_t n, const char *name)
