@@ -136,7 +136,7 @@ typedef struct {
     unsigned long sent;       /* messages handed to the client */
     unsigned long lost;       /* unacknowledged ones a clean session dropped on a reconnect */
     mqtls_memstore_t ms;
-    mqtls_store_t store;
+    mqtls_msgstore_t store;
     uint8_t *tx, *rx, *arena, *alias;
     mqtls_inflight_t *out;
     size_t tx_len, arena_len;

@@ -95,7 +95,7 @@ extern "C" {
     X(MESSAGE_TOO_LARGE, -71, NONFATAL, "an incoming message was larger than the receive buffer; it was acknowledged and skipped, the connection is still usable") \
     X(RX_BUFFER_TOO_SMALL, -72, FATAL, "the receive buffer cannot hold even the header and topic of an incoming packet") \
     X(TX_BUFFER_TOO_SMALL, -73, FATAL, "the packet does not fit in the transmit buffer given to mqtls_client_init") \
-    X(INBOUND_FULL, -74, RECONNECT, "too many incoming QoS 2 messages are waiting for PUBREL; give the client more inbound records") \
+    X(INBOUND_FULL, -74, RECONNECT, "too many incoming QoS 2 messages are waiting for PUBREL; give the client more inbound records (and its message store room for their ids)") \
     X(SUBSCRIBE_REFUSED, -75, NONFATAL, "the broker refused at least one subscription (SUBACK return code 0x80)") \
     X(PROTOCOL, -76, RECONNECT, "protocol error: the broker sent a packet that is not valid at this point")     \
     X(BUSY, -77, FATAL, "not allowed from inside a callback or while another blocking call is running")     \
