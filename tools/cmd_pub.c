@@ -34,6 +34,7 @@
  * of 20 is no longer needed for safety but is kept for the same numbers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "mqtls/filestore.h"
 #include "mqtls/topic.h"
 
 /*
@@ -64,7 +66,7 @@
 enum { MODE_NONE, MODE_MESSAGE, MODE_FILE, MODE_LINES, MODE_NULL, MODE_STDIN };
 
 enum { OPT_TOPIC = 1, OPT_MESSAGE, OPT_FILE, OPT_LINES, OPT_NULL, OPT_STDIN, OPT_QOS, OPT_RETAIN, OPT_INFLIGHT,
-       OPT_REPEAT, OPT_REPEAT_DELAY };
+       OPT_REPEAT, OPT_REPEAT_DELAY, OPT_PERSIST, OPT_ACK_TIMEOUT };
 
 static const cli_opt_t pub_opts[] = {
     { 't', "topic", true, OPT_TOPIC },
@@ -78,6 +80,8 @@ static const cli_opt_t pub_opts[] = {
     { 'M', "max-inflight", true, OPT_INFLIGHT },
     { 0, "repeat", true, OPT_REPEAT },
     { 0, "repeat-delay", true, OPT_REPEAT_DELAY },
+    { 0, "persist", true, OPT_PERSIST },
+    { 0, "ack-timeout", true, OPT_ACK_TIMEOUT },
     { 0, NULL, false, 0 }
 };
 
@@ -105,6 +109,13 @@ static const char pub_help_head[] =
     "With -l a lost connection is re-established with backoff and the messages not\n"
     "yet acknowledged are resent (with -c -i ID nothing is lost; without -c the clean\n"
     "session drops them and a warning says how many); --no-reconnect exits instead.\n"
+    "      --persist DIR      -l with -c -i ID, QoS 1/2: keep the session in a file store\n"
+    "                         in DIR, and the input position beside it: a publisher\n"
+    "                         killed (even with -9) and started again with the same -i,\n"
+    "                         -c, --persist and input resends what was not acknowledged\n"
+    "                         and goes on after the last line it had stored\n"
+    "      --ack-timeout MS   a QoS 1/2 message not acknowledged within MS ms counts as a\n"
+    "                         lost connection (reconnect and resend; default: no limit)\n"
     "SIGINT/SIGTERM with -l: stop reading, wait up to 2 s for the acknowledgements,\n"
     "disconnect and print how many messages were sent, acknowledged, unacknowledged.\n"
     "MQTT 5 (-V 5): -D publish NAME VALUE sets a property on every message; a\n"
@@ -124,6 +135,8 @@ typedef struct {
     bool retain;
     size_t max_inflight; /* 0: the default for the QoS */
     long repeat;         /* --repeat, 0: once */
+    const char *persist; /* --persist DIR */
+    uint32_t ack_timeout_ms;
     uint32_t repeat_delay_ms;
 } pub_opts_t;
 
@@ -135,6 +148,11 @@ typedef struct {
     const pub_opts_t *o;
     unsigned long sent;       /* messages handed to the client */
     unsigned long lost;       /* unacknowledged ones a clean session dropped on a reconnect */
+    /* --persist DIR */
+    mqtls_filestore_t *fs;
+    int pos_fd;               /* DIR/input-position: input lines handed to the store */
+    unsigned long stored_lines;
+    size_t restored;          /* records the last run left */
     mqtls_memstore_t ms;
     mqtls_msgstore_t store;
     uint8_t *tx, *rx, *arena, *alias;
@@ -182,6 +200,12 @@ static int pub_opt(void *ctx, int id, const char *arg)
         if (!cli_parse_long(arg, 1, 2147483647L, &o->repeat))
             return cli_usage_error("pub", "--repeat needs a positive count, not '%s'", arg);
         return 0;
+    case OPT_PERSIST: o->persist = arg; return 0;
+    case OPT_ACK_TIMEOUT:
+        if (!cli_parse_long(arg, 1, 86400000L, &v))
+            return cli_usage_error("pub", "--ack-timeout needs milliseconds from 1 to 86400000, not '%s'", arg);
+        o->ack_timeout_ms = (uint32_t)v;
+        return 0;
     case OPT_REPEAT_DELAY: {
         char *end = NULL;
         double d = strtod(arg, &end);
@@ -201,6 +225,8 @@ static int pub_check(pub_opts_t *o)
             return cli_usage_error("pub", "-L already gives the topic; drop -t");
         o->topic = o->conn.url_topic;
     }
+    if (o->persist != NULL && (o->mode != MODE_LINES || o->qos == 0 || o->conn.clean))
+        return cli_usage_error("pub", "--persist is for -l at QoS 1 or 2 with a kept session (-c -i ID)");
     if ((o->repeat > 0 || o->repeat_delay_ms > 0) && o->mode == MODE_LINES)
         return cli_usage_error("pub", "--repeat and --repeat-delay are for one message (-m, -f, -n, -s), not -l");
     if (o->topic == NULL)
@@ -256,6 +282,78 @@ static void on_lost(cli_managed_t *mm, int32_t err)
     }
 }
 
+/* ---- --persist DIR ------------------------------------------------------------------
+ * DIR/session         the file store (mqtls/filestore.h): the QoS 1/2 records
+ * DIR/client-id       whose session it is (another -i is refused)
+ * DIR/input-position  how many input lines were handed to the store (one
+ *                     fixed-width number, rewritten after each line)
+ * Contract: a line counted in input-position is in the store (or already
+ * acknowledged); a restart skips that many lines of its input and the
+ * restored records are resent, so nothing read before the kill is lost or
+ * sent as a new message. Lines read but not yet stored when the process died
+ * were not counted: the restart reads them again. kill -9 safe (the kernel
+ * has every write); a power cut is not (no fsync).
+ */
+static int persist_error(const char *dir, const char *what, const char *why)
+{
+    fprintf(stderr, "mqtls pub: --persist %s: %s: %s\n", dir, what, why);
+    return CLI_EXIT_USAGE;
+}
+
+static int persist_client_id(const char *dir, const char *id)
+{
+    char path[4096], have[256];
+    snprintf(path, sizeof path, "%s/client-id", dir);
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        size_t n = fread(have, 1, sizeof have - 1, f);
+        fclose(f);
+        have[n] = '\0';
+        if (strcmp(have, id) != 0)
+            return persist_error(dir, "the session there belongs to another client id", have);
+        return 0;
+    }
+    f = fopen(path, "w");
+    if (f == NULL || fputs(id, f) < 0 || fclose(f) != 0)
+        return persist_error(dir, "cannot write client-id", strerror(errno));
+    return 0;
+}
+
+static void persist_write_position(pub_t *p)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "%020lu\n", p->stored_lines);
+    if (pwrite(p->pos_fd, buf, 21, 0) != 21)
+        fprintf(stderr, "mqtls pub: warning: cannot record the input position: %s\n", strerror(errno));
+}
+
+static int persist_open(pub_t *p, const pub_opts_t *o)
+{
+    char path[4096], buf[32];
+    snprintf(path, sizeof path, "%s/session", o->persist);
+    int32_t rc = mqtls_filestore_open(&p->fs, path, 0, &p->store);
+    if (rc != MQTLS_OK)
+        return persist_error(o->persist, "cannot open the message store", mqtls_strerror(rc));
+    if (persist_client_id(o->persist, o->conn.id) != 0)
+        return CLI_EXIT_USAGE;
+    snprintf(path, sizeof path, "%s/input-position", o->persist);
+    p->pos_fd = open(path, O_RDWR | O_CREAT, 0600);
+    if (p->pos_fd < 0)
+        return persist_error(o->persist, "cannot open input-position", strerror(errno));
+    ssize_t n = pread(p->pos_fd, buf, sizeof buf - 1, 0);
+    buf[n > 0 ? n : 0] = '\0';
+    p->stored_lines = strtoul(buf, NULL, 10);
+    return 0;
+}
+
+static void persist_close(pub_t *p)
+{
+    if (p->pos_fd > 0)
+        close(p->pos_fd);
+    mqtls_filestore_close(p->fs);
+    p->fs = NULL;
+}
+
 /* Allocate buffers for messages of up to max_payload bytes and start the client. */
 static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool many)
 {
@@ -279,19 +377,39 @@ static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool man
         fprintf(stderr, "mqtls pub: out of memory for a %zu-byte message\n", max_payload);
         return CLI_EXIT_USAGE;
     }
-    mqtls_memstore_init(&p->ms, p->arena, p->arena_len, &p->store);
+    if (o->persist != NULL) {
+        int pc = persist_open(p, o);
+        if (pc != 0)
+            return pc;
+    } else {
+        mqtls_memstore_init(&p->ms, p->arena, p->arena_len, &p->store);
+    }
     mqtls_client_config_t cfg = {
         .tx_buf = p->tx, .tx_len = p->tx_len, .rx_buf = p->rx, .rx_len = PUB_RX_LEN,
         .outbound = p->out, .outbound_count = window, .store = &p->store,
         .now_ms = mqtls_posix_now_ms,
         /* one topic: one alias slot (used only if the broker allows aliases) */
         .alias_out = p->alias, .alias_out_len = MQTLS_ALIAS_OUT_SLOT(strlen(o->topic)), .alias_out_count = 1,
+        .ack_timeout_ms = o->ack_timeout_ms,
     };
     if (mqtls_client_init(&p->client, &cfg) != MQTLS_OK) {
         fprintf(stderr, "mqtls pub: internal error: the client rejected its configuration\n");
         return CLI_EXIT_PROTOCOL;
     }
     p->o = o;
+    if (o->persist != NULL) {
+        int32_t rr = mqtls_client_restore(&p->client);
+        if (rr < 0) {
+            fprintf(stderr, "mqtls pub: --persist %s: cannot restore the session: %s\n", o->persist,
+                    mqtls_strerror(rr));
+            return CLI_EXIT_USAGE;
+        }
+        p->restored = mqtls_client_outstanding(&p->client);
+        if (p->restored > 0 || p->stored_lines > 0)
+            fprintf(stderr, "mqtls pub: resuming the session in %s: %zu unacknowledged message(s) to resend, "
+                            "skipping the %lu input line(s) already stored\n", o->persist, p->restored,
+                    p->stored_lines);
+    }
     if (!many)
         return cli_connect(&p->conn, &o->conn, &p->client, NULL);
     p->managed = true;
@@ -303,6 +421,7 @@ static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool man
 
 static void pub_free(pub_t *p)
 {
+    persist_close(p);
     free(p->tx);
     free(p->rx);
     free(p->arena);
@@ -401,8 +520,11 @@ static int interrupted_summary(const pub_t *p, int code)
         return code;
     }
     unsigned long acked = p->sent - p->lost - (unsigned long)left;
-    fprintf(stderr, "mqtls pub: interrupted: %lu message(s) sent, %lu acknowledged, %zu unacknowledged%s",
-            p->sent, acked, left, left == 0 ? "" : " (not persisted: lost with this process)");
+    fprintf(stderr, "mqtls pub: interrupted: %lu message(s) sent, %lu acknowledged, %zu unacknowledged%s%s%s",
+            p->sent + p->restored, acked + p->restored, left, left == 0 ? "" :
+            p->fs != NULL ? " (persisted in " : " (not persisted: lost with this process)",
+            left > 0 && p->fs != NULL ? p->o->persist : "", left > 0 && p->fs != NULL ? ": a restart with the same "
+            "-i, -c and --persist resends them)" : "");
     if (p->lost > 0)
         fprintf(stderr, ", %lu lost with a clean session", p->lost);
     fputc('\n', stderr);
@@ -598,6 +720,10 @@ static int32_t pump_lines(pub_t *p, const pub_opts_t *o, line_reader_t *r, int *
             int32_t prc = publish(p, o, line, len);
             if (prc < 0)
                 return prc;
+            if (p->fs != NULL) {
+                p->stored_lines++; /* in the store now: a restart must not read it again */
+                persist_write_position(p);
+            }
             if (o->qos == 0 && ++sent % PUB_QOS0_LOOP_EVERY == 0 && (prc = service(p, 0)) < 0)
                 return prc;
             continue;
@@ -621,6 +747,29 @@ static int32_t pump_lines(pub_t *p, const pub_opts_t *o, line_reader_t *r, int *
     return MQTLS_OK; /* a signal: stop reading */
 }
 
+/* --persist: the lines a previous run stored are not read again. */
+static int skip_stored_lines(pub_t *p, line_reader_t *r)
+{
+    for (unsigned long i = 0; p->fs != NULL && i < p->stored_lines && !stop_requested;) {
+        const uint8_t *line;
+        size_t len;
+        int rc = reader_next(r, &line, &len, PUB_STDIN_POLL_MS);
+        if (rc == LR_LINE) {
+            i++;
+        } else if (rc == LR_EOF) {
+            fprintf(stderr, "mqtls pub: warning: the input has only %lu line(s), fewer than the %lu the session "
+                            "in %s had stored: is it the same input?\n", i, p->stored_lines, p->o->persist);
+            p->stored_lines = i;
+            return CLI_EXIT_OK;
+        } else if (rc != LR_NONE) {
+            return lines_input_error(r, rc);
+        } else if (service(p, 0) < 0 && mqtls_conn_stopped(&p->mm.m)) {
+            return p->mm.exit_code;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
 static int pub_lines(const pub_opts_t *o)
 {
     line_reader_t r;
@@ -641,9 +790,17 @@ static int pub_lines(const pub_opts_t *o)
     if (code == CLI_EXIT_OK && mqtls_conn_stopped(&p.mm.m)) {
         code = p.mm.exit_code;
         (void)cli_managed_close(&p.mm);
-    } else if (code == CLI_EXIT_OK) {
+    } else if (code == CLI_EXIT_OK && (code = skip_stored_lines(&p, &r)) == CLI_EXIT_OK) {
         int input_rc = 0;
         int32_t rc = pump_lines(&p, o, &r, &input_rc);
+        if (rc == MQTLS_OK && input_rc == 0 && !stop_requested && p.fs != NULL && r.eof) {
+            int32_t dr = drain(&p);
+            if (dr == MQTLS_OK && mqtls_client_outstanding(&p.client) == 0) {
+                p.stored_lines = 0; /* the whole input is done: a new run starts afresh */
+                persist_write_position(&p);
+            }
+            rc = dr;
+        }
         code = finish(&p, rc);
         if (code == CLI_EXIT_OK && input_rc != 0)
             code = input_rc;
