@@ -17,6 +17,10 @@
  * move the backlog from the pipe into our memory and bound it twice.
  * SIGINT/SIGTERM stop the reading, give the window PUB_GRACE_MS to be
  * acknowledged, then disconnect and print what happened to each message.
+ * --persist DIR puts the session in a file store and keeps, beside it, how
+ * many input lines were handed to the store (see "--persist DIR" below for
+ * the contract); rejected: keeping the lines themselves (the store already
+ * has the unacknowledged ones, and the input can be read again).
  *
  * stdin is read with read() into a buffer we split on '\n' ourselves (no
  * per-line stdio cost). Before each read, stdin is polled with a short
