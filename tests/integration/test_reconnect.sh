@@ -105,6 +105,32 @@ missing=$(comm -23 <(seq -f 'line %g' 1 "$N" | sort) <(sort -u "$D/count.out"))
 dups=$(($(wc -l <"$D/count.out") - N))
 note "pub -l -q 1 through a broker restart: $N of $N lines arrived, $dups duplicate(s)"
 
+# ---- pub -l without -c: a reconnect drops the unacknowledged, and says how many -----------
+mkfifo "$D/feedc"
+(
+    echo first
+    for ((i = 0; i < 400; i++)); do [[ -e $D/goc ]] && break; sleep 0.05; done
+    seq -f 'clean %g' 1 5
+    for ((i = 0; i < 400; i++)); do [[ -e $D/goc2 ]] && break; sleep 0.05; done
+) >"$D/feedc" 2>/dev/null &
+OWNED_PIDS+=("$!")
+start_bg_stdin "$D/feedc" "$D/cpub" "$MQTLS" pub -h 127.0.0.1 -p "$P" -i rc-clean -q 1 -t rc/clean -l -d
+cpub=$BG_PID
+wait_grep "received PUBACK" "$D/cpub.err" 10
+kill -STOP "$BROKER_PID"
+touch "$D/goc"
+for ((i = 0; i < 200; i++)); do
+    [[ $(grep -c "sent PUBLISH" "$D/cpub.err") -ge 6 ]] && break
+    sleep 0.05
+done
+kill -KILL "$BROKER_PID" # a crash: the 5 messages are never acknowledged
+wait "$BROKER_PID" 2>/dev/null || true
+launch_broker || fail "mosquitto did not start again"
+wait_grep "reconnected to" "$D/cpub.err" 20
+touch "$D/goc2"
+wait_bg "$cpub" "pub -l without -c through a broker crash" 20
+assert_contains "the loss is counted" "warning: 5 unacknowledged message(s) are lost with the clean session" "$D/cpub.err"
+
 # ---- --no-reconnect -------------------------------------------------------------------
 start_bg "$D/nr.out" "$MQTLS" sub -h 127.0.0.1 -p "$P" -i rc-nr -t rc/nr --no-reconnect
 nr=$BG_PID
