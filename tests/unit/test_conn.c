@@ -522,7 +522,7 @@ static void the_offline_queue_is_bounded_and_sent_in_order_after_the_reconnect(v
     /* QoS 0 is not queued unless asked for */
     assert_int_equal(pub(f, "q0", 0), MQTLS_ERR_NOT_CONNECTED);
     /* each record: 8 + 3 + 5 = 16 bytes; the 128-byte queue holds 8 */
-    char msg[8];
+    char msg[16];
     int kept = 0;
     int32_t rc = MQTLS_OK;
     for (int i = 0; i < 20 && rc == MQTLS_OK; i++) {
