@@ -1271,7 +1271,7 @@ static const char *cause_text(const cli_managed_t *mm, int32_t err, char *buf, s
 
 static void managed_gave_up(cli_managed_t *mm, const mqtls_conn_event_t *ev)
 {
-    char ep[300], why[1400];
+    char ep[300], why[1400], hint[1600];
     cli_endpoint(mm->o, ep, sizeof ep);
     if (ev->stage == MQTLS_CONN_STAGE_CONNECTED) {
         mm->exit_code = cli_fail(&mm->cc, mm->doing, ev->err); /* --no-reconnect */
@@ -1281,7 +1281,8 @@ static void managed_gave_up(cli_managed_t *mm, const mqtls_conn_event_t *ev)
         cli_print_connect_error(&mm->cc, ev->err); /* the first attempt: the usual sentence */
         mm->exit_code = mm->cc.stage == CLI_STAGE_TCP ? CLI_EXIT_CONNECT : cli_exit_code(ev->err);
     } else {
-        fprintf(stderr, "mqtls: giving up reconnecting to %s: %s\n", ep, cause_text(mm, ev->err, why, sizeof why));
+        fprintf(stderr, "mqtls: giving up reconnecting to %s: %s%s\n", ep, cause_text(mm, ev->err, why, sizeof why),
+                is_tls_error(ev->err) ? doctor_hint(mm->o, hint, sizeof hint) : "");
         mm->exit_code = mm->cc.stage == CLI_STAGE_TCP ? CLI_EXIT_CONNECT : cli_exit_code(ev->err);
     }
 }
@@ -1289,7 +1290,7 @@ static void managed_gave_up(cli_managed_t *mm, const mqtls_conn_event_t *ev)
 static void managed_event(void *user, const mqtls_conn_event_t *ev)
 {
     cli_managed_t *mm = user;
-    char ep[300], why[1400];
+    char ep[300], why[1400], hint[1600];
     cli_endpoint(mm->o, ep, sizeof ep);
     switch (ev->type) {
     case MQTLS_CONN_EV_CONNECTED:
@@ -1310,11 +1311,13 @@ static void managed_event(void *user, const mqtls_conn_event_t *ev)
         break;
     case MQTLS_CONN_EV_RECONNECTING:
         if (ev->stage == MQTLS_CONN_STAGE_CONNECTED)
-            fprintf(stderr, "mqtls: connection to %s lost (%s); reconnecting in %.1f s\n", ep,
-                    cause_text(mm, ev->err, why, sizeof why), ev->delay_ms / 1000.0);
+            fprintf(stderr, "mqtls: connection to %s lost (%s); reconnecting in %.1f s%s\n", ep,
+                    cause_text(mm, ev->err, why, sizeof why), ev->delay_ms / 1000.0,
+                    is_tls_error(ev->err) ? doctor_hint(mm->o, hint, sizeof hint) : "");
         else
-            fprintf(stderr, "mqtls: reconnecting to %s failed (%s); next attempt in %.1f s\n", ep,
-                    cause_text(mm, ev->err, why, sizeof why), ev->delay_ms / 1000.0);
+            fprintf(stderr, "mqtls: reconnecting to %s failed (%s); next attempt in %.1f s%s\n", ep,
+                    cause_text(mm, ev->err, why, sizeof why), ev->delay_ms / 1000.0,
+                    is_tls_error(ev->err) ? doctor_hint(mm->o, hint, sizeof hint) : "");
         break;
     case MQTLS_CONN_EV_GAVE_UP:
         managed_gave_up(mm, ev);

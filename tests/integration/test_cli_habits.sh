@@ -137,4 +137,19 @@ expect_status "password hidden in the doctor line" 2 "$MQTLS" pub "${T[@]}" --ca
     --cert "$K/client.pem" --key "$K/client-enc.pk8.pem" --key-password "$PKI_PASSWORD" -t x -m x
 assert_contains "PASSWORD placeholder" "--key-password PASSWORD" "$D/err"
 if grep -qF -- "$PKI_PASSWORD" "$D/err"; then fail "the key password was printed"; fi
+# a TLS failure while reconnecting (the broker came back with another
+# certificate): no retry, the doctor line, exit 2
+start_bg "$D/tlsre.out" "$MQTLS" sub "${T[@]}" --cafile "$K/ca.pem" --cert "$K/client.pem" --key "$K/client.key" \
+    -i tlsre -t tlsre/t
+tlsre=$BG_PID
+wait_subscribed tlsre tlsre/t
+kill "$BROKER_PID"
+wait "$BROKER_PID" 2>/dev/null || true
+sed -i "s#certfile $K/server.pem#certfile $K/server-other.pem#; s#keyfile $K/server.key#keyfile $K/server-other.key#" \
+    "$BROKER_DIR/mosquitto.conf"
+launch_broker || fail "mosquitto did not start again"
+wait_bg "$tlsre" "sub after the certificate changed" 30
+assert_eq "reconnect refused by TLS: exit" 2 "$BG_STATUS"
+assert_contains "giving up, with the cause" "giving up reconnecting to 127.0.0.1:$PORT_main" "$D/tlsre.out.err"
+assert_contains "the doctor line when reconnecting" "; diagnose with: mqtls doctor -h 127.0.0.1 -p $PORT_main --cafile $K/ca.pem" "$D/tlsre.out.err"
 note "mosquitto habits ok"
