@@ -86,6 +86,30 @@ kill_and_resume() {
 kill_and_resume 1 100
 kill_and_resume 2 20
 
+# ---- SIGINT with --persist: the summary says the rest is persisted ---------------------------
+mkfifo "$D/feedint"
+(
+    for ((i = 0; i < 400; i++)); do [[ -e $D/goint ]] && break; sleep 0.05; done
+    seq -f 'int %g' 1 4
+    sleep 30
+) >"$D/feedint" 2>/dev/null &
+OWNED_PIDS+=("$!")
+start_bg_stdin "$D/feedint" "$D/intpub" "$MQTLS" pub -h 127.0.0.1 -p "$P" -c -i intpub -q 1 -t int/t -l \
+    --persist "$D/pint" -d
+intpub=$BG_PID
+for ((i = 0; i < 200; i++)); do grep -q "received CONNACK" "$D/intpub.err" && break; sleep 0.05; done
+kill -STOP "$BROKER_PID"
+touch "$D/goint"
+for ((i = 0; i < 200; i++)); do [[ $(grep -c "sent PUBLISH" "$D/intpub.err") -ge 4 ]] && break; sleep 0.05; done
+kill -INT "$intpub"
+wait_bg "$intpub" "pub --persist after SIGINT" 15
+kill -CONT "$BROKER_PID"
+assert_eq "SIGINT with --persist: exit" 5 "$BG_STATUS"
+assert_contains "SIGINT with --persist: summary" "4 unacknowledged (persisted in $D/pint: a restart with the same -i, -c and --persist resends them)" "$D/intpub.err"
+expect_status "the persisted ones are resent" 0 "$MQTLS" pub -h 127.0.0.1 -p "$P" -c -i intpub -q 1 -t int/t -l \
+    --persist "$D/pint" </dev/null
+assert_contains "resend after SIGINT" "4 unacknowledged message(s) to resend" "$D/err"
+
 # ---- flags ---------------------------------------------------------------------------------
 expect_status "--persist without -l" 1 "$MQTLS" pub -h 127.0.0.1 -p "$P" -c -i x -q 1 -t t -m x --persist "$D/px"
 expect_status "--persist at QoS 0" 1 "$MQTLS" pub -h 127.0.0.1 -p "$P" -c -i x -t t -l --persist "$D/px" </dev/null
