@@ -13,14 +13,29 @@
  * transport; QoS 1/2 completion is driven by mqtls_client_loop(). loop never
  * blocks longer than its timeout.
  *
- * Errors: a call that returns an error other than those documented as
- * "retry" (INFLIGHT_FULL, STORE_FULL) or "non-fatal" (MESSAGE_TOO_LARGE,
- * SUBSCRIBE_REFUSED) has given up the connection: the client is then
- * disconnected, and the application reconnects its transport and calls
- * mqtls_client_connect() again. With clean_session false, unacknowledged
- * QoS 1/2 PUBLISH packets (DUP set) and PUBRELs are resent in their original
- * order after the CONNACK [MQTT-4.4.0-1], and incoming QoS 2 ids still
- * waiting for PUBREL are kept, so nothing is lost or delivered twice.
+ * Errors: mqtls_err_class() (mqtls/error.h) says what each code means for
+ * the connection. TRANSIENT (INFLIGHT_FULL, STORE_FULL, WANT_WRITE): call
+ * mqtls_client_loop() and retry. NONFATAL (MESSAGE_TOO_LARGE,
+ * SUBSCRIBE_REFUSED, PUBLISH_REFUSED, QUOTA_EXCEEDED...): reported, the
+ * connection stays. A FATAL validation error of a call (INVALID_ARG, a bad
+ * topic) sent nothing and leaves the connection as it was. Any other error
+ * has given up the connection: the client is then disconnected, and the
+ * application reconnects its transport and calls mqtls_client_connect()
+ * again -- unless the class is FATAL (a refused CONNACK for bad credentials,
+ * an untrusted server), which no retry will cure.
+ *
+ * Sessions: with clean_session false, unacknowledged QoS 1/2 PUBLISH
+ * packets (DUP set) and PUBRELs are resent in their original order after
+ * the CONNACK, each once, nothing but CONNECT before it [MQTT-4.4.0-1]; a
+ * resend cut short by a lost connection starts over after the next CONNACK.
+ * Incoming QoS 2 ids still waiting for PUBREL are kept, so nothing is lost
+ * or delivered twice. With a store that has the optional hooks of
+ * mqtls/msgstore.h this survives a reboot: mqtls_client_init() leaves the
+ * store alone and mqtls_client_restore() rebuilds the records from it. A
+ * PUBREC for an id we hold no QoS 2 record of (the broker kept a session of
+ * an earlier run) is answered with PUBREL (reason 0x92 on 5.0) so the
+ * broker releases it. cfg.ack_timeout_ms bounds how long the oldest
+ * message may wait for its acknowledgement (MQTLS_ERR_ACK_TIMEOUT).
  * On MQTT 5.0 the resend obeys the new CONNACK: at most its receive maximum
  * of messages in flight (a message waiting for PUBCOMP counts; its PUBREL is
  * always resent), the rest following in order as acknowledgements arrive in
@@ -238,8 +253,11 @@ typedef struct {
      * message must be fully acknowledged (PUBACK, or PUBREC and PUBCOMP)
      * within this many ms of being sent (resent, after a reconnect), else
      * mqtls_client_loop() returns MQTLS_ERR_ACK_TIMEOUT and the connection
-     * is given up (reconnect: the message is resent). Catches a broker that
-     * answers PINGREQ but never acknowledges. */
+     * is given up (reconnect: the message is resent). Checked only once
+     * everything that arrived has been read, so an acknowledgement waiting
+     * unread (the application did not call loop for a while) is taken, not
+     * a timeout. Catches a broker that answers PINGREQ but never
+     * acknowledges. */
     uint32_t ack_timeout_ms;
     /* ---- MQTT 5.0 only; all optional -------------------------------------- */
     /** Inbound topic aliases (broker -> us): alias_in_count slots of
@@ -317,7 +335,7 @@ typedef struct mqtls_client {
     bool in_callback;
     bool ping_outstanding;
     bool connack_sp;     /* session present flag of the last CONNACK */
-    bool store_synced;   /* records and store agree (restored, cleared, or used since) */
+    bool store_synced;   /* the records reflect the store (restored or cleared since init) */
     uint16_t keepalive_s;
     uint16_t wait_id;    /* packet id a blocking call waits for */
     uint8_t wait_type;   /* packet type a blocking call waits for */
@@ -357,7 +375,11 @@ typedef struct mqtls_client {
 
 /**
  * Prepare a client. Checks the configuration (buffers present, rx_len >= 16,
- * now_ms set, count and pointer consistent).
+ * now_ms set, count and pointer consistent, at most 65535 records) and
+ * clears the records in RAM. The message store is not touched: it may hold
+ * a session from before a reboot (see mqtls_client_restore()).
+ * @param c    the context to prepare; its old contents are ignored
+ * @param cfg  copied; what it points to must outlive the client
  * @return MQTLS_OK or MQTLS_ERR_INVALID_ARG.
  */
 int32_t mqtls_client_init(mqtls_client_t *c, const mqtls_client_config_t *cfg);
@@ -387,13 +409,19 @@ int32_t mqtls_client_restore(mqtls_client_t *c);
 /**
  * Send CONNECT over `t` (already connected, e.g. TCP or TLS) and wait for the
  * CONNACK. Calling it while connected abandons the old connection without
- * closing it. With clean_session the stored session is discarded first; without
- * it, unacknowledged messages are resent right after the CONNACK.
+ * closing it. With clean_session the stored session is discarded first
+ * (RAM and store); without it, unacknowledged messages are resent right
+ * after the CONNACK, and the first such connect after init restores the
+ * store's session if mqtls_client_restore() was not called. A CONNACK with
+ * session present 0 on 5.0 discards the session (store included)
+ * [MQTT-3.2.2-5].
  * @param t      copied; the transport's ctx must stay valid while connected
  * @param conn   CONNECT contents, borrowed for the call
  * @param session_present  may be NULL; set from the CONNACK
+ * @param timeout_ms  for the CONNACK
  * @return MQTLS_OK; MQTLS_ERR_REFUSED_* for CONNACK codes 1..5;
- * MQTLS_ERR_TIMEOUT; transport or protocol errors.
+ * MQTLS_ERR_TIMEOUT; transport or protocol errors; the errors of
+ * mqtls_client_restore() when it restores (nothing sent then).
  */
 int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
                              bool *session_present, uint32_t timeout_ms);
@@ -487,10 +515,13 @@ int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_
  * arrived (at most MQTLS_CONFIG_LOOP_MAX_PACKETS packets).
  * @return MQTLS_OK; non-fatal reports (the connection stays up):
  * MQTLS_ERR_MESSAGE_TOO_LARGE, MQTLS_ERR_PUBLISH_REFUSED (a PUBACK/PUBREC
- * reason code >= 0x80), and, after a reconnect, MQTLS_ERR_QOS_NOT_SUPPORTED,
+ * reason code >= 0x80), MQTLS_ERR_QUOTA_EXCEEDED (reason 0x97: the broker's
+ * quota, e.g. unreleased QoS 2 of an earlier session), and, after a reconnect, MQTLS_ERR_QOS_NOT_SUPPORTED,
  * MQTLS_ERR_RETAIN_NOT_SUPPORTED or MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER
  * (a stored message the new broker does not accept was dropped, see above);
- * any other error means the connection is gone.
+ * any other error means the connection is gone, among them
+ * MQTLS_ERR_KEEPALIVE_TIMEOUT and MQTLS_ERR_ACK_TIMEOUT (cfg.ack_timeout_ms).
+ * @param timeout_ms  the longest it waits; 0 polls
  */
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms);
 
@@ -505,12 +536,21 @@ void mqtls_client_abort(mqtls_client_t *c);
 
 bool mqtls_client_is_connected(const mqtls_client_t *c);
 
-/** Outgoing QoS 1/2 messages not yet fully acknowledged. */
+/**
+ * Outgoing QoS 1/2 messages not yet fully acknowledged (records in use).
+ * @param c  may be NULL
+ * @return the count, O(1); 0 for NULL.
+ */
 size_t mqtls_client_outstanding(const mqtls_client_t *c);
 
-/** Is the QoS 1/2 message published with this packet id still waiting for
- * its PUBACK (QoS 1) or PUBCOMP (QoS 2)? false once it completed, was
- * refused, or was dropped; false for id 0. */
+/**
+ * Is the QoS 1/2 message published (or restored) with this packet id still
+ * waiting for its PUBACK (QoS 1) or PUBCOMP (QoS 2)?
+ * @param c          may be NULL
+ * @param packet_id  as mqtls_client_publish() gave it
+ * @return false once it completed, was refused, or was dropped; false for
+ * id 0 or NULL. O(1).
+ */
 bool mqtls_client_in_flight(const mqtls_client_t *c, uint16_t packet_id);
 
 /** Number of incoming messages skipped because they exceeded the receive buffer. */

@@ -1046,29 +1046,28 @@ static uint32_t ack_due(const mqtls_client_t *c)
     return since >= c->cfg.ack_timeout_ms ? 0u : c->cfg.ack_timeout_ms - since;
 }
 
-/* Time until the next keepalive event or ack deadline (ms), UINT32_MAX when none. */
-static uint32_t keepalive_due(mqtls_client_t *c)
+/* Time until the next keepalive event (ms), UINT32_MAX when none. */
+static uint32_t ping_due(mqtls_client_t *c)
 {
-    uint32_t ack = ack_due(c);
     if (c->state != ST_CONNECTED || c->keepalive_s == 0u) {
-        return ack;
+        return UINT32_MAX;
     }
     uint32_t t = now(c);
     uint32_t period = c->ping_outstanding ? ping_timeout(c) : (uint32_t)c->keepalive_s * 1000u;
     uint32_t since = elapsed(t, c->ping_outstanding ? c->ping_sent_ms : c->last_tx_ms);
-    uint32_t ka = since >= period ? 0u : period - since;
+    return since >= period ? 0u : period - since;
+}
+
+/* How long pump() may sleep: until the next keepalive event or ack deadline. */
+static uint32_t keepalive_due(mqtls_client_t *c)
+{
+    uint32_t ka = ping_due(c), ack = ack_due(c);
     return ka < ack ? ka : ack;
 }
 
 static int32_t keepalive(mqtls_client_t *c)
 {
-    if (keepalive_due(c) != 0u) {
-        return MQTLS_OK;
-    }
-    if (ack_due(c) == 0u) {
-        return fail(c, MQTLS_ERR_ACK_TIMEOUT); /* the records stay: resent after the reconnect */
-    }
-    if (c->keepalive_s == 0u) {
+    if (ping_due(c) != 0u) {
         return MQTLS_OK;
     }
     if (c->ping_outstanding) {
@@ -1132,6 +1131,12 @@ static int32_t pump(mqtls_client_t *c, uint32_t start, uint32_t timeout, int mod
             int32_t n = fill(c);
             if (n < 0) {
                 return n;
+            }
+            if (n == 0 && ack_due(c) == 0u) {
+                /* Overdue, and everything that arrived has been read: the
+                 * acknowledgement is not coming. The records stay, resent
+                 * after the reconnect. */
+                return fail(c, MQTLS_ERR_ACK_TIMEOUT);
             }
             if (n > 0 && (left > 0u || mode == PUMP_LOOP)) {
                 continue;

@@ -1510,6 +1510,24 @@ static void unacknowledged_publish_hits_the_ack_deadline(void **state)
     fx_free(f);
 }
 
+/* The deadline passes while the application was busy, but the PUBACK has
+ * arrived meanwhile: it is read first, no ACK_TIMEOUT. */
+static void ack_waiting_unread_beats_the_deadline(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.ack_timeout_ms = 5000;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, false, 0);
+    assert_int_equal(publish(f, "t", "m", 1, NULL), MQTLS_OK);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    f->s.clock += 60000; /* the application did not call loop for a minute */
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_true(mqtls_client_is_connected(&f->c));
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    fx_free(f);
+}
+
 /* ---- a large window: ids, lookups and order stay right (issue 14) ------------------------- */
 
 static void large_window_with_out_of_order_acks(void **state)
@@ -1935,6 +1953,7 @@ int main(void)
         cmocka_unit_test(restore_into_a_smaller_window_keeps_every_id),
         cmocka_unit_test(unknown_pubrec_is_released),
         cmocka_unit_test(unacknowledged_publish_hits_the_ack_deadline),
+        cmocka_unit_test(ack_waiting_unread_beats_the_deadline),
         cmocka_unit_test(large_window_with_out_of_order_acks),
         cmocka_unit_test(blocking_calls_from_the_callback_are_busy),
         cmocka_unit_test(wait_errors_are_fatal),
