@@ -261,7 +261,7 @@ section_install() {
   libdir=${libdir:-lib}
 
   local f missing=0
-  for f in bin/mqtls include/mqtls/mqtls.h "$libdir/libmqtls.a" "$libdir/libmqtls_core.a" \
+  for f in bin/mqtls include/mqtls/mqtls.h "$libdir/libmqtls.a" "$libdir/libmqtls_core.a" "$libdir/libmqtls_flashlog.a" \
     "$libdir/cmake/mqtls/mqtlsConfig.cmake" "$libdir/cmake/mqtls/mqtlsConfigVersion.cmake" \
     "$libdir/cmake/mqtls/mqtlsTargets.cmake" "$libdir/pkgconfig/mqtls.pc"; do
     if [[ -e "$prefix/$f" ]]; then

@@ -568,6 +568,27 @@ static int32_t apply(mqtls_flashlog_t *fl, const rec_t *r)
     return ent_add(fl, &e) == MQTLS_OK ? MQTLS_OK : MQTLS_ERR_STORE_TOO_SMALL;
 }
 
+/* The offset of the first byte at or after from in the sector at base
+ * that is not 0xFF (sector_size if none). */
+static int32_t next_programmed(mqtls_flashlog_t *fl, uint32_t base, uint32_t from, uint32_t *at)
+{
+    for (uint32_t off = from; off < sec_size(fl); off += CHUNK) {
+        uint32_t n = sec_size(fl) - off < CHUNK ? sec_size(fl) - off : CHUNK;
+        int32_t rc = rd(fl, base + off, fl->chunk, n);
+        if (rc != MQTLS_OK) {
+            return rc;
+        }
+        for (uint32_t k = 0; k < n; k++) {
+            if (fl->chunk[k] != 0xFFu) {
+                *at = off + k;
+                return MQTLS_OK;
+            }
+        }
+    }
+    *at = sec_size(fl);
+    return MQTLS_OK;
+}
+
 /* Walk sector s. replay 0: only raise *fence to the newest FENCE; 1: apply
  * every record. *end: offset after the last programmed byte (the write
  * pointer, when s is the head). */
@@ -584,7 +605,19 @@ static int32_t scan(mqtls_flashlog_t *fl, uint32_t s, int replay, uint32_t *fenc
             return rc;
         }
         if (all_value(fl->chunk, REC_HDR, 0xFF)) {
-            break; /* the end of what was written, unless bytes follow: see below */
+            /* Blank here. Records written after a reboot go after the last
+             * programmed byte (stray bits of a torn write included), so
+             * look on from the next programmed unit, if there is one. */
+            uint32_t next = 0;
+            rc = next_programmed(fl, base, off + REC_HDR, &next);
+            if (rc != MQTLS_OK) {
+                return rc;
+            }
+            if (next >= sec_size(fl)) {
+                break;
+            }
+            off = next / unit(fl) * unit(fl);
+            continue;
         }
         rc = read_rec(fl, base + off, sec_size(fl) - off, &r, &ext);
         if (rc == NO_REC) {

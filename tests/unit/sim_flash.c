@@ -58,7 +58,8 @@ static int32_t sim_program(void *ctx, uint32_t addr, const uint8_t *buf, size_t 
             return -1; /* bytes before i are programmed */
         }
         if (cut_now(f)) {
-            f->mem[addr + i] &= (uint8_t)(buf[i] | 0xAAu); /* half of its bits */
+            /* half of its bits: the odd ones or the even ones */
+            f->mem[addr + i] &= (uint8_t)(buf[i] | ((addr + i) % 2u != 0u ? 0x55u : 0xAAu));
             return -1;
         }
         f->mem[addr + i] &= buf[i];

@@ -6,8 +6,8 @@
  * 0xFF is never programmed again: that is a violation, counted and
  * refused, as ECC flash refuses it). Every driver call advances a step
  * counter; when it reaches cut_at the power goes: a program keeps the bytes
- * before the cut and, for the odd steps, a half-programmed byte (some of
- * its bits cleared); an erase is cut before it starts, after erasing the
+ * before the cut and, for the odd steps, a half-programmed byte (the odd or
+ * the even bits it was to clear); an erase is cut before it starts, after erasing the
  * sector's first half, or after erasing its second half (header intact,
  * records gone). From then on every call fails until sim_flash_power_on().
  */

@@ -382,6 +382,36 @@ static void compaction_keeps_the_log_small(void **state)
     rm_store(dir);
 }
 
+/* A crash in the middle of a compaction leaves msgstore.tmp beside the
+ * intact log: open throws the half-written copy away. */
+static void an_unfinished_compaction_is_discarded(void **state)
+{
+    (void)state;
+    char dir[256], tmp[512], got[256];
+    mqtls_filestore_t *fs;
+    mqtls_msgstore_t st;
+    tmp_dir(dir, sizeof dir);
+    assert_int_equal(mqtls_filestore_open(&fs, dir, 0, &st), MQTLS_OK);
+    put_n(&st, 1, 40);
+    put_n(&st, 2, 41);
+    mqtls_filestore_close(fs);
+    long len = 0;
+    uint8_t *b = read_log(dir, &len);
+    snprintf(tmp, sizeof tmp, "%s/msgstore.tmp", dir);
+    FILE *f = fopen(tmp, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, (size_t)len - 10u, f), (size_t)len - 10u); /* a torn copy */
+    fclose(f);
+    assert_int_equal(mqtls_filestore_open(&fs, dir, 0, &st), MQTLS_OK);
+    assert_int_equal(access(tmp, F_OK), -1);
+    list_str(&st, got, sizeof got);
+    assert_string_equal(got, "P1 P2");
+    check_bytes(&st, 2, 41);
+    mqtls_filestore_close(fs);
+    free(b);
+    rm_store(dir);
+}
+
 static void a_second_process_is_locked_out(void **state)
 {
     (void)state;
@@ -645,6 +675,7 @@ int main(void)
         cmocka_unit_test(damaged_record_in_the_middle_is_refused_or_salvaged),
         cmocka_unit_test(not_a_store_is_refused),
         cmocka_unit_test(compaction_keeps_the_log_small),
+        cmocka_unit_test(an_unfinished_compaction_is_discarded),
         cmocka_unit_test(a_second_process_is_locked_out),
         cmocka_unit_test(a_failed_write_is_cut_back),
         cmocka_unit_test(kill_9_of_a_writer_loses_nothing_acknowledged),

@@ -660,6 +660,39 @@ static void bit_rot_in_a_record_drops_only_that_record(void **state)
     sim_flash_free(&sim);
 }
 
+/* Found by fuzz_flashlog: a stray programmed byte past the end of the log
+ * (a torn write that was not sequential, a flipped bit) moves the write
+ * pointer after it; the records written there must still be found. */
+static void records_after_stray_bits_are_found(void **state)
+{
+    (void)state;
+    sim_flash_t sim;
+    mqtls_flashlog_t fl;
+    mqtls_msgstore_t st;
+    uint8_t work[MQTLS_FLASHLOG_WORK_SIZE(8)];
+    uint8_t pkt[40];
+    sim_flash_init(&sim, 512, 4, 4);
+    assert_int_equal(mqtls_flashlog_init(&fl, &sim.drv, work, sizeof work, &st), MQTLS_OK);
+    for (uint16_t id = 1; id <= 2; id++) {
+        conf_fill(pkt, sizeof pkt, id, 0);
+        assert_int_equal(st.put(st.ctx, id, pkt, sizeof pkt), MQTLS_OK);
+    }
+    sim.mem[16u + 2u * 72u + 100u] = 0xEF; /* 100 blank bytes after record 2 */
+    assert_int_equal(mqtls_flashlog_init(&fl, &sim.drv, work, sizeof work, &st), MQTLS_OK);
+    conf_fill(pkt, sizeof pkt, 3, 0);
+    assert_int_equal(st.put(st.ctx, 3, pkt, sizeof pkt), MQTLS_OK);
+    assert_int_equal(mqtls_flashlog_init(&fl, &sim.drv, work, sizeof work, &st), MQTLS_OK);
+    conf_list_t l;
+    conf_list(&st, &l);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(l.id[2], 3);
+    uint8_t got[40];
+    assert_int_equal(st.get(st.ctx, 3, got, sizeof got), 40);
+    assert_memory_equal(got, pkt, sizeof pkt);
+    assert_int_equal(sim.violations, 0);
+    sim_flash_free(&sim);
+}
+
 static void driver_errors_are_store_io(void **state)
 {
     (void)state;
@@ -689,6 +722,7 @@ int main(void)
         cmocka_unit_test(full_store_still_takes_acknowledgements),
         cmocka_unit_test(index_full_is_store_full),
         cmocka_unit_test(bit_rot_in_a_record_drops_only_that_record),
+        cmocka_unit_test(records_after_stray_bits_are_found),
         cmocka_unit_test(driver_errors_are_store_io),
         cmocka_unit_test(power_cut_at_every_step_unit4),
         cmocka_unit_test(power_cut_at_every_step_unit1_three_sectors),
