@@ -398,9 +398,11 @@ static void on_message(void *user, const mqtls_message_t *m)
     if (o->remove_retained && m->retain && m->payload_len > 0) {
         mqtls_publish_t clear = { .topic = m->topic, .topic_len = m->topic_len, .retain = true };
         int32_t rc = mqtls_client_publish(s->c, &clear, NULL);
-        if (rc != MQTLS_OK)
-            fprintf(stderr, "mqtls: warning: could not clear the retained message of '%.*s': %s\n",
-                    (int)m->topic_len, m->topic, mqtls_strerror(rc));
+        if (rc != MQTLS_OK) {
+            char t[512];
+            fprintf(stderr, "mqtls: warning: could not clear the retained message of '%s': %s\n",
+                    cli_printable(m->topic, m->topic_len, t, sizeof t), mqtls_strerror(rc));
+        }
     }
     for (size_t i = 0; i < o->nfilter_out; i++)
         if (mqtls_topic_matches(o->filter_out[i], strlen(o->filter_out[i]), m->topic, m->topic_len))
@@ -602,6 +604,8 @@ static bool sub_alloc(sub_bufs_t *b, const sub_opts_t *o)
     }
     size_t conn_need = cli_connect_size(&o->conn);
     b->tx_len = 256u + (sub_need > conn_need ? sub_need : conn_need);
+    if (o->remove_retained)
+        b->tx_len += 65535u + 8u; /* the empty retained PUBLISH for any topic we may receive */
     b->tx = malloc(b->tx_len);
     b->rx = malloc(o->rx_len);
     b->in_bitmap = malloc(MQTLS_INBOUND_BITMAP_SIZE);

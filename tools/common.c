@@ -1374,6 +1374,20 @@ int cli_managed_close(cli_managed_t *mm)
 
 /* ---- misc ------------------------------------------------------------------ */
 
+const char *cli_printable(const char *s, size_t n, char *buf, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 5 < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20u || ch == 0x7Fu || ch == '\\')
+            o += (size_t)snprintf(buf + o, len - o, "\\x%02x", (unsigned)ch);
+        else
+            buf[o++] = (char)ch;
+    }
+    buf[o < len ? o : len - 1] = '\0';
+    return buf;
+}
+
 int cli_read_all(const char *path, uint8_t **buf, size_t *len)
 {
     bool use_stdin = path == NULL || strcmp(path, "-") == 0;

@@ -286,6 +286,10 @@ int cmd_doctor(int argc, char **argv); /* cmd_doctor.c */
  * @return 0, or -1 with errno set. */
 int cli_read_all(const char *path, uint8_t **buf, size_t *len);
 
+/* n bytes from the network, safe for a terminal: control characters and
+ * '\\' as \\xNN (cut to fit buf). */
+const char *cli_printable(const char *s, size_t n, char *buf, size_t len);
+
 /* "host:port", or "[v6]:port" for an IPv6 literal, into buf. */
 const char *cli_endpoint(const cli_conn_opts_t *o, char *buf, size_t len);
 
