@@ -640,6 +640,12 @@ static int sub_session(mqtls_client_t *c, const sub_opts_t *o, sub_state_t *s)
         r->mm.user = r;
         code = receive(r);
         flush_output(s);
+        if (code == CLI_EXIT_OK && o->remove_retained && o->ntopics > 0 && mqtls_conn_connected(&r->mm.m))
+            /* The broker reads our clears in order: once it acknowledges an
+             * UNSUBSCRIBE sent after them, every clear was applied. Closing
+             * right away could have the broker fail writing their echo back
+             * to us (EPIPE) and drop the connection before reading the rest. */
+            (void)mqtls_client_unsubscribe(c, r->subs, o->ntopics, o->conn.timeout_ms);
         if (code == CLI_EXIT_OK)
             code = cli_managed_close(&r->mm);
         else

@@ -100,8 +100,9 @@ assert_eq "--retained-only exit" 0 "$BG_STATUS"
 assert_eq "--retained-only output" "$(printf 'one\ntwo')" "$(sort "$D/ro.out")"
 long_topic=ret/$(head -c 1000 /dev/zero | tr '\0' L)
 "$MQTLS" pub "${S[@]}" -t "$long_topic" -m three -r
-expect_status "--remove-retained" 0 "$MQTLS" sub "${S[@]}" -t 'ret/#' --remove-retained -C 3 -W 10
+expect_status "--remove-retained" 0 "$MQTLS" sub "${S[@]}" -i rr-sub -t 'ret/#' --remove-retained -C 3 -W 10
 if [[ -s $D/err ]]; then fail "--remove-retained warned: $(cat "$D/err")"; fi
+wait_log "Client rr-sub disconnected." 5 # its clears came before its DISCONNECT on that connection
 expect_status "nothing retained left" 0 "$MQTLS" sub "${S[@]}" -t 'ret/#' -W 1
 assert_eq "retained messages cleared" "" "$(cat "$D/out")"
 
