@@ -55,7 +55,7 @@
 enum {
     OPT_TOPIC = 1, OPT_QOS, OPT_COUNT, OPT_VERBOSE, OPT_TIMEOUT, OPT_NO_NEWLINE, OPT_NO_STALE, OPT_FORMAT,
     OPT_NO_LOCAL, OPT_RAP, OPT_RETAIN_HANDLING, OPT_FILTER_OUT, OPT_UNSUBSCRIBE, OPT_EXIT_SUBSCRIBED,
-    OPT_REMOVE_RETAINED, OPT_RETAINED_ONLY, OPT_RX_BUFFER
+    OPT_REMOVE_RETAINED, OPT_RETAINED_ONLY, OPT_RX_BUFFER, OPT_PRETTY
 };
 
 #define SUB_ALIASES 16u        /* inbound topic aliases we accept (MQTT 5) */
@@ -80,6 +80,7 @@ static const cli_opt_t sub_opts[] = {
     { 0, "remove-retained", false, OPT_REMOVE_RETAINED },
     { 0, "retained-only", false, OPT_RETAINED_ONLY },
     { 0, "rx-buffer", true, OPT_RX_BUFFER },
+    { 0, "pretty", false, OPT_PRETTY },
     { 0, NULL, false, 0 }
 };
 
@@ -106,6 +107,7 @@ static const char sub_help_head[] =
     "      --remove-retained  clear every retained message received (publish an empty\n"
     "                         retained message to its topic)\n"
     "      --retained-only    print only retained messages; exit at the first that is not\n"
+    "      --pretty           %j prints indented JSON over several lines\n"
     "      --rx-buffer SIZE   receive buffer: larger messages are skipped with a warning\n"
     "                         (bytes, or with K or M; default: 1M)\n"
     "  -F, --format FMT       print each message as FMT (mosquitto_sub's -F):\n"
@@ -114,7 +116,9 @@ static const char sub_help_head[] =
     "                         %U Unix time; MQTT 5: %A topic alias  %C content type\n"
     "                         %D correlation data  %E message expiry  %F payload format\n"
     "                         %P user properties (name:value ...)  %R response topic\n"
-    "                         %S subscription identifiers; %% a '%'; @X strftime %X;\n"
+    "                         %S subscription identifiers; %j the message as JSON\n"
+    "                         (tst, topic, qos, retain, payloadlen, mid, payload);\n"
+    "                         %% a '%'; @X strftime %X;\n"
     "                         \\n \\t \\\\ \\0 ... escapes. No field widths.\n"
     "MQTT 5 (-V 5) subscription options, for every -t:\n"
     "      --nl, --no-local   do not receive messages this client id published\n"
@@ -146,7 +150,7 @@ typedef struct {
     size_t nfilter_out;
     const char **unsubs;     /* -U */
     size_t nunsubs;
-    bool exit_subscribed, remove_retained, retained_only;
+    bool exit_subscribed, remove_retained, retained_only, pretty;
     size_t rx_len;           /* --rx-buffer */
 } sub_opts_t;
 
@@ -213,6 +217,7 @@ static int sub_opt(void *ctx, int id, const char *arg)
     case OPT_EXIT_SUBSCRIBED: o->exit_subscribed = true; return 0;
     case OPT_REMOVE_RETAINED: o->remove_retained = true; return 0;
     case OPT_RETAINED_ONLY: o->retained_only = true; return 0;
+    case OPT_PRETTY: o->pretty = true; return 0;
     case OPT_RX_BUFFER: return rx_buffer_opt(o, arg);
     case OPT_RETAIN_HANDLING:
         if (!cli_parse_long(arg, 0, 2, &v))
@@ -333,7 +338,48 @@ static void put_escape(char e)
     }
 }
 
-static void print_formatted(const char *f, const mqtls_message_t *m)
+/* A JSON string: quotes, backslash and control characters escaped; bytes of
+ * a payload that is not UTF-8 as \u00XX, so the output is always JSON. */
+static void put_json_string(const uint8_t *p, size_t n)
+{
+    bool utf8 = mqtls_utf8_check(p, n) == MQTLS_OK;
+    putchar('"');
+    for (size_t i = 0; i < n; i++) {
+        uint8_t ch = p[i];
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20u || ch == 0x7Fu || (!utf8 && ch >= 0x80u))
+            printf("\\u%04x", (unsigned)ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
+/* %j: mosquitto_sub's JSON object (with --pretty, indented). */
+static void put_json(const mqtls_message_t *m, bool pretty)
+{
+    const char *sep = pretty ? ",\n  " : ",";
+    struct timeval tv;
+    struct tm tm;
+    char t[64];
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
+    printf(pretty ? "{\n  \"tst\": \"%s.%06ldZ\"" : "{\"tst\":\"%s.%06ldZ\"", t, (long)tv.tv_usec);
+    printf("%s\"topic\":%s", sep, pretty ? " " : "");
+    put_json_string((const uint8_t *)m->topic, m->topic_len);
+    printf("%s\"qos\":%s%u%s\"retain\":%s%d", sep, pretty ? " " : "", (unsigned)m->qos, sep, pretty ? " " : "",
+           m->retain ? 1 : 0);
+    printf("%s\"payloadlen\":%s%zu", sep, pretty ? " " : "", m->payload_len);
+    if (m->qos > 0)
+        printf("%s\"mid\":%s%u", sep, pretty ? " " : "", (unsigned)m->packet_id);
+    printf("%s\"payload\":%s", sep, pretty ? " " : "");
+    put_json_string(m->payload, m->payload_len);
+    fputs(pretty ? "\n}" : "}", stdout);
+}
+
+static void print_formatted(const char *f, const mqtls_message_t *m, bool pretty)
 {
     const mqtls_props_t *pr = m->props;
     for (; *f != '\0'; f++) {
@@ -366,6 +412,7 @@ static void print_formatted(const char *f, const mqtls_message_t *m)
         case 'r': putchar(m->retain ? '1' : '0'); break;
         case 'm': printf("%u", (unsigned)m->packet_id); break;
         case 'I': put_time('I'); break;
+        case 'j': put_json(m, pretty); break;
         case 'U': {
             struct timeval tv;
             gettimeofday(&tv, NULL);
@@ -408,7 +455,7 @@ static void on_message(void *user, const mqtls_message_t *m)
         if (mqtls_topic_matches(o->filter_out[i], strlen(o->filter_out[i]), m->topic, m->topic_len))
             return;
     if (o->format != NULL) {
-        print_formatted(o->format, m);
+        print_formatted(o->format, m, o->pretty);
     } else if (o->verbose) {
         fwrite(m->topic, 1, m->topic_len, stdout);
         putchar(' ');

@@ -59,7 +59,7 @@ assert_contains "did you mean (shared)" "did you mean '--cafile'?" "$D/err"
 expect_status "sub --help" 0 "$MQTLS" sub --help
 assert_contains "help shows %t" "%t topic" "$D/out"
 if grep -qF '%%t' "$D/out"; then fail "sub --help prints %%t"; fi
-for flag in --filter-out --unsubscribe --exit-subscribed --remove-retained --retained-only --rx-buffer \
+for flag in --pretty --filter-out --unsubscribe --exit-subscribed --remove-retained --retained-only --rx-buffer \
     --no-reconnect --url --quiet --tls-alpn --tls-use-os-certs; do
     assert_contains "sub --help lists $flag" "$flag" "$D/out"
 done
@@ -105,6 +105,18 @@ if [[ -s $D/err ]]; then fail "--remove-retained warned: $(cat "$D/err")"; fi
 wait_log "Client rr-sub disconnected." 5 # its clears came before its DISCONNECT on that connection
 expect_status "nothing retained left" 0 "$MQTLS" sub "${S[@]}" -t 'ret/#' -W 1
 assert_eq "retained messages cleared" "" "$(cat "$D/out")"
+
+# ---- -F %j and --pretty -------------------------------------------------------------------------
+printf 'quote " back \\ tab \t bin \377' >"$D/jpayload"
+"$MQTLS" pub "${S[@]}" -t json/t -f "$D/jpayload" -r
+expect_status "sub -F %j" 0 "$MQTLS" sub "${S[@]}" -t json/t -F %j -C 1 -W 10
+assert_eq "%j is one line" 1 "$(wc -l <"$D/out")"
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["topic"]=="json/t" and m["retain"]==1 and m["payloadlen"]==26 and m["payload"].startswith("quote \" back \\ tab \t bin "), m' "$D/out" \
+    || fail "%j is not the message as JSON: $(cat "$D/out")"
+expect_status "sub -F %j --pretty" 0 "$MQTLS" sub "${S[@]}" -t json/t -F %j --pretty -C 1 -W 10
+[[ $(wc -l <"$D/out") -gt 5 ]] || fail "--pretty did not indent: $(cat "$D/out")"
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$D/out" || fail "--pretty output is not JSON: $(cat "$D/out")"
+"$MQTLS" pub "${S[@]}" -t json/t -n -r
 
 # ---- --rx-buffer ------------------------------------------------------------------------------
 start_bg "$D/rx.out" "$MQTLS" sub "${S[@]}" -i rx-sub -t rx/t --rx-buffer 1K -C 1 -W 10
