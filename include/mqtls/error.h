@@ -13,7 +13,8 @@
  *   -100 .. -139   transport (DNS, TCP, sockets; -130.. message-store media)
  *   -140 .. -199   TLS (mbedTLS and OpenSSL give the same codes)
  *   -200 .. -259   credentials and the credential store
- *   -260 .. -299   diagnosis (reserved; mqtls doctor needs none so far)
+ *   -260 .. -279   diagnosis (reserved; mqtls doctor needs none so far)
+ *   -280 .. -299   connection manager (mqtls/conn.h)
  *   (none below -299: the SimpleLink emulation returns the chip's own codes,
  *   which overlap, see mqtls/slcodes.h)
  *
@@ -188,7 +189,9 @@ extern "C" {
     X(CRED_BAD_DH, -223, FATAL, "the file is not valid Diffie-Hellman parameters")                          \
     X(CRED_MALFORMED_KEY, -224, FATAL, "the encrypted private key is malformed: its PBKDF2 iteration count is 0, negative or wider than 32 bits") \
     X(CRED_KDF_LIMIT, -225, FATAL, "the encrypted private key asks for more than 10 million PBKDF2 iterations; mqtls refuses rather than run for minutes") \
-    X(CRED_NOT_DER, -226, FATAL, "the certificate is BER, not DER: its signed part uses non-minimal lengths that cannot be re-encoded without breaking its signature")
+    X(CRED_NOT_DER, -226, FATAL, "the certificate is BER, not DER: its signed part uses non-minimal lengths that cannot be re-encoded without breaking its signature") \
+    /* connection manager */                                                                          \
+    X(OFFLINE_FULL, -280, TRANSIENT, "the offline queue is full: the message was not kept (give the connection manager a larger queue, or wait for the connection)")
 
 /** Result codes. MQTLS_OK is 0; every error is negative. */
 typedef enum {

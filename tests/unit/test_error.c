@@ -37,7 +37,8 @@ typedef struct {
 
 static const range_t RANGES[] = {
     {"general", -1, -19},     {"codec", -20, -59},        {"client", -60, -99},  {"transport", -100, -139},
-    {"TLS", -140, -199},      {"credentials", -200, -259}, {"diagnosis", -260, -299},
+    {"TLS", -140, -199},      {"credentials", -200, -259}, {"diagnosis", -260, -279},
+    {"connection manager", -280, -299},
 };
 
 static const range_t *range_of(int32_t v)
@@ -179,6 +180,7 @@ static void codes_sit_in_their_own_module_range(void **state)
         {MQTLS_ERR_PROTOCOL, "client"},
         {MQTLS_ERR_CLOSED, "transport"},
         {MQTLS_ERR_SOCKET, "transport"},
+        {MQTLS_ERR_OFFLINE_FULL, "connection manager"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         const range_t *r = range_of(v[i].value);
@@ -214,7 +216,7 @@ static void the_table_lists_codes_module_by_module(void **state)
  * it. FATAL is what must never be retried as is.
  */
 static const char *const CLASS_TRANSIENT[] = {
-    "WANT_READ", "WANT_WRITE", "INFLIGHT_FULL", "STORE_FULL",
+    "WANT_READ", "WANT_WRITE", "INFLIGHT_FULL", "STORE_FULL", "OFFLINE_FULL",
 };
 static const char *const CLASS_NONFATAL[] = {
     "MESSAGE_TOO_LARGE", "SUBSCRIBE_REFUSED", "PACKET_TOO_LARGE_FOR_SERVER", "QOS_NOT_SUPPORTED",
