@@ -373,6 +373,21 @@ typedef struct mqtls_client {
     char assigned_id[MQTLS__V5_STRING_LEN];
 } mqtls_client_t;
 
+/* mqtls_client_t's size depends on MQTLS_CONFIG_MQTT5 (and
+ * MQTLS_CONFIG_V5_STRING_MAX): an application compiled with other values
+ * than the library would pass the wrong size of context. The entry point
+ * every application calls carries both in its link name, so such a build
+ * fails to link ("undefined reference to mqtls_client_init_v5_64u") instead
+ * of corrupting memory at run time. Both knobs must be plain integer
+ * literals (e.g. -DMQTLS_CONFIG_V5_STRING_MAX=128). */
+#define MQTLS__ABI_CAT2(a, b, c) a##b##_##c
+#define MQTLS__ABI_CAT(a, b, c) MQTLS__ABI_CAT2(a, b, c)
+#if MQTLS_CONFIG_MQTT5
+#define mqtls_client_init MQTLS__ABI_CAT(mqtls_client_init_v, 5, MQTLS__V5_STRING_LEN)
+#else
+#define mqtls_client_init MQTLS__ABI_CAT(mqtls_client_init_v, 311, MQTLS__V5_STRING_LEN)
+#endif
+
 /**
  * Prepare a client. Checks the configuration (buffers present, rx_len >= 16,
  * now_ms set, count and pointer consistent, at most 65535 records) and
