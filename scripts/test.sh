@@ -8,6 +8,11 @@
 #   core-size  Cortex-M4 cross build: size table + no heap/stdio/POSIX symbol
 #   fuzz       libFuzzer targets, a fixed number of runs over their seed corpus
 #   coverage   gcov build, unit tests, line and branch coverage of src/core
+#   mbedtls36  mbedTLS 3.6 LTS (Debian trixie's source, built once into
+#              build/mbedtls-3.6/host), src/tls compiled for Cortex-M4 with
+#              no POSIX, then an ASan build against 3.6 runs the TLS,
+#              credentials, doctor and compat tests (negative matrix and
+#              hostile peers included) on mbedtls-3.6 and openssl
 #   install    cmake --install to a temporary prefix, then build and run a
 #              consumer with find_package(mqtls) and with pkg-config, and the
 #              CC3200 example with pkg-config mqtls-compat (built, --help only)
@@ -35,7 +40,7 @@ FUZZ_RUNS=${MQTLS_FUZZ_RUNS:-1000000}
 FUZZ_MAX_TIME=${MQTLS_FUZZ_MAX_TIME:-60}
 FUZZ_SEED=${MQTLS_FUZZ_SEED:-1}
 
-ALL_SECTIONS=(gcc clang asan core-size fuzz coverage install)
+ALL_SECTIONS=(gcc clang asan core-size mbedtls36 fuzz coverage install)
 SECTIONS=("${ALL_SECTIONS[@]}")
 
 usage() {
@@ -45,7 +50,7 @@ usage() {
 
 while (($#)); do
   case $1 in
-    --quick) SECTIONS=(gcc clang asan core-size install) ;;
+    --quick) SECTIONS=(gcc clang asan core-size mbedtls36 install) ;;
     --only)
       [[ $# -ge 2 ]] || { usage >&2; exit 1; }
       IFS=, read -r -a SECTIONS <<<"$2"
@@ -103,6 +108,7 @@ section_title() {
     clang) echo "clang build, -Werror" ;;
     asan) echo "ASan+UBSan build, every unit and integration test" ;;
     core-size) echo "Cortex-M4 cross build, size, freestanding check" ;;
+    mbedtls36) echo "mbedTLS 3.6: freestanding src/tls, TLS/cred/doctor/compat tests" ;;
     fuzz) echo "libFuzzer: ${FUZZ_RUNS} runs per target" ;;
     coverage) echo "coverage of src/core by the unit tests" ;;
     install) echo "install, then build a consumer with CMake and pkg-config" ;;
@@ -159,6 +165,20 @@ section_asan() {
 
 section_core_size() {
   "$ROOT/scripts/core-size.sh" "$ROOT/build/arm"
+}
+
+section_mbedtls36() {
+  local prefix
+  prefix=$("$ROOT/scripts/mbedtls36-host.sh")
+  "$ROOT/scripts/tls-freestanding.sh" "$ROOT/build/tls-freestanding"
+  configure build/mbedtls36 -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug -DMQTLS_SANITIZE=ON \
+    -DMQTLS_WERROR=ON -DMQTLS_MBEDTLS_ROOT="$prefix"
+  # The build must have found 3.6, not the system's 2.28 headers or libraries.
+  grep -q "^MBEDTLS_INCLUDE_DIR:PATH=$prefix/include\$" build/mbedtls36/CMakeCache.txt ||
+    { echo "test.sh: build/mbedtls36 does not use $prefix" >&2; return 1; }
+  build build/mbedtls36
+  ctest --test-dir build/mbedtls36 -R 'tls|cred|doctor|compat|diag|unit_error' --output-on-failure \
+    --no-tests=error -j "$JOBS"
 }
 
 section_fuzz() {
