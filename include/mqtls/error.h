@@ -159,6 +159,8 @@ extern "C" {
     X(TLS_ENGINE_UNAVAILABLE, -162, FATAL, "this TLS engine is not compiled into this build") \
     X(TLS_BAD_CA_PATH, -163, FATAL, "the CA directory is unreadable or holds no certificate") \
     X(TLS_IO, -164, RECONNECT, "the TLS engine failed to read or write the connection")                         \
+    X(TLS_BAD_RECORD, -165, FATAL, "the server sent bytes that are not a valid TLS record (longer than TLS allows, or no record header)") \
+    X(TLS_MESSAGE_TOO_LARGE, -166, FATAL, "a handshake message from the server is larger than this TLS engine's input buffer") \
     /* TLS in a network processor (ports/simplelink): what the chip's codes say */                  \
     X(TLS_CERT_DATE, -198, FATAL, "the server's certificate is not valid at the device's date: expired, or the device clock is unset or wrong (CC3200: -461)") \
     X(TLS_NOT_VERIFIED, -199, FATAL, "connected, but the server was not verified: no CA was given (CC3200: -453, CA ID 0); refused unless explicitly allowed") \
