@@ -602,7 +602,7 @@ static void print_json(const bench_t *b, FILE *out)
                  "\"run_s\":%.3f,\"conn_per_s\":%.1f,\"pub_per_s\":%.1f,\"recv_per_s\":%.1f,"
                  "\"rss_per_session_bytes\":%ld,\"errors\":{",
             mode_name(o->mode), o->clients, o->start, o->qos, o->size, o->tls ? "true" : "false",
-            o->tls ? (o->engine == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls") : "", b->connected, b->failed, b->lost,
+            o->tls ? mqtls_tls_engine_name(o->engine) : "", b->connected, b->failed, b->lost,
             b->sent, b->acked, b->recvd, (double)conn_us / 1e6, (double)run_us / 1e6, rate(b->connected, conn_us),
             rate(b->sent, run_us), rate(b->recvd, run_us), per);
     for (unsigned i = 0; i < b->ncauses; i++)

@@ -183,8 +183,10 @@ static void print_human(const mqtls_diag_report_t *r, const cli_conn_opts_t *c, 
     char ep[300];
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "", *yellow = color ? "\033[33m" : "",
                *dim = color ? "\033[2m" : "", *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
-    printf("mqtls doctor: %s, %s\n", cli_endpoint(c, ep, sizeof ep),
-           tls ? (c->engine == MQTLS_TLS_OPENSSL ? "TLS (openssl engine)" : "TLS (mbedtls engine)") : "plain MQTT");
+    if (tls)
+        printf("mqtls doctor: %s, TLS (%s engine)\n", cli_endpoint(c, ep, sizeof ep), mqtls_tls_engine_name(c->engine));
+    else
+        printf("mqtls doctor: %s, plain MQTT\n", cli_endpoint(c, ep, sizeof ep));
     for (size_t i = 0; i < r->n_steps; i++) {
         const mqtls_diag_step_t *s = &r->steps[i];
         const char *mark = "-", *col = dim;

@@ -984,7 +984,7 @@ const char *cli_doctor_command(const cli_conn_opts_t *o, char *buf, size_t len)
     append_opt(buf, len, "--alpn", o->alpn[0]);
     append_opt(buf, len, "--sni", t->server_name);
     if (o->engine_set)
-        append_opt(buf, len, "--tls-engine", o->engine == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls");
+        append_opt(buf, len, "--tls-engine", mqtls_tls_engine_name(o->engine));
     append_opt(buf, len, "-u", o->user);
     if (o->password != NULL)
         append_opt(buf, len, "-P", "PASSWORD");
@@ -1159,7 +1159,7 @@ void cli_print_connect_error(const cli_conn_t *cc, int32_t rc)
     cli_endpoint(o, ep, sizeof ep);
     if (cc->stage == CLI_STAGE_TLS_SETUP)
         fprintf(stderr, "mqtls: cannot set up TLS (%s engine): %s%s%s\n",
-                o->engine == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls", mqtls_strerror(rc),
+                mqtls_tls_engine_name(o->engine), mqtls_strerror(rc),
                 tls_detail(cc, detail, sizeof detail), doctor_hint(o, hint, sizeof hint));
     else if (cc->stage == CLI_STAGE_TCP)
         fprintf(stderr, "mqtls: cannot connect to %s: %s%s\n", ep, mqtls_strerror(rc),

@@ -598,7 +598,7 @@ static _i16 secure_setup(sl_sock_t *s, mqtls_tls_config_t *cfg, char paths[4][51
         char names[400];
         mqtls_sl_mask_ciphers(lacking, names, sizeof names);
         fprintf(stderr, "mqtls-compat: warning: mask 0x%03lx: the %s engine lacks %s; not offered\n",
-                (unsigned long)s->mask, engine() == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls", names);
+                (unsigned long)s->mask, mqtls_tls_engine_name(engine()), names);
     }
     if (usable == 0u) {
         snprintf(s->detail, sizeof s->detail, "mask 0x%03lx leaves no cipher suite this engine has",

@@ -953,13 +953,13 @@ static void explain_negotiation(diag_t *d, mqtls_diag_step_t *s, int32_t rc, con
         int32_t prc = handshake(d, &probe, wide, p, NULL);
         if (accepted(prc, p)) {
             LINE(s, "\nwith default versions and suites on the %s engine (doctor probe) the server accepts %s%s%s",
-                 wide == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls", p->version[0] != '\0' ? p->version : "the handshake",
+                 mqtls_tls_engine_name(wide), p->version[0] != '\0' ? p->version : "the handshake",
                  p->cipher[0] != '\0' ? " with " : "", p->cipher);
             HINT(d, "The server accepts %s; this run allowed %s to %s on the %s engine.",
                  p->version[0] != '\0' ? p->version : "a version the defaults offer",
                  tls_version_name(d->tls.min_version ? d->tls.min_version : MQTLS_TLS_V1_2),
                  d->cfg->engine == MQTLS_TLS_MBEDTLS ? "TLS 1.2" : tls_version_name(d->tls.max_version),
-                 d->cfg->engine == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls");
+                 mqtls_tls_engine_name(d->cfg->engine));
             if (d->cfg->store_dir != NULL && strcmp(p->version, "TLSv1.3") == 0) {
                 HINT(d, " A CC3200 speaks TLS 1.2: allow TLS 1.2 on the broker (on AWS IoT: a security policy with "
                         "TLS 1.2).");
@@ -1075,7 +1075,7 @@ static void certificate_failed(diag_t *d, int32_t rc, const mqtls_diag_hints_t *
     uint32_t flags = rep->verify_flags;
     bool untrusted = rc == MQTLS_ERR_TLS_UNKNOWN_CA || (flags & MQTLS_TLS_VERIFY_NOT_TRUSTED);
     step(d, "tls", MQTLS_DIAG_PASS, "the server and the client agree on a TLS version and cipher suite (%s engine)",
-         d->cfg->engine == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls");
+         mqtls_tls_engine_name(d->cfg->engine));
     mqtls_tls_report_t *seen = NULL;
     const mqtls_tls_report_t *chain = failed_chain(d, untrusted, &seen);
     if (untrusted) {
