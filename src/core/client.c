@@ -1016,6 +1016,12 @@ static int32_t process_buffered(mqtls_client_t *c, uint32_t max)
             if (total <= c->cfg.rx_len) {
                 break; /* the rest is still on its way */
             }
+            if (h.type == MQTLS_PKT_CONNACK) {
+                /* No CONNACK is that long (2 bytes on 3.1.1, a few hundred
+                 * on 5.0): not the answer of a working broker, and not our
+                 * receive buffer's fault. */
+                return fail(c, MQTLS_ERR_CONNACK_TOO_LARGE);
+            }
             if (fixed_size_v311(c, h.type)) {
                 return fail(c, MQTLS_ERR_LENGTH_MISMATCH);
             }

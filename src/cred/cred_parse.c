@@ -697,8 +697,8 @@ static size_t pem_extra_bytes(const uint8_t *text, size_t *block)
         size_t used = 0, extra = 0;
         n++;
         if (mbedtls_pem_read_buffer(&pem, begin, end, (const unsigned char *)p, NULL, 0, &used) == 0) {
-            size_t one = der_element_len(pem.buf, pem.buflen);
-            extra = one != 0u && one < pem.buflen ? pem.buflen - one : 0u;
+            size_t one = der_element_len(pem.MQTLS__MBED_PRIV(buf), pem.MQTLS__MBED_PRIV(buflen));
+            extra = one != 0u && one < pem.MQTLS__MBED_PRIV(buflen) ? pem.MQTLS__MBED_PRIV(buflen) - one : 0u;
         }
         mbedtls_pem_free(&pem);
         if (extra > 0u) {

@@ -304,7 +304,7 @@ int mqtls__pkcs8_iterations(const uint8_t *buf, size_t len, bool pem, long *coun
     if (at != NULL && mbedtls_pem_read_buffer(&pem_ctx, "-----BEGIN ENCRYPTED PRIVATE KEY-----",
                                               "-----END ENCRYPTED PRIVATE KEY-----", (const unsigned char *)at,
                                               NULL, 0, &used) == 0) {
-        ret = iterations_der(pem_ctx.buf, pem_ctx.buflen, count);
+        ret = iterations_der(pem_ctx.MQTLS__MBED_PRIV(buf), pem_ctx.MQTLS__MBED_PRIV(buflen), count);
     }
     mbedtls_pem_free(&pem_ctx);
     free(text);
