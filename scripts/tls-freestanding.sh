@@ -25,7 +25,7 @@ command -v "$CC" >/dev/null || { echo "tls-freestanding: $CC not found (scripts/
 MBED=$("$ROOT/scripts/mbedtls-src.sh")
 mkdir -p "$OUT"
 
-SOURCES=(src/tls/tls.c src/tls/tls_mbedtls.c src/tls/pkcs8_aes.c)
+SOURCES=(src/tls/tls.c src/tls/tls_mbedtls.c src/util/pkcs8_aes.c)
 FLAGS=(-std=c11 -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -Wall -Wextra -Werror -Wshadow
   -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual -Wundef
   -DMQTLS_WITH_MBEDTLS=1 -DMQTLS_WITH_OPENSSL=0 -DMBEDTLS_CONFIG_FILE='"mbedtls_config.h"'
@@ -37,11 +37,11 @@ bad=0
 while IFS=: read -r file _ line; do
   h=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^>"]+)[>"].*/\1/' <<<"$line")
   case $h in
-    mbedtls/* | psa/* | mqtls/* | tls_priv.h | pkcs8_aes.h | mbed_compat.h | tls/civil.h) ;;
+    mbedtls/* | psa/* | mqtls/* | tls_priv.h | util/pkcs8_aes.h | util/mbed_compat.h | util/civil.h) ;;
     *) [[ $STD == *" $h "* ]] || { echo "tls-freestanding: $file includes <$h>, not freestanding" >&2; bad=1; } ;;
   esac
 done < <(cd "$ROOT" && grep -Hn '^[[:space:]]*#[[:space:]]*include' "${SOURCES[@]}" src/tls/tls_priv.h \
-  src/tls/pkcs8_aes.h src/tls/mbed_compat.h src/tls/civil.h include/mqtls/tls.h)
+  src/util/pkcs8_aes.h src/util/mbed_compat.h src/util/civil.h include/mqtls/tls.h)
 ((bad == 0)) || exit 1
 
 # 2. compile, and look at what the objects need

@@ -51,7 +51,7 @@ void mqtls_mps2_mbedtls_free_refused(void *p);
 #define MBEDTLS_ENTROPY_C
 #define MBEDTLS_CTR_DRBG_C
 /* The TLS layer parses and checks keys with PSA's generator on 3.x
- * (src/tls/mbed_compat.h), and psa_crypto_init() seeds only from mbedTLS's
+ * (src/util/mbed_compat.h), and psa_crypto_init() seeds only from mbedTLS's
  * own sources: the port provides mbedtls_hardware_poll() (mbedtls_port.c,
  * the TEST-ONLY semihosting entropy under QEMU; a TRNG on a real board). */
 #define MBEDTLS_PSA_CRYPTO_C
@@ -93,7 +93,7 @@ void mqtls_mps2_mbedtls_free_refused(void *p);
 /* ---- X.509 ---- */
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
-/* Unused by the firmware (--gc-sections drops them), but src/tls/mbed_compat.h
+/* Unused by the firmware (--gc-sections drops them), but src/util/mbed_compat.h
  * has an inline CSR helper for src/cred that needs their declarations. */
 #define MBEDTLS_X509_CREATE_C
 #define MBEDTLS_X509_CSR_WRITE_C

@@ -28,7 +28,7 @@
 #include "mqtls/tcp.h"
 #include "mqtls/tls.h"
 #include "sl_priv.h"
-#include "tls/civil.h"
+#include "util/civil.h"
 
 #define CONNECT_TIMEOUT_MS 10000u
 #define HANDSHAKE_TIMEOUT_MS 10000u

@@ -52,7 +52,7 @@
 #include <mbedtls/x509_csr.h>
 
 #include "cred_priv.h"
-#include "tls/mbed_compat.h"
+#include "util/mbed_compat.h"
 #include "mqtls/cred.h"
 
 #define GEN_PEM_MAX 8192u    /* an RSA-3072 certificate with SANs is ~2.5 KB of PEM */

@@ -18,7 +18,7 @@
  *   identifier), as OpenSSL does, so the bytes match `openssl pkcs8 -topk8`.
  * - AES-encrypted PKCS#8 (openssl's default): its PBES2 knows only DES, so
  *   PBKDF2 + AES-CBC is done from its parts by the helper the TLS engine
- *   uses too (src/tls/pkcs8_aes.c).
+ *   uses too (src/util/pkcs8_aes.c).
  * - Verifying at another time than now: mbedTLS checks validity against
  *   the system clock only. The chain is verified by mbedtls_x509_crt_verify,
  *   whose callback records every certificate of the path and clears
@@ -47,10 +47,10 @@
 #include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
 
-#include "tls/pkcs8_aes.h"
+#include "util/pkcs8_aes.h"
 #include "cred_priv.h"
-#include "tls/mbed_compat.h"
-#include "tls/civil.h"
+#include "util/mbed_compat.h"
+#include "util/civil.h"
 
 #define KEY_BUF_LEN 16384u  /* DER or PEM of any RSA key up to 8192 bits */
 #define MAX_PATH_LEN 16     /* certificates of a verified path we report on */

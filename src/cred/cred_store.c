@@ -36,7 +36,7 @@
 #include "mqtls/cred.h"
 #include "mqtls/slcodes.h"
 #include "cred_priv.h"
-#include "tls/mbed_compat.h"
+#include "util/mbed_compat.h"
 
 #define STORE_NAME_MAX 100
 #define STORE_MAX_FILE (1024u * 1024u) /* far above any device's credential file */

@@ -68,10 +68,10 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
-#include "mbed_compat.h"
-#include "pkcs8_aes.h"
+#include "util/mbed_compat.h"
+#include "util/pkcs8_aes.h"
 #include "tls_priv.h"
-#include "tls/civil.h"
+#include "util/civil.h"
 
 #if defined(MBEDTLS_SSL_PROTO_TLS1_3)
 #define HIGHEST_VERSION MQTLS_TLS_V1_3

@@ -48,7 +48,7 @@
 
 #include "tls_priv.h"
 #if MQTLS_WITH_MBEDTLS
-#include "pkcs8_aes.h"
+#include "util/pkcs8_aes.h"
 #endif
 
 #define MAX_VERIFY_ERRORS 4

@@ -20,8 +20,8 @@
 #include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
 
-#include "mbed_compat.h"
-#include "pkcs8_aes.h"
+#include "util/mbed_compat.h"
+#include "util/pkcs8_aes.h"
 
 static bool oid_is(const mbedtls_asn1_buf *oid, const char *want, size_t want_len)
 {
