@@ -111,7 +111,7 @@ run_section() {
 section_title() {
   case $1 in
     gcc) echo "gcc release build, -Werror, unit tests" ;;
-    clang) echo "clang build, -Werror" ;;
+    clang) echo "clang build, -Werror; OpenSSL-only and client-only feature builds" ;;
     asan) echo "ASan+UBSan build, every unit and integration test" ;;
     core-size) echo "Cortex-M4 cross build, size, freestanding check" ;;
     m4-unit) echo "core unit tests on an emulated Cortex-M4 (qemu mps2-an386)" ;;
@@ -153,6 +153,20 @@ section_gcc() {
 section_clang() {
   configure build/clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DMQTLS_WERROR=ON
   build build/clang
+  # The features are untied from the engines: an OpenSSL-only build keeps
+  # the credentials toolkit, the doctor and compat (on mbedTLS's X.509
+  # libraries), and a build without them still makes a working client.
+  configure build/clang-openssl-only -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release \
+    -DMQTLS_WERROR=ON -DMQTLS_BUILD_TESTS=OFF -DMQTLS_WITH_MBEDTLS=OFF
+  build build/clang-openssl-only
+  build/clang-openssl-only/mqtls --version | grep -q 'TLS engines: openssl)' ||
+    { echo "test.sh: the OpenSSL-only build names another engine" >&2; return 1; }
+  build/clang-openssl-only/mqtls explain -456 >/dev/null
+  configure build/clang-client-only -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release -DMQTLS_WERROR=ON \
+    -DMQTLS_BUILD_TESTS=OFF -DMQTLS_WITH_CRED=OFF -DMQTLS_WITH_DIAG=OFF -DMQTLS_WITH_COMPAT=OFF
+  build build/clang-client-only
+  grep -q '#define MQTLS_WITH_CRED 0' build/clang-client-only/include/mqtls/build_config.h ||
+    { echo "test.sh: build_config.h does not say MQTLS_WITH_CRED 0" >&2; return 1; }
 }
 
 section_asan() {

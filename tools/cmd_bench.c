@@ -436,6 +436,11 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
 /* A key and a certificate (CN = the device's id) for every device. */
 static int issue_identities(bench_t *b)
 {
+#if !MQTLS_WITH_CRED
+    (void)b;
+    fprintf(stderr, "mqtls bench: --ca-cert/--ca-key need the credentials toolkit (MQTLS_WITH_CRED=ON)\n");
+    return CLI_EXIT_USAGE;
+#else
     if (read_file(b->o.ca_cert, &b->ca_cert_buf, &b->ca_cert_len) != 0 ||
         read_file(b->o.ca_key, &b->ca_key_buf, &b->ca_key_len) != 0)
         return CLI_EXIT_USAGE;
@@ -455,6 +460,7 @@ static int issue_identities(bench_t *b)
         }
     }
     return CLI_EXIT_OK;
+#endif
 }
 
 /* ---- the run ------------------------------------------------------------------- */
@@ -1079,7 +1085,11 @@ static int parse_opts(int argc, char **argv, bopts_t *o, bool *done)
         case OPT_CA_CERT: o->ca_cert = a; o->tls = true; break;
         case OPT_CA_KEY: o->ca_key = a; o->tls = true; break;
         case OPT_KEY_TYPE:
+#if MQTLS_WITH_CRED
             if (mqtls_cred_key_type_parse(a, &o->key_type) != MQTLS_OK)
+#else
+            if (true)
+#endif
                 return cli_usage_error("bench", "--key-type takes ec-p256, ec-p384, rsa-2048 or rsa-3072");
             break;
         case OPT_ENGINE:

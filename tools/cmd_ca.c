@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_CRED
 #include "mqtls/cred.h"
 #endif
 
@@ -74,7 +74,7 @@ typedef struct {
 
 /* ---- files ------------------------------------------------------------------------- */
 
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_CRED
 
 /* Write a whole file with `mode`; with `excl` it must not exist yet. */
 static int write_file(const char *path, const uint8_t *data, size_t len, mode_t mode, bool excl)
@@ -283,7 +283,7 @@ static int ca_issue(const ca_opts_t *o)
     return code;
 }
 
-#endif /* MQTLS_WITH_MBEDTLS */
+#endif /* MQTLS_WITH_CRED */
 
 /* ---- options -------------------------------------------------------------------------------- */
 
@@ -317,7 +317,7 @@ static int ca_check(ca_opts_t *o)
     if (o->dir == NULL)
         return cli_usage_error("ca", "the CA directory is needed: mqtls ca %s DIR",
                                o->sub == CA_INIT ? "init" : "issue");
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_CRED
     mqtls_cred_key_type_t type;
     if (mqtls_cred_key_type_parse(o->type, &type) != MQTLS_OK)
         return cli_usage_error("ca", "unknown key type '%s': use ec-p256, ec-p384, rsa-2048 or rsa-3072", o->type);
@@ -388,7 +388,7 @@ int cmd_ca(int argc, char **argv)
     int code = ca_parse(argc - 1, argv + 1, &o);
     if (code != 0)
         return code < 0 ? CLI_EXIT_OK : code;
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_CRED
     return o.sub == CA_INIT ? ca_init(&o) : ca_issue(&o);
 #else
     fprintf(stderr, "mqtls ca: this build has no mbedTLS, which the CA needs\n");

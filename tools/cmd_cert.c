@@ -25,7 +25,7 @@
 #include "common.h"
 #include "mqtls/slcodes.h"
 
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_CRED
 #include "mqtls/cred.h"
 
 enum { CERT_EXIT_FAIL = 2 };
@@ -764,13 +764,13 @@ int cmd_cert(int argc, char **argv)
     return cli_usage_error("cert", "unknown subcommand '%s'; use convert, inspect, verify, match or carray", argv[1]);
 }
 
-#else /* !MQTLS_WITH_MBEDTLS */
+#else /* !MQTLS_WITH_CRED */
 
 int cmd_cert(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    fprintf(stderr, "mqtls cert: this build has no credentials toolkit (it needs mbedTLS: MQTLS_WITH_MBEDTLS)\n");
+    fprintf(stderr, "mqtls cert: this build has no credentials toolkit (configure with -DMQTLS_WITH_CRED=ON)\n");
     return CLI_EXIT_USAGE;
 }
 

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "common.h"
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_CRED
 #include "mqtls/cred.h"
 #endif
 
@@ -43,7 +43,7 @@ typedef struct {
     const char *key, *cn, *org, *san, *password, *out;
 } csr_opts_t;
 
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_CRED
 
 static int write_public(const char *path, const uint8_t *data, size_t len)
 {
@@ -85,7 +85,7 @@ static int csr_run(const csr_opts_t *o)
     return code;
 }
 
-#endif /* MQTLS_WITH_MBEDTLS */
+#endif /* MQTLS_WITH_CRED */
 
 static int csr_parse(int argc, char **argv, csr_opts_t *o)
 {
@@ -131,7 +131,7 @@ int cmd_csr(int argc, char **argv)
     int code = csr_parse(argc, argv, &o);
     if (code != 0)
         return code < 0 ? CLI_EXIT_OK : code;
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_CRED
     return csr_run(&o);
 #else
     fprintf(stderr, "mqtls csr: this build has no mbedTLS, which making a CSR needs\n");

@@ -20,7 +20,7 @@
 #include "common.h"
 #include "term.h"
 
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_DIAG
 
 #include "mqtls/codec.h"
 #include "mqtls/cred.h"
@@ -322,13 +322,13 @@ int cmd_doctor(int argc, char **argv)
     return code;
 }
 
-#else /* !MQTLS_WITH_MBEDTLS */
+#else /* !MQTLS_WITH_DIAG */
 
 int cmd_doctor(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    fprintf(stderr, "mqtls doctor: this build has no diagnosis (it needs mbedTLS: MQTLS_WITH_MBEDTLS)\n");
+    fprintf(stderr, "mqtls doctor: this build has no diagnosis (configure with -DMQTLS_WITH_DIAG=ON)\n");
     return CLI_EXIT_USAGE;
 }
 

@@ -16,7 +16,7 @@
 
 #include "common.h"
 
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_DIAG
 
 #include "mqtls/explain.h"
 
@@ -120,13 +120,13 @@ int cmd_explain(int argc, char **argv)
     return status;
 }
 
-#else /* !MQTLS_WITH_MBEDTLS */
+#else /* !MQTLS_WITH_DIAG */
 
 int cmd_explain(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    fprintf(stderr, "mqtls explain: this build has no diagnosis (it needs mbedTLS: MQTLS_WITH_MBEDTLS)\n");
+    fprintf(stderr, "mqtls explain: this build has no diagnosis (configure with -DMQTLS_WITH_DIAG=ON)\n");
     return CLI_EXIT_USAGE;
 }
 

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_CRED
 #include "mqtls/cred.h"
 #endif
 
@@ -39,7 +39,7 @@ static const char key_help[] =
     "\n"
     "Exit status: 0 written, 1 usage error, 2 the key could not be made or written.\n";
 
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_CRED
 
 /* Write a private key: mode 0600 from the first byte on. */
 static int write_secret(const char *path, const uint8_t *data, size_t len)
@@ -90,7 +90,7 @@ static int key_gen(const char *type_name, const char *out)
     return code;
 }
 
-#endif /* MQTLS_WITH_MBEDTLS */
+#endif /* MQTLS_WITH_CRED */
 
 int cmd_key(int argc, char **argv)
 {
@@ -124,7 +124,7 @@ int cmd_key(int argc, char **argv)
         return cli_usage_error("key", "unexpected argument '%s'", argv[optind + 1]);
     if (out == NULL)
         return cli_usage_error("key", "an output file is needed: -o OUT");
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_CRED
     return key_gen(type, out);
 #else
     (void)type;

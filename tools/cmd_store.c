@@ -25,14 +25,14 @@
 
 #include "common.h"
 
-#if !MQTLS_WITH_MBEDTLS
+#if !MQTLS_WITH_CRED
 /* The store validates files with the credentials toolkit, which is built
  * on mbedTLS: without it the command exists but says what it needs. */
 int cmd_store(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    fprintf(stderr, "mqtls store: this build has no mbedTLS (MQTLS_WITH_MBEDTLS=OFF), which the credential "
+    fprintf(stderr, "mqtls store: this build has no credentials toolkit (MQTLS_WITH_CRED=OFF), which the credential "
                     "store needs\n");
     return 2;
 }
@@ -530,4 +530,4 @@ int cmd_store(int argc, char **argv)
     }
     return usage("unknown subcommand '%s'; use put, list, check, rm or export", argv[1]);
 }
-#endif /* MQTLS_WITH_MBEDTLS */
+#endif /* MQTLS_WITH_CRED */

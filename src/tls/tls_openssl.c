@@ -47,7 +47,7 @@
 #include <openssl/x509v3.h>
 
 #include "tls_priv.h"
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_MBEDCRYPTO
 #include "util/pkcs8_aes.h"
 #endif
 
@@ -614,7 +614,7 @@ static int32_t load_key(mqtls_tls_t *t)
         return MQTLS_ERR_TLS_BAD_KEY_FILE;
     }
     int32_t rc = mqtls__tls_check_format(t, cr.what, c->key_format, cr.buf, cr.len);
-#if MQTLS_WITH_MBEDTLS
+#if MQTLS_WITH_MBEDCRYPTO
     /* Judged before OpenSSL runs PBKDF2: a key claiming 2^31 iterations would run for half an hour. */
     long iters = -1;
     int count = rc == MQTLS_OK && looks_encrypted(cr.buf, cr.len)

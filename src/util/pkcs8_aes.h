@@ -4,7 +4,7 @@
  * `openssl pkcs8 -topk8` encrypts with PBES2, PBKDF2 and AES-CBC by default;
  * mbedTLS 2.28's PBES2 knows only DES. One implementation serves the TLS
  * engine (src/tls) and the credentials toolkit (src/cred, above it). Built
- * only with MQTLS_WITH_MBEDTLS.
+ * only with MQTLS_WITH_MBEDCRYPTO (the mbedTLS engine or the credentials toolkit).
  */
 #ifndef MQTLS_PKCS8_AES_H
 #define MQTLS_PKCS8_AES_H
