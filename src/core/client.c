@@ -1536,7 +1536,13 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
             return MQTLS_ERR_INFLIGHT_FULL;
         }
     }
-    int32_t n = mqtls_encode_publish(NULL, 0, c->version, &p);
+    /* Encoded straight into the transmitter, idle after resend(): one pass
+     * per message (issue 14); the size query runs only when it does not fit
+     * (the checks below then name why). tx_buf holds the stored copy. */
+    int32_t n = mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &p);
+    if (n == MQTLS_ERR_BUFFER_TOO_SMALL) {
+        n = mqtls_encode_publish(NULL, 0, c->version, &p);
+    }
     if (n < 0) {
         return n;
     }
@@ -1572,7 +1578,6 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
         return MQTLS_ERR_TX_BUFFER_TOO_SMALL;
     }
     if (stored) {
-        (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &p);
         rc = c->cfg.store->put(c->cfg.store->ctx, p.packet_id, c->cfg.tx_buf, (size_t)n);
         if (rc < 0) {
             return rc;
@@ -1580,7 +1585,7 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
         (void)mqtls__sess_add(&c->sess, p.packet_id, p.qos == 1u ? REC_WAIT_PUBACK : REC_WAIT_PUBREC, p.qos,
                               now(c)); /* cannot fail: alloc_id found its slot free */
     }
-    if (!stored || alias != 0u) {
+    if (alias != 0u) {
         (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &wire);
     }
     if (alias != 0u) {
