@@ -148,6 +148,7 @@ extern "C" {
     X(TLS_IO, -164, "the TLS engine failed to read or write the connection")                         \
     X(TLS_BAD_RECORD, -165, "the server sent bytes that are not a valid TLS record (longer than TLS allows, or no record header)") \
     X(TLS_MESSAGE_TOO_LARGE, -166, "a handshake message from the server is larger than this TLS engine's input buffer") \
+    X(TLS_RENEGOTIATION, -167, "the server asked to renegotiate the TLS session, which mqtls refuses, and then ended it") \
     /* credentials */                                                                                 \
     X(CRED_EMPTY, -200, "the file is empty")                                                         \
     X(CRED_GARBAGE, -201, "the file is neither PEM nor DER: not a certificate, key or CSR")          \
