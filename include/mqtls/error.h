@@ -161,6 +161,7 @@ extern "C" {
     X(TLS_IO, -164, RECONNECT, "the TLS engine failed to read or write the connection")                         \
     X(TLS_BAD_RECORD, -165, FATAL, "the server sent bytes that are not a valid TLS record (longer than TLS allows, or no record header)") \
     X(TLS_MESSAGE_TOO_LARGE, -166, FATAL, "a handshake message from the server is larger than this TLS engine's input buffer") \
+    X(TLS_RENEGOTIATION, -167, RECONNECT, "the server asked to renegotiate the TLS session, which mqtls refuses, and then ended it") \
     /* TLS in a network processor (ports/simplelink): what the chip's codes say */                  \
     X(TLS_CERT_DATE, -198, FATAL, "the server's certificate is not valid at the device's date: expired, or the device clock is unset or wrong (CC3200: -461)") \
     X(TLS_NOT_VERIFIED, -199, FATAL, "connected, but the server was not verified: no CA was given (CC3200: -453, CA ID 0); refused unless explicitly allowed") \

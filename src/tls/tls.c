@@ -147,6 +147,22 @@ int32_t mqtls__tls_alert_error(const mqtls_tls_t *t, int alert)
     }
 }
 
+int32_t mqtls__tls_renegotiation_error(mqtls_tls_t *t, int alert)
+{
+    /* Renegotiation is off in both engines: a second handshake inside the
+     * session could present another server identity mid-stream, and MQTT
+     * has no use for it (TLS 1.3 removed it). */
+    if (alert >= 0) {
+        t->report->alert_received = alert;
+        mqtls__tls_detail(t, "the server asked to renegotiate (HelloRequest); we answered no_renegotiation and it "
+                             "ended the session with the alert %s (%d)", mqtls_tls_alert_name(alert), alert);
+    } else {
+        mqtls__tls_detail(t, "the server asked to renegotiate (HelloRequest); we answered no_renegotiation and it "
+                             "closed the connection");
+    }
+    return MQTLS_ERR_TLS_RENEGOTIATION;
+}
+
 int32_t mqtls__tls_verify_error(uint32_t flags)
 {
     if (flags & MQTLS_TLS_VERIFY_NOT_TRUSTED) {

@@ -230,6 +230,8 @@ typedef struct {
     uint8_t *jin, *jout, *jtmp;
     size_t jin_len, jin_cap, jout_len, jout_pos, jout_cap;
     bool join_off;       /* the server's ChangeCipherSpec (or a record not to join) went by */
+    bool closing;        /* our close_notify is being sent */
+    bool refused_reneg;  /* we sent an alert in an open session: no_renegotiation */
     uint8_t *flight;     /* handshake records kept to go out in one send (see bio_send) */
     size_t flight_len, flight_cap;
 } mbed_t;
@@ -1020,6 +1022,11 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     mqtls_tls_t *t = ctx;
     mbed_t *m = t->impl;
+    /* In an open session mbedTLS sends an alert by itself only to refuse a
+     * HelloRequest (renegotiation is off): the record type is in the clear. */
+    if (t->established && !m->closing && len > 0u && buf[0] == REC_ALERT) {
+        m->refused_reneg = true;
+    }
     if (!t->established && len <= 65536u) {
         /* A flight is a few KB; more than 64 KB behind means the server reads nothing. */
         if (m->flight_len > 65536u && flush_flight(t, m) != MQTLS_OK) {
@@ -1251,6 +1258,7 @@ static int32_t mbed_start(mqtls_tls_t *t)
     m->flight_len = 0;
     m->jin_len = m->jout_len = m->jout_pos = 0;
     m->join_off = false;
+    m->closing = m->refused_reneg = false;
     m->tolerated = 0;
     t->lower_error = 0; /* a failed earlier handshake must not explain this one */
     forget_last_handshake(t->report);
@@ -1648,6 +1656,10 @@ static bool alert_behind(mqtls_tls_t *t, mbed_t *m)
 
 static int32_t io_error(mqtls_tls_t *t, mbed_t *m, int ret, bool writing)
 {
+    if (m->refused_reneg && (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE || t->lower_error == MQTLS_ERR_CLOSED)) {
+        t->report->engine_error = ret;
+        return mqtls__tls_renegotiation_error(t, ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE ? received_alert(m) : -1);
+    }
     if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE || (writing && t->lower_error != 0 && alert_behind(t, m))) {
         /* TLS 1.3 servers reject a client certificate here, after the handshake. */
         t->report->engine_error = MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
@@ -1717,6 +1729,9 @@ static int32_t mbed_recv(mqtls_tls_t *t, uint8_t *buf, size_t len)
     if (is_new_ticket(ret)) {
         return 0; /* TLS 1.3: a session ticket, not data; call again */
     }
+    if (m->refused_reneg && (ret == 0 || ret == MBEDTLS_ERR_SSL_CONN_EOF)) {
+        return mqtls__tls_renegotiation_error(t, -1);
+    }
     if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
         return MQTLS_ERR_CLOSED;
     }
@@ -1734,6 +1749,7 @@ static void mbed_shutdown(mqtls_tls_t *t)
 {
     mbed_t *m = t->impl;
     if (m != NULL && m->ssl_ready) {
+        m->closing = true;
         (void)mbedtls_ssl_close_notify(&m->ssl); /* best effort: WANT_WRITE means it stays unsent */
     }
 }

@@ -65,6 +65,7 @@ typedef struct {
     int32_t io_error;  /* lower error during the current OpenSSL call */
     int alert_in;      /* alert read during the current OpenSSL call, -1 none */
     bool shut;
+    bool refused_reneg; /* we answered a HelloRequest with no_renegotiation */
     /* Every verification problem seen, in the order OpenSSL found them. */
     int verr[MAX_VERIFY_ERRORS];
     int vdepth[MAX_VERIFY_ERRORS];
@@ -968,6 +969,9 @@ static void on_info(const SSL *ssl, int where, int ret)
         }
     } else if ((ret & 0xff) != SSL_AD_CLOSE_NOTIFY) {
         t->report->alert_sent = ret & 0xff;
+        if ((ret & 0xff) == SSL_AD_NO_RENEGOTIATION) {
+            ((ossl_t *)t->impl)->refused_reneg = true;
+        }
     }
 }
 
@@ -989,6 +993,8 @@ static int32_t ossl_setup(mqtls_tls_t *t)
     if (o->ctx == NULL || o->meth == NULL) {
         return done(t, load_error(t, MQTLS_ERR_NO_MEMORY, "OpenSSL", "cannot create a TLS context"));
     }
+    /* As the mbedTLS engine: a HelloRequest gets no_renegotiation. */
+    SSL_CTX_set_options(o->ctx, SSL_OP_NO_RENEGOTIATION);
     int32_t rc = MQTLS_OK;
     for (size_t i = 0; rc == MQTLS_OK && i < sizeof steps / sizeof steps[0]; i++) {
         rc = steps[i](t);
@@ -1359,6 +1365,9 @@ static int32_t io_failure(mqtls_tls_t *t, int err)
     ossl_t *o = t->impl;
     unsigned long e = ERR_peek_last_error();
     int reason = ERR_GET_LIB(e) == ERR_LIB_SSL ? ERR_GET_REASON(e) : 0;
+    if (o->refused_reneg && (o->alert_in >= 0 || o->eof)) {
+        return mqtls__tls_renegotiation_error(t, o->alert_in >= 0 ? o->alert_in : -1);
+    }
     if (err == SSL_ERROR_ZERO_RETURN) {
         return alert_failure(t, 0);
     }

@@ -101,6 +101,11 @@ void mqtls__tls_detail(mqtls_tls_t *t, const char *fmt, ...)
  * handshake (did it ask for a certificate, did we have one). */
 int32_t mqtls__tls_alert_error(const mqtls_tls_t *t, int alert);
 
+/* The server asked to renegotiate, we said no_renegotiation, and it ended
+ * the session (with `alert`, or -1 for a plain close): the detail, and
+ * MQTLS_ERR_TLS_RENEGOTIATION. */
+int32_t mqtls__tls_renegotiation_error(mqtls_tls_t *t, int alert);
+
 /* Error for verify flags (most specific first), MQTLS_OK when none. */
 int32_t mqtls__tls_verify_error(uint32_t flags);
 

@@ -8,6 +8,9 @@
 #   garbage after the ServerHello     -> "not a valid TLS record", not "no TLS version in common"
 #   a record claiming 18433 or 65535  -> the same, not "a plain MQTT port?" nor "Bad input parameters"
 #   handshake records of 64 bytes      -> connects (mbedTLS 2.28: records joined; 3.6 and OpenSSL reassemble)
+#   a renegotiation request (openssl s_server's "R" after our CONNECT)
+#                                     -> refused with no_renegotiation, and named when the server
+#                                        ends the session, not "the server rejected our client certificate"
 #   a Certificate message over two records (16.7 KB) -> connects (TLS 1.2 and 1.3; 2.28: the input
 #                                        buffer's limit named, as 2.28 cannot hold such a message)
 # shellcheck source=tests/integration/lib.sh disable=SC2154 # PORT_<listener> come from start_listeners
@@ -62,6 +65,33 @@ start_peer OVER18433 oversized 18433
 start_peer OVER65535 oversized 65535
 start_peer SPLIT split 64 "$PORT_main"
 
+# renegotiate ENGINE: a TLS 1.2 openssl s_server that asks for a client
+# certificate; once our CONNECT has arrived, "R" on its stdin makes it send
+# a HelloRequest (renegotiate, asking for the certificate again).
+renegotiate() {
+    local engine=$1 port pid i rc=0
+    port=$(free_port)
+    rm -f "$D/reneg.ctl"
+    mkfifo "$D/reneg.ctl"
+    OPENSSL_CONF=/dev/null openssl s_server -accept "127.0.0.1:$port" -tls1_2 -cert "$K/server.pem" \
+        -key "$K/server.key" -CAfile "$K/ca.pem" -Verify 1 <"$D/reneg.ctl" >"$D/reneg.out" 2>&1 &
+    OWNED_PIDS+=("$!")
+    exec 3>"$D/reneg.ctl"
+    for ((i = 0; i < 100; i++)); do grep -q ACCEPT "$D/reneg.out" && break; sleep 0.05; done
+    "$MQTLS" pub --tls-engine "$engine" -h 127.0.0.1 -p "$port" "${EC[@]}" -t "hostile/$engine/reneg" -m x \
+        >"$D/out" 2>"$D/err" &
+    pid=$!
+    for ((i = 0; i < 200; i++)); do grep -q MQTT "$D/reneg.out" && break; sleep 0.05; done
+    echo R >&3
+    wait "$pid" || rc=$?
+    exec 3>&-
+    assert_eq "$engine: renegotiation, exit status" 2 "$rc"
+    assert_contains "$engine: renegotiation, the cause" "asked to renegotiate the TLS session" "$D/err"
+    if grep -q "rejected our client certificate" "$D/err"; then
+        fail "$engine: renegotiation blamed on our certificate: $(cat "$D/err")"
+    fi
+}
+
 # fails_with ENGINE WHAT PORT SENTENCE [NOT]: one line, the sentence, never NOT.
 fails_with() {
     local engine=$1 what=$2 port=$3 sentence=$4 not=${5:-}
@@ -82,6 +112,9 @@ for engine in $ENGINES; do
         -p "$SPLIT" "${EC[@]}" -t "hostile/$engine/split" -m x -q 1 --tls-version tlsv1.2 --tls-report
     assert_contains "$engine: split, TLS 1.2" "version: TLSv1.2" "$D/err"
     note "$engine: a handshake fragmented into 64-byte records connects"
+
+    renegotiate "$engine"
+    note "$engine: a renegotiation request refused and named"
 
     if [[ $engine == mbedtls ]] && mbedtls_is_2x; then
         fails_with "$engine" "a 16.7 KB Certificate message (TLS 1.2)" "$BIG12" "larger than this TLS engine's input buffer"
