@@ -43,9 +43,9 @@ extern "C" {
 
 /** TCP connection state; allocate it, never access its fields. */
 typedef struct {
-    int fd;          /**< private: the socket, -1 when closed */
-    int last_errno;  /**< private: raw errno of the last failure, 0 if none (mqtls_tcp_last_errno()) */
-    int gai_error;   /**< private: getaddrinfo's code when resolving failed (mqtls_tcp_gai_error()) */
+    int fd;         /**< private: the socket, -1 when closed */
+    int last_errno; /**< private: raw errno of the last failure, 0 if none (mqtls_tcp_last_errno()) */
+    int gai_error;  /**< private: getaddrinfo's code when resolving failed (mqtls_tcp_gai_error()) */
 } mqtls_tcp_t;
 
 /**
