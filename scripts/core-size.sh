@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Cross-compile the freestanding core for Cortex-M4 (cmake/arm-cortex-m4.cmake),
-# print its size per object and in total, and prove it is freestanding.
+# print its size per object and in total, and prove it is freestanding; the
+# same for the flash-log message store (src/store).
 #
 #   scripts/core-size.sh [BUILD_DIR]      (default: build-arm)
 #
@@ -70,6 +71,32 @@ echo "== Cortex-M4 size of src/core (arm-none-eabi-gcc -Os, Berkeley: text inclu
     printf "\ncore total: text %d + data %d = %.1f KB flash (coreMQTT 3.1.1 v2.3.1: 7.0 KB), bss %d B\n",
       $1, $2, ($1 + $2) / 1024, $3
   }'
+# The flash-log message store (src/store): freestanding too, its own
+# library; its RAM is the mqtls_flashlog_t plus the caller's work buffer
+# (MQTLS_FLASHLOG_WORK_SIZE: 16 bytes a record), no static data.
+cmake --build "$BUILD" --target mqtls_flashlog -j "$JOBS"
+FLDIR="$BUILD/CMakeFiles/mqtls_flashlog.dir"
+mapfile -t FLOBJS < <(find "$FLDIR" -name '*.o' -o -name '*.obj' | LC_ALL=C sort)
+((${#FLOBJS[@]} > 0)) || {
+  echo "core-size: no object files under $FLDIR" >&2
+  exit 1
+}
+echo
+echo "== Cortex-M4 size of the flash-log message store (src/store, mqtls/flashlog.h) =="
+(cd "$FLDIR" && "${PREFIX}size" -B -t "${FLOBJS[@]#"$FLDIR/"}")
+FLSIZE=$(mktemp -d)
+printf '#include "mqtls/flashlog.h"\nmqtls_flashlog_t mqtls_size_probe;\n' >"$FLSIZE/probe.c"
+"${PREFIX}gcc" -std=c11 -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -fno-common \
+  -I"$ROOT/include" -c "$FLSIZE/probe.c" -o "$FLSIZE/probe.o"
+FL_STATE=$("${PREFIX}nm" -S "$FLSIZE/probe.o" | awk '$4 == "mqtls_size_probe" { print $2 }')
+FL_STATE=$((16#${FL_STATE:-0}))
+rm -rf "$FLSIZE"
+"${PREFIX}size" -B -t "${FLOBJS[@]}" | awk -v state="$FL_STATE" '
+  $NF == "(TOTALS)" {
+    printf "\nflashlog total: text %d + data %d = %.1f KB flash, bss %d B; RAM: mqtls_flashlog_t %d B + 16 B per record (MQTLS_FLASHLOG_WORK_SIZE)\n",
+      $1, $2, ($1 + $2) / 1024, $3, state
+  }'
+
 # Variants: every core source again, with the toolchain file's flags plus
 # the knobs. The sources are the objects' names (src/core/codec.c.obj ->
 # src/core/codec.c), so this list cannot drift from MQTLS_CORE_SOURCES.
@@ -150,6 +177,7 @@ allowed() {
 }
 
 check_objs "$BUILD/CMakeFiles/mqtls_core.dir" "${OBJS[@]}"
+check_objs "$FLDIR" "${FLOBJS[@]}"
 for v in v311 v311names; do
   VOBJS=("${SRCS[@]/#/$VARIANTS/$v/}")
   check_objs "$VARIANTS" "${VOBJS[@]/%/.o}"
@@ -164,4 +192,4 @@ if ((${#USED_LIBC[@]})); then
 else
   echo "external symbols used: none"
 fi
-echo "core-size: OK: the core (also 3.1.1 only) references no heap, stdio or POSIX symbol"
+echo "core-size: OK: the core (also 3.1.1 only) and the flash log reference no heap, stdio or POSIX symbol"

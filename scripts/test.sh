@@ -10,6 +10,11 @@
 #              (scripts/fw-build.sh), each run under qemu-system-arm
 #   fuzz       libFuzzer targets, a fixed number of runs over their seed corpus
 #   coverage   gcov build, unit tests, line and branch coverage of src/core
+#   mbedtls36  mbedTLS 3.6 LTS (Debian trixie's source, built once into
+#              build/mbedtls-3.6/host), src/tls compiled for Cortex-M4 with
+#              no POSIX, then an ASan build against 3.6 runs the TLS,
+#              credentials, doctor and compat tests (negative matrix and
+#              hostile peers included) on mbedtls-3.6 and openssl
 #   install    cmake --install to a temporary prefix, then build and run a
 #              consumer with find_package(mqtls) and with pkg-config, and the
 #              CC3200 example with pkg-config mqtls-compat (built, --help only)
@@ -41,7 +46,7 @@ FUZZ_RUNS=${MQTLS_FUZZ_RUNS:-1000000}
 FUZZ_MAX_TIME=${MQTLS_FUZZ_MAX_TIME:-60}
 FUZZ_SEED=${MQTLS_FUZZ_SEED:-1}
 
-ALL_SECTIONS=(format gcc clang asan core-size m4-unit fuzz coverage install package)
+ALL_SECTIONS=(format gcc clang asan core-size m4-unit mbedtls36 fuzz coverage install package)
 SECTIONS=("${ALL_SECTIONS[@]}")
 
 usage() {
@@ -51,7 +56,7 @@ usage() {
 
 while (($#)); do
   case $1 in
-    --quick) SECTIONS=(format gcc clang asan core-size m4-unit install package) ;;
+    --quick) SECTIONS=(format gcc clang asan core-size m4-unit mbedtls36 install package) ;;
     --only)
       [[ $# -ge 2 ]] || { usage >&2; exit 1; }
       IFS=, read -r -a SECTIONS <<<"$2"
@@ -110,6 +115,7 @@ section_title() {
     asan) echo "ASan+UBSan build, every unit and integration test" ;;
     core-size) echo "Cortex-M4 cross build, size, freestanding check" ;;
     m4-unit) echo "core unit tests on an emulated Cortex-M4 (qemu mps2-an386)" ;;
+    mbedtls36) echo "mbedTLS 3.6: freestanding src/tls, TLS/cred/doctor/compat tests" ;;
     fuzz) echo "libFuzzer: ${FUZZ_RUNS} runs per target" ;;
     coverage) echo "coverage of src/core by the unit tests" ;;
     install) echo "install, then build a consumer with CMake and pkg-config" ;;
@@ -174,6 +180,20 @@ section_m4_unit() {
   "$ROOT/scripts/fw-build.sh" "$ROOT/build/mps2"
   # Each image's exit status (through semihosting) is cmocka's verdict.
   ctest --test-dir build/mps2 -L m4-unit --output-on-failure --no-tests=error -j "$JOBS"
+}
+
+section_mbedtls36() {
+  local prefix
+  prefix=$("$ROOT/scripts/mbedtls36-host.sh")
+  "$ROOT/scripts/tls-freestanding.sh" "$ROOT/build/tls-freestanding"
+  configure build/mbedtls36 -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug -DMQTLS_SANITIZE=ON \
+    -DMQTLS_WERROR=ON -DMQTLS_MBEDTLS_ROOT="$prefix"
+  # The build must have found 3.6, not the system's 2.28 headers or libraries.
+  grep -q "^MBEDTLS_INCLUDE_DIR:PATH=$prefix/include\$" build/mbedtls36/CMakeCache.txt ||
+    { echo "test.sh: build/mbedtls36 does not use $prefix" >&2; return 1; }
+  build build/mbedtls36
+  ctest --test-dir build/mbedtls36 -R 'tls|cred|doctor|compat|diag|unit_error' --output-on-failure \
+    --no-tests=error -j "$JOBS"
 }
 
 section_fuzz() {
@@ -276,7 +296,7 @@ section_install() {
   libdir=${libdir:-lib}
 
   local f missing=0
-  for f in bin/mqtls include/mqtls/mqtls.h "$libdir/libmqtls.a" "$libdir/libmqtls_core.a" \
+  for f in bin/mqtls include/mqtls/mqtls.h "$libdir/libmqtls.a" "$libdir/libmqtls_core.a" "$libdir/libmqtls_flashlog.a" \
     "$libdir/cmake/mqtls/mqtlsConfig.cmake" "$libdir/cmake/mqtls/mqtlsConfigVersion.cmake" \
     "$libdir/cmake/mqtls/mqtlsTargets.cmake" "$libdir/pkgconfig/mqtls.pc"; do
     if [[ -e "$prefix/$f" ]]; then

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "mqtls/slcodes.h"
 
 #if MQTLS_WITH_MBEDTLS
 #include "mqtls/cred.h"
@@ -75,7 +76,9 @@ static const char help_convert[] =
     "Convert a certificate, a private key or a public key between PEM and DER.\n"
     "\n"
     "  -o, --out OUT     where to write ('-': stdout); keys are written mode 0600\n"
-    "  --to der|pem      the output encoding (default: the other one than IN's)\n"
+    "  --to der|pem      the output encoding; default: from OUT's name (.der/.cer DER,\n"
+    "                    .pem PEM), else the other one than IN's. PEM is never\n"
+    "                    written to a .der name.\n"
     "  --pkcs8           write a private key as PKCS#8 (\"PRIVATE KEY\") instead of the\n"
     "                    device form: RSA as PKCS#1, EC as SEC1 (what `openssl rsa\n"
     "                    -traditional -outform der` and `openssl ec -outform der` write).\n"
@@ -265,6 +268,28 @@ static bool private_kind(mqtls_cred_kind_t k)
 
 /* ---- convert ------------------------------------------------------------------------ */
 
+/* The encoding an output name asks for: .der/.cer -> DER, .pem -> PEM, else AUTO. */
+static mqtls_tls_format_t ext_format(const char *name)
+{
+    const char *dot = name != NULL ? strrchr(name, '.') : NULL;
+    if (dot == NULL || strchr(dot, '/') != NULL) {
+        return MQTLS_TLS_FORMAT_AUTO;
+    }
+    char ext[8];
+    size_t n = strlen(dot + 1);
+    if (n == 0u || n >= sizeof ext) {
+        return MQTLS_TLS_FORMAT_AUTO;
+    }
+    for (size_t i = 0; i <= n; i++) {
+        char c = dot[1 + i];
+        ext[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    if (strcmp(ext, "der") == 0 || strcmp(ext, "cer") == 0) {
+        return MQTLS_TLS_FORMAT_DER;
+    }
+    return strcmp(ext, "pem") == 0 ? MQTLS_TLS_FORMAT_PEM : MQTLS_TLS_FORMAT_AUTO;
+}
+
 static int do_convert(const cert_args_t *a, const uint8_t *in, size_t in_len)
 {
     mqtls_tls_format_t to = MQTLS_TLS_FORMAT_AUTO;
@@ -273,6 +298,15 @@ static int do_convert(const cert_args_t *a, const uint8_t *in, size_t in_len)
     }
     if (a->to != NULL) {
         to = a->to[0] == 'd' ? MQTLS_TLS_FORMAT_DER : MQTLS_TLS_FORMAT_PEM;
+    }
+    /* The output's name decides unless --to does; a PEM body never goes into a .der name. */
+    mqtls_tls_format_t by_name = ext_format(a->out);
+    if (to == MQTLS_TLS_FORMAT_PEM && by_name == MQTLS_TLS_FORMAT_DER) {
+        return cli_usage_error("cert", "convert: --to pem would write PEM text into '%s', a .der name that devices "
+                                       "and tools read as binary DER; name it .pem, or drop --to", a->out);
+    }
+    if (to == MQTLS_TLS_FORMAT_AUTO) {
+        to = by_name;
     }
     mqtls_cred_info_t info;
     mqtls_cred_detect(in, in_len, &info);
@@ -457,11 +491,15 @@ static int inspect_key(const cert_args_t *a, bool *first, const char *file, cons
         printf(", ");
         json_str("key_type", k.key_type, true);
         printf("\"key_bits\": %u, ", (unsigned)k.key_bits);
-        json_str("curve", k.curve, false);
+        json_str("curve", k.curve, info->kind != MQTLS_CRED_KEY_PKCS8);
+        if (info->kind == MQTLS_CRED_KEY_PKCS8)
+            json_str("device_warning", mqtls_sl_pkcs8_note(), false);
         printf("}");
     } else {
         printf("%s: %s\n  key:            %s %u bits%s%s\n", file, info->what, k.key_type, (unsigned)k.key_bits,
                k.curve[0] ? ", " : "", k.curve);
+        if (info->kind == MQTLS_CRED_KEY_PKCS8)
+            printf("  warning:        %s\n", mqtls_sl_pkcs8_note());
     }
     return 0;
 }

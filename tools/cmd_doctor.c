@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "term.h"
 
 #if MQTLS_WITH_MBEDTLS
 
@@ -29,7 +30,8 @@
 
 enum { DOC_EXIT_OK = 0, DOC_EXIT_USAGE = 1, DOC_EXIT_FAILED = 2, DOC_EXIT_WARNED = 3 };
 
-enum { OPT_STORE = 1, OPT_FILES, OPT_DEVICE_TIME, OPT_JSON, OPT_SYSTEM_CA, OPT_TOPIC, OPT_TIMEOUT, OPT_PROTO, OPT_SL_MASK };
+enum { OPT_STORE = 1, OPT_FILES, OPT_DEVICE_TIME, OPT_JSON, OPT_SYSTEM_CA, OPT_TOPIC, OPT_TIMEOUT, OPT_PROTO, OPT_SL_MASK,
+       OPT_SL_DOMAIN, OPT_BOARD_SAID };
 
 static const cli_opt_t doctor_opts[] = {
     { 0, "store", true, OPT_STORE },
@@ -41,6 +43,8 @@ static const cli_opt_t doctor_opts[] = {
     { 0, "timeout", true, OPT_TIMEOUT },
     { 'V', "protocol-version", true, OPT_PROTO },
     { 0, "sl-mask", true, OPT_SL_MASK },
+    { 0, "sl-domain-check", false, OPT_SL_DOMAIN },
+    { 0, "board-said", true, OPT_BOARD_SAID },
     { 0, NULL, false, 0 }
 };
 
@@ -55,6 +59,9 @@ typedef struct {
     long timeout_s;
     uint8_t proto;
     uint32_t sl_mask;
+    bool sl_domain_check;
+    bool board_said_set;
+    int32_t board_said;
 } doctor_opts_t;
 
 static void help(void)
@@ -72,9 +79,17 @@ static void help(void)
           "      --files K,C,A,D    store IDs in SlSockSecureFiles_t order: key, certificate,\n"
           "                         CA, DH (0 = none); also prints the SimpleLink code a\n"
           "                         CC3200 would return\n"
-          "      --sl-mask MASK     with --store: the device's secure mask (SL_SEC_MASK_* bits,\n"
-          "                         e.g. 0x10; default 0x3FF): its suites are offered at\n"
-          "                         TLS 1.2, as a CC3200 does (--ciphers/--tls-version override)\n"
+          "      --sl-mask MASK     with --store: the device's secure mask, as firmware writes it:\n"
+          "                         0x10, or SL_SEC_MASK_* names joined by '|' (the prefix may\n"
+          "                         be left out); default SL_SEC_MASK_SECURE_DEFAULT (0x3FF).\n"
+          "                         Its suites are offered at TLS 1.2, as a CC3200 does\n"
+          "                         (--ciphers/--tls-version override)\n"
+          "      --sl-domain-check  with --store: the firmware sets option 35\n"
+          "                         (SL_SO_SECURE_DOMAIN_NAME_VERIFICATION); without it a\n"
+          "                         CC3200 does not check the server's name\n"
+          "      --board-said CODE  with --store: the code the board printed (-456 or\n"
+          "                         SL_ESECBADCAFILE); says what a difference from the\n"
+          "                         prediction means\n"
           "      --device-time T    the device's clock: unset (its reset date, 2013-01-01),\n"
           "                         now (default), or ISO 8601 (2026-01-31T12:00:00Z)\n"
           "      --system-cafile-dir DIR\n"
@@ -145,14 +160,18 @@ static int doctor_opt(void *ctx, int id, const char *arg)
         o->timeout_s = v;
         return 0;
     case OPT_PROTO: return parse_proto(o, arg);
-    case OPT_SL_MASK: {
-        char *end = NULL;
-        unsigned long m = strtoul(arg, &end, 0);
-        if (end == arg || *end != '\0' || m == 0ul || m > 0x3FFul)
-            return cli_usage_error("doctor", "--sl-mask needs SL_SEC_MASK_* bits from 0x1 to 0x3FF, not '%s'", arg);
-        o->sl_mask = (uint32_t)m;
+    case OPT_SL_MASK:
+        if (mqtls_sl_mask_parse(arg, &o->sl_mask) != MQTLS_OK)
+            return cli_usage_error("doctor", "--sl-mask needs bits from 0x1 to 0x3FF or SL_SEC_MASK_* names joined "
+                                             "by '|' (e.g. SL_SEC_MASK_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA), not '%s'", arg);
         return 0;
-    }
+    case OPT_SL_DOMAIN: o->sl_domain_check = true; return 0;
+    case OPT_BOARD_SAID:
+        if (mqtls_sl_code_parse(arg, &o->board_said) != MQTLS_OK)
+            return cli_usage_error("doctor", "--board-said needs a SimpleLink code: a negative number (-456) or a "
+                                             "name (SL_ESECBADCAFILE), not '%s'", arg);
+        o->board_said_set = true;
+        return 0;
     default: return CLI_EXIT_USAGE;
     }
 }
@@ -164,8 +183,10 @@ static void print_human(const mqtls_diag_report_t *r, const cli_conn_opts_t *c, 
     char ep[300];
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "", *yellow = color ? "\033[33m" : "",
                *dim = color ? "\033[2m" : "", *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
-    printf("mqtls doctor: %s, %s\n", cli_endpoint(c, ep, sizeof ep),
-           tls ? (c->engine == MQTLS_TLS_OPENSSL ? "TLS (openssl engine)" : "TLS (mbedtls engine)") : "plain MQTT");
+    if (tls)
+        printf("mqtls doctor: %s, TLS (%s engine)\n", cli_endpoint(c, ep, sizeof ep), mqtls_tls_engine_name(c->engine));
+    else
+        printf("mqtls doctor: %s, plain MQTT\n", cli_endpoint(c, ep, sizeof ep));
     for (size_t i = 0; i < r->n_steps; i++) {
         const mqtls_diag_step_t *s = &r->steps[i];
         const char *mark = "-", *col = dim;
@@ -178,7 +199,8 @@ static void print_human(const mqtls_diag_report_t *r, const cli_conn_opts_t *c, 
         printf("%s%s %-11s%s ", col, mark, s->name, off);
         for (const char *p = s->detail; *p != '\0';) {
             size_t n = strcspn(p, "\n");
-            printf("%.*s\n", (int)n, p);
+            term_write(stdout, p, n); /* details quote the broker (a 5.0 reason string, the chain's names) */
+            putchar('\n');
             p += n;
             if (*p == '\n') {
                 p++;
@@ -191,14 +213,19 @@ static void print_human(const mqtls_diag_report_t *r, const cli_conn_opts_t *c, 
     if (r->cause != NULL) {
         printf("\n%sCause:%s %s [%s]\n  %s\n", bold, off, r->cause->title, r->cause->id, r->cause->explanation);
         printf("%sFix:%s %s\n", bold, off, r->cause->fix);
-        if (r->hint[0] != '\0')
-            printf("  %s\n", r->hint);
+        if (r->hint[0] != '\0') {
+            fputs("  ", stdout);
+            term_write(stdout, r->hint, strlen(r->hint));
+            putchar('\n');
+        }
     } else if (r->ok) {
         printf("\n%sEverything works.%s\n", green, off);
     }
     if (r->has_sl)
         printf("SimpleLink: a CC3200 with these files and this server would get %d %s from sl_Connect: %s\n",
                (int)r->sl_code, mqtls_sl_code_name(r->sl_code), mqtls_sl_code_text(r->sl_code));
+    if (r->has_board)
+        printf("%sBoard:%s %s\n", bold, off, r->board_meaning);
 }
 
 /* ---- the command ---------------------------------------------------------------------- */
@@ -243,6 +270,12 @@ int cmd_doctor(int argc, char **argv)
     cfg.store_dir = o.store;
     memcpy(cfg.store_ids, o.ids, sizeof o.ids);
     cfg.sl_mask = o.sl_mask;
+    cfg.sl_domain_check = o.sl_domain_check;
+    cfg.board_said_set = o.board_said_set;
+    cfg.board_said = o.board_said;
+    if ((o.sl_domain_check || o.board_said_set) && o.store == NULL)
+        return cli_usage_error("doctor", "--sl-domain-check and --board-said describe a device: they need --store and "
+                                         "--files");
     cfg.client_id = conn.id;
     cfg.username = conn.user;
     cfg.password = conn.password;

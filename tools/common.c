@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mqtls/codec.h"
@@ -60,7 +61,13 @@ const char cli_conn_help[] =
     "                         disconnect: session-expiry-interval\n"
     "                         any: user-property NAME VALUE (repeatable)\n"
     "                         Topic aliases are assigned automatically.\n"
+    "  -L, --url URL          mqtt(s)://[USER[:PASS]@]HOST[:PORT]/TOPIC: host, port, user,\n"
+    "                         password and topic in one; mqtts turns TLS on (with the\n"
+    "                         system's CA certificates unless --cafile/--capath is given)\n"
+    "      --quiet            print no error or warning messages (the exit status stays)\n"
     "  -d, --debug            print every packet sent and received on stderr\n"
+    "      --no-reconnect     exit when an established connection is lost (sub, pub -l;\n"
+    "                         default: reconnect with backoff, one line on stderr each)\n"
     "      --will-topic T     topic of the will the broker publishes if the\n"
     "                         connection dies without a DISCONNECT\n"
     "      --will-payload M   will message (default: empty)\n"
@@ -78,6 +85,8 @@ const char cli_conn_help[] =
     "      --tls-version V    tlsv1.2 or tlsv1.3: use exactly this version (default: 1.2 or newer)\n"
     "      --ciphers LIST     colon-separated cipher suites (IANA names; OpenSSL names with openssl)\n"
     "      --alpn PROTO       ALPN protocol, e.g. x-amzn-mqtt-ca for AWS IoT on port 443\n"
+    "      --tls-alpn PROTO   the same (mosquitto's name)\n"
+    "      --tls-use-os-certs trust the system's CA certificates (" CLI_OS_CA_FILE ")\n"
     "      --sni NAME         server name for SNI and the certificate check (default: -h)\n"
     "      --tls-engine E     mbedtls (default) or openssl\n"
     "      --tls-report       print the TLS session: version, cipher, the broker's chain, alerts\n";
@@ -90,7 +99,8 @@ const char cli_exit_help[] =
     "     connection lost)\n"
     "  3  the broker refused the connection (CONNACK return code 1-5)\n"
     "  4  protocol error or timeout (no CONNACK/SUBACK in time, keepalive timeout,\n"
-    "     all subscriptions refused, -W expired before -C messages arrived)\n";
+    "     all subscriptions refused, -W expired before -C messages arrived)\n"
+    "  5  pub -l stopped by SIGINT/SIGTERM with messages still unacknowledged\n";
 
 enum {
     OPT_HOST = 1000,
@@ -103,6 +113,9 @@ enum {
     OPT_NO_CLEAN,
     OPT_VERSION,
     OPT_DEBUG,
+    OPT_NO_RECONNECT,
+    OPT_URL,
+    OPT_QUIET,
     OPT_WILL_TOPIC,
     OPT_WILL_PAYLOAD,
     OPT_WILL_QOS,
@@ -121,7 +134,8 @@ enum {
     OPT_ALPN,
     OPT_SNI,
     OPT_TLS_ENGINE,
-    OPT_TLS_REPORT
+    OPT_TLS_REPORT,
+    OPT_TLS_OS_CERTS
 };
 
 static const cli_opt_t conn_opts[] = {
@@ -135,6 +149,7 @@ static const cli_opt_t conn_opts[] = {
     { 'c', "disable-clean-session", false, OPT_NO_CLEAN },
     { 'V', "protocol-version", true, OPT_VERSION },
     { 'd', "debug", false, OPT_DEBUG },
+    { 0, "no-reconnect", false, OPT_NO_RECONNECT },
     { 'x', "session-expiry", true, OPT_SESSION_EXPIRY },
     { 'D', "property", true, OPT_PROPERTY },
     { 0, "will-topic", true, OPT_WILL_TOPIC },
@@ -154,6 +169,10 @@ static const cli_opt_t conn_opts[] = {
     { 0, "sni", true, OPT_SNI },
     { 0, "tls-engine", true, OPT_TLS_ENGINE },
     { 0, "tls-report", false, OPT_TLS_REPORT },
+    { 0, "tls-alpn", true, OPT_ALPN },
+    { 0, "tls-use-os-certs", false, OPT_TLS_OS_CERTS },
+    { 'L', "url", true, OPT_URL },
+    { 0, "quiet", false, OPT_QUIET },
     { 0, NULL, false, 0 }
 };
 
@@ -339,6 +358,20 @@ bool cli_props_fill(const cli_conn_opts_t *o, int cmd, mqtls_props_t *out, mqtls
     return any;
 }
 
+/* Strings from the broker go to a terminal: no control characters (C0, DEL,
+ * and C1 as UTF-8, U+0080..U+009F) may reach it raw, or a hostile broker
+ * could clear the screen or forge lines. Each becomes '?'; the rest of the
+ * UTF-8 (checked by the client) is kept. */
+static void scrub_controls(char *s)
+{
+    for (unsigned char *p = (unsigned char *)s; *p != '\0'; p++) {
+        if (*p < 0x20u || *p == 0x7Fu)
+            *p = '?';
+        else if (*p == 0xC2u && p[1] >= 0x80u && p[1] <= 0x9Fu)
+            p[0] = '?', p[1] = '?';
+    }
+}
+
 const char *cli_reason_text(const mqtls_client_t *c, char *buf, size_t len)
 {
     const char *why = "", *ref = "";
@@ -348,6 +381,7 @@ const char *cli_reason_text(const mqtls_client_t *c, char *buf, size_t len)
         n += snprintf(buf + n, len - (size_t)n, ": %s", why);
     if (ref[0] != '\0' && n >= 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, " [server reference: %s]", ref);
+    scrub_controls(buf);
     return buf;
 }
 
@@ -371,6 +405,7 @@ static int tls_version_opt(cli_conn_opts_t *o, const char *arg)
         return cli_usage_error(o->cmd, "unknown --tls-version '%s'; use tlsv1.2 or tlsv1.3", arg);
     o->tls_cfg.min_version = v;
     o->tls_cfg.max_version = v;
+    o->tls_version_arg = arg;
     return 0;
 }
 
@@ -380,8 +415,11 @@ static int tls_engine_opt(cli_conn_opts_t *o, const char *arg)
         return cli_usage_error(o->cmd, "unknown --tls-engine '%s'; use mbedtls or openssl", arg);
     if (!mqtls_tls_engine_available(o->engine))
         return cli_usage_error(o->cmd, "this build of mqtls has no %s engine", arg);
+    o->engine_set = true;
     return 0;
 }
+
+static int parse_url(cli_conn_opts_t *o, const char *url);
 
 /* TLS flags; every one of them turns TLS on. */
 static int tls_opt(cli_conn_opts_t *o, int id, const char *arg)
@@ -406,6 +444,7 @@ static int tls_opt(cli_conn_opts_t *o, int id, const char *arg)
     case OPT_SNI: t->server_name = arg; return 0;
     case OPT_TLS_ENGINE: return tls_engine_opt(o, arg);
     case OPT_TLS_REPORT: o->tls_report = true; return 0;
+    case OPT_TLS_OS_CERTS: o->os_certs = true; return 0;
     default: return CLI_EXIT_USAGE;
     }
 }
@@ -435,6 +474,9 @@ static int conn_opt(cli_conn_opts_t *o, int id, const char *arg)
     case OPT_NO_CLEAN: o->clean = false; return 0;
     case OPT_VERSION: return parse_version(o, arg);
     case OPT_DEBUG: o->debug = true; return 0;
+    case OPT_NO_RECONNECT: o->no_reconnect = true; return 0;
+    case OPT_URL: return parse_url(o, arg);
+    case OPT_QUIET: o->quiet = true; return 0;
     case OPT_WILL_TOPIC: o->will_topic = arg; return 0;
     case OPT_WILL_PAYLOAD: o->will_payload = arg; return 0;
     case OPT_WILL_QOS:
@@ -455,6 +497,114 @@ static int conn_opt(cli_conn_opts_t *o, int id, const char *arg)
         return 0;
     default: return CLI_EXIT_USAGE;
     }
+}
+
+/* -L mqtt(s)://[user[:pass]@]host[:port]/topic, as mosquitto_pub/sub read it. */
+static int parse_url(cli_conn_opts_t *o, const char *url)
+{
+    const char *p;
+    if (strncmp(url, "mqtt://", 7) == 0) {
+        p = url + 7;
+    } else if (strncmp(url, "mqtts://", 8) == 0) {
+        p = url + 8;
+        o->tls = true;
+        o->url_tls = true;
+    } else {
+        return cli_usage_error(o->cmd, "-L needs a URL mqtt://... or mqtts://..., not '%s'", url);
+    }
+    size_t n = strlen(p);
+    if (n >= sizeof o->url_buf)
+        return cli_usage_error(o->cmd, "the -L URL is too long");
+    memcpy(o->url_buf, p, n + 1);
+    char *h = o->url_buf;
+    char *slash = strchr(h, '/');
+    if (slash == NULL || slash[1] == '\0')
+        return cli_usage_error(o->cmd, "the -L URL needs a topic: mqtt://HOST[:PORT]/TOPIC");
+    *slash = '\0';
+    o->url_topic = slash + 1;
+    char *at = strrchr(h, '@');
+    if (at != NULL) {
+        *at = '\0';
+        char *colon = strchr(h, ':');
+        if (colon != NULL) {
+            *colon = '\0';
+            o->password = colon + 1;
+        }
+        o->user = h;
+        h = at + 1;
+    }
+    char *port = NULL;
+    if (h[0] == '[') { /* [v6]:port */
+        char *end = strchr(h, ']');
+        if (end == NULL)
+            return cli_usage_error(o->cmd, "bad -L host '%s': no closing ']'", h);
+        *end = '\0';
+        port = end[1] == ':' ? end + 2 : NULL;
+        h++;
+    } else if ((port = strrchr(h, ':')) != NULL) {
+        *port++ = '\0';
+    }
+    if (h[0] == '\0')
+        return cli_usage_error(o->cmd, "the -L URL needs a host");
+    o->host = h;
+    if (port != NULL) {
+        long v = 0;
+        if (!cli_parse_long(port, 1, 65535, &v))
+            return cli_usage_error(o->cmd, "bad -L port '%s': a number from 1 to 65535", port);
+        o->port = (uint16_t)v;
+        o->port_set = true;
+    }
+    return 0;
+}
+
+/* Edit distance, for "did you mean" (short strings only). */
+static size_t distance(const char *a, size_t na, const char *b)
+{
+    size_t nb = strlen(b), row[64];
+    if (na >= 63 || nb >= 63)
+        return 99;
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] == b[j - 1] ? 0u : 1u);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[nb];
+}
+
+/* The closest long option of both tables to "--name" (NULL if none is close). */
+static const char *did_you_mean(const cli_opt_t *own, const cli_opt_t *conn, const char *a, size_t len)
+{
+    const char *best = NULL;
+    size_t best_d = 3; /* at most 2 edits */
+    if (len < 3 || a[0] != '-' || a[1] != '-')
+        return NULL;
+    const cli_opt_t *tables[2] = { own, conn };
+    for (int t = 0; t < 2; t++) {
+        for (const cli_opt_t *o = tables[t]; o->id != 0; o++) {
+            if (o->long_name == NULL)
+                continue;
+            size_t d = distance(a + 2, len - 2, o->long_name);
+            bool prefix = len - 2 >= 3 && strncmp(o->long_name, a + 2, len - 2) == 0;
+            if (prefix)
+                d = 1;
+            if (d < best_d) {
+                best_d = d;
+                best = o->long_name;
+            }
+        }
+    }
+    return best;
 }
 
 /* Find the option named by `a` ("-x" or "--name", value already split off). */
@@ -493,8 +643,13 @@ int cli_parse(int argc, char **argv, const cli_opt_t *opts, cli_opt_fn fn, void 
             own = false;
             o = find_opt(conn_opts, a, name_len);
         }
-        if (o == NULL)
+        if (o == NULL) {
+            const char *near = did_you_mean(opts, conn_opts, a, name_len);
+            if (near != NULL)
+                return cli_usage_error(conn->cmd, "unknown option '%.*s'; did you mean '--%s'?", (int)name_len, a,
+                                       near);
             return cli_usage_error(conn->cmd, "unknown option '%.*s'", (int)name_len, a);
+        }
         if (!own && o->id == OPT_PROPERTY) {
             if (eq != NULL)
                 return cli_usage_error(conn->cmd, "-D takes its values as separate arguments");
@@ -551,6 +706,14 @@ int cli_conn_opts_finish(cli_conn_opts_t *o)
     if (o->session_expiry_set && o->session_expiry == UINT32_MAX && o->id == NULL)
         return cli_usage_error(o->cmd, "a session that never expires (-c or -x -1) needs a client identifier given with -i");
     if (check_will(o) != 0)
+        return CLI_EXIT_USAGE;
+    if (o->os_certs || (o->url_tls && o->tls_cfg.ca_file == NULL && o->tls_cfg.ca_path == NULL)) {
+        if (o->tls_cfg.ca_file != NULL)
+            return cli_usage_error(o->cmd, "--tls-use-os-certs and --cafile cannot be used together");
+        o->tls = true;
+        o->tls_cfg.ca_file = CLI_OS_CA_FILE;
+    }
+    if (o->quiet && freopen("/dev/null", "w", stderr) == NULL)
         return CLI_EXIT_USAGE;
     if (o->tls && !o->port_set)
         o->port = 8883;
@@ -763,6 +926,81 @@ static bool is_tls_error(int32_t err)
     return err <= MQTLS_ERR_TLS_UNKNOWN_CA && err > -200;
 }
 
+/* Append " WORD" (single-quoted when the shell would split or expand it). */
+static void append_arg(char *buf, size_t len, const char *word)
+{
+    size_t n = strlen(buf);
+    bool plain = word[0] != '\0' && strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                                  "-_./:=@+,%") == strlen(word);
+    if (n + 1 >= len)
+        return;
+    buf[n++] = ' ';
+    if (plain) {
+        snprintf(buf + n, len - n, "%s", word);
+        return;
+    }
+    if (n < len)
+        buf[n++] = '\'';
+    for (const char *w = word; *w != '\0' && n + 5 < len; w++) {
+        if (*w == '\'') {
+            memcpy(buf + n, "'\\''", 4); /* close, escaped quote, reopen */
+            n += 4;
+        } else {
+            buf[n++] = *w;
+        }
+    }
+    if (n + 2 <= len) {
+        buf[n++] = '\'';
+        buf[n] = '\0';
+    } else {
+        buf[len - 1] = '\0';
+    }
+}
+
+static void append_opt(char *buf, size_t len, const char *flag, const char *value)
+{
+    if (value == NULL)
+        return;
+    append_arg(buf, len, flag);
+    append_arg(buf, len, value);
+}
+
+const char *cli_doctor_command(const cli_conn_opts_t *o, char *buf, size_t len)
+{
+    const mqtls_tls_config_t *t = &o->tls_cfg;
+    char port[8];
+    snprintf(buf, len, "mqtls doctor");
+    snprintf(port, sizeof port, "%u", (unsigned)o->port);
+    append_opt(buf, len, "-h", o->host);
+    append_opt(buf, len, "-p", port);
+    append_opt(buf, len, "--cafile", t->ca_file);
+    append_opt(buf, len, "--capath", t->ca_path);
+    append_opt(buf, len, "--cert", t->cert_file);
+    append_opt(buf, len, "--key", t->key_file);
+    if (t->key_password != NULL)
+        append_opt(buf, len, "--key-password", "PASSWORD");
+    append_opt(buf, len, "--tls-version", o->tls_version_arg);
+    append_opt(buf, len, "--ciphers", t->ciphers);
+    append_opt(buf, len, "--alpn", o->alpn[0]);
+    append_opt(buf, len, "--sni", t->server_name);
+    if (o->engine_set)
+        append_opt(buf, len, "--tls-engine", mqtls_tls_engine_name(o->engine));
+    append_opt(buf, len, "-u", o->user);
+    if (o->password != NULL)
+        append_opt(buf, len, "-P", "PASSWORD");
+    if (o->version == MQTLS_PROTO_V5)
+        append_opt(buf, len, "-V", "5");
+    return buf;
+}
+
+/* "; diagnose: mqtls doctor ..." for the end of a TLS failure's line. */
+static const char *doctor_hint(const cli_conn_opts_t *o, char *buf, size_t len)
+{
+    char cmd[1500];
+    snprintf(buf, len, "; diagnose with: %s", cli_doctor_command(o, cmd, sizeof cmd));
+    return buf;
+}
+
 /* " (detail) [alert from the broker: name (n)]" from the TLS report. */
 static const char *tls_detail(const cli_conn_t *cc, char *buf, size_t len)
 {
@@ -824,8 +1062,12 @@ static void print_caps(const mqtls_client_t *c)
     fprintf(stderr, ", topic aliases %u, keepalive %u s, wildcards %s, subscription ids %s, shared %s\n",
             (unsigned)k->topic_alias_max, (unsigned)k->keepalive_s, k->wildcard_available ? "yes" : "no",
             k->sub_id_available ? "yes" : "no", k->shared_available ? "yes" : "no");
-    if (mqtls_client_assigned_id(c) != NULL)
-        fprintf(stderr, "mqtls: assigned client identifier '%s'\n", mqtls_client_assigned_id(c));
+    if (mqtls_client_assigned_id(c) != NULL) {
+        char id[MQTLS_CONFIG_V5_STRING_MAX];
+        snprintf(id, sizeof id, "%s", mqtls_client_assigned_id(c));
+        scrub_controls(id);
+        fprintf(stderr, "mqtls: assigned client identifier '%s'\n", id);
+    }
 }
 
 /* TLS setup and handshake over the TCP connection in cc->tcp. */
@@ -853,7 +1095,7 @@ static bool answer_not_mqtt(int32_t err)
 
 static void print_connect_error(const cli_conn_t *cc, const char *ep, int32_t rc)
 {
-    char detail[600];
+    char detail[600], hint[1600];
     const cli_conn_opts_t *o = cc->opts;
     if (o->version == MQTLS_PROTO_V5 && is_refusal(rc))
         fprintf(stderr, "mqtls: connecting to %s failed: the broker refused the connection: %s\n", ep,
@@ -866,7 +1108,8 @@ static void print_connect_error(const cli_conn_t *cc, const char *ep, int32_t rc
                         "port?\n",
                 ep, mqtls_strerror(rc), o->tls ? "TLS MQTT broker" : "plain MQTT broker (not TLS, not HTTP)");
     else if (is_tls_error(rc))
-        fprintf(stderr, "mqtls: TLS with %s failed: %s%s\n", ep, mqtls_strerror(rc), tls_detail(cc, detail, sizeof detail));
+        fprintf(stderr, "mqtls: TLS with %s failed: %s%s%s\n", ep, mqtls_strerror(rc),
+                tls_detail(cc, detail, sizeof detail), doctor_hint(o, hint, sizeof hint));
     else if (rc == MQTLS_ERR_CLOSED && o->tls)
         fprintf(stderr, "mqtls: connecting to %s failed: %s (over TLS: the broker may have rejected our "
                         "certificate or identity after the handshake)\n",
@@ -876,56 +1119,77 @@ static void print_connect_error(const cli_conn_t *cc, const char *ep, int32_t rc
                 os_detail(cc, rc, detail, sizeof detail));
 }
 
-int cli_connect(cli_conn_t *cc, const cli_conn_opts_t *o, mqtls_client_t *c, bool *session_present)
+int32_t cli_open(cli_conn_t *cc, const cli_conn_opts_t *o, mqtls_client_t *c)
 {
-    char ep[300], detail[600];
+    char ep[300];
     memset(cc, 0, sizeof *cc);
     cc->opts = o;
+    cc->client = c;
     mqtls_tcp_init(&cc->tcp);
-    cli_endpoint(o, ep, sizeof ep);
     int32_t rc;
     if (o->tls) {
         /* Credentials are loaded and checked before a single byte is sent. */
+        cc->stage = CLI_STAGE_TLS_SETUP;
         rc = mqtls_tls_new(&cc->tls, o->engine, &o->tls_cfg, &cc->report);
-        if (rc != MQTLS_OK) {
-            fprintf(stderr, "mqtls: cannot set up TLS (%s engine): %s%s\n",
-                    o->engine == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls", mqtls_strerror(rc),
-                    tls_detail(cc, detail, sizeof detail));
-            return cli_exit_code(rc);
-        }
+        if (rc != MQTLS_OK)
+            return rc;
     }
+    cc->stage = CLI_STAGE_TCP;
     rc = mqtls_tcp_connect(&cc->tcp, o->host, o->port, o->timeout_ms);
-    if (rc != MQTLS_OK) {
-        fprintf(stderr, "mqtls: cannot connect to %s: %s%s\n", ep, mqtls_strerror(rc),
-                os_detail(cc, rc, detail, sizeof detail));
-        cli_close(cc);
-        return CLI_EXIT_CONNECT;
-    }
+    if (rc != MQTLS_OK)
+        return rc;
     if (o->debug)
-        fprintf(stderr, "mqtls: TCP connected to %s, client id '%s'\n", ep, o->id);
+        fprintf(stderr, "mqtls: TCP connected to %s, client id '%s'\n", cli_endpoint(o, ep, sizeof ep), o->id);
     mqtls_tcp_transport(&cc->tcp, &cc->raw);
     if (o->tls) {
+        cc->stage = CLI_STAGE_TLS;
         rc = start_tls(cc, o);
-        if (rc != MQTLS_OK) {
-            print_connect_error(cc, ep, rc);
-            cli_close(cc);
-            return cli_exit_code(rc);
-        }
+        if (rc != MQTLS_OK)
+            return rc;
     }
     setup_trace(cc, o);
-    mqtls_connect_t m;
-    static connect_props_t cp;
-    fill_connect(o, &m, &cp);
-    cc->client = c;
-    rc = mqtls_client_connect(c, &cc->tr, &m, session_present, o->timeout_ms);
+    cc->stage = CLI_STAGE_MQTT;
+    return MQTLS_OK;
+}
+
+void cli_print_connect_error(const cli_conn_t *cc, int32_t rc)
+{
+    char ep[300], detail[600], hint[1600];
+    const cli_conn_opts_t *o = cc->opts;
+    cli_endpoint(o, ep, sizeof ep);
+    if (cc->stage == CLI_STAGE_TLS_SETUP)
+        fprintf(stderr, "mqtls: cannot set up TLS (%s engine): %s%s%s\n",
+                mqtls_tls_engine_name(o->engine), mqtls_strerror(rc),
+                tls_detail(cc, detail, sizeof detail), doctor_hint(o, hint, sizeof hint));
+    else if (cc->stage == CLI_STAGE_TCP)
+        fprintf(stderr, "mqtls: cannot connect to %s: %s%s\n", ep, mqtls_strerror(rc),
+                os_detail(cc, rc, detail, sizeof detail));
+    else
+        print_connect_error(cc, ep, rc);
+}
+
+void cli_fill_connect(const cli_conn_opts_t *o, mqtls_connect_t *m)
+{
+    static connect_props_t cp; /* lives as long as the process: the CONNECT of every attempt */
+    fill_connect(o, m, &cp);
+}
+
+int cli_connect(cli_conn_t *cc, const cli_conn_opts_t *o, mqtls_client_t *c, bool *session_present)
+{
+    int32_t rc = cli_open(cc, o, c);
     if (rc == MQTLS_OK) {
-        if (o->debug && o->version == MQTLS_PROTO_V5)
-            print_caps(c);
-        return CLI_EXIT_OK;
+        mqtls_connect_t m;
+        cli_fill_connect(o, &m);
+        rc = mqtls_client_connect(c, &cc->tr, &m, session_present, o->timeout_ms);
+        if (rc == MQTLS_OK) {
+            if (o->debug && o->version == MQTLS_PROTO_V5)
+                print_caps(c);
+            return CLI_EXIT_OK;
+        }
     }
-    print_connect_error(cc, ep, rc);
+    cli_print_connect_error(cc, rc);
     cli_close(cc);
-    return cli_exit_code(rc);
+    return cc->stage == CLI_STAGE_TCP ? CLI_EXIT_CONNECT : cli_exit_code(rc);
 }
 
 void cli_close(cli_conn_t *cc)
@@ -937,14 +1201,14 @@ void cli_close(cli_conn_t *cc)
 
 int cli_fail(const cli_conn_t *cc, const char *doing, int32_t err)
 {
-    char ep[300], detail[600];
+    char ep[300], detail[600], hint[1600];
     cli_endpoint(cc->opts, ep, sizeof ep);
     if (err == MQTLS_ERR_SERVER_DISCONNECT && cc->client != NULL)
         fprintf(stderr, "mqtls: the broker at %s ended the connection while %s: %s\n", ep, doing,
                 cli_reason_text(cc->client, detail, sizeof detail));
     else if (is_tls_error(err))
-        fprintf(stderr, "mqtls: TLS connection to %s failed while %s: %s%s\n", ep, doing, mqtls_strerror(err),
-                tls_detail(cc, detail, sizeof detail));
+        fprintf(stderr, "mqtls: TLS connection to %s failed while %s: %s%s%s\n", ep, doing, mqtls_strerror(err),
+                tls_detail(cc, detail, sizeof detail), doctor_hint(cc->opts, hint, sizeof hint));
     else if (is_transport_error(err))
         fprintf(stderr, "mqtls: connection to %s lost while %s: %s%s\n", ep, doing, mqtls_strerror(err),
                 os_detail(cc, err, detail, sizeof detail));
@@ -968,7 +1232,180 @@ int cli_disconnect(cli_conn_t *cc, mqtls_client_t *c)
     return CLI_EXIT_OK;
 }
 
+/* ---- managed connection (reconnect) ------------------------------------------ */
+
+#define CLI_BACKOFF_BASE_MS 500u
+#define CLI_BACKOFF_MAX_MS 30000u
+#define CLI_BACKOFF_STABLE_MS 10000u
+
+static int32_t managed_open(void *user, mqtls_transport_t *out, uint32_t timeout_ms)
+{
+    cli_managed_t *mm = user;
+    (void)timeout_ms; /* the options' -timeout is used by cli_open */
+    cli_close(&mm->cc);
+    int32_t rc = cli_open(&mm->cc, mm->o, mm->c);
+    if (rc == MQTLS_OK)
+        *out = mm->cc.tr;
+    return rc;
+}
+
+static uint32_t managed_now(void *user)
+{
+    (void)user;
+    return mqtls_posix_now_ms(NULL);
+}
+
+/* xorshift32: jitter needs spread, not secrecy. */
+static uint32_t managed_random(void *user)
+{
+    cli_managed_t *mm = user;
+    uint32_t x = mm->rng;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    mm->rng = x;
+    return x;
+}
+
+/* A signal interrupts the sleep (no SA_RESTART), so SIGINT is seen at once. */
+static void managed_sleep(void *user, uint32_t ms)
+{
+    (void)user;
+    struct timespec ts = { .tv_sec = (time_t)(ms / 1000u), .tv_nsec = (long)(ms % 1000u) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* The cause of a lost connection or failed attempt, as a short clause. */
+static const char *cause_text(const cli_managed_t *mm, int32_t err, char *buf, size_t len)
+{
+    char detail[600];
+    if (err == MQTLS_ERR_SERVER_DISCONNECT || (err == MQTLS_ERR_REFUSED_V5 && mm->o->version == MQTLS_PROTO_V5))
+        snprintf(buf, len, "%s: %s", mqtls_strerror(err), cli_reason_text(mm->c, detail, sizeof detail));
+    else if (is_tls_error(err))
+        snprintf(buf, len, "%s%s", mqtls_strerror(err), tls_detail(&mm->cc, detail, sizeof detail));
+    else
+        snprintf(buf, len, "%s%s", mqtls_strerror(err), os_detail(&mm->cc, err, detail, sizeof detail));
+    return buf;
+}
+
+static void managed_gave_up(cli_managed_t *mm, const mqtls_conn_event_t *ev)
+{
+    char ep[300], why[1400], hint[1600];
+    cli_endpoint(mm->o, ep, sizeof ep);
+    if (ev->stage == MQTLS_CONN_STAGE_CONNECTED) {
+        mm->exit_code = cli_fail(&mm->cc, mm->doing, ev->err); /* --no-reconnect */
+    } else if (ev->stage == MQTLS_CONN_STAGE_SUBSCRIBE) {
+        mm->exit_code = cli_fail(&mm->cc, "subscribing", ev->err);
+    } else if (mm->m.connects == 0) {
+        cli_print_connect_error(&mm->cc, ev->err); /* the first attempt: the usual sentence */
+        mm->exit_code = mm->cc.stage == CLI_STAGE_TCP ? CLI_EXIT_CONNECT : cli_exit_code(ev->err);
+    } else {
+        fprintf(stderr, "mqtls: giving up reconnecting to %s: %s%s\n", ep, cause_text(mm, ev->err, why, sizeof why),
+                is_tls_error(ev->err) ? doctor_hint(mm->o, hint, sizeof hint) : "");
+        mm->exit_code = mm->cc.stage == CLI_STAGE_TCP ? CLI_EXIT_CONNECT : cli_exit_code(ev->err);
+    }
+}
+
+static void managed_event(void *user, const mqtls_conn_event_t *ev)
+{
+    cli_managed_t *mm = user;
+    char ep[300], why[1400], hint[1600];
+    cli_endpoint(mm->o, ep, sizeof ep);
+    switch (ev->type) {
+    case MQTLS_CONN_EV_CONNECTED:
+        if (mm->m.connects > 1)
+            fprintf(stderr, "mqtls: reconnected to %s (session present: %s%s)\n", ep,
+                    ev->session_present ? "yes" : "no", ev->resubscribed ? ", subscribed again" : "");
+        else if (mm->o->debug)
+            fprintf(stderr, "mqtls: connected, session present: %s\n", ev->session_present ? "yes" : "no");
+        if (mm->o->debug && mm->o->version == MQTLS_PROTO_V5)
+            print_caps(mm->c);
+        if (mm->on_connected != NULL)
+            mm->on_connected(mm, ev);
+        break;
+    case MQTLS_CONN_EV_DISCONNECTED:
+        mm->losses++;
+        if (mm->on_lost != NULL)
+            mm->on_lost(mm, ev->err);
+        break;
+    case MQTLS_CONN_EV_RECONNECTING:
+        if (ev->stage == MQTLS_CONN_STAGE_CONNECTED)
+            fprintf(stderr, "mqtls: connection to %s lost (%s); reconnecting in %.1f s%s\n", ep,
+                    cause_text(mm, ev->err, why, sizeof why), ev->delay_ms / 1000.0,
+                    is_tls_error(ev->err) ? doctor_hint(mm->o, hint, sizeof hint) : "");
+        else
+            fprintf(stderr, "mqtls: reconnecting to %s failed (%s); next attempt in %.1f s%s\n", ep,
+                    cause_text(mm, ev->err, why, sizeof why), ev->delay_ms / 1000.0,
+                    is_tls_error(ev->err) ? doctor_hint(mm->o, hint, sizeof hint) : "");
+        break;
+    case MQTLS_CONN_EV_GAVE_UP:
+        managed_gave_up(mm, ev);
+        break;
+    default:
+        break;
+    }
+}
+
+void cli_managed_init(cli_managed_t *mm, const cli_conn_opts_t *o, mqtls_client_t *c, const char *doing,
+                      const mqtls_subscription_t *subs, size_t n, const mqtls_props_t *sub_props, uint8_t *granted)
+{
+    memset(mm, 0, sizeof *mm);
+    mm->o = o;
+    mm->c = c;
+    mm->doing = doing;
+    mm->cc.opts = o;
+    mm->cc.client = c;
+    mqtls_tcp_init(&mm->cc.tcp);
+    mm->rng = (uint32_t)getpid() * 2654435761u ^ mqtls_posix_now_ms(NULL);
+    if (mm->rng == 0)
+        mm->rng = 1;
+    cli_fill_connect(o, &mm->connect);
+    mqtls_conn_config_t mc = {
+        .client = c, .connect = &mm->connect, .subs = subs, .subs_n = n, .sub_props = sub_props,
+        .granted = granted,
+        .backoff = { .base_ms = CLI_BACKOFF_BASE_MS, .max_ms = CLI_BACKOFF_MAX_MS,
+                     .stable_ms = CLI_BACKOFF_STABLE_MS },
+        .on_fatal = MQTLS_CONN_FATAL_STOP, .retry_first = false, .no_reconnect = o->no_reconnect,
+        .subscribe_first = true, /* the -t filters may be new to a kept session */
+        .open = managed_open, .now_ms = managed_now, .random = managed_random, .sleep_ms = managed_sleep,
+        .on_event = managed_event, .user = mm, .timeout_ms = o->timeout_ms,
+    };
+    (void)mqtls_conn_init(&mm->m, &mc); /* cannot fail: every required hook is set */
+}
+
+int32_t cli_managed_run(cli_managed_t *mm, uint32_t timeout_ms)
+{
+    return mqtls_conn_run(&mm->m, timeout_ms);
+}
+
+int cli_managed_close(cli_managed_t *mm)
+{
+    int code = CLI_EXIT_OK;
+    if (mqtls_conn_connected(&mm->m)) {
+        code = cli_disconnect(&mm->cc, mm->c);
+    } else {
+        mqtls_client_abort(mm->c);
+    }
+    (void)mqtls_conn_stop(&mm->m);
+    cli_close(&mm->cc);
+    return code;
+}
+
 /* ---- misc ------------------------------------------------------------------ */
+
+const char *cli_printable(const char *s, size_t n, char *buf, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 5 < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20u || ch == 0x7Fu || ch == '\\')
+            o += (size_t)snprintf(buf + o, len - o, "\\x%02x", (unsigned)ch);
+        else
+            buf[o++] = (char)ch;
+    }
+    buf[o < len ? o : len - 1] = '\0';
+    return buf;
+}
 
 int cli_read_all(const char *path, uint8_t **buf, size_t *len)
 {

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "mqtls/client.h"
+#include "mqtls/conn.h"
 #include "mqtls/tcp.h"
 #include "mqtls/tls.h"
 
@@ -37,14 +38,20 @@
  *      timeout, every subscription refused, sub -W expiring before -C
  *      messages arrived, or the broker ended the session with an MQTT 5
  *      DISCONNECT (its reason is printed)
+ *   5  pub -l interrupted (SIGINT/SIGTERM) with messages still unacknowledged
+ *      after the grace period (the summary line says how many)
  */
 enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_USAGE = 1,
     CLI_EXIT_CONNECT = 2,
     CLI_EXIT_REFUSED = 3,
-    CLI_EXIT_PROTOCOL = 4
+    CLI_EXIT_PROTOCOL = 4,
+    CLI_EXIT_INTERRUPTED = 5 /* pub -l stopped by SIGINT/SIGTERM with messages unacknowledged */
 };
+
+/* The system's CA bundle (Debian's ca-certificates), for --tls-use-os-certs. */
+#define CLI_OS_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 
 /* Text for --help of every broker command: the shared flags and exit codes. */
 extern const char cli_conn_help[];
@@ -98,6 +105,14 @@ typedef struct {
     const char *password;
     bool clean;         /* false with -c */
     bool debug;         /* -d */
+    bool no_reconnect;  /* --no-reconnect */
+    bool quiet;         /* --quiet: stderr goes to /dev/null */
+    bool os_certs;      /* --tls-use-os-certs */
+    bool url_tls;       /* -L mqtts:// */
+    const char *url_topic; /* -L's topic, NULL without -L */
+    const char *tls_version_arg; /* --tls-version as given, for the doctor line */
+    bool engine_set;       /* --tls-engine given */
+    char url_buf[1024];    /* -L split into host, user, password, topic */
     const char *will_topic;
     const char *will_payload;
     int will_qos;       /* -1: not given */
@@ -157,9 +172,13 @@ const char *cli_reason_text(const mqtls_client_t *c, char *buf, size_t len);
 
 /* ---- connection ------------------------------------------------------------ */
 
+/* How far cli_open / the CONNECT got (for the sentence of a failure). */
+enum { CLI_STAGE_TLS_SETUP = 1, CLI_STAGE_TCP, CLI_STAGE_TLS, CLI_STAGE_MQTT };
+
 /* A live connection: TCP, TLS over it when asked, and the transport the
  * client uses (with -d a logging one on top). */
 typedef struct {
+    int stage;              /* CLI_STAGE_* reached */
     mqtls_tcp_t tcp;
     mqtls_tls_t *tls;       /* NULL without TLS */
     mqtls_tls_report_t report;
@@ -181,12 +200,63 @@ typedef struct {
  */
 int cli_connect(cli_conn_t *cc, const cli_conn_opts_t *o, mqtls_client_t *c, bool *session_present);
 
+/* TCP, then TLS when asked, then the -d trace: cc->tr is what the client
+ * uses. Prints nothing on failure (cli_print_connect_error does); the
+ * caller closes cc either way. @return MQTLS_OK or the error. */
+int32_t cli_open(cli_conn_t *cc, const cli_conn_opts_t *o, mqtls_client_t *c);
+
+/* The one sentence for a failure of cli_open or the CONNECT after it. */
+void cli_print_connect_error(const cli_conn_t *cc, int32_t rc);
+
+/* The CONNECT for these options (its properties live in static storage). */
+void cli_fill_connect(const cli_conn_opts_t *o, mqtls_connect_t *m);
+
+/*
+ * A connection kept up by the connection manager (mqtls/conn.h): reconnect
+ * with backoff (unless --no-reconnect), one line on stderr per lost
+ * connection and per failed attempt naming the cause, resubscription after
+ * session present 0. The first attempt is not retried (as mosquitto_sub):
+ * its failure prints the usual sentence and gives its exit code.
+ */
+typedef struct cli_managed {
+    cli_conn_t cc;
+    mqtls_conn_t m;
+    mqtls_connect_t connect;
+    const cli_conn_opts_t *o;
+    mqtls_client_t *c;
+    const char *doing;      /* "waiting for messages", "publishing": for sentences */
+    uint32_t rng;
+    unsigned long losses;   /* connections lost */
+    int exit_code;          /* set when the manager gave up */
+    /* called after each CONNECT (and resubscription); may be NULL */
+    void (*on_connected)(struct cli_managed *mm, const mqtls_conn_event_t *ev);
+    /* called when a connection is lost, before the next attempt; may be NULL */
+    void (*on_lost)(struct cli_managed *mm, int32_t err);
+    void *user;
+} cli_managed_t;
+
+/* Set up (nothing is opened yet: the first cli_managed_run connects).
+ * subs/granted may be NULL (no subscriptions). */
+void cli_managed_init(cli_managed_t *mm, const cli_conn_opts_t *o, mqtls_client_t *c, const char *doing,
+                      const mqtls_subscription_t *subs, size_t n, const mqtls_props_t *sub_props, uint8_t *granted);
+
+/* One step of the manager (mqtls_conn_run). @return MQTLS_OK, a non-fatal
+ * report, or (stopped: mm->exit_code is set, the sentence printed) the error. */
+int32_t cli_managed_run(cli_managed_t *mm, uint32_t timeout_ms);
+
+/* DISCONNECT if connected, release everything. @return an exit code. */
+int cli_managed_close(cli_managed_t *mm);
+
 /* The exit code for an error that ended a session after connecting, with
  * the sentence printed ("while publishing", ...). */
 int cli_fail(const cli_conn_t *cc, const char *doing, int32_t err);
 
 /* Bytes the CONNECT packet for these options needs (the TX buffer must hold it). */
 size_t cli_connect_size(const cli_conn_opts_t *o);
+
+/* The `mqtls doctor` command line that diagnoses a connection with these
+ * options (passwords replaced by PASSWORD), into buf. */
+const char *cli_doctor_command(const cli_conn_opts_t *o, char *buf, size_t len);
 
 /* Map an mqtls error to the exit status above. */
 int cli_exit_code(int32_t err);
@@ -209,12 +279,18 @@ int cmd_csr(int argc, char **argv);   /* cmd_csr.c */
 int cmd_ca(int argc, char **argv);    /* cmd_ca.c */
 int cmd_store(int argc, char **argv); /* cmd_store.c */
 int cmd_doctor(int argc, char **argv); /* cmd_doctor.c */
+int cmd_bench(int argc, char **argv);  /* cmd_bench.c */
+int cmd_explain(int argc, char **argv); /* cmd_explain.c */
 
 /* ---- misc ------------------------------------------------------------------ */
 
 /* Read a whole file (path "-" is stdin) into a malloc'd buffer.
  * @return 0, or -1 with errno set. */
 int cli_read_all(const char *path, uint8_t **buf, size_t *len);
+
+/* n bytes from the network, safe for a terminal: control characters and
+ * '\\' as \\xNN (cut to fit buf). */
+const char *cli_printable(const char *s, size_t n, char *buf, size_t len);
 
 /* "host:port", or "[v6]:port" for an IPv6 literal, into buf. */
 const char *cli_endpoint(const cli_conn_opts_t *o, char *buf, size_t len);

@@ -26,6 +26,8 @@ static const command_t commands[] = {
     { "ca", cmd_ca, "a development CA: init, then issue server and client certificates" },
     { "store", cmd_store, "a credential store like a device's /cert flash: put, list, check, rm, export" },
     { "doctor", cmd_doctor, "probe a broker step by step and say why a connection fails" },
+    { "bench", cmd_bench, "a fleet of devices (mutual TLS each) from one process: conn, pub, sub, merge" },
+    { "explain", cmd_explain, "every known cause of a code (-456, -0x2700, alert 42, CONNACK 5), its check and fix" },
 };
 
 static void print_help(FILE *out)
@@ -37,7 +39,7 @@ static void print_help(FILE *out)
           "Commands:\n",
           out);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-6s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
     fputs("\n", out);
     fputs(cli_exit_help, out);
 }

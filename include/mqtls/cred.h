@@ -60,7 +60,8 @@ typedef enum {
 typedef struct {
     mqtls_cred_kind_t kind;
     mqtls_tls_format_t encoding; /**< PEM or DER (AUTO for empty/garbage) */
-    size_t count;                /**< certificates in a chain, PEM blocks otherwise */
+    size_t count;                /**< certificates in a chain (or DER certificates back to back,
+                                      kind GARBAGE), PEM blocks otherwise */
     char what[160];              /**< e.g. "a PEM certificate chain of 3 certificates" */
 } mqtls_cred_info_t;
 

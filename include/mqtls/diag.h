@@ -96,6 +96,11 @@ typedef struct {
                                       0: SL_SEC_MASK_SECURE_DEFAULT. Its suites are offered, at
                                       TLS 1.2 only, as a CC3200 does, unless tls_cfg sets
                                       ciphers / max_version. */
+    bool sl_domain_check;        /**< with a store: the firmware sets option 35
+                                      (SL_SO_SECURE_DOMAIN_NAME_VERIFICATION), so the device checks
+                                      the server's name (-222); without it a CC3200 does not */
+    bool board_said_set;         /**< with a store: board_said is the code the board printed */
+    int32_t board_said;          /**< compared with the prediction (report.board_meaning) */
     int64_t device_time;         /**< Unix seconds; MQTLS_CRED_NOW (cred.h): this computer's clock */
     bool device_time_unset;      /**< the device's clock is unset (device_time is its reset date) */
     const char *client_id;       /**< required */
@@ -128,6 +133,10 @@ typedef struct {
     int32_t error;               /**< the mqtls error behind the failure, MQTLS_OK if none */
     bool has_sl;                 /**< a store was checked: sl_code is meaningful */
     int32_t sl_code;             /**< what a CC3200 would return (0: connects) */
+    bool has_board;              /**< cfg.board_said_set: the next three are meaningful */
+    int32_t board_said;          /**< the board's code */
+    bool board_agrees;           /**< the board's code is the prediction */
+    char board_meaning[768];     /**< what the board's code means next to the prediction */
     mqtls_tls_report_t tls;      /**< the report of the last handshake made with the user's settings */
 } mqtls_diag_report_t;
 
@@ -171,7 +180,8 @@ bool mqtls_diag_is_legacy_root(const char *subject);
 /**
  * The report as JSON: {"ok", "steps": [{"name","status","detail"}], "cause":
  * {"id","title","explanation","fix","hint"} or null, "error", and
- * "simplelink": {"code","name","text"} when has_sl}. malloc'd, NUL-terminated.
+ * "simplelink": {"code","name","text"} when has_sl, "board": {"code","name","agrees","meaning"}
+ * when has_board}. malloc'd, NUL-terminated.
  * @return MQTLS_OK or MQTLS_ERR_NO_MEMORY.
  */
 int32_t mqtls_diag_to_json(const mqtls_diag_report_t *r, char **out);

@@ -25,9 +25,16 @@
  *
  * Durability: when put() / mark_pubrel() / put_inbound() return MQTLS_OK the
  * record must survive a power cut (or the store documents its weaker
- * policy, e.g. a file store with fsync off). remove() / remove_inbound() may
- * be lazy: a record that comes back after a power cut is resent with DUP
- * (QoS 1: a duplicate the protocol allows; QoS 2: the broker de-duplicates).
+ * policy, e.g. a file store with fsync off). remove() may be lazy: a record
+ * that comes back after a power cut is resent with DUP (QoS 1: a duplicate
+ * the protocol allows; QoS 2: it was marked PUBREL before its PUBCOMP could
+ * remove it, so it comes back as a PUBREL, which the broker answers with
+ * PUBCOMP). remove_inbound() and clear() must not be lazy: an inbound id
+ * that came back would make the client take the broker's next QoS 2
+ * message with that id for a duplicate and drop it (the broker may reuse
+ * the id once it has the PUBCOMP, so the id must be gone before the PUBCOMP
+ * is sent). A put() with an id that is already stored replaces that record,
+ * which then goes to the end of the order.
  */
 #ifndef MQTLS_MSGSTORE_H
 #define MQTLS_MSGSTORE_H

@@ -22,6 +22,7 @@
  *   TLS_NO_SHARED_CIPHER without an alert           -290 SL_ESEC_UNSUPPORTED_SUITE
  *   TLS_NO_COMMON_VERSION without an alert          -370 SL_ESEC_PROTOCOL_VERSION
  *   CONNECT_REFUSED / CONNECT_TIMEOUT / UNREACHABLE -111 / -110 / -101 (BSD socket codes)
+ *   DNS (sl_NetAppDnsGetHostByName, before any socket) -163 SL_NET_APP_DNS_QUERY_FAILED
  *   any other TLS failure                           -450 SL_ESECGENERAL
  *
  * The values are those of the CC3200 SDK's socket.h (see
@@ -31,6 +32,7 @@
 #ifndef MQTLS_SLCODES_H
 #define MQTLS_SLCODES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +49,8 @@ extern "C" {
 #define MQTLS_SL_RESET_TIME 1356998400
 
 #define MQTLS_SL_ENETUNREACH (-101)
+#define MQTLS_SL_NET_APP_DNS_QUERY_NO_RESPONSE (-159) /* sl_NetAppDnsGetHostByName: no answer */
+#define MQTLS_SL_NET_APP_DNS_QUERY_FAILED (-163)      /* sl_NetAppDnsGetHostByName: no such name */
 #define MQTLS_SL_ETIMEDOUT (-110)
 #define MQTLS_SL_ECONNREFUSED (-111)
 #define MQTLS_SL_ESEC_ASN_SIG_CONFIRM_E (-155)
@@ -82,6 +86,64 @@ const char *mqtls_sl_code_name(int32_t code);
 
 /** What the code means on the device and what usually causes it, one sentence. Never NULL. */
 const char *mqtls_sl_code_text(int32_t code);
+
+/* ---- the network processor's model --------------------------------------------------
+ * What the NWP does where it differs from a PC's TLS engine, decided once and
+ * used by the SimpleLink emulation, `mqtls doctor --store`, `store put` and
+ * `store check`:
+ *  - The CA file must be the certificate that issued the LAST certificate the
+ *    server sends (matched by name; its key checked by the handshake). An
+ *    intermediate that the server sends itself is not an anchor: -155.
+ *  - The server's name is checked only when the firmware sets option 35
+ *    (SL_SO_SECURE_DOMAIN_NAME_VERIFICATION); without it a certificate for
+ *    another name connects.
+ *  - The device's clock judges the server's chain (-461, connected); the
+ *    device never judges its own certificate's dates: the broker does, with
+ *    its clock (alert 42 bad_certificate: -342).
+ *  - A name that does not resolve fails in sl_NetAppDnsGetHostByName, before
+ *    any socket: there is no sl_Connect code for it. */
+
+/**
+ * The NWP's CA rule against the server's chain.
+ * @param ca_subject the CA file's subject (one certificate)
+ * @param chain      the server's chain as a TLS report holds it (chain_len 0: no verdict, 0)
+ * @param why        receives a sentence when the rule fails (may be NULL)
+ * @return 0 when the CA file issued the last certificate sent, else
+ *         MQTLS_SL_ESEC_ASN_SIG_CONFIRM_E
+ */
+int32_t mqtls_sl_ca_rule(const char *ca_subject, const mqtls_tls_report_t *chain, char *why, size_t why_len);
+
+/** The sentence for a CA file that is an intermediate (not self-signed), for
+ * checks that do not know the server (store put, store check). Never NULL. */
+const char *mqtls_sl_intermediate_note(void);
+
+/** The sentence for a private key in PKCS#8 (what OpenSSL 3's `openssl rsa
+ * -outform der` writes), where the chip reads PKCS#1 (RSA) or SEC1 (EC). Never NULL. */
+const char *mqtls_sl_pkcs8_note(void);
+
+/** The sentence for the device's own certificate outside its validity at
+ * the device's date (the broker judges it, not the device). Never NULL. */
+const char *mqtls_sl_own_cert_date_note(void);
+
+/**
+ * Parse a secure mask as firmware writes it: a number (0x10, 16) or
+ * SL_SEC_MASK_* names joined by '|' (spaces allowed), e.g.
+ * "SL_SEC_MASK_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA | SL_SEC_MASK_TLS_RSA_WITH_AES_256_CBC_SHA",
+ * or SL_SEC_MASK_SECURE_DEFAULT. The SL_SEC_MASK_ prefix may be left out.
+ * @return MQTLS_OK, or MQTLS_ERR_INVALID_ARG (unknown name, empty, bits above 9)
+ */
+int32_t mqtls_sl_mask_parse(const char *text, uint32_t *mask);
+
+/** The SDK's macro name of mask bit `bit` ("SL_SEC_MASK_TLS_RSA_WITH_AES_256_CBC_SHA"),
+ * NULL for bits above 9. */
+const char *mqtls_sl_mask_name(unsigned bit);
+
+/** The SimpleLink code for a name (SL_ESECBADCAFILE, ESECBADCAFILE) or a
+ * number ("-456"). @return MQTLS_OK or MQTLS_ERR_INVALID_ARG. */
+int32_t mqtls_sl_code_parse(const char *text, int32_t *code);
+
+/** The i-th code of the table (for loops), false past the end. */
+bool mqtls_sl_code_at(size_t i, int32_t *code);
 
 /** The CC3200's secure mask: bit b allows the suite mqtls_sl_suite_name(b)
  * (bits 0-9); SL_SEC_MASK_SECURE_DEFAULT is all ten. */

@@ -89,6 +89,19 @@ void mqtls_tcp_transport(mqtls_tcp_t *t, mqtls_transport_t *out);
 void mqtls_tcp_close(mqtls_tcp_t *t);
 
 /**
+ * The socket, for an event loop (epoll, poll) that waits on many
+ * connections; -1 when closed. The transport still owns it: do not read,
+ * write or close it yourself.
+ * @param t the connection (NULL: -1)
+ * @return the file descriptor, or -1
+ *
+ * @code
+ * struct pollfd p = { .fd = mqtls_tcp_fd(&tcp), .events = POLLIN };
+ * @endcode
+ */
+int mqtls_tcp_fd(const mqtls_tcp_t *t);
+
+/**
  * errno of the last failure (0 if none), for messages such as strerror().
  * @param t the connection (NULL: 0)
  * @return the raw errno value kept by the last failed call

@@ -223,6 +223,14 @@ void mqtls_tls_config_init(mqtls_tls_config_t *cfg);
 /** Is this engine compiled into this build? */
 bool mqtls_tls_engine_available(mqtls_tls_engine_t engine);
 
+/**
+ * The engine's name, as mqtls_tls_engine_parse() reads it and the report
+ * names it: "mbedtls", "openssl"; "unknown" for a value outside the enum.
+ * @param engine any value
+ * @return a static string, never NULL.
+ */
+const char *mqtls_tls_engine_name(mqtls_tls_engine_t engine);
+
 /** "mbedtls" / "openssl" to an engine. @return MQTLS_OK or MQTLS_ERR_INVALID_ARG. */
 int32_t mqtls_tls_engine_parse(const char *name, mqtls_tls_engine_t *out);
 

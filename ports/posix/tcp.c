@@ -348,6 +348,11 @@ void mqtls_tcp_close(mqtls_tcp_t *t)
 }
 
 /* see mqtls/tcp.h */
+int mqtls_tcp_fd(const mqtls_tcp_t *t)
+{
+    return t != NULL ? t->fd : -1;
+}
+
 int mqtls_tcp_last_errno(const mqtls_tcp_t *t)
 {
     return t == NULL ? 0 : t->last_errno;

@@ -45,6 +45,7 @@ typedef struct {
     uint8_t ids[4];             /* SL_SO_SECURE_FILES */
     char names[4][NAME_MAX_LEN]; /* by-name files (30..33), win over ids */
     char domain[256];           /* SL_SO_SECURE_DOMAIN_NAME_VERIFICATION */
+    char ca_subject[256];       /* the CA file's certificate, for the NWP's CA rule */
     uint32_t rcvtimeo_ms;       /* 0: wait forever */
     mqtls_tcp_t tcp;
     mqtls_tls_t *tls;
@@ -223,7 +224,7 @@ _i16 sl_NetAppDnsGetHostByName(_i8 *hostname, const _u16 usNameLen, _u32 *out_ip
     hints.ai_family = AF_INET;
     hints.ai_socktype = SOCK_STREAM;
     if (getaddrinfo(name, NULL, &hints, &res) != 0 || res == NULL) {
-        return -161; /* SL_NET_APP_DNS_QUERY_NO_RESPONSE */
+        return (_i16)mqtls_sl_code(MQTLS_ERR_DNS, NULL); /* the doctor predicts the same */
     }
     const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)res->ai_addr;
     *out_ip_addr = (_u32)ntohl(sin->sin_addr.s_addr);
@@ -489,6 +490,8 @@ static uint8_t *slurp(const char *path, size_t *len)
     return buf;
 }
 
+static void copy_text(char *dst, size_t size, const char *src);
+
 static const char *const slot_name[4] = { "private key", "certificate", "CA", "DH" };
 
 /* What the chip refuses to load: the file missing, not DER, not the
@@ -514,9 +517,16 @@ static int32_t check_file(sl_sock_t *s, int i, const char *path)
         case 1:
             ok = info.kind == MQTLS_CRED_CERT;
             break;
-        case 2:
+        case 2: {
             ok = info.kind == MQTLS_CRED_CERT && der_element_len(buf, len) == len;
+            mqtls_cred_cert_t *c = ok ? calloc(1, sizeof *c) : NULL;
+            size_t n = 0;
+            if (c != NULL && mqtls_cred_inspect(buf, len, c, 1, &n, NULL, 0) == MQTLS_OK && n == 1u) {
+                copy_text(s->ca_subject, sizeof s->ca_subject, c->subject);
+            }
+            free(c);
             break;
+        }
         default:
             ok = info.kind == MQTLS_CRED_DH_PARAMS;
             break;
@@ -588,7 +598,7 @@ static _i16 secure_setup(sl_sock_t *s, mqtls_tls_config_t *cfg, char paths[4][51
         char names[400];
         mqtls_sl_mask_ciphers(lacking, names, sizeof names);
         fprintf(stderr, "mqtls-compat: warning: mask 0x%03lx: the %s engine lacks %s; not offered\n",
-                (unsigned long)s->mask, engine() == MQTLS_TLS_OPENSSL ? "openssl" : "mbedtls", names);
+                (unsigned long)s->mask, mqtls_tls_engine_name(engine()), names);
     }
     if (usable == 0u) {
         snprintf(s->detail, sizeof s->detail, "mask 0x%03lx leaves no cipher suite this engine has",
@@ -685,6 +695,12 @@ _i16 sl_Connect(_i16 sd, const SlSockAddr_t *addr, _i16 addrlen)
         return 0;
     }
     copy_text(s->detail, sizeof s->detail, s->report.detail);
+    /* The NWP's CA rule (mqtls/slcodes.h): a PC engine may anchor the chain on
+     * an intermediate it sends; the chip needs the issuer of its last certificate. */
+    if (!cfg.no_verify && mqtls_sl_ca_rule(s->ca_subject, &s->report, s->detail, sizeof s->detail) != 0) {
+        s->connected = false;
+        return failed(s, MQTLS_ERR_TLS_UNKNOWN_CA, NULL);
+    }
     if (cfg.no_verify) {
         snprintf(s->detail, sizeof s->detail, "connected, but the server was not verified (CA ID 0)");
         return SL_ESECSNOVERIFY;

@@ -90,6 +90,16 @@ static bool all_space(const uint8_t *p, size_t len)
     return true;
 }
 
+static bool all_nul(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] != 0u) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool all_text(const uint8_t *p, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
@@ -496,6 +506,47 @@ static void detect_pem(const uint8_t *buf, size_t len, mqtls_cred_info_t *out)
     }
 }
 
+/* The length of the whole DER element at buf (header and body), 0 if it is not one. */
+static size_t der_element_len(const uint8_t *buf, size_t len)
+{
+    der_t d = { buf, buf + len };
+    uint8_t tag;
+    size_t body = 0;
+    return tlv_head(&d, &tag, &body) == TLV_OK ? (size_t)(d.p - buf) + body : 0u;
+}
+
+/* A known DER element followed by more: "2 DER certificates concatenated",
+ * or "a DER certificate followed by N bytes that are not part of it". */
+static bool describe_concatenated(const uint8_t *buf, size_t len, mqtls_cred_info_t *out)
+{
+    size_t one = der_element_len(buf, len), claimed;
+    if (one == 0u || one >= len) {
+        return false;
+    }
+    mqtls_cred_kind_t first = der_kind(buf, one, &claimed);
+    if (first == MQTLS_CRED_GARBAGE || first == MQTLS_CRED_TRUNCATED) {
+        return false;
+    }
+    size_t at = one, n = 1;
+    while (at < len) {
+        size_t next = der_element_len(buf + at, len - at);
+        if (next == 0u || der_kind(buf + at, next, &claimed) != first) {
+            break;
+        }
+        at += next;
+        n++;
+    }
+    if (at == len || all_space(buf + at, len - at)) {
+        out->count = first == MQTLS_CRED_CERT ? n : 0u; /* kind stays GARBAGE: not one file of a kind */
+        snprintf(out->what, sizeof out->what, "%zu DER %ss concatenated (%zu bytes): a DER file holds one; split "
+                 "them, or use PEM for several", n, mqtls_cred_kind_name(first), len);
+    } else {
+        snprintf(out->what, sizeof out->what, "a DER %s (%zu bytes)%s followed by %zu bytes that are not part of it",
+                 mqtls_cred_kind_name(first), one, n > 1u ? " and more of them," : "", len - at);
+    }
+    return true;
+}
+
 static void detect_der(const uint8_t *buf, size_t len, mqtls_cred_info_t *out)
 {
     size_t claimed = 0;
@@ -508,10 +559,18 @@ static void detect_der(const uint8_t *buf, size_t len, mqtls_cred_info_t *out)
     } else if (out->kind == MQTLS_CRED_GARBAGE) {
         out->encoding = MQTLS_TLS_FORMAT_AUTO;
         out->count = 0;
-        snprintf(out->what, sizeof out->what, "neither PEM nor DER: %zu bytes that are not an ASN.1 "
-                 "structure of a certificate, key or CSR", len);
+        if (!describe_concatenated(buf, len, out)) {
+            snprintf(out->what, sizeof out->what, "neither PEM nor DER: %zu bytes that are not an ASN.1 "
+                     "structure of a certificate, key or CSR", len);
+        }
     } else {
         describe(out, false);
+        size_t one = der_element_len(buf, len), used = strlen(out->what);
+        if (one != 0u && one < len) {
+            /* Padding (whitespace, NUL) that the parsers skip: said, never dropped silently. */
+            snprintf(out->what + used, sizeof out->what - used, ", followed by %zu bytes of padding that are not "
+                     "part of it", len - one);
+        }
     }
 }
 
@@ -529,7 +588,11 @@ int32_t mqtls_cred_detect(const uint8_t *buf, size_t len, mqtls_cred_info_t *out
         return MQTLS_ERR_INVALID_ARG;
     }
     memset(out, 0, sizeof *out);
-    if (len == 0u || all_space(buf, len)) {
+    if (len > 0u && all_nul(buf, len)) {
+        out->kind = MQTLS_CRED_GARBAGE; /* an erased or never-written file: not "whitespace" */
+        snprintf(out->what, sizeof out->what, "%zu NUL bytes and nothing else (an erased or unwritten file): "
+                 "neither PEM nor DER", len);
+    } else if (len == 0u || all_space(buf, len)) {
         out->kind = MQTLS_CRED_EMPTY;
         snprintf(out->what, sizeof out->what, len == 0u ? "empty (0 bytes)" : "empty (only whitespace)");
     } else if (buf[0] == T_SEQ && der_known(buf, len)) {
@@ -621,6 +684,32 @@ static size_t chain_len(const mbedtls_x509_crt *c)
     return n;
 }
 
+/* The bytes a PEM CERTIFICATE block decodes to beyond its certificate (0: none);
+ * *block receives the block's number (1-based). text is NUL-terminated. */
+static size_t pem_extra_bytes(const uint8_t *text, size_t *block)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
+    const char *p = (const char *)text;
+    size_t n = 0;
+    while ((p = strstr(p, begin)) != NULL) {
+        mbedtls_pem_context pem;
+        mbedtls_pem_init(&pem);
+        size_t used = 0, extra = 0;
+        n++;
+        if (mbedtls_pem_read_buffer(&pem, begin, end, (const unsigned char *)p, NULL, 0, &used) == 0) {
+            size_t one = der_element_len(pem.buf, pem.buflen);
+            extra = one != 0u && one < pem.buflen ? pem.buflen - one : 0u;
+        }
+        mbedtls_pem_free(&pem);
+        if (extra > 0u) {
+            *block = n;
+            return extra;
+        }
+        p += used > 0u ? used : sizeof begin - 1u;
+    }
+    return 0;
+}
+
 int32_t mqtls__cred_load_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt *crt, size_t *count, char *why,
                                size_t why_len)
 {
@@ -642,7 +731,15 @@ int32_t mqtls__cred_load_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt 
             return MQTLS_ERR_NO_MEMORY;
         }
         ret = mbedtls_x509_crt_parse(crt, copy, len + 1u);
+        size_t block = 0, extra = ret == 0 ? pem_extra_bytes(copy, &block) : 0u;
         free(copy);
+        if (extra > 0u) {
+            /* mbedTLS would keep the certificate and drop the rest without a word. */
+            mqtls__cred_say(why, why_len, "the file is %s, but its certificate block %zu decodes to %zu bytes more than "
+                "the certificate: extra base64 in the block (remove it; nothing is dropped silently)", info.what,
+                block, extra);
+            return MQTLS_ERR_CRED_GARBAGE;
+        }
         if (ret > 0) {
             mqtls__cred_say(why, why_len, "the file is %s, of which %d do not parse", info.what, ret);
             return MQTLS_ERR_CRED_NOT_CERT;
@@ -708,6 +805,21 @@ int32_t mqtls__cred_load_key(const uint8_t *buf, size_t len, const char *passwor
     if (copy == NULL) {
         return MQTLS_ERR_NO_MEMORY;
     }
+    long iters = -1;
+    int count = info.kind == MQTLS_CRED_KEY_ENCRYPTED ? mqtls__pkcs8_iterations(copy, len, pem, &iters) : 0;
+    if (count != 0) {
+        /* Judged before anything runs PBKDF2: a claimed 2^31 would run for half an hour. */
+        burn(copy, len + 1u);
+        if (count == MQTLS__PBKDF2_TOO_MANY) {
+            mqtls__cred_say(why, why_len, "the file is %s that asks for %ld PBKDF2 iterations; mqtls runs at most %ld "
+                "(OpenSSL writes 2048): refused rather than computing for minutes", info.what, iters,
+                MQTLS__PBKDF2_MAX_ITERATIONS);
+            return MQTLS_ERR_CRED_KDF_LIMIT;
+        }
+        mqtls__cred_say(why, why_len, "the file is %s whose PBKDF2 iteration count is 0, negative or wider than 32 "
+            "bits: a malformed key, whatever the password", info.what);
+        return MQTLS_ERR_CRED_MALFORMED_KEY;
+    }
     const unsigned char *pw = have_pw ? (const unsigned char *)password : NULL;
     int ret = mqtls__mbed_parse_key(pk, copy, pem ? len + 1u : len, pw, have_pw ? strlen(password) : 0u);
     if (ret != 0 && info.kind == MQTLS_CRED_KEY_ENCRYPTED && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
@@ -763,6 +875,137 @@ static int32_t copy_out(const uint8_t *p, size_t len, uint8_t **out, size_t *out
     return *out != NULL ? MQTLS_OK : MQTLS_ERR_NO_MEMORY;
 }
 
+/* ---- DER, not BER: minimal lengths -------------------------------------------------------
+ * A certificate may arrive with non-minimal (BER) lengths: 0x84 00 00 01 c0
+ * where DER writes 0x82 01 c0. Its outer SEQUENCE and the signature fields
+ * are not signed and are re-encoded; the signed part (tbsCertificate) is
+ * kept byte for byte, so a BER length inside it cannot be fixed without
+ * breaking the signature: such a certificate is refused with a sentence. */
+
+#define DER_MAX_DEPTH 32
+
+static size_t len_size(size_t n)
+{
+    return n < 0x80u ? 1u : n <= 0xFFu ? 2u : n <= 0xFFFFu ? 3u : n <= 0xFFFFFFu ? 4u : 5u;
+}
+
+static uint8_t *put_len(uint8_t *o, size_t n)
+{
+    size_t k = len_size(n);
+    if (k == 1u) {
+        *o++ = (uint8_t)n;
+        return o;
+    }
+    *o++ = (uint8_t)(0x80u | (k - 1u));
+    for (size_t i = k - 1u; i > 0u; i--) {
+        *o++ = (uint8_t)(n >> (8u * (i - 1u)));
+    }
+    return o;
+}
+
+/* The minimal encoding's size of the elements in d; 0 with *bad on error. Constructed
+ * elements are walked; primitive ones keep their contents. *minimal: already DER. */
+static size_t der_size(der_t d, int depth, bool *bad, bool *minimal)
+{
+    size_t total = 0;
+    if (depth > DER_MAX_DEPTH) {
+        *bad = true;
+        return 0;
+    }
+    while (d.p < d.end && !*bad) {
+        const uint8_t *start = d.p;
+        uint8_t tag;
+        der_t body;
+        if (tlv(&d, &tag, &body) != TLV_OK) {
+            *bad = true;
+            return 0;
+        }
+        size_t n = (tag & 0x20u) ? der_size(body, depth + 1, bad, minimal) : (size_t)(body.end - body.p);
+        size_t hdr = (size_t)(body.p - start);
+        if (hdr != 1u + len_size((size_t)(body.end - body.p))) {
+            *minimal = false;
+        }
+        total += 1u + len_size(n) + n;
+    }
+    return total;
+}
+
+static uint8_t *der_write(der_t d, uint8_t *o, int depth)
+{
+    while (d.p < d.end) {
+        uint8_t tag;
+        der_t body;
+        if (tlv(&d, &tag, &body) != TLV_OK) {
+            return NULL;
+        }
+        *o++ = tag;
+        if (tag & 0x20u) {
+            bool bad = false, minimal = true;
+            o = put_len(o, der_size(body, depth + 1, &bad, &minimal));
+            if ((o = der_write(body, o, depth + 1)) == NULL) {
+                return NULL;
+            }
+        } else {
+            size_t n = (size_t)(body.end - body.p);
+            o = put_len(o, n);
+            memcpy(o, body.p, n);
+            o += n;
+        }
+    }
+    return o;
+}
+
+/* One certificate's bytes as DER into a malloc'd buffer. */
+static int32_t cert_der(const uint8_t *raw, size_t len, uint8_t **out, size_t *out_len, char *why, size_t why_len)
+{
+    der_t all = { raw, raw + len }, cert, tbs;
+    uint8_t tag;
+    if (tlv(&all, &tag, &cert) != TLV_OK || tag != T_SEQ) {
+        return copy_out(raw, len, out, out_len); /* the parser accepted it: nothing to improve here */
+    }
+    const uint8_t *tbs_start = cert.p;
+    if (tlv(&cert, &tag, &tbs) != TLV_OK) {
+        return copy_out(raw, len, out, out_len);
+    }
+    size_t tbs_len = (size_t)(cert.p - tbs_start);
+    bool bad = false, minimal = true;
+    der_t tbs_whole = { tbs_start, cert.p };
+    der_size(tbs_whole, 0, &bad, &minimal);
+    if (bad) {
+        return copy_out(raw, len, out, out_len); /* a structure this walker does not follow: kept as parsed */
+    }
+    if (!minimal) {
+        mqtls__cred_say(why, why_len, "the certificate is BER, not DER: its signed part (tbsCertificate) uses "
+            "non-minimal lengths, and re-encoding them would break its signature; ask its issuer for a DER "
+            "certificate (openssl x509 keeps the bytes as they are)");
+        return MQTLS_ERR_CRED_NOT_DER;
+    }
+    der_t rest = cert; /* signatureAlgorithm, signatureValue */
+    size_t rest_len = der_size(rest, 1, &bad, &minimal);
+    if (bad) {
+        return copy_out(raw, len, out, out_len);
+    }
+    size_t body = tbs_len + rest_len;
+    uint8_t *o = malloc(1u + len_size(body) + body + 1u);
+    if (o == NULL) {
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    uint8_t *w = o;
+    *w++ = T_SEQ;
+    w = put_len(w, body);
+    memcpy(w, tbs_start, tbs_len);
+    w += tbs_len;
+    w = der_write(rest, w, 1);
+    if (w == NULL) {
+        free(o);
+        return copy_out(raw, len, out, out_len);
+    }
+    *w = 0u;
+    *out = o;
+    *out_len = (size_t)(w - o);
+    return MQTLS_OK;
+}
+
 static int32_t convert_certs(const uint8_t *in, size_t in_len, const mqtls_cred_info_t *info, mqtls_tls_format_t to,
                              uint8_t **out, size_t *out_len, char *why, size_t why_len)
 {
@@ -775,14 +1018,16 @@ static int32_t convert_certs(const uint8_t *in, size_t in_len, const mqtls_cred_
     mbedtls_x509_crt_init(&crt);
     int32_t rc = mqtls__cred_load_certs(in, in_len, &crt, NULL, why, why_len);
     if (rc == MQTLS_OK && to == MQTLS_TLS_FORMAT_DER) {
-        rc = copy_out(crt.raw.p, crt.raw.len, out, out_len);
+        rc = cert_der(crt.raw.p, crt.raw.len, out, out_len, why, why_len);
     } else if (rc == MQTLS_OK) {
         *out = NULL;
         *out_len = 0;
         for (const mbedtls_x509_crt *c = &crt; c != NULL && rc == MQTLS_OK; c = c->next) {
-            uint8_t *one;
-            size_t one_len;
-            rc = to_pem("CERTIFICATE", c->raw.p, c->raw.len, &one, &one_len);
+            uint8_t *one, *der = NULL;
+            size_t one_len, der_len = 0;
+            rc = cert_der(c->raw.p, c->raw.len, &der, &der_len, why, why_len);
+            rc = rc == MQTLS_OK ? to_pem("CERTIFICATE", der, der_len, &one, &one_len) : rc;
+            free(der);
             rc = rc == MQTLS_OK ? append(out, out_len, one, one_len) : rc;
         }
         if (rc != MQTLS_OK) {

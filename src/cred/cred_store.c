@@ -34,6 +34,7 @@
 #include <mbedtls/pem.h>
 
 #include "mqtls/cred.h"
+#include "mqtls/slcodes.h"
 #include "cred_priv.h"
 #include "tls/mbed_compat.h"
 
@@ -252,8 +253,8 @@ static int32_t check_cert(const mqtls_cred_info_t *info, const mqtls_cred_cert_t
         return MQTLS_ERR_CRED_NOT_LEAF;
     }
     if (ca && !c->self_signed)
-        mqtls__cred_say(warn, warn_len, "the CA is an intermediate (%s, issued by %s), not a self-signed root: "
-            "fine only if the server sends a chain that ends at this certificate", c->subject, c->issuer);
+        mqtls__cred_say(warn, warn_len, "the CA is an intermediate (%s, issued by %s), not a self-signed root: %s",
+            c->subject, c->issuer, mqtls_sl_intermediate_note());
     mqtls__cred_say(why, why_len, "%s", c->subject);
     return MQTLS_OK;
 }
@@ -399,6 +400,7 @@ typedef struct {
     char summary[256];
     mqtls_cred_cert_t cert;       /* certificates only */
     bool has_cert;
+    bool pkcs8;                   /* a key in PKCS#8, where the chip reads PKCS#1/SEC1 */
 } described_t;
 
 static void describe_key(const uint8_t *buf, size_t len, const mqtls_cred_info_t *info, described_t *d)
@@ -419,6 +421,11 @@ static void describe_key(const uint8_t *buf, size_t len, const mqtls_cred_info_t
         mqtls__cred_say(d->summary, sizeof d->summary, "%s, %s", mqtls_cred_kind_name(info->kind), k->curve);
     } else {
         mqtls__cred_say(d->summary, sizeof d->summary, "%s, %u bits", mqtls_cred_kind_name(info->kind), (unsigned)k->key_bits);
+    }
+    if (d->err == MQTLS_OK && info->kind == MQTLS_CRED_KEY_PKCS8) {
+        size_t used = strlen(d->summary);
+        mqtls__cred_say(d->summary + used, sizeof d->summary - used, " -- warning: %s", mqtls_sl_pkcs8_note());
+        d->pkcs8 = true;
     }
     free(k);
 }
@@ -484,6 +491,22 @@ static int32_t to_der(const uint8_t *buf, size_t len, mqtls_store_role_t role, c
     return rc;
 }
 
+/* A key stored in another form than it came in: say so ("converted PKCS#8 -> PKCS#1"). */
+static void say_key_conversion(const uint8_t *in, size_t in_len, const uint8_t *der, size_t der_len, char *warn,
+                               size_t warn_len)
+{
+    mqtls_cred_info_t a, b;
+    if (mqtls_cred_detect(in, in_len, &a) != MQTLS_OK || mqtls_cred_detect(der, der_len, &b) != MQTLS_OK)
+        return;
+    bool from8 = a.kind == MQTLS_CRED_KEY_PKCS8 || a.kind == MQTLS_CRED_KEY_ENCRYPTED;
+    if (!from8 || a.kind == b.kind || warn == NULL)
+        return;
+    size_t used = strlen(warn);
+    mqtls__cred_say(warn + used, warn_len - used, "%sconverted %sPKCS#8 \u2192 %s, the form a CC3200 reads",
+        used > 0 ? "; " : "", a.kind == MQTLS_CRED_KEY_ENCRYPTED ? "encrypted " : "",
+        b.kind == MQTLS_CRED_KEY_PKCS1 ? "PKCS#1" : "SEC1");
+}
+
 /* "ca: O=Example, CN=Root" for the caller to show what was stored. */
 static void summarize(const uint8_t *der, size_t len, mqtls_store_role_t role, char *why, size_t why_len)
 {
@@ -514,6 +537,8 @@ int32_t mqtls_store_put(const char *dir, const char *entry, const uint8_t *buf, 
     size_t der_len = 0;
     if (rc == MQTLS_OK)
         rc = to_der(buf, len, role, password, &der, &der_len, why, why_len);
+    if (rc == MQTLS_OK && role == MQTLS_STORE_KEY)
+        say_key_conversion(buf, len, der, der_len, warn, warn_len);
     if (rc == MQTLS_OK)
         rc = write_atomic(dir, entry, der, der_len, role == MQTLS_STORE_KEY ? 0600 : 0644, why, why_len);
     if (rc == MQTLS_OK)
@@ -805,12 +830,15 @@ static void check_validity(check_ctx_t *c, int slot, int64_t at)
         return;
     const mqtls_cred_cert_t *k = &c->d[slot].cert;
     unsigned id = c->out->files[slot].id;
+    bool own = slot == SLOT_CERT;
     if (at < k->not_before_unix)
-        problem(c, slot, MQTLS_ERR_CRED_NOT_YET_VALID, "%s %u: not valid yet at the device time: valid from %s "
-                "(the device would report -461 SL_ESECDATEERROR)", slot_names[slot], id, k->not_before);
+        problem(c, slot, MQTLS_ERR_CRED_NOT_YET_VALID, "%s %u: not valid yet at the device time: valid from %s (%s)",
+                slot_names[slot], id, k->not_before, own ? mqtls_sl_own_cert_date_note()
+                : "the device would report -461 SL_ESECDATEERROR for a server chain that ends at it");
     else if (at > k->not_after_unix)
-        problem(c, slot, MQTLS_ERR_CRED_EXPIRED, "%s %u: expired at the device time: valid until %s",
-                slot_names[slot], id, k->not_after);
+        problem(c, slot, MQTLS_ERR_CRED_EXPIRED, "%s %u: expired at the device time: valid until %s%s%s%s",
+                slot_names[slot], id, k->not_after, own ? " (" : "", own ? mqtls_sl_own_cert_date_note() : "",
+                own ? ")" : "");
 }
 
 static void check_pairs(check_ctx_t *c, int64_t at)
@@ -841,6 +869,19 @@ static void check_pairs(check_ctx_t *c, int64_t at)
                 "another CA for devices, as AWS IoT does; a broker that trusts only CA %u will reject it)",
                 cid, aid, c->d[SLOT_CERT].cert.issuer, c->d[SLOT_CA].cert.subject, aid);
     }
+}
+
+/* The NWP's rule (mqtls/slcodes.h): an intermediate CA file works only for a
+ * server that does not send it; said as a note, the server is not known here. */
+static void check_intermediate(check_ctx_t *c)
+{
+    mqtls_store_check_t *o = c->out;
+    const mqtls_cred_cert_t *k = &c->d[SLOT_CA].cert;
+    if (!c->usable[SLOT_CA] || !c->d[SLOT_CA].has_cert || k->self_signed ||
+        o->n_notes >= sizeof o->notes / sizeof o->notes[0])
+        return;
+    mqtls__cred_say(o->notes[o->n_notes++], sizeof o->notes[0], "ca %u is an intermediate (%s, issued by %s): %s",
+        (unsigned)o->files[SLOT_CA].id, k->subject, k->issuer, mqtls_sl_intermediate_note());
 }
 
 static void check_slots_present(check_ctx_t *c)
@@ -883,6 +924,10 @@ int32_t mqtls_store_check(const char *dir, const uint16_t ids[4], int64_t at, mq
     check_pairs(c, at);
     check_validity(c, SLOT_CERT, at);
     check_validity(c, SLOT_CA, at);
+    check_intermediate(c);
+    if (c->usable[SLOT_KEY] && c->d[SLOT_KEY].pkcs8 && out->n_notes < sizeof out->notes / sizeof out->notes[0])
+        mqtls__cred_say(out->notes[out->n_notes++], sizeof out->notes[0], "key %u is %s", (unsigned)ids[SLOT_KEY],
+            mqtls_sl_pkcs8_note());
     int32_t rc = c->first_err;
     for (int i = 0; i < 4; i++)
         free(c->buf[i]);

@@ -86,6 +86,12 @@ static const mqtls_diag_cause_t catalogue[] = {
       "the device needs DER.",
       "Check it with `mqtls cert inspect FILE`; give --key-password for an encrypted key; store it "
       "decrypted with `mqtls store put DIR ID device.key`." },
+    { "key-pkcs8", "The device's private key is PKCS#8, the chip reads PKCS#1 or SEC1",
+      "A CC3200 reads its private key as PKCS#1 (RSA) or SEC1 (EC) DER and may refuse a PKCS#8 key with -458 "
+      "SL_ESECBADPRIVATEFILE. OpenSSL 3's `openssl rsa -outform der` writes PKCS#8 (older versions wrote "
+      "PKCS#1), so following old instructions now gives this file.",
+      "Store the key with `mqtls store put DIR ID device.key` (it converts: \"converted PKCS#8 -> PKCS#1\"), "
+      "or convert with `openssl rsa -in device.key -traditional -outform der`." },
     { "dh-file-bad", "The Diffie-Hellman parameters file is unusable",
       "The DH slot names a file that is missing, not DER, or not Diffie-Hellman parameters; a CC3200 returns "
       "-459 SL_ESECBADDHFILE.",
@@ -349,7 +355,8 @@ const mqtls_diag_cause_t *mqtls_diag_classify(int32_t err, const mqtls_tls_repor
         }
         return CAUSE("closed-after-connect");
     case MQTLS_ERR_TIMEOUT: return CAUSE("connack-timeout");
-    case MQTLS_ERR_CONNACK_EXPECTED: return CAUSE("not-mqtt");
+    case MQTLS_ERR_CONNACK_EXPECTED:
+    case MQTLS_ERR_CONNACK_TOO_LARGE: return CAUSE("not-mqtt");
     case MQTLS_ERR_SUBSCRIBE_REFUSED: return CAUSE("subscribe-refused");
     default:
         if (err <= MQTLS_ERR_MALFORMED_REMAINING_LENGTH && err > -60) {

@@ -196,6 +196,15 @@ int32_t mqtls_diag_to_json(const mqtls_diag_report_t *r, char **out)
         str(&s, mqtls_sl_code_text(r->sl_code));
         raw(&s, "}");
     }
+    if (r->has_board) {
+        raw(&s, ",\n \"board\": {\"code\": ");
+        num(&s, (long)r->board_said);
+        raw(&s, ", \"name\": ");
+        str(&s, mqtls_sl_code_name(r->board_said));
+        raw(&s, r->board_agrees ? ", \"agrees\": true, \"meaning\": " : ", \"agrees\": false, \"meaning\": ");
+        str(&s, r->board_meaning);
+        raw(&s, "}");
+    }
     raw(&s, "}\n");
     if (s.oom) {
         free(s.buf);

@@ -20,6 +20,7 @@
 #include <mbedtls/version.h>
 
 #include <mbedtls/cipher.h>
+#include <mbedtls/error.h>
 #include <mbedtls/dhm.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/pem.h>
@@ -39,8 +40,8 @@
 /* PSA up (3.x; idempotent and cheap after the first call). 0 or an mbedTLS error. */
 static inline int mqtls__mbed_psa_init(void)
 {
-#if MQTLS__MBED_V3
-    return psa_crypto_init() == PSA_SUCCESS ? 0 : MBEDTLS_ERR_PK_ALLOC_FAILED;
+#if MQTLS__MBED_V3 && defined(MBEDTLS_PSA_CRYPTO_C)
+    return psa_crypto_init() == PSA_SUCCESS ? 0 : MBEDTLS_ERR_ERROR_GENERIC_ERROR;
 #else
     return 0;
 #endif
@@ -50,10 +51,12 @@ static inline int mqtls__mbed_psa_init(void)
 static inline int mqtls__mbed_parse_key(mbedtls_pk_context *pk, const unsigned char *key, size_t len,
                                         const unsigned char *pwd, size_t pwd_len)
 {
-#if MQTLS__MBED_V3
+#if MQTLS__MBED_V3 && defined(MBEDTLS_PSA_CRYPTO_C)
     int ret = mqtls__mbed_psa_init();
     return ret != 0 ? ret : mbedtls_pk_parse_key(pk, key, len, pwd, pwd_len, mbedtls_psa_get_random,
                                                  MBEDTLS_PSA_RANDOM_STATE);
+#elif MQTLS__MBED_V3
+    return mbedtls_pk_parse_key(pk, key, len, pwd, pwd_len, NULL, NULL);
 #else
     return mbedtls_pk_parse_key(pk, key, len, pwd, pwd_len);
 #endif
@@ -62,9 +65,11 @@ static inline int mqtls__mbed_parse_key(mbedtls_pk_context *pk, const unsigned c
 /* mbedtls_pk_check_pair: 0 when `prv` is the private half of `pub`. */
 static inline int mqtls__mbed_check_pair(const mbedtls_pk_context *pub, const mbedtls_pk_context *prv)
 {
-#if MQTLS__MBED_V3
+#if MQTLS__MBED_V3 && defined(MBEDTLS_PSA_CRYPTO_C)
     int ret = mqtls__mbed_psa_init();
     return ret != 0 ? ret : mbedtls_pk_check_pair(pub, prv, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
+#elif MQTLS__MBED_V3
+    return mbedtls_pk_check_pair(pub, prv, NULL, NULL);
 #else
     return mbedtls_pk_check_pair(pub, prv);
 #endif

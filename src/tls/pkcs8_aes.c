@@ -8,6 +8,7 @@
  * RFC 3565 §4.1), then an ordinary PrivateKeyInfo.
  */
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,5 +219,94 @@ int mqtls__pk_parse_pbes2_aes(mbedtls_pk_context *pk, uint8_t *buf, size_t len, 
         free(plain);
     }
     mbedtls_pem_free(&pem_ctx);
+    return ret;
+}
+
+/* ---- the iteration count, read before anything runs it ------------------------------------ */
+
+/* The count INTEGER at p (tag and length included): 0 and the count, or a bad count. */
+static int count_of(unsigned char **p, const unsigned char *end, long *count)
+{
+    size_t len;
+    if (mbedtls_asn1_get_tag(p, end, &len, MBEDTLS_ASN1_INTEGER) != 0 || len == 0u) {
+        return MQTLS__PBKDF2_BAD_COUNT;
+    }
+    const unsigned char *v = *p;
+    *p += len;
+    if (v[0] & 0x80u) {
+        return MQTLS__PBKDF2_BAD_COUNT; /* negative */
+    }
+    while (len > 1u && v[0] == 0u) {
+        v++;
+        len--;
+    }
+    if (len > 4u) {
+        return MQTLS__PBKDF2_BAD_COUNT; /* wider than 32 bits */
+    }
+    unsigned long c = 0;
+    for (size_t i = 0; i < len; i++) {
+        c = (c << 8) | v[i];
+    }
+    *count = c <= 0x7FFFFFFFul ? (long)c : -1;
+    if (c == 0u) {
+        return MQTLS__PBKDF2_BAD_COUNT;
+    }
+    return c > (unsigned long)MQTLS__PBKDF2_MAX_ITERATIONS ? MQTLS__PBKDF2_TOO_MANY : 0;
+}
+
+static int iterations_der(unsigned char *der, size_t der_len, long *count)
+{
+    unsigned char *p = der, *end = der + der_len;
+    size_t len;
+    mbedtls_asn1_buf oid, params;
+    if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0 ||
+        mbedtls_asn1_get_alg(&p, p + len, &oid, &params) != 0 ||
+        params.tag != (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) {
+        return 0; /* not an EncryptedPrivateKeyInfo: the parser says what it is */
+    }
+    unsigned char *q = params.p, *q_end = params.p + params.len;
+    if (OID_IS(&oid, MBEDTLS_OID_PKCS5_PBES2)) {
+        mbedtls_asn1_buf kdf, kdf_params;
+        if (mbedtls_asn1_get_alg(&q, q_end, &kdf, &kdf_params) != 0 || !OID_IS(&kdf, MBEDTLS_OID_PKCS5_PBKDF2) ||
+            kdf_params.tag != (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) {
+            return 0;
+        }
+        q = kdf_params.p;
+        q_end = kdf_params.p + kdf_params.len;
+    }
+    /* PBKDF2-params and PKCS#12 pbeParams both start { salt OCTET STRING, iterations INTEGER } */
+    if (mbedtls_asn1_get_tag(&q, q_end, &len, MBEDTLS_ASN1_OCTET_STRING) != 0) {
+        return 0;
+    }
+    q += len;
+    return count_of(&q, q_end, count);
+}
+
+/* see pkcs8_aes.h */
+int mqtls__pkcs8_iterations(const uint8_t *buf, size_t len, bool pem, long *count)
+{
+    *count = -1;
+    if (!pem) {
+        return iterations_der((unsigned char *)(uintptr_t)buf, len, count);
+    }
+    /* The PEM reader wants a NUL-terminated text: a copy, whatever the caller has. */
+    char *text = malloc(len + 1u);
+    if (text == NULL) {
+        return 0; /* the parser that follows reports the memory */
+    }
+    memcpy(text, buf, len);
+    text[len] = '\0';
+    mbedtls_pem_context pem_ctx;
+    mbedtls_pem_init(&pem_ctx);
+    size_t used;
+    int ret = 0;
+    const char *at = strstr(text, "-----BEGIN ENCRYPTED PRIVATE KEY-----");
+    if (at != NULL && mbedtls_pem_read_buffer(&pem_ctx, "-----BEGIN ENCRYPTED PRIVATE KEY-----",
+                                              "-----END ENCRYPTED PRIVATE KEY-----", (const unsigned char *)at,
+                                              NULL, 0, &used) == 0) {
+        ret = iterations_der(pem_ctx.buf, pem_ctx.buflen, count);
+    }
+    mbedtls_pem_free(&pem_ctx);
+    free(text);
     return ret;
 }

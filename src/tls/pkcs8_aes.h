@@ -27,4 +27,23 @@
  */
 int mqtls__pk_parse_pbes2_aes(mbedtls_pk_context *pk, uint8_t *buf, size_t len, bool pem, const char *pw);
 
+/* The most PBKDF2 iterations mqtls runs for one key: 10 million take seconds;
+ * a file claiming 2^31 would take half an hour, so it is refused with a
+ * sentence instead (OpenSSL writes 2048, PKCS#12 tools up to 600 000). */
+#define MQTLS__PBKDF2_MAX_ITERATIONS 10000000L
+
+/* Results of mqtls__pkcs8_iterations() besides 0. */
+#define MQTLS__PBKDF2_BAD_COUNT 2  /* 0, negative or wider than 32 bits: a malformed key */
+#define MQTLS__PBKDF2_TOO_MANY 3   /* above MQTLS__PBKDF2_MAX_ITERATIONS */
+
+/*
+ * Read the iteration count of an EncryptedPrivateKeyInfo (PBES2/PBKDF2 or a
+ * PKCS#12 PBE scheme) before anything runs it. buf as for
+ * mqtls__pk_parse_pbes2_aes (PEM with a NUL at buf[len], or DER).
+ * @param count receives the count when it fits a long (else -1)
+ * @return 0 (a sane count, or not an encrypted PKCS#8 key: nothing to say),
+ *         MQTLS__PBKDF2_BAD_COUNT or MQTLS__PBKDF2_TOO_MANY
+ */
+int mqtls__pkcs8_iterations(const uint8_t *buf, size_t len, bool pem, long *count);
+
 #endif /* MQTLS_PKCS8_AES_H */

@@ -1,10 +1,23 @@
 /* SPDX-License-Identifier: MIT
- * mqtls: mqtls results in the TI CC3200 SimpleLink secure-socket codes. */
+ * mqtls: mqtls results in the TI CC3200 SimpleLink secure-socket codes, and the chip's model. */
+/*
+ * see mqtls/slcodes.h. Two halves: the code table (a code's SDK name and
+ * sentence, and the mqtls error -> code mapping), and the model of what the
+ * network processor does differently from a PC's TLS engine (the CA rule,
+ * the mask as firmware writes it, the sentences the store and the doctor
+ * share). Both live here so the emulation (src/compat), the doctor
+ * (src/diag) and the store (src/cred) cannot disagree: none of them has a
+ * rule of its own. Only C11 and snprintf/strtoul: no POSIX, no TLS engine
+ * except mqtls_sl_suites_lacking(), which asks the engine itself.
+ */
 #include "mqtls/slcodes.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef struct {
     int32_t code;
@@ -14,6 +27,12 @@ typedef struct {
 
 static const sl_code_t codes[] = {
     { MQTLS_SL_ENETUNREACH, "SL_ENETUNREACH", "the network is unreachable" },
+    { MQTLS_SL_NET_APP_DNS_QUERY_NO_RESPONSE, "SL_NET_APP_DNS_QUERY_NO_RESPONSE",
+      "sl_NetAppDnsGetHostByName got no answer from the DNS server: the device never reached sl_Connect" },
+    { MQTLS_SL_NET_APP_DNS_QUERY_FAILED, "SL_NET_APP_DNS_QUERY_FAILED",
+      "sl_NetAppDnsGetHostByName could not resolve the name: the device never reached sl_Connect, so there "
+      "is no TLS result" },
+    { -140, "SL_ESEC_ASN_PARSE_E", "a certificate could not be parsed (ASN.1 error): a file that is not DER, or damaged" },
     { MQTLS_SL_ETIMEDOUT, "SL_ETIMEDOUT", "the TCP connection timed out: nothing answered on that address and port" },
     { MQTLS_SL_ECONNREFUSED, "SL_ECONNREFUSED", "the TCP connection was refused: nothing listens on that port" },
     { -150, "SL_ESEC_ASN_BEFORE_DATE_E", "a certificate is not valid yet at the device's date" },
@@ -22,6 +41,7 @@ static const sl_code_t codes[] = {
       "the server's chain is not signed by the CA file: the device holds the wrong root (flash the root "
       "that issued the last certificate the server sends)" },
     { MQTLS_SL_ESEC_DOMAIN_NAME_E, "SL_ESEC_DOMAIN_NAME_E", "the server's certificate does not name the host" },
+    { -229, "SL_ESEC_VERIFY_CERT_ERROR", "the server's certificate failed verification" },
     { MQTLS_SL_ESEC_UNSUPPORTED_SUITE, "SL_ESEC_UNSUPPORTED_SUITE",
       "no cipher suite in common: the secure mask allows none the server accepts" },
     { -300, "SL_ESEC_CLOSE_NOTIFY", "the server closed the TLS session (close_notify alert)" },
@@ -148,6 +168,8 @@ int32_t mqtls_sl_code(int32_t err, const mqtls_tls_report_t *report)
         return MQTLS_SL_ETIMEDOUT;
     case MQTLS_ERR_UNREACHABLE:
         return MQTLS_SL_ENETUNREACH;
+    case MQTLS_ERR_DNS:
+        return MQTLS_SL_NET_APP_DNS_QUERY_FAILED;
     default:
         break;
     }
@@ -355,4 +377,215 @@ int32_t mqtls_sl_code_error(int32_t code)
         return secure_error(code);
     }
     return socket_error(code);
+}
+
+/* ---- the network processor's model ------------------------------------------------------ */
+
+/* Lowercase, without spaces: "O=a b, CN=c" -> "o=ab,cn=c" (both engines' DN texts compare). */
+static void squeeze(const char *in, char *out, size_t len)
+{
+    size_t k = 0;
+    for (; *in != '\0' && k + 1u < len; in++) {
+        if (*in != ' ') {
+            out[k++] = (char)tolower((unsigned char)*in);
+        }
+    }
+    out[k] = '\0';
+}
+
+/* ASCII case-insensitive comparison of n bytes (no <strings.h>: plain C11). */
+static bool ieq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool same_dn(const char *a, const char *b)
+{
+    char x[300], y[300];
+    if (a == NULL || b == NULL || a[0] == '\0' || b[0] == '\0') {
+        return false;
+    }
+    squeeze(a, x, sizeof x);
+    squeeze(b, y, sizeof y);
+    return strcmp(x, y) == 0;
+}
+
+int32_t mqtls_sl_ca_rule(const char *ca_subject, const mqtls_tls_report_t *chain, char *why, size_t why_len)
+{
+    if (why != NULL && why_len > 0u) {
+        why[0] = '\0';
+    }
+    if (ca_subject == NULL || ca_subject[0] == '\0' || chain == NULL || chain->chain_len == 0u) {
+        return 0; /* nothing to judge: no verdict */
+    }
+    size_t n = chain->chain_len < MQTLS_TLS_MAX_CHAIN ? chain->chain_len : MQTLS_TLS_MAX_CHAIN;
+    const mqtls_tls_cert_info_t *last = &chain->chain[n - 1u];
+    if (same_dn(ca_subject, last->issuer)) {
+        return 0;
+    }
+    if (why != NULL && why_len > 0u) {
+        bool sent = false;
+        for (size_t i = 0; i < n; i++) {
+            sent = sent || same_dn(ca_subject, chain->chain[i].subject);
+        }
+        snprintf(why, why_len,
+                 "the CA file is %s%s; a CC3200 needs the CA that issued the last certificate the server sends: %s",
+                 ca_subject, sent ? ", a certificate the server sends itself (an intermediate)" : "", last->issuer);
+    }
+    return MQTLS_SL_ESEC_ASN_SIG_CONFIRM_E;
+}
+
+const char *mqtls_sl_intermediate_note(void)
+{
+    return "a CC3200 accepts an intermediate as its CA file only when it issued the last certificate the "
+           "server sends; a server that sends this intermediate itself (most do, AWS IoT does) makes the "
+           "device fail with -155 SL_ESEC_ASN_SIG_CONFIRM_E: flash the root that issued the top certificate "
+           "the server sends (mqtls doctor --store names it)";
+}
+
+const char *mqtls_sl_pkcs8_note(void)
+{
+    return "PKCS#8: a CC3200 reads its private key as PKCS#1 (RSA) or SEC1 (EC) DER and may refuse this one "
+           "(-458 SL_ESECBADPRIVATEFILE); `mqtls store put` converts it (OpenSSL 3's `openssl rsa -outform der` "
+           "writes PKCS#8; add -traditional for PKCS#1)";
+}
+
+const char *mqtls_sl_own_cert_date_note(void)
+{
+    return "a CC3200 does not judge its own certificate's dates: it sends it, and a broker judging by its own "
+           "clock refuses it with alert 42 bad_certificate (-342 SL_ESEC_BAD_CERTIFICATE on the device)";
+}
+
+static const char *const mask_names[10] = {
+    "SL_SEC_MASK_SSL_RSA_WITH_RC4_128_SHA",
+    "SL_SEC_MASK_SSL_RSA_WITH_RC4_128_MD5",
+    "SL_SEC_MASK_TLS_RSA_WITH_AES_256_CBC_SHA",
+    "SL_SEC_MASK_TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+    "SL_SEC_MASK_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    "SL_SEC_MASK_TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+    "SL_SEC_MASK_TLS_RSA_WITH_AES_128_CBC_SHA256",
+    "SL_SEC_MASK_TLS_RSA_WITH_AES_256_CBC_SHA256",
+    "SL_SEC_MASK_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    "SL_SEC_MASK_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+};
+
+const char *mqtls_sl_mask_name(unsigned bit)
+{
+    return bit < 10u ? mask_names[bit] : NULL;
+}
+
+/* Does [p, p+n) name `full`, with or without its SL_SEC_MASK_ prefix (case ignored)? */
+static bool names(const char *p, size_t n, const char *full)
+{
+    static const char prefix[] = "SL_SEC_MASK_";
+    size_t pl = sizeof prefix - 1u, fl = strlen(full);
+    if (n == fl && ieq(p, full, n)) {
+        return true;
+    }
+    return n == fl - pl && ieq(p, full + pl, n);
+}
+
+/* One term of a mask expression: a number or a name. */
+static bool mask_term(const char *p, size_t n, uint32_t *bits)
+{
+    char num[24];
+    if (n > 0u && n < sizeof num && isdigit((unsigned char)p[0])) {
+        memcpy(num, p, n);
+        num[n] = '\0';
+        char *end = NULL;
+        unsigned long v = strtoul(num, &end, 0);
+        if (*end != '\0' || v > 0x3FFul) {
+            return false;
+        }
+        *bits = (uint32_t)v;
+        return true;
+    }
+    if (names(p, n, "SL_SEC_MASK_SECURE_DEFAULT")) {
+        *bits = MQTLS_SL_MASK_DEFAULT;
+        return true;
+    }
+    for (unsigned b = 0; b < 10u; b++) {
+        if (names(p, n, mask_names[b])) {
+            *bits = 1ul << b;
+            return true;
+        }
+    }
+    return false;
+}
+
+int32_t mqtls_sl_mask_parse(const char *text, uint32_t *mask)
+{
+    if (text == NULL || mask == NULL) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    uint32_t out = 0;
+    const char *p = text;
+    for (;;) {
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        size_t n = strcspn(p, "| \t");
+        uint32_t bits = 0;
+        if (n == 0u || !mask_term(p, n, &bits)) {
+            return MQTLS_ERR_INVALID_ARG;
+        }
+        out |= bits;
+        p += n;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (*p == '\0') {
+            break;
+        }
+        if (*p != '|') {
+            return MQTLS_ERR_INVALID_ARG;
+        }
+        p++;
+    }
+    if (out == 0u) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    *mask = out;
+    return MQTLS_OK;
+}
+
+bool mqtls_sl_code_at(size_t i, int32_t *code)
+{
+    if (i >= sizeof codes / sizeof codes[0]) {
+        return false;
+    }
+    if (code != NULL) {
+        *code = codes[i].code;
+    }
+    return true;
+}
+
+int32_t mqtls_sl_code_parse(const char *text, int32_t *code)
+{
+    if (text == NULL || code == NULL || text[0] == '\0') {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    if (text[0] == '-' && isdigit((unsigned char)text[1])) {
+        char *end = NULL;
+        long v = strtol(text, &end, 10);
+        if (*end != '\0' || v < -1000 || v > 0) {
+            return MQTLS_ERR_INVALID_ARG;
+        }
+        *code = (int32_t)v;
+        return MQTLS_OK;
+    }
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        /* SL_ESECBADCAFILE, ESECBADCAFILE, sl_esecbadcafile */
+        size_t tl = strlen(text), nl = strlen(codes[i].name);
+        if ((tl == nl && ieq(text, codes[i].name, nl)) || (tl == nl - 3u && ieq(text, codes[i].name + 3, tl))) {
+            *code = codes[i].code;
+            return MQTLS_OK;
+        }
+    }
+    return MQTLS_ERR_INVALID_ARG;
 }

@@ -27,20 +27,40 @@ void mqtls_tls_config_init(mqtls_tls_config_t *cfg)
     }
 }
 
+/*
+ * The engine table: one row per engine the enum names, in enum order. An
+ * engine that is not compiled in keeps its row (its name still parses and
+ * prints) with no operations. A third engine (wolfSSL, a TLS-offload chip)
+ * is one file with its mqtls__tls_ops, one enum value in mqtls/tls.h and one
+ * row here (docs/porting.md).
+ */
+typedef struct {
+    const char *name;
+    const struct mqtls__tls_ops *ops;
+} engine_row_t;
+
+static const engine_row_t engines[] = {
+    [MQTLS_TLS_MBEDTLS] = { "mbedtls",
+#if MQTLS_WITH_MBEDTLS
+                            &mqtls__tls_mbedtls_ops
+#else
+                            NULL
+#endif
+    },
+    [MQTLS_TLS_OPENSSL] = { "openssl",
+#if MQTLS_WITH_OPENSSL
+                            &mqtls__tls_openssl_ops
+#else
+                            NULL
+#endif
+    },
+};
+
+#define N_ENGINES (sizeof engines / sizeof engines[0])
+
 static const struct mqtls__tls_ops *engine_ops(mqtls_tls_engine_t engine)
 {
-    switch (engine) {
-#if MQTLS_WITH_MBEDTLS
-    case MQTLS_TLS_MBEDTLS:
-        return &mqtls__tls_mbedtls_ops;
-#endif
-#if MQTLS_WITH_OPENSSL
-    case MQTLS_TLS_OPENSSL:
-        return &mqtls__tls_openssl_ops;
-#endif
-    default:
-        return NULL;
-    }
+    return (size_t)engine < N_ENGINES ? engines[engine].ops : NULL;
 }
 
 bool mqtls_tls_engine_available(mqtls_tls_engine_t engine)
@@ -48,19 +68,23 @@ bool mqtls_tls_engine_available(mqtls_tls_engine_t engine)
     return engine_ops(engine) != NULL;
 }
 
+const char *mqtls_tls_engine_name(mqtls_tls_engine_t engine)
+{
+    return (size_t)engine < N_ENGINES ? engines[engine].name : "unknown";
+}
+
 int32_t mqtls_tls_engine_parse(const char *name, mqtls_tls_engine_t *out)
 {
     if (name == NULL || out == NULL) {
         return MQTLS_ERR_INVALID_ARG;
     }
-    if (strcmp(name, "mbedtls") == 0) {
-        *out = MQTLS_TLS_MBEDTLS;
-    } else if (strcmp(name, "openssl") == 0) {
-        *out = MQTLS_TLS_OPENSSL;
-    } else {
-        return MQTLS_ERR_INVALID_ARG;
+    for (size_t i = 0; i < N_ENGINES; i++) {
+        if (strcmp(name, engines[i].name) == 0) {
+            *out = (mqtls_tls_engine_t)i;
+            return MQTLS_OK;
+        }
     }
-    return MQTLS_OK;
+    return MQTLS_ERR_INVALID_ARG;
 }
 
 /* ---- alerts and verification results ------------------------------------------ */

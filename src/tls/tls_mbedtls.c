@@ -30,23 +30,21 @@
  * - Keys: 2.28's PBES2 decrypts only DES; PKCS#8 with AES (openssl's
  *   default) is decrypted here from mbedTLS's PBKDF2 and AES-CBC.
  *
- * Port to 3.x: MBEDTLS_ALLOW_PRIVATE_ACCESS (below); calls whose signatures
- * changed (pk_parse_key and pk_check_pair take an RNG, versions are set by
- * protocol number from 3.2) sit under MQ_V3; error codes that 3.0 renamed
- * are tested with #ifdef; TLS 1.3 suite names (TLS1-3-...) are mapped both
- * ways; psa_crypto_init() is called. The PBES2 fallback uses 2.x-only
- * fields and is off on 3.x, where releases that know the AES-CBC OIDs
- * decrypt such keys themselves and older ones refuse them as BAD_KEY_FILE.
- * Only the 2.28 side is built and tested.
+ * Two lines are built and tested, 2.28 (TLS 1.2) and 3.6 (TLS 1.2 and 1.3,
+ * PSA): what differs between them is spelt once in mbed_compat.h (key
+ * parsing and pair checks, PSA start-up, the one private field read here,
+ * ssl.in_msg). Here only: versions set by protocol number on 3.x, error
+ * codes that 3.0 renamed (tested with #ifdef), TLS 1.3 suite names
+ * (TLS1-3-...) mapped both ways, and 3.x's NewSessionTicket answer from
+ * mbedtls_ssl_read(). 3.6 reassembles a handshake message that spans
+ * records itself; 2.28 does not, and gets the records of one message
+ * joined before it reads them (see "the record joiner"). With TLS 1.3 the
+ * watch stops after the ServerHello (what follows is encrypted), so the
+ * CertificateRequest is not seen and a rejection arrives after the
+ * handshake; alert_behind() reads it.
+ * Nothing here calls the platform: the clock, the entropy and the bytes
+ * of files come through cfg.hooks (tls.c).
  */
-/* 3.0 made the x509 and ssl fields private and later 3.x releases made many
- * x509 ones public again, so MBEDTLS_PRIVATE(field) cannot name a field on
- * all of them; this switch, which MBEDTLS_PRIVATE honours, keeps the plain
- * names valid on every version. The one field used here that stays private
- * in 3.x is ssl.in_msg (the alert). */
-#ifndef MBEDTLS_ALLOW_PRIVATE_ACCESS
-#define MBEDTLS_ALLOW_PRIVATE_ACCESS
-#endif
 
 #include <limits.h>
 #include <stdio.h>
@@ -70,19 +68,10 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "mbed_compat.h"
 #include "pkcs8_aes.h"
 #include "tls_priv.h"
 #include "tls/civil.h"
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define MQ_V3 1
-#if defined(MBEDTLS_PSA_CRYPTO_C)
-#include <psa/crypto.h>
-#endif
-#else
-#define MQ_V3 0
-#endif
-
 
 #if defined(MBEDTLS_SSL_PROTO_TLS1_3)
 #define HIGHEST_VERSION MQTLS_TLS_V1_3
@@ -103,6 +92,8 @@ struct watch {
     int alert;         /* last cleartext fatal alert description, -1 if none */
     bool spoke_tls;    /* one well-formed record header went by */
     bool not_tls;      /* the first record header was not TLS */
+    bool bad_record;   /* a later header was not TLS (after a good record) */
+    uint32_t oversized; /* the length a record header claimed beyond TLS's limit, 0 if none */
     bool stopped;      /* encrypted from here on, or not TLS: nothing more to learn */
     uint8_t first;     /* the first byte, for the report */
     uint8_t hdr[5];
@@ -112,6 +103,7 @@ struct watch {
     uint8_t hs_got;
     uint32_t hs_left;
     uint8_t alert_level; /* of the alert being read, 0 between alerts */
+    uint32_t hs_max;   /* the longest handshake message announced */
 };
 
 static void watch_reset(struct watch *w)
@@ -132,10 +124,20 @@ static void watch_header_byte(struct watch *w, uint8_t b)
         ok = b == 3; /* major version of every TLS */
     } else if (w->hdr_got == 5) {
         w->rec_left = (uint16_t)((w->hdr[3] << 8) | w->hdr[4]);
-        ok = w->rec_left <= 16384u + 2048u; /* RFC 5246 §6.2.3 */
+        /* Handshake, alert and CCS records are in the clear while the
+         * watch follows them: 2^14 at most (RFC 5246 §6.2.1); an encrypted
+         * one may carry 2048 more (§6.2.3). */
+        uint32_t limit = w->hdr[0] == REC_APPDATA ? 16384u + 2048u : 16384u;
+        if (w->rec_left > limit) {
+            w->oversized = w->rec_left;
+            ok = false;
+        }
     }
     if (!ok) {
-        w->not_tls = !w->spoke_tls;
+        /* A well-formed type and version with a length beyond the limit is
+         * TLS gone wrong, not another protocol. */
+        w->not_tls = !w->spoke_tls && w->oversized == 0u;
+        w->bad_record = !w->not_tls;
         w->stopped = true;
     } else if (w->hdr_got == 5) {
         w->spoke_tls = true;
@@ -155,6 +157,7 @@ static void watch_handshake_byte(struct watch *w, uint8_t b)
             w->hs_types |= 1u << w->hs_hdr[0];
         }
         w->hs_left = ((uint32_t)w->hs_hdr[1] << 16) | ((uint32_t)w->hs_hdr[2] << 8) | w->hs_hdr[3];
+        w->hs_max = w->hs_left > w->hs_max ? w->hs_left : w->hs_max;
         w->hs_got = 0;
     }
 }
@@ -223,6 +226,10 @@ typedef struct {
     size_t write_taken;  /* bytes a write that said WANT_WRITE already took */
     struct watch in, out;
     uint16_t lo, hi;     /* the versions offered */
+    /* The record joiner (2.28): raw bytes in, records for mbedTLS out. */
+    uint8_t *jin, *jout, *jtmp;
+    size_t jin_len, jin_cap, jout_len, jout_pos, jout_cap;
+    bool join_off;       /* the server's ChangeCipherSpec (or a record not to join) went by */
     uint8_t *flight;     /* handshake records kept to go out in one send (see bio_send) */
     size_t flight_len, flight_cap;
 } mbed_t;
@@ -480,11 +487,7 @@ static int parse_key(mbed_t *m, const uint8_t *buf, size_t len, const char *pw)
 {
     const unsigned char *pwd = (const unsigned char *)pw;
     size_t pwd_len = pw != NULL ? strlen(pw) : 0u;
-#if MQ_V3
-    return mbedtls_pk_parse_key(&m->key, buf, len, pwd, pwd_len, mbedtls_ctr_drbg_random, &m->drbg);
-#else
-    return mbedtls_pk_parse_key(&m->key, buf, len, pwd, pwd_len);
-#endif
+    return mqtls__mbed_parse_key(&m->key, buf, len, pwd, pwd_len);
 }
 
 
@@ -505,7 +508,21 @@ static int32_t load_key(mqtls_tls_t *t, mbed_t *m)
         bool pem = mqtls__tls_detect_format(buf, len) == MQTLS_TLS_FORMAT_PEM;
         bool encrypted = key_is_encrypted(buf, len, pem);
         bool have_password = c->key_password != NULL && c->key_password[0] != '\0';
-        int ret = parse_key(m, buf, pem ? len + 1u : len, c->key_password);
+        long iters = -1;
+        int count = encrypted ? mqtls__pkcs8_iterations(buf, len, pem, &iters) : 0;
+        int ret = count != 0 ? MBEDTLS_ERR_PK_KEY_INVALID_FORMAT : parse_key(m, buf, pem ? len + 1u : len, c->key_password);
+        if (count != 0) {
+            /* Before anything runs PBKDF2 (a claimed 2^31 iterations would run for half an hour). */
+            if (count == MQTLS__PBKDF2_TOO_MANY) {
+                mqtls__tls_detail(t, "%s asks for %ld PBKDF2 iterations; mqtls runs at most 10 million: refused",
+                                  name, iters);
+            } else {
+                mqtls__tls_detail(t, "%s is malformed: its PBKDF2 iteration count is 0, negative or wider than 32 "
+                                  "bits (not a wrong password)", name);
+            }
+            rc = MQTLS_ERR_TLS_BAD_KEY_FILE;
+            ret = 0;
+        }
         /* Only after mbedTLS itself refused: 2.x cannot decrypt PBES2 with AES. */
         if (ret != 0 && encrypted && have_password && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
             int own = mqtls__pk_parse_pbes2_aes(&m->key, buf, len, pem, c->key_password);
@@ -522,11 +539,7 @@ static int32_t load_key(mqtls_tls_t *t, mbed_t *m)
 
 static int check_pair(mbed_t *m)
 {
-#if MQ_V3
-    return mbedtls_pk_check_pair(&m->own.pk, &m->key, mbedtls_ctr_drbg_random, &m->drbg);
-#else
-    return mbedtls_pk_check_pair(&m->own.pk, &m->key);
-#endif
+    return mqtls__mbed_check_pair(&m->own.pk, &m->key);
 }
 
 static int32_t load_identity(mqtls_tls_t *t, mbed_t *m)
@@ -560,7 +573,7 @@ static int32_t load_identity(mqtls_tls_t *t, mbed_t *m)
 
 static void conf_versions(mbed_t *m, uint16_t lo, uint16_t hi)
 {
-#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+#if MQTLS__MBED_V3
     mbedtls_ssl_conf_min_tls_version(&m->conf, (mbedtls_ssl_protocol_version)lo);
     mbedtls_ssl_conf_max_tls_version(&m->conf, (mbedtls_ssl_protocol_version)hi);
 #else
@@ -876,18 +889,13 @@ static int entropy_source(void *ctx, unsigned char *out, size_t len, size_t *ole
 static int32_t seed_rng(mqtls_tls_t *t, mbed_t *m)
 {
     static const unsigned char who[] = "mqtls";
-    int ret = 0;
-    if (mqtls__tls_have_entropy(t)) {
+    int ret = mqtls__mbed_psa_init(); /* 3.x: before any key is read or handshake run */
+    if (ret == 0 && mqtls__tls_have_entropy(t)) {
         ret = mbedtls_entropy_add_source(&m->entropy, entropy_source, t, 32, MBEDTLS_ENTROPY_SOURCE_STRONG);
     }
     if (ret == 0) {
         ret = mbedtls_ctr_drbg_seed(&m->drbg, mbedtls_entropy_func, &m->entropy, who, sizeof who - 1u);
     }
-#if MQ_V3 && defined(MBEDTLS_PSA_CRYPTO_C)
-    if (ret == 0 && psa_crypto_init() != PSA_SUCCESS) {
-        ret = MBEDTLS_ERR_SSL_INTERNAL_ERROR;
-    }
-#endif
     if (ret != 0) {
         char msg[128];
         strerr(ret, msg, sizeof msg);
@@ -1036,6 +1044,146 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
     return n == MQTLS_ERR_CLOSED ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_SEND_FAILED;
 }
 
+/*
+ * ---- the record joiner --------------------------------------------------------
+ * TLS lets a handshake message span records and a record carry pieces of
+ * several messages (RFC 5246 §6.2.1); a server with a small record size
+ * (or a 17 KB chain) does it. mbedTLS reassembles from 3.6.3 on; before,
+ * a message must sit in one record, and 2.28 answers "feature not
+ * available". While the server's records are in the clear (up to its
+ * ChangeCipherSpec), consecutive handshake records are joined here into
+ * one record holding whole messages, which is the same byte stream to the
+ * handshake. What cannot be joined within 16384 bytes is passed on as it
+ * came, and named (MQTLS_ERR_TLS_MESSAGE_TOO_LARGE).
+ */
+enum { JOIN_RECORDS = MBEDTLS_VERSION_NUMBER < 0x03060300, JOIN_MAX = 16384 };
+
+static bool grow(uint8_t **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap) {
+        return true;
+    }
+    size_t c = *cap == 0u ? 4096u : *cap;
+    while (c < need) {
+        c *= 2u;
+    }
+    uint8_t *b = realloc(*buf, c);
+    if (b == NULL) {
+        return false;
+    }
+    *buf = b;
+    *cap = c;
+    return true;
+}
+
+static bool jout_add(mbed_t *m, const uint8_t *p, size_t n)
+{
+    if (m->jout_pos == m->jout_len) {
+        m->jout_pos = m->jout_len = 0;
+    }
+    if (!grow(&m->jout, &m->jout_cap, m->jout_len + n)) {
+        return false;
+    }
+    memcpy(m->jout + m->jout_len, p, n);
+    m->jout_len += n;
+    return true;
+}
+
+static void jin_drop(mbed_t *m, size_t n)
+{
+    memmove(m->jin, m->jin + n, m->jin_len - n);
+    m->jin_len -= n;
+}
+
+/* Do the bytes hold whole handshake messages, and nothing else? */
+static bool whole_messages(const uint8_t *p, size_t n)
+{
+    size_t at = 0;
+    while (at + 4u <= n) {
+        at += 4u + (((size_t)p[at + 1] << 16) | ((size_t)p[at + 2] << 8) | p[at + 3]);
+    }
+    return at == n;
+}
+
+/* Turn what jin holds into records in jout; false when out of memory. */
+static bool join_some(mbed_t *m)
+{
+    for (;;) {
+        if (m->join_off) {
+            bool ok = m->jin_len == 0u || jout_add(m, m->jin, m->jin_len);
+            m->jin_len = 0;
+            return ok;
+        }
+        if (m->jin_len < 5u) {
+            return true;
+        }
+        size_t rlen = ((size_t)m->jin[3] << 8) | m->jin[4];
+        if (m->jin[0] != REC_HANDSHAKE || m->jin[1] != 3u || rlen > JOIN_MAX) {
+            m->join_off = true; /* CCS, an alert, or not TLS: mbedTLS sees it as it came */
+            continue;
+        }
+        if (m->jtmp == NULL && (m->jtmp = malloc(JOIN_MAX)) == NULL) {
+            return false;
+        }
+        size_t off = 0, body = 0;
+        bool whole = false;
+        while (off + 5u <= m->jin_len && m->jin[off] == REC_HANDSHAKE) {
+            size_t n = ((size_t)m->jin[off + 3] << 8) | m->jin[off + 4];
+            if (off + 5u + n > m->jin_len) {
+                break; /* this record is not all here yet */
+            }
+            if (body + n > JOIN_MAX) {
+                m->join_off = true; /* a message larger than a record: pass it on, to be named */
+                break;
+            }
+            memcpy(m->jtmp + body, m->jin + off + 5u, n);
+            body += n;
+            off += 5u + n;
+            if ((whole = whole_messages(m->jtmp, body))) {
+                break;
+            }
+        }
+        if (m->join_off) {
+            continue;
+        }
+        if (!whole) {
+            return true; /* wait for the rest of the message */
+        }
+        uint8_t hdr[5] = { REC_HANDSHAKE, 3u, m->jin[2], (uint8_t)(body >> 8), (uint8_t)body };
+        if (!jout_add(m, hdr, sizeof hdr) || !jout_add(m, m->jtmp, body)) {
+            return false;
+        }
+        jin_drop(m, off);
+    }
+}
+
+/* bio_recv for a 2.28 handshake: records from the joiner. */
+static int join_recv(mqtls_tls_t *t, mbed_t *m, unsigned char *buf, size_t len)
+{
+    while (m->jout_pos == m->jout_len) {
+        if (!grow(&m->jin, &m->jin_cap, m->jin_len + 4096u)) {
+            return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+        }
+        int32_t n = mqtls__tls_lower_recv(t, m->jin + m->jin_len, 4096u);
+        if (n == 0) {
+            return MBEDTLS_ERR_SSL_WANT_READ;
+        }
+        if (n < 0) {
+            return n == MQTLS_ERR_CLOSED ? 0 : MBEDTLS_ERR_NET_RECV_FAILED;
+        }
+        watch_feed(&m->in, m->jin + m->jin_len, (size_t)n);
+        m->jin_len += (size_t)n;
+        if (!join_some(m)) {
+            return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+        }
+    }
+    size_t n = m->jout_len - m->jout_pos;
+    n = n < len ? n : len;
+    memcpy(buf, m->jout + m->jout_pos, n);
+    m->jout_pos += n;
+    return (int)n;
+}
+
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
     mqtls_tls_t *t = ctx;
@@ -1046,6 +1194,10 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     }
     if (f < 0) {
         return f == MQTLS_ERR_CLOSED ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_SEND_FAILED;
+    }
+    if (JOIN_RECORDS && (!t->established || m->jout_pos < m->jout_len) && (!m->join_off || m->jout_pos < m->jout_len ||
+                                                                          m->jin_len > 0u)) {
+        return join_recv(t, m, buf, len);
     }
     int32_t n = mqtls__tls_lower_recv(t, buf, len > INT32_MAX ? (size_t)INT32_MAX : len);
     if (n > 0) {
@@ -1097,6 +1249,8 @@ static int32_t mbed_start(mqtls_tls_t *t)
     watch_reset(&m->out);
     m->write_taken = 0;
     m->flight_len = 0;
+    m->jin_len = m->jout_len = m->jout_pos = 0;
+    m->join_off = false;
     m->tolerated = 0;
     t->lower_error = 0; /* a failed earlier handshake must not explain this one */
     forget_last_handshake(t->report);
@@ -1199,7 +1353,7 @@ static int32_t verify_failure(mqtls_tls_t *t, mbed_t *m)
 static int received_alert(const mbed_t *m)
 {
     /* The record just read is the alert: level, description (RFC 5246 §7.2). */
-    const unsigned char *msg = m->ssl.in_msg;
+    const unsigned char *msg = m->ssl.MQTLS__MBED_PRIV(in_msg);
     return msg != NULL ? msg[1] : -1;
 }
 
@@ -1217,6 +1371,19 @@ static int32_t not_tls_failure(mqtls_tls_t *t, const mbed_t *m)
     mqtls__tls_detail(t, "the server answered with bytes that are not TLS (first byte 0x%02x); is this a plain "
                          "MQTT port?", (unsigned)m->in.first);
     return MQTLS_ERR_TLS_NOT_TLS;
+}
+
+static int32_t bad_record_failure(mqtls_tls_t *t, const mbed_t *m)
+{
+    if (m->in.oversized != 0u) {
+        mqtls__tls_detail(t, "the server sent a TLS record header (type %u) claiming %u bytes; a TLS record holds at "
+                             "most 16384 (RFC 5246 §6.2)", (unsigned)m->in.hdr[0], (unsigned)m->in.oversized);
+    } else {
+        mqtls__tls_detail(t, "after %s, the server sent bytes that are not a TLS record (0x%02x where a record type "
+                             "belongs)", (m->in.hs_types & (1u << HS_SERVER_HELLO)) ? "its ServerHello" : "a TLS record",
+                          (unsigned)m->in.hdr[0]);
+    }
+    return MQTLS_ERR_TLS_BAD_RECORD;
 }
 
 static int32_t closed_failure(mqtls_tls_t *t, const mbed_t *m, const char *how)
@@ -1262,6 +1429,9 @@ static int32_t lower_failure(mqtls_tls_t *t, mbed_t *m)
     }
     if (m->in.not_tls) {
         return not_tls_failure(t, m);
+    }
+    if (m->in.bad_record) {
+        return bad_record_failure(t, m);
     }
     if (m->in.alert >= 0) {
         t->report->alert_received = m->in.alert;
@@ -1330,6 +1500,21 @@ static int32_t handshake_error(mqtls_tls_t *t, mbed_t *m, int ret)
     t->report->engine_error = ret;
     if (m->in.not_tls) {
         return not_tls_failure(t, m);
+    }
+    if (m->in.bad_record) {
+        return bad_record_failure(t, m);
+    }
+    /* A message larger than the input buffer: 2.28 says "feature not
+     * available", 3.6 "bad input parameters". */
+    if (m->in.hs_max + 4u > MBEDTLS_SSL_IN_CONTENT_LEN && t->lower_error == 0 &&
+        (ret == MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE || ret == MBEDTLS_ERR_SSL_BAD_INPUT_DATA ||
+         ret == MBEDTLS_ERR_SSL_INVALID_RECORD || ret == MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL)) {
+        mqtls__tls_detail(t, "the server's handshake message of %u bytes does not fit mbedTLS %s's input buffer "
+                             "(MBEDTLS_SSL_IN_CONTENT_LEN %u); mbedTLS 3.6 or the OpenSSL engine take up to 16 KB "
+                             "plus the record overhead, OpenSSL more (%s)",
+                          (unsigned)(m->in.hs_max + 4u), MBEDTLS_VERSION_STRING, (unsigned)MBEDTLS_SSL_IN_CONTENT_LEN,
+                          msg);
+        return MQTLS_ERR_TLS_MESSAGE_TOO_LARGE;
     }
     if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
         return verify_failure(t, m);
@@ -1541,7 +1726,8 @@ static int32_t mbed_recv(mqtls_tls_t *t, uint8_t *buf, size_t len)
 static size_t mbed_pending(mqtls_tls_t *t)
 {
     mbed_t *m = t->impl;
-    return m != NULL ? mbedtls_ssl_get_bytes_avail(&m->ssl) : 0u;
+    /* Records the joiner holds count: the socket will not say they are there. */
+    return m != NULL ? mbedtls_ssl_get_bytes_avail(&m->ssl) + (m->jout_len - m->jout_pos) : 0u;
 }
 
 static void mbed_shutdown(mqtls_tls_t *t)
@@ -1568,6 +1754,9 @@ static void mbed_destroy(mqtls_tls_t *t)
     free(m->suites);
     free(m->alpn);
     free(m->flight);
+    free(m->jin);
+    free(m->jout);
+    free(m->jtmp);
     free(m);
     t->impl = NULL;
 }

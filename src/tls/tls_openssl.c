@@ -47,6 +47,9 @@
 #include <openssl/x509v3.h>
 
 #include "tls_priv.h"
+#if MQTLS_WITH_MBEDTLS
+#include "pkcs8_aes.h"
+#endif
 
 #define MAX_VERIFY_ERRORS 4
 
@@ -611,6 +614,20 @@ static int32_t load_key(mqtls_tls_t *t)
         return MQTLS_ERR_TLS_BAD_KEY_FILE;
     }
     int32_t rc = mqtls__tls_check_format(t, cr.what, c->key_format, cr.buf, cr.len);
+#if MQTLS_WITH_MBEDTLS
+    /* Judged before OpenSSL runs PBKDF2: a key claiming 2^31 iterations would run for half an hour. */
+    long iters = -1;
+    int count = rc == MQTLS_OK && looks_encrypted(cr.buf, cr.len)
+                    ? mqtls__pkcs8_iterations(cr.buf, cr.len, mqtls__tls_detect_format(cr.buf, cr.len) ==
+                                                                  MQTLS_TLS_FORMAT_PEM, &iters)
+                    : 0;
+    if (count != 0) {
+        rc = load_error(t, MQTLS_ERR_TLS_BAD_KEY_FILE, cr.what,
+                        count == MQTLS__PBKDF2_TOO_MANY
+                            ? "the key asks for more than 10 million PBKDF2 iterations: refused"
+                            : "malformed: its PBKDF2 iteration count is 0, negative or wider than 32 bits");
+    }
+#endif
     if (rc == MQTLS_OK) {
         key_pw_t pw = { c->key_password, false };
         EVP_PKEY *pk = decode_key(cr.buf, cr.len, &pw);
@@ -1212,10 +1229,48 @@ static int32_t closed_in_handshake(mqtls_tls_t *t, int32_t lower)
     return MQTLS_ERR_TLS_CLOSED_IN_HANDSHAKE;
 }
 
+/* Has a ServerHello been read (the state machine is past waiting for it)? */
+static bool after_server_hello(const ossl_t *o)
+{
+    OSSL_HANDSHAKE_STATE st = SSL_get_state(o->ssl);
+    return st != TLS_ST_BEFORE && st != TLS_ST_CW_CLNT_HELLO;
+}
+
+/* Bytes that do not make a TLS record, from a server that spoke TLS. */
+static int32_t bad_record(mqtls_tls_t *t, const char *why)
+{
+    ossl_t *o = t->impl;
+    if (after_server_hello(o)) {
+        mqtls__tls_detail(t, "after its ServerHello, the server sent bytes that are not a valid TLS record (%s)", why);
+    } else {
+        mqtls__tls_detail(t, "the server's first record header is TLS (0x%02x 0x%02x) but the record is not: "
+                             "longer than the 16384 bytes TLS allows, or malformed (%s)", o->head[0], o->head[1], why);
+    }
+    return MQTLS_ERR_TLS_BAD_RECORD;
+}
+
 static int32_t reason_failure(mqtls_tls_t *t, int reason)
 {
     char why[160];
     ossl_reason(why, sizeof why);
+    const ossl_t *o = t->impl;
+    switch (reason) {
+    case SSL_R_WRONG_VERSION_NUMBER:
+    case SSL_R_PACKET_LENGTH_TOO_LONG:
+    case SSL_R_ENCRYPTED_LENGTH_TOO_LONG:
+    case SSL_R_DATA_LENGTH_TOO_LONG:
+    case SSL_R_UNKNOWN_PROTOCOL:
+        /* The server spoke TLS (its ServerHello came, or its first header
+         * is a TLS one): what follows is broken TLS, not another protocol
+         * or a version we refused. */
+        if (after_server_hello(o) || (looks_like_tls(o) && reason != SSL_R_WRONG_VERSION_NUMBER &&
+                                      reason != SSL_R_UNKNOWN_PROTOCOL)) {
+            return bad_record(t, why);
+        }
+        break;
+    default:
+        break;
+    }
     switch (reason) {
     case SSL_R_NO_CIPHERS_AVAILABLE:
         mqtls__tls_detail(t, "none of our cipher suites can be used with the TLS versions allowed (%s)", why);
@@ -1228,6 +1283,8 @@ static int32_t reason_failure(mqtls_tls_t *t, int reason)
         mqtls__tls_detail(t, "the server answered in a TLS version we do not allow (%s)", why);
         return MQTLS_ERR_TLS_NO_COMMON_VERSION;
     case SSL_R_PACKET_LENGTH_TOO_LONG:
+    case SSL_R_ENCRYPTED_LENGTH_TOO_LONG:
+    case SSL_R_DATA_LENGTH_TOO_LONG:
     case SSL_R_UNKNOWN_PROTOCOL:
         return not_tls(t);
     default:

@@ -6,11 +6,19 @@
 # expected error codes). Bytes are written out as in the specification's
 # layouts. Re-running it rewrites the same files.
 #
-#   tests/fuzz/make_corpus.sh [DIR]      (default: tests/fuzz/corpus/decode)
+# It also writes the seeds of fuzz_client (CLIENT_DIR): byte 0 picks the
+# connection (bit 0 MQTT 5.0, bit 1 clean session, bits 2-4 recv chunk), the
+# rest is the broker's stream after the CONNACK, in the order fuzz_client's
+# calls use packet ids (QoS 1 publish id 1, SUBSCRIBE id 2, QoS 2 publish id 3).
+#
+#   tests/fuzz/make_corpus.sh [DIR [CLIENT_DIR]]
+#       (default: tests/fuzz/corpus/decode, tests/fuzz/corpus/fuzz_client)
 set -euo pipefail
 
-DIR=${1:-"$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/corpus/decode"}
-mkdir -p "$DIR"
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+DIR=${1:-"$HERE/corpus/decode"}
+CLIENT_DIR=${2:-"$HERE/corpus/fuzz_client"}
+mkdir -p "$DIR" "$CLIENT_DIR"
 
 # seed NAME HEX...   e.g. seed connack-accepted 20 02 00 00
 seed() {
@@ -115,4 +123,23 @@ seed v5-disconnect-session-expiry e0 07 00 05 11 00 00 00 0a
 seed v5-auth-empty f0 00
 seed v5-auth-continue f0 0b 19 09 15 00 01 4d 16 00 02 00 ff
 seed v5-auth-data-no-method f0 06 18 04 16 00 01 78
-echo "make_corpus: $(find "$DIR" -name '*.bin' | wc -l) seeds in $DIR"
+
+# ---- fuzz_client: 1e = 3.1.1, clean, 32-byte chunks; 1f = the same on 5.0;
+# 02 = 3.1.1, clean, 4-byte chunks; 01 = 5.0, resumed session, 4-byte chunks
+cseed() { DIR=$CLIENT_DIR seed "$@"; }
+cseed v311-all-acks 1e 40 02 00 01 90 03 00 02 01 50 02 00 03 70 02 00 03
+cseed v311-small-chunks 02 40 02 00 01 90 03 00 02 01 50 02 00 03 70 02 00 03
+cseed v311-incoming-qos 1e 30 04 00 01 74 78 32 06 00 01 74 00 09 78 34 06 00 01 74 00 0a 78 62 02 00 0a d0 00
+cseed v311-resume 1c 40 02 00 01 90 03 00 02 01
+cseed v311-oversized 1e 30 83 02 00 01 74 $(printf '78 %.0s' $(seq 256)) 40 02 00 01
+cseed v311-unknown-acks 1e 40 02 12 34 50 02 12 35 70 02 12 36 62 02 12 37
+cseed v311-garbage 1e ff ff ff ff 7f
+cseed v5-all-acks 1f 40 02 00 01 90 04 00 02 00 01 50 02 00 03 70 02 00 03
+cseed v5-acks-reasons 1f 40 03 00 01 10 90 04 00 02 00 80 50 03 00 03 80 70 03 00 03 92
+cseed v5-alias 1f 30 08 00 01 74 03 23 00 02 78 30 07 00 00 03 23 00 02 78
+cseed v5-server-disconnect 1f 40 02 00 01 e0 08 8b 06 1c 00 03 73 72 76
+cseed v5-auth 1f f0 0b 19 09 15 00 01 4d 16 00 02 00 ff
+cseed v5-resume-small 01 40 02 00 01 90 04 00 02 00 01 50 02 00 03 70 02 00 03
+cseed v5-publish-props 1f 30 23 00 01 74 1f 01 01 02 00 00 01 00 23 00 01 0b 80 01 03 00 01 74 09 00 01 ab 26 00 02 6b 31 00 03 76 61 6c
+
+echo "make_corpus: $(find "$DIR" -name '*.bin' | wc -l) seeds in $DIR, $(find "$CLIENT_DIR" -name '*.bin' | wc -l) in $CLIENT_DIR"

@@ -23,6 +23,7 @@
 #   server-expired.pem/.key       EC, localhost/127.0.0.1, validity ended a year ago
 #   server-future.pem/.key        EC, localhost/127.0.0.1, valid only from 5 years on
 #   server-int.pem/.key           EC, localhost/127.0.0.1, signed by the intermediate
+#   client-future.pem/.key        EC client certificate from the CA, valid only from 5 years on
 #   server-int-chain.pem          server-int.pem then int-ca.pem (a certfile with a chain)
 #   server-badsig.pem             server.pem with the last byte of its signature flipped
 #                                 (key: server.key): the CA's name, a signature that fails
@@ -163,13 +164,13 @@ issue() {
         -extfile "$CNF" -extensions "$ext" -out "$DIR/$name.pem"
 }
 
-# issue_dated NAME CN START END SAN: a server certificate from the CA with a
-# chosen validity (YYYYMMDDHHMMSSZ), through `openssl ca`.
+# issue_dated NAME CN START END SAN [EXT]: a certificate (EXT, default server_ext)
+# from the CA with a chosen validity (YYYYMMDDHHMMSSZ), through `openssl ca`.
 issue_dated() {
-    local name=$1 cn=$2 start=$3 end=$4
+    local name=$1 cn=$2 start=$3 end=$4 ext=${6:-server_ext}
     SAN=$5 ossl req -new -key "$DIR/$name.key" -subj "/O=mqtls tests/CN=$cn" -out "$W/$name.csr"
     SAN=$5 ossl ca -batch -config "$CNF" -cert "$DIR/ca.pem" -keyfile "$DIR/ca.key" \
-        -startdate "$start" -enddate "$end" -extensions server_ext -notext \
+        -startdate "$start" -enddate "$end" -extensions "$ext" -notext \
         -in "$W/$name.csr" -out "$DIR/$name.pem"
 }
 
@@ -190,6 +191,8 @@ issue server-int localhost int-ca server_ext "$LOCAL"
 utc() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
 issue_dated server-expired localhost "$(utc '2 years ago')" "$(utc '1 year ago')" "$LOCAL"
 issue_dated server-future localhost "$(utc '5 years')" "$(utc '6 years')" "$LOCAL"
+eckey "$DIR/client-future.key"
+issue_dated client-future mqtls-client-future "$(utc '5 years')" "$(utc '6 years')" DNS:unused client_ext
 
 # A server certificate whose signature does not verify: flip the last
 # byte of the signature value (the end of the DER), which keeps the DER

@@ -13,7 +13,8 @@
 #   (sl_driver --failures): FAILURE, disconnected, MQTTConnect again works;
 #   the example program (examples/cc3200_aws_iot) does the same;
 #   CA missing, CA flashed as PEM, CA file holding a chain: -456;
-#   wrong root: -155; CA ID 0: -453, tolerated with server_verify 0 (works),
+#   wrong root: -155; an intermediate the server sends as CA: -155 (both
+#   engines, the NWP's rule); another name without option 35: 0; CA ID 0: -453, tolerated with server_verify 0 (works),
 #   fatal with 1; clock unset against a certificate valid from today: -461
 #   (raw: connected and flagged), then 0 after sl_DevSet; bad key file
 #   -458; bad certificate file -457; bad DH file -459; TLS 1.2 against a
@@ -57,6 +58,8 @@ certfile $K/server-rsa.pem
 keyfile $K/server-rsa.key
 require_certificate true
 use_identity_as_username true"
+tls_listener intchain server-int-chain:server-int   # sends its certificate and the intermediate
+tls_listener other server-other                   # names only other.example
 plain_listener plain
 start_listeners
 start_silent_listener
@@ -87,6 +90,7 @@ CHAINCA=$(flash chainca client-rsa.key client-rsa.pem -)
 openssl x509 -in "$K/other-ca.pem" -outform DER -out "$D/other-ca.der"
 cat "$K/ca.der" "$D/other-ca.der" >"$CHAINCA/cert/128.der"  # two DER certificates
 WRONGCA=$(flash wrongca client-rsa.key client-rsa.pem other-ca.pem)
+INTCA=$(flash intca client-rsa.key client-rsa.pem int-ca.pem)
 BADKEY=$(flash badkey - client-rsa.pem ca.pem)
 cp "$K/client-rsa.der" "$BADKEY/cert/126.der"  # a certificate where the key belongs
 BADCERT=$(flash badcert client-rsa.key - ca.pem)
@@ -175,6 +179,14 @@ for engine in $ENGINES; do
     doctor_agrees "CA file holding a chain" -456 "$PORT_rsa" "$CHAINCA" $FILES
     expect_code "wrong root" "-155" "$engine" "$WRONGCA" 127.0.0.1 "$PORT_rsa"
     doctor_agrees "wrong root" -155 "$PORT_rsa" "$WRONGCA" $FILES
+    # The NWP needs the CA that issued the last certificate sent (mqtls/slcodes.h):
+    # an intermediate the server sends is no anchor, on either engine.
+    expect_code "intermediate as CA, server sends it" "-155" "$engine" "$INTCA" 127.0.0.1 "$PORT_intchain"
+    doctor_agrees "intermediate as CA" -155 "$PORT_intchain" "$INTCA" $FILES --tls-engine "$engine"
+    # The name is checked only with option 35: an IP host and another name connect without it.
+    expect_code "another name, no option 35" "0" "$engine" "$GOOD" --raw 127.0.0.1 "$PORT_other"
+    doctor_agrees "another name, no option 35" 0 "$PORT_other" "$GOOD" $FILES --tls-engine "$engine"
+    doctor_agrees "another name, option 35" -222 "$PORT_other" "$GOOD" $FILES --tls-engine "$engine" --sl-domain-check
 
     # ---- CA ID 0: connected, not verified
     expect_code "CA ID 0, server_verify 0" "-453" "$engine" "$GOOD" --files 126,127,0,0 --verify 0 \
@@ -209,6 +221,9 @@ for engine in $ENGINES; do
     expect_code "mask with no suite the broker accepts" "-340" "$engine" "$GOOD" --mask $SEED_MASK \
         127.0.0.1 "$PORT_aead"
     doctor_agrees "no common suite" -340 "$PORT_aead" "$GOOD" $FILES --sl-mask "$SEED_MASK"
+    # the same mask as the firmware writes it
+    doctor_agrees "no common suite (mask by name)" -340 "$PORT_aead" "$GOOD" $FILES \
+        --sl-mask "SL_SEC_MASK_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"
     expect_code "ECDSA-only mask against an RSA server" "-340" "$engine" "$GOOD" --mask 0x200 \
         127.0.0.1 "$PORT_rsa"
     # RC4: mbedTLS 2.28 still offers it when asked, the broker's OpenSSL 3 has none;

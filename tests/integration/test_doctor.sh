@@ -178,6 +178,12 @@ for engine in mbedtls openssl; do
         --cert "$K/client-other.pem" --key "$K/client-other.key" --tls-engine "$engine"
     doctor_step "rejected-$engine" client-cert fail
     doctor_hint "rejected-$engine" "unknown_ca"
+    # what the alert means, and what mqtls knows of our certificate (issue 11)
+    doctor_hint "rejected-$engine" "does not trust the CA that issued our certificate"
+    doctor_hint "rejected-$engine" "Our certificate (CN=mqtls-client-other"
+    doctor_hint "rejected-$engine" "issued by CN=mqtls unrelated CA"
+    grep -q "see the alert in the TLS report" "$D/rejected-$engine.txt" &&
+        fail "rejected-$engine: points to a TLS report nobody asked for"
 done
 # TLS 1.3 (openssl): the verdict comes after the handshake, on the first read.
 doctor_step rejected-openssl tls pass "TLSv1.3"
@@ -290,6 +296,9 @@ expect_status "bad --device-time" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" "$
 expect_status "-c is not a doctor flag" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" "${EC[@]}" -c
 expect_status "--will-topic is not a doctor flag" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" "${EC[@]}" --will-topic w
 expect_status "bad --sl-mask" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" --sl-mask 0x400
+expect_status "bad --sl-mask name" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" --sl-mask "SL_SEC_MASK_TLS_NOPE | 0x10"
+assert_contains "bad --sl-mask name: a sentence" "SL_SEC_MASK_* names joined by '|'" "$TEST_DIR/err"
+expect_status "--sl-domain-check without a store" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" --sl-domain-check
 expect_status "--help" 0 "$MQTLS" doctor --help
 assert_contains "--help lists cause ids" "ca-legacy-root" "$D/out"
 assert_contains "--help lists exit codes" "Exit status" "$D/out"

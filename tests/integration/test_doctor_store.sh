@@ -34,6 +34,9 @@ cp "$D/amazon/ca.pem" "$D/sysca/AmazonRootCA1.pem"
 tls_listener main server
 tls_listener intchain server-int-chain:server-int
 tls_listener aws aws-server
+tls_listener other server-other   # names only other.example
+tls_listener v13 server "tls_version tlsv1.3"
+tls_listener aead server-rsa "ciphers ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"
 start_listeners
 
 # The flash: what `mqtls store put` validates and converts (IDs as in the seed question) ...
@@ -63,6 +66,12 @@ doctor_step pem tls skip
 
 doctor_expect chain ca-not-single 2 "${H[@]}" -p "$PORT_main" --files 126,127,141,0
 doctor_sl chain -456 SL_ESECBADCAFILE
+# Two DER certificates back to back: the same cause, named as what they are.
+openssl x509 -in "$K/other-ca.pem" -outform der -out "$D/other-ca.der"
+cat "$K/ca.der" "$D/other-ca.der" >"$S/cert/142.der"
+doctor_expect concat ca-not-single 2 "${H[@]}" -p "$PORT_main" --files 126,127,142,0
+doctor_sl concat -456 SL_ESECBADCAFILE
+doctor_step concat files fail "2 DER certificates concatenated"
 
 # The server sends its certificate and the intermediate; the flash holds the
 # intermediate. mbedTLS on this computer accepts it as an anchor, a CC3200
@@ -103,4 +112,84 @@ doctor_sl no-key -458 SL_ESECBADPRIVATEFILE
 # A DH slot that names a certificate instead of parameters.
 doctor_expect dh dh-file-bad 2 "${H[@]}" -p "$PORT_main" --files 126,127,128,128
 doctor_sl dh -459 SL_ESECBADDHFILE
+# The seed: the board said -456, the store's files give -155: say what the difference means.
+doctor_expect seed-board ca-legacy-root 2 "${H[@]}" -p "$PORT_aws" --files 126,127,131,0 --board-said SL_ESECBADCAFILE
+assert_eq "board: code" "-456" "$(jq -r .board.code "$D/seed-board.json")"
+assert_eq "board: agrees" "false" "$(jq -r .board.agrees "$D/seed-board.json")"
+assert_contains "board: meaning" "the file on the board is not the one in this store: PEM?" "$D/seed-board.txt"
+doctor_expect seed-board2 ca-legacy-root 2 "${H[@]}" -p "$PORT_aws" --files 126,127,131,0 --board-said -155
+assert_eq "board agrees" "true" "$(jq -r .board.agrees "$D/seed-board2.json")"
+expect_status "--board-said without a store" 1 "$MQTLS" doctor -h 127.0.0.1 -p "$PORT_main" --board-said -456
+expect_status "--board-said: not a code" 1 "$MQTLS" doctor "${H[@]}" -p "$PORT_main" --files 126,127,128,0 --board-said x
+# The mask as firmware writes it.
+doctor_expect mask-names null 0 "${H[@]}" -p "$PORT_main" --files 126,127,128,0 \
+    --sl-mask "SL_SEC_MASK_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 | SL_SEC_MASK_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"
+doctor_step mask-names files pass "mask 0x210"
+
+# ---- device-side facts (issue 11, part 3): a PKCS#8 key where the chip reads PKCS#1/SEC1
+expect_status "cert inspect: PKCS#8 key" 0 "$MQTLS" cert inspect "$K/client.pk8.der"
+assert_contains "cert inspect: PKCS#8 warning" "a CC3200 reads its private key as PKCS#1 (RSA) or SEC1 (EC)" "$TEST_DIR/out"
+expect_status "cert inspect: SEC1 key" 0 "$MQTLS" cert inspect "$K/client.key.der"
+grep -q "PKCS#1 (RSA) or SEC1" "$TEST_DIR/out" && fail "a SEC1 key gets the PKCS#8 warning"
+expect_status "store put: PKCS#8 converted" 0 "$MQTLS" store put "$D/flash3" 126 "$K/client.pk8.pem"
+assert_contains "store put: says the conversion" "converted PKCS#8 → SEC1" "$TEST_DIR/err"
+expect_status "store put: RSA PKCS#8 converted" 0 "$MQTLS" store put "$D/flash3" 125 "$K/client-rsa.pk8.pem"
+assert_contains "store put: says the RSA conversion" "converted PKCS#8 → PKCS#1" "$TEST_DIR/err"
+cp "$K/client.pk8.der" "$S/cert/150.der"   # what `openssl ... -outform der` gives, copied by hand
+expect_status "store list: PKCS#8 warned" 0 "$MQTLS" store list "$S"
+assert_contains "store list: PKCS#8" "warning: PKCS#8" "$TEST_DIR/out"
+"$MQTLS" store check "$S" --files 150,127,128,0 >/dev/null 2>"$D/check-pk8.err" || true
+assert_contains "store check: PKCS#8 note" "key 150 is PKCS#8" "$D/check-pk8.err"
+doctor_expect pk8 key-pkcs8 3 "${H[@]}" -p "$PORT_main" --files 150,127,128,0
+doctor_step pk8 files warn "PKCS#8"
+doctor_step pk8 roundtrip pass
+
+# In the device view a fix must be one a device can apply.
+doctor_expect v13 no-common-version 2 "${H[@]}" -p "$PORT_v13" --files 126,127,128,0
+doctor_hint v13 "A CC3200 speaks TLS 1.2: allow TLS 1.2 on the broker (on AWS IoT: a security policy with TLS 1.2)"
+hint=$(jq -r .cause.hint "$D/v13.json")
+[[ $hint != *"--tls-engine"* ]] || fail "v13: a PC engine is offered as the device's fix: $hint"
+doctor_expect aead no-common-cipher 2 "${H[@]}" -p "$PORT_aead" --files 126,127,128,0 --sl-mask 0x10
+doctor_hint aead "The device offers (mask 0x010): TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"
+doctor_hint aead "Enable one of these on the server"
+
+# ---- one model of the chip (issue 11, part 1)
+# The intermediate as CA file: store put and store check say what the doctor finds.
+"$MQTLS" store put "$D/flash2" 129 "$K/int-ca.pem" --as ca >/dev/null 2>"$D/put-int.err" || fail "store put int-ca"
+assert_contains "store put: the NWP's rule" "only when it issued the last certificate the server sends" "$D/put-int.err"
+"$MQTLS" store check "$S" --files 126,127,129,0 >/dev/null 2>"$D/check-int.err" || true
+assert_contains "store check: the NWP's rule" "ca 129 is an intermediate" "$D/check-int.err"
+assert_contains "store check: the same sentence" "only when it issued the last certificate the server sends" \
+    "$D/check-int.err"
+# A name that does not resolve never predicts success.
+doctor_expect dns dns-failure 2 -h no-such-host.invalid -i doctor-store --store "$S" -p 8883 --files 126,127,128,0
+doctor_sl dns -163 SL_NET_APP_DNS_QUERY_FAILED
+doctor_step dns resolve fail "sl_NetAppDnsGetHostByName"
+# An IP host and a certificate for another name: firmware without option 35 connects.
+doctor_expect ipname hostname-mismatch 3 "${H[@]}" -p "$PORT_other" --files 126,127,128,0
+doctor_sl ipname 0 SL_OK
+doctor_step ipname hostname warn "option 35"
+doctor_step ipname roundtrip pass
+doctor_expect ipname-35 hostname-mismatch 2 "${H[@]}" -p "$PORT_other" --files 126,127,128,0 --sl-domain-check
+doctor_sl ipname-35 -222 SL_ESEC_DOMAIN_NAME_E
+# The device's own certificate not valid yet at its date: the broker judges it (-342), not the device (-461).
+"$MQTLS" store check "$S" --files 126,127,128,0 --at 2020-01-01T00:00:00Z >/dev/null 2>"$D/check-date.err" || true
+assert_contains "own certificate dates: the broker's verdict" "-342 SL_ESEC_BAD_CERTIFICATE" "$D/check-date.err"
+grep -q "cert 127.*-461" "$D/check-date.err" && fail "own certificate: -461 predicted: $(cat "$D/check-date.err")"
+# ... and through the doctor: one answer, the broker's (-342), no -461 on the way.
+put 133 "$K/client-future.key"
+put 134 "$K/client-future.pem"
+doctor_expect own-future client-cert-rejected 2 "${H[@]}" -p "$PORT_main" --files 133,134,128,0
+doctor_sl own-future -342 SL_ESEC_BAD_CERTIFICATE
+grep -q -- "-461" "$D/own-future.json" && fail "own-future: -461 predicted on the way: $(cat "$D/own-future.json")"
+doctor_hint own-future "NOT valid at this computer's clock"
+# A root with the right name and another key is not recommended.
+"$MQTLS" ca init "$D/fake-amazon" --cn "Amazon Root CA 1" --org Amazon --days 30 >/dev/null
+mkdir -p "$D/sysca-fake"
+cp "$D/fake-amazon/ca.pem" "$D/sysca-fake/AmazonRootCA1.pem"
+doctor_expect seed-fake ca-legacy-root 2 "${H[@]}" -p "$PORT_aws" --files 126,127,131,0 --system-cafile-dir "$D/sysca-fake"
+doctor_hint seed-fake "another key"
+hint=$(jq -r .cause.hint "$D/seed-fake.json")
+[[ $hint != *"The system trust store has it"* ]] || fail "seed-fake: a root with another key is recommended: $hint"
+
 note "store: ok, PEM, chain, intermediate, wrong root, legacy root, clock unset, key, no CA, no key ($((SECONDS - T0)) s)"

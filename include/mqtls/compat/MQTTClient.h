@@ -191,7 +191,7 @@ typedef struct MQTTClient {
     /* mqtls underneath */
     mqtls_client_t core;                      /**< private: the mqtls client */
     mqtls_transport_t transport;              /**< private: the Network as a transport */
-    mqtls_store_t store;                      /**< private: a message store that keeps nothing */
+    mqtls_msgstore_t store;                   /**< private: a message store that keeps nothing */
     mqtls_inflight_t outbound[1];             /**< private: one outgoing QoS 1/2 exchange at a time */
     uint16_t inbound_ids[MQTLS_PAHO_INBOUND]; /**< private: incoming QoS 2 ids awaiting PUBREL */
     int32_t last_error; /**< private: the mqtls_err_t behind the last FAILURE (mqtls_paho_last_error()) */
