@@ -16,6 +16,8 @@
 MQTLS_APT_PACKAGES=(
   # build
   cmake make gcc libc6-dev clang pkg-config git ca-certificates clang-format
+  # API reference (scripts/test.sh, section docs)
+  doxygen
   # Debian packages of mqtls (cpack -G DEB needs dpkg-shlibdeps), their check
   dpkg-dev lintian
   # sanitizers and libFuzzer for clang (clang-14 itself does not pull them)

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * mqtls: MQTT packet encoder and decoder, no I/O and no state. */
-/*
+/**
+ * @file
+ * @brief MQTT 3.1.1 and 5.0 packet encoder and decoder: no I/O, no state.
+ *
  * The codec turns structs into bytes and bytes into structs, and nothing
  * else (the coreMQTT split): it never allocates, never does I/O, keeps no
  * state, and never reads or writes outside the buffers it is given.
@@ -43,6 +46,30 @@
  * - The plain encoders (mqtls_encode_ack(), mqtls_encode_empty(), ...) at
  *   level 5 send the packet with success and no properties; the *5()
  *   encoders take a reason code and properties.
+ *
+ * Lifetimes, for every function below: input structs, strings and arrays
+ * are read during the call only and nothing is kept; output structs of the
+ * decoders borrow from the input buffer (they are valid while it is, and
+ * until it is overwritten).
+ *
+ * @code
+ * // Encode: ask the size, then write.
+ * mqtls_publish_t pub = { .topic = "t/1", .topic_len = 3, .payload = data,
+ *                         .payload_len = n, .qos = 1, .packet_id = 7 };
+ * int32_t need = mqtls_encode_publish(NULL, 0, MQTLS_PROTO_V311, &pub);
+ * if (need < 0 || (size_t)need > sizeof tx) return need < 0 ? need : MQTLS_ERR_BUFFER_TOO_SMALL;
+ * int32_t len = mqtls_encode_publish(tx, sizeof tx, MQTLS_PROTO_V311, &pub);
+ *
+ * // Decode: frame with the fixed header, then decode the whole packet.
+ * mqtls_fixed_header_t hdr;
+ * if (mqtls_decode_fixed_header(rx, got, &hdr) == MQTLS_OK &&
+ *     got >= hdr.header_len + hdr.remaining_length) {
+ *     mqtls_packet_t pkt;
+ *     int32_t rc = mqtls_decode_packet(rx, hdr.header_len + hdr.remaining_length,
+ *                                      MQTLS_PROTO_V311, &pkt);
+ *     // pkt.u.publish.topic points into rx
+ * }
+ * @endcode
  */
 #ifndef MQTLS_CODEC_H
 #define MQTLS_CODEC_H
@@ -65,22 +92,23 @@ extern "C" {
 /** A fixed header is at most 5 bytes. */
 #define MQTLS_FIXED_HEADER_MAX 5u
 
+/** MQTT control packet types: the high nibble of byte 0 [MQTT-2.2.1]. */
 typedef enum {
-    MQTLS_PKT_CONNECT = 1,
-    MQTLS_PKT_CONNACK = 2,
-    MQTLS_PKT_PUBLISH = 3,
-    MQTLS_PKT_PUBACK = 4,
-    MQTLS_PKT_PUBREC = 5,
-    MQTLS_PKT_PUBREL = 6,
-    MQTLS_PKT_PUBCOMP = 7,
-    MQTLS_PKT_SUBSCRIBE = 8,
-    MQTLS_PKT_SUBACK = 9,
-    MQTLS_PKT_UNSUBSCRIBE = 10,
-    MQTLS_PKT_UNSUBACK = 11,
-    MQTLS_PKT_PINGREQ = 12,
-    MQTLS_PKT_PINGRESP = 13,
-    MQTLS_PKT_DISCONNECT = 14,
-    MQTLS_PKT_AUTH = 15 /**< MQTT 5.0 only */
+    MQTLS_PKT_CONNECT = 1,      /**< client to server: connection request */
+    MQTLS_PKT_CONNACK = 2,      /**< server to client: connect acknowledgement */
+    MQTLS_PKT_PUBLISH = 3,      /**< both ways: an application message */
+    MQTLS_PKT_PUBACK = 4,       /**< both ways: QoS 1 acknowledgement */
+    MQTLS_PKT_PUBREC = 5,       /**< both ways: QoS 2, part 1 */
+    MQTLS_PKT_PUBREL = 6,       /**< both ways: QoS 2, part 2 */
+    MQTLS_PKT_PUBCOMP = 7,      /**< both ways: QoS 2, part 3 */
+    MQTLS_PKT_SUBSCRIBE = 8,    /**< client to server: subscribe request */
+    MQTLS_PKT_SUBACK = 9,       /**< server to client: subscribe acknowledgement */
+    MQTLS_PKT_UNSUBSCRIBE = 10, /**< client to server: unsubscribe request */
+    MQTLS_PKT_UNSUBACK = 11,    /**< server to client: unsubscribe acknowledgement */
+    MQTLS_PKT_PINGREQ = 12,     /**< client to server: keepalive request */
+    MQTLS_PKT_PINGRESP = 13,    /**< server to client: keepalive response */
+    MQTLS_PKT_DISCONNECT = 14,  /**< client to server (5.0: both ways): disconnect */
+    MQTLS_PKT_AUTH = 15         /**< MQTT 5.0 only: enhanced authentication exchange */
 } mqtls_packet_type_t;
 
 /* ---- MQTT 5.0 properties [MQTT-2.2.2] ------------------------------------ */
@@ -139,13 +167,13 @@ typedef enum {
 /** A borrowed run of bytes: a UTF-8 string (not NUL-terminated) or binary data. */
 typedef struct {
     const uint8_t *data; /**< NULL only when len is 0 */
-    size_t len;
+    size_t len;          /**< number of bytes at data */
 } mqtls_bytes_t;
 
 /** A user property: a UTF-8 name and value [MQTT-3.1.2.3.10]. */
 typedef struct {
-    mqtls_bytes_t key;
-    mqtls_bytes_t value;
+    mqtls_bytes_t key;   /**< the name, UTF-8 */
+    mqtls_bytes_t value; /**< the value, UTF-8 */
 } mqtls_user_prop_t;
 
 /**
@@ -215,22 +243,22 @@ typedef struct {
 
 /** CONNECT contents. Pointers are borrowed for the duration of the call. */
 typedef struct {
-    uint8_t protocol_version; /**< MQTLS_PROTO_V311 */
-    bool clean_session;
+    uint8_t protocol_version; /**< MQTLS_PROTO_V311 or MQTLS_PROTO_V5 */
+    bool clean_session;       /**< 3.1.1 clean session, 5.0 clean start */
     uint16_t keepalive_s; /**< 0 disables keepalive */
     const char *client_id; /**< may be empty (then clean_session must be set) */
-    size_t client_id_len;
+    size_t client_id_len;  /**< bytes of client_id */
     const char *username; /**< NULL: no user name field */
-    size_t username_len;
+    size_t username_len;  /**< bytes of username */
     const uint8_t *password; /**< NULL: no password field; needs a user name in 3.1.1 */
-    size_t password_len;
+    size_t password_len;     /**< bytes of password */
     bool will;                /**< true: the will fields below are sent */
     const char *will_topic;   /**< a valid topic name */
-    size_t will_topic_len;
-    const uint8_t *will_payload;
-    size_t will_payload_len;
-    uint8_t will_qos;
-    bool will_retain;
+    size_t will_topic_len;    /**< bytes of will_topic */
+    const uint8_t *will_payload; /**< the will message (NULL only with length 0) */
+    size_t will_payload_len;     /**< bytes of will_payload, at most 65535 */
+    uint8_t will_qos;            /**< 0..2; must be 0 without a will */
+    bool will_retain;            /**< retain the will; must be false without a will */
     /* MQTT 5.0 (ignored at level 4). clean_session is "clean start"; a
      * password without a user name is allowed. */
     const mqtls_props_t *props;      /**< CONNECT properties, NULL: none */
@@ -239,13 +267,13 @@ typedef struct {
 
 /** PUBLISH contents, for encoding and as the result of decoding. */
 typedef struct {
-    const char *topic;
-    size_t topic_len;
-    const uint8_t *payload;
-    size_t payload_len;
-    uint8_t qos;
-    bool retain;
-    bool dup;
+    const char *topic;      /**< the topic name, not NUL-terminated (no wildcards) */
+    size_t topic_len;       /**< bytes of topic */
+    const uint8_t *payload; /**< the message (NULL only with length 0) */
+    size_t payload_len;     /**< bytes of payload */
+    uint8_t qos;            /**< 0, 1 or 2 */
+    bool retain;            /**< the RETAIN flag */
+    bool dup;               /**< the DUP flag: a resend (QoS 1 and 2 only) */
     uint16_t packet_id; /**< ignored for QoS 0, non-zero for QoS 1 and 2 */
     /**
      * MQTT 5.0 PUBLISH properties, NULL: none (ignored at level 4). With a
@@ -266,9 +294,9 @@ typedef struct {
  * [MQTT-3.8.3-4].
  */
 typedef struct {
-    const char *filter;
-    size_t filter_len;
-    uint8_t qos;
+    const char *filter;       /**< the topic filter, not NUL-terminated */
+    size_t filter_len;        /**< bytes of filter */
+    uint8_t qos;              /**< the maximum QoS asked for, 0..2 (SUBSCRIBE only) */
     bool no_local;            /**< 5.0: do not send my own PUBLISHes back */
     bool retain_as_published; /**< 5.0: keep the RETAIN flag as published */
     uint8_t retain_handling;  /**< 5.0: 0 send retained, 1 only if new, 2 never */
@@ -295,19 +323,24 @@ typedef struct {
  */
 typedef struct {
     uint8_t type; /**< mqtls_packet_type_t */
+    /** The contents, by `type`; PINGRESP (and a 5.0 DISCONNECT or AUTH,
+     * whose reason code and properties are outside) use none. */
     union {
+        /** CONNACK. */
         struct {
-            bool session_present;
+            bool session_present; /**< the session present flag */
             uint8_t return_code; /**< 3.1.1: 0 accepted, 1..5 refused; 5.0: the reason code */
         } connack;
         mqtls_publish_t publish; /**< topic and payload point into the buffer */
+        /** PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK. */
         struct {
-            uint16_t packet_id;
+            uint16_t packet_id; /**< the packet identifier acknowledged */
         } ack; /**< PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK */
+        /** SUBACK; 5.0 UNSUBACK too. */
         struct {
-            uint16_t packet_id;
+            uint16_t packet_id;          /**< the packet identifier acknowledged */
             const uint8_t *return_codes; /**< points into the buffer (5.0: reason codes) */
-            size_t count;
+            size_t count;                /**< how many codes: one per filter */
         } suback; /**< SUBACK; 5.0 UNSUBACK too */
     } u;
     uint8_t reason_code; /**< 5.0, see above */
@@ -324,30 +357,126 @@ typedef struct {
  * format, message expiry, content type, response topic, correlation data,
  * user properties) precede the will topic; will_props without a will is
  * MQTLS_ERR_BAD_WILL.
+ * @param buf where to write the packet, or NULL to get its size only
+ * @param len bytes available at buf
+ * @param c   the contents; c and everything it points to are read during
+ *            the call only
+ * @return the packet's size in bytes (written, or needed with buf NULL);
+ * MQTLS_ERR_BUFFER_TOO_SMALL; MQTLS_ERR_INVALID_ARG (c NULL, a NULL field
+ * with a length); MQTLS_ERR_NOT_SUPPORTED (level); MQTLS_ERR_EMPTY_CLIENT_ID
+ * (empty id without clean_session [MQTT-3.1.3-7]);
+ * MQTLS_ERR_PASSWORD_WITHOUT_USER (3.1.1); MQTLS_ERR_BAD_WILL; a string
+ * error (BAD_UTF8, UTF8_NULL, STRING_TOO_LONG, TOPIC_*); a property error.
+ *
+ * @code
+ * mqtls_connect_t c = { .protocol_version = MQTLS_PROTO_V311, .clean_session = true,
+ *                       .keepalive_s = 60, .client_id = "dev-1", .client_id_len = 5 };
+ * int32_t n = mqtls_encode_connect(tx, sizeof tx, &c);   // > 0: send tx[0..n)
+ * @endcode
  */
 int32_t mqtls_encode_connect(uint8_t *buf, size_t len, const mqtls_connect_t *c);
 
 /**
  * PUBLISH. Checks topic (valid name, no wildcards), QoS and packet id; DUP
  * with QoS 0 gives MQTLS_ERR_RESERVED_FLAGS [MQTT-3.3.1-2].
+ * @param buf     where to write the packet, or NULL to get its size only
+ * @param len     bytes available at buf
+ * @param version MQTLS_PROTO_V311 or MQTLS_PROTO_V5
+ * @param p       the message; p, its topic, payload and props are read
+ *                during the call only
+ * @return the packet's size in bytes; MQTLS_ERR_BUFFER_TOO_SMALL;
+ * MQTLS_ERR_INVALID_ARG; MQTLS_ERR_NOT_SUPPORTED; MQTLS_ERR_BAD_QOS;
+ * MQTLS_ERR_RESERVED_FLAGS; MQTLS_ERR_ZERO_PACKET_ID; a topic error
+ * (TOPIC_EMPTY, TOPIC_WILDCARD, BAD_UTF8, ...; level 5 with a topic alias
+ * allows an empty topic); MQTLS_ERR_PACKET_TOO_LARGE; a property error.
+ *
+ * @code
+ * mqtls_publish_t p = { .topic = "a/b", .topic_len = 3, .payload = (const uint8_t *)"hi",
+ *                       .payload_len = 2, .qos = 0 };
+ * int32_t n = mqtls_encode_publish(tx, sizeof tx, MQTLS_PROTO_V311, &p);
+ * @endcode
  */
 int32_t mqtls_encode_publish(uint8_t *buf, size_t len, uint8_t version, const mqtls_publish_t *p);
 
-/** SUBSCRIBE with n >= 1 filters, each validated. */
+/**
+ * SUBSCRIBE with n >= 1 filters, each validated (and, at level 5, each
+ * entry's options and shared-subscription syntax; no properties: see
+ * mqtls_encode_subscribe5()).
+ * @param buf       where to write the packet, or NULL to get its size only
+ * @param len       bytes available at buf
+ * @param version   MQTLS_PROTO_V311 or MQTLS_PROTO_V5
+ * @param packet_id non-zero
+ * @param subs      n entries, read during the call only
+ * @param n         how many entries, at least 1
+ * @return the packet's size in bytes; MQTLS_ERR_BUFFER_TOO_SMALL;
+ * MQTLS_ERR_NO_TOPICS (n 0); MQTLS_ERR_INVALID_ARG (subs NULL);
+ * MQTLS_ERR_ZERO_PACKET_ID; MQTLS_ERR_NOT_SUPPORTED; a filter error
+ * (TOPIC_EMPTY, BAD_FILTER, BAD_UTF8, ...); MQTLS_ERR_BAD_QOS; at level 5
+ * MQTLS_ERR_BAD_SUB_OPTIONS, MQTLS_ERR_BAD_SHARED_FILTER,
+ * MQTLS_ERR_SHARED_NO_LOCAL; MQTLS_ERR_PACKET_TOO_LARGE.
+ *
+ * @code
+ * mqtls_subscription_t s[2] = { { .filter = "cmd/#", .filter_len = 5, .qos = 1 },
+ *                               { .filter = "cfg", .filter_len = 3, .qos = 0 } };
+ * int32_t n = mqtls_encode_subscribe(tx, sizeof tx, MQTLS_PROTO_V311, 1, s, 2);
+ * @endcode
+ */
 int32_t mqtls_encode_subscribe(uint8_t *buf, size_t len, uint8_t version, uint16_t packet_id,
                                const mqtls_subscription_t *subs, size_t n);
 
-/** UNSUBSCRIBE with n >= 1 filters (their qos is ignored). */
+/**
+ * UNSUBSCRIBE with n >= 1 filters (their qos and options are ignored).
+ * @param buf       where to write the packet, or NULL to get its size only
+ * @param len       bytes available at buf
+ * @param version   MQTLS_PROTO_V311 or MQTLS_PROTO_V5
+ * @param packet_id non-zero
+ * @param subs      n entries (only filter and filter_len are read), read
+ *                  during the call only
+ * @param n         how many entries, at least 1
+ * @return the packet's size in bytes, or the errors of
+ * mqtls_encode_subscribe() that concern filters.
+ *
+ * @code
+ * mqtls_subscription_t s = { .filter = "cmd/#", .filter_len = 5 };
+ * int32_t n = mqtls_encode_unsubscribe(tx, sizeof tx, MQTLS_PROTO_V311, 2, &s, 1);
+ * @endcode
+ */
 int32_t mqtls_encode_unsubscribe(uint8_t *buf, size_t len, uint8_t version, uint16_t packet_id,
                                  const mqtls_subscription_t *subs, size_t n);
 
 /**
  * A 4-byte packet that carries only a packet id: PUBACK, PUBREC, PUBREL
- * (flags 0010 as required by [MQTT-3.6.1-1]), PUBCOMP, UNSUBACK.
+ * (flags 0010 as required by [MQTT-3.6.1-1]), PUBCOMP, UNSUBACK. At level 5
+ * the acks are sent in their short success form; a 5.0 UNSUBACK carries
+ * reason codes and is refused here (use mqtls_encode_suback5()).
+ * @param buf       where to write the packet, or NULL to get its size only
+ * @param len       bytes available at buf
+ * @param version   MQTLS_PROTO_V311 or MQTLS_PROTO_V5
+ * @param type      MQTLS_PKT_PUBACK, PUBREC, PUBREL, PUBCOMP, or (3.1.1
+ *                  only) UNSUBACK
+ * @param packet_id non-zero
+ * @return 4; MQTLS_ERR_BUFFER_TOO_SMALL; MQTLS_ERR_INVALID_ARG (another
+ * type); MQTLS_ERR_ZERO_PACKET_ID; MQTLS_ERR_NOT_SUPPORTED (level).
+ *
+ * @code
+ * int32_t n = mqtls_encode_ack(tx, sizeof tx, MQTLS_PROTO_V311, MQTLS_PKT_PUBACK, pkt.u.publish.packet_id);
+ * @endcode
  */
 int32_t mqtls_encode_ack(uint8_t *buf, size_t len, uint8_t version, uint8_t type, uint16_t packet_id);
 
-/** A 2-byte packet: PINGREQ, PINGRESP or DISCONNECT (at level 5: normal disconnection). */
+/**
+ * A 2-byte packet: PINGREQ, PINGRESP or DISCONNECT (at level 5: normal disconnection).
+ * @param buf     where to write the packet, or NULL to get its size only
+ * @param len     bytes available at buf
+ * @param version MQTLS_PROTO_V311 or MQTLS_PROTO_V5
+ * @param type    MQTLS_PKT_PINGREQ, MQTLS_PKT_PINGRESP or MQTLS_PKT_DISCONNECT
+ * @return 2; MQTLS_ERR_BUFFER_TOO_SMALL; MQTLS_ERR_INVALID_ARG (another
+ * type); MQTLS_ERR_NOT_SUPPORTED (level).
+ *
+ * @code
+ * int32_t n = mqtls_encode_empty(tx, sizeof tx, MQTLS_PROTO_V311, MQTLS_PKT_PINGREQ);
+ * @endcode
+ */
 int32_t mqtls_encode_empty(uint8_t *buf, size_t len, uint8_t version, uint8_t type);
 
 /*
@@ -358,8 +487,44 @@ int32_t mqtls_encode_empty(uint8_t *buf, size_t len, uint8_t version, uint8_t ty
  * refusal is allowed so that a test peer can send that [MQTT-3.2.2-4]
  * violation. SUBACK needs n >= 1 codes, each 0, 1, 2 or 0x80.
  */
+/**
+ * Server side: CONNACK. At level 5 it is mqtls_encode_connack5() without
+ * properties, and return_code is a 5.0 reason code.
+ * @param buf             where to write the packet, or NULL to get its size only
+ * @param len             bytes available at buf
+ * @param version         MQTLS_PROTO_V311 or MQTLS_PROTO_V5
+ * @param session_present the session present flag (allowed with a refusal)
+ * @param return_code     3.1.1: 0 accepted, 1..5 refused; 5.0: a CONNACK reason code
+ * @return the packet's size in bytes (4 at level 4);
+ * MQTLS_ERR_BUFFER_TOO_SMALL; MQTLS_ERR_BAD_CONNACK_CODE (3.1.1, code > 5);
+ * MQTLS_ERR_BAD_REASON_CODE (5.0); MQTLS_ERR_NOT_SUPPORTED (level).
+ *
+ * @code
+ * int32_t n = mqtls_encode_connack(tx, sizeof tx, MQTLS_PROTO_V311, false, 0);  // accepted
+ * @endcode
+ */
 int32_t mqtls_encode_connack(uint8_t *buf, size_t len, uint8_t version, bool session_present,
                              uint8_t return_code);
+/**
+ * Server side: SUBACK with one return code per filter. At level 5 it is
+ * mqtls_encode_suback5() without properties.
+ * @param buf          where to write the packet, or NULL to get its size only
+ * @param len          bytes available at buf
+ * @param version      MQTLS_PROTO_V311 or MQTLS_PROTO_V5
+ * @param packet_id    the SUBSCRIBE's packet id, non-zero
+ * @param return_codes n codes (3.1.1: 0, 1, 2 or 0x80; 5.0: SUBACK reason
+ *                     codes), read during the call only
+ * @param n            how many, at least 1
+ * @return the packet's size in bytes; MQTLS_ERR_BUFFER_TOO_SMALL;
+ * MQTLS_ERR_INVALID_ARG (n 0, return_codes NULL); MQTLS_ERR_ZERO_PACKET_ID;
+ * MQTLS_ERR_BAD_SUBACK_CODE (3.1.1) or MQTLS_ERR_BAD_REASON_CODE (5.0);
+ * MQTLS_ERR_PACKET_TOO_LARGE; MQTLS_ERR_NOT_SUPPORTED (level).
+ *
+ * @code
+ * const uint8_t granted[1] = { 1 };
+ * int32_t n = mqtls_encode_suback(tx, sizeof tx, MQTLS_PROTO_V311, sub_id, granted, 1);
+ * @endcode
+ */
 int32_t mqtls_encode_suback(uint8_t *buf, size_t len, uint8_t version, uint16_t packet_id,
                             const uint8_t *return_codes, size_t n);
 
@@ -367,12 +532,22 @@ int32_t mqtls_encode_suback(uint8_t *buf, size_t len, uint8_t version, uint16_t 
 
 /**
  * Parse the fixed header at the start of buf.
+ * @param buf the bytes received so far, read during the call only
+ * @param len how many (may be fewer than a whole header)
+ * @param[out] hdr filled on MQTLS_OK; holds no pointer
  * @return MQTLS_OK with *hdr filled; MQTLS_ERR_WANT_READ when buf does not
  * yet hold the whole fixed header (not an error); MQTLS_ERR_BAD_PACKET_TYPE
  * for type 0; MQTLS_ERR_MALFORMED_REMAINING_LENGTH when the varint has a
- * fifth byte. Flags are not checked here, and type 15 is accepted: framing is
- * the same in 3.1.1 and 5.0 (AUTH), so mqtls_decode_packet() refuses it for
- * 3.1.1 with MQTLS_ERR_BAD_PACKET_TYPE.
+ * fifth byte; MQTLS_ERR_INVALID_ARG for NULL. Flags are not checked here,
+ * and type 15 is accepted: framing is the same in 3.1.1 and 5.0 (AUTH), so
+ * mqtls_decode_packet() refuses it for 3.1.1 with MQTLS_ERR_BAD_PACKET_TYPE.
+ *
+ * @code
+ * mqtls_fixed_header_t h;
+ * int32_t rc = mqtls_decode_fixed_header(rx, got, &h);
+ * if (rc == MQTLS_ERR_WANT_READ) { ... read more ... }
+ * else if (rc == MQTLS_OK) need = h.header_len + h.remaining_length;
+ * @endcode
  */
 int32_t mqtls_decode_fixed_header(const uint8_t *buf, size_t len, mqtls_fixed_header_t *hdr);
 
@@ -384,6 +559,25 @@ int32_t mqtls_decode_fixed_header(const uint8_t *buf, size_t len, mqtls_fixed_he
  * sides, so tests can decode what the client wrote). At level 5 also
  * DISCONNECT and AUTH are accepted, and reason codes and properties are
  * decoded into out->reason_code and out->props (see mqtls_packet_t).
+ * @param buf     one whole packet; out borrows from it (topic, payload,
+ *                return codes, properties), so keep it unchanged while out
+ *                is used
+ * @param len     its exact length
+ * @param version MQTLS_PROTO_V311 or MQTLS_PROTO_V5
+ * @param[out] out the decoded packet
+ * @return MQTLS_OK; MQTLS_ERR_INVALID_ARG; MQTLS_ERR_NOT_SUPPORTED;
+ * MQTLS_ERR_TRUNCATED; MQTLS_ERR_LENGTH_MISMATCH;
+ * MQTLS_ERR_UNEXPECTED_PACKET; MQTLS_ERR_BAD_PACKET_TYPE;
+ * MQTLS_ERR_RESERVED_FLAGS; or the specific error of what is wrong inside
+ * (BAD_QOS, ZERO_PACKET_ID, BAD_CONNACK_FLAGS, BAD_CONNACK_CODE,
+ * SESSION_PRESENT_INVALID, BAD_SUBACK_CODE, BAD_REASON_CODE, a topic or
+ * property error, ...).
+ *
+ * @code
+ * mqtls_packet_t pkt;
+ * if (mqtls_decode_packet(rx, need, MQTLS_PROTO_V311, &pkt) == MQTLS_OK && pkt.type == MQTLS_PKT_PUBLISH)
+ *     handle(pkt.u.publish.topic, pkt.u.publish.topic_len, pkt.u.publish.payload, pkt.u.publish.payload_len);
+ * @endcode
  */
 int32_t mqtls_decode_packet(const uint8_t *buf, size_t len, uint8_t version, mqtls_packet_t *out);
 
@@ -395,6 +589,24 @@ int32_t mqtls_decode_packet(const uint8_t *buf, size_t len, uint8_t version, mqt
  * (which may lie beyond avail) and out->payload_len is the full payload
  * length. MQTLS_ERR_WANT_READ when the topic and packet id are not all in
  * buf yet. Used to skip a message too large for the receive buffer.
+ * At level 5 the properties are checked but not returned (see
+ * mqtls_decode_publish_head5()); out->props is NULL.
+ * @param buf     the start of the packet; out->topic points into it
+ * @param avail   bytes of the packet in buf so far
+ * @param hdr     its fixed header (from mqtls_decode_fixed_header()), read
+ *                during the call only
+ * @param version MQTLS_PROTO_V311 or MQTLS_PROTO_V5
+ * @param[out] out topic, packet id, qos, flags and payload length
+ * @return MQTLS_OK; MQTLS_ERR_WANT_READ; MQTLS_ERR_INVALID_ARG (NULL, or
+ * hdr not a PUBLISH); MQTLS_ERR_NOT_SUPPORTED; the errors of a bad PUBLISH
+ * head (BAD_QOS, RESERVED_FLAGS, ZERO_PACKET_ID, a topic or property
+ * error, LENGTH_MISMATCH).
+ *
+ * @code
+ * if (mqtls_decode_publish_head(rx, got, &h, MQTLS_PROTO_V311, &p) == MQTLS_OK &&
+ *     h.header_len + h.remaining_length > sizeof rx)
+ *     skip_bytes(h.header_len + h.remaining_length - got);   // too large: drop, ack by p.packet_id
+ * @endcode
  */
 int32_t mqtls_decode_publish_head(const uint8_t *buf, size_t avail, const mqtls_fixed_header_t *hdr,
                                   uint8_t version, mqtls_publish_t *out);
@@ -405,6 +617,20 @@ int32_t mqtls_decode_publish_head(const uint8_t *buf, size_t avail, const mqtls_
  * sets out->props = props (props NULL: MQTLS_ERR_INVALID_ARG).
  * mqtls_decode_publish_head() at level 5 checks them and leaves out->props
  * NULL. An empty topic without a topic alias: MQTLS_ERR_TOPIC_ALIAS_NEEDED.
+ * @param buf   the start of the packet; out and *props borrow from it
+ * @param avail bytes of the packet in buf so far
+ * @param hdr   its fixed header, read during the call only
+ * @param[out] out   as mqtls_decode_publish_head(), with out->props = props
+ * @param[out] props the PUBLISH properties; must outlive out's use
+ * @return as mqtls_decode_publish_head() at level 5, and
+ * MQTLS_ERR_TOPIC_ALIAS_NEEDED; MQTLS_ERR_NOT_SUPPORTED in a 3.1.1-only build.
+ *
+ * @code
+ * mqtls_props_t props;
+ * if (mqtls_decode_publish_head5(rx, got, &h, &p, &props) == MQTLS_OK &&
+ *     (props.present & MQTLS_PROP_BIT(MQTLS_PROP_TOPIC_ALIAS)))
+ *     alias = props.topic_alias;
+ * @endcode
  */
 int32_t mqtls_decode_publish_head5(const uint8_t *buf, size_t avail, const mqtls_fixed_header_t *hdr,
                                    mqtls_publish_t *out, mqtls_props_t *props);
@@ -414,12 +640,44 @@ int32_t mqtls_decode_publish_head5(const uint8_t *buf, size_t avail, const mqtls
 /**
  * SUBSCRIBE or UNSUBSCRIBE with properties. SUBSCRIBE allows one
  * subscription identifier and user properties, UNSUBSCRIBE user properties
- * only. Each SUBSCRIBE entry's options are checked (QoS <= 2, retain
- * handling <= 2: MQTLS_ERR_BAD_SUB_OPTIONS; no_local on a shared filter:
+ * only. Each SUBSCRIBE entry's options are checked (QoS <= 2:
+ * MQTLS_ERR_BAD_QOS; retain handling <= 2: MQTLS_ERR_BAD_SUB_OPTIONS; no_local on a shared filter:
  * MQTLS_ERR_SHARED_NO_LOCAL). props NULL: none.
+ * @param buf       where to write the packet, or NULL to get its size only
+ * @param len       bytes available at buf
+ * @param packet_id non-zero
+ * @param subs      n entries, read during the call only
+ * @param n         how many, at least 1
+ * @param props     the SUBSCRIBE properties, read during the call only; NULL: none
+ * @return the packet's size in bytes, or the errors of
+ * mqtls_encode_subscribe() at level 5 (QoS 3 is MQTLS_ERR_BAD_QOS), or a
+ * property error; MQTLS_ERR_NOT_SUPPORTED in a 3.1.1-only build.
+ *
+ * @code
+ * mqtls_props_t pr = { .present = MQTLS_PROP_BIT(MQTLS_PROP_SUBSCRIPTION_ID), .subscription_id = 9 };
+ * mqtls_subscription_t s = { .filter = "cmd/#", .filter_len = 5, .qos = 1, .no_local = true };
+ * int32_t n = mqtls_encode_subscribe5(tx, sizeof tx, 3, &s, 1, &pr);
+ * @endcode
  */
 int32_t mqtls_encode_subscribe5(uint8_t *buf, size_t len, uint16_t packet_id, const mqtls_subscription_t *subs,
                                 size_t n, const mqtls_props_t *props);
+/**
+ * UNSUBSCRIBE with properties (user properties only).
+ * @param buf       where to write the packet, or NULL to get its size only
+ * @param len       bytes available at buf
+ * @param packet_id non-zero
+ * @param subs      n entries (filter and filter_len are read), read during the call only
+ * @param n         how many, at least 1
+ * @param props     the UNSUBSCRIBE properties, read during the call only; NULL: none
+ * @return the packet's size in bytes, or the errors of
+ * mqtls_encode_unsubscribe() at level 5, or a property error;
+ * MQTLS_ERR_NOT_SUPPORTED in a 3.1.1-only build.
+ *
+ * @code
+ * mqtls_subscription_t s = { .filter = "cmd/#", .filter_len = 5 };
+ * int32_t n = mqtls_encode_unsubscribe5(tx, sizeof tx, 4, &s, 1, NULL);
+ * @endcode
+ */
 int32_t mqtls_encode_unsubscribe5(uint8_t *buf, size_t len, uint16_t packet_id, const mqtls_subscription_t *subs,
                                   size_t n, const mqtls_props_t *props);
 
@@ -429,6 +687,21 @@ int32_t mqtls_encode_unsubscribe5(uint8_t *buf, size_t len, uint16_t packet_id, 
  * user properties). The shortest form is chosen: remaining length 2 for
  * success without properties, 3 for a reason code without properties
  * [MQTT-3.4.2.1].
+ * @param buf       where to write the packet, or NULL to get its size only
+ * @param len       bytes available at buf
+ * @param type      MQTLS_PKT_PUBACK, PUBREC, PUBREL or PUBCOMP
+ * @param packet_id non-zero
+ * @param reason    a reason code allowed in that packet
+ * @param props     read during the call only; NULL: none
+ * @return the packet's size in bytes; MQTLS_ERR_BUFFER_TOO_SMALL;
+ * MQTLS_ERR_INVALID_ARG (type); MQTLS_ERR_ZERO_PACKET_ID;
+ * MQTLS_ERR_BAD_REASON_CODE; a property error; MQTLS_ERR_NOT_SUPPORTED in
+ * a 3.1.1-only build.
+ *
+ * @code
+ * // refuse a QoS 1 message: PUBACK 0x87 "Not authorized"
+ * int32_t n = mqtls_encode_ack5(tx, sizeof tx, MQTLS_PKT_PUBACK, id, 0x87, NULL);
+ * @endcode
  */
 int32_t mqtls_encode_ack5(uint8_t *buf, size_t len, uint8_t type, uint16_t packet_id, uint8_t reason,
                           const mqtls_props_t *props);
@@ -437,6 +710,18 @@ int32_t mqtls_encode_ack5(uint8_t *buf, size_t len, uint8_t type, uint16_t packe
  * DISCONNECT (either direction) with a reason code and properties (session
  * expiry, reason string, server reference, user properties). Remaining
  * length 0 for 0x00 without properties, 1 for a reason code alone.
+ * @param buf    where to write the packet, or NULL to get its size only
+ * @param len    bytes available at buf
+ * @param reason a DISCONNECT reason code (0x00 normal, 0x04 with will, ...)
+ * @param props  read during the call only; NULL: none
+ * @return the packet's size in bytes; MQTLS_ERR_BUFFER_TOO_SMALL;
+ * MQTLS_ERR_BAD_REASON_CODE; a property error; MQTLS_ERR_NOT_SUPPORTED in
+ * a 3.1.1-only build.
+ *
+ * @code
+ * mqtls_props_t pr = { .present = MQTLS_PROP_BIT(MQTLS_PROP_SESSION_EXPIRY), .session_expiry = 0 };
+ * int32_t n = mqtls_encode_disconnect5(tx, sizeof tx, 0x04, &pr);   // send the will, end the session
+ * @endcode
  */
 int32_t mqtls_encode_disconnect5(uint8_t *buf, size_t len, uint8_t reason, const mqtls_props_t *props);
 
@@ -444,6 +729,20 @@ int32_t mqtls_encode_disconnect5(uint8_t *buf, size_t len, uint8_t reason, const
  * AUTH: reason 0x00, 0x18 (continue) or 0x19 (re-authenticate), properties
  * auth method/data, reason string, user properties. Remaining length 0 for
  * 0x00 without properties [MQTT-3.15.2-1].
+ * @param buf    where to write the packet, or NULL to get its size only
+ * @param len    bytes available at buf
+ * @param reason 0x00, 0x18 or 0x19
+ * @param props  read during the call only; NULL: none
+ * @return the packet's size in bytes; MQTLS_ERR_BUFFER_TOO_SMALL;
+ * MQTLS_ERR_BAD_REASON_CODE; a property error (auth data without a method:
+ * MQTLS_ERR_AUTH_DATA_WITHOUT_METHOD); MQTLS_ERR_NOT_SUPPORTED in a
+ * 3.1.1-only build.
+ *
+ * @code
+ * mqtls_props_t pr = { .present = MQTLS_PROP_BIT(MQTLS_PROP_AUTH_METHOD) | MQTLS_PROP_BIT(MQTLS_PROP_AUTH_DATA),
+ *                      .auth_method = { (const uint8_t *)"SCRAM-SHA-1", 11 }, .auth_data = { step, step_len } };
+ * int32_t n = mqtls_encode_auth(tx, sizeof tx, 0x18, &pr);
+ * @endcode
  */
 int32_t mqtls_encode_auth(uint8_t *buf, size_t len, uint8_t reason, const mqtls_props_t *props);
 
@@ -451,15 +750,58 @@ int32_t mqtls_encode_auth(uint8_t *buf, size_t len, uint8_t reason, const mqtls_
  * Server side (tests and test peers): CONNACK with a 5.0 reason code and
  * properties; SUBACK or UNSUBACK (type) with n >= 1 reason codes, each
  * checked against the type, and properties.
+ * @param buf             where to write the packet, or NULL to get its size only
+ * @param len             bytes available at buf
+ * @param session_present the session present flag (allowed with a refusal,
+ *                        for test peers; the decoder refuses it [MQTT-3.2.2-6])
+ * @param reason          a CONNACK reason code
+ * @param props           read during the call only; NULL: none
+ * @return the packet's size in bytes; MQTLS_ERR_BUFFER_TOO_SMALL;
+ * MQTLS_ERR_BAD_REASON_CODE; a property error; MQTLS_ERR_NOT_SUPPORTED in
+ * a 3.1.1-only build.
+ *
+ * @code
+ * mqtls_props_t pr = { .present = MQTLS_PROP_BIT(MQTLS_PROP_RECEIVE_MAX), .receive_max = 10 };
+ * int32_t n = mqtls_encode_connack5(tx, sizeof tx, false, 0x00, &pr);
+ * @endcode
  */
 int32_t mqtls_encode_connack5(uint8_t *buf, size_t len, bool session_present, uint8_t reason,
                               const mqtls_props_t *props);
+/**
+ * Server side: SUBACK or UNSUBACK with n >= 1 reason codes, each checked
+ * against the type, and properties (reason string, user properties).
+ * @param buf       where to write the packet, or NULL to get its size only
+ * @param len       bytes available at buf
+ * @param type      MQTLS_PKT_SUBACK or MQTLS_PKT_UNSUBACK
+ * @param packet_id the request's packet id, non-zero
+ * @param reasons   n reason codes, one per filter, read during the call only
+ * @param n         how many, at least 1
+ * @param props     read during the call only; NULL: none
+ * @return the packet's size in bytes; MQTLS_ERR_BUFFER_TOO_SMALL;
+ * MQTLS_ERR_INVALID_ARG (type, n 0, reasons NULL); MQTLS_ERR_ZERO_PACKET_ID;
+ * MQTLS_ERR_BAD_REASON_CODE; MQTLS_ERR_PACKET_TOO_LARGE; a property error;
+ * MQTLS_ERR_NOT_SUPPORTED in a 3.1.1-only build.
+ *
+ * @code
+ * const uint8_t rc[2] = { 0x01, 0x87 };   // granted QoS 1; not authorized
+ * int32_t n = mqtls_encode_suback5(tx, sizeof tx, MQTLS_PKT_SUBACK, id, rc, 2, NULL);
+ * @endcode
+ */
 int32_t mqtls_encode_suback5(uint8_t *buf, size_t len, uint8_t type, uint16_t packet_id, const uint8_t *reasons,
                              size_t n, const mqtls_props_t *props);
 
 /**
  * Read a 5.0 subscription options byte into sub->qos, no_local,
  * retain_as_published and retain_handling (for test peers and servers).
+ * sub->filter is not touched.
+ * @param options the byte after a filter in a 5.0 SUBSCRIBE
+ * @param[out] sub its option fields are set
+ *
+ * @code
+ * mqtls_subscription_t s;
+ * if (mqtls_sub_options_parse(0x15, &s) == MQTLS_OK)   // QoS 1, no local, retain handling 1
+ *     grant(s.qos);
+ * @endcode
  * @return MQTLS_OK, MQTLS_ERR_BAD_QOS (QoS 3), or MQTLS_ERR_BAD_SUB_OPTIONS
  * (reserved bits 6-7 set [MQTT-3.8.3-5], retain handling 3).
  */
@@ -472,10 +814,20 @@ int32_t mqtls_sub_options_parse(uint8_t options, mqtls_subscription_t *sub);
  * or MQTLS_PROPS_WILL). props NULL is an empty block (one byte, 0).
  * Properties are written in ascending identifier order, user properties
  * in array order.
+ * @param buf         where to write the block, or NULL to get its size only
+ * @param len         bytes available at buf
+ * @param packet_type the carrying packet's type (1..15), or MQTLS_PROPS_WILL
+ * @param props       read during the call only (with its user array); NULL: none
  * @return bytes written (or needed, with buf NULL); MQTLS_ERR_PROPERTY_NOT_ALLOWED,
  * MQTLS_ERR_BAD_PROPERTY_VALUE, MQTLS_ERR_BAD_UTF8, MQTLS_ERR_UTF8_NULL,
  * MQTLS_ERR_STRING_TOO_LONG, MQTLS_ERR_INVALID_ARG, MQTLS_ERR_BUFFER_TOO_SMALL.
  * The encoders above call this; it is public for tests and extensions.
+ *
+ * @code
+ * mqtls_user_prop_t up = { { (const uint8_t *)"fw", 2 }, { (const uint8_t *)"1.4", 3 } };
+ * mqtls_props_t pr = { .user = &up, .user_n = 1 };
+ * int32_t n = mqtls_props_encode(buf, sizeof buf, MQTLS_PKT_PUBLISH, &pr);
+ * @endcode
  */
 int32_t mqtls_props_encode(uint8_t *buf, size_t len, uint8_t packet_type, const mqtls_props_t *props);
 
@@ -483,6 +835,17 @@ int32_t mqtls_props_encode(uint8_t *buf, size_t len, uint8_t packet_type, const 
  * Decode the property block at the start of buf (length varint, then the
  * properties) as carried by packet_type, checking every property; out
  * borrows from buf.
+ * @param buf         the block; out's strings and raw point into it
+ * @param len         bytes available at buf (the block may be shorter)
+ * @param packet_type the carrying packet's type (1..15), or MQTLS_PROPS_WILL
+ * @param[out] out    the properties found
+ *
+ * @code
+ * mqtls_props_t pr;
+ * int32_t used = mqtls_props_decode(p, left, MQTLS_PKT_CONNACK, &pr);
+ * if (used > 0 && (pr.present & MQTLS_PROP_BIT(MQTLS_PROP_RECEIVE_MAX)))
+ *     window = pr.receive_max;
+ * @endcode
  * @return bytes consumed (>= 1), or MQTLS_ERR_BAD_VARINT (length or a
  * varint value longer than 4 bytes), MQTLS_ERR_TRUNCATED (the length
  * varint itself is cut by len), MQTLS_ERR_PROPERTY_LENGTH (the block runs
@@ -496,18 +859,26 @@ int32_t mqtls_props_decode(const uint8_t *buf, size_t len, uint8_t packet_type, 
  * Start iterating over a decoded property block (props->raw).
  * Example, the user properties of a PUBLISH:
  *
- *     mqtls_prop_cursor_t cur; mqtls_prop_t pr;
- *     mqtls_props_begin(&cur, &pkt.props);
- *     while (mqtls_props_next(&cur, &pr) > 0)
- *         if (pr.id == MQTLS_PROP_USER) use(pr.str, pr.value);
+ * @code
+ * mqtls_prop_cursor_t cur; mqtls_prop_t pr;
+ * mqtls_props_begin(&cur, &pkt.props);
+ * while (mqtls_props_next(&cur, &pr) > 0)
+ *     if (pr.id == MQTLS_PROP_USER) use(pr.str, pr.value);
+ * @endcode
+ * @param[out] cur set to the start of the block; it borrows props->raw
+ *                 (the receive buffer), not props itself
+ * @param props    a decoded property set (NULL, or no block: an empty cursor)
  */
 void mqtls_props_begin(mqtls_prop_cursor_t *cur, const mqtls_props_t *props);
 
 /**
  * The next property of the block, borrowed from it.
+ * @param cur       the cursor, advanced past the property
+ * @param[out] prop the property; its strings point into the block
  * @return 1 with *prop filled, 0 at the end, or MQTLS_ERR_BAD_PROPERTY /
  * MQTLS_ERR_BAD_VARINT for a block that is malformed (never for one that
- * mqtls_props_decode() or mqtls_decode_packet() accepted). Reads only
+ * mqtls_props_decode() or mqtls_decode_packet() accepted);
+ * MQTLS_ERR_INVALID_ARG for NULL. Reads only
  * inside the block; values are not checked here (the decoder does that).
  */
 int32_t mqtls_props_next(mqtls_prop_cursor_t *cur, mqtls_prop_t *prop);
@@ -518,6 +889,12 @@ int32_t mqtls_props_next(mqtls_prop_cursor_t *cur, mqtls_prop_t *prop);
  * The specification's name of a reason code, a short sentence such as
  * "Not authorized" (0x87); 0x00 is "Success". Unknown codes give
  * "Unknown reason code". Never NULL.
+ * @param code a 5.0 reason code
+ * @return a static string, valid for the life of the program
+ *
+ * @code
+ * printf("refused: %s\n", mqtls_reason_string(pkt.reason_code));
+ * @endcode
  */
 const char *mqtls_reason_string(uint8_t code);
 
@@ -525,13 +902,29 @@ const char *mqtls_reason_string(uint8_t code);
  * Whether `code` is a valid reason code in a packet of `type` (CONNACK,
  * PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT, AUTH),
  * per the table of MQTT 5.0 section 2.4. Other types: false.
+ * @param type a packet type (mqtls_packet_type_t)
+ * @param code the reason code
+ * @return true when the code may appear in that packet
+ *
+ * @code
+ * mqtls_reason_allowed(MQTLS_PKT_PUBACK, 0x10);   // true: "No matching subscribers"
+ * mqtls_reason_allowed(MQTLS_PKT_PUBREL, 0x10);   // false
+ * @endcode
  */
 bool mqtls_reason_allowed(uint8_t type, uint8_t code);
 
 /**
  * Write the varint for a remaining length.
+ * @param buf   where to write, or NULL to get the size only
+ * @param len   bytes available at buf
+ * @param value 0..MQTLS_MAX_REMAINING_LENGTH
  * @return bytes written (1..4), or MQTLS_ERR_PACKET_TOO_LARGE /
  * MQTLS_ERR_BUFFER_TOO_SMALL. buf == NULL returns the size only.
+ *
+ * @code
+ * uint8_t v[4];
+ * int32_t n = mqtls_encode_remaining_length(v, sizeof v, 321);   // 2: 0xC1 0x02
+ * @endcode
  */
 int32_t mqtls_encode_remaining_length(uint8_t *buf, size_t len, uint32_t value);
 

@@ -1,9 +1,23 @@
 /* SPDX-License-Identifier: MIT
  * mqtls: compile-time knobs with their defaults. */
-/*
+/**
+ * @file
+ * @brief Compile-time knobs (MQTLS_CONFIG_*) with their defaults.
+ *
  * Every knob can be overridden with -D or from a header named by
- * MQTLS_CONFIG_FILE. Each is checked below so that a bad combination fails
+ * MQTLS_CONFIG_FILE (a quoted name, included before any default is set;
+ * mqtls never defines it). Each is checked below so that a bad combination fails
  * at compile time, not on the device (mbedTLS's check_config.h idea).
+ *
+ * The library and the application must see the same values (the structs
+ * of mqtls/client.h depend on some of them): pass the same -D flags, or
+ * the same MQTLS_CONFIG_FILE, to both builds.
+ *
+ * @code
+ * // my_mqtls_config.h, built with -DMQTLS_CONFIG_FILE='"my_mqtls_config.h"'
+ * #define MQTLS_CONFIG_MQTT5 0            // 3.1.1 only: smaller flash and client
+ * #define MQTLS_CONFIG_ERROR_STRINGS 0    // names instead of sentences
+ * @endcode
  */
 #ifndef MQTLS_CONFIG_H
 #define MQTLS_CONFIG_H

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * mqtls: the POSIX port's clock (ports/posix/clock.c). */
-/*
+/**
+ * @file
+ * @brief The POSIX port's monotonic millisecond clock.
+ *
  * The core has no clock of its own: mqtls_client_config_t.now_ms is a
  * function the platform gives it. On POSIX that is CLOCK_MONOTONIC, which
  * never jumps when the wall clock is set (NTP, a user, a device that learns
@@ -21,6 +24,15 @@ extern "C" {
  * A monotonic millisecond clock (CLOCK_MONOTONIC) that wraps at 2^32, as the
  * client's arithmetic expects: on POSIX, use it as
  * mqtls_client_config_t.now_ms. `unused` is ignored.
+ * @param unused the clock's user pointer; ignored, may be NULL
+ * @return milliseconds since an arbitrary point, modulo 2^32
+ *
+ * @code
+ * mqtls_client_config_t cfg = { ..., .now_ms = mqtls_posix_now_ms };
+ * uint32_t t0 = mqtls_posix_now_ms(NULL);
+ * // ... later: wrap-safe elapsed time
+ * uint32_t spent = mqtls_posix_now_ms(NULL) - t0;
+ * @endcode
  */
 uint32_t mqtls_posix_now_ms(void *unused);
 

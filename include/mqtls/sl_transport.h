@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * mqtls: a native transport over SimpleLink secure sockets (TI CC3200-class
  * chips, TLS in the network processor): ports/simplelink/sl_transport.c. */
-/*
+/**
+ * @file
+ * @brief A native mqtls transport over SimpleLink secure sockets (CC3200-class TLS offload).
+ *
  * On a CC3200 the TLS handshake, the certificate checks and the record layer
  * run inside the network processor; the application opens a socket with
  * SL_SEC_SOCKET, names the flash files and the allowed method and suites,
@@ -33,20 +36,27 @@
  * sentence); the raw code is kept for mqtls_sl_code_name() /
  * mqtls_sl_code_text() (mqtls_sl_transport_last_code()).
  *
+ * Lifetimes: the configuration and its strings are read during
+ * mqtls_sl_transport_open() only; the mqtls_sl_transport_t is the caller's
+ * and must stay valid (at the same address) while a transport made from it
+ * is in use.
+ *
  * Example (files flashed as /cert/126.der key, 127 cert, 128 CA):
- *   mqtls_sl_transport_config_t cfg;
- *   mqtls_sl_transport_config_init(&cfg);
- *   cfg.host = "xxxx-ats.iot.eu-west-1.amazonaws.com"; cfg.port = 8883;
- *   cfg.file_ids[0] = 126; cfg.file_ids[1] = 127; cfg.file_ids[2] = 128;
- *   cfg.domain_name = cfg.host;                 // option 35: check the name
- *   cfg.now_ms = board_ms; cfg.sleep_ms = board_sleep;
- *   mqtls_sl_transport_t sl;
- *   int32_t rc = mqtls_sl_transport_open(&sl, &cfg);
- *   if (rc < 0) log("%s (%s)", mqtls_strerror(rc), mqtls_sl_code_name(mqtls_sl_transport_last_code(&sl)));
- *   mqtls_transport_t t;
- *   mqtls_sl_transport(&sl, &t);               // hand t to mqtls_client_connect()
- *   ...
- *   mqtls_sl_transport_close(&sl);
+ * @code
+ * mqtls_sl_transport_config_t cfg;
+ * mqtls_sl_transport_config_init(&cfg);
+ * cfg.host = "xxxx-ats.iot.eu-west-1.amazonaws.com"; cfg.port = 8883;
+ * cfg.file_ids[0] = 126; cfg.file_ids[1] = 127; cfg.file_ids[2] = 128;
+ * cfg.domain_name = cfg.host;                 // option 35: check the name
+ * cfg.now_ms = board_ms; cfg.sleep_ms = board_sleep;
+ * mqtls_sl_transport_t sl;
+ * int32_t rc = mqtls_sl_transport_open(&sl, &cfg);
+ * if (rc < 0) log("%s (%s)", mqtls_strerror(rc), mqtls_sl_code_name(mqtls_sl_transport_last_code(&sl)));
+ * mqtls_transport_t t;
+ * mqtls_sl_transport(&sl, &t);               // hand t to mqtls_client_connect()
+ * ...
+ * mqtls_sl_transport_close(&sl);
+ * @endcode
  */
 #ifndef MQTLS_SL_TRANSPORT_H
 #define MQTLS_SL_TRANSPORT_H
@@ -94,11 +104,13 @@ typedef struct {
     uint32_t connect_timeout_ms;
     /** Required: a millisecond clock that may wrap (as the client's). */
     uint32_t (*now_ms)(void *user);
-    void *now_user;
+    void *now_user; /**< passed to now_ms; the pointer is kept only for the open call */
     /** Optional: let the board sleep (or yield to other tasks) between polls
      * of a connect in progress, and in the transport's wait(). NULL: poll
      * without pause, and no wait() (the client then polls too). */
     void (*sleep_ms)(void *user, uint32_t ms);
+    /** Passed to sleep_ms; copied into the mqtls_sl_transport_t, so it must
+     * stay valid while the transport is in use. */
     void *sleep_user;
     /** Longest single sleep in wait(), in ms; default 10. */
     uint32_t poll_ms;
@@ -106,43 +118,87 @@ typedef struct {
 
 /** One connection; allocate it, never access its fields. */
 typedef struct {
-    int16_t sd;          /* -1 when closed */
-    int16_t last_code;   /* SimpleLink code of the last failure, 0 if none */
-    bool verified;       /* false: connected with -453 tolerated */
-    void (*sleep_ms)(void *user, uint32_t ms);
-    void *sleep_user;
-    uint32_t poll_ms;
+    int16_t sd;                                /**< private: the SimpleLink socket, -1 when closed */
+    int16_t last_code;                         /**< private: SimpleLink code of the last failure, 0 if none */
+    bool verified;                             /**< private: false: connected with -453 tolerated */
+    void (*sleep_ms)(void *user, uint32_t ms); /**< private: from the configuration */
+    void *sleep_user;                          /**< private: from the configuration */
+    uint32_t poll_ms;                          /**< private: from the configuration */
 } mqtls_sl_transport_t;
 
-/** Defaults: TLS 1.2, mask 0x3FF, no files, no name check, unverified
- * refused, 15 s connect, 10 ms poll; host, port and now_ms left to fill. */
+/**
+ * Defaults: TLS 1.2, mask 0x3FF, no files, no name check, unverified
+ * refused, 15 s connect, 10 ms poll; host, port and now_ms left to fill.
+ * @param[out] cfg set to the defaults (NULL: nothing happens)
+ */
 void mqtls_sl_transport_config_init(mqtls_sl_transport_config_t *cfg);
 
 /**
  * Resolve cfg->host, open a secure socket, set method, mask, files, name
  * check and non-blocking mode, and connect (the chip runs the handshake).
  * On failure the socket is closed and t is closed (safe to open again).
+ * @param[out] t the connection: set up on success, closed on failure
+ *               (mqtls_sl_transport_last_code() tells the chip's code)
+ * @param cfg    read during the call only, with the strings it points to;
+ *               now_ms is called during the call only, sleep_ms and
+ *               sleep_user are kept in t for wait()
  * @return MQTLS_OK; MQTLS_ERR_INVALID_ARG (no host, port 0, no now_ms);
  * MQTLS_ERR_DNS; MQTLS_ERR_TIMEOUT (sl_Connect still in progress after
  * connect_timeout_ms); MQTLS_ERR_TLS_NOT_VERIFIED; MQTLS_ERR_TLS_CERT_DATE;
  * or the mqtls_sl_code_error() of the chip's code (TLS_BAD_CA_FILE for -456,
  * TLS_UNKNOWN_CA for -155, TLS_BAD_KEY_FILE for -458,
  * TLS_HANDSHAKE_TIMEOUT for -462, CONNECT_REFUSED for -111, ...).
+ *
+ * @code
+ * int32_t rc = mqtls_sl_transport_open(&sl, &cfg);
+ * if (rc == MQTLS_ERR_TLS_BAD_CA_FILE)      // -456: /cert/128.der is not one DER certificate
+ *     reflash_ca();
+ * @endcode
  */
 int32_t mqtls_sl_transport_open(mqtls_sl_transport_t *t, const mqtls_sl_transport_config_t *cfg);
 
-/** Fill `out` with the transport functions for t (ctx = t); t must stay
- * valid while the client uses them. wait is set only with a sleep_ms. */
+/**
+ * Fill `out` with the transport functions for t (ctx = t); t must stay
+ * valid while the client uses them. wait is set only with a sleep_ms.
+ * send takes at most MQTLS_SL_SEND_MAX bytes at a time; recv answers
+ * MQTLS_ERR_CLOSED when the peer closed; close is mqtls_sl_transport_close().
+ * @param t   an opened connection; borrowed by `out`
+ * @param out filled in (NULL: nothing happens); it may be copied freely
+ *
+ * @code
+ * mqtls_transport_t tr;
+ * mqtls_sl_transport(&sl, &tr);
+ * rc = mqtls_client_connect(&client, &tr, &conn, NULL, 10000);
+ * @endcode
+ */
 void mqtls_sl_transport(mqtls_sl_transport_t *t, mqtls_transport_t *out);
 
-/** Close the socket (sl_Close); safe to call twice and on a failed open. */
+/**
+ * Close the socket (sl_Close); safe to call twice and on a failed open.
+ * @param t the connection (NULL, or closed: nothing happens)
+ */
 void mqtls_sl_transport_close(mqtls_sl_transport_t *t);
 
-/** The SimpleLink code of the last failure (0 if none), for
- * mqtls_sl_code_name() and mqtls_sl_code_text(). */
+/**
+ * The SimpleLink code of the last failure (0 if none), for
+ * mqtls_sl_code_name() and mqtls_sl_code_text(). After an open that
+ * tolerated -453 (allow_unverified) it is -453, though the open succeeded.
+ * @param t the connection (NULL: 0)
+ * @return a SimpleLink code (negative), or 0
+ *
+ * @code
+ * printf("chip said %d (%s)\n", (int)mqtls_sl_transport_last_code(&sl),
+ *        mqtls_sl_code_name(mqtls_sl_transport_last_code(&sl)));
+ * @endcode
+ */
 int32_t mqtls_sl_transport_last_code(const mqtls_sl_transport_t *t);
 
-/** false when the connection was accepted with -453 (allow_unverified). */
+/**
+ * Whether the server was verified by the chip.
+ * @param t the connection (NULL: false)
+ * @return true when open and verified; false when closed, or when it was
+ * accepted with -453 (allow_unverified).
+ */
 bool mqtls_sl_transport_verified(const mqtls_sl_transport_t *t);
 
 #ifdef __cplusplus
