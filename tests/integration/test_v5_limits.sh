@@ -39,10 +39,10 @@ assert_file_eq "all 300 QoS 2 messages, in order" "$D/flow.sent" "$D/flow.out"
 # Control: with the limit hidden by a relay, the same pipeline overruns the
 # broker, which refuses the excess (PUBREC 0x93, exit 4) or, depending on
 # timing, drops the connection (exit 2): the flow control above is what made
-# it pass.
+# it pass. --no-reconnect: pub -l would otherwise reconnect and go on.
 start_limit_hider "$P"
 status=0
-"$MQTLS" pub -V 5 -h 127.0.0.1 -p "$HIDER_PORT" -i v5-flow-blind -t flow/blind -q 2 -M 100 -l <"$D/flow.sent" \
+"$MQTLS" pub -V 5 -h 127.0.0.1 -p "$HIDER_PORT" -i v5-flow-blind -t flow/blind -q 2 -M 100 -l --no-reconnect <"$D/flow.sent" \
     2>"$D/blind.err" || status=$?
 [[ $status == 4 || $status == 2 ]] || fail "an overrun pipeline should fail (exit 2 or 4), got $status: $(cat "$D/blind.err")"
 note "receive maximum: flow control"
