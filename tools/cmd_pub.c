@@ -107,7 +107,7 @@ typedef struct {
     mqtls_client_t client;
     cli_conn_t conn;
     mqtls_memstore_t ms;
-    mqtls_store_t store;
+    mqtls_msgstore_t store;
     uint8_t *tx, *rx, *arena, *alias;
     mqtls_inflight_t *out;
     size_t tx_len, arena_len;

@@ -13,14 +13,29 @@
  * transport; QoS 1/2 completion is driven by mqtls_client_loop(). loop never
  * blocks longer than its timeout.
  *
- * Errors: a call that returns an error other than those documented as
- * "retry" (INFLIGHT_FULL, STORE_FULL) or "non-fatal" (MESSAGE_TOO_LARGE,
- * SUBSCRIBE_REFUSED) has given up the connection: the client is then
- * disconnected, and the application reconnects its transport and calls
- * mqtls_client_connect() again. With clean_session false, unacknowledged
- * QoS 1/2 PUBLISH packets (DUP set) and PUBRELs are resent in their original
- * order after the CONNACK [MQTT-4.4.0-1], and incoming QoS 2 ids still
- * waiting for PUBREL are kept, so nothing is lost or delivered twice.
+ * Errors: mqtls_err_class() (mqtls/error.h) says what each code means for
+ * the connection. TRANSIENT (INFLIGHT_FULL, STORE_FULL, WANT_WRITE): call
+ * mqtls_client_loop() and retry. NONFATAL (MESSAGE_TOO_LARGE,
+ * SUBSCRIBE_REFUSED, PUBLISH_REFUSED, QUOTA_EXCEEDED...): reported, the
+ * connection stays. A FATAL validation error of a call (INVALID_ARG, a bad
+ * topic) sent nothing and leaves the connection as it was. Any other error
+ * has given up the connection: the client is then disconnected, and the
+ * application reconnects its transport and calls mqtls_client_connect()
+ * again -- unless the class is FATAL (a refused CONNACK for bad credentials,
+ * an untrusted server), which no retry will cure.
+ *
+ * Sessions: with clean_session false, unacknowledged QoS 1/2 PUBLISH
+ * packets (DUP set) and PUBRELs are resent in their original order after
+ * the CONNACK, each once, nothing but CONNECT before it [MQTT-4.4.0-1]; a
+ * resend cut short by a lost connection starts over after the next CONNACK.
+ * Incoming QoS 2 ids still waiting for PUBREL are kept, so nothing is lost
+ * or delivered twice. With a store that has the optional hooks of
+ * mqtls/msgstore.h this survives a reboot: mqtls_client_init() leaves the
+ * store alone and mqtls_client_restore() rebuilds the records from it. A
+ * PUBREC for an id we hold no QoS 2 record of (the broker kept a session of
+ * an earlier run) is answered with PUBREL (reason 0x92 on 5.0) so the
+ * broker releases it. cfg.ack_timeout_ms bounds how long the oldest
+ * message may wait for its acknowledgement (MQTLS_ERR_ACK_TIMEOUT).
  * On MQTT 5.0 the resend obeys the new CONNACK: at most its receive maximum
  * of messages in flight (a message waiting for PUBCOMP counts; its PUBREL is
  * always resent), the rest following in order as acknowledgements arrive in
@@ -84,7 +99,7 @@
  *   static uint8_t tx[1024], rx[1024], arena[4096];
  *   static mqtls_inflight_t out[16];
  *   static uint16_t in_ids[16];
- *   mqtls_client_t c; mqtls_memstore_t ms; mqtls_store_t store;
+ *   mqtls_client_t c; mqtls_memstore_t ms; mqtls_msgstore_t store;
  *   mqtls_memstore_init(&ms, arena, sizeof arena, &store);
  *   mqtls_client_config_t cfg = { .tx_buf = tx, .tx_len = sizeof tx,
  *       .rx_buf = rx, .rx_len = sizeof rx, .outbound = out, .outbound_count = 16,
@@ -136,29 +151,57 @@ typedef mqtls_msgstore_t mqtls_store_t;
 
 /** A RAM store over a caller's buffer. Do not touch its fields. */
 typedef struct {
-    uint8_t *buf;
+    uint8_t *buf; /* records */
     size_t cap;
-    size_t head; /* first live record; removed records ahead of it are skipped */
-    size_t used; /* end of the last record */
+    size_t head;    /* first live record; removed records ahead of it are skipped */
+    size_t used;    /* end of the last record */
+    uint8_t *index; /* id -> offset table (indexed init), NULL: none */
+    size_t slots;   /* index slots (2 per record) */
+    size_t live;    /* live records */
 } mqtls_memstore_t;
 
+/** Bytes of the index mqtls_memstore_init_indexed() takes for n records. */
+#define MQTLS_MEMSTORE_INDEX_SIZE(n) ((size_t)(n) * 8u)
+
 /**
- * Make a store that keeps packets in buf (each costs its size + 6 bytes).
+ * Make a store that keeps packets in buf (each costs its size + 6 bytes; an
+ * incoming QoS 2 id or a PUBREL, 6 bytes). It has every hook of
+ * mqtls_msgstore_t, the optional ones included (PUBREL marks, incoming QoS 2
+ * ids, each()), so a client over it can be restored: useful in tests, and
+ * on devices whose RAM survives a warm reset (a .noinit section). Finding a
+ * record is O(1) when acknowledgements come in order, else a scan: see
+ * mqtls_memstore_init_indexed().
  * @param ms  storage for the store's state, lives as long as the client
  * @param buf the arena, lives as long as the client
+ * @param len bytes of buf, more than 6
  * @param out filled with the hooks to put in mqtls_client_config_t.store
+ * @return MQTLS_OK or MQTLS_ERR_INVALID_ARG.
  */
-int32_t mqtls_memstore_init(mqtls_memstore_t *ms, uint8_t *buf, size_t len, mqtls_store_t *out);
+int32_t mqtls_memstore_init(mqtls_memstore_t *ms, uint8_t *buf, size_t len, mqtls_msgstore_t *out);
+
+/**
+ * As mqtls_memstore_init(), with an index that makes every operation O(1)
+ * whatever the order of acknowledgements: the first
+ * MQTLS_MEMSTORE_INDEX_SIZE(max_records) bytes of buf hold it, the rest the
+ * records. max_records is the most records live at once: outbound_count +
+ * inbound_count of the client (a put beyond it is MQTLS_ERR_STORE_FULL);
+ * 0 gives mqtls_memstore_init().
+ * @return MQTLS_OK or MQTLS_ERR_INVALID_ARG (buf too small for the index).
+ */
+int32_t mqtls_memstore_init_indexed(mqtls_memstore_t *ms, uint8_t *buf, size_t len, size_t max_records,
+                                    mqtls_msgstore_t *out);
 
 /* ---- client -------------------------------------------------------------- */
 
 /** Bytes of mqtls_client_config_t.inbound_bitmap: one bit for each of 65536 ids. */
 #define MQTLS_INBOUND_BITMAP_SIZE 8192u
 
-/** An outgoing QoS 1/2 exchange. Sized by the caller; fields are private. */
+/** An outgoing QoS 1/2 exchange (12 bytes). Sized by the caller; fields are private. */
 typedef struct {
-    uint32_t seq;       /* original send order, for resends */
+    uint32_t sent_ms;   /* when it was (re)sent: the acknowledgement deadline */
     uint16_t packet_id; /* 0: free */
+    uint16_t prev;      /* send order: index + 1 of the older / younger record, 0: none */
+    uint16_t next;
     uint8_t state;      /* private */
     uint8_t qos;
 } mqtls_inflight_t;
@@ -200,12 +243,19 @@ typedef struct {
      * for gateways receiving QoS 2 at high rates (a broker may run tens of
      * thousands of ids ahead of its PUBRELs). */
     uint8_t *inbound_bitmap;
-    const mqtls_store_t *store; /**< needed for outgoing QoS 1/2 */
+    const mqtls_msgstore_t *store; /**< needed for outgoing QoS 1/2 (see mqtls/msgstore.h) */
     mqtls_now_fn now_ms;        /**< required: a millisecond clock, may wrap */
     void *now_user;
     mqtls_message_cb on_message; /**< may be NULL: messages are acknowledged and dropped */
     void *user;                  /**< passed to on_message */
     uint32_t ping_timeout_ms;    /**< 0: MQTLS_CONFIG_PING_TIMEOUT_MS */
+    /** Acknowledgement deadline, 0: none. The oldest outgoing QoS 1/2
+     * message must be fully acknowledged (PUBACK, or PUBREC and PUBCOMP)
+     * within this many ms of being sent (resent, after a reconnect), else
+     * mqtls_client_loop() returns MQTLS_ERR_ACK_TIMEOUT and the connection
+     * is given up (reconnect: the message is resent). Catches a broker that
+     * answers PINGREQ but never acknowledges. */
+    uint32_t ack_timeout_ms;
     /* ---- MQTT 5.0 only; all optional -------------------------------------- */
     /** Inbound topic aliases (broker -> us): alias_in_count slots of
      * alias_in_len / alias_in_count bytes each; a slot holds a topic of up to
@@ -261,6 +311,18 @@ typedef struct {
 #define MQTLS__V5_STRING_LEN 1u
 #endif
 
+/** Session bookkeeping inside mqtls_client_t (src/core/session.c); private. */
+typedef struct {
+    mqtls_inflight_t *rec;
+    uint16_t *in_ids;
+    uint8_t *in_bitmap;
+    uint16_t count, in_count;
+    uint16_t head, tail;   /* send order, index + 1 */
+    uint16_t cur, rel_cur; /* resend cursors */
+    uint16_t used, marked_pub, marked_rel, displaced;
+    uint16_t next_id;
+} mqtls_session_t;
+
 /** Client context; allocate it, never access its fields. */
 typedef struct mqtls_client {
     mqtls_client_config_t cfg;
@@ -270,15 +332,15 @@ typedef struct mqtls_client {
     bool in_callback;
     bool ping_outstanding;
     bool connack_sp;     /* session present flag of the last CONNACK */
+    bool store_synced;   /* the records reflect the store (restored or cleared since init) */
     uint16_t keepalive_s;
-    uint16_t next_id;
     uint16_t wait_id;    /* packet id a blocking call waits for */
     uint8_t wait_type;   /* packet type a blocking call waits for */
     bool wait_done;
     int32_t wait_result;
     uint8_t *wait_codes; /* SUBACK codes out, may be NULL */
     size_t wait_codes_n;
-    uint32_t seq;
+    mqtls_session_t sess;
     uint32_t last_tx_ms;
     uint32_t ping_sent_ms;
     size_t rx_start;       /* first unprocessed byte in rx_buf */
@@ -288,7 +350,7 @@ typedef struct mqtls_client {
     size_t tx_pend;        /* length of the packet in tx_buf, 0 when idle */
     uint8_t resp_type;     /* a response waiting for the transmitter, 0: none */
     uint16_t resp_id;
-    bool resend_pending;   /* records marked for resend remain */
+    uint8_t resp_reason;   /* 5.0 reason code of the parked ack, 0: none */
     int32_t deferred;      /* non-fatal result to report from loop */
     uint32_t dropped;      /* oversized messages skipped */
     /* MQTT 5.0 */
@@ -310,21 +372,53 @@ typedef struct mqtls_client {
 
 /**
  * Prepare a client. Checks the configuration (buffers present, rx_len >= 16,
- * now_ms set, count and pointer consistent).
+ * now_ms set, count and pointer consistent, at most 65535 records) and
+ * clears the records in RAM. The message store is not touched: it may hold
+ * a session from before a reboot (see mqtls_client_restore()).
+ * @param c    the context to prepare; its old contents are ignored
+ * @param cfg  copied; what it points to must outlive the client
  * @return MQTLS_OK or MQTLS_ERR_INVALID_ARG.
  */
 int32_t mqtls_client_init(mqtls_client_t *c, const mqtls_client_config_t *cfg);
 
 /**
+ * Rebuild the session from cfg.store after a reboot: the outgoing records
+ * in their original order (a PUBLISH waits for PUBACK/PUBREC, a PUBREL for
+ * PUBCOMP) and the incoming QoS 2 ids waiting for PUBREL, from the store's
+ * each(). Call it after mqtls_client_init() and before the first
+ * mqtls_client_connect() with clean_session false; that connect resends
+ * them after the CONNACK (DUP set). New packet ids continue after the
+ * newest restored one and never collide with a restored id. Without this
+ * call, the first such connect restores by itself when the store has
+ * each(), else it empties the store (what init did before 0.3).
+ * @param c  an initialised client, not connected
+ * @return the number of outgoing records restored (>= 0);
+ * MQTLS_ERR_NOT_SUPPORTED when the store has no each() (a RAM-only store
+ * that cannot survive a reboot); MQTLS_ERR_RESTORE_TOO_MANY when the store
+ * holds more outgoing records than outbound_count, or more incoming ids
+ * than the inbound storage (nothing restored, the store untouched: give the
+ * client as many records as the last run had); MQTLS_ERR_BUSY when
+ * connected; MQTLS_ERR_INVALID_ARG (no store, or a store that reported an id
+ * 0, the same id twice, or an unknown kind); or what each() returned.
+ */
+int32_t mqtls_client_restore(mqtls_client_t *c);
+
+/**
  * Send CONNECT over `t` (already connected, e.g. TCP or TLS) and wait for the
  * CONNACK. Calling it while connected abandons the old connection without
- * closing it. With clean_session the stored session is discarded first; without
- * it, unacknowledged messages are resent right after the CONNACK.
+ * closing it. With clean_session the stored session is discarded first
+ * (RAM and store); without it, unacknowledged messages are resent right
+ * after the CONNACK, and the first such connect after init restores the
+ * store's session if mqtls_client_restore() was not called. A CONNACK with
+ * session present 0 on 5.0 discards the session (store included)
+ * [MQTT-3.2.2-5].
  * @param t      copied; the transport's ctx must stay valid while connected
  * @param conn   CONNECT contents, borrowed for the call
  * @param session_present  may be NULL; set from the CONNACK
+ * @param timeout_ms  for the CONNACK
  * @return MQTLS_OK; MQTLS_ERR_REFUSED_* for CONNACK codes 1..5;
- * MQTLS_ERR_TIMEOUT; transport or protocol errors.
+ * MQTLS_ERR_TIMEOUT; transport or protocol errors; the errors of
+ * mqtls_client_restore() when it restores (nothing sent then).
  */
 int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
                              bool *session_present, uint32_t timeout_ms);
@@ -418,10 +512,13 @@ int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_
  * arrived (at most MQTLS_CONFIG_LOOP_MAX_PACKETS packets).
  * @return MQTLS_OK; non-fatal reports (the connection stays up):
  * MQTLS_ERR_MESSAGE_TOO_LARGE, MQTLS_ERR_PUBLISH_REFUSED (a PUBACK/PUBREC
- * reason code >= 0x80), and, after a reconnect, MQTLS_ERR_QOS_NOT_SUPPORTED,
+ * reason code >= 0x80), MQTLS_ERR_QUOTA_EXCEEDED (reason 0x97: the broker's
+ * quota, e.g. unreleased QoS 2 of an earlier session), and, after a reconnect, MQTLS_ERR_QOS_NOT_SUPPORTED,
  * MQTLS_ERR_RETAIN_NOT_SUPPORTED or MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER
  * (a stored message the new broker does not accept was dropped, see above);
- * any other error means the connection is gone.
+ * any other error means the connection is gone, among them
+ * MQTLS_ERR_KEEPALIVE_TIMEOUT and MQTLS_ERR_ACK_TIMEOUT (cfg.ack_timeout_ms).
+ * @param timeout_ms  the longest it waits; 0 polls
  */
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms);
 
@@ -436,12 +533,21 @@ void mqtls_client_abort(mqtls_client_t *c);
 
 bool mqtls_client_is_connected(const mqtls_client_t *c);
 
-/** Outgoing QoS 1/2 messages not yet fully acknowledged. */
+/**
+ * Outgoing QoS 1/2 messages not yet fully acknowledged (records in use).
+ * @param c  may be NULL
+ * @return the count, O(1); 0 for NULL.
+ */
 size_t mqtls_client_outstanding(const mqtls_client_t *c);
 
-/** Is the QoS 1/2 message published with this packet id still waiting for
- * its PUBACK (QoS 1) or PUBCOMP (QoS 2)? false once it completed, was
- * refused, or was dropped; false for id 0. */
+/**
+ * Is the QoS 1/2 message published (or restored) with this packet id still
+ * waiting for its PUBACK (QoS 1) or PUBCOMP (QoS 2)?
+ * @param c          may be NULL
+ * @param packet_id  as mqtls_client_publish() gave it
+ * @return false once it completed, was refused, or was dropped; false for
+ * id 0 or NULL. O(1).
+ */
 bool mqtls_client_in_flight(const mqtls_client_t *c, uint16_t packet_id);
 
 /** Number of incoming messages skipped because they exceeded the receive buffer. */

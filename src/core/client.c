@@ -56,12 +56,15 @@
 
 #include "mqtls/client.h"
 #include "mqtls/topic.h"
+#include "session.h"
 
 enum { ST_DISCONNECTED = 0, ST_CONNECTING, ST_CONNECTED };
-enum { REC_FREE = 0, REC_WAIT_PUBACK, REC_WAIT_PUBREC, REC_WAIT_PUBCOMP };
-/* Flag in mqtls_inflight_t.state: still to be resent on this connection. */
-#define REC_RESEND 0x80u
-#define REC_STATE(r) ((uint8_t)((r)->state & ~REC_RESEND))
+#define REC_FREE MQTLS__REC_FREE
+#define REC_WAIT_PUBACK MQTLS__REC_WAIT_PUBACK
+#define REC_WAIT_PUBREC MQTLS__REC_WAIT_PUBREC
+#define REC_WAIT_PUBCOMP MQTLS__REC_WAIT_PUBCOMP
+#define REC_WAIT_ACK MQTLS__REC_WAIT_ACK
+#define REC_STATE(r) MQTLS__REC_STATE(r)
 
 /* pump() modes: return after handling packets, or only when a blocking
  * call's acknowledgement arrived. */
@@ -78,6 +81,8 @@ enum { PUMP_LOOP = 0, PUMP_UNTIL_DONE = 1 };
 #define RC_RECEIVE_MAX_EXCEEDED 0x93u
 #define RC_TOPIC_ALIAS_INVALID 0x94u
 #define RC_PACKET_TOO_LARGE 0x95u
+#define RC_ID_NOT_FOUND 0x92u
+#define RC_QUOTA_EXCEEDED 0x97u
 
 #define HAS(props, id) (((props)->present & MQTLS_PROP_BIT(id)) != 0u)
 
@@ -87,8 +92,6 @@ enum { PUMP_LOOP = 0, PUMP_UNTIL_DONE = 1 };
  * inbound aliases) test MQTLS_CONFIG_MQTT5 itself, so the full build keeps
  * its code and the 3.1.1-only build drops them. */
 #define V5(version) (MQTLS_CONFIG_MQTT5 && (version) == MQTLS_PROTO_V5)
-
-static void inbound_clear(mqtls_client_t *c);
 
 /* ---- time ------------------------------------------------------------------ */
 
@@ -193,118 +196,26 @@ static void reset_io(mqtls_client_t *c)
     c->tx_pend = 0;
     c->resp_type = 0;
     c->resp_id = 0;
+    c->resp_reason = 0;
     c->ping_outstanding = false;
     c->wait_type = 0;
     c->deferred = MQTLS_OK;
 }
 
+/* Forget the session: records, inbound ids, and the store (clean session). */
 static void clear_session(mqtls_client_t *c)
 {
-    if (c->cfg.outbound != NULL) {
-        memset(c->cfg.outbound, 0, c->cfg.outbound_count * sizeof(c->cfg.outbound[0]));
-    }
-    inbound_clear(c);
+    mqtls__sess_clear(&c->sess);
     if (c->cfg.store != NULL && c->cfg.store->clear != NULL) {
         c->cfg.store->clear(c->cfg.store->ctx);
     }
-    c->resend_pending = false;
+    c->store_synced = true;
 }
 
-/* ---- records ------------------------------------------------------------------ */
-
-static mqtls_inflight_t *find_record(mqtls_client_t *c, uint16_t id)
+/* Does the store keep incoming QoS 2 ids and PUBREL states (reboot survival)? */
+static bool store_has_inbound(const mqtls_client_t *c)
 {
-    for (size_t i = 0; i < c->cfg.outbound_count; i++) {
-        if (c->cfg.outbound[i].packet_id == id && c->cfg.outbound[i].state != REC_FREE) {
-            return &c->cfg.outbound[i];
-        }
-    }
-    return NULL;
-}
-
-static mqtls_inflight_t *take_free_record(mqtls_client_t *c)
-{
-    for (size_t i = 0; i < c->cfg.outbound_count; i++) {
-        if (c->cfg.outbound[i].state == REC_FREE) {
-            return &c->cfg.outbound[i];
-        }
-    }
-    return NULL;
-}
-
-static void release_record(mqtls_inflight_t *r)
-{
-    r->state = REC_FREE;
-    r->packet_id = 0;
-}
-
-/* Next packet id: 1..65535, wrapping, skipping ids still in use [MQTT-2.3.1-4]. */
-static uint16_t alloc_id(mqtls_client_t *c)
-{
-    for (uint32_t tries = 0; tries < 65535u; tries++) {
-        uint16_t id = c->next_id;
-        c->next_id = (uint16_t)(id == 65535u ? 1u : id + 1u);
-        if (find_record(c, id) == NULL && id != c->wait_id) {
-            return id;
-        }
-    }
-    return 0; /* unreachable: fewer than 65535 records exist */
-}
-
-/*
- * Incoming QoS 2 ids held until PUBREL: a small array for devices, or an
- * 8 KiB bitmap of all 65536 ids for gateways, where a broker may run tens of
- * thousands of ids ahead of its PUBRELs and a scan per packet would dominate.
- */
-static bool inbound_has(const mqtls_client_t *c, uint16_t id)
-{
-    if (c->cfg.inbound_bitmap != NULL) {
-        return (c->cfg.inbound_bitmap[id >> 3] >> (id & 7u)) & 1u;
-    }
-    for (size_t i = 0; i < c->cfg.inbound_count; i++) {
-        if (c->cfg.inbound_ids[i] == id) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool inbound_add(mqtls_client_t *c, uint16_t id)
-{
-    if (c->cfg.inbound_bitmap != NULL) {
-        c->cfg.inbound_bitmap[id >> 3] |= (uint8_t)(1u << (id & 7u));
-        return true;
-    }
-    for (size_t i = 0; i < c->cfg.inbound_count; i++) {
-        if (c->cfg.inbound_ids[i] == 0u) {
-            c->cfg.inbound_ids[i] = id;
-            return true;
-        }
-    }
-    return false;
-}
-
-static void inbound_remove(mqtls_client_t *c, uint16_t id)
-{
-    if (c->cfg.inbound_bitmap != NULL) {
-        c->cfg.inbound_bitmap[id >> 3] &= (uint8_t)~(1u << (id & 7u));
-        return;
-    }
-    for (size_t i = 0; i < c->cfg.inbound_count; i++) {
-        if (c->cfg.inbound_ids[i] == id) {
-            c->cfg.inbound_ids[i] = 0;
-        }
-    }
-}
-
-static void inbound_clear(mqtls_client_t *c)
-{
-    if (c->cfg.inbound_bitmap != NULL) {
-        memset(c->cfg.inbound_bitmap, 0, MQTLS_INBOUND_BITMAP_SIZE);
-    }
-    if (c->cfg.inbound_ids != NULL) {
-        memset(c->cfg.inbound_ids, 0, c->cfg.inbound_count * sizeof(c->cfg.inbound_ids[0]));
-    }
+    return c->cfg.store != NULL && c->cfg.store->put_inbound != NULL && c->cfg.store->remove_inbound != NULL;
 }
 
 /* ---- MQTT 5.0 topic aliases [MQTT-3.3.2.3.4] ---------------------------------------- */
@@ -464,6 +375,8 @@ static int32_t load_response(mqtls_client_t *c)
         n = encode_auth(c, RC_CONTINUE_AUTH, c->auth_out, c->auth_out_len);
     } else if (c->resp_type == MQTLS_PKT_PINGREQ) {
         n = mqtls_encode_empty(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_PINGREQ);
+    } else if (c->resp_reason != 0u) {
+        n = mqtls_encode_ack5(c->cfg.tx_buf, c->cfg.tx_len, c->resp_type, c->resp_id, c->resp_reason, NULL);
     } else {
         n = mqtls_encode_ack(c->cfg.tx_buf, c->cfg.tx_len, c->version, c->resp_type, c->resp_id);
     }
@@ -568,12 +481,13 @@ static int32_t transmit(mqtls_client_t *c, size_t n, uint32_t start, uint32_t ti
  * appended to tx_buf, so the acknowledgements for a whole batch of received
  * packets leave in one send; otherwise it waits in the response slot.
  */
-static int32_t park_response(mqtls_client_t *c, uint8_t type, uint16_t id)
+static int32_t park_response(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reason)
 {
-    if (c->tx_off == 0u && c->resp_type == 0u && c->cfg.tx_len - c->tx_pend >= 4u) {
-        int32_t n = type == MQTLS_PKT_PINGREQ
-                        ? mqtls_encode_empty(c->cfg.tx_buf + c->tx_pend, 4u, c->version, type)
-                        : mqtls_encode_ack(c->cfg.tx_buf + c->tx_pend, 4u, c->version, type, id);
+    if (c->tx_off == 0u && c->resp_type == 0u && c->cfg.tx_len - c->tx_pend >= 5u) {
+        uint8_t *at = c->cfg.tx_buf + c->tx_pend;
+        int32_t n = type == MQTLS_PKT_PINGREQ ? mqtls_encode_empty(at, 5u, c->version, type)
+                    : reason != 0u            ? mqtls_encode_ack5(at, 5u, type, id, reason, NULL)
+                                              : mqtls_encode_ack(at, 5u, c->version, type, id);
         if (n > 0) {
             c->tx_pend += (size_t)n;
             return MQTLS_OK;
@@ -581,53 +495,11 @@ static int32_t park_response(mqtls_client_t *c, uint8_t type, uint16_t id)
     }
     c->resp_type = type;
     c->resp_id = id;
+    c->resp_reason = reason;
     return MQTLS_OK;
 }
 
 /* ---- resend after reconnect ----------------------------------------------------------- */
-
-/*
- * QoS 1/2 messages the broker counts against its receive maximum
- * [MQTT-4.9.0-2]: every PUBLISH sent on this connection and not yet
- * acknowledged, and every message waiting for PUBCOMP (not acknowledged
- * until then, whether its PUBREL has been resent yet or not).
- */
-static size_t in_flight(const mqtls_client_t *c)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < c->cfg.outbound_count; i++) {
-        const mqtls_inflight_t *r = &c->cfg.outbound[i];
-        n += r->state != REC_FREE && (r->state & REC_RESEND) == 0u ? 1u : 0u;
-        n += r->state == (REC_WAIT_PUBCOMP | REC_RESEND) ? 1u : 0u;
-    }
-    return n;
-}
-
-/*
- * The oldest record still to be resent: a PUBREL always (it is no PUBLISH,
- * and holding it back behind a PUBLISH that waits for the quota it occupies
- * would never end), a PUBLISH only when `room`. NULL when none; *held tells
- * whether PUBLISHes wait for room.
- */
-static mqtls_inflight_t *next_resend(mqtls_client_t *c, bool room, bool *held)
-{
-    mqtls_inflight_t *best = NULL;
-    *held = false;
-    for (size_t i = 0; i < c->cfg.outbound_count; i++) {
-        mqtls_inflight_t *r = &c->cfg.outbound[i];
-        if ((r->state & REC_RESEND) == 0u) {
-            continue; /* free, or already resent */
-        }
-        if (!room && REC_STATE(r) != REC_WAIT_PUBCOMP) {
-            *held = true;
-            continue;
-        }
-        if (best == NULL || elapsed(r->seq, best->seq) > 0x7FFFFFFFu) {
-            best = r; /* older (wrap-safe) */
-        }
-    }
-    return best;
-}
 
 /*
  * Can the broker of this connection still take a stored PUBLISH (5.0
@@ -649,6 +521,39 @@ static int32_t stored_fits(const mqtls_client_t *c, const uint8_t *pkt, size_t n
 }
 
 /*
+ * Encode the resend of record r into tx_buf: a PUBREL, or the stored
+ * PUBLISH with DUP set (a restored record learns its QoS here). 0 when it is
+ * dropped (the new broker no longer takes it: reported by the next loop())
+ * or the store lost it.
+ */
+static int32_t resend_one(mqtls_client_t *c, mqtls_inflight_t *r)
+{
+    if (REC_STATE(r) == REC_WAIT_PUBCOMP) {
+        mqtls__sess_set_state(&c->sess, r, REC_WAIT_PUBCOMP);
+        return mqtls_encode_ack(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_PUBREL, r->packet_id);
+    }
+    int32_t n = c->cfg.store->get(c->cfg.store->ctx, r->packet_id, c->cfg.tx_buf, c->cfg.tx_len);
+    if (n < 2) {
+        return 0;
+    }
+    uint8_t qos = (uint8_t)((c->cfg.tx_buf[0] >> 1) & 3u);
+    int32_t fit = (c->cfg.tx_buf[0] >> 4) != MQTLS_PKT_PUBLISH || qos == 0u || qos == 3u
+                      ? MQTLS_ERR_BAD_QOS
+                      : stored_fits(c, c->cfg.tx_buf, (size_t)n);
+    if (fit < 0) {
+        c->cfg.store->remove(c->cfg.store->ctx, r->packet_id);
+        if (fit != MQTLS_ERR_BAD_QOS) {
+            c->deferred = fit; /* loop() reports it; the connection stays */
+        }
+        return 0;
+    }
+    r->qos = qos;
+    mqtls__sess_set_state(&c->sess, r, qos == 1u ? REC_WAIT_PUBACK : REC_WAIT_PUBREC);
+    c->cfg.tx_buf[0] |= 0x08u; /* DUP [MQTT-3.3.1-1] */
+    return n;
+}
+
+/*
  * Resend what the last connection left unacknowledged, oldest first. On 5.0
  * never more PUBLISHes in flight than the new CONNACK's receive maximum:
  * the rest stays marked and goes, in order, as acknowledgements make room
@@ -657,44 +562,39 @@ static int32_t stored_fits(const mqtls_client_t *c, const uint8_t *pkt, size_t n
  */
 static int32_t resend(mqtls_client_t *c, uint32_t start, uint32_t timeout)
 {
-    size_t busy = c->resend_pending ? in_flight(c) : 0u;
-    while (c->resend_pending) {
+    if (c->state != ST_CONNECTED) {
+        return flush(c, start, timeout); /* nothing but CONNECT before the CONNACK [MQTT-3.1.0-1] */
+    }
+    while (mqtls__sess_resend_pending(&c->sess)) {
         int32_t rc = flush(c, start, timeout);
         if (rc != MQTLS_OK) {
             return rc;
         }
-        bool held;
-        mqtls_inflight_t *r = next_resend(c, !is_v5(c) || busy < c->caps.receive_max, &held);
+        /* The broker's count [MQTT-4.9.0-2]: PUBLISHes sent on this connection
+         * and not acknowledged, and every message waiting for PUBCOMP. */
+        bool room = !is_v5(c) || mqtls__sess_in_flight(&c->sess) < c->caps.receive_max;
+        mqtls_inflight_t *r = mqtls__sess_next_resend(&c->sess, room);
         if (r == NULL) {
-            c->resend_pending = held;
-            break;
+            break; /* done, or PUBLISHes wait for acknowledgements to make room */
         }
-        r->state = REC_STATE(r);
-        int32_t n;
-        if (r->state == REC_WAIT_PUBCOMP) {
-            n = mqtls_encode_ack(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_PUBREL, r->packet_id);
-        } else {
-            n = c->cfg.store->get(c->cfg.store->ctx, r->packet_id, c->cfg.tx_buf, c->cfg.tx_len);
-            int32_t fit = n > 0 ? stored_fits(c, c->cfg.tx_buf, (size_t)n) : MQTLS_OK;
-            if (fit < 0) {
-                c->cfg.store->remove(c->cfg.store->ctx, r->packet_id);
-                c->deferred = fit; /* loop() reports it; the connection stays */
-                n = 0;
-            }
-            if (n > 0) {
-                c->cfg.tx_buf[0] |= 0x08u; /* DUP [MQTT-3.3.1-1] */
-                busy++;
-            }
-        }
+        int32_t n = resend_one(c, r);
         if (n <= 0) {
             /* Dropped, or the store lost the packet (a custom store may). */
-            release_record(r);
+            mqtls__sess_release(&c->sess, r);
             continue;
         }
+        r->sent_ms = now(c);
         c->tx_off = 0;
         c->tx_pend = (size_t)n;
     }
     return flush(c, start, timeout);
+}
+
+/* Forget what a previous connection still had to resend: the next CONNACK
+ * marks every record again, so nothing goes twice or out of order. */
+static void cancel_resend(mqtls_client_t *c)
+{
+    mqtls__sess_unmark_all(&c->sess);
 }
 
 /* ---- receiving ------------------------------------------------------------------------------ */
@@ -720,8 +620,8 @@ static int32_t on_publish(mqtls_client_t *c, const mqtls_publish_t *in, bool com
     }
     if (p->qos == 2u) {
         /* Deliver once, hold the id until PUBREL (method B, [MQTT-4.3.3-2]). */
-        if (!inbound_has(c, p->packet_id)) {
-            if (!inbound_add(c, p->packet_id)) {
+        if (!mqtls__sess_inbound_has(&c->sess, p->packet_id)) {
+            if (!mqtls__sess_inbound_add(&c->sess, p->packet_id)) {
                 if (is_v5(c) && c->cfg.inbound_count > 0u) {
                     /* We announced at most this capacity as our receive maximum [MQTT-3.3.4-9]. */
                     return fail_reason(c, MQTLS_ERR_RECEIVE_MAXIMUM_EXCEEDED, RC_RECEIVE_MAX_EXCEEDED);
@@ -729,17 +629,27 @@ static int32_t on_publish(mqtls_client_t *c, const mqtls_publish_t *in, bool com
                 /* No storage at all: no receive maximum (>= 1) says so; our limit, not the broker's fault. */
                 return fail_reason(c, MQTLS_ERR_INBOUND_FULL, RC_IMPLEMENTATION_ERROR);
             }
+            if (store_has_inbound(c)) {
+                /* Kept before delivery: after a reboot the broker's resend is a duplicate. */
+                rc = c->cfg.store->put_inbound(c->cfg.store->ctx, p->packet_id);
+                if (rc < 0) {
+                    /* Not delivered, not acknowledged: the broker resends it after a reconnect. */
+                    mqtls__sess_inbound_remove(&c->sess, p->packet_id);
+                    return fail_reason(c, rc == MQTLS_ERR_STORE_FULL ? MQTLS_ERR_INBOUND_FULL : rc,
+                                       RC_IMPLEMENTATION_ERROR);
+                }
+            }
             if (complete) {
                 deliver(c, p);
             }
         }
-        return park_response(c, MQTLS_PKT_PUBREC, p->packet_id);
+        return park_response(c, MQTLS_PKT_PUBREC, p->packet_id, 0);
     }
     if (complete) {
         deliver(c, p);
     }
     if (p->qos == 1u) {
-        return park_response(c, MQTLS_PKT_PUBACK, p->packet_id);
+        return park_response(c, MQTLS_PKT_PUBACK, p->packet_id, 0);
     }
     return MQTLS_OK;
 }
@@ -889,43 +799,70 @@ static int32_t on_auth_packet(mqtls_client_t *c, const mqtls_packet_t *pk)
     return fail_reason(c, MQTLS_ERR_PROTOCOL, RC_PROTOCOL_ERROR); /* success during connect, or 0x19 */
 }
 
+/* A PUBACK / PUBREC refusal: the quota has its own name (issue 13). */
+static int32_t refusal(uint8_t reason)
+{
+    return reason == RC_QUOTA_EXCEEDED ? MQTLS_ERR_QUOTA_EXCEEDED : MQTLS_ERR_PUBLISH_REFUSED;
+}
+
+/* PUBREC: the broker owns the message now, never resend the PUBLISH
+ * [MQTT-4.3.3-1]; answer PUBREL. An id we have no QoS 2 record of (a
+ * session the broker kept from an earlier run) is released too, with 0x92
+ * on 5.0, or the broker would hold it, and count it, forever. */
+static int32_t on_pubrec(mqtls_client_t *c, mqtls_inflight_t *r, uint16_t id, uint8_t reason)
+{
+    if (r == NULL || (REC_STATE(r) != REC_WAIT_PUBREC && REC_STATE(r) != REC_WAIT_PUBCOMP)) {
+        if (reason >= 0x80u) {
+            return MQTLS_OK; /* a refusal ends the exchange: nothing to release [MQTT-4.3.3-4] */
+        }
+        return park_response(c, MQTLS_PKT_PUBREL, id, is_v5(c) ? RC_ID_NOT_FOUND : 0u);
+    }
+    if (REC_STATE(r) == REC_WAIT_PUBREC) {
+        const mqtls_msgstore_t *st = c->cfg.store;
+        if (reason >= 0x80u) {
+            st->remove(st->ctx, id);
+            mqtls__sess_release(&c->sess, r); /* refused: no PUBREL [MQTT-4.3.3-4] */
+            c->deferred = refusal(reason);
+            return MQTLS_OK;
+        }
+        if (st->mark_pubrel == NULL || st->mark_pubrel(st->ctx, id) < 0) {
+            st->remove(st->ctx, id);
+        }
+        mqtls__sess_set_state(&c->sess, r, REC_WAIT_PUBCOMP);
+    }
+    return park_response(c, MQTLS_PKT_PUBREL, id, 0);
+}
+
 static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reason)
 {
-    mqtls_inflight_t *r = find_record(c, id);
+    mqtls_inflight_t *r = mqtls__sess_find(&c->sess, id);
+    const mqtls_msgstore_t *st = c->cfg.store;
     switch (type) {
     case MQTLS_PKT_PUBACK:
         if (r != NULL && REC_STATE(r) == REC_WAIT_PUBACK) {
-            c->cfg.store->remove(c->cfg.store->ctx, id);
-            release_record(r);
+            st->remove(st->ctx, id);
+            mqtls__sess_release(&c->sess, r);
             if (reason >= 0x80u) {
-                c->deferred = MQTLS_ERR_PUBLISH_REFUSED; /* the broker dropped it */
+                c->deferred = refusal(reason); /* the broker dropped it */
             }
         }
         return MQTLS_OK;
     case MQTLS_PKT_PUBREC:
-        if (r == NULL || REC_STATE(r) == REC_WAIT_PUBACK) {
-            return MQTLS_OK; /* unknown id: nothing of ours to release */
-        }
-        if (REC_STATE(r) == REC_WAIT_PUBREC) {
-            /* The broker owns the message now: never resend the PUBLISH [MQTT-4.3.3-1]. */
-            c->cfg.store->remove(c->cfg.store->ctx, id);
-            r->state = REC_WAIT_PUBCOMP;
-            if (reason >= 0x80u) {
-                /* Refused: the exchange ends here, no PUBREL [MQTT-4.3.3-4]. */
-                release_record(r);
-                c->deferred = MQTLS_ERR_PUBLISH_REFUSED;
-                return MQTLS_OK;
-            }
-        }
-        return park_response(c, MQTLS_PKT_PUBREL, id);
+        return on_pubrec(c, r, id, reason);
     case MQTLS_PKT_PUBCOMP:
         if (r != NULL && REC_STATE(r) == REC_WAIT_PUBCOMP) {
-            release_record(r); /* also with 0x92: the broker has nothing left of it */
+            if (st->mark_pubrel != NULL) {
+                st->remove(st->ctx, id); /* the PUBREL record */
+            }
+            mqtls__sess_release(&c->sess, r); /* also with 0x92: the broker has nothing left of it */
         }
         return MQTLS_OK;
     case MQTLS_PKT_PUBREL:
-        inbound_remove(c, id);
-        return park_response(c, MQTLS_PKT_PUBCOMP, id);
+        mqtls__sess_inbound_remove(&c->sess, id);
+        if (store_has_inbound(c)) {
+            c->cfg.store->remove_inbound(c->cfg.store->ctx, id);
+        }
+        return park_response(c, MQTLS_PKT_PUBCOMP, id, 0);
     default: /* 3.1.1 UNSUBACK */
         if (c->wait_type == MQTLS_PKT_UNSUBACK && c->wait_id == id) {
             if (c->wait_codes != NULL) {
@@ -1098,21 +1035,40 @@ static int32_t fill(mqtls_client_t *c)
 
 /* ---- keepalive ------------------------------------------------------------------------ */
 
-/* Time until the next keepalive event (ms), UINT32_MAX when none. */
+/* Time until the oldest message's acknowledgement deadline (ms), UINT32_MAX when none. */
+static uint32_t ack_due(const mqtls_client_t *c)
+{
+    const mqtls_inflight_t *r = mqtls__sess_oldest(&c->sess);
+    if (c->state != ST_CONNECTED || c->cfg.ack_timeout_ms == 0u || r == NULL) {
+        return UINT32_MAX;
+    }
+    uint32_t since = elapsed(now(c), r->sent_ms);
+    return since >= c->cfg.ack_timeout_ms ? 0u : c->cfg.ack_timeout_ms - since;
+}
+
+/* Time until the next keepalive event or ack deadline (ms), UINT32_MAX when none. */
 static uint32_t keepalive_due(mqtls_client_t *c)
 {
+    uint32_t ack = ack_due(c);
     if (c->state != ST_CONNECTED || c->keepalive_s == 0u) {
-        return UINT32_MAX;
+        return ack;
     }
     uint32_t t = now(c);
     uint32_t period = c->ping_outstanding ? ping_timeout(c) : (uint32_t)c->keepalive_s * 1000u;
     uint32_t since = elapsed(t, c->ping_outstanding ? c->ping_sent_ms : c->last_tx_ms);
-    return since >= period ? 0u : period - since;
+    uint32_t ka = since >= period ? 0u : period - since;
+    return ka < ack ? ka : ack;
 }
 
 static int32_t keepalive(mqtls_client_t *c)
 {
     if (keepalive_due(c) != 0u) {
+        return MQTLS_OK;
+    }
+    if (ack_due(c) == 0u) {
+        return fail(c, MQTLS_ERR_ACK_TIMEOUT); /* the records stay: resent after the reconnect */
+    }
+    if (c->keepalive_s == 0u) {
         return MQTLS_OK;
     }
     if (c->ping_outstanding) {
@@ -1123,7 +1079,7 @@ static int32_t keepalive(mqtls_client_t *c)
     }
     c->ping_outstanding = true;
     c->ping_sent_ms = now(c);
-    return park_response(c, MQTLS_PKT_PINGREQ, 0);
+    return park_response(c, MQTLS_PKT_PINGREQ, 0, 0);
 }
 
 /* ---- the pump: everything loop() and the blocking calls do ----------------------------- */
@@ -1146,7 +1102,11 @@ static int32_t pump(mqtls_client_t *c, uint32_t start, uint32_t timeout, int mod
             return rc;
         }
         if (rc == MQTLS_OK) {
-            int32_t h = process_buffered(c, MQTLS_CONFIG_LOOP_MAX_PACKETS - handled);
+            /* loop() returns after LOOP_MAX_PACKETS; a blocking call goes on
+             * until its answer, however many packets come first. */
+            uint32_t max = mode == PUMP_UNTIL_DONE ? MQTLS_CONFIG_LOOP_MAX_PACKETS
+                                                   : MQTLS_CONFIG_LOOP_MAX_PACKETS - handled;
+            int32_t h = process_buffered(c, max);
             if (h < 0) {
                 return h;
             }
@@ -1248,7 +1208,8 @@ int32_t mqtls_client_init(mqtls_client_t *c, const mqtls_client_config_t *cfg)
 {
     if (c == NULL || cfg == NULL || cfg->tx_buf == NULL || cfg->rx_buf == NULL || cfg->tx_len < 16u ||
         cfg->rx_len < 16u || cfg->now_ms == NULL || (cfg->outbound == NULL && cfg->outbound_count > 0u) ||
-        (cfg->inbound_ids == NULL && cfg->inbound_count > 0u) ||
+        (cfg->inbound_ids == NULL && cfg->inbound_count > 0u) || cfg->outbound_count > 65535u ||
+        cfg->inbound_count > 65535u ||
         !alias_table_ok(cfg->alias_in, cfg->alias_in_len, cfg->alias_in_count, 2u) ||
         !alias_table_ok(cfg->alias_out, cfg->alias_out_len, cfg->alias_out_count, 6u)) {
         return MQTLS_ERR_INVALID_ARG;
@@ -1258,9 +1219,10 @@ int32_t mqtls_client_init(mqtls_client_t *c, const mqtls_client_config_t *cfg)
     }
     memset(c, 0, sizeof(*c));
     c->cfg = *cfg;
-    c->next_id = 1;
     c->version = MQTLS_PROTO_V311;
-    clear_session(c);
+    /* RAM only: the store may hold a session from before a reboot (restore). */
+    mqtls__sess_init(&c->sess, cfg->outbound, cfg->outbound_count, cfg->inbound_ids, cfg->inbound_count,
+                     cfg->inbound_bitmap);
     return MQTLS_OK;
 }
 
@@ -1338,6 +1300,95 @@ static void reset_v5(mqtls_client_t *c, uint16_t keepalive_s)
     aliases_reset(c);
 }
 
+/* ---- restore: the session the store kept ---------------------------------------------- */
+
+/* One record of the store's each(): rebuild it in RAM. */
+static int32_t restore_one(void *arg, uint8_t kind, uint16_t id, size_t len)
+{
+    mqtls_client_t *c = arg;
+    (void)len;
+    if (id == 0u) {
+        return MQTLS_ERR_INVALID_ARG; /* a store that broke its contract */
+    }
+    if (kind == MQTLS_MSG_INBOUND) {
+        return mqtls__sess_inbound_add(&c->sess, id) ? MQTLS_OK : MQTLS_ERR_RESTORE_TOO_MANY;
+    }
+    if (kind != MQTLS_MSG_PUBLISH && kind != MQTLS_MSG_PUBREL) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    if (mqtls__sess_find(&c->sess, id) != NULL) {
+        return MQTLS_ERR_INVALID_ARG; /* the same id twice */
+    }
+    /* A PUBLISH's QoS is read from its bytes when it is resent. */
+    uint8_t state = kind == MQTLS_MSG_PUBREL ? REC_WAIT_PUBCOMP : REC_WAIT_ACK;
+    if (mqtls__sess_add(&c->sess, id, state, kind == MQTLS_MSG_PUBREL ? 2u : 0u, now(c)) == NULL) {
+        return MQTLS_ERR_RESTORE_TOO_MANY;
+    }
+    mqtls__sess_ids_after(&c->sess, id); /* new ids follow the newest restored one */
+    return MQTLS_OK;
+}
+
+static int32_t restore(mqtls_client_t *c)
+{
+    const mqtls_msgstore_t *st = c->cfg.store;
+    mqtls__sess_clear(&c->sess);
+    int32_t rc = st->each(st->ctx, restore_one, c);
+    if (rc < 0) {
+        mqtls__sess_clear(&c->sess); /* all or nothing; the store is untouched */
+        return rc;
+    }
+    c->store_synced = true;
+    return (int32_t)mqtls__sess_used(&c->sess);
+}
+
+/* First connect without clean session and without mqtls_client_restore():
+ * take what the store kept if it can say (each), else start it empty, as
+ * the client did before the store could be restored. */
+static int32_t sync_store(mqtls_client_t *c)
+{
+    if (c->cfg.store != NULL && c->cfg.store->each != NULL) {
+        int32_t rc = restore(c);
+        return rc < 0 ? rc : MQTLS_OK;
+    }
+    clear_session(c);
+    return MQTLS_OK;
+}
+
+/* Session present 0 on 3.1.1: the broker forgot our incoming QoS 2 ids, it
+ * may reuse them; the store forgets them too (one id at a time: there is
+ * no hook for all). */
+static void forget_inbound(mqtls_client_t *c)
+{
+    if (store_has_inbound(c)) {
+        const mqtls_msgstore_t *st = c->cfg.store;
+        for (uint32_t id = 1; c->cfg.inbound_bitmap != NULL && id <= 65535u; id++) {
+            if (mqtls__sess_inbound_has(&c->sess, (uint16_t)id)) {
+                st->remove_inbound(st->ctx, (uint16_t)id);
+            }
+        }
+        for (size_t i = 0; c->cfg.inbound_bitmap == NULL && i < c->cfg.inbound_count; i++) {
+            if (c->cfg.inbound_ids[i] != 0u) {
+                st->remove_inbound(st->ctx, c->cfg.inbound_ids[i]);
+            }
+        }
+    }
+    mqtls__sess_inbound_clear(&c->sess);
+}
+
+int32_t mqtls_client_restore(mqtls_client_t *c)
+{
+    if (c == NULL || c->cfg.store == NULL) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    if (c->state != ST_DISCONNECTED || c->in_callback) {
+        return MQTLS_ERR_BUSY;
+    }
+    if (c->cfg.store->each == NULL) {
+        return MQTLS_ERR_NOT_SUPPORTED;
+    }
+    return restore(c);
+}
+
 static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
                                 bool *session_present, uint32_t timeout_ms)
 {
@@ -1366,8 +1417,14 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     uint32_t start = now(c);
     c->tr = *t;
     reset_io(c);
+    cancel_resend(c); /* a resend cut short restarts after this CONNACK, from the oldest */
     if (conn->clean_session) {
         clear_session(c);
+    } else if (!c->store_synced) {
+        int32_t r = sync_store(c); /* first connect after init: what the store kept */
+        if (r < 0) {
+            return r;
+        }
     }
     (void)mqtls_encode_connect(c->cfg.tx_buf, c->cfg.tx_len, &m);
     c->state = ST_CONNECTING;
@@ -1389,18 +1446,15 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     if (!sp) {
         if (is_v5(c)) {
             clear_session(c); /* the broker has none: discard ours too [MQTT-3.2.2-5] */
+        } else {
+            forget_inbound(c); /* the broker forgot the session: its QoS 2 ids may be reused */
         }
-        inbound_clear(c); /* the broker forgot the session: its QoS 2 ids may be reused */
     }
     c->state = ST_CONNECTED;
     c->keepalive_s = c->caps.keepalive_s;
     c->last_tx_ms = now(c);
-    c->resend_pending = !conn->clean_session && mqtls_client_outstanding(c) > 0u;
-    for (size_t i = 0; c->resend_pending && i < c->cfg.outbound_count; i++) {
-        mqtls_inflight_t *r = &c->cfg.outbound[i];
-        if (r->state != REC_FREE) {
-            r->state |= REC_RESEND; /* [MQTT-4.4.0-1] */
-        }
+    if (!conn->clean_session) {
+        (void)mqtls__sess_mark_all(&c->sess, c->last_tx_ms); /* resend in order [MQTT-4.4.0-1] */
     }
     rc = resend(c, start, timeout_ms);
     return rc == MQTLS_ERR_WANT_WRITE ? MQTLS_OK : rc; /* loop() finishes the resend */
@@ -1444,7 +1498,7 @@ static int32_t check_publish(const mqtls_client_t *c, const mqtls_publish_t *msg
         /* Aliases are the client's business; subscription ids the broker's [MQTT-3.3.4-6]. */
         return MQTLS_ERR_INVALID_ARG;
     }
-    if (msg->qos > 0u && mqtls_client_outstanding(c) >= c->caps.receive_max) {
+    if (msg->qos > 0u && mqtls__sess_used(&c->sess) >= c->caps.receive_max) {
         return MQTLS_ERR_INFLIGHT_FULL; /* the broker's receive maximum [MQTT-4.9.0-2] */
     }
     return MQTLS_OK;
@@ -1464,19 +1518,18 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
     if (rc < 0) {
         return rc;
     }
-    mqtls_inflight_t *r = NULL;
+    bool stored = msg->qos > 0u;
     mqtls_publish_t p = *msg;
     p.dup = false;
     p.packet_id = 0;
     if (!is_v5(c)) {
         p.props = NULL;
     }
-    if (msg->qos > 0u) {
-        r = take_free_record(c);
-        if (r == NULL) {
+    if (stored) {
+        p.packet_id = mqtls__sess_alloc_id(&c->sess, true, c->wait_id);
+        if (p.packet_id == 0u) {
             return MQTLS_ERR_INFLIGHT_FULL;
         }
-        p.packet_id = alloc_id(c);
     }
     int32_t n = mqtls_encode_publish(NULL, 0, c->version, &p);
     if (n < 0) {
@@ -1507,24 +1560,22 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
     }
     /* Both copies: the stored one (full topic) is what a resend sends. */
     if (c->caps.max_packet_size != 0u &&
-        ((uint32_t)wn > c->caps.max_packet_size || (r != NULL && (uint32_t)n > c->caps.max_packet_size))) {
+        ((uint32_t)wn > c->caps.max_packet_size || (stored && (uint32_t)n > c->caps.max_packet_size))) {
         return MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER; /* [MQTT-3.1.2-24] */
     }
     if ((size_t)n > c->cfg.tx_len || (size_t)wn > c->cfg.tx_len) {
         return MQTLS_ERR_TX_BUFFER_TOO_SMALL;
     }
-    if (r != NULL) {
+    if (stored) {
         (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &p);
         rc = c->cfg.store->put(c->cfg.store->ctx, p.packet_id, c->cfg.tx_buf, (size_t)n);
         if (rc < 0) {
             return rc;
         }
-        r->packet_id = p.packet_id;
-        r->qos = p.qos;
-        r->state = p.qos == 1u ? REC_WAIT_PUBACK : REC_WAIT_PUBREC;
-        r->seq = ++c->seq;
+        (void)mqtls__sess_add(&c->sess, p.packet_id, p.qos == 1u ? REC_WAIT_PUBACK : REC_WAIT_PUBREC, p.qos,
+                              now(c)); /* cannot fail: alloc_id found its slot free */
     }
-    if (r == NULL || alias != 0u) {
+    if (!stored || alias != 0u) {
         (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &wire);
     }
     if (alias != 0u) {
@@ -1599,7 +1650,7 @@ static int32_t sub_unsub(mqtls_client_t *c, uint8_t type, const mqtls_subscripti
         return rc;
     }
     uint32_t start = now(c);
-    uint16_t id = alloc_id(c);
+    uint16_t id = mqtls__sess_alloc_id(&c->sess, false, 0);
     int32_t len = encode_sub(c, NULL, 0, type, id, subs, n, props);
     if (len < 0) {
         return len;
@@ -1788,24 +1839,12 @@ bool mqtls_client_is_connected(const mqtls_client_t *c)
 
 size_t mqtls_client_outstanding(const mqtls_client_t *c)
 {
-    size_t n = 0;
-    if (c == NULL) {
-        return 0;
-    }
-    for (size_t i = 0; i < c->cfg.outbound_count; i++) {
-        n += c->cfg.outbound[i].state != REC_FREE ? 1u : 0u;
-    }
-    return n;
+    return c == NULL ? 0u : mqtls__sess_used(&c->sess);
 }
 
 bool mqtls_client_in_flight(const mqtls_client_t *c, uint16_t packet_id)
 {
-    for (size_t i = 0; c != NULL && packet_id != 0u && i < c->cfg.outbound_count; i++) {
-        if (c->cfg.outbound[i].state != REC_FREE && c->cfg.outbound[i].packet_id == packet_id) {
-            return true;
-        }
-    }
-    return false;
+    return c != NULL && mqtls__sess_find(&c->sess, packet_id) != NULL;
 }
 
 uint32_t mqtls_client_dropped(const mqtls_client_t *c)

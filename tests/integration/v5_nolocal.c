@@ -28,7 +28,7 @@ int main(int argc, char **argv)
     static uint16_t in_ids[4];
     mqtls_client_t c;
     mqtls_memstore_t ms;
-    mqtls_store_t store;
+    mqtls_msgstore_t store;
     mqtls_tcp_t tcp;
     mqtls_transport_t t;
     if (argc != 2)

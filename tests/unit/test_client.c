@@ -41,7 +41,7 @@ typedef struct {
     mqtls_inflight_t out[8];
     uint16_t in_ids[4];
     mqtls_memstore_t ms;
-    mqtls_store_t store;
+    mqtls_msgstore_t store;
     mqtls_client_config_t cfg;
     seen_t seen[MAX_SEEN];
     size_t nseen;
@@ -346,7 +346,10 @@ static void publish_qos2_runs_pubrec_pubrel_pubcomp(void **state)
     assert_int_equal(f->s.out[f->s.out_pos - 4], 0x62); /* PUBREL flags 0010 [MQTT-3.6.1-1] */
     assert_int_equal(mqtls_client_outstanding(&f->c), 1);
     assert_true(mqtls_client_in_flight(&f->c, 1)); /* until PUBCOMP */
-    assert_int_equal(f->ms.used, 0); /* after PUBREC the PUBLISH is never resent */
+    /* After PUBREC the PUBLISH is never resent: the store keeps only "PUBREL sent". */
+    uint8_t back[64];
+    assert_int_equal(f->store.get(f->store.ctx, 1, back, sizeof back), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(f->ms.live, 1);
     /* A duplicate PUBREC gets the PUBREL again. */
     script_push_ack(&f->s, MQTLS_PKT_PUBREC, 1);
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
@@ -355,6 +358,7 @@ static void publish_qos2_runs_pubrec_pubrel_pubcomp(void **state)
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
     assert_int_equal(mqtls_client_outstanding(&f->c), 0);
     assert_false(mqtls_client_in_flight(&f->c, 1));
+    assert_int_equal(f->ms.used, 0); /* and the PUBREL record is gone at PUBCOMP */
     fx_free(f);
 }
 
@@ -464,7 +468,7 @@ static void packet_ids_wrap_and_skip_ids_in_use(void **state)
     uint16_t id = 0;
     assert_int_equal(publish(f, "t", "a", 1, &id), MQTLS_OK);
     assert_int_equal(id, 1);
-    f->c.next_id = 65534; /* pretend 65533 ids went by */
+    f->c.sess.next_id = 65534; /* pretend 65533 ids went by */
     assert_int_equal(publish(f, "t", "b", 1, &id), MQTLS_OK);
     assert_int_equal(id, 65534);
     assert_int_equal(publish(f, "t", "c", 1, &id), MQTLS_OK);
@@ -1161,6 +1165,106 @@ static int32_t lost_get(void *ctx, uint16_t id, uint8_t *buf, size_t len)
     return MQTLS_ERR_INVALID_ARG;
 }
 
+/* A fresh script for the next connection (the old one is gone). */
+static void fx_new_script(fx_t *f)
+{
+    script_free(&f->s);
+    script_init(&f->s);
+    script_transport(&f->s, &f->t);
+}
+
+/*
+ * Issue 13: the connection dies in the middle of a resend. The next
+ * connect must send nothing but CONNECT before the CONNACK [MQTT-3.1.0-1],
+ * then every unacknowledged record exactly once, in the original order,
+ * PUBLISH with DUP and PUBREL for the QoS 2 message past PUBREC
+ * [MQTT-4.4.0-1]. (The bug sent the records not yet resent before the
+ * CONNACK, then all of them again.)
+ */
+static void resend_cut_short_resumes_once_in_order_after_connack(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    assert_int_equal(publish(f, "t", "one", 1, NULL), MQTLS_OK);   /* id 1 */
+    assert_int_equal(publish(f, "t", "two", 2, NULL), MQTLS_OK);   /* id 2: PUBREC below */
+    assert_int_equal(publish(f, "t", "three", 2, NULL), MQTLS_OK); /* id 3 */
+    assert_int_equal(publish(f, "t", "four", 1, NULL), MQTLS_OK);  /* id 4 */
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 2);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    f->s.recv_error = MQTLS_ERR_CLOSED;
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_CLOSED);
+
+    /* Second connection: the socket fills after CONNECT (18 bytes) and the
+     * first resend (10 bytes) for longer than connect's timeout, then dies. */
+    fx_new_script(f);
+    script_push_connack(&f->s, true, 0);
+    f->s.stall_at = 28;
+    f->s.stall_count = 5000;
+    mqtls_connect_t o = conn_opts(false, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 100), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_publish(f, 1, true, "one");
+    expect_nothing_sent(f);
+    f->s.send_error = MQTLS_ERR_SEND;
+    f->s.send_stalls = 0;
+    assert_true(mqtls_client_loop(&f->c, 10) < 0);
+    assert_false(mqtls_client_is_connected(&f->c));
+
+    /* Third connection: the broker never answers. Only the CONNECT goes. */
+    fx_new_script(f);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 100), MQTLS_ERR_TIMEOUT);
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_nothing_sent(f);
+
+    /* Fourth: everything once, in order, after the CONNACK. */
+    fx_new_script(f);
+    script_push_connack(&f->s, true, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_publish(f, 1, true, "one");
+    expect_ack(f, MQTLS_PKT_PUBREL, 2);
+    expect_publish(f, 3, true, "three");
+    expect_publish(f, 4, true, "four");
+    expect_nothing_sent(f);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 4);
+    fx_free(f);
+}
+
+/*
+ * Issue 13: a persistent session resuming with a backlog. More than
+ * MQTLS_CONFIG_LOOP_MAX_PACKETS packets arrive before the SUBACK; the
+ * subscribe call must still see its SUBACK (the bug stopped parsing after
+ * 64 packets and timed out).
+ */
+static void backlog_of_more_than_loop_max_before_suback(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    for (int i = 0; i < 150; i++) {
+        script_push_publish(&f->s, "backlog", "m", (uint8_t)(i % 2), (uint16_t)(i % 2 ? i : 0), false);
+    }
+    const uint8_t codes[1] = {1};
+    script_push_suback(&f->s, 1, codes, 1);
+    mqtls_subscription_t sub = {.filter = "backlog", .filter_len = 7, .qos = 1};
+    uint8_t granted[1] = {9};
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, granted, 1000), MQTLS_OK);
+    assert_int_equal(granted[0], 1);
+    assert_int_equal(f->nseen, 150);
+    assert_true(mqtls_client_is_connected(&f->c));
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_SUBSCRIBE);
+    for (int i = 1; i < 150; i += 2) {
+        expect_ack(f, MQTLS_PKT_PUBACK, (uint16_t)i);
+    }
+    expect_nothing_sent(f);
+    fx_free(f);
+}
+
 static void resend_skips_what_the_store_lost(void **state)
 {
     (void)state;
@@ -1190,6 +1294,275 @@ static void busy_cb(void *user, const mqtls_message_t *m)
     g_busy_rc[0] = mqtls_client_connect(&g_busy_fx->c, &g_busy_fx->t, &o, NULL, 10);
     g_busy_rc[1] = mqtls_client_loop(&g_busy_fx->c, 10);
     g_busy_rc[2] = mqtls_client_disconnect(&g_busy_fx->c);
+}
+
+/* ---- reboot survival: restore from the store (issue 13) --------------------------------- */
+
+/* A "reboot": a new client context (same configuration, same store). */
+static void fx_reboot(fx_t *f)
+{
+    mqtls_client_abort(&f->c);
+    memset(&f->c, 0x5A, sizeof f->c);
+    memset(f->out, 0x5A, sizeof f->out); /* RAM is garbage after the reset */
+    memset(f->in_ids, 0x5A, sizeof f->in_ids);
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_new_script(f);
+}
+
+static void restore_resends_stored_messages_in_order_with_dup(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    assert_int_equal(publish(f, "t", "one", 1, NULL), MQTLS_OK);   /* id 1 */
+    assert_int_equal(publish(f, "t", "two", 2, NULL), MQTLS_OK);   /* id 2: PUBREC below */
+    assert_int_equal(publish(f, "t", "three", 1, NULL), MQTLS_OK); /* id 3 */
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 2);
+    script_push_publish(&f->s, "in", "q2", 2, 7, false); /* incoming QoS 2, no PUBREL yet */
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(f->nseen, 1);
+
+    fx_reboot(f);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0); /* init does not read the store... */
+    assert_int_equal(f->ms.live, 4);                       /* ...nor clear it */
+    assert_int_equal(mqtls_client_restore(&f->c), 3);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 3);
+    script_push_connack(&f->s, true, 0);
+    mqtls_connect_t o = conn_opts(false, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_publish(f, 1, true, "one");
+    expect_ack(f, MQTLS_PKT_PUBREL, 2);
+    expect_publish(f, 3, true, "three");
+    expect_nothing_sent(f);
+    /* The broker resends the incoming QoS 2 message: a duplicate, not delivered. */
+    script_push_publish(&f->s, "in", "q2", 2, 7, true);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(f->nseen, 1);
+    expect_ack(f, MQTLS_PKT_PUBREC, 7);
+    /* New ids follow the restored ones. */
+    uint16_t id = 0;
+    assert_int_equal(publish(f, "t", "four", 1, &id), MQTLS_OK);
+    assert_int_equal(id, 4);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    script_push_ack(&f->s, MQTLS_PKT_PUBCOMP, 2);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 3);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 4);
+    script_push_ack(&f->s, MQTLS_PKT_PUBREL, 7);
+    for (int i = 0; i < 10 && (mqtls_client_outstanding(&f->c) > 0 || f->ms.live > 0); i++) {
+        assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    }
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    assert_int_equal(f->ms.live, 0); /* every record left the store with its acknowledgement */
+    fx_free(f);
+}
+
+static void first_connect_restores_by_itself(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    assert_int_equal(publish(f, "t", "a", 1, NULL), MQTLS_OK);
+    assert_int_equal(publish(f, "t", "b", 1, NULL), MQTLS_OK);
+    fx_reboot(f);
+    /* No mqtls_client_restore(): the first connect without clean session
+     * takes what the store kept. */
+    script_push_connack(&f->s, true, 0);
+    mqtls_connect_t o = conn_opts(false, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_publish(f, 1, true, "a");
+    expect_publish(f, 2, true, "b");
+    expect_nothing_sent(f);
+    /* A clean session instead discards the store [MQTT-3.1.2-6]. */
+    fx_reboot(f);
+    fx_reconnect(f, true, false);
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_nothing_sent(f);
+    assert_int_equal(f->ms.live, 0);
+    fx_free(f);
+}
+
+static void restore_refusals_are_clear(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    assert_int_equal(mqtls_client_restore(&f->c), MQTLS_ERR_BUSY); /* connected */
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(publish(f, "t", "m", 1, NULL), MQTLS_OK);
+    }
+    /* Fewer records after the reboot than the store holds. */
+    mqtls_client_abort(&f->c);
+    f->cfg.outbound_count = 4;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    assert_int_equal(mqtls_client_restore(&f->c), MQTLS_ERR_RESTORE_TOO_MANY);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0); /* all or nothing */
+    assert_int_equal(f->ms.live, 5);                       /* the store untouched */
+    fx_new_script(f);
+    mqtls_connect_t o = conn_opts(false, 0);
+    script_push_connack(&f->s, true, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_ERR_RESTORE_TOO_MANY);
+    assert_int_equal(f->s.out_len, 0); /* nothing sent */
+    /* A store that cannot enumerate cannot be restored. */
+    f->store.each = NULL;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    assert_int_equal(mqtls_client_restore(&f->c), MQTLS_ERR_NOT_SUPPORTED);
+    assert_int_equal(mqtls_client_restore(NULL), MQTLS_ERR_INVALID_ARG);
+    fx_free(f);
+}
+
+/* Restored ids that share a record slot (the window was larger before the
+ * reboot): all are found, and new ids never collide with them. */
+static void restore_into_a_smaller_window_keeps_every_id(void **state)
+{
+    (void)state;
+    static mqtls_inflight_t before[16];
+    fx_t *f = fx_new();
+    f->cfg.outbound = before;
+    f->cfg.outbound_count = 16;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, false, 0);
+    uint16_t ids[4];
+    for (int i = 0; i < 4; i++) {
+        if (i == 2) {
+            f->c.sess.next_id = 9; /* ids 1, 2, 9, 10: slots 0, 1, 0, 1 of an 8-record client */
+        }
+        assert_int_equal(publish(f, "t", "m", 1, &ids[i]), MQTLS_OK);
+    }
+    assert_int_equal(ids[2], 9);
+    f->cfg.outbound = f->out;
+    f->cfg.outbound_count = 8;
+    fx_reboot(f);
+    assert_int_equal(mqtls_client_restore(&f->c), 4);
+    for (int i = 0; i < 4; i++) {
+        assert_true(mqtls_client_in_flight(&f->c, ids[i]));
+    }
+    fx_reconnect(f, false, true);
+    script_drain(&f->s);
+    for (int i = 0; i < 4; i++) {
+        uint16_t id;
+        assert_int_equal(publish(f, "t", "n", 1, &id), MQTLS_OK);
+        for (int j = 0; j < 4; j++) {
+            assert_int_not_equal(id, ids[j]);
+        }
+    }
+    assert_int_equal(publish(f, "t", "x", 1, NULL), MQTLS_ERR_INFLIGHT_FULL);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 9);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_false(mqtls_client_in_flight(&f->c, 9));
+    assert_true(mqtls_client_in_flight(&f->c, 10));
+    assert_int_equal(mqtls_client_outstanding(&f->c), 6);
+    fx_free(f);
+}
+
+/* ---- what the broker's session holds, and deadlines ------------------------------------- */
+
+static void unknown_pubrec_is_released(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, 0);
+    /* A session the broker kept from an earlier run: QoS 2 ids we never heard of. */
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 300);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    expect_ack(f, MQTLS_PKT_PUBREL, 300); /* plain PUBREL on 3.1.1 */
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    assert_true(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+}
+
+static void unacknowledged_publish_hits_the_ack_deadline(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.ack_timeout_ms = 5000;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    f->s.auto_pingresp = true; /* alive, but never acknowledges */
+    fx_connect(f, false, 1);
+    assert_int_equal(publish(f, "t", "m", 1, NULL), MQTLS_OK);
+    int32_t rc = MQTLS_OK;
+    uint32_t t0 = f->s.clock;
+    for (int i = 0; i < 100 && rc == MQTLS_OK; i++) {
+        rc = mqtls_client_loop(&f->c, 1000);
+    }
+    assert_int_equal(rc, MQTLS_ERR_ACK_TIMEOUT);
+    assert_int_equal(f->s.clock - t0, 5000); /* the loop woke for the deadline (fake clock) */
+    assert_false(mqtls_client_is_connected(&f->c));
+    assert_int_equal(mqtls_err_class(rc), MQTLS_ERRCLASS_RECONNECT);
+    const uint8_t *p;
+    size_t n;
+    expect_publish(f, 1, false, "m");
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_PINGREQ);
+    /* Reconnect: resent, and the deadline runs again from the resend. */
+    fx_reconnect(f, false, true);
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_publish(f, 1, true, "m");
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    fx_free(f);
+}
+
+/* ---- a large window: ids, lookups and order stay right (issue 14) ------------------------- */
+
+static void large_window_with_out_of_order_acks(void **state)
+{
+    (void)state;
+    enum { W = 1024 };
+    static mqtls_inflight_t recs[W];
+    static uint8_t arena[W * 40 + MQTLS_MEMSTORE_INDEX_SIZE(W)];
+    fx_t *f = fx_new();
+    assert_int_equal(mqtls_memstore_init_indexed(&f->ms, arena, sizeof arena, W, &f->store), MQTLS_OK);
+    f->cfg.outbound = recs;
+    f->cfg.outbound_count = W;
+    f->cfg.tx_len = sizeof f->tx;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, true, 0);
+    static bool live[65536];
+    memset(live, 0, sizeof live);
+    uint32_t rnd = 12345, sent = 0;
+    /* 70 000 messages (the ids wrap), acknowledged in a scrambled order. */
+    while (sent < 70000u) {
+        uint16_t id;
+        int32_t rc = publish(f, "t", "m", 1, &id);
+        if (rc == MQTLS_OK) {
+            assert_false(live[id]); /* never an id still in use [MQTT-2.3.1-4] */
+            live[id] = true;
+            sent++;
+            continue;
+        }
+        assert_int_equal(rc, MQTLS_ERR_INFLIGHT_FULL);
+        assert_int_equal(mqtls_client_outstanding(&f->c), W);
+        script_drain(&f->s);
+        for (int k = 0; k < 200; k++) { /* acknowledge 200 random live ids */
+            rnd = rnd * 1103515245u + 12345u;
+            uint16_t a = (uint16_t)(1u + (rnd >> 8) % 65535u);
+            while (!live[a]) {
+                a = (uint16_t)(a == 65535u ? 1u : a + 1u);
+            }
+            live[a] = false;
+            script_push_ack(&f->s, MQTLS_PKT_PUBACK, a);
+        }
+        for (int k = 0; k < 20 && mqtls_client_outstanding(&f->c) > W - 200; k++) {
+            assert_int_equal(mqtls_client_loop(&f->c, 0), MQTLS_OK);
+        }
+        assert_int_equal(mqtls_client_outstanding(&f->c), W - 200);
+        assert_int_equal(f->ms.live, W - 200);
+    }
+    size_t n = 0;
+    for (uint32_t id = 1; id <= 65535u; id++) {
+        n += live[id] ? 1u : 0u;
+        assert_int_equal(mqtls_client_in_flight(&f->c, (uint16_t)id), live[id]);
+    }
+    assert_int_equal(n, mqtls_client_outstanding(&f->c));
+    fx_free(f);
 }
 
 static void blocking_calls_from_the_callback_are_busy(void **state)
@@ -1296,6 +1669,8 @@ static void inbound_bitmap_holds_every_id(void **state)
     f->cfg.inbound_ids = NULL;
     f->cfg.inbound_count = 0;
     f->cfg.inbound_bitmap = bitmap;
+    f->store.put_inbound = NULL; /* 40 000 ids would not fit the 1 KiB RAM store */
+    f->store.remove_inbound = NULL;
     assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
     fx_connect(f, true, 0);
     /* 40 000 QoS 2 messages without a single PUBREL yet, each once, then
@@ -1357,7 +1732,7 @@ static void public_calls_reject_bad_arguments(void **state)
     mqtls_client_config_t bad = f->cfg;
     bad.inbound_ids = NULL;
     assert_int_equal(mqtls_client_init(&f->c, &bad), MQTLS_ERR_INVALID_ARG);
-    mqtls_store_t broken = f->store;
+    mqtls_msgstore_t broken = f->store;
     broken.get = NULL;
     bad = f->cfg;
     bad.store = &broken;
@@ -1374,7 +1749,7 @@ static void public_calls_reject_bad_arguments(void **state)
     assert_int_equal(mqtls_client_dropped(NULL), 0);
     mqtls_client_abort(NULL);
     mqtls_memstore_t ms;
-    mqtls_store_t st;
+    mqtls_msgstore_t st;
     uint8_t arena[32], pkt[8] = {1, 2, 3, 4, 5, 6, 7, 8}, back[16];
     assert_int_equal(mqtls_memstore_init(NULL, arena, sizeof arena, &st), MQTLS_ERR_INVALID_ARG);
     assert_int_equal(mqtls_memstore_init(&ms, NULL, sizeof arena, &st), MQTLS_ERR_INVALID_ARG);
@@ -1385,9 +1760,17 @@ static void public_calls_reject_bad_arguments(void **state)
     assert_int_equal(st.get(st.ctx, 0, back, 4), MQTLS_ERR_INVALID_ARG);
     assert_int_equal(st.put(st.ctx, 1, pkt, 4), MQTLS_OK);
     assert_int_equal(st.get(st.ctx, 1, NULL, 4), MQTLS_ERR_BUFFER_TOO_SMALL);
+    uint8_t arena2[64 + MQTLS_MEMSTORE_INDEX_SIZE(4)];
+    assert_int_equal(mqtls_memstore_init_indexed(&ms, arena2, MQTLS_MEMSTORE_INDEX_SIZE(4), 4, &st),
+                     MQTLS_ERR_INVALID_ARG); /* no room left for records */
+    assert_int_equal(mqtls_memstore_init_indexed(&ms, arena2, sizeof arena2, 4, &st), MQTLS_OK);
+    assert_int_equal(st.put(st.ctx, 1, pkt, 4), MQTLS_OK);
     assert_int_equal(st.put(st.ctx, 1, pkt, 8), MQTLS_OK); /* replaces the older copy */
     assert_int_equal(st.get(st.ctx, 1, back, sizeof back), 8);
     assert_memory_equal(back, pkt, 8);
+    assert_int_equal(ms.live, 1);
+    assert_int_equal(st.mark_pubrel(st.ctx, 9), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(st.put_inbound(st.ctx, 0), MQTLS_ERR_INVALID_ARG);
     fx_free(f);
 }
 
@@ -1454,7 +1837,7 @@ static void memstore_keeps_order_and_compacts(void **state)
     (void)state;
     uint8_t arena[64];
     mqtls_memstore_t ms;
-    mqtls_store_t st;
+    mqtls_msgstore_t st;
     uint8_t pkt[20], out[32];
     assert_int_equal(mqtls_memstore_init(&ms, arena, 5, &st), MQTLS_ERR_INVALID_ARG);
     assert_int_equal(mqtls_memstore_init(&ms, arena, sizeof arena, &st), MQTLS_OK);
@@ -1544,6 +1927,15 @@ int main(void)
         cmocka_unit_test(blocking_calls_time_out_on_a_stuck_transport),
         cmocka_unit_test(buffers_too_small_for_a_packet_are_reported),
         cmocka_unit_test(resend_skips_what_the_store_lost),
+        cmocka_unit_test(resend_cut_short_resumes_once_in_order_after_connack),
+        cmocka_unit_test(backlog_of_more_than_loop_max_before_suback),
+        cmocka_unit_test(restore_resends_stored_messages_in_order_with_dup),
+        cmocka_unit_test(first_connect_restores_by_itself),
+        cmocka_unit_test(restore_refusals_are_clear),
+        cmocka_unit_test(restore_into_a_smaller_window_keeps_every_id),
+        cmocka_unit_test(unknown_pubrec_is_released),
+        cmocka_unit_test(unacknowledged_publish_hits_the_ack_deadline),
+        cmocka_unit_test(large_window_with_out_of_order_acks),
         cmocka_unit_test(blocking_calls_from_the_callback_are_busy),
         cmocka_unit_test(wait_errors_are_fatal),
         cmocka_unit_test(keepalive_waits_while_a_send_is_in_progress),

@@ -41,7 +41,7 @@ typedef struct {
     uint8_t alias_in[4 * MQTLS_ALIAS_IN_SLOT(TOPIC_MAX)];
     uint8_t alias_out[2 * MQTLS_ALIAS_OUT_SLOT(TOPIC_MAX)];
     mqtls_memstore_t ms;
-    mqtls_store_t store;
+    mqtls_msgstore_t store;
     mqtls_client_config_t cfg;
     char seen[MAX_SEEN][64];
     size_t nseen;
@@ -508,6 +508,102 @@ static void pubrel_counts_against_receive_maximum_but_is_never_held(void **state
     fx_free(f);
 }
 
+/*
+ * Issue 13, on 5.0: a resend held back by the receive maximum and then cut
+ * by a lost connection. The next connect sends only CONNECT before the
+ * CONNACK, then each record once, in the original order.
+ */
+static void resend_cut_short_resumes_once_in_order_after_connack(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, NULL);
+    assert_int_equal(publish(f, "t", "a", 2), MQTLS_OK); /* id 1: PUBREC below */
+    assert_int_equal(publish(f, "t", "b", 1), MQTLS_OK); /* id 2 */
+    assert_int_equal(publish(f, "t", "c", 2), MQTLS_OK); /* id 3 */
+    assert_int_equal(publish(f, "t", "d", 1), MQTLS_OK); /* id 4 */
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    mqtls_props_t pr;
+    memset(&pr, 0, sizeof pr);
+    pr.present = BIT(MQTLS_PROP_RECEIVE_MAX);
+    pr.receive_max = 2;
+    fx_reconnect(f, &pr);
+    expect_ack_sent(f, MQTLS_PKT_PUBREL, 1);
+    expect_resent(f, 2);
+    expect_nothing_sent(f); /* 3 and 4 held for the quota */
+    f->s.recv_error = MQTLS_ERR_CLOSED;
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_CLOSED);
+
+    /* A broker that never answers: the CONNECT and nothing else. */
+    script_free(&f->s);
+    script_init(&f->s);
+    script_transport(&f->s, &f->t);
+    mqtls_connect_t o = conn5(false, 0);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 100), MQTLS_ERR_TIMEOUT);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    expect_nothing_sent(f);
+
+    fx_reconnect(f, NULL);
+    expect_ack_sent(f, MQTLS_PKT_PUBREL, 1);
+    expect_resent(f, 2);
+    expect_resent(f, 3);
+    expect_resent(f, 4);
+    expect_nothing_sent(f);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 4);
+    fx_free(f);
+}
+
+/* A PUBREC for an id we have no record of (the broker kept QoS 2 messages
+ * of an earlier run): PUBREL 0x92 "packet identifier not found", so the
+ * broker stops counting it against its quota (issue 13). */
+static void unknown_pubrec_gets_pubrel_0x92(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, NULL);
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 300);
+    assert_int_equal(publish(f, "t", "a", 1), MQTLS_OK); /* id 1, QoS 1 */
+    expect_publish(f, "t", 0, false);
+    script_push_ack(&f->s, MQTLS_PKT_PUBREC, 1); /* a QoS 2 answer to our QoS 1 id: not ours either */
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    mqtls_packet_t pk;
+    next_packet(f, MQTLS_PKT_PUBREL, &pk);
+    assert_int_equal(pk.u.ack.packet_id, 300);
+    assert_int_equal(pk.reason_code, 0x92);
+    next_packet(f, MQTLS_PKT_PUBREL, &pk);
+    assert_int_equal(pk.u.ack.packet_id, 1);
+    assert_int_equal(pk.reason_code, 0x92);
+    assert_true(mqtls_client_in_flight(&f->c, 1)); /* still waiting for its PUBACK */
+    expect_nothing_sent(f);
+    fx_free(f);
+}
+
+/* Session present 0 on 5.0: the broker has no session, so ours goes too,
+ * from RAM and from the store [MQTT-3.2.2-5]. */
+static void session_present_0_clears_the_store(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, false, NULL);
+    assert_int_equal(publish(f, "t", "a", 1), MQTLS_OK);
+    push_publish(f, "in", 0, "q2", 2, 7);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_int_equal(f->ms.live, 2);
+    mqtls_client_abort(&f->c);
+    script_free(&f->s);
+    script_init(&f->s);
+    script_transport(&f->s, &f->t);
+    mqtls_connect_t o = conn5(false, 0);
+    push_connack(f, false, 0, NULL);
+    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    assert_int_equal(f->ms.live, 0);
+    fx_free(f);
+}
+
 static void resend_drops_what_the_new_broker_no_longer_allows(void **state)
 {
     (void)state;
@@ -809,9 +905,15 @@ static void refused_publish_is_reported_and_released(void **state)
     script_push(&f->s, b, (size_t)n);
     n = mqtls_encode_ack5(b, sizeof b, MQTLS_PKT_PUBREC, 2, 0x97, NULL);
     script_push(&f->s, b, (size_t)n);
-    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_PUBLISH_REFUSED);
+    /* one report per loop, the last refusal's: 0x97 has its own name (issue 13) */
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_QUOTA_EXCEEDED);
     assert_true(mqtls_client_is_connected(&f->c));
     assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    script_drain(&f->s);
+    assert_int_equal(publish(f, "t", "3", 1), MQTLS_OK); /* id 3 */
+    n = mqtls_encode_ack5(b, sizeof b, MQTLS_PKT_PUBACK, 3, 0x87, NULL);
+    script_push(&f->s, b, (size_t)n);
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_PUBLISH_REFUSED);
     script_drain(&f->s);
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
     expect_nothing_sent(f); /* no PUBREL after a refused PUBREC [MQTT-4.3.3-4] */
@@ -1198,6 +1300,9 @@ int main(void)
         cmocka_unit_test(resend_after_reconnect_honours_the_new_receive_maximum),
         cmocka_unit_test(pubrel_counts_against_receive_maximum_but_is_never_held),
         cmocka_unit_test(resend_drops_what_the_new_broker_no_longer_allows),
+        cmocka_unit_test(resend_cut_short_resumes_once_in_order_after_connack),
+        cmocka_unit_test(unknown_pubrec_gets_pubrel_0x92),
+        cmocka_unit_test(session_present_0_clears_the_store),
         cmocka_unit_test(callers_receive_maximum_is_capped_at_inbound_storage),
         cmocka_unit_test(qos2_without_inbound_storage_is_our_limit),
         cmocka_unit_test(stored_copy_too_large_for_the_server_is_refused_up_front),

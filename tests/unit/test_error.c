@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * mqtls tests: the error table, mqtls_strerror() and mqtls_errname(). */
+ * mqtls tests: the error table, mqtls_strerror(), mqtls_errname() and mqtls_err_class(). */
 /*
  * The table is expanded here a second time with its own X-macro, so the
  * tests see exactly what a reader of mqtls/error.h sees, and a new code is
@@ -20,9 +20,10 @@ typedef struct {
     const char *name;
     int32_t value;
     const char *text;
+    mqtls_errclass_t cls;
 } code_t;
 
-#define AS_ENTRY(name, value, text) {#name, (value), (text)},
+#define AS_ENTRY(name, value, cls, text) {#name, (value), (text), MQTLS_ERRCLASS_##cls},
 static const code_t CODES[] = {MQTLS_ERROR_TABLE(AS_ENTRY)};
 #undef AS_ENTRY
 #define NCODES (sizeof(CODES) / sizeof(CODES[0]))
@@ -207,6 +208,104 @@ static void the_table_lists_codes_module_by_module(void **state)
     }
 }
 
+/*
+ * The class of every code, pinned: a new code or a changed class fails here
+ * until someone decides, in this list, what a connection manager does with
+ * it. FATAL is what must never be retried as is.
+ */
+static const char *const CLASS_TRANSIENT[] = {
+    "WANT_READ", "WANT_WRITE", "INFLIGHT_FULL", "STORE_FULL",
+};
+static const char *const CLASS_NONFATAL[] = {
+    "MESSAGE_TOO_LARGE", "SUBSCRIBE_REFUSED", "PACKET_TOO_LARGE_FOR_SERVER", "QOS_NOT_SUPPORTED",
+    "RETAIN_NOT_SUPPORTED", "WILDCARD_NOT_SUPPORTED", "SUBSCRIPTION_ID_NOT_SUPPORTED",
+    "SHARED_NOT_SUPPORTED", "UNSUBSCRIBE_REFUSED", "PUBLISH_REFUSED", "QUOTA_EXCEEDED",
+};
+static const char *const CLASS_RECONNECT[] = {
+    "INTERNAL", "NO_MEMORY", "TIMEOUT", "MALFORMED_REMAINING_LENGTH", "TRUNCATED",
+    "LENGTH_MISMATCH", "RESERVED_FLAGS", "BAD_PACKET_TYPE", "UNEXPECTED_PACKET", "ZERO_PACKET_ID",
+    "BAD_CONNACK_FLAGS", "BAD_CONNACK_CODE", "BAD_SUBACK_CODE", "SESSION_PRESENT_INVALID",
+    "BAD_PROPERTY", "PROPERTY_NOT_ALLOWED", "DUPLICATE_PROPERTY", "BAD_VARINT", "PROPERTY_LENGTH",
+    "BAD_PROPERTY_VALUE", "BAD_REASON_CODE", "TOPIC_ALIAS_NEEDED", "NOT_CONNECTED",
+    "REFUSED_SERVER_UNAVAILABLE", "KEEPALIVE_TIMEOUT", "INBOUND_FULL", "PROTOCOL",
+    "SERVER_DISCONNECT", "TOPIC_ALIAS_INVALID", "RECEIVE_MAXIMUM_EXCEEDED", "RX_PACKET_TOO_LARGE",
+    "TOPIC_ALIAS_TOO_LONG", "ACK_TIMEOUT", "CLOSED", "DNS", "CONNECT_REFUSED", "CONNECT_TIMEOUT",
+    "UNREACHABLE", "SEND", "RECV", "SOCKET", "TLS_HANDSHAKE_TIMEOUT", "TLS_CLOSED_IN_HANDSHAKE",
+    "TLS_ALERT", "TLS_HANDSHAKE", "TLS_IO",
+};
+static const char *const CLASS_FATAL[] = {
+    "INVALID_ARG", "BUFFER_TOO_SMALL", "NOT_SUPPORTED", "BAD_QOS", "BAD_UTF8", "UTF8_NULL",
+    "TOPIC_WILDCARD", "TOPIC_EMPTY", "BAD_FILTER", "STRING_TOO_LONG", "PACKET_TOO_LARGE",
+    "BAD_WILL", "PASSWORD_WITHOUT_USER", "NO_TOPICS", "EMPTY_CLIENT_ID", "BAD_SUB_OPTIONS",
+    "SHARED_NO_LOCAL", "BAD_SHARED_FILTER", "AUTH_DATA_WITHOUT_METHOD", "REFUSED_PROTOCOL_VERSION",
+    "REFUSED_IDENTIFIER", "REFUSED_BAD_CREDENTIALS", "REFUSED_NOT_AUTHORIZED", "STORE_TOO_SMALL",
+    "NO_STORE", "RX_BUFFER_TOO_SMALL", "TX_BUFFER_TOO_SMALL", "BUSY", "CONNACK_EXPECTED",
+    "REFUSED_V5", "AUTH_FAILED", "RESTORE_TOO_MANY", "TLS_UNKNOWN_CA", "TLS_HOSTNAME_MISMATCH",
+    "TLS_CERT_EXPIRED", "TLS_CERT_NOT_YET_VALID", "TLS_VERIFY_FAILED", "TLS_BAD_CA_FILE",
+    "TLS_CA_FORMAT", "TLS_BAD_CERT_FILE", "TLS_BAD_KEY_FILE", "TLS_KEY_PASSWORD",
+    "TLS_KEY_MISMATCH", "TLS_NO_COMMON_VERSION", "TLS_NO_SHARED_CIPHER", "TLS_CERT_REQUIRED",
+    "TLS_CERT_REJECTED", "TLS_NOT_TLS", "TLS_BAD_CIPHER", "TLS_BAD_CONFIG",
+    "TLS_ENGINE_UNAVAILABLE", "TLS_BAD_CA_PATH", "TLS_CERT_DATE", "TLS_NOT_VERIFIED", "CRED_EMPTY", "CRED_GARBAGE", "CRED_TRUNCATED",
+    "CRED_NOT_CERT", "CRED_NOT_PRIVATE_KEY", "CRED_PUBLIC_KEY", "CRED_CSR", "CRED_BUNDLE",
+    "CRED_NOT_SINGLE", "CRED_NOT_CA", "CRED_NOT_LEAF", "CRED_ENCRYPTED", "CRED_BAD_PASSWORD",
+    "CRED_KEY_MISMATCH", "CRED_UNTRUSTED", "CRED_EXPIRED", "CRED_NOT_YET_VALID",
+    "CRED_BAD_SIGNATURE", "CRED_UNSUPPORTED", "CRED_IO", "STORE_BAD_NAME", "STORE_NOT_FOUND",
+    "STORE_ROLE", "CRED_BAD_DH",
+};
+
+static bool listed(const char *const *list, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(list[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+#define LISTED(list, name) listed(list, sizeof list / sizeof list[0], name)
+
+static void every_code_has_its_pinned_class(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NCODES; i++) {
+        const char *n = CODES[i].name;
+        int hits = LISTED(CLASS_TRANSIENT, n) + LISTED(CLASS_NONFATAL, n) + LISTED(CLASS_RECONNECT, n) +
+                   LISTED(CLASS_FATAL, n);
+        if (hits != 1) {
+            fail_msg("%s is in %d class lists (want exactly 1)", n, hits);
+        }
+        mqtls_errclass_t want = LISTED(CLASS_TRANSIENT, n)   ? MQTLS_ERRCLASS_TRANSIENT
+                                : LISTED(CLASS_NONFATAL, n)  ? MQTLS_ERRCLASS_NONFATAL
+                                : LISTED(CLASS_RECONNECT, n) ? MQTLS_ERRCLASS_RECONNECT
+                                                             : MQTLS_ERRCLASS_FATAL;
+        if (mqtls_err_class(CODES[i].value) != want || CODES[i].cls != want) {
+            fail_msg("%s: class %s, table %s, pinned %s", n, mqtls_errclass_name(mqtls_err_class(CODES[i].value)),
+                     mqtls_errclass_name(CODES[i].cls), mqtls_errclass_name(want));
+        }
+    }
+}
+
+static void classes_of_success_and_unknown_codes(void **state)
+{
+    (void)state;
+    assert_int_equal(mqtls_err_class(MQTLS_OK), MQTLS_ERRCLASS_OK);
+    assert_int_equal(mqtls_err_class(42), MQTLS_ERRCLASS_OK); /* a count */
+    assert_int_equal(mqtls_err_class(-12345), MQTLS_ERRCLASS_RECONNECT);
+    /* the examples client.h gives */
+    assert_int_equal(mqtls_err_class(MQTLS_ERR_REFUSED_BAD_CREDENTIALS), MQTLS_ERRCLASS_FATAL);
+    assert_int_equal(mqtls_err_class(MQTLS_ERR_REFUSED_NOT_AUTHORIZED), MQTLS_ERRCLASS_FATAL);
+    assert_int_equal(mqtls_err_class(MQTLS_ERR_TLS_UNKNOWN_CA), MQTLS_ERRCLASS_FATAL);
+    assert_int_equal(mqtls_err_class(MQTLS_ERR_CLOSED), MQTLS_ERRCLASS_RECONNECT);
+    assert_int_equal(mqtls_err_class(MQTLS_ERR_ACK_TIMEOUT), MQTLS_ERRCLASS_RECONNECT);
+    assert_int_equal(mqtls_err_class(MQTLS_ERR_INFLIGHT_FULL), MQTLS_ERRCLASS_TRANSIENT);
+    assert_int_equal(mqtls_err_class(MQTLS_ERR_WANT_READ), MQTLS_ERRCLASS_TRANSIENT);
+    assert_int_equal(mqtls_err_class(MQTLS_ERR_PUBLISH_REFUSED), MQTLS_ERRCLASS_NONFATAL);
+    assert_string_equal(mqtls_errclass_name(MQTLS_ERRCLASS_FATAL), "fatal");
+    assert_string_equal(mqtls_errclass_name(MQTLS_ERRCLASS_OK), "ok");
+    assert_string_equal(mqtls_errclass_name((mqtls_errclass_t)99), "unknown");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +316,8 @@ int main(void)
         cmocka_unit_test(every_code_lies_in_a_documented_module_range),
         cmocka_unit_test(codes_sit_in_their_own_module_range),
         cmocka_unit_test(the_table_lists_codes_module_by_module),
+        cmocka_unit_test(every_code_has_its_pinned_class),
+        cmocka_unit_test(classes_of_success_and_unknown_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -139,7 +139,7 @@ typedef struct MQTTClient {
     /* mqtls underneath */
     mqtls_client_t core;
     mqtls_transport_t transport;
-    mqtls_store_t store;
+    mqtls_msgstore_t store;
     mqtls_inflight_t outbound[1];
     uint16_t inbound_ids[MQTLS_PAHO_INBOUND];
     int32_t last_error; /* the mqtls_err_t behind the last FAILURE */
