@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * mqtls: error codes, one table for the whole library. */
+ * mqtls: error codes for the whole library, each layer's rows in its own list. */
 /*
  * Every fallible mqtls function returns an int32_t that is either a count
  * (>= 0) or one of the negative codes below. The codes come from one X-macro
@@ -22,6 +22,19 @@
  *
  * Each code also has a class (mqtls_err_class()): what to do about it --
  * try again, carry on, reconnect, or stop because retrying cannot help.
+ *
+ * The rows are one X-macro list per layer (MQTLS_ERRORS_CORE, _TRANSPORT,
+ * _TLS, _CRED; MQTLS_ERROR_TABLE is all of them), and each layer compiles
+ * its own names, sentences and classes: src/core/error.c the core's,
+ * src/tls/tls_errors.c the transport and TLS rows, src/cred/cred_errors.c
+ * the credential rows. A firmware that links only the core carries only the
+ * core's text. mqtls_strerror(), mqtls_errname() and mqtls_err_class() (in
+ * the core) answer for every layer that is linked: the layer tables are weak
+ * references there (GCC/Clang, ELF), so a missing layer costs nothing and
+ * its codes read "UNKNOWN" / "unknown error code". libmqtls links both
+ * layer tables (its link interface and mqtls.pc name them with
+ * --undefined, as a static archive would otherwise leave them out); a
+ * firmware that compiles src/tls itself adds src/tls/tls_errors.c.
  */
 #ifndef MQTLS_ERROR_H
 #define MQTLS_ERROR_H
@@ -33,7 +46,7 @@ extern "C" {
 #endif
 
 /* X(NAME, value, class, sentence): class is one of enum mqtls_errclass (see below). */
-#define MQTLS_ERROR_TABLE(X)                                                                          \
+#define MQTLS_ERRORS_CORE(X) \
     /* general */                                                                                     \
     X(INVALID_ARG, -1, FATAL, "an argument was invalid (a NULL pointer, an empty buffer or a value out of range)") \
     X(BUFFER_TOO_SMALL, -2, FATAL, "the buffer is too small for this packet")                               \
@@ -116,8 +129,10 @@ extern "C" {
     X(TOPIC_ALIAS_TOO_LONG, -93, RECONNECT, "the broker used a topic alias it had set for a topic longer than our alias_in slots could keep; give them larger slots (DISCONNECT 0x83 sent: our limit, not a broker error)") \
     X(ACK_TIMEOUT, -94, RECONNECT, "a QoS 1/2 message was not acknowledged within ack_timeout_ms; the connection is considered lost: reconnect, the message is resent") \
     X(QUOTA_EXCEEDED, -95, NONFATAL, "the broker refused a message or the connection because a quota is exceeded (reason code 0x97), e.g. too many unreleased QoS 2 messages in its session") \
-    X(RESTORE_TOO_MANY, -96, FATAL, "the message store holds more outgoing records than the client has in-flight records (outbound_count); give it at least as many as the last run") \
-    /* transport */                                                                                   \
+    X(RESTORE_TOO_MANY, -96, FATAL, "the message store holds more outgoing records than the client has in-flight records (outbound_count); give it at least as many as the last run")
+
+/* transport rows: ports (TCP, SimpleLink sockets); names and sentences in src/tls/tls_errors.c */
+#define MQTLS_ERRORS_TRANSPORT(X) \
     X(CLOSED, -100, RECONNECT, "the connection was closed by the peer")                                         \
     X(DNS, -101, RECONNECT, "the host name could not be resolved")                                              \
     X(CONNECT_REFUSED, -102, RECONNECT, "connection refused: nothing is listening on that host and port")       \
@@ -125,8 +140,10 @@ extern "C" {
     X(UNREACHABLE, -104, RECONNECT, "the network or host is unreachable")                                        \
     X(SEND, -105, RECONNECT, "sending failed: the connection was reset or broken")                              \
     X(RECV, -106, RECONNECT, "receiving failed: the connection was reset")                                       \
-    X(SOCKET, -107, RECONNECT, "a socket could not be created or configured")                                  \
-    /* TLS */                                                                                         \
+    X(SOCKET, -107, RECONNECT, "a socket could not be created or configured")
+
+/* TLS rows (engines and network processors); names and sentences in src/tls/tls_errors.c */
+#define MQTLS_ERRORS_TLS(X) \
     X(TLS_UNKNOWN_CA, -140, FATAL, "the server's certificate is not trusted: its chain does not lead to any CA in the CA file (unknown CA)") \
     X(TLS_HOSTNAME_MISMATCH, -141, FATAL, "the server's certificate does not name the host we connected to (hostname mismatch)") \
     X(TLS_CERT_EXPIRED, -142, FATAL, "the server's certificate has expired (or the local clock is wrong)") \
@@ -154,8 +171,10 @@ extern "C" {
     X(TLS_IO, -164, RECONNECT, "the TLS engine failed to read or write the connection")                         \
     /* TLS in a network processor (ports/simplelink): what the chip's codes say */                  \
     X(TLS_CERT_DATE, -198, FATAL, "the server's certificate is not valid at the device's date: expired, or the device clock is unset or wrong (CC3200: -461)") \
-    X(TLS_NOT_VERIFIED, -199, FATAL, "connected, but the server was not verified: no CA was given (CC3200: -453, CA ID 0); refused unless explicitly allowed") \
-    /* credentials */                                                                                 \
+    X(TLS_NOT_VERIFIED, -199, FATAL, "connected, but the server was not verified: no CA was given (CC3200: -453, CA ID 0); refused unless explicitly allowed")
+
+/* credential and credential store rows; names and sentences in src/cred/cred_errors.c */
+#define MQTLS_ERRORS_CRED(X) \
     X(CRED_EMPTY, -200, FATAL, "the file is empty")                                                         \
     X(CRED_GARBAGE, -201, FATAL, "the file is neither PEM nor DER: not a certificate, key or CSR")          \
     X(CRED_TRUNCATED, -202, FATAL, "the DER data is truncated or its lengths are inconsistent")             \
@@ -180,6 +199,10 @@ extern "C" {
     X(STORE_NOT_FOUND, -221, FATAL, "there is no such entry in the credential store")                      \
     X(STORE_ROLE, -222, FATAL, "the file does not fit the role it is stored for (key, cert, ca or dh)")     \
     X(CRED_BAD_DH, -223, FATAL, "the file is not valid Diffie-Hellman parameters")
+
+/* Every row of every layer: the enum below, and what tests check. */
+#define MQTLS_ERROR_TABLE(X) \
+    MQTLS_ERRORS_CORE(X) MQTLS_ERRORS_TRANSPORT(X) MQTLS_ERRORS_TLS(X) MQTLS_ERRORS_CRED(X)
 
 /** Result codes. MQTLS_OK is 0; every error is negative. */
 typedef enum {

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT
+ * mqtls tests: the core alone carries only the core's error rows. */
+/*
+ * Linked against mqtls_core only (no libmqtls): every row of
+ * MQTLS_ERRORS_CORE still has its name, sentence and class, and the codes of
+ * the layers above (transport, TLS, credentials), whose tables are not
+ * linked, read as unknown -- which is what a firmware that links only the
+ * core pays for them: nothing. test_error checks every code against the
+ * full library.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "mqtls/error.h"
+
+typedef struct {
+    const char *name;
+    int32_t value;
+    mqtls_errclass_t cls;
+    const char *text;
+} code_t;
+
+#define AS_ENTRY(name, value, cls, text) {#name, (value), MQTLS_ERRCLASS_##cls, (text)},
+static const code_t CORE[] = {MQTLS_ERRORS_CORE(AS_ENTRY)};
+static const code_t ABOVE[] = {MQTLS_ERRORS_TRANSPORT(AS_ENTRY) MQTLS_ERRORS_TLS(AS_ENTRY) MQTLS_ERRORS_CRED(AS_ENTRY)};
+#undef AS_ENTRY
+
+static void core_rows_keep_names_sentences_and_classes(void **state)
+{
+    (void)state;
+    assert_true(sizeof CORE / sizeof CORE[0] > 50u);
+    for (size_t i = 0; i < sizeof CORE / sizeof CORE[0]; i++) {
+        assert_string_equal(mqtls_errname(CORE[i].value), CORE[i].name);
+        assert_string_equal(mqtls_strerror(CORE[i].value), CORE[i].text);
+        assert_int_equal(mqtls_err_class(CORE[i].value), CORE[i].cls);
+    }
+    assert_string_equal(mqtls_errname(MQTLS_OK), "OK");
+    assert_string_equal(mqtls_strerror(MQTLS_OK), "success");
+}
+
+static void rows_of_unlinked_layers_read_as_unknown(void **state)
+{
+    (void)state;
+    assert_true(sizeof ABOVE / sizeof ABOVE[0] > 40u);
+    for (size_t i = 0; i < sizeof ABOVE / sizeof ABOVE[0]; i++) {
+        assert_string_equal(mqtls_errname(ABOVE[i].value), "UNKNOWN");
+        assert_string_equal(mqtls_strerror(ABOVE[i].value), "unknown error code");
+        assert_int_equal(mqtls_err_class(ABOVE[i].value), MQTLS_ERRCLASS_RECONNECT);
+    }
+}
+
+static void out_of_table_values(void **state)
+{
+    (void)state;
+    static const int32_t v[] = {-9, -19, -55, -99, -256, -300, -12345, INT32_MIN, 1, INT32_MAX};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        assert_string_equal(mqtls_errname(v[i]), "UNKNOWN");
+        assert_int_equal(mqtls_err_class(v[i]), v[i] > 0 ? MQTLS_ERRCLASS_OK : MQTLS_ERRCLASS_RECONNECT);
+    }
+    assert_string_equal(mqtls_errclass_name(MQTLS_ERRCLASS_TRANSIENT), "transient");
+    assert_string_equal(mqtls_errclass_name(MQTLS_ERRCLASS_NONFATAL), "nonfatal");
+    assert_string_equal(mqtls_errclass_name(MQTLS_ERRCLASS_RECONNECT), "reconnect");
+    assert_string_equal(mqtls_errclass_name((mqtls_errclass_t)5), "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(core_rows_keep_names_sentences_and_classes),
+        cmocka_unit_test(rows_of_unlinked_layers_read_as_unknown),
+        cmocka_unit_test(out_of_table_values),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
