@@ -46,7 +46,8 @@ extern "C" {
 #endif
 
 /* X(NAME, value, class, sentence): class is one of enum mqtls_errclass (see below). */
-#define MQTLS_ERRORS_CORE(X) \
+/* core rows, general and codec (part of MQTLS_ERRORS_CORE) */
+#define MQTLS__ERRORS_BASE(X) \
     /* general */                                                                                     \
     X(INVALID_ARG, -1, FATAL, "an argument was invalid (a NULL pointer, an empty buffer or a value out of range)") \
     X(BUFFER_TOO_SMALL, -2, FATAL, "the buffer is too small for this packet")                               \
@@ -80,18 +81,24 @@ extern "C" {
     X(NO_TOPICS, -40, FATAL, "a SUBSCRIBE or UNSUBSCRIBE needs at least one topic filter [MQTT-3.8.3-3]")   \
     X(EMPTY_CLIENT_ID, -41, FATAL, "an empty client identifier needs clean session set [MQTT-3.1.3-7]")     \
     X(SESSION_PRESENT_INVALID, -42, RECONNECT, "protocol error: CONNACK says session present although the client asked for a clean session or was refused [MQTT-3.2.2-4]") \
+    X(BAD_REASON_CODE, -49, RECONNECT, "malformed packet: this reason code is not defined for this packet type (MQTT 5.0 section 2.4) [MQTT-3.4.2-1]") \
+    X(BAD_SUB_OPTIONS, -50, FATAL, "invalid subscription options: reserved bits set or retain handling 3 [MQTT-3.8.3-5]") \
+    X(SHARED_NO_LOCAL, -51, FATAL, "protocol error: no local must not be set on a shared subscription [MQTT-3.8.3-4]") \
+    X(BAD_SHARED_FILTER, -52, FATAL, "invalid shared subscription: $share/ needs a share name without '/', '+' or '#', then '/' and a topic filter [MQTT-4.8.2-1], [MQTT-4.8.2-2]") \
+    X(TOPIC_ALIAS_NEEDED, -54, RECONNECT, "protocol error: a PUBLISH with an empty topic name needs a topic alias (MQTT 5.0 section 3.3.2.1)")
+
+/* codec rows only MQTT 5.0 properties give: not compiled into a 3.1.1-only core */
+#define MQTLS_ERRORS_PROPS(X) \
     X(BAD_PROPERTY, -43, RECONNECT, "malformed property: unknown property identifier, or a value that runs past the end of the property block (MQTT 5.0 section 2.2.2)") \
     X(PROPERTY_NOT_ALLOWED, -44, RECONNECT, "protocol error: this property is not allowed in this packet (MQTT 5.0 section 2.2.2.2)") \
     X(DUPLICATE_PROPERTY, -45, RECONNECT, "protocol error: a property that may appear only once appears twice (MQTT 5.0 section 2.2.2.2)") \
     X(BAD_VARINT, -46, RECONNECT, "malformed packet: a variable byte integer (property length or value) is longer than 4 bytes [MQTT-1.5.5-1]") \
     X(PROPERTY_LENGTH, -47, RECONNECT, "malformed packet: the property length runs past the end of the packet (MQTT 5.0 section 2.2.2.1)") \
     X(BAD_PROPERTY_VALUE, -48, RECONNECT, "protocol error: a property value is out of range: topic alias, receive maximum, maximum packet size or subscription identifier 0, a flag other than 0 or 1, maximum QoS above 1 [MQTT-3.3.2-8]") \
-    X(BAD_REASON_CODE, -49, RECONNECT, "malformed packet: this reason code is not defined for this packet type (MQTT 5.0 section 2.4) [MQTT-3.4.2-1]") \
-    X(BAD_SUB_OPTIONS, -50, FATAL, "invalid subscription options: reserved bits set or retain handling 3 [MQTT-3.8.3-5]") \
-    X(SHARED_NO_LOCAL, -51, FATAL, "protocol error: no local must not be set on a shared subscription [MQTT-3.8.3-4]") \
-    X(BAD_SHARED_FILTER, -52, FATAL, "invalid shared subscription: $share/ needs a share name without '/', '+' or '#', then '/' and a topic filter [MQTT-4.8.2-1], [MQTT-4.8.2-2]") \
-    X(AUTH_DATA_WITHOUT_METHOD, -53, FATAL, "protocol error: authentication data without an authentication method (MQTT 5.0 section 3.1.2.11.10)") \
-    X(TOPIC_ALIAS_NEEDED, -54, RECONNECT, "protocol error: a PUBLISH with an empty topic name needs a topic alias (MQTT 5.0 section 3.3.2.1)") \
+    X(AUTH_DATA_WITHOUT_METHOD, -53, FATAL, "protocol error: authentication data without an authentication method (MQTT 5.0 section 3.1.2.11.10)")
+
+/* core rows, client (part of MQTLS_ERRORS_CORE) */
+#define MQTLS__ERRORS_CLIENT(X) \
     /* client */                                                                                      \
     X(NOT_CONNECTED, -60, RECONNECT, "the client is not connected (connect first, or reconnect after an error)") \
     X(REFUSED_PROTOCOL_VERSION, -61, FATAL, "the broker refused the connection: it does not accept this MQTT protocol version (CONNACK 1)") \
@@ -130,6 +137,11 @@ extern "C" {
     X(ACK_TIMEOUT, -94, RECONNECT, "a QoS 1/2 message was not acknowledged within ack_timeout_ms; the connection is considered lost: reconnect, the message is resent") \
     X(QUOTA_EXCEEDED, -95, NONFATAL, "the broker refused a message or the connection because a quota is exceeded (reason code 0x97), e.g. too many unreleased QoS 2 messages in its session") \
     X(RESTORE_TOO_MANY, -96, FATAL, "the message store holds more outgoing records than the client has in-flight records (outbound_count); give it at least as many as the last run")
+
+/* The core's rows (src/core/error.c): general, codec, client; a 3.1.1-only
+ * core (MQTLS_CONFIG_MQTT5 0) leaves out MQTLS_ERRORS_PROPS, which it cannot
+ * return (scripts/core-size.sh checks that). */
+#define MQTLS_ERRORS_CORE(X) MQTLS__ERRORS_BASE(X) MQTLS_ERRORS_PROPS(X) MQTLS__ERRORS_CLIENT(X)
 
 /* transport rows: ports (TCP, SimpleLink sockets); names and sentences in src/tls/tls_errors.c */
 #define MQTLS_ERRORS_TRANSPORT(X) \

@@ -16,7 +16,13 @@
 
 #include "error_priv.h"
 
+#if MQTLS_CONFIG_MQTT5
 MQTLS__ERRTAB_DEFINE(mqtls__errtab_core, MQTLS_ERRORS_CORE);
+#else
+/* Without 5.0 no property is ever parsed: the property rows stay out. */
+#define MQTLS__CORE311_ROWS(X) MQTLS__ERRORS_BASE(X) MQTLS__ERRORS_CLIENT(X)
+MQTLS__ERRTAB_DEFINE(mqtls__errtab_core, MQTLS__CORE311_ROWS);
+#endif
 
 /* GCC and Clang on ELF: an undefined weak reference is NULL. Other
  * toolchains see the core's rows only. */
