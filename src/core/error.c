@@ -82,7 +82,8 @@ const char *mqtls_strerror(int32_t err)
     size_t row = 0;
     const mqtls__errtab_t *tab = find(err, &row);
     if (tab != NULL) {
-        return nth(tab->texts, row);
+        /* a layer built with MQTLS_CONFIG_ERROR_STRINGS 0 has only names */
+        return nth(tab->texts != NULL ? tab->texts : tab->names, row);
     }
     return err == MQTLS_OK ? "success" : "unknown error code";
 #else

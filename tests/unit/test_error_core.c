@@ -16,7 +16,18 @@
 
 #include <string.h>
 
+#include "core/error_priv.h"
 #include "mqtls/error.h"
+
+/*
+ * A stand-in for a layer table (the credentials slot), as a layer built with
+ * MQTLS_CONFIG_ERROR_STRINGS 0 would give it: one row, no sentences. It
+ * shows the core's weak reference finding a linked table, and the code's
+ * name standing in for its missing sentence. -250 is unused in the enum.
+ */
+static const uint8_t test_codes[] = {250};
+static const uint8_t test_classes[] = {MQTLS_ERRCLASS_NONFATAL};
+const mqtls__errtab_t mqtls__errtab_cred = {1, test_codes, test_classes, "TEST_ROW\0", NULL};
 
 typedef struct {
     const char *name;
@@ -54,6 +65,15 @@ static void rows_of_unlinked_layers_read_as_unknown(void **state)
     }
 }
 
+static void a_linked_layer_table_is_found(void **state)
+{
+    (void)state;
+    assert_string_equal(mqtls_errname(-250), "TEST_ROW");
+    assert_string_equal(mqtls_strerror(-250), "TEST_ROW"); /* no sentences: the name */
+    assert_int_equal(mqtls_err_class(-250), MQTLS_ERRCLASS_NONFATAL);
+    assert_string_equal(mqtls_errname(-251), "UNKNOWN");
+}
+
 static void out_of_table_values(void **state)
 {
     (void)state;
@@ -73,6 +93,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(core_rows_keep_names_sentences_and_classes),
         cmocka_unit_test(rows_of_unlinked_layers_read_as_unknown),
+        cmocka_unit_test(a_linked_layer_table_is_found),
         cmocka_unit_test(out_of_table_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
