@@ -27,7 +27,7 @@ typedef struct {
 } mqtls__errtab_t;
 
 #define MQTLS__ERRTAB_CODE(name, value, cls, text) (uint8_t)(-(value)),
-#define MQTLS__ERRTAB_CLASS(name, value, cls, text) (uint8_t)MQTLS_ERRCLASS_##cls,
+#define MQTLS__ERRTAB_CLASS(name, value, cls, text) (uint8_t) MQTLS_ERRCLASS_##cls,
 #define MQTLS__ERRTAB_CHECK(name, value, cls, text) \
     _Static_assert((value) < 0 && (value) >= -255, "MQTLS_ERR_" #name " must fit the table's byte");
 #define MQTLS__ERRTAB_NAME(name, value, cls, text) #name "\0"
@@ -39,11 +39,11 @@ typedef struct {
 #endif
 
 /* Defines `const mqtls__errtab_t ident` from the X-macro list ROWS. */
-#define MQTLS__ERRTAB_DEFINE(ident, ROWS)                                                  \
-    ROWS(MQTLS__ERRTAB_CHECK)                                                             \
-    static const uint8_t ident##_codes[] = {ROWS(MQTLS__ERRTAB_CODE)};                    \
-    static const uint8_t ident##_classes[] = {ROWS(MQTLS__ERRTAB_CLASS)};                 \
-    _Static_assert(sizeof ident##_codes < 256u, "an error table has at most 255 rows");   \
+#define MQTLS__ERRTAB_DEFINE(ident, ROWS)                                                         \
+    ROWS(MQTLS__ERRTAB_CHECK)                                                                     \
+    static const uint8_t ident##_codes[] = {ROWS(MQTLS__ERRTAB_CODE)};                            \
+    static const uint8_t ident##_classes[] = {ROWS(MQTLS__ERRTAB_CLASS)};                         \
+    _Static_assert(sizeof ident##_codes < 256u, "an error table has at most 255 rows");           \
     const mqtls__errtab_t ident = {(uint8_t)sizeof ident##_codes, ident##_codes, ident##_classes, \
                                    ROWS(MQTLS__ERRTAB_NAME), MQTLS__ERRTAB_TEXTS(ROWS)}
 

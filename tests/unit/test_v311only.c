@@ -272,14 +272,10 @@ static void error_table_has_no_property_rows(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(codec_refuses_level_5),
-        cmocka_unit_test(v5_encoders_are_not_supported),
-        cmocka_unit_test(props_are_not_supported),
-        cmocka_unit_test(reason_codes_link),
-        cmocka_unit_test(client_refuses_level_5),
-        cmocka_unit_test(client_refuses_5_packets),
-        cmocka_unit_test(client_context_is_smaller),
-        cmocka_unit_test(error_table_has_no_property_rows),
+        cmocka_unit_test(codec_refuses_level_5),     cmocka_unit_test(v5_encoders_are_not_supported),
+        cmocka_unit_test(props_are_not_supported),   cmocka_unit_test(reason_codes_link),
+        cmocka_unit_test(client_refuses_level_5),    cmocka_unit_test(client_refuses_5_packets),
+        cmocka_unit_test(client_context_is_smaller), cmocka_unit_test(error_table_has_no_property_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
