@@ -30,6 +30,8 @@ MQTLS_APT_PACKAGES=(
   qemu-system-arm
   # benchmark peer (Paho C) and the TLS backends
   libpaho-mqtt-dev libmbedtls-dev libssl-dev openssl jq
+  # instruction counts in bench/ (callgrind)
+  valgrind
 )
 
 # Print the packages of MQTLS_APT_PACKAGES that are not installed, one a line.

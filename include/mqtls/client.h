@@ -253,8 +253,11 @@ typedef struct {
      * message must be fully acknowledged (PUBACK, or PUBREC and PUBCOMP)
      * within this many ms of being sent (resent, after a reconnect), else
      * mqtls_client_loop() returns MQTLS_ERR_ACK_TIMEOUT and the connection
-     * is given up (reconnect: the message is resent). Catches a broker that
-     * answers PINGREQ but never acknowledges. */
+     * is given up (reconnect: the message is resent). Checked only once
+     * everything that arrived has been read, so an acknowledgement waiting
+     * unread (the application did not call loop for a while) is taken, not
+     * a timeout. Catches a broker that answers PINGREQ but never
+     * acknowledges. */
     uint32_t ack_timeout_ms;
     /* ---- MQTT 5.0 only; all optional -------------------------------------- */
     /** Inbound topic aliases (broker -> us): alias_in_count slots of

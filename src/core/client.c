@@ -1046,29 +1046,28 @@ static uint32_t ack_due(const mqtls_client_t *c)
     return since >= c->cfg.ack_timeout_ms ? 0u : c->cfg.ack_timeout_ms - since;
 }
 
-/* Time until the next keepalive event or ack deadline (ms), UINT32_MAX when none. */
-static uint32_t keepalive_due(mqtls_client_t *c)
+/* Time until the next keepalive event (ms), UINT32_MAX when none. */
+static uint32_t ping_due(mqtls_client_t *c)
 {
-    uint32_t ack = ack_due(c);
     if (c->state != ST_CONNECTED || c->keepalive_s == 0u) {
-        return ack;
+        return UINT32_MAX;
     }
     uint32_t t = now(c);
     uint32_t period = c->ping_outstanding ? ping_timeout(c) : (uint32_t)c->keepalive_s * 1000u;
     uint32_t since = elapsed(t, c->ping_outstanding ? c->ping_sent_ms : c->last_tx_ms);
-    uint32_t ka = since >= period ? 0u : period - since;
+    return since >= period ? 0u : period - since;
+}
+
+/* How long pump() may sleep: until the next keepalive event or ack deadline. */
+static uint32_t keepalive_due(mqtls_client_t *c)
+{
+    uint32_t ka = ping_due(c), ack = ack_due(c);
     return ka < ack ? ka : ack;
 }
 
 static int32_t keepalive(mqtls_client_t *c)
 {
-    if (keepalive_due(c) != 0u) {
-        return MQTLS_OK;
-    }
-    if (ack_due(c) == 0u) {
-        return fail(c, MQTLS_ERR_ACK_TIMEOUT); /* the records stay: resent after the reconnect */
-    }
-    if (c->keepalive_s == 0u) {
+    if (ping_due(c) != 0u) {
         return MQTLS_OK;
     }
     if (c->ping_outstanding) {
@@ -1132,6 +1131,12 @@ static int32_t pump(mqtls_client_t *c, uint32_t start, uint32_t timeout, int mod
             int32_t n = fill(c);
             if (n < 0) {
                 return n;
+            }
+            if (n == 0 && ack_due(c) == 0u) {
+                /* Overdue, and everything that arrived has been read: the
+                 * acknowledgement is not coming. The records stay, resent
+                 * after the reconnect. */
+                return fail(c, MQTLS_ERR_ACK_TIMEOUT);
             }
             if (n > 0 && (left > 0u || mode == PUMP_LOOP)) {
                 continue;
@@ -1531,7 +1536,13 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
             return MQTLS_ERR_INFLIGHT_FULL;
         }
     }
-    int32_t n = mqtls_encode_publish(NULL, 0, c->version, &p);
+    /* Encoded straight into the transmitter, idle after resend(): one pass
+     * per message (issue 14); the size query runs only when it does not fit
+     * (the checks below then name why). tx_buf holds the stored copy. */
+    int32_t n = mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &p);
+    if (n == MQTLS_ERR_BUFFER_TOO_SMALL) {
+        n = mqtls_encode_publish(NULL, 0, c->version, &p);
+    }
     if (n < 0) {
         return n;
     }
@@ -1567,7 +1578,6 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
         return MQTLS_ERR_TX_BUFFER_TOO_SMALL;
     }
     if (stored) {
-        (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &p);
         rc = c->cfg.store->put(c->cfg.store->ctx, p.packet_id, c->cfg.tx_buf, (size_t)n);
         if (rc < 0) {
             return rc;
@@ -1575,7 +1585,7 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
         (void)mqtls__sess_add(&c->sess, p.packet_id, p.qos == 1u ? REC_WAIT_PUBACK : REC_WAIT_PUBREC, p.qos,
                               now(c)); /* cannot fail: alloc_id found its slot free */
     }
-    if (!stored || alias != 0u) {
+    if (alias != 0u) {
         (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &wire);
     }
     if (alias != 0u) {

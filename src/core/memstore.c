@@ -196,13 +196,18 @@ static void compact(mqtls_memstore_t *ms)
         size_t n = rec_size(p);
         if (rec_id(p) != 0u) {
             size_t keep = rec_kind(p) == K_PUBLISH ? n : REC_HDR;
+            /* Its slot, found while the record is intact: the move may
+             * overwrite the old bytes the probe compares. */
+            size_t slot = ms->index != NULL ? slot_probe(ms, rec_key(p)) : 0u;
             if (wr != rd) {
                 memmove(ms->buf + wr, p, keep);
             }
             if (keep != n) {
                 put32(ms->buf + wr + 2u, (uint32_t)K_PUBREL << KIND_SHIFT);
             }
-            index_set(ms, rec_key(ms->buf + wr), wr);
+            if (ms->index != NULL) {
+                put32(ms->index + 4u * slot, (uint32_t)wr + 1u);
+            }
             wr += keep;
         }
         rd += n;

@@ -886,8 +886,11 @@ static void lost_session_frees_inbound_qos2_ids(void **state)
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
     assert_int_equal(f->nseen, 1);
     mqtls_client_abort(&f->c);
-    /* Session lost by the broker: id 3 means a new message now. */
+    /* Session lost by the broker: id 3 means a new message now, and the
+     * store forgets it too (a restore must not bring it back). */
+    assert_int_equal(f->ms.live, 1);
     fx_reconnect(f, false, false);
+    assert_int_equal(f->ms.live, 0);
     script_push_publish(&f->s, "q", "b", 2, 3, false);
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
     assert_int_equal(f->nseen, 2);
@@ -1510,6 +1513,24 @@ static void unacknowledged_publish_hits_the_ack_deadline(void **state)
     fx_free(f);
 }
 
+/* The deadline passes while the application was busy, but the PUBACK has
+ * arrived meanwhile: it is read first, no ACK_TIMEOUT. */
+static void ack_waiting_unread_beats_the_deadline(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    f->cfg.ack_timeout_ms = 5000;
+    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
+    fx_connect(f, false, 0);
+    assert_int_equal(publish(f, "t", "m", 1, NULL), MQTLS_OK);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    f->s.clock += 60000; /* the application did not call loop for a minute */
+    assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
+    assert_true(mqtls_client_is_connected(&f->c));
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    fx_free(f);
+}
+
 /* ---- a large window: ids, lookups and order stay right (issue 14) ------------------------- */
 
 static void large_window_with_out_of_order_acks(void **state)
@@ -1832,6 +1853,113 @@ static void defaults_ping_timeout_and_no_callback(void **state)
 
 /* ---- memstore ------------------------------------------------------------------------ */
 
+/* The RAM store against a model: variable-size packets put, removed out
+ * of order, turned PUBREL, incoming ids, compaction; after every step each
+ * id's bytes and the each() order match the model. Indexed and not. */
+typedef struct {
+    uint8_t kind[64]; /* per visit: kind and id */
+    uint16_t id[64];
+    size_t n;
+} visit_t;
+
+static int32_t record_visit(void *arg, uint8_t kind, uint16_t id, size_t len)
+{
+    visit_t *v = arg;
+    (void)len;
+    if (v->n < 64) {
+        v->kind[v->n] = kind;
+        v->id[v->n] = id;
+    }
+    v->n++;
+    return MQTLS_OK;
+}
+
+static void memstore_matches_a_model(void **state)
+{
+    (void)state;
+    for (int indexed = 0; indexed < 2; indexed++) {
+        static uint8_t arena[600 + MQTLS_MEMSTORE_INDEX_SIZE(24)];
+        mqtls_memstore_t ms;
+        mqtls_msgstore_t st;
+        assert_int_equal(indexed ? mqtls_memstore_init_indexed(&ms, arena, sizeof arena, 24, &st)
+                                 : mqtls_memstore_init(&ms, arena, 600, &st),
+                         MQTLS_OK);
+        uint8_t len[32] = {0}, kind[32] = {0}; /* model, id 1..31: kind 0 absent, 1 PUBLISH, 2 PUBREL */
+        uint32_t order[32] = {0}, clock = 0;
+        bool in[32] = {false};
+        uint32_t rnd = 7;
+        for (int step = 0; step < 20000; step++) {
+            rnd = rnd * 1103515245u + 12345u;
+            uint16_t id = (uint16_t)(1u + (rnd >> 10) % 31u);
+            unsigned op = (rnd >> 20) % 6u;
+            uint8_t pkt[48], back[48];
+            if (op <= 1 && kind[id] == 0) {
+                uint8_t n = (uint8_t)(1u + (rnd >> 24) % 40u);
+                memset(pkt, (int)(id * 7u + n), n);
+                int32_t rc = st.put(st.ctx, id, pkt, n);
+                assert_true(rc == MQTLS_OK || rc == MQTLS_ERR_STORE_FULL);
+                if (rc == MQTLS_OK) {
+                    kind[id] = 1;
+                    len[id] = n;
+                    order[id] = ++clock;
+                }
+            } else if (op == 2 && kind[id] != 0) {
+                st.remove(st.ctx, id);
+                kind[id] = 0;
+            } else if (op == 3) {
+                assert_int_equal(st.mark_pubrel(st.ctx, id), kind[id] == 1 ? MQTLS_OK : MQTLS_ERR_INVALID_ARG);
+                if (kind[id] == 1) {
+                    kind[id] = 2;
+                }
+            } else if (op == 4) {
+                int32_t rc = st.put_inbound(st.ctx, id);
+                assert_true(rc == MQTLS_OK || rc == MQTLS_ERR_STORE_FULL);
+                in[id] = in[id] || rc == MQTLS_OK;
+            } else if (op == 5) {
+                st.remove_inbound(st.ctx, id);
+                in[id] = false;
+            }
+            /* every id as the model says */
+            for (uint16_t k = 1; k < 32; k++) {
+                int32_t got = st.get(st.ctx, k, back, sizeof back);
+                if (kind[k] == 1) {
+                    assert_int_equal(got, len[k]);
+                    memset(pkt, (int)(k * 7u + len[k]), len[k]);
+                    assert_memory_equal(back, pkt, len[k]);
+                } else {
+                    assert_int_equal(got, MQTLS_ERR_INVALID_ARG);
+                }
+            }
+            if (step % 97 == 0) {
+                visit_t v = {.n = 0};
+                assert_int_equal(st.each(st.ctx, record_visit, &v), MQTLS_OK);
+                size_t out = 0, inb = 0;
+                uint32_t last = 0;
+                for (size_t i = 0; i < v.n; i++) {
+                    uint16_t k = v.id[i];
+                    if (v.kind[i] == MQTLS_MSG_INBOUND) {
+                        assert_true(in[k]);
+                        inb++;
+                        continue;
+                    }
+                    assert_int_equal(inb, 0); /* outgoing first */
+                    assert_int_equal(v.kind[i], kind[k] == 1 ? MQTLS_MSG_PUBLISH : MQTLS_MSG_PUBREL);
+                    assert_true(order[k] > last); /* in put order, PUBREL in its place */
+                    last = order[k];
+                    out++;
+                }
+                size_t want_out = 0, want_in = 0;
+                for (uint16_t k = 1; k < 32; k++) {
+                    want_out += kind[k] != 0 ? 1u : 0u;
+                    want_in += in[k] ? 1u : 0u;
+                }
+                assert_int_equal(out, want_out);
+                assert_int_equal(inb, want_in);
+            }
+        }
+    }
+}
+
 static void memstore_keeps_order_and_compacts(void **state)
 {
     (void)state;
@@ -1935,6 +2063,7 @@ int main(void)
         cmocka_unit_test(restore_into_a_smaller_window_keeps_every_id),
         cmocka_unit_test(unknown_pubrec_is_released),
         cmocka_unit_test(unacknowledged_publish_hits_the_ack_deadline),
+        cmocka_unit_test(ack_waiting_unread_beats_the_deadline),
         cmocka_unit_test(large_window_with_out_of_order_acks),
         cmocka_unit_test(blocking_calls_from_the_callback_are_busy),
         cmocka_unit_test(wait_errors_are_fatal),
@@ -1947,6 +2076,7 @@ int main(void)
         cmocka_unit_test(transport_without_wait_polls_within_the_deadline),
         cmocka_unit_test(defaults_ping_timeout_and_no_callback),
         cmocka_unit_test(memstore_keeps_order_and_compacts),
+        cmocka_unit_test(memstore_matches_a_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
