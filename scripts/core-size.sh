@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Cross-compile the freestanding core for Cortex-M4 (cmake/arm-cortex-m4.cmake),
-# print its size per object and in total, and prove it is freestanding; the
-# same for the flash-log message store (src/store).
+# print its size per object, the LINKED size of a small application in four
+# configurations, its RAM, and prove the core is freestanding; the same for
+# the flash-log message store (src/store).
 #
 #   scripts/core-size.sh [BUILD_DIR]      (default: build-arm)
+#   MQTLS_SIZE_FUNCS=1 scripts/core-size.sh   (also every kept function)
 #
-# The size is Berkeley format (`arm-none-eabi-size -B`): .text includes
-# .rodata. text+data is what a firmware pays in flash and is the number
-# coreMQTT publishes (3.1.1: 7.0 KB), so we print it in the same unit.
+# Per object: Berkeley format (`arm-none-eabi-size -B`, .text includes
+# .rodata), everything the object holds.
+#
+# Linked: what a firmware pays. scripts/size-app.c (connect, subscribe,
+# publish QoS 1, loop, disconnect, mqtls_strerror on failure) is compiled
+# with the flags coreMQTT publishes with plus -ffunction-sections
+# -fdata-sections, linked with --gc-sections --specs=nano.specs, and the
+# bytes of libmqtls_core's input sections that the link kept are counted
+# from the map file (the app's own code, libc and libgcc are not). The four
+# configurations: 3.1.1 only (-DMQTLS_CONFIG_MQTT5=0) and 5.0, each without
+# error text, with names (-DMQTLS_CONFIG_ERROR_STRINGS=0) and with
+# sentences ("+text"); see below.
+# RAM: sizeof(mqtls_client_t), and the app's static RAM (.data + .bss: the
+# client, its buffers, in-flight records and a 1 KB message store).
 #
 # The freestanding check looks at what the core objects *reference*, not at
 # what the sources include: every undefined symbol must be defined by another
@@ -16,10 +29,7 @@
 # compiler may emit anyway, and libgcc's ARM EABI helpers). Anything else --
 # malloc, free, printf, any stdio or POSIX call -- fails the build, naming the
 # symbol and the object, because a CC3200 firmware may have none of them.
-#
-# The 3.1.1-only core (-DMQTLS_CONFIG_MQTT5=0), alone and with
-# -DMQTLS_CONFIG_ERROR_STRINGS=0, is compiled from the same sources with the
-# same flags, measured the same way and checked the same way.
+# It runs on the CMake build and on every configuration.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -97,9 +107,10 @@ rm -rf "$FLSIZE"
       $1, $2, ($1 + $2) / 1024, $3, state
   }'
 
-# Variants: every core source again, with the toolchain file's flags plus
-# the knobs. The sources are the objects' names (src/core/codec.c.obj ->
-# src/core/codec.c), so this list cannot drift from MQTLS_CORE_SOURCES.
+# The four configurations, every core source again with the toolchain
+# file's flags plus the knobs. The sources are the objects' names
+# (src/core/codec.c.obj -> src/core/codec.c), so this list cannot drift from
+# MQTLS_CORE_SOURCES.
 VARIANTS=$(mktemp -d)
 trap 'rm -rf "$VARIANTS"' EXIT
 SRCS=()
@@ -107,37 +118,109 @@ for obj in "${OBJS[@]}"; do
   rel=${obj#"$BUILD/CMakeFiles/mqtls_core.dir/"}
   SRCS+=("${rel%.o*}")
 done
-# variant DIR LABEL -D...: compile into $VARIANTS/DIR, print sizes and total.
-variant() {
-  local dir=$VARIANTS/$1 label=$2 src
-  shift 2
+CFLAGS=(-std=c11 -DNDEBUG -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os
+  -ffunction-sections -fdata-sections)
+
+# mapsum LIB MAP [funcs]: bytes of LIB's input sections the link kept, per
+# object (text, rodata, data, bss) and in total; with "funcs", one line per
+# kept section (a function or a constant) instead, largest first.
+mapsum() {
+  awk -v lib="$1" -v funcs="${3:-}" '
+    function hex(h,  i, v) {
+      v = 0; h = tolower(h); sub(/^0x/, "", h)
+      for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+      return v
+    }
+    /^Linker script and memory map/ { on = 1; next }
+    !on { next }
+    {
+      if ($0 ~ /^ [.A-Za-z_]/ && NF == 1) { sec = $1; next }
+      if ($0 ~ /^ [.A-Za-z_]/ && NF >= 4 && $2 ~ /^0x/) { s = $1; size = $3; file = $4 }
+      else if (sec != "" && $1 ~ /^0x/ && NF >= 3) { s = sec; size = $2; file = $3 }
+      else { sec = ""; next }
+      sec = ""
+      if (index(file, lib "(") == 0 || s ~ /^\.(ARM|comment|debug)/) next
+      n = hex(size); if (n == 0) next
+      obj = file; sub(/.*\(/, "", obj); sub(/\)$/, "", obj); sub(/\.o(bj)?$/, "", obj)
+      kind = s ~ /^\.text/ ? "text" : s ~ /^\.rodata/ ? "rodata" : s ~ /^\.data/ ? "data" : "bss"
+      T[obj, kind] += n; O[obj] = 1
+      fn = s; sub(/^\.(text|rodata|data|bss)\.?/, "", fn); if (fn == "") fn = "(" kind ")"
+      F[obj ": " fn] += n
+    }
+    END {
+      if (funcs != "") { for (f in F) printf "%7d  %s\n", F[f], f; exit }
+      for (o in O) {
+        printf "  %-10s text %5d  rodata %5d  data %4d  bss %4d\n", o, T[o, "text"], T[o, "rodata"], T[o, "data"], T[o, "bss"]
+        t += T[o, "text"]; r += T[o, "rodata"]; d += T[o, "data"]; b += T[o, "bss"]
+      }
+      printf "TOTAL %d %d %d %d\n", t + r + d, t + r, d, b
+    }' "$2"
+}
+
+# configuration NAME -D...: compile the core into $VARIANTS/NAME, print its
+# per-object sizes, link scripts/size-app.c against it and record the
+# linked figures in ROWS.
+ROWS=()
+configuration() {
+  local name=$1 dir=$VARIANTS/$1 src v5=0
+  shift
+  [[ " $* " == *" -DMQTLS_CONFIG_MQTT5=0 "* ]] || v5=1
   mkdir -p "$dir/src/core"
   for src in "${SRCS[@]}"; do
-    "${PREFIX}gcc" -std=c11 -DNDEBUG -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os \
-      -ffunction-sections -fdata-sections -ffreestanding "$@" \
-      -I"$ROOT/include" -c "$ROOT/$src" -o "$dir/$src.o"
+    "${PREFIX}gcc" "${CFLAGS[@]}" -ffreestanding "$@" -I"$ROOT/include" -c "$ROOT/$src" -o "$dir/$src.o"
   done
+  local objs=("${SRCS[@]/#/$dir/}")
+  "${PREFIX}ar" rcs "$dir/libmqtls_core.a" "${objs[@]/%/.o}"
+  # (the archive members are the .c.o files; ar names them codec.c.o ...)
+  "${PREFIX}gcc" "${CFLAGS[@]}" "$@" -DSIZE_APP_V5=$v5 -Wall -Wextra -Werror -I"$ROOT/include" \
+    -c "$ROOT/scripts/size-app.c" -o "$dir/app.o"
+  "${PREFIX}gcc" "${CFLAGS[@]}" --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections \
+    -Wl,-Map="$dir/app.map" -o "$dir/app.elf" "$dir/app.o" "$dir/libmqtls_core.a"
+  # sizeof(mqtls_client_t) in this configuration, read back from a symbol.
+  printf '#include "mqtls/client.h"\nchar mqtls_size_probe[sizeof(mqtls_client_t)];\n' |
+    "${PREFIX}gcc" "${CFLAGS[@]}" "$@" -I"$ROOT/include" -x c -c - -o "$dir/probe.o"
+  local client ram linked
+  client=$(printf '%d' "0x$("${PREFIX}nm" -S "$dir/probe.o" | awk '$NF == "mqtls_size_probe" { print $2 }')")
+  ram=$("${PREFIX}size" -B "$dir/app.elf" | awk 'NR == 2 { print $2 + $3 }')
   echo
-  echo "== $label =="
+  echo "== $name ($*): objects, and what the app's link keeps of them =="
   (cd "$dir" && "${PREFIX}size" -B -t "${SRCS[@]/%/.o}")
-  (cd "$dir" && "${PREFIX}size" -B -t "${SRCS[@]/%/.o}") | awk -v label="$label" '
-    $NF == "(TOTALS)" {
-      printf "%s: text %d + data %d = %.1f KB flash (coreMQTT 3.1.1 v2.3.1: 7.0 KB), bss %d B\n",
-        label, $1, $2, ($1 + $2) / 1024, $3
-    }'
+  mapsum libmqtls_core.a "$dir/app.map" | grep -v '^TOTAL' | LC_ALL=C sort
+  linked=$(mapsum libmqtls_core.a "$dir/app.map" | awk '$1 == "TOTAL" { print $2, $3, $4, $5 }')
+  ROWS+=("$name $linked $client $ram")
+  if [[ -n "${MQTLS_SIZE_FUNCS:-}" ]]; then
+    echo "-- kept sections, largest first --"
+    mapsum libmqtls_core.a "$dir/app.map" funcs | sort -rn
+  fi
 }
-# error.c is mostly the sentences of mqtls_strerror() (and props.c those of
-# mqtls_reason_string()); coreMQTT has no such text. ERROR_STRINGS=0 keeps
-# only the names: a like-for-like reading.
-variant names "-DMQTLS_CONFIG_ERROR_STRINGS=0 (names instead of sentences)" -DMQTLS_CONFIG_ERROR_STRINGS=0
-variant v311 "3.1.1 only, -DMQTLS_CONFIG_MQTT5=0" -DMQTLS_CONFIG_MQTT5=0
-variant v311names "3.1.1 only, -DMQTLS_CONFIG_MQTT5=0 -DMQTLS_CONFIG_ERROR_STRINGS=0" \
-  -DMQTLS_CONFIG_MQTT5=0 -DMQTLS_CONFIG_ERROR_STRINGS=0
+# "3.1.1" and "5.0" report a failure by its number (SIZE_APP_TEXT 0), the
+# like-for-like reading of coreMQTT's figures; "+names" call mqtls_strerror()
+# built with MQTLS_CONFIG_ERROR_STRINGS 0 (it gives the name, as coreMQTT's
+# MQTT_Status_strerror() does); "+text" with the sentences (and, in 5.0,
+# props.c's reason sentences).
+configuration "3.1.1" -DMQTLS_CONFIG_MQTT5=0 -DMQTLS_CONFIG_ERROR_STRINGS=0 -DSIZE_APP_TEXT=0
+configuration "3.1.1+names" -DMQTLS_CONFIG_MQTT5=0 -DMQTLS_CONFIG_ERROR_STRINGS=0
+configuration "3.1.1+text" -DMQTLS_CONFIG_MQTT5=0
+configuration "5.0" -DMQTLS_CONFIG_ERROR_STRINGS=0 -DSIZE_APP_TEXT=0
+configuration "5.0+names" -DMQTLS_CONFIG_ERROR_STRINGS=0
+configuration "5.0+text"
+
+echo
+echo "== linked: scripts/size-app.c (connect, subscribe, publish QoS 1, loop, disconnect) =="
+echo "   -Os -ffunction-sections -fdata-sections, --gc-sections --specs=nano.specs;"
+echo "   bytes of libmqtls_core's kept input sections (map file); RAM: the app's .data+.bss"
+printf '%-12s %8s %8s %6s %6s %10s %14s\n' config flash text+ro data bss client_t app_static_RAM
+for r in "${ROWS[@]}"; do
+  read -r n fl tr d b cl ram <<<"$r"
+  printf '%-12s %8d %8d %6d %6d %10d %14d\n' "$n" "$fl" "$tr" "$d" "$b" "$cl" "$ram"
+done
+echo "(coreMQTT, same app and flags: v2.3.1 3.1.1 5 009 B, v5.0.2 13 601 B)"
 
 echo
 echo "== freestanding check: undefined symbols of the core objects =="
 # check_objs BASE OBJ...: every undefined symbol is defined by another of
-# the objects (calls between core files are fine) or allowed.
+# the objects (calls between core files are fine) or allowed. Weak
+# references need no definition (the layers' error tables, error.c).
 bad=0
 declare -A USED_LIBC=()
 check_objs() {
@@ -163,7 +246,7 @@ check_objs() {
       fi
       echo "core-size: FORBIDDEN symbol '$sym' referenced by $name" >&2
       bad=1
-    done < <("${PREFIX}nm" -u "$obj" | awk '{ print $NF }')
+    done < <("${PREFIX}nm" -u "$obj" | awk '$1 != "w" && $1 != "v" { print $NF }')
   done
 }
 
@@ -178,13 +261,33 @@ allowed() {
 
 check_objs "$BUILD/CMakeFiles/mqtls_core.dir" "${OBJS[@]}"
 check_objs "$FLDIR" "${FLOBJS[@]}"
-for v in v311 v311names; do
+for v in 3.1.1 3.1.1+names 3.1.1+text 5.0 5.0+names 5.0+text; do
   VOBJS=("${SRCS[@]/#/$VARIANTS/$v/}")
   check_objs "$VARIANTS" "${VOBJS[@]/%/.o}"
 done
 
+# A 3.1.1-only core leaves the MQTLS_ERRORS_PROPS rows out of its error
+# table (src/core/error.c): true only while no core source built with
+# MQTLS_CONFIG_MQTT5 0 can return one of them. The preprocessed sources tell
+# (the enum's own definitions are taken out first).
+mapfile -t PROPS_CODES < <(printf '#include "mqtls/error.h"\n#define N(n, v, c, t) PROPROW_##n\nMQTLS_ERRORS_PROPS(N)\n' |
+  "${PREFIX}gcc" -E -P -I"$ROOT/include" -x c - | grep -o 'PROPROW_[A-Z0-9_]*' | sed 's/^PROPROW_/MQTLS_ERR_/')
+((${#PROPS_CODES[@]} > 0)) || { echo "core-size: no MQTLS_ERRORS_PROPS rows found" >&2; bad=1; }
+for src in "${SRCS[@]}"; do
+  [[ "$src" == */error.c ]] && continue
+  used=$("${PREFIX}gcc" -std=c11 -E -P -DMQTLS_CONFIG_MQTT5=0 -I"$ROOT/include" -I"$ROOT/src/core" "$ROOT/$src" |
+    sed -E 's/MQTLS_ERR_[A-Z0-9_]+ = \([-0-9]+\),?//g' | { grep -o 'MQTLS_ERR_[A-Z0-9_]*' || true; } | LC_ALL=C sort -u)
+  for code in "${PROPS_CODES[@]}"; do
+    if grep -qx "$code" <<<"$used"; then
+      echo "core-size: $src (3.1.1 only) uses $code, which MQTLS_ERRORS_PROPS leaves out of the 3.1.1 table" >&2
+      bad=1
+    fi
+  done
+done
+((bad)) || echo "3.1.1-only core: none of the ${#PROPS_CODES[@]} MQTLS_ERRORS_PROPS codes is used"
+
 if ((bad)); then
-  echo "core-size: FAIL: src/core must be freestanding (allowed: memcpy memmove memset memcmp strlen __aeabi_* __gnu_*)" >&2
+  echo "core-size: FAIL: see above (src/core must be freestanding: allowed memcpy memmove memset memcmp strlen __aeabi_* __gnu_*; a 3.1.1-only core must not use an MQTLS_ERRORS_PROPS code)" >&2
   exit 1
 fi
 if ((${#USED_LIBC[@]})); then
@@ -192,4 +295,4 @@ if ((${#USED_LIBC[@]})); then
 else
   echo "external symbols used: none"
 fi
-echo "core-size: OK: the core (also 3.1.1 only) and the flash log reference no heap, stdio or POSIX symbol"
+echo "core-size: OK: the core (in every configuration) and the flash log reference no heap, stdio or POSIX symbol"

@@ -37,8 +37,7 @@ typedef struct {
 
 static const range_t RANGES[] = {
     {"general", -1, -19},     {"codec", -20, -59},        {"client", -60, -99},  {"transport", -100, -139},
-    {"TLS", -140, -199},      {"credentials", -200, -259}, {"diagnosis", -260, -279},
-    {"connection manager", -280, -299},
+    {"TLS", -140, -199},      {"credentials", -200, -239}, {"connection manager", -240, -255},
 };
 
 static const range_t *range_of(int32_t v)
@@ -247,7 +246,7 @@ static const char *const CLASS_FATAL[] = {
     "TLS_CA_FORMAT", "TLS_BAD_CERT_FILE", "TLS_BAD_KEY_FILE", "TLS_KEY_PASSWORD",
     "TLS_KEY_MISMATCH", "TLS_NO_COMMON_VERSION", "TLS_NO_SHARED_CIPHER", "TLS_CERT_REQUIRED",
     "TLS_CERT_REJECTED", "TLS_NOT_TLS", "TLS_BAD_CIPHER", "TLS_BAD_CONFIG",
-    "TLS_ENGINE_UNAVAILABLE", "TLS_BAD_CA_PATH", "CRED_EMPTY", "CRED_GARBAGE", "CRED_TRUNCATED",
+    "TLS_ENGINE_UNAVAILABLE", "TLS_BAD_CA_PATH", "TLS_CERT_DATE", "TLS_NOT_VERIFIED", "CRED_EMPTY", "CRED_GARBAGE", "CRED_TRUNCATED",
     "CRED_NOT_CERT", "CRED_NOT_PRIVATE_KEY", "CRED_PUBLIC_KEY", "CRED_CSR", "CRED_BUNDLE",
     "CRED_NOT_SINGLE", "CRED_NOT_CA", "CRED_NOT_LEAF", "CRED_ENCRYPTED", "CRED_BAD_PASSWORD",
     "CRED_KEY_MISMATCH", "CRED_UNTRUSTED", "CRED_EXPIRED", "CRED_NOT_YET_VALID",
