@@ -261,20 +261,20 @@ typedef struct {
 /** The manager; allocate it, never access its fields. */
 typedef struct {
     mqtls_conn_config_t cfg; /**< private: the copied configuration */
-    uint8_t state;         /**< private: disconnected, waiting, connected, stopped */
-    uint32_t attempt;      /**< private: failed attempts since the last stable connection */
-    uint32_t in_a_row;     /**< private: failed attempts in a row (max_attempts) */
-    uint32_t next_at;      /**< private: WAITING: when the next attempt is due */
-    uint32_t up_since;     /**< private: CONNECTED: when the CONNACK came */
-    bool ever_connected;   /**< private: a CONNACK came at least once */
-    int32_t stop_err;      /**< private: STOPPED: why */
-    int stage;             /**< private: where the current attempt is */
+    uint8_t state;           /**< private: disconnected, waiting, connected, stopped */
+    uint32_t attempt;        /**< private: failed attempts since the last stable connection */
+    uint32_t in_a_row;       /**< private: failed attempts in a row (max_attempts) */
+    uint32_t next_at;        /**< private: WAITING: when the next attempt is due */
+    uint32_t up_since;       /**< private: CONNECTED: when the CONNACK came */
+    bool ever_connected;     /**< private: a CONNACK came at least once */
+    int32_t stop_err;        /**< private: STOPPED: why */
+    int stage;               /**< private: where the current attempt is */
     /** private: offline queue: first live record, end of the last */
     /**@{*/
     size_t q_head, q_used;
     /**@}*/
-    uint32_t q_count;      /**< private: records in the offline queue */
-    uint32_t connects;     /**< private: successful connects */
+    uint32_t q_count;  /**< private: records in the offline queue */
+    uint32_t connects; /**< private: successful connects */
 } mqtls_conn_t;
 
 /**

@@ -91,7 +91,7 @@ typedef struct {
     uint32_t sector_size;  /**< bytes, a multiple of prog_unit, at least 128 and 4 small records */
     uint32_t sector_count; /**< at least 2 */
     uint32_t prog_unit;    /**< program granularity: 1, 2, 4, ... MQTLS_CONFIG_FLASHLOG_CHUNK */
-    int32_t (*read)(void *ctx, uint32_t addr, uint8_t *buf, size_t len);           /**< any address and length */
+    int32_t (*read)(void *ctx, uint32_t addr, uint8_t *buf, size_t len);          /**< any address and length */
     int32_t (*program)(void *ctx, uint32_t addr, const uint8_t *buf, size_t len); /**< NOR: bits 1->0 only */
     int32_t (*erase)(void *ctx, uint32_t sector);                                  /**< sets the sector to 0xFF */
 } mqtls_flash_t;
@@ -101,22 +101,22 @@ struct mqtls__flashlog_ent;
 /** The store's state. Lives as long as the client that uses it. Do not
  * touch its fields (they are here so it can be allocated statically). */
 typedef struct mqtls_flashlog {
-    const mqtls_flash_t *flash; /**< private: the driver */
+    const mqtls_flash_t *flash;      /**< private: the driver */
     struct mqtls__flashlog_ent *ent; /**< private: the RAM index, in work */
     /** private: index entries (room, used) */
     /**@{*/
     uint32_t cap, count;
     /**@}*/
-    uint32_t head;            /**< private: sector written now, or UINT32_MAX */
-    uint32_t head_seq;        /**< private: its sequence number */
-    uint32_t live;            /**< private: sectors holding the log, head included */
-    uint32_t wp;              /**< private: next write offset in the head sector */
-    uint32_t next_seq;        /**< private: order of the next outgoing record */
-    uint32_t live_bytes;      /**< private: flash bytes of the live records */
-    uint32_t gc_runs;         /**< private: compactions since init (statistics) */
-    int32_t driver_err;       /**< private: last negative code from the driver, or 0 */
-    uint8_t full;             /**< private: compaction found no room: wait for a remove */
-    uint8_t seq_seen;         /**< private: mount: an outgoing record was seen */
+    uint32_t head;                              /**< private: sector written now, or UINT32_MAX */
+    uint32_t head_seq;                          /**< private: its sequence number */
+    uint32_t live;                              /**< private: sectors holding the log, head included */
+    uint32_t wp;                                /**< private: next write offset in the head sector */
+    uint32_t next_seq;                          /**< private: order of the next outgoing record */
+    uint32_t live_bytes;                        /**< private: flash bytes of the live records */
+    uint32_t gc_runs;                           /**< private: compactions since init (statistics) */
+    int32_t driver_err;                         /**< private: last negative code from the driver, or 0 */
+    uint8_t full;                               /**< private: compaction found no room: wait for a remove */
+    uint8_t seq_seen;                           /**< private: mount: an outgoing record was seen */
     uint8_t chunk[MQTLS_CONFIG_FLASHLOG_CHUNK]; /**< private: staging between flash and index */
 } mqtls_flashlog_t;
 
