@@ -86,10 +86,10 @@ typedef struct {
 
 /**
  * Say what the bytes are. Never fails on content: garbage is a kind too.
- * @return MQTLS_OK or MQTLS_ERR_INVALID_ARG. 
  * @param buf the file's bytes
  * @param len bytes in buf
  * @param out receives the verdict (caller-owned)
+ * @return MQTLS_OK or MQTLS_ERR_INVALID_ARG.
  */
 int32_t mqtls_cred_detect(const uint8_t *buf, size_t len, mqtls_cred_info_t *out);
 
@@ -115,12 +115,12 @@ typedef enum {
  * private key to PEM or DER. Keys are written unencrypted in `form`;
  * `password` decrypts an encrypted input key. DER output of a certificate
  * is byte-identical to `openssl x509 -outform der`.
- * @param out malloc'd result (PEM is NUL-terminated; *out_len excludes the NUL)
  * @param in the certificate or key, PEM or DER
  * @param in_len bytes in in
  * @param to MQTLS_TLS_FORMAT_PEM or _DER
  * @param form how a key is written
  * @param password decrypts an encrypted input key; NULL: none
+ * @param out malloc'd result (PEM is NUL-terminated; *out_len excludes the NUL)
  * @param out_len receives the length of *out
  * @param why receives a sentence naming what is wrong (may be NULL)
  * @param why_len bytes in why
@@ -160,14 +160,14 @@ typedef struct {
 
 /**
  * Parse every certificate in buf (PEM, one or more; or one DER) into out[0..max).
- * @param n receives how many were found (may exceed max; only max are filled)
- * @return MQTLS_OK, or the MQTLS_ERR_CRED_* that names what buf is instead.
  * @param buf the certificate(s)
  * @param len bytes in buf
  * @param out receives the certificates (caller-owned)
  * @param max entries in out
+ * @param n receives how many were found (may exceed max; only max are filled)
  * @param why receives a sentence naming what is wrong (may be NULL)
  * @param why_len bytes in why
+ * @return MQTLS_OK, or the MQTLS_ERR_CRED_* that names what buf is instead.
  * @code
  * mqtls_cred_cert_t c[4]; size_t n;
  * if (mqtls_cred_inspect(buf, len, c, 4, &n, why, sizeof why) == MQTLS_OK) puts(c[0].subject);
@@ -198,9 +198,6 @@ int32_t mqtls_cred_inspect_key(const uint8_t *buf, size_t len, const char *passw
  * chain and its signatures; the validity of every certificate of the path is
  * then judged against `at` here (mbedTLS itself knows only the system clock).
  * `why` lists every failure, one per certificate.
- * @param flags optional, receives MQTLS_TLS_VERIFY_* bits
- * @return MQTLS_OK, MQTLS_ERR_CRED_UNTRUSTED, …_EXPIRED, …_NOT_YET_VALID,
- * …_BAD_SIGNATURE, or a parse error naming the bad input.
  * @param cert the certificate to verify (PEM or DER), more PEM certificates count as intermediates
  * @param cert_len bytes in cert
  * @param ca the trusted CA certificate(s)
@@ -208,8 +205,11 @@ int32_t mqtls_cred_inspect_key(const uint8_t *buf, size_t len, const char *passw
  * @param untrusted intermediates, may be NULL
  * @param untrusted_len bytes in untrusted
  * @param at Unix seconds, or MQTLS_CRED_NOW
+ * @param flags optional, receives MQTLS_TLS_VERIFY_* bits
  * @param why receives a sentence naming what is wrong (may be NULL)
  * @param why_len bytes in why
+ * @return MQTLS_OK, MQTLS_ERR_CRED_UNTRUSTED, …_EXPIRED, …_NOT_YET_VALID,
+ * …_BAD_SIGNATURE, or a parse error naming the bad input.
  * @code
  * uint32_t flags;
  * int32_t rc = mqtls_cred_verify(crt, crt_len, ca, ca_len, NULL, 0, MQTLS_CRED_NOW, &flags, why, sizeof why);
@@ -221,7 +221,6 @@ int32_t mqtls_cred_verify(const uint8_t *cert, size_t cert_len, const uint8_t *c
 
 /**
  * Do the certificate and the private key belong together?
- * @return MQTLS_OK or MQTLS_ERR_CRED_KEY_MISMATCH (or a parse error). 
  * @param cert the certificate
  * @param cert_len bytes in cert
  * @param key the private key
@@ -229,6 +228,7 @@ int32_t mqtls_cred_verify(const uint8_t *cert, size_t cert_len, const uint8_t *c
  * @param password decrypts an encrypted key; NULL: none
  * @param why receives a sentence naming what is wrong (may be NULL)
  * @param why_len bytes in why
+ * @return MQTLS_OK or MQTLS_ERR_CRED_KEY_MISMATCH (or a parse error).
  * @code
  * if (mqtls_cred_match(crt, crt_len, key, key_len, NULL, why, sizeof why) != MQTLS_OK) puts(why);
  * @endcode
@@ -248,20 +248,20 @@ typedef enum {
 
 /**
  * "ec-p256", "ec-p384", "rsa-2048", "rsa-3072".
- * @return MQTLS_OK, or MQTLS_ERR_CRED_UNSUPPORTED for any other name. 
  * @param name "ec-p256", "ec-p384", "rsa-2048" or "rsa-3072"
  * @param out receives the type
+ * @return MQTLS_OK, or MQTLS_ERR_CRED_UNSUPPORTED for any other name.
  */
 int32_t mqtls_cred_key_type_parse(const char *name, mqtls_cred_key_type_t *out);
 
 /**
  * A new private key as PEM in the device form (SEC1 / PKCS#1), NUL-terminated
  * (*pem_len excludes the NUL). The caller should wipe it before free().
- * @return MQTLS_OK, MQTLS_ERR_NO_MEMORY, or MQTLS_ERR_CRED_UNSUPPORTED when
- * mbedTLS fails (no entropy source, for instance). 
  * @param type the key type
  * @param pem receives the malloc'd PEM; the caller wipes and frees it
  * @param pem_len receives its length without the NUL
+ * @return MQTLS_OK, MQTLS_ERR_NO_MEMORY, or MQTLS_ERR_CRED_UNSUPPORTED when
+ * mbedTLS fails (no entropy source, for instance).
  * @code
  * uint8_t *pem; size_t pem_len;
  * if (mqtls_cred_key_gen(MQTLS_CRED_EC_P256, &pem, &pem_len) == MQTLS_OK) {
@@ -282,8 +282,6 @@ typedef struct {
 /**
  * A PKCS#10 CSR (PEM, SHA-256) signed by key (any form `mqtls_cred_inspect_key`
  * reads), subject "CN=cn[, O=org]", SANs in an extensionRequest.
- * @return MQTLS_OK; MQTLS_ERR_INVALID_ARG for a bad name or SAN (why says
- * which); the key's MQTLS_ERR_CRED_* otherwise. 
  * @param key the private key
  * @param key_len bytes in key
  * @param password decrypts an encrypted key; NULL: none
@@ -292,6 +290,8 @@ typedef struct {
  * @param pem_len receives its length without the NUL
  * @param why receives a sentence naming what is wrong (may be NULL)
  * @param why_len bytes in why
+ * @return MQTLS_OK; MQTLS_ERR_INVALID_ARG for a bad name or SAN (why says
+ * which); the key's MQTLS_ERR_CRED_* otherwise.
  * @code
  * mqtls_cred_name_t nm = { .cn = "device-42", .san = "DNS:device-42.local" };
  * rc = mqtls_cred_csr(key, key_len, NULL, &nm, &csr, &csr_len, why, sizeof why);
@@ -347,7 +347,7 @@ int32_t mqtls_cred_issue(mqtls_cred_issue_kind_t kind, const uint8_t *subject_ke
  * A C header: `const unsigned char NAME[] = {...}; const size_t NAME_len = N;`
  * with an include guard; NAME must be a C identifier. PEM input gets its
  * terminating NUL inside the array, counted in NAME_len (mbedTLS parses PEM
- * only with buf[len-1] == '\0'); DER is copied as is. 
+ * only with buf[len-1] == '\0'); DER is copied as is.
  * @param buf the file's bytes
  * @param len bytes in buf
  * @param name the C identifier of the array
@@ -377,8 +377,6 @@ typedef enum {
  * `<dir>/cert/<entry>.der`, where entry is a number 1..255 or a name.
  * A CA must be exactly one CA certificate; a client certificate a leaf; a
  * key must parse and must not stay encrypted (give `password` to decrypt).
- * @param warn optional, receives a warning that does not stop the put
- *             (e.g. "the CA is an intermediate, not a self-signed root")
  * @param dir the store's directory
  * @param entry a number 1..255 or a name
  * @param buf the file's bytes, PEM or DER
@@ -387,6 +385,8 @@ typedef enum {
  * @param password decrypts an encrypted key; NULL: none
  * @param why receives a sentence naming what is wrong (may be NULL)
  * @param why_len bytes in why
+ * @param warn optional, receives a warning that does not stop the put
+ *             (e.g. "the CA is an intermediate, not a self-signed root")
  * @param warn_len bytes in warn
  * @return MQTLS_OK, or the MQTLS_ERR_CRED_* / MQTLS_ERR_STORE_* that names what is wrong (nothing was written).
  * @code
@@ -458,10 +458,10 @@ typedef struct {
  * The entries of a store: numeric IDs ascending, then names in byte order.
  * Leftover temporary files (`.<entry>.tmp.<pid>`) and anything not named
  * `<entry>.der` are ignored. A store whose cert/ directory does not exist yet is empty.
- * @param entries malloc'd array (NULL when empty), free() it
- * @return MQTLS_OK, MQTLS_ERR_STORE_NOT_FOUND (no such directory), MQTLS_ERR_CRED_IO, MQTLS_ERR_NO_MEMORY
  * @param dir the store's directory
+ * @param entries malloc'd array (NULL when empty), free() it
  * @param n receives the number of entries
+ * @return MQTLS_OK, MQTLS_ERR_STORE_NOT_FOUND (no such directory), MQTLS_ERR_CRED_IO, MQTLS_ERR_NO_MEMORY
  * @code
  * mqtls_store_entry_t *e; size_t n;
  * if (mqtls_store_list("flash", &e, &n) == MQTLS_OK) {
@@ -475,15 +475,15 @@ int32_t mqtls_store_list(const char *dir, mqtls_store_entry_t **entries, size_t 
 /**
  * An entry's bytes: the stored DER, or PEM when `pem` is set (certificates,
  * keys in device form, DH parameters as "DH PARAMETERS").
- * @param out malloc'd (PEM NUL-terminated, *out_len excludes the NUL)
- * @return MQTLS_OK, MQTLS_ERR_STORE_BAD_NAME, MQTLS_ERR_STORE_NOT_FOUND, or a
- * MQTLS_ERR_CRED_* with a sentence in why when the stored file cannot be converted.
  * @param dir the store's directory
  * @param entry a number 1..255 or a name
  * @param pem true: PEM; false: the stored DER
+ * @param out malloc'd (PEM NUL-terminated, *out_len excludes the NUL)
  * @param out_len receives the length of *out
  * @param why receives a sentence naming what is wrong (may be NULL)
  * @param why_len bytes in why
+ * @return MQTLS_OK, MQTLS_ERR_STORE_BAD_NAME, MQTLS_ERR_STORE_NOT_FOUND, or a
+ * MQTLS_ERR_CRED_* with a sentence in why when the stored file cannot be converted.
  */
 int32_t mqtls_store_export(const char *dir, const char *entry, bool pem, uint8_t **out, size_t *out_len, char *why,
                            size_t why_len);
@@ -520,12 +520,12 @@ typedef struct {
  * CA, and each certificate's validity at `at` (the device's clock;
  * MQTLS_CRED_NOW: now). Every problem is named, with the SimpleLink error
  * the device would report where there is one.
- * @return MQTLS_OK when the set is fine; otherwise the code of the first
- * problem (out holds all of them); MQTLS_ERR_STORE_BAD_NAME for an ID above 255.
  * @param dir the store's directory
  * @param ids the four entry ids (0 = none)
  * @param at the device's clock in Unix seconds, or MQTLS_CRED_NOW
  * @param out receives every problem and note (caller-owned)
+ * @return MQTLS_OK when the set is fine; otherwise the code of the first
+ * problem (out holds all of them); MQTLS_ERR_STORE_BAD_NAME for an ID above 255.
  * @code
  * mqtls_store_check_t chk;
  * if (mqtls_store_check("flash", ids, MQTLS_CRED_NOW, &chk) != MQTLS_OK)

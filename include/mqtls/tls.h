@@ -96,11 +96,11 @@ typedef enum {
  * Called by a hook's `load` once for a file, or once per regular file of a
  * directory: `buf` holds the file's `len` bytes followed by a NUL (not
  * counted), valid only during the call; `name` is the file's path.
- * @return MQTLS_OK to go on, or an error, which `load` returns.
  * @param ctx load's ctx
  * @param name the file's path, valid during the call
  * @param buf the bytes, NUL-terminated, valid during the call
  * @param len bytes in buf, the NUL not counted
+ * @return MQTLS_OK to go on, or an error, which `load` returns.
  */
 typedef int32_t (*mqtls_tls_each_fn)(void *ctx, const char *name, const uint8_t *buf, size_t len);
 
@@ -277,14 +277,14 @@ const char *mqtls_tls_alert_name(int alert);
 /**
  * Create a session: load the trust and our credentials, check that the key
  * matches the certificate, apply versions, ciphers and ALPN. No I/O.
+ * @param out receives the session (NULL on failure); free it with mqtls_tls_free()
+ * @param engine the TLS engine
+ * @param cfg the configuration; it is copied, the strings and buffers it points to are borrowed until mqtls_tls_free()
  * @param report optional; filled during the session's whole life, so it
  *               must outlive the session. Errors leave their detail in it.
  * @return MQTLS_OK, or MQTLS_ERR_TLS_BAD_CA_FILE, …_CA_FORMAT, …_BAD_CERT_FILE,
  * …_BAD_KEY_FILE, …_KEY_PASSWORD, …_KEY_MISMATCH, …_BAD_CIPHER, …_BAD_CONFIG,
  * …_ENGINE_UNAVAILABLE, MQTLS_ERR_NO_MEMORY.
- * @param out receives the session (NULL on failure); free it with mqtls_tls_free()
- * @param engine the TLS engine
- * @param cfg the configuration; it is copied, the strings and buffers it points to are borrowed until mqtls_tls_free()
  */
 int32_t mqtls_tls_new(mqtls_tls_t **out, mqtls_tls_engine_t engine, const mqtls_tls_config_t *cfg,
                       mqtls_tls_report_t *report);
@@ -294,11 +294,11 @@ int32_t mqtls_tls_new(mqtls_tls_t **out, mqtls_tls_engine_t engine, const mqtls_
  * session), verifying the server as configured for `host` (used for SNI
  * and the name check unless server_name is set). Waits at most timeout_ms
  * (or the configured handshake_timeout_ms).
- * @return MQTLS_OK or an MQTLS_ERR_TLS_* naming the cause; the report says more.
  * @param t the session
  * @param lower the transport below (TCP ...)
  * @param host the server's name, borrowed for the call (copied)
  * @param timeout_ms how long the handshake may take
+ * @return MQTLS_OK or an MQTLS_ERR_TLS_* naming the cause; the report says more.
  */
 int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host, uint32_t timeout_ms);
 
