@@ -81,8 +81,8 @@ extern "C" {
 #define MQTLS_SL_ESECBADPRIVATEFILE (-458)            /**< the private key file is bad */
 #define MQTLS_SL_ESECBADDHFILE (-459)                 /**< the DH parameters file is bad */
 #define MQTLS_SL_ESECT00MANYSSLOPENED (-460)          /**< too many secure sockets open */
-#define MQTLS_SL_ESECDATEERROR (-461)                 /**< connected; a server certificate's dates fail (device clock) */
-#define MQTLS_SL_ESECHANDSHAKETIMEDOUT (-462)         /**< the handshake timed out */
+#define MQTLS_SL_ESECDATEERROR (-461)         /**< connected; a server certificate's dates fail (device clock) */
+#define MQTLS_SL_ESECHANDSHAKETIMEDOUT (-462) /**< the handshake timed out */
 
 /**
  * The code a CC3200 would return from sl_Connect() for this mqtls result.
