@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * mqtls: the connection manager -- reconnect, re-subscribe, offline queue. */
-/*
+/**
+ * @file
+ * @brief The connection manager: reconnect with backoff, re-subscribe, offline queue.
+ *
  * The client (mqtls/client.h) is sans-I/O and never retries: an error that
  * ends the connection is returned and the client waits to be connected
  * again. This module is the one place that decides what happens next. It
@@ -60,16 +63,23 @@
  *   GAVE_UP (err)               -- the manager stopped; run() returns err.
  * The event structure is valid for the callback only.
  *
+ * Ownership: the manager and its configuration belong to the caller; the
+ * configuration is copied by mqtls_conn_init(), but everything it points to
+ * (client, connect, subs, granted, queue, user) is borrowed and must stay
+ * valid until the manager is no longer run. Nothing is allocated.
+ *
  * Example (POSIX, see tools/cmd_sub.c for a complete one):
- *   mqtls_conn_t m;
- *   mqtls_conn_config_t mc = { .client = &client, .connect = &conn,
- *       .subs = subs, .subs_n = 1, .granted = granted,
- *       .backoff = { .base_ms = 500, .max_ms = 30000, .stable_ms = 10000 },
- *       .open = my_open, .now_ms = my_clock, .random = my_random,
- *       .sleep_ms = my_sleep, .on_event = my_event, .user = app,
- *       .timeout_ms = 10000 };
- *   mqtls_conn_init(&m, &mc);
- *   for (;;) { int32_t rc = mqtls_conn_run(&m, 1000); if (mqtls_conn_stopped(&m)) break; }
+ * @code
+ * mqtls_conn_t m;
+ * mqtls_conn_config_t mc = { .client = &client, .connect = &conn,
+ *     .subs = subs, .subs_n = 1, .granted = granted,
+ *     .backoff = { .base_ms = 500, .max_ms = 30000, .stable_ms = 10000 },
+ *     .open = my_open, .now_ms = my_clock, .random = my_random,
+ *     .sleep_ms = my_sleep, .on_event = my_event, .user = app,
+ *     .timeout_ms = 10000 };
+ * mqtls_conn_init(&m, &mc);
+ * for (;;) { int32_t rc = mqtls_conn_run(&m, 1000); if (mqtls_conn_stopped(&m)) break; }
+ * @endcode
  */
 #ifndef MQTLS_CONN_H
 #define MQTLS_CONN_H
@@ -95,25 +105,38 @@ typedef struct {
     uint32_t max_attempts; /**< failed attempts in a row before giving up; 0: never give up */
 } mqtls_backoff_t;
 
+/** mqtls_backoff_t.base_ms when it is 0. */
 #define MQTLS_CONN_DEFAULT_BASE_MS 500u
+/** mqtls_backoff_t.max_ms when it is 0. */
 #define MQTLS_CONN_DEFAULT_MAX_MS 30000u
+/** mqtls_backoff_t.stable_ms when it is 0. */
 #define MQTLS_CONN_DEFAULT_STABLE_MS 10000u
 
 /**
  * Delay before reconnect attempt `attempt` (0 for the first after a loss):
  * full jitter, random % (cap + 1) with cap = min(max_ms, base_ms * 2^attempt)
  * (no overflow for any attempt). A pure function: same inputs, same result.
- * @param policy  NULL or zero fields: the defaults above
+ * @param policy  NULL or zero fields: the defaults above; borrowed for the call
+ * @param attempt failures since the last stable connection (0: the first)
  * @param random  any 32-bit value, uniformly random for a uniform delay
  * @return a delay in [0, cap] milliseconds.
+ * @code
+ * uint32_t delay = mqtls_backoff_next(&mc.backoff, attempt, my_random(app));
+ * @endcode
  */
 uint32_t mqtls_backoff_next(const mqtls_backoff_t *policy, uint32_t attempt, uint32_t random);
 
-/** The cap of that delay: min(max_ms, base_ms * 2^attempt). */
+/**
+ * The cap of mqtls_backoff_next()'s delay: min(max_ms, base_ms * 2^attempt).
+ * @param policy  NULL or zero fields: the defaults above; borrowed for the call
+ * @param attempt failures since the last stable connection
+ * @return the largest delay mqtls_backoff_next() can return, in milliseconds.
+ */
 uint32_t mqtls_backoff_cap(const mqtls_backoff_t *policy, uint32_t attempt);
 
 /* ---- error classes --------------------------------------------------------------- */
 
+/** Error classes, as mqtls_conn_classify() returns them. */
 enum {
     MQTLS_CONN_CLASS_OK = 0,    /**< success */
     MQTLS_CONN_CLASS_TRANSIENT, /**< retry the same call (after mqtls_client_loop) */
@@ -129,17 +152,24 @@ enum {
  * unavailable, 0x89 server busy, 0x97 quota exceeded, 0x9C/0x9D use
  * another server / server moved, 0x9F connection rate exceeded are
  * RECONNECT, the others FATAL.
+ * @param err        an mqtls_err_t (or MQTLS_OK)
  * @param v5_reason  mqtls_client_reason() after REFUSED_V5, else ignored
+ * @return an MQTLS_CONN_CLASS_* value.
+ * @code
+ * if (mqtls_conn_classify(rc, mqtls_client_reason(&client)) == MQTLS_CONN_CLASS_FATAL)
+ *     fix_config_and_stop();
+ * @endcode
  */
 int mqtls_conn_classify(int32_t err, uint8_t v5_reason);
 
 /* ---- manager ----------------------------------------------------------------------- */
 
+/** Event types (mqtls_conn_event_t.type), in the order they happen. */
 enum {
-    MQTLS_CONN_EV_CONNECTED = 1,
-    MQTLS_CONN_EV_DISCONNECTED,
-    MQTLS_CONN_EV_RECONNECTING,
-    MQTLS_CONN_EV_GAVE_UP
+    MQTLS_CONN_EV_CONNECTED = 1, /**< after the CONNACK, the re-subscription and the start of the queue flush */
+    MQTLS_CONN_EV_DISCONNECTED,  /**< an established connection was lost */
+    MQTLS_CONN_EV_RECONNECTING,  /**< the next attempt is in delay_ms */
+    MQTLS_CONN_EV_GAVE_UP        /**< the manager stopped; run() returns err */
 };
 
 /** Where an attempt or a connection ended (mqtls_conn_event_t.stage). */
@@ -150,6 +180,7 @@ enum {
     MQTLS_CONN_STAGE_CONNECTED  /**< an established connection was lost */
 };
 
+/** What happened, passed to on_event; valid for the callback only. */
 typedef struct {
     int type;             /**< MQTLS_CONN_EV_* */
     int stage;            /**< DISCONNECTED, RECONNECTING, GAVE_UP: MQTLS_CONN_STAGE_* */
@@ -162,13 +193,36 @@ typedef struct {
                            * (granted[] has the codes) */
 } mqtls_conn_event_t;
 
-/** Open a fresh transport into *out for the next attempt (the old one was
- * closed). @return MQTLS_OK or the error (classified like the others). */
+/**
+ * Open a fresh transport into *out for the next attempt (the old one was
+ * closed). The transport's ctx must stay valid until the next open() or
+ * until the manager is no longer run.
+ * @param user       mqtls_conn_config_t.user
+ * @param out        where to put the transport (copied by the client)
+ * @param timeout_ms how long the attempt may take
+ * @return MQTLS_OK or the error (classified like the others).
+ */
 typedef int32_t (*mqtls_conn_open_fn)(void *user, mqtls_transport_t *out, uint32_t timeout_ms);
+/**
+ * Any 32-bit random number (the backoff's jitter).
+ * @param user mqtls_conn_config_t.user
+ * @return a random value.
+ */
 typedef uint32_t (*mqtls_conn_random_fn)(void *user);
+/**
+ * Sleep (or wait for the application's events) up to ms milliseconds.
+ * @param user mqtls_conn_config_t.user
+ * @param ms   how long
+ */
 typedef void (*mqtls_conn_sleep_fn)(void *user, uint32_t ms);
+/**
+ * Report an event.
+ * @param user mqtls_conn_config_t.user
+ * @param ev   the event, valid for the call only
+ */
 typedef void (*mqtls_conn_event_fn)(void *user, const mqtls_conn_event_t *ev);
 
+/** What a FATAL error does (mqtls_conn_config_t.on_fatal). */
 enum {
     MQTLS_CONN_FATAL_STOP = 0,   /**< a FATAL error stops the manager (default) */
     MQTLS_CONN_FATAL_BACKOFF_MAX /**< ...or waits max_ms and tries again, reporting each */
@@ -182,10 +236,10 @@ typedef struct {
     mqtls_client_t *client;            /**< initialised with mqtls_client_init */
     const mqtls_connect_t *connect;    /**< the CONNECT of every attempt */
     const mqtls_subscription_t *subs;  /**< made again after session present 0; may be NULL */
-    size_t subs_n;
+    size_t subs_n;                     /**< entries in subs */
     const mqtls_props_t *sub_props;    /**< MQTT 5 SUBSCRIBE properties, may be NULL */
     uint8_t *granted;                  /**< subs_n bytes for the SUBACK codes, may be NULL */
-    mqtls_backoff_t backoff;
+    mqtls_backoff_t backoff;           /**< reconnect timing */
     uint8_t on_fatal;                  /**< MQTLS_CONN_FATAL_* */
     bool retry_first;                  /**< false: a failure of the very first attempt
                                         * gives up (as mosquitto_sub does) */
@@ -200,30 +254,38 @@ typedef struct {
     void *user;                        /**< passed to open, now_ms, random, sleep_ms, on_event */
     uint32_t timeout_ms;               /**< open, CONNACK and SUBACK (0: 10000) */
     uint8_t *queue;                    /**< offline queue buffer, may be NULL */
-    size_t queue_len;
+    size_t queue_len;                  /**< bytes in queue */
     bool queue_qos0;                   /**< queue QoS 0 messages too */
 } mqtls_conn_config_t;
 
 /** The manager; allocate it, never access its fields. */
 typedef struct {
-    mqtls_conn_config_t cfg;
-    uint8_t state;
-    uint32_t attempt;      /* failed attempts since the last stable connection */
-    uint32_t in_a_row;     /* failed attempts in a row (max_attempts) */
-    uint32_t next_at;      /* WAITING: when the next attempt is due */
-    uint32_t up_since;     /* CONNECTED: when the CONNACK came */
-    bool ever_connected;
-    int32_t stop_err;      /* STOPPED: why */
-    int stage;             /* where the current attempt is */
-    size_t q_head, q_used; /* offline queue: first live record, end of the last */
-    uint32_t q_count;
-    uint32_t connects;     /* successful connects */
+    mqtls_conn_config_t cfg; /**< private: the copied configuration */
+    uint8_t state;           /**< private: disconnected, waiting, connected, stopped */
+    uint32_t attempt;        /**< private: failed attempts since the last stable connection */
+    uint32_t in_a_row;       /**< private: failed attempts in a row (max_attempts) */
+    uint32_t next_at;        /**< private: WAITING: when the next attempt is due */
+    uint32_t up_since;       /**< private: CONNECTED: when the CONNACK came */
+    bool ever_connected;     /**< private: a CONNACK came at least once */
+    int32_t stop_err;        /**< private: STOPPED: why */
+    int stage;               /**< private: where the current attempt is */
+    /** private: offline queue: first live record, end of the last */
+    /**@{*/
+    size_t q_head, q_used;
+    /**@}*/
+    uint32_t q_count;  /**< private: records in the offline queue */
+    uint32_t connects; /**< private: successful connects */
 } mqtls_conn_t;
 
 /**
  * Check the configuration and prepare. Nothing is opened: the first attempt
  * is made by the first mqtls_conn_run().
+ * @param m   the manager, caller-owned, valid while it is used
+ * @param cfg the configuration, copied; what it points to is borrowed (see above)
  * @return MQTLS_OK or MQTLS_ERR_INVALID_ARG.
+ * @code
+ * if (mqtls_conn_init(&m, &mc) != MQTLS_OK) return -1;
+ * @endcode
  */
 int32_t mqtls_conn_init(mqtls_conn_t *m, const mqtls_conn_config_t *cfg);
 
@@ -232,6 +294,8 @@ int32_t mqtls_conn_init(mqtls_conn_t *m, const mqtls_conn_config_t *cfg);
  * what the offline queue holds) and handle a lost connection; disconnected,
  * make the attempt that is due, or wait for it (sleep_ms, at most
  * timeout_ms) or return at once without sleep_ms.
+ * @param m          the manager
+ * @param timeout_ms how long this call may take
  * @return MQTLS_OK; a NONFATAL report from the client (the connection is
  * up); once the manager has stopped, the error that stopped it (every later
  * call returns it again).
@@ -246,17 +310,46 @@ int32_t mqtls_conn_run(mqtls_conn_t *m, uint32_t timeout_ms);
  * (properties while disconnected); the client's validation errors; the
  * stop error once stopped. A lost connection is not an error of this call:
  * the message is kept by the client (QoS 1/2 stored) or in the queue.
+ * @param m   the manager
+ * @param msg the message, borrowed for the call (queued bytes are copied)
+ * @code
+ * mqtls_publish_t msg = { .topic = "t/1", .topic_len = 3,
+ *                         .payload = buf, .payload_len = n, .qos = 1 };
+ * int32_t rc = mqtls_conn_publish(&m, &msg);
+ * @endcode
  */
 int32_t mqtls_conn_publish(mqtls_conn_t *m, const mqtls_publish_t *msg);
 
-/** Stop: DISCONNECT when connected (session kept), no more attempts. */
+/**
+ * Stop: DISCONNECT when connected (session kept), no more attempts.
+ * @param m the manager
+ * @return MQTLS_OK or the error of the DISCONNECT.
+ */
 int32_t mqtls_conn_stop(mqtls_conn_t *m);
 
+/**
+ * Whether the client is connected now.
+ * @param m the manager
+ * @return true between a CONNECTED and a DISCONNECTED event.
+ */
 bool mqtls_conn_connected(const mqtls_conn_t *m);
+/**
+ * Whether the manager has stopped (GAVE_UP or mqtls_conn_stop()).
+ * @param m the manager
+ * @return true once run() returns the stop error.
+ */
 bool mqtls_conn_stopped(const mqtls_conn_t *m);
-/** Milliseconds until the next attempt (0 when due or connected). */
+/**
+ * How long the application may sleep before calling run() again.
+ * @param m the manager
+ * @return milliseconds until the next attempt (0 when due or connected).
+ */
 uint32_t mqtls_conn_wait_ms(const mqtls_conn_t *m);
-/** Messages waiting in the offline queue. */
+/**
+ * Messages waiting in the offline queue.
+ * @param m the manager
+ * @return their number.
+ */
 uint32_t mqtls_conn_queued(const mqtls_conn_t *m);
 
 #ifdef __cplusplus

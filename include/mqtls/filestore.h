@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * mqtls: a crash-safe message store in a directory (POSIX ports). */
-/*
+/**
+ * @file
+ * @brief A crash-safe message store in a directory (POSIX ports).
+ *
  * The file store keeps a session's QoS 1/2 records (mqtls/msgstore.h) in
  * DIR/msgstore.log, an append-only log of CRC-32-checked records, compacted
  * into a fresh file (written, synced, renamed over the old one) when most
@@ -28,14 +31,19 @@
  * changed, unless MQTLS_FILESTORE_SALVAGE asks to keep the intact records
  * and rewrite the log without the damaged ones.
  *
- * Example:
+ * Ownership: the store is allocated by mqtls_filestore_open() and freed by
+ * mqtls_filestore_close(); the hooks it fills in point at it, so they are
+ * valid from open to close only.
  *
- *   mqtls_filestore_t *fs;
- *   mqtls_msgstore_t store;
- *   int32_t rc = mqtls_filestore_open(&fs, "/var/lib/app/session", MQTLS_FILESTORE_FSYNC, &store);
- *   if (rc != MQTLS_OK) { fprintf(stderr, "%s\n", mqtls_strerror(rc)); ... }
- *   // ... mqtls_client_config_t.store = &store; mqtls_client_restore(...)
- *   mqtls_filestore_close(fs);
+ * Example:
+ * @code
+ * mqtls_filestore_t *fs;
+ * mqtls_msgstore_t store;
+ * int32_t rc = mqtls_filestore_open(&fs, "/var/lib/app/session", MQTLS_FILESTORE_FSYNC, &store);
+ * if (rc != MQTLS_OK) { fprintf(stderr, "%s\n", mqtls_strerror(rc)); ... }
+ * // ... mqtls_client_config_t.store = &store; mqtls_client_restore(...)
+ * mqtls_filestore_close(fs);
+ * @endcode
  */
 #ifndef MQTLS_FILESTORE_H
 #define MQTLS_FILESTORE_H
@@ -54,6 +62,7 @@ extern "C" {
  * refusing with MQTLS_ERR_STORE_CORRUPT; the log is then rewritten. */
 #define MQTLS_FILESTORE_SALVAGE 0x2u
 
+/** An open file store; opaque, allocated by mqtls_filestore_open(). */
 typedef struct mqtls_filestore mqtls_filestore_t;
 
 /**
@@ -62,6 +71,7 @@ typedef struct mqtls_filestore mqtls_filestore_t;
  * @param fs    receives the store; NULL on failure
  * @param dir   directory path; copied
  * @param flags MQTLS_FILESTORE_FSYNC, MQTLS_FILESTORE_SALVAGE, or 0
+ * @param out   receives the hooks (ctx = *fs), valid until mqtls_filestore_close()
  * @return MQTLS_OK; MQTLS_ERR_INVALID_ARG; MQTLS_ERR_STORE_LOCKED (another
  *         process has it open); MQTLS_ERR_STORE_CORRUPT (not a message
  *         store, or a damaged record: nothing changed); MQTLS_ERR_STORE_IO
@@ -70,12 +80,25 @@ typedef struct mqtls_filestore mqtls_filestore_t;
  */
 int32_t mqtls_filestore_open(mqtls_filestore_t **fs, const char *dir, uint32_t flags, mqtls_msgstore_t *out);
 
-/** Close the files and free the store (NULL is fine). The hooks must not
- * be called afterwards. Records stay on disk. */
+/**
+ * Close the files and free the store (NULL is fine). The hooks must not
+ * be called afterwards. Records stay on disk.
+ * @param fs the store from mqtls_filestore_open(), or NULL
+ * @code
+ * mqtls_filestore_close(fs);   // the next open of the directory restores it
+ * @endcode
+ */
 void mqtls_filestore_close(mqtls_filestore_t *fs);
 
-/** The errno of the last failed system call behind a MQTLS_ERR_STORE_IO
- * (also of a void hook such as remove()), or 0. */
+/**
+ * The errno of the last failed system call behind a MQTLS_ERR_STORE_IO
+ * (also of a void hook such as remove()).
+ * @param fs the store
+ * @return that errno, or 0.
+ * @code
+ * if (rc == MQTLS_ERR_STORE_IO) fprintf(stderr, "store: %s\n", strerror(mqtls_filestore_errno(fs)));
+ * @endcode
+ */
 int mqtls_filestore_errno(const mqtls_filestore_t *fs);
 
 #ifdef __cplusplus

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * mqtls: a message store in NOR flash that survives a power cut at any byte. */
-/*
+/**
+ * @file
+ * @brief A message store in NOR flash that survives a power cut at any byte.
+ *
  * The flash-log store keeps a session's QoS 1/2 records (mqtls/msgstore.h)
  * in two or more sectors of the device's own NOR flash, through the
  * caller's read/program/erase driver. It is freestanding C11 like the core:
@@ -39,14 +42,15 @@
  * record was removed, so a full store costs no erase cycles.
  *
  * Example (4 sectors of 4 KB, 64 records):
- *
- *   static uint8_t work[MQTLS_FLASHLOG_WORK_SIZE(64)];
- *   static mqtls_flashlog_t fl;
- *   static const mqtls_flash_t flash = { &spi, 4096, 4, 1, nor_read, nor_prog, nor_erase };
- *   mqtls_msgstore_t store;
- *   int32_t rc = mqtls_flashlog_init(&fl, &flash, work, sizeof work, &store);
- *   // rc == MQTLS_OK: pass &store in mqtls_client_config_t, then
- *   // mqtls_client_restore() rebuilds the session it holds.
+ * @code
+ * static uint8_t work[MQTLS_FLASHLOG_WORK_SIZE(64)];
+ * static mqtls_flashlog_t fl;
+ * static const mqtls_flash_t flash = { &spi, 4096, 4, 1, nor_read, nor_prog, nor_erase };
+ * mqtls_msgstore_t store;
+ * int32_t rc = mqtls_flashlog_init(&fl, &flash, work, sizeof work, &store);
+ * // rc == MQTLS_OK: pass &store in mqtls_client_config_t, then
+ * // mqtls_client_restore() rebuilds the session it holds.
+ * @endcode
  */
 #ifndef MQTLS_FLASHLOG_H
 #define MQTLS_FLASHLOG_H
@@ -83,11 +87,11 @@ extern "C" {
 /** The caller's NOR flash: the store's sectors 0..sector_count-1 at
  * addresses 0..sector_size*sector_count-1 (the driver adds its own base). */
 typedef struct {
-    void *ctx;
+    void *ctx;             /**< passed to read, program and erase; owned by the caller, must outlive the store */
     uint32_t sector_size;  /**< bytes, a multiple of prog_unit, at least 128 and 4 small records */
     uint32_t sector_count; /**< at least 2 */
     uint32_t prog_unit;    /**< program granularity: 1, 2, 4, ... MQTLS_CONFIG_FLASHLOG_CHUNK */
-    int32_t (*read)(void *ctx, uint32_t addr, uint8_t *buf, size_t len);
+    int32_t (*read)(void *ctx, uint32_t addr, uint8_t *buf, size_t len);          /**< any address and length */
     int32_t (*program)(void *ctx, uint32_t addr, const uint8_t *buf, size_t len); /**< NOR: bits 1->0 only */
     int32_t (*erase)(void *ctx, uint32_t sector);                                  /**< sets the sector to 0xFF */
 } mqtls_flash_t;
@@ -97,20 +101,23 @@ struct mqtls__flashlog_ent;
 /** The store's state. Lives as long as the client that uses it. Do not
  * touch its fields (they are here so it can be allocated statically). */
 typedef struct mqtls_flashlog {
-    const mqtls_flash_t *flash;
-    struct mqtls__flashlog_ent *ent;
-    uint32_t cap, count;      /* index entries */
-    uint32_t head;            /* sector written now, or UINT32_MAX */
-    uint32_t head_seq;        /* its sequence number */
-    uint32_t live;            /* sectors holding the log, head included */
-    uint32_t wp;              /* next write offset in the head sector */
-    uint32_t next_seq;        /* order of the next outgoing record */
-    uint32_t live_bytes;      /* flash bytes of the live records */
-    uint32_t gc_runs;         /* compactions since init (statistics) */
-    int32_t driver_err;       /* last negative code from the driver, or 0 */
-    uint8_t full;             /* compaction found no room: wait for a remove */
-    uint8_t seq_seen;         /* mount: an outgoing record was seen */
-    uint8_t chunk[MQTLS_CONFIG_FLASHLOG_CHUNK];
+    const mqtls_flash_t *flash;      /**< private: the driver */
+    struct mqtls__flashlog_ent *ent; /**< private: the RAM index, in work */
+    /** private: index entries (room, used) */
+    /**@{*/
+    uint32_t cap, count;
+    /**@}*/
+    uint32_t head;                              /**< private: sector written now, or UINT32_MAX */
+    uint32_t head_seq;                          /**< private: its sequence number */
+    uint32_t live;                              /**< private: sectors holding the log, head included */
+    uint32_t wp;                                /**< private: next write offset in the head sector */
+    uint32_t next_seq;                          /**< private: order of the next outgoing record */
+    uint32_t live_bytes;                        /**< private: flash bytes of the live records */
+    uint32_t gc_runs;                           /**< private: compactions since init (statistics) */
+    int32_t driver_err;                         /**< private: last negative code from the driver, or 0 */
+    uint8_t full;                               /**< private: compaction found no room: wait for a remove */
+    uint8_t seq_seen;                           /**< private: mount: an outgoing record was seen */
+    uint8_t chunk[MQTLS_CONFIG_FLASHLOG_CHUNK]; /**< private: staging between flash and index */
 } mqtls_flashlog_t;
 
 /**
@@ -121,6 +128,7 @@ typedef struct mqtls_flashlog {
  * @param fl       state, lives as long as the store is used
  * @param flash    the driver; must outlive fl
  * @param work     RAM index, MQTLS_FLASHLOG_WORK_SIZE(records) bytes; must outlive fl
+ * @param work_len bytes in work
  * @param out      filled with every hook of mqtls_msgstore_t (ctx = fl)
  * @return MQTLS_OK; MQTLS_ERR_INVALID_ARG (bad geometry or pointer);
  *         MQTLS_ERR_STORE_TOO_SMALL (the flash holds more records than work
@@ -131,8 +139,15 @@ typedef struct mqtls_flashlog {
 int32_t mqtls_flashlog_init(mqtls_flashlog_t *fl, const mqtls_flash_t *flash, uint8_t *work, size_t work_len,
                             mqtls_msgstore_t *out);
 
-/** The last negative code the driver returned (0 if none): what a
- * MQTLS_ERR_STORE_IO, or a failed void hook (remove, clear), came from. */
+/**
+ * The last negative code the driver returned: what a MQTLS_ERR_STORE_IO,
+ * or a failed void hook (remove, clear), came from.
+ * @param fl the store
+ * @return the driver's code, or 0 if none.
+ * @code
+ * if (rc == MQTLS_ERR_STORE_IO) log_spi_error(mqtls_flashlog_driver_error(&fl));
+ * @endcode
+ */
 int32_t mqtls_flashlog_driver_error(const mqtls_flashlog_t *fl);
 
 #ifdef __cplusplus

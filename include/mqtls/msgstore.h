@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * mqtls: the message store contract -- where a session's QoS 1/2 state waits. */
-/*
+/**
+ * @file
+ * @brief The message store contract: where a session's QoS 1/2 state waits.
+ *
  * A session's delivery state (MQTT 3.1.1 section 4.1, 5.0 section 4.1) is
  * three kinds of record, all keyed by packet id:
  *
@@ -35,6 +38,24 @@
  * the id once it has the PUBCOMP, so the id must be gone before the PUBCOMP
  * is sent). A put() with an id that is already stored replaces that record,
  * which then goes to the end of the order.
+ *
+ * Ownership: the struct is copied by the client (mqtls_client_init()'s
+ * config), so it may be a local; `ctx`, and whatever it points to, belongs
+ * to the caller and must stay valid for as long as the client uses the
+ * store. Every buffer passed to a hook is borrowed for that call only: a
+ * store copies what it keeps. Implementations on main: the RAM store
+ * (mqtls/client.h, memstore), the file store (mqtls/filestore.h) and the
+ * flash log (mqtls/flashlog.h). A store of your own fills in the hooks:
+ * @code
+ * static int32_t my_put(void *ctx, uint16_t id, const uint8_t *pkt, size_t len)
+ * {
+ *     return my_log_append(ctx, id, pkt, len) ? MQTLS_OK : MQTLS_ERR_STORE_FULL;
+ * }
+ * // ... my_get, my_remove, my_clear likewise
+ * mqtls_msgstore_t store = { .ctx = &log, .put = my_put, .get = my_get,
+ *                            .remove = my_remove, .clear = my_clear };
+ * // the optional hooks stay NULL: survives reconnects, not reboots
+ * @endcode
  */
 #ifndef MQTLS_MSGSTORE_H
 #define MQTLS_MSGSTORE_H
@@ -69,7 +90,7 @@ typedef int32_t (*mqtls_msgstore_visit_fn)(void *arg, uint8_t kind, uint16_t pac
  * the rest are optional (NULL) and needed only to survive a reboot.
  */
 typedef struct mqtls_msgstore {
-    void *ctx;
+    void *ctx; /**< passed back to every hook; owned by the caller, valid while the client uses the store */
     /** Store an outgoing PUBLISH (kind MQTLS_MSG_PUBLISH) after the last
      * outgoing record. @return MQTLS_OK, MQTLS_ERR_STORE_FULL (retry later)
      * or MQTLS_ERR_STORE_TOO_SMALL (can never fit). */

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT
  * mqtls: the TI CC3200 SimpleLink secure-socket codes, and what a CC3200
  * would return in the situation an mqtls error describes. */
-/*
+/**
+ * @file
+ * @brief The CC3200 SimpleLink secure-socket codes, both ways, and the network processor's model.
+ *
  * A CC3200 runs TLS inside its network processor and reports every failure
  * as one bare negative number from sl_Connect(). Both the SimpleLink
  * emulation (include/mqtls/compat/) and `mqtls doctor --store` need the same
  * translation, so it lives here, once:
  *
+ * @verbatim
  *   mqtls result                                   SimpleLink code
  *   TLS_BAD_CA_FILE, TLS_CA_FORMAT (CA), CA not one DER certificate   -456 SL_ESECBADCAFILE
  *   TLS_BAD_CERT_FILE                               -457 SL_ESECBADCERTFILE
@@ -24,10 +28,18 @@
  *   CONNECT_REFUSED / CONNECT_TIMEOUT / UNREACHABLE -111 / -110 / -101 (BSD socket codes)
  *   DNS (sl_NetAppDnsGetHostByName, before any socket) -163 SL_NET_APP_DNS_QUERY_FAILED
  *   any other TLS failure                           -450 SL_ESECGENERAL
+ * @endverbatim
  *
  * The values are those of the CC3200 SDK's socket.h (see
  * ../shared/FIELD-NOTES.md); the alert rule covers -300 close_notify to
  * -414 bad_certificate_hash_value.
+ *
+ * Memory: every string returned points into static tables (never freed);
+ * buffers are the caller's and borrowed for the call only.
+ * @code
+ * int32_t sl = mqtls_sl_code(rc, &report);
+ * printf("the board would print %ld (%s)\n", (long)sl, mqtls_sl_code_name(sl));
+ * @endcode
  */
 #ifndef MQTLS_SLCODES_H
 #define MQTLS_SLCODES_H
@@ -48,29 +60,29 @@ extern "C" {
  * since then is "not valid yet" for such a device: -461 SL_ESECDATEERROR. */
 #define MQTLS_SL_RESET_TIME 1356998400
 
-#define MQTLS_SL_ENETUNREACH (-101)
-#define MQTLS_SL_NET_APP_DNS_QUERY_NO_RESPONSE (-159) /* sl_NetAppDnsGetHostByName: no answer */
-#define MQTLS_SL_NET_APP_DNS_QUERY_FAILED (-163)      /* sl_NetAppDnsGetHostByName: no such name */
-#define MQTLS_SL_ETIMEDOUT (-110)
-#define MQTLS_SL_ECONNREFUSED (-111)
-#define MQTLS_SL_ESEC_ASN_SIG_CONFIRM_E (-155)
-#define MQTLS_SL_ESEC_DOMAIN_NAME_E (-222)
-#define MQTLS_SL_ESEC_UNSUPPORTED_SUITE (-290)
-#define MQTLS_SL_ESEC_ALERT_BASE (-300) /* alert a received: MQTLS_SL_ESEC_ALERT_BASE - a */
-#define MQTLS_SL_ESEC_PROTOCOL_VERSION (-370)
-#define MQTLS_SL_ESECGENERAL (-450)
-#define MQTLS_SL_ESECDECRYPT (-451)
-#define MQTLS_SL_ESECCLOSED (-452)
-#define MQTLS_SL_ESECSNOVERIFY (-453)
-#define MQTLS_SL_ESECNOCAFILE (-454)
-#define MQTLS_SL_ESECMEMORY (-455)
-#define MQTLS_SL_ESECBADCAFILE (-456)
-#define MQTLS_SL_ESECBADCERTFILE (-457)
-#define MQTLS_SL_ESECBADPRIVATEFILE (-458)
-#define MQTLS_SL_ESECBADDHFILE (-459)
-#define MQTLS_SL_ESECT00MANYSSLOPENED (-460)
-#define MQTLS_SL_ESECDATEERROR (-461)
-#define MQTLS_SL_ESECHANDSHAKETIMEDOUT (-462)
+#define MQTLS_SL_ENETUNREACH (-101)                   /**< network unreachable (BSD code) */
+#define MQTLS_SL_NET_APP_DNS_QUERY_NO_RESPONSE (-159) /**< sl_NetAppDnsGetHostByName: no answer */
+#define MQTLS_SL_NET_APP_DNS_QUERY_FAILED (-163)      /**< sl_NetAppDnsGetHostByName: no such name */
+#define MQTLS_SL_ETIMEDOUT (-110)                     /**< connection timed out (BSD code) */
+#define MQTLS_SL_ECONNREFUSED (-111)                  /**< connection refused (BSD code) */
+#define MQTLS_SL_ESEC_ASN_SIG_CONFIRM_E (-155)        /**< the CA file did not issue the server's chain */
+#define MQTLS_SL_ESEC_DOMAIN_NAME_E (-222)            /**< the server's name does not match (name check on) */
+#define MQTLS_SL_ESEC_UNSUPPORTED_SUITE (-290)        /**< no cipher suite in common */
+#define MQTLS_SL_ESEC_ALERT_BASE (-300)               /**< alert a received: MQTLS_SL_ESEC_ALERT_BASE - a */
+#define MQTLS_SL_ESEC_PROTOCOL_VERSION (-370)         /**< no TLS version in common */
+#define MQTLS_SL_ESECGENERAL (-450)                   /**< any other TLS failure */
+#define MQTLS_SL_ESECDECRYPT (-451)                   /**< a record failed to decrypt */
+#define MQTLS_SL_ESECCLOSED (-452)                    /**< the peer closed the secure connection */
+#define MQTLS_SL_ESECSNOVERIFY (-453)                 /**< connected without verifying the server (CA ID 0) */
+#define MQTLS_SL_ESECNOCAFILE (-454)                  /**< the CA file is missing */
+#define MQTLS_SL_ESECMEMORY (-455)                    /**< the network processor ran out of memory */
+#define MQTLS_SL_ESECBADCAFILE (-456)                 /**< the CA file is not one DER certificate */
+#define MQTLS_SL_ESECBADCERTFILE (-457)               /**< the certificate file is bad */
+#define MQTLS_SL_ESECBADPRIVATEFILE (-458)            /**< the private key file is bad */
+#define MQTLS_SL_ESECBADDHFILE (-459)                 /**< the DH parameters file is bad */
+#define MQTLS_SL_ESECT00MANYSSLOPENED (-460)          /**< too many secure sockets open */
+#define MQTLS_SL_ESECDATEERROR (-461)         /**< connected; a server certificate's dates fail (device clock) */
+#define MQTLS_SL_ESECHANDSHAKETIMEDOUT (-462) /**< the handshake timed out */
 
 /**
  * The code a CC3200 would return from sl_Connect() for this mqtls result.
@@ -80,11 +92,19 @@ extern "C" {
  */
 int32_t mqtls_sl_code(int32_t err, const mqtls_tls_report_t *report);
 
-/** The SDK's name of a code, e.g. "SL_ESECBADCAFILE", "SL_ESEC_BAD_CERTIFICATE";
- * "SL_ESEC_UNKNOWN" for a code this table does not know. Never NULL. */
+/**
+ * The SDK's name of a code.
+ * @param code a SimpleLink code
+ * @return e.g. "SL_ESECBADCAFILE", "SL_ESEC_BAD_CERTIFICATE";
+ * "SL_ESEC_UNKNOWN" for a code this table does not know. Never NULL (static).
+ */
 const char *mqtls_sl_code_name(int32_t code);
 
-/** What the code means on the device and what usually causes it, one sentence. Never NULL. */
+/**
+ * What the code means on the device and what usually causes it.
+ * @param code a SimpleLink code
+ * @return one sentence (static). Never NULL.
+ */
 const char *mqtls_sl_code_text(int32_t code);
 
 /* ---- the network processor's model --------------------------------------------------
@@ -108,21 +128,31 @@ const char *mqtls_sl_code_text(int32_t code);
  * @param ca_subject the CA file's subject (one certificate)
  * @param chain      the server's chain as a TLS report holds it (chain_len 0: no verdict, 0)
  * @param why        receives a sentence when the rule fails (may be NULL)
+ * @param why_len    bytes in why
  * @return 0 when the CA file issued the last certificate sent, else
  *         MQTLS_SL_ESEC_ASN_SIG_CONFIRM_E
  */
 int32_t mqtls_sl_ca_rule(const char *ca_subject, const mqtls_tls_report_t *chain, char *why, size_t why_len);
 
-/** The sentence for a CA file that is an intermediate (not self-signed), for
- * checks that do not know the server (store put, store check). Never NULL. */
+/**
+ * The sentence for a CA file that is an intermediate (not self-signed), for
+ * checks that do not know the server (store put, store check).
+ * @return a static sentence, never NULL.
+ */
 const char *mqtls_sl_intermediate_note(void);
 
-/** The sentence for a private key in PKCS#8 (what OpenSSL 3's `openssl rsa
- * -outform der` writes), where the chip reads PKCS#1 (RSA) or SEC1 (EC). Never NULL. */
+/**
+ * The sentence for a private key in PKCS#8 (what OpenSSL 3's `openssl rsa
+ * -outform der` writes), where the chip reads PKCS#1 (RSA) or SEC1 (EC).
+ * @return a static sentence, never NULL.
+ */
 const char *mqtls_sl_pkcs8_note(void);
 
-/** The sentence for the device's own certificate outside its validity at
- * the device's date (the broker judges it, not the device). Never NULL. */
+/**
+ * The sentence for the device's own certificate outside its validity at
+ * the device's date (the broker judges it, not the device).
+ * @return a static sentence, never NULL.
+ */
 const char *mqtls_sl_own_cert_date_note(void);
 
 /**
@@ -130,36 +160,67 @@ const char *mqtls_sl_own_cert_date_note(void);
  * SL_SEC_MASK_* names joined by '|' (spaces allowed), e.g.
  * "SL_SEC_MASK_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA | SL_SEC_MASK_TLS_RSA_WITH_AES_256_CBC_SHA",
  * or SL_SEC_MASK_SECURE_DEFAULT. The SL_SEC_MASK_ prefix may be left out.
+ * @param text the mask as text (NUL-terminated)
+ * @param mask receives the bits
  * @return MQTLS_OK, or MQTLS_ERR_INVALID_ARG (unknown name, empty, bits above 9)
  */
 int32_t mqtls_sl_mask_parse(const char *text, uint32_t *mask);
 
-/** The SDK's macro name of mask bit `bit` ("SL_SEC_MASK_TLS_RSA_WITH_AES_256_CBC_SHA"),
- * NULL for bits above 9. */
+/**
+ * The SDK's macro name of a mask bit.
+ * @param bit 0..9
+ * @return e.g. "SL_SEC_MASK_TLS_RSA_WITH_AES_256_CBC_SHA" (static), NULL for bits above 9.
+ */
 const char *mqtls_sl_mask_name(unsigned bit);
 
-/** The SimpleLink code for a name (SL_ESECBADCAFILE, ESECBADCAFILE) or a
- * number ("-456"). @return MQTLS_OK or MQTLS_ERR_INVALID_ARG. */
+/**
+ * The SimpleLink code for a name (SL_ESECBADCAFILE, ESECBADCAFILE) or a
+ * number ("-456").
+ * @param text the name or number (NUL-terminated)
+ * @param code receives the code
+ * @return MQTLS_OK or MQTLS_ERR_INVALID_ARG.
+ */
 int32_t mqtls_sl_code_parse(const char *text, int32_t *code);
 
-/** The i-th code of the table (for loops), false past the end. */
+/**
+ * The i-th code of the table (for loops).
+ * @param i    0, 1, ...
+ * @param code receives the code
+ * @return false past the end.
+ * @code
+ * int32_t c;
+ * for (size_t i = 0; mqtls_sl_code_at(i, &c); i++) puts(mqtls_sl_code_name(c));
+ * @endcode
+ */
 bool mqtls_sl_code_at(size_t i, int32_t *code);
 
 /** The CC3200's secure mask: bit b allows the suite mqtls_sl_suite_name(b)
  * (bits 0-9); SL_SEC_MASK_SECURE_DEFAULT is all ten. */
 #define MQTLS_SL_MASK_DEFAULT 0x3FFu
 
-/** The IANA name of the suite of mask bit `bit` (0..9), NULL for other bits. */
+/**
+ * The IANA name of the suite of a mask bit.
+ * @param bit 0..9
+ * @return the name (static), NULL for other bits.
+ */
 const char *mqtls_sl_suite_name(unsigned bit);
 
 /**
  * The suites a mask allows, as a colon-separated IANA list for
  * mqtls_tls_config_t.ciphers (bits above 9 are ignored).
- * @return the number of suites (buf may be NULL to count)
+ * @param mask the secure mask
+ * @param buf  receives the NUL-terminated list; may be NULL to count
+ * @param len  bytes in buf
+ * @return the number of suites
  */
 size_t mqtls_sl_suites(uint32_t mask, char *buf, size_t len);
 
-/** The bits of `mask` whose suites `engine` lacks (asked of the engine once per suite; 0: none). */
+/**
+ * The bits of `mask` whose suites `engine` lacks (asked of the engine once per suite).
+ * @param engine the TLS engine
+ * @param mask   the secure mask
+ * @return those bits; 0: none.
+ */
 uint32_t mqtls_sl_suites_lacking(mqtls_tls_engine_t engine, uint32_t mask);
 
 /* ---- the other way: a SimpleLink code as an mqtls error (ports/simplelink) ----

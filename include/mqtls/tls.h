@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * mqtls: TLS as a transport that wraps a lower transport, on mbedTLS or OpenSSL. */
-/*
+/**
+ * @file
+ * @brief TLS as a transport that wraps a lower transport, on mbedTLS or OpenSSL.
+ *
  * One configuration for every engine. A TLS session wraps any
  * mqtls_transport_t (TCP, a test transport, ...) and is itself an
  * mqtls_transport_t, so the MQTT client never knows it is there.
@@ -27,29 +30,33 @@
  *   and hands credentials over as bytes (ca_data, cert_data, key_data).
  *
  * Firmware (no files, no POSIX; the engine is the mbedTLS one):
- *   static uint32_t ms(void *u) { (void)u; return systick_ms; }
- *   static int64_t wall(void *u) { (void)u; return rtc_unix_seconds(); }  // 0: unknown
- *   static int32_t rng(void *u, uint8_t *b, size_t n) { return trng_read(b, n) ? MQTLS_OK : MQTLS_ERR_TLS_BAD_CONFIG; }
- *   mqtls_tls_config_init(&cfg);
- *   cfg.ca_data = root_der; cfg.ca_len = sizeof root_der;            // `mqtls cert carray`
- *   cfg.cert_data = dev_der; cfg.cert_len = sizeof dev_der;
- *   cfg.key_data = key_der; cfg.key_len = sizeof key_der;
- *   cfg.hooks.now_ms = ms; cfg.hooks.unix_time = wall; cfg.hooks.entropy = rng;
+ * @code
+ * static uint32_t ms(void *u) { (void)u; return systick_ms; }
+ * static int64_t wall(void *u) { (void)u; return rtc_unix_seconds(); }  // 0: unknown
+ * static int32_t rng(void *u, uint8_t *b, size_t n) { return trng_read(b, n) ? MQTLS_OK : MQTLS_ERR_TLS_BAD_CONFIG; }
+ * mqtls_tls_config_init(&cfg);
+ * cfg.ca_data = root_der; cfg.ca_len = sizeof root_der;            // `mqtls cert carray`
+ * cfg.cert_data = dev_der; cfg.cert_len = sizeof dev_der;
+ * cfg.key_data = key_der; cfg.key_len = sizeof key_der;
+ * cfg.hooks.now_ms = ms; cfg.hooks.unix_time = wall; cfg.hooks.entropy = rng;
+ * @endcode
  * and the port defines mqtls_tls_port_hooks() (it may return NULL).
  *
  * Example:
- *   mqtls_tls_config_t cfg;
- *   mqtls_tls_config_init(&cfg);
- *   cfg.ca_file = "root.pem"; cfg.cert_file = "device.crt"; cfg.key_file = "device.key";
- *   mqtls_tls_report_t report;
- *   mqtls_tls_t *tls;
- *   int32_t rc = mqtls_tls_new(&tls, MQTLS_TLS_MBEDTLS, &cfg, &report);
- *   if (rc == MQTLS_OK) rc = mqtls_tls_handshake(tls, &tcp_transport, "broker.example", 10000);
- *   if (rc < 0) printf("%s (%s)\n", mqtls_strerror(rc), report.detail);
- *   mqtls_transport_t t;
- *   mqtls_tls_transport(tls, &t);           // give t to mqtls_client_connect()
- *   ...
- *   mqtls_tls_free(tls);                    // after the client is done with it
+ * @code
+ * mqtls_tls_config_t cfg;
+ * mqtls_tls_config_init(&cfg);
+ * cfg.ca_file = "root.pem"; cfg.cert_file = "device.crt"; cfg.key_file = "device.key";
+ * mqtls_tls_report_t report;
+ * mqtls_tls_t *tls;
+ * int32_t rc = mqtls_tls_new(&tls, MQTLS_TLS_MBEDTLS, &cfg, &report);
+ * if (rc == MQTLS_OK) rc = mqtls_tls_handshake(tls, &tcp_transport, "broker.example", 10000);
+ * if (rc < 0) printf("%s (%s)\n", mqtls_strerror(rc), report.detail);
+ * mqtls_transport_t t;
+ * mqtls_tls_transport(tls, &t);           // give t to mqtls_client_connect()
+ * ...
+ * mqtls_tls_free(tls);                    // after the client is done with it
+ * @endcode
  */
 #ifndef MQTLS_TLS_H
 #define MQTLS_TLS_H
@@ -65,24 +72,34 @@
 extern "C" {
 #endif
 
+/** The TLS engines. */
 typedef enum {
     MQTLS_TLS_MBEDTLS = 0, /**< mbedTLS (2.28: TLS 1.2; 3.6: TLS 1.2 and 1.3) */
     MQTLS_TLS_OPENSSL = 1  /**< OpenSSL 3 (TLS 1.2 and 1.3) */
 } mqtls_tls_engine_t;
 
-/** Protocol versions, as on the wire. */
+/** TLS 1.2, as on the wire (min_version, max_version). */
 #define MQTLS_TLS_V1_2 0x0303u
+/** TLS 1.3, as on the wire (min_version, max_version). */
 #define MQTLS_TLS_V1_3 0x0304u
 
 /** How a credential file is encoded: detected from the content (AUTO), or
  * declared, in which case the other encoding is an error (a device that
  * needs DER must not be handed PEM). */
-typedef enum { MQTLS_TLS_FORMAT_AUTO = 0, MQTLS_TLS_FORMAT_PEM = 1, MQTLS_TLS_FORMAT_DER = 2 } mqtls_tls_format_t;
+typedef enum {
+    MQTLS_TLS_FORMAT_AUTO = 0, /**< detected from the content */
+    MQTLS_TLS_FORMAT_PEM = 1,  /**< PEM only */
+    MQTLS_TLS_FORMAT_DER = 2   /**< DER only */
+} mqtls_tls_format_t;
 
 /**
  * Called by a hook's `load` once for a file, or once per regular file of a
  * directory: `buf` holds the file's `len` bytes followed by a NUL (not
  * counted), valid only during the call; `name` is the file's path.
+ * @param ctx load's ctx
+ * @param name the file's path, valid during the call
+ * @param buf the bytes, NUL-terminated, valid during the call
+ * @param len bytes in buf, the NUL not counted
  * @return MQTLS_OK to go on, or an error, which `load` returns.
  */
 typedef int32_t (*mqtls_tls_each_fn)(void *ctx, const char *name, const uint8_t *buf, size_t len);
@@ -119,7 +136,7 @@ typedef struct {
      *  Absent: file names in the configuration are refused. */
     int32_t (*load)(void *user, const char *path, bool dir, mqtls_tls_each_fn each, void *ctx, char *why,
                     size_t why_len);
-    void *user;
+    void *user; /**< passed to every hook; owned by the caller, valid while the session lives */
 } mqtls_tls_hooks_t;
 
 /**
@@ -127,6 +144,7 @@ typedef struct {
  * ports/posix/tls_posix.c gives CLOCK_MONOTONIC, time(), getrandom() and
  * file reading. A port may return NULL (each configuration then sets its
  * own hooks). Called by mqtls_tls_new().
+ * @return the port's hooks (static, never freed), or NULL.
  */
 const mqtls_tls_hooks_t *mqtls_tls_port_hooks(void);
 
@@ -140,18 +158,18 @@ typedef struct {
     /* Trust: the CA certificates that may anchor the server's chain. */
     const char *ca_file;   /**< one or more certificates, PEM or DER */
     const char *ca_path;   /**< a directory of PEM or DER certificates */
-    const uint8_t *ca_data;
-    size_t ca_len;
+    const uint8_t *ca_data; /**< the CA certificate(s) as bytes, borrowed */
+    size_t ca_len;          /**< bytes in ca_data */
     uint8_t ca_format;     /**< mqtls_tls_format_t */
     /* Our identity. */
     const char *cert_file; /**< client certificate, then optional intermediates (PEM) */
-    const uint8_t *cert_data;
-    size_t cert_len;
-    uint8_t cert_format;
+    const uint8_t *cert_data; /**< the client certificate as bytes, borrowed */
+    size_t cert_len;          /**< bytes in cert_data */
+    uint8_t cert_format;      /**< mqtls_tls_format_t */
     const char *key_file;  /**< PKCS#1, SEC1, PKCS#8 or encrypted PKCS#8; PEM or DER */
-    const uint8_t *key_data;
-    size_t key_len;
-    uint8_t key_format;
+    const uint8_t *key_data;  /**< the private key as bytes, borrowed */
+    size_t key_len;           /**< bytes in key_data */
+    uint8_t key_format;       /**< mqtls_tls_format_t */
     const char *key_password; /**< for an encrypted key; NULL if none */
     /* The server. */
     const char *server_name; /**< SNI and hostname check; NULL: the host connected to */
@@ -173,27 +191,28 @@ typedef struct {
                                     CC3200 connects and flags a date error: EXPIRED |
                                     NOT_YET_VALID). 0: every problem fails. */
     /* The platform: clock, entropy, file reading (NULL members: the port's). */
-    mqtls_tls_hooks_t hooks;
+    mqtls_tls_hooks_t hooks; /**< the platform: clock, entropy, file reading (NULL members: the port's) */
 } mqtls_tls_config_t;
 
 /** Verification results, the same bits from every engine. */
 #define MQTLS_TLS_VERIFY_NOT_TRUSTED 0x01u  /**< no path to a configured CA */
-#define MQTLS_TLS_VERIFY_EXPIRED 0x02u
-#define MQTLS_TLS_VERIFY_NOT_YET_VALID 0x04u
-#define MQTLS_TLS_VERIFY_NAME_MISMATCH 0x08u
-#define MQTLS_TLS_VERIFY_BAD_SIGNATURE 0x10u
-#define MQTLS_TLS_VERIFY_OTHER 0x80u
+#define MQTLS_TLS_VERIFY_EXPIRED 0x02u      /**< a certificate of the chain has expired */
+#define MQTLS_TLS_VERIFY_NOT_YET_VALID 0x04u /**< a certificate of the chain is not valid yet */
+#define MQTLS_TLS_VERIFY_NAME_MISMATCH 0x08u /**< the certificate does not name the server */
+#define MQTLS_TLS_VERIFY_BAD_SIGNATURE 0x10u /**< a signature of the chain does not verify */
+#define MQTLS_TLS_VERIFY_OTHER 0x80u         /**< any other verification problem */
 
+/** Most certificates of the server's chain a report keeps. */
 #define MQTLS_TLS_MAX_CHAIN 8
 
 /** One certificate of the server's chain, as text. */
 typedef struct {
-    char subject[256];
-    char issuer[256];
+    char subject[256];   /**< the subject, as text */
+    char issuer[256];    /**< the issuer, as text */
     char not_before[24]; /**< "2026-01-31T12:00:00Z" */
-    char not_after[24];
+    char not_after[24];  /**< the same form as not_before */
     char key_type[16];   /**< "RSA", "EC", ... */
-    uint16_t key_bits;
+    uint16_t key_bits;   /**< the key's size in bits */
     char sig_alg[48];    /**< e.g. "ecdsa-with-SHA256" / "sha256WithRSAEncryption" */
 } mqtls_tls_cert_info_t;
 
@@ -209,7 +228,7 @@ typedef struct {
     bool cert_requested;     /**< the server asked for a client certificate */
     bool cert_sent;          /**< we had one to send */
     size_t chain_len;        /**< certificates in chain[] (the server's first MQTLS_TLS_MAX_CHAIN) */
-    mqtls_tls_cert_info_t chain[MQTLS_TLS_MAX_CHAIN];
+    mqtls_tls_cert_info_t chain[MQTLS_TLS_MAX_CHAIN]; /**< the server's chain, leaf first */
     int64_t engine_error;    /**< the engine's own code (mbedTLS negative, OpenSSL ERR_ code) */
     char detail[256];        /**< the engine's message and which file, when relevant */
 } mqtls_tls_report_t;
@@ -217,10 +236,20 @@ typedef struct {
 /** A TLS session; opaque. */
 typedef struct mqtls_tls mqtls_tls_t;
 
-/** Defaults: verification on, TLS 1.2 minimum, formats detected. */
+/**
+ * Defaults: verification on, TLS 1.2 minimum, formats detected.
+ * @param cfg the configuration to fill (caller-owned)
+ */
 void mqtls_tls_config_init(mqtls_tls_config_t *cfg);
 
-/** Is this engine compiled into this build? */
+/**
+ * Is this engine compiled into this build?
+ * @param engine the engine
+ * @return true when it is built in.
+ * @code
+ * if (!mqtls_tls_engine_available(MQTLS_TLS_OPENSSL)) puts("this build has no OpenSSL engine");
+ * @endcode
+ */
 bool mqtls_tls_engine_available(mqtls_tls_engine_t engine);
 
 /**
@@ -231,15 +260,26 @@ bool mqtls_tls_engine_available(mqtls_tls_engine_t engine);
  */
 const char *mqtls_tls_engine_name(mqtls_tls_engine_t engine);
 
-/** "mbedtls" / "openssl" to an engine. @return MQTLS_OK or MQTLS_ERR_INVALID_ARG. */
+/**
+ * "mbedtls" / "openssl" to an engine. @return MQTLS_OK or MQTLS_ERR_INVALID_ARG.
+ * @param name "mbedtls" or "openssl" (NUL-terminated)
+ * @param out receives the engine
+ */
 int32_t mqtls_tls_engine_parse(const char *name, mqtls_tls_engine_t *out);
 
-/** The name of a TLS alert number ("bad_certificate"), "unknown" otherwise. */
+/**
+ * The name of a TLS alert number ("bad_certificate"), "unknown" otherwise.
+ * @param alert the alert number (0..255)
+ * @return the name (static), "unknown" for a number without one.
+ */
 const char *mqtls_tls_alert_name(int alert);
 
 /**
  * Create a session: load the trust and our credentials, check that the key
  * matches the certificate, apply versions, ciphers and ALPN. No I/O.
+ * @param out receives the session (NULL on failure); free it with mqtls_tls_free()
+ * @param engine the TLS engine
+ * @param cfg the configuration; it is copied, the strings and buffers it points to are borrowed until mqtls_tls_free()
  * @param report optional; filled during the session's whole life, so it
  *               must outlive the session. Errors leave their detail in it.
  * @return MQTLS_OK, or MQTLS_ERR_TLS_BAD_CA_FILE, …_CA_FORMAT, …_BAD_CERT_FILE,
@@ -254,6 +294,10 @@ int32_t mqtls_tls_new(mqtls_tls_t **out, mqtls_tls_engine_t engine, const mqtls_
  * session), verifying the server as configured for `host` (used for SNI
  * and the name check unless server_name is set). Waits at most timeout_ms
  * (or the configured handshake_timeout_ms).
+ * @param t the session
+ * @param lower the transport below (TCP ...)
+ * @param host the server's name, borrowed for the call (copied)
+ * @param timeout_ms how long the handshake may take
  * @return MQTLS_OK or an MQTLS_ERR_TLS_* naming the cause; the report says more.
  */
 int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host, uint32_t timeout_ms);
@@ -264,13 +308,22 @@ int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, cons
  * rejected client certificate arrives this way) is returned as its
  * MQTLS_ERR_TLS_* code. close sends close_notify and closes the lower
  * transport.
+ * @param t the session; must outlive the transport's use
+ * @param out receives the transport (ctx = t)
  */
 void mqtls_tls_transport(mqtls_tls_t *t, mqtls_transport_t *out);
 
-/** The report of the session (the one given to mqtls_tls_new or an internal one). */
+/**
+ * The report of the session (the one given to mqtls_tls_new or an internal one).
+ * @param t the session
+ * @return the report, valid until mqtls_tls_free() (or as long as the caller's report lives).
+ */
 const mqtls_tls_report_t *mqtls_tls_get_report(const mqtls_tls_t *t);
 
-/** Release everything; safe with NULL. Does not close the lower transport. */
+/**
+ * Release everything; safe with NULL. Does not close the lower transport.
+ * @param t the session, or NULL
+ */
 void mqtls_tls_free(mqtls_tls_t *t);
 
 #ifdef __cplusplus
