@@ -28,13 +28,24 @@ TEST_FAILED=0
 
 cleanup() {
     local pid
+    local i
     for pid in "${OWNED_PIDS[@]}"; do
         if kill -0 "$pid" 2>/dev/null; then
             kill "$pid" 2>/dev/null || true
             kill -CONT "$pid" 2>/dev/null || true # a stopped process (start_silent_listener)
+            # Bounded: a process that ignores SIGTERM gets SIGKILL after 3 s
+            # instead of holding the test (and ctest) until its timeout.
+            for ((i = 0; i < 30; i++)); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+            done
+            kill -KILL "$pid" 2>/dev/null || true
             wait "$pid" 2>/dev/null || true
         fi
     done
+    # Any other child still alive (a client started with &) would keep
+    # ctest's output pipe open after the test ended.
+    pkill -KILL -P $$ 2>/dev/null || true
     rm -rf "$TEST_DIR"
     if [[ $TEST_FAILED == 1 ]]; then exit 1; fi
 }
