@@ -936,11 +936,13 @@ static uint8_t decode_reason(int32_t rc)
 {
     switch (rc) {
     case MQTLS_ERR_UNEXPECTED_PACKET:
+    case MQTLS_ERR_TOPIC_ALIAS_NEEDED: return RC_PROTOCOL_ERROR;
+#if MQTLS_CONFIG_MQTT5 /* property codes: a 3.1.1-only core never sees them */
     case MQTLS_ERR_DUPLICATE_PROPERTY:
     case MQTLS_ERR_BAD_PROPERTY_VALUE:
-    case MQTLS_ERR_TOPIC_ALIAS_NEEDED:
     case MQTLS_ERR_AUTH_DATA_WITHOUT_METHOD:
         return RC_PROTOCOL_ERROR;
+#endif
     default:
         return RC_MALFORMED;
     }
