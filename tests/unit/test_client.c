@@ -19,97 +19,27 @@
 
 #include "mqtls/client.h"
 #include "mqtls/topic.h"
+#include "client_fixture.h"
 #include "script_transport.h"
 
 /* ---- fixture ------------------------------------------------------------------ */
 
-#define MAX_SEEN 16
-
-typedef struct {
-    char topic[64];
-    char payload[256];
-    size_t payload_len;
-    uint8_t qos;
-    bool retain, dup;
-} seen_t;
-
-typedef struct {
-    mqtls_client_t c;
-    script_t s;
-    mqtls_transport_t t;
-    uint8_t tx[512], rx[512], arena[1024];
-    mqtls_inflight_t out[8];
-    uint16_t in_ids[4];
-    mqtls_memstore_t ms;
-    mqtls_msgstore_t store;
-    mqtls_client_config_t cfg;
-    seen_t seen[MAX_SEEN];
-    size_t nseen;
-    /* what on_message should do (for callback tests) */
-    bool cb_publish;
-    int32_t cb_rc;
-} fx_t;
-
-static void on_msg(void *user, const mqtls_message_t *m)
-{
-    fx_t *f = user;
-    if (f->nseen < MAX_SEEN) {
-        seen_t *s = &f->seen[f->nseen];
-        snprintf(s->topic, sizeof s->topic, "%.*s", (int)m->topic_len, m->topic);
-        s->payload_len = m->payload_len < sizeof s->payload ? m->payload_len : sizeof s->payload;
-        memcpy(s->payload, m->payload, s->payload_len);
-        s->qos = m->qos;
-        s->retain = m->retain;
-        s->dup = m->dup;
-    }
-    f->nseen++;
-    if (f->cb_publish) {
-        mqtls_publish_t p = {.topic = "echo", .topic_len = 4, .payload = m->payload,
-                             .payload_len = m->payload_len, .qos = 1};
-        f->cb_rc = mqtls_client_publish(&f->c, &p, NULL);
-        mqtls_subscription_t sub = {.filter = "x", .filter_len = 1};
-        if (mqtls_client_subscribe(&f->c, &sub, 1, NULL, 10) != MQTLS_ERR_BUSY) {
-            f->cb_rc = MQTLS_ERR_INTERNAL;
-        }
-    }
-}
-
 static fx_t *fx_new(void)
 {
-    fx_t *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    script_init(&f->s);
-    script_transport(&f->s, &f->t);
-    assert_int_equal(mqtls_memstore_init(&f->ms, f->arena, sizeof f->arena, &f->store), MQTLS_OK);
-    f->cfg = (mqtls_client_config_t){
-        .tx_buf = f->tx, .tx_len = sizeof f->tx, .rx_buf = f->rx, .rx_len = sizeof f->rx,
-        .outbound = f->out, .outbound_count = 8, .inbound_ids = f->in_ids, .inbound_count = 4,
-        .store = &f->store, .now_ms = script_now, .now_user = &f->s, .on_message = on_msg,
-        .user = f, .ping_timeout_ms = 3000};
-    assert_int_equal(mqtls_client_init(&f->c, &f->cfg), MQTLS_OK);
-    return f;
-}
-
-static void fx_free(fx_t *f)
-{
-    script_free(&f->s);
-    free(f);
+    const fx_setup_t setup = {.buf_len = 512, .arena_len = 1024};
+    return fx_open(&setup);
 }
 
 static mqtls_connect_t conn_opts(bool clean, uint16_t keepalive)
 {
-    return (mqtls_connect_t){.protocol_version = MQTLS_PROTO_V311, .clean_session = clean,
-                             .keepalive_s = keepalive, .client_id = "dev1", .client_id_len = 4};
+    return fx_conn_opts(MQTLS_PROTO_V311, clean, keepalive);
 }
 
 static void fx_connect(fx_t *f, bool clean, uint16_t keepalive)
 {
     mqtls_connect_t o = conn_opts(clean, keepalive);
     script_push_connack(&f->s, false, 0);
-    assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
-    const uint8_t *p;
-    size_t n;
-    assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
+    fx_connect_with(f, &o);
 }
 
 /* Start a new connection on a fresh script (a reconnect): the old one is dropped. */
@@ -153,13 +83,6 @@ static void expect_publish(fx_t *f, uint16_t id, bool dup, const char *payload)
     assert_int_equal(pk.u.publish.dup, dup);
     assert_int_equal(pk.u.publish.payload_len, strlen(payload));
     assert_memory_equal(pk.u.publish.payload, payload, strlen(payload));
-}
-
-static void expect_nothing_sent(fx_t *f)
-{
-    const uint8_t *p;
-    size_t n;
-    assert_int_equal(script_next(&f->s, &p, &n), 0);
 }
 
 /* ---- init and connect ------------------------------------------------------------ */

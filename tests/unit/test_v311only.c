@@ -17,6 +17,7 @@
 
 #include "mqtls/client.h"
 #include "mqtls/error.h"
+#include "client_fixture.h"
 #include "script_transport.h"
 
 #if MQTLS_CONFIG_MQTT5
@@ -143,29 +144,10 @@ static void reason_codes_link(void **state)
 
 /* ---- client ----------------------------------------------------------------- */
 
-typedef struct {
-    mqtls_client_t c;
-    script_t s;
-    mqtls_transport_t t;
-    uint8_t tx[256], rx[256];
-} fx_t;
-
 static fx_t *fx_new(void)
 {
-    fx_t *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    script_init(&f->s);
-    script_transport(&f->s, &f->t);
-    mqtls_client_config_t cfg = {.tx_buf = f->tx, .tx_len = sizeof f->tx, .rx_buf = f->rx,
-                                 .rx_len = sizeof f->rx, .now_ms = script_now, .now_user = &f->s};
-    assert_int_equal(mqtls_client_init(&f->c, &cfg), MQTLS_OK);
-    return f;
-}
-
-static void fx_free(fx_t *f)
-{
-    script_free(&f->s);
-    free(f);
+    const fx_setup_t setup = {.buf_len = 256}; /* no store, no in-flight tables */
+    return fx_open(&setup);
 }
 
 static void client_5_calls_are_not_supported(fx_t *f)
