@@ -24,7 +24,8 @@
 #              (git clang-format --diff against MQTLS_FORMAT_BASE, HEAD~1)
 #   docs       Doxygen of the documented headers with every warning an
 #              error, @param/@return of every function, each public header
-#              documented or listed as pending; scripts/check-layers.sh
+#              documented or listed as pending; scripts/check-layers.sh;
+#              scripts/spec-trace.sh --check (clause ids the tests cite)
 #
 #   scripts/test.sh                  everything (this is what CI runs)
 #   scripts/test.sh --quick          skip fuzz and coverage
@@ -484,6 +485,7 @@ section_docs() {
   python3 scripts/check-apidoc.py "$out/xml"
   echo "   doxygen: no warnings, HTML in $out/html; ${#DOC_PENDING[@]} headers pending"
   scripts/check-layers.sh
+  scripts/spec-trace.sh --check | tail -n 3
 }
 
 # ---- main ----------------------------------------------------------------------
