@@ -11,8 +11,8 @@
 #                                    the lists lack) or a list is malformed
 #
 # A citation is the id anywhere in a file under tests/ (a comment above a
-# test, or the test's name) or src/. The two versions share the id format,
-# so an id counts for each list it is in. The output is generated, never
+# test, or the test's name) or src/; which version it counts for is said at
+# cites() below. The output is generated, never
 # committed (docs/architecture.md, "Tests as the spec's index").
 set -euo pipefail
 
@@ -32,9 +32,26 @@ esac
 LISTS=(docs/spec/mqtt-3.1.1-client.txt docs/spec/mqtt-5.0-client.txt)
 ID_RE='MQTT-[0-9]+\.[0-9]+\.[0-9]+-[0-9]+'
 
-# file:line:id for every citation under a folder.
+# file:line:id:version for every citation under a folder. The two versions
+# share the id format (and some ids mean different things), so a citation
+# counts for the version its line names ("3.1.1", "5.0"), else for its
+# file's: a name with a 5 in it (test_client5.c, v5_nolocal.c,
+# test_v5_limits.sh) is 5.0, any other 3.1.1. Code sites count for both.
 cites() {
-  grep -rnoE --include='*.c' --include='*.h' --include='*.sh' --include='*.py' "$ID_RE" "$1" | sort -t: -k3,3 -k1,1 -k2,2n
+  grep -rnE --include='*.c' --include='*.h' --include='*.sh' --include='*.py' "$ID_RE" "$1" |
+    awk -v re="$ID_RE" '{
+      file = $0; sub(/:.*/, "", file)
+      rest = substr($0, length(file) + 2); line = rest; sub(/:.*/, "", line)
+      text = substr(rest, length(line) + 2)
+      v = ""
+      if (text ~ /3\.1\.1/) v = v "3.1.1,"
+      if (text ~ /5\.0/) v = v "5.0,"
+      if (v == "") { base = file; sub(/.*\//, "", base); v = (base ~ /5/ ? "5.0," : "3.1.1,") }
+      while (match(text, re)) {
+        print file ":" line ":" substr(text, RSTART, RLENGTH) ":" v
+        text = substr(text, RSTART + RLENGTH)
+      }
+    }' | sort -u | sort -t: -k3,3 -k1,1 -k2,2n
 }
 
 tests_cites=$(cites tests || true)
@@ -59,7 +76,7 @@ table() {
   local list=$1 version=$2 out
   printf '\n== MQTT %s: the normative statements that apply to a client (%s)\n' "$version" "$list"
   out=$(awk -F'\t' -v version="$version" '
-    part == 1 { split($0, a, ":"); t[a[3]] = t[a[3]] (t[a[3]] == "" ? "" : " ") a[1] ":" a[2]; next }
+    part == 1 { split($0, a, ":"); if (index(a[4], version ",") == 0) next; t[a[3]] = t[a[3]] (t[a[3]] == "" ? "" : " ") a[1] ":" a[2]; next }
     part == 2 { split($0, a, ":"); c[a[3]] = c[a[3]] (c[a[3]] == "" ? "" : " ") a[1] ":" a[2]; next }
     {
       m++

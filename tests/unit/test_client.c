@@ -104,6 +104,7 @@ static void init_rejects_incomplete_config(void **state)
     fx_free(f);
 }
 
+/* CONNECT is the first and only packet sent before the CONNACK [MQTT-3.1.0-1] */
 static void connect_sends_connect_and_accepts_connack(void **state)
 {
     (void)state;
@@ -153,6 +154,7 @@ static void connect_times_out_without_connack(void **state)
     fx_free(f);
 }
 
+/* the broker's first packet must be CONNACK [MQTT-3.2.0-1] */
 static void connect_rejects_other_first_packet(void **state)
 {
     (void)state;
@@ -163,6 +165,7 @@ static void connect_rejects_other_first_packet(void **state)
     fx_free(f);
 }
 
+/* a clean session is answered with session present 0 (3.1.1 [MQTT-3.2.2-1]) */
 static void connect_rejects_session_present_on_clean_session(void **state)
 {
     (void)state;
@@ -198,6 +201,7 @@ static void connect_validates_before_sending(void **state)
     fx_free(f);
 }
 
+/* a protocol violation closes the connection [MQTT-4.8.0-1] */
 static void second_connack_is_protocol_error(void **state)
 {
     (void)state;
@@ -221,6 +225,7 @@ static void calls_before_connect_are_refused(void **state)
 
 /* ---- outbound QoS ------------------------------------------------------------------ */
 
+/* QoS 0: no packet id, DUP 0, nothing kept [MQTT-2.3.1-5] [MQTT-3.3.1-2] [MQTT-4.3.1-1] */
 static void publish_qos0_sends_one_packet(void **state)
 {
     (void)state;
@@ -235,6 +240,7 @@ static void publish_qos0_sends_one_packet(void **state)
     fx_free(f);
 }
 
+/* QoS 1 sender: a non-zero id, DUP 0, kept until the PUBACK [MQTT-2.3.1-1] [MQTT-4.3.2-1] */
 static void publish_qos1_completes_on_puback(void **state)
 {
     (void)state;
@@ -256,6 +262,8 @@ static void publish_qos1_completes_on_puback(void **state)
     fx_free(f);
 }
 
+/* QoS 2 sender: PUBREL with the PUBLISH's id on PUBREC, kept until PUBCOMP, the PUBLISH never resent after it
+ * [MQTT-2.3.1-6] [MQTT-4.3.3-1] */
 static void publish_qos2_runs_pubrec_pubrel_pubcomp(void **state)
 {
     (void)state;
@@ -383,6 +391,7 @@ static void publish_validation_errors_keep_connection(void **state)
     fx_free(f);
 }
 
+/* a new packet takes an id not in use [MQTT-2.3.1-2] */
 static void packet_ids_wrap_and_skip_ids_in_use(void **state)
 {
     (void)state;
@@ -403,6 +412,7 @@ static void packet_ids_wrap_and_skip_ids_in_use(void **state)
 
 /* ---- inbound QoS ------------------------------------------------------------------ */
 
+/* a QoS 0 PUBLISH is not answered [MQTT-3.3.4-1] */
 static void inbound_qos0_delivered_without_ack(void **state)
 {
     (void)state;
@@ -418,6 +428,7 @@ static void inbound_qos0_delivered_without_ack(void **state)
     fx_free(f);
 }
 
+/* QoS 1 receiver: PUBACK with the PUBLISH's id [MQTT-2.3.1-6] [MQTT-3.3.4-1] [MQTT-4.3.2-2] */
 static void inbound_qos1_delivered_then_acked(void **state)
 {
     (void)state;
@@ -431,6 +442,7 @@ static void inbound_qos1_delivered_then_acked(void **state)
     fx_free(f);
 }
 
+/* QoS 2 receiver: PUBREC, one delivery until PUBREL, PUBCOMP, then the id is new [MQTT-4.3.3-2] */
 static void inbound_qos2_delivered_once_until_pubrel(void **state)
 {
     (void)state;
@@ -473,6 +485,7 @@ static void inbound_qos2_beyond_records_is_an_error(void **state)
     fx_free(f);
 }
 
+/* a PUBREL is answered with PUBCOMP [MQTT-4.3.3-2] */
 static void unexpected_pubrel_still_gets_pubcomp(void **state)
 {
     (void)state;
@@ -502,6 +515,7 @@ static void many_buffered_packets_are_handled_in_one_loop(void **state)
 
 /* ---- subscribe / unsubscribe --------------------------------------------------------- */
 
+/* SUBSCRIBE flags 0010 and a non-zero id, as the encoder writes them [MQTT-3.8.1-1] [MQTT-2.3.1-1] */
 static void subscribe_several_filters_returns_granted(void **state)
 {
     (void)state;
@@ -582,6 +596,7 @@ static void messages_before_suback_are_delivered(void **state)
     fx_free(f);
 }
 
+/* '#' only last, and at least one filter, checked before sending [MQTT-4.7.1-2] [MQTT-3.8.3-3] */
 static void subscribe_invalid_filter_is_refused_locally(void **state)
 {
     (void)state;
@@ -612,6 +627,7 @@ static void unsubscribe_waits_for_unsuback(void **state)
 
 /* ---- keepalive ------------------------------------------------------------------------ */
 
+/* an idle client sends PINGREQ within each keep alive [MQTT-3.1.2-23] */
 static void keepalive_sends_pingreq_when_idle(void **state)
 {
     (void)state;
@@ -663,6 +679,7 @@ static void late_pingresp_is_keepalive_timeout(void **state)
     fx_free(f);
 }
 
+/* any packet sent within the keep alive counts [MQTT-3.1.2-23] */
 static void traffic_postpones_pingreq(void **state)
 {
     (void)state;
@@ -697,6 +714,8 @@ static void loop_never_waits_longer_than_its_timeout(void **state)
 
 /* ---- reconnect and resend -------------------------------------------------------------- */
 
+/* resend on a session-present reconnect: PUBLISH with DUP 1 and PUBREL, same ids, original order
+ * [MQTT-4.4.0-1] [MQTT-3.3.1-1] [MQTT-2.3.1-3] [MQTT-4.6.0-1] */
 static void reconnect_resends_publish_with_dup_and_pubrel_in_order(void **state)
 {
     (void)state;
@@ -779,6 +798,7 @@ static void resend_survives_a_stalled_transport(void **state)
     fx_free(f);
 }
 
+/* CleanSession 1 discards the earlier session [MQTT-3.1.2-6] */
 static void clean_session_discards_unacknowledged(void **state)
 {
     (void)state;
@@ -916,6 +936,8 @@ static void topic_larger_than_rx_buffer_is_fatal(void **state)
     fx_free(f);
 }
 
+/* bad flags, QoS 3, id 0 or an unknown type close the connection
+ * [MQTT-2.2.2-2] [MQTT-3.3.1-4] [MQTT-2.3.1-1] [MQTT-4.8.0-1] */
 static void malformed_input_gives_codec_error_and_disconnects(void **state)
 {
     (void)state;
@@ -975,6 +997,7 @@ static void callback_may_publish_but_not_block(void **state)
     fx_free(f);
 }
 
+/* after DISCONNECT the client closes the connection [MQTT-3.14.4-1] */
 static void disconnect_sends_disconnect_and_closes(void **state)
 {
     (void)state;
@@ -1477,7 +1500,7 @@ static void large_window_with_out_of_order_acks(void **state)
         uint16_t id;
         int32_t rc = publish(f, "t", "m", 1, &id);
         if (rc == MQTLS_OK) {
-            assert_false(live[id]); /* never an id still in use [MQTT-2.3.1-4] */
+            assert_false(live[id]); /* never an id still in use [MQTT-2.3.1-2] */
             live[id] = true;
             sent++;
             continue;
@@ -1643,6 +1666,7 @@ static void inbound_bitmap_holds_every_id(void **state)
     fx_free(f);
 }
 
+/* PUBACKs and PUBRECs leave in the order the PUBLISHes came [MQTT-4.6.0-2] [MQTT-4.6.0-3] */
 static void acknowledgements_of_a_batch_leave_in_one_send(void **state)
 {
     (void)state;

@@ -167,6 +167,8 @@ static void connect_keeps_callers_limits_but_caps_aliases_at_the_table(void **st
     fx_free(f);
 }
 
+/* no PUBLISH above the maximum QoS, no retained one without retain available
+ * [MQTT-3.2.2-11] [MQTT-3.2.2-14] */
 static void connack_caps_are_kept_and_enforced(void **state)
 {
     (void)state;
@@ -218,6 +220,8 @@ static void connack_caps_are_kept_and_enforced(void **state)
     fx_free(f);
 }
 
+/* at most receive-maximum QoS>0 PUBLISHes unacknowledged; QoS 0 not counted
+ * [MQTT-3.3.4-7] [MQTT-4.9.0-2] */
 static void receive_maximum_bounds_messages_in_flight(void **state)
 {
     (void)state;
@@ -245,6 +249,7 @@ static void receive_maximum_bounds_messages_in_flight(void **state)
     fx_free(f);
 }
 
+/* the server keep alive replaces ours, and PINGREQ follows it [MQTT-3.2.2-21] [MQTT-3.1.2-20] */
 static void server_keep_alive_replaces_ours(void **state)
 {
     (void)state;
@@ -658,11 +663,12 @@ static void outbound_alias_replaces_least_recently_used(void **state)
     fx_free(f);
 }
 
+/* no alias without a broker maximum, none above it [MQTT-3.2.2-18] [MQTT-3.2.2-17] */
 static void outbound_aliases_respect_the_brokers_maximum(void **state)
 {
     (void)state;
     fx_t *f = fx_new();
-    fx_connect(f, true, NULL); /* no topic alias maximum: 0, none allowed [MQTT-3.2.2-17] */
+    fx_connect(f, true, NULL); /* no topic alias maximum: 0, none allowed [MQTT-3.2.2-18] */
     assert_int_equal(publish(f, "a", "", 0), MQTLS_OK);
     assert_int_equal(publish(f, "a", "", 0), MQTLS_OK);
     expect_publish(f, "a", 0, false);
@@ -733,6 +739,8 @@ static void inbound_alias_is_resolved(void **state)
     fx_free(f);
 }
 
+/* an alias above our maximum is refused, DISCONNECT 0x94 and closed
+ * [MQTT-3.1.2-26] [MQTT-4.13.2-1] */
 static void unknown_inbound_alias_is_a_protocol_error(void **state)
 {
     (void)state;

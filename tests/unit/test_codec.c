@@ -233,6 +233,7 @@ static void fixed_header_checks_its_arguments(void **state)
 
 /* ---- CONNECT ------------------------------------------------------------ */
 
+/* protocol name "MQTT", reserved flag 0, client id first [MQTT-3.1.2-1] [MQTT-3.1.2-3] [MQTT-3.1.3-3] */
 static void connect_minimal_clean_session(void **state)
 {
     (void)state;
@@ -244,6 +245,7 @@ static void connect_minimal_clean_session(void **state)
     expect_encoding(&e, want, sizeof want);
 }
 
+/* a zero-length client id goes with CleanSession 1 [MQTT-3.1.3-7] */
 static void connect_empty_client_id_with_clean_session(void **state)
 {
     (void)state;
@@ -256,6 +258,8 @@ static void connect_empty_client_id_with_clean_session(void **state)
     expect_encoding(&e, want, sizeof want);
 }
 
+/* payload order client id, will topic, will message, user name, password, each present
+ * with its flag [MQTT-3.1.3-1] [MQTT-3.1.2-9] [MQTT-3.1.2-19] [MQTT-3.1.2-21] */
 static void connect_spec_example_flags_ce_will_user_password(void **state)
 {
     (void)state;
@@ -299,6 +303,7 @@ static void connect_empty_user_name_and_empty_password_are_sent(void **state)
     expect_encoding(&e, want, sizeof want);
 }
 
+/* user name flag set, password flag clear: user name only [MQTT-3.1.2-19] [MQTT-3.1.2-20] */
 static void connect_user_name_without_password(void **state)
 {
     (void)state;
@@ -350,6 +355,8 @@ static void add_field(bytes_t *o, const char *s)
     add(o, s, n);
 }
 
+/* each payload field present exactly when its flag is set, the reserved bit never
+ * [MQTT-3.1.2-3] [MQTT-3.1.2-9] [MQTT-3.1.2-11] [MQTT-3.1.2-18] [MQTT-3.1.2-20] [MQTT-3.1.3-1] */
 static void connect_every_valid_flag_combination(void **state)
 {
     (void)state;
@@ -418,6 +425,10 @@ static mqtls_connect_t good_connect(void)
     return c;
 }
 
+/* will QoS 3, will QoS or retain without a will, a password without a user name, an empty id
+ * without CleanSession, bad UTF-8 in client id, user name and will topic
+ * [MQTT-3.1.2-13] [MQTT-3.1.2-14] [MQTT-3.1.2-15] [MQTT-3.1.2-22] [MQTT-3.1.3-7] [MQTT-3.1.3-4]
+ * [MQTT-3.1.3-10] [MQTT-3.1.3-11] */
 static void connect_refuses_invalid_input(void **state)
 {
     (void)state;
@@ -592,6 +603,8 @@ static mqtls_publish_t good_publish(void)
     return p;
 }
 
+/* QoS 3, DUP on QoS 0, id 0 on QoS>0, a wildcard or bad UTF-8 in the topic
+ * [MQTT-3.3.1-4] [MQTT-3.3.1-2] [MQTT-2.3.1-1] [MQTT-3.3.2-2] [MQTT-3.3.2-1] */
 static void publish_refuses_invalid_input(void **state)
 {
     (void)state;
@@ -673,6 +686,7 @@ static void publish_remaining_length_boundaries_round_trip(void **state)
 
 static const mqtls_subscription_t SPEC_SUBS[] = {{.filter = "a/b", .filter_len = 3, .qos = 1}, {.filter = "c/d", .filter_len = 3, .qos = 2}};
 
+/* SUBSCRIBE flags 0010 [MQTT-3.8.1-1] */
 static void subscribe_spec_example(void **state)
 {
     (void)state;
@@ -696,6 +710,7 @@ static void subscribe_several_filters_with_wildcards(void **state)
     expect_encoding(&e, want, sizeof want);
 }
 
+/* UNSUBSCRIBE flags 0010 [MQTT-3.10.1-1] */
 static void unsubscribe_spec_example(void **state)
 {
     (void)state;
@@ -716,6 +731,8 @@ static void unsubscribe_ignores_the_qos_of_its_entries(void **state)
     expect_encoding(&e, want, sizeof want);
 }
 
+/* no filter at all, id 0, a bad filter or bad UTF-8 in one
+ * [MQTT-3.8.3-3] [MQTT-3.10.3-2] [MQTT-2.3.1-1] [MQTT-3.8.3-1] [MQTT-3.10.3-1] [MQTT-4.7.1-2] [MQTT-4.7.1-3] */
 static void subscribe_and_unsubscribe_refuse_invalid_input(void **state)
 {
     (void)state;
@@ -785,6 +802,7 @@ static void subscribe_larger_than_the_maximum_remaining_length_is_refused(void *
 
 /* ---- acks and empty packets --------------------------------------------- */
 
+/* PUBREL has flags 0010, the other acks 0000 [MQTT-2.2.2-1] [MQTT-3.6.1-1] */
 static void every_ack_type_encodes_and_decodes(void **state)
 {
     (void)state;
@@ -989,6 +1007,9 @@ static const bad_vec_t MALFORMED[] = {
     {"PINGRESP flags", {0xD1, 0x00}, 2, MQTLS_ERR_RESERVED_FLAGS},
 };
 
+/* reserved flags, QoS 3, DUP on QoS 0, id 0, wildcards and bad UTF-8 in a topic, a SUBACK
+ * code that does not exist [MQTT-2.2.2-2] [MQTT-3.3.1-4] [MQTT-2.3.1-1] [MQTT-3.3.2-2] [MQTT-1.5.3-1]
+ * [MQTT-1.5.3-2] [MQTT-3.9.3-2] */
 static void decoder_refuses_every_malformed_packet_with_its_code(void **state)
 {
     (void)state;

@@ -848,6 +848,8 @@ static size_t reason_packet(uint8_t type, uint8_t code, uint8_t *b)
     }
 }
 
+/* each packet takes only its own reason codes
+ * [MQTT-3.4.2-1] [MQTT-3.5.2-1] [MQTT-3.6.2-1] [MQTT-3.7.2-1] [MQTT-3.9.3-2] [MQTT-3.11.3-2] */
 static void every_reason_code_is_decoded_or_refused_per_packet(void **state)
 {
     (void)state;
@@ -1068,6 +1070,7 @@ static void publish_empty_topic_needs_an_alias(void **state)
     expect_decode(BYTES(0x30, 0x05, 0x00, 0x01, '#', 0x00, 'x'), MQTLS_ERR_TOPIC_WILDCARD);
 }
 
+/* topic alias 0 is never sent [MQTT-3.3.2-8] */
 static void publish_refuses_bad_properties(void **state)
 {
     (void)state;
@@ -1138,6 +1141,8 @@ static void subscribe_with_options_and_identifier(void **state)
     }
 }
 
+/* no No Local on a shared subscription; $share/ with a share name free of / + #,
+ * then a filter [MQTT-3.8.3-4] [MQTT-4.8.2-1] [MQTT-4.8.2-2] */
 static void subscribe_refuses_bad_options_and_shared_filters(void **state)
 {
     (void)state;

@@ -212,6 +212,8 @@ static const str_vec_t FILTERS[] = {
     {S("a/\0/#"), MQTLS_ERR_UTF8_NULL},
 };
 
+/* topic names: no wildcard, not empty, valid UTF-8 without U+0000
+ * [MQTT-4.7.1-1] [MQTT-4.7.3-1] [MQTT-4.7.3-2] [MQTT-1.5.3-1] */
 static void topic_name_table(void **state)
 {
     (void)state;
@@ -223,6 +225,8 @@ static void topic_name_table(void **state)
     }
 }
 
+/* 3.1.1: '#' alone or after '/' and last [MQTT-4.7.1-2], '+' a whole level [MQTT-4.7.1-3];
+ * filters not empty [MQTT-4.7.3-1]; 5.0: the same rules [MQTT-4.7.1-1] [MQTT-4.7.1-2] */
 static void topic_filter_table(void **state)
 {
     (void)state;
@@ -245,6 +249,7 @@ static void every_valid_topic_name_is_a_valid_filter(void **state)
     }
 }
 
+/* names and filters of at most 65535 bytes [MQTT-4.7.3-3] */
 static void validation_null_pointers_and_length_limit(void **state)
 {
     (void)state;
