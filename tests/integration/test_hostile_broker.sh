@@ -44,6 +44,17 @@ P597=$(rep 597 78)   # payload of a PUBLISH of about 600 bytes (rx_buf is 512)
 M4="30 03 00 01 65"
 M5="30 04 00 01 65 00"
 
+# The clauses the scenarios pin, the client refusing what the broker must not send:
+#   3.1.1 [MQTT-2.2.2-2] reserved flags: v4-connack-flags, v4-puback-flags, v4-pubrel-flags-0, v4-publish-dup-qos0
+#   3.1.1 [MQTT-3.3.1-4] QoS 3: v4-publish-qos3; [MQTT-2.3.1-1] id 0: v4-publish-q1-id0, v4-puback-id0
+#   3.1.1 [MQTT-3.2.0-1] CONNACK first: v4-suback-before-connack; [MQTT-3.2.2-1]: v4-connack-sp-clean
+#   3.1.1 [MQTT-4.8.0-1] violations close: v4-second-connack, v4-server-connect; [MQTT-3.9.3-2]: v4-suback-code-3
+#   3.1.1 [MQTT-4.3.3-2] PUBREL answered with PUBCOMP: v4-pubrel-unknown; [MQTT-3.1.2-23] PINGREQ: v4-no-pingresp
+#   5.0 [MQTT-2.1.3-1] reserved flags: v5-pubrel-flags-0; [MQTT-3.3.1-4] QoS 3: v5-publish-qos3
+#   5.0 [MQTT-3.3.2-8] alias 0: v5-alias-0; [MQTT-3.1.2-26] alias above ours: v5-alias-above-max
+#   5.0 [MQTT-3.4.2-1] PUBACK reason codes: v5-puback-bad-reason; [MQTT-3.3.4-9]: v5-receive-max-exceeded
+#   5.0 [MQTT-3.2.2-11] maximum QoS: v5-connack-maxqos-0; [MQTT-1.5.7-1]: v5-prop-bad-utf8-user
+#   5.0 [MQTT-1.5.4-1] bad UTF-8: v5-prop-bad-utf8-reason
 # NAME VER ACTION STAGE ERR DISCONNECT [CHECK...] | broker actions
 #   DISCONNECT: 0xNN the 5.0 reason code the client must send, none: the
 #   client must send no DISCONNECT, -: either (e.g. a normal disconnect at

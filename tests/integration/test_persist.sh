@@ -8,6 +8,8 @@
 # nobody acknowledges, and stores them; then it is killed, the broker
 # resumed, and the restart must resend the stored ones (its stderr says how
 # many) and skip the input lines it had already stored.
+# (the resend of unacknowledged messages on a session-present reconnect,
+# [MQTT-4.4.0-1])
 # Also: --persist needs -l, QoS 1/2 and -c; a DIR of another client id is
 # refused; --ack-timeout: a broker that stops acknowledging costs a
 # reconnect and a resend, not a hang.
