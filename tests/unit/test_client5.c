@@ -121,6 +121,7 @@ static void expect_disconnect(fx_t *f, uint8_t reason)
 
 /* ---- CONNECT and CONNACK -------------------------------------------------------- */
 
+/* CONNECT is the first packet [MQTT-3.1.0-1] */
 static void connect_announces_what_our_memory_takes(void **state)
 {
     (void)state;
@@ -690,6 +691,7 @@ static void outbound_aliases_respect_the_brokers_maximum(void **state)
     fx_free(f);
 }
 
+/* the resend on a session-present reconnect has DUP 1 [MQTT-4.4.0-1] [MQTT-3.3.1-1] */
 static void resend_after_reconnect_uses_the_full_topic(void **state)
 {
     (void)state;

@@ -933,6 +933,7 @@ static mqtls_connect_t connect5(void)
                              .client_id_len = 1};
 }
 
+/* the client identifier is the first payload field [MQTT-3.1.3-3] */
 static void connect_minimal(void **state)
 {
     (void)state;
@@ -943,6 +944,8 @@ static void connect_minimal(void **state)
                     false);
 }
 
+/* will properties, topic and payload, user name and password present with their flags
+ * [MQTT-3.1.2-9] [MQTT-3.1.2-17] [MQTT-3.1.2-19] */
 static void connect_with_every_part(void **state)
 {
     (void)state;
@@ -1232,6 +1235,7 @@ static void unsubscribe_with_user_property(void **state)
 
 /* ---- acknowledgements -------------------------------------------------------- */
 
+/* PUBREL keeps its flags 0010 in every form [MQTT-3.6.1-1] */
 static void acks_use_the_short_forms(void **state)
 {
     (void)state;
