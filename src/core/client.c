@@ -56,6 +56,7 @@
 
 #include "mqtls/client.h"
 #include "mqtls/topic.h"
+#include "codec_priv.h"
 #include "session.h"
 
 enum { ST_DISCONNECTED = 0, ST_CONNECTING, ST_CONNECTED };
@@ -1036,7 +1037,7 @@ static int32_t process_buffered(mqtls_client_t *c, uint32_t max)
             }
         } else {
             mqtls_packet_t pk;
-            rc = mqtls_decode_packet(c->cfg.rx_buf + c->rx_start, total, c->version, &pk);
+            rc = mqtls__decode_framed(c->cfg.rx_buf + c->rx_start, &h, c->version, &pk); /* h: framed above */
             if (rc < 0) {
                 return fail_reason(c, rc, decode_reason(rc));
             }
