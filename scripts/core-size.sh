@@ -176,6 +176,12 @@ configuration() {
     -c "$ROOT/scripts/size-app.c" -o "$dir/app.o"
   "${PREFIX}gcc" "${CFLAGS[@]}" --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections \
     -Wl,-Map="$dir/app.map" -o "$dir/app.elf" "$dir/app.o" "$dir/libmqtls_core.a"
+  # The app uses mqtls_memstore_init(), not the indexed store: the index
+  # (memstore_index.c, reached through weak references) must not be linked.
+  if "${PREFIX}nm" "$dir/app.elf" | awk '$NF == "mqtls__msix_probe" && $(NF - 1) ~ /^[Tt]$/ { f = 1 } END { exit !f }'; then
+    echo "core-size: $name: the app links the memstore index (memstore_index.c), which only mqtls_memstore_init_indexed() may pull in" >&2
+    exit 1
+  fi
   # sizeof(mqtls_client_t) in this configuration, read back from a symbol.
   printf '#include "mqtls/client.h"\nchar mqtls_size_probe[sizeof(mqtls_client_t)];\n' |
     "${PREFIX}gcc" "${CFLAGS[@]}" "$@" -I"$ROOT/include" -x c -c - -o "$dir/probe.o"

@@ -56,6 +56,7 @@
 
 #include "mqtls/client.h"
 #include "mqtls/topic.h"
+#include "codec_priv.h"
 #include "session.h"
 
 enum { ST_DISCONNECTED = 0, ST_CONNECTING, ST_CONNECTED };
@@ -1036,7 +1037,7 @@ static int32_t process_buffered(mqtls_client_t *c, uint32_t max)
             }
         } else {
             mqtls_packet_t pk;
-            rc = mqtls_decode_packet(c->cfg.rx_buf + c->rx_start, total, c->version, &pk);
+            rc = mqtls__decode_framed(c->cfg.rx_buf + c->rx_start, &h, c->version, &pk); /* h: framed above */
             if (rc < 0) {
                 return fail_reason(c, rc, decode_reason(rc));
             }
@@ -1335,6 +1336,9 @@ static void reset_v5(mqtls_client_t *c, uint16_t keepalive_s)
     c->caps.sub_id_available = true;
     c->caps.shared_available = true;
     c->caps.keepalive_s = keepalive_s;
+    if (!MQTLS_CONFIG_MQTT5) {
+        return; /* the rest is 5.0 state a 3.1.1-only build never reads */
+    }
     c->rx_max = 0;
     c->alias_in_max = 0;
     c->alias_out_max = 0;
@@ -1661,6 +1665,9 @@ static int32_t check_subscribe(const mqtls_client_t *c, const mqtls_subscription
     if (subs == NULL) {
         return MQTLS_ERR_INVALID_ARG;
     }
+    if (!MQTLS_CONFIG_MQTT5) {
+        return MQTLS_OK; /* only a 5.0 CONNACK limits these (caps stay at their defaults on 3.1.1) */
+    }
     if (props != NULL && HAS(props, MQTLS_PROP_SUBSCRIPTION_ID) && !c->caps.sub_id_available) {
         return MQTLS_ERR_SUBSCRIPTION_ID_NOT_SUPPORTED; /* CONNACK property 0x29 */
     }
@@ -1710,7 +1717,7 @@ static int32_t sub_unsub(mqtls_client_t *c, uint8_t type, const mqtls_subscripti
     if (len < 0) {
         return len;
     }
-    if (c->caps.max_packet_size != 0u && (uint32_t)len > c->caps.max_packet_size) {
+    if (MQTLS_CONFIG_MQTT5 && c->caps.max_packet_size != 0u && (uint32_t)len > c->caps.max_packet_size) {
         return MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER;
     }
     if ((size_t)len > c->cfg.tx_len) {

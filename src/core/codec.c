@@ -992,26 +992,12 @@ static int32_t get_other5(reader_t *r, uint8_t type, mqtls_packet_t *out)
     return MQTLS_OK;
 }
 
-/* see mqtls/codec.h */
-int32_t mqtls_decode_packet(const uint8_t *buf, size_t len, uint8_t version, mqtls_packet_t *out)
+/* see codec_priv.h */
+int32_t mqtls__decode_framed(const uint8_t *buf, const mqtls_fixed_header_t *hdr, uint8_t version, mqtls_packet_t *out)
 {
-    if (out == NULL || bad_ptr(buf, len)) {
-        return MQTLS_ERR_INVALID_ARG;
-    }
-    memset(out, 0, sizeof(*out));
-    int32_t rc = check_version(version);
-    if (rc != MQTLS_OK) {
-        return rc;
-    }
-    mqtls_fixed_header_t h;
-    rc = mqtls_decode_fixed_header(buf, len, &h);
-    if (rc != MQTLS_OK) {
-        return rc == MQTLS_ERR_WANT_READ ? MQTLS_ERR_TRUNCATED : rc;
-    }
+    const mqtls_fixed_header_t h = *hdr;
     size_t total = (size_t)h.header_len + h.remaining_length;
-    if (len != total) {
-        return len < total ? MQTLS_ERR_TRUNCATED : MQTLS_ERR_LENGTH_MISMATCH;
-    }
+    memset(out, 0, sizeof(*out));
     out->type = h.type;
     reader_t r = {buf, h.header_len, total, total};
     switch (h.type) {
@@ -1042,6 +1028,29 @@ int32_t mqtls_decode_packet(const uint8_t *buf, size_t len, uint8_t version, mqt
         return MQTLS_ERR_RESERVED_FLAGS; /* [MQTT-2.2.2-2], [MQTT-3.6.1-1] */
     }
     return V5(version) ? get_other5(&r, h.type, out) : get_other(&r, h.type, out);
+}
+
+/* see mqtls/codec.h */
+int32_t mqtls_decode_packet(const uint8_t *buf, size_t len, uint8_t version, mqtls_packet_t *out)
+{
+    if (out == NULL || bad_ptr(buf, len)) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    memset(out, 0, sizeof(*out));
+    int32_t rc = check_version(version);
+    if (rc != MQTLS_OK) {
+        return rc;
+    }
+    mqtls_fixed_header_t h;
+    rc = mqtls_decode_fixed_header(buf, len, &h);
+    if (rc != MQTLS_OK) {
+        return rc == MQTLS_ERR_WANT_READ ? MQTLS_ERR_TRUNCATED : rc;
+    }
+    size_t total = (size_t)h.header_len + h.remaining_length;
+    if (len != total) {
+        return len < total ? MQTLS_ERR_TRUNCATED : MQTLS_ERR_LENGTH_MISMATCH;
+    }
+    return mqtls__decode_framed(buf, &h, version, out);
 }
 
 /* Both PUBLISH head decoders; props NULL: check 5.0 properties, keep none. */

@@ -16,6 +16,14 @@
 /* Bytes of the variable byte integer for v (v <= MQTLS_MAX_REMAINING_LENGTH). */
 size_t mqtls__varint_size(size_t v);
 
+/*
+ * mqtls_decode_packet() for a caller that has already decoded the fixed
+ * header of buf with mqtls_decode_fixed_header() and holds all of its
+ * header_len + remaining_length bytes, at a protocol version it has checked
+ * (the client): the rest of the checks, without framing it all again.
+ */
+int32_t mqtls__decode_framed(const uint8_t *buf, const mqtls_fixed_header_t *hdr, uint8_t version, mqtls_packet_t *out);
+
 #if MQTLS_CONFIG_MQTT5
 /*
  * Check props (NULL: none) for a packet of `type` (MQTLS_PROPS_WILL for

@@ -23,41 +23,24 @@
  * measured at 2 460 instructions per message with a window of 256.
  * Rejected: fixed-size slots, which waste RAM on small devices whose
  * messages vary in size.
+ *
+ * The index lives in memstore_index.c with mqtls_memstore_init_indexed(),
+ * and this file reaches its two functions through weak references (as
+ * error.c reaches the layers' tables): a firmware that calls only
+ * mqtls_memstore_init() links none of it (about 500 bytes on Cortex-M4).
+ * They are called only when ms->index is set, which only
+ * mqtls_memstore_init_indexed() does, so they are always there when used.
  */
 #include <string.h>
 
-#include "mqtls/client.h"
+#include "memstore_priv.h"
 
-#define REC_HDR 6u
-#define KIND_SHIFT 30u
 #define LEN_MASK 0x3FFFFFFFu
-enum { K_PUBLISH = 0, K_PUBREL = 1, K_INBOUND = 2 };
 #define NOWHERE ((size_t)-1)
 
-/* ---- record fields, byte by byte (no alignment needs) ------------------------------ */
-
-static uint16_t rec_id(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static unsigned rec_kind(const uint8_t *p)
-{
-    return (unsigned)(get32(p + 2) >> KIND_SHIFT);
-}
+/* GCC and Clang on ELF: an undefined weak reference is NULL (never called then). */
+extern size_t mqtls__msix_probe(const mqtls_memstore_t *ms, uint32_t key) __attribute__((weak));
+extern void mqtls__msix_del(mqtls_memstore_t *ms, uint32_t key) __attribute__((weak));
 
 static size_t rec_len(const uint8_t *p)
 {
@@ -69,75 +52,16 @@ static size_t rec_size(const uint8_t *p)
     return REC_HDR + rec_len(p);
 }
 
-/* Index key: outgoing records and inbound ids live in separate id spaces. */
-static uint32_t key_of(uint16_t id, bool inbound)
+/* The index slot of key (holding it, or the empty one that ends its run). */
+static uint8_t *slot_of(const mqtls_memstore_t *ms, uint32_t key)
 {
-    return (uint32_t)id | (inbound ? 0x10000u : 0u);
-}
-
-static uint32_t rec_key(const uint8_t *p)
-{
-    return key_of(rec_id(p), rec_kind(p) == K_INBOUND);
-}
-
-/* ---- the optional index ---------------------------------------------------------------- */
-
-static size_t slot_home(const mqtls_memstore_t *ms, uint32_t key)
-{
-    return (size_t)(key % ms->slots);
-}
-
-static size_t slot_next(const mqtls_memstore_t *ms, size_t i)
-{
-    return i + 1u == ms->slots ? 0u : i + 1u;
-}
-
-/* Offset + 1 in slot i, 0: empty. */
-static uint32_t slot_val(const mqtls_memstore_t *ms, size_t i)
-{
-    return get32(ms->index + 4u * i);
-}
-
-/* The slot holding key, or the empty slot that ends its run. */
-static size_t slot_probe(const mqtls_memstore_t *ms, uint32_t key)
-{
-    size_t i = slot_home(ms, key);
-    while (slot_val(ms, i) != 0u && rec_key(ms->buf + slot_val(ms, i) - 1u) != key) {
-        i = slot_next(ms, i); /* terminates: at most half the slots are in use */
-    }
-    return i;
+    return ms->index + 4u * mqtls__msix_probe(ms, key);
 }
 
 static void index_set(mqtls_memstore_t *ms, uint32_t key, size_t off)
 {
     if (ms->index != NULL) {
-        put32(ms->index + 4u * slot_probe(ms, key), (uint32_t)off + 1u);
-    }
-}
-
-/* Is h cyclically in (gap, j]? Then the entry at j must stay. */
-static bool stays(size_t h, size_t gap, size_t j)
-{
-    return gap <= j ? (h > gap && h <= j) : (h > gap || h <= j);
-}
-
-static void index_del(mqtls_memstore_t *ms, uint32_t key)
-{
-    if (ms->index == NULL) {
-        return;
-    }
-    size_t gap = slot_probe(ms, key);
-    if (slot_val(ms, gap) == 0u) {
-        return;
-    }
-    put32(ms->index + 4u * gap, 0);
-    for (size_t j = slot_next(ms, gap); slot_val(ms, j) != 0u; j = slot_next(ms, j)) {
-        uint32_t v = slot_val(ms, j);
-        if (!stays(slot_home(ms, rec_key(ms->buf + v - 1u)), gap, j)) {
-            put32(ms->index + 4u * gap, v);
-            put32(ms->index + 4u * j, 0);
-            gap = j;
-        }
+        put32(slot_of(ms, key), (uint32_t)off + 1u);
     }
 }
 
@@ -155,7 +79,7 @@ static size_t find(const mqtls_memstore_t *ms, uint16_t id, bool inbound)
         return NOWHERE;
     }
     if (ms->index != NULL) {
-        uint32_t v = slot_val(ms, slot_probe(ms, key_of(id, inbound)));
+        uint32_t v = get32(slot_of(ms, key_of(id, inbound)));
         return v == 0u ? NOWHERE : (size_t)v - 1u;
     }
     for (size_t off = ms->head; off < ms->used; off += rec_size(ms->buf + off)) {
@@ -179,7 +103,9 @@ static void skip_dead_head(mqtls_memstore_t *ms)
 
 static void kill(mqtls_memstore_t *ms, size_t off)
 {
-    index_del(ms, rec_key(ms->buf + off));
+    if (ms->index != NULL) {
+        mqtls__msix_del(ms, rec_key(ms->buf + off));
+    }
     ms->buf[off] = 0;
     ms->buf[off + 1u] = 0;
     ms->live--;
@@ -198,15 +124,15 @@ static void compact(mqtls_memstore_t *ms)
             size_t keep = rec_kind(p) == K_PUBLISH ? n : REC_HDR;
             /* Its slot, found while the record is intact: the move may
              * overwrite the old bytes the probe compares. */
-            size_t slot = ms->index != NULL ? slot_probe(ms, rec_key(p)) : 0u;
+            uint8_t *slot = ms->index != NULL ? slot_of(ms, rec_key(p)) : NULL;
             if (wr != rd) {
                 memmove(ms->buf + wr, p, keep);
             }
             if (keep != n) {
                 put32(ms->buf + wr + 2u, (uint32_t)K_PUBREL << KIND_SHIFT);
             }
-            if (ms->index != NULL) {
-                put32(ms->index + 4u * slot, (uint32_t)wr + 1u);
+            if (slot != NULL) {
+                put32(slot, (uint32_t)wr + 1u);
             }
             wr += keep;
         }
@@ -344,19 +270,18 @@ static int32_t ms_each(void *ctx, mqtls_msgstore_visit_fn fn, void *arg)
     return MQTLS_OK;
 }
 
-int32_t mqtls_memstore_init_indexed(mqtls_memstore_t *ms, uint8_t *buf, size_t len, size_t max_records,
-                                    mqtls_msgstore_t *out)
+/* Both inits: index_len bytes of buf hold an index of `slots` slots (none when 0). */
+int32_t mqtls__memstore_setup(mqtls_memstore_t *ms, uint8_t *buf, size_t len, size_t index_len, size_t slots,
+                              mqtls_msgstore_t *out)
 {
-    size_t index = MQTLS_MEMSTORE_INDEX_SIZE(max_records);
-    if (ms == NULL || buf == NULL || out == NULL || max_records > 65535u * 2u || len <= index ||
-        len - index <= REC_HDR) {
+    if (ms == NULL || buf == NULL || out == NULL || len <= index_len || len - index_len <= REC_HDR) {
         return MQTLS_ERR_INVALID_ARG;
     }
     memset(ms, 0, sizeof *ms);
-    ms->index = max_records > 0u ? buf : NULL;
-    ms->slots = 2u * max_records;
-    ms->buf = buf + index;
-    ms->cap = len - index;
+    ms->index = slots > 0u ? buf : NULL;
+    ms->slots = slots;
+    ms->buf = buf + index_len;
+    ms->cap = len - index_len;
     ms_clear(ms);
     memset(out, 0, sizeof *out);
     out->ctx = ms;
@@ -373,5 +298,5 @@ int32_t mqtls_memstore_init_indexed(mqtls_memstore_t *ms, uint8_t *buf, size_t l
 
 int32_t mqtls_memstore_init(mqtls_memstore_t *ms, uint8_t *buf, size_t len, mqtls_msgstore_t *out)
 {
-    return mqtls_memstore_init_indexed(ms, buf, len, 0, out);
+    return mqtls__memstore_setup(ms, buf, len, 0, 0, out);
 }
