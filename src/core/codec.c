@@ -491,7 +491,7 @@ int32_t mqtls_encode_ack(uint8_t *buf, size_t len, uint8_t version, uint8_t type
     if (packet_id == 0u) {
         return MQTLS_ERR_ZERO_PACKET_ID; /* [MQTT-2.3.1-1] */
     }
-    /* 5.0: remaining length 2 is the success short form [MQTT-3.4.2.1]. */
+    /* 5.0: remaining length 2 is the success short form (5.0 section 3.4.2.1). */
     uint8_t byte0 = (uint8_t)(((unsigned)type << 4) | (type == MQTLS_PKT_PUBREL ? 0x02u : 0u)); /* [MQTT-3.6.1-1] */
     return encode_pair(buf, len, byte0, (uint8_t)(packet_id >> 8), (uint8_t)packet_id);
 }

@@ -98,7 +98,7 @@ static uint16_t step_id(mqtls_session_t *s)
     return id;
 }
 
-/* Ids 1..65535, wrapping, never one in use [MQTT-2.3.1-4]. */
+/* Ids 1..65535, wrapping, never one in use [MQTT-2.3.1-2]. */
 uint16_t mqtls__sess_alloc_id(mqtls_session_t *s, bool record, uint16_t avoid)
 {
     if (record && s->used >= s->count) {
