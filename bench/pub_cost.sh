@@ -13,8 +13,9 @@
 # Instruction counts are repeatable on a shared machine (callgrind counts
 # what the program executes, whatever else runs); times are not, which is
 # why this script prints no time. Also measured: mqtls at windows (-M) 20,
-# 256 and 1024 at QoS 1 -- the per-message cost must not grow with the
-# window.
+# 256 and 1024 at QoS 1 (and QoS 2 up to 20) -- the per-message cost must
+# not grow with the window. System calls per message are printed with two
+# decimals: issue 14 asks for under 0.1 with a full window.
 #
 # Usage: bench/pub_cost.sh [-n COUNT] [-b BASE] [-s SIZE] [-q "0 1 2"] [-V 311|5] [-w "20 256 1024"]
 # Environment: MQTLS (a Release build of mqtls: cmake -DCMAKE_BUILD_TYPE=Release).
@@ -101,7 +102,7 @@ calls() {
     awk '/^-+ / { sep++; next } sep == 1 { s += $4 } END { print s + 0 }' "$out"
 }
 
-per_msg() { awk -v a="$1" -v b="$2" -v n=$((COUNT - BASE)) 'BEGIN { printf "%.1f", (a - b) / n }'; }
+per_msg() { awk -v a="$1" -v b="$2" -v n=$((COUNT - BASE)) 'BEGIN { printf "%.2f", (a - b) / n }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 echo "per-message cost: $COUNT - $BASE messages of $SIZE bytes, MQTT $VER, mosquitto on 127.0.0.1:$P"
@@ -120,10 +121,14 @@ for qos in $QOS_LIST; do
     unset I S
 done
 echo
-echo "mqtls pub at QoS 1 by window (-M): the cost per message must not grow with it"
-printf "%-8s %14s %12s\n" window "instr/msg" "syscall/msg"
-for w in $WINDOWS; do
-    printf "%-8s %14s %12s\n" "$w" \
-        "$(per_msg "$(instr mqtls 1 "$COUNT" -M "$w")" "$(instr mqtls 1 "$BASE" -M "$w")")" \
-        "$(per_msg "$(calls mqtls 1 "$COUNT" -M "$w")" "$(calls mqtls 1 "$BASE" -M "$w")")"
+echo "mqtls pub at QoS 1/2 by window (-M): the cost per message must not grow with it"
+echo "(QoS 2 only up to -M 20: mosquitto resets a client with more QoS 2 messages in flight)"
+printf "%-4s %-8s %14s %12s\n" QoS window "instr/msg" "syscall/msg"
+for qos in $QOS_LIST; do
+    for w in $WINDOWS; do
+        ((qos == 1 || (qos == 2 && w <= 20))) || continue
+        printf "%-4s %-8s %14s %12s\n" "$qos" "$w" \
+            "$(per_msg "$(instr mqtls "$qos" "$COUNT" -M "$w")" "$(instr mqtls "$qos" "$BASE" -M "$w")")" \
+            "$(per_msg "$(calls mqtls "$qos" "$COUNT" -M "$w")" "$(calls mqtls "$qos" "$BASE" -M "$w")")"
+    done
 done

@@ -62,6 +62,7 @@
 #define PUB_LINE_MAX (256u * 1024u)   /* longest line -l accepts */
 #define PUB_ARENA_MIN (4u * 1024u * 1024u)
 #define PUB_RX_LEN 4096u              /* acks; a -c session may bring messages */
+#define PUB_TX_BATCH (32u * 1024u)    /* -l: tx_buf for coalesced PUBLISHes */
 #define PUB_ACK_WAIT_MS 1000u
 #define PUB_QOS0_LOOP_EVERY 256u      /* QoS 0 -l: service the connection this often */
 #define PUB_STDIN_POLL_MS 50
@@ -161,7 +162,7 @@ typedef struct {
     mqtls_msgstore_t store;
     uint8_t *tx, *rx, *arena, *alias;
     mqtls_inflight_t *out;
-    size_t tx_len, arena_len;
+    size_t tx_len, arena_len, window;
 } pub_t;
 
 /* ---- options ---------------------------------------------------------------- */
@@ -368,7 +369,10 @@ static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool man
     }
     size_t conn_need = cli_connect_size(&o->conn);
     p->tx_len = need > conn_need ? need : conn_need;
+    if (many && p->tx_len < PUB_TX_BATCH)
+        p->tx_len = PUB_TX_BATCH; /* -l: a window's PUBLISHes leave in few sends (coalesce_tx) */
     size_t window = o->max_inflight != 0 ? o->max_inflight : o->qos == 2 ? PUB_WINDOW_QOS2 : PUB_WINDOW_QOS1;
+    p->window = window;
     p->arena_len = many ? 2u * p->tx_len + 64u * window : p->tx_len + 64u;
     if (many && p->arena_len < PUB_ARENA_MIN)
         p->arena_len = PUB_ARENA_MIN;
@@ -396,6 +400,7 @@ static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool man
         .alias_out = p->alias, .alias_out_len = MQTLS_ALIAS_OUT_SLOT(strlen(o->topic)), .alias_out_count = 1,
         .ack_timeout_ms = o->ack_timeout_ms,
     };
+    cfg.coalesce_tx = many; /* -l: sent by the loop the full window runs, or by the next that does not fit */
     if (mqtls_client_init(&p->client, &cfg) != MQTLS_OK) {
         fprintf(stderr, "mqtls pub: internal error: the client rejected its configuration\n");
         return CLI_EXIT_PROTOCOL;
@@ -493,8 +498,14 @@ static int32_t publish(pub_t *p, const pub_opts_t *o, const uint8_t *payload, si
             continue; /* lost before the client took it: again after the reconnect */
         if (!must_wait(rc))
             return rc;
+        bool full = rc == MQTLS_ERR_INFLIGHT_FULL;
         rc = rc == MQTLS_ERR_WANT_WRITE && (!p->managed || mqtls_conn_connected(&p->mm.m)) ? wait_writable(p)
                                                                                            : service(p, PUB_ACK_WAIT_MS);
+        /* A full window: take acknowledgements until half of it is free, so
+         * that the next batch of PUBLISHes leaves in one send (issue 14). */
+        while (rc >= 0 && full && !stop_requested && mqtls_client_outstanding(&p->client) > p->window / 2u &&
+               (!p->managed || mqtls_conn_connected(&p->mm.m)))
+            rc = service(p, PUB_ACK_WAIT_MS);
         if (rc < 0)
             return rc;
     }

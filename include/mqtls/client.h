@@ -259,6 +259,18 @@ typedef struct {
      * a timeout. Catches a broker that answers PINGREQ but never
      * acknowledges. */
     uint32_t ack_timeout_ms;
+    /** Coalesce PUBLISHes, false: each goes to the transport in its own
+     * send. true: mqtls_client_publish() appends the packet to tx_buf behind
+     * the bytes not yet sent and returns without a send, so a burst leaves in
+     * one send (issue 14: a full window at under 0.1 system calls per
+     * message; size tx_buf for a burst, e.g. 16 KiB). The bytes are handed to
+     * the transport by the next mqtls_client_loop() (loop(c, 0) is the
+     * explicit flush), by a publish that no longer fits behind them, by a
+     * subscribe/unsubscribe and by mqtls_client_disconnect(), which sends
+     * them before the DISCONNECT. A QoS 1/2 message is in the store when
+     * publish returns, as always; a QoS 0 message that was still in tx_buf
+     * when the connection failed or mqtls_client_abort() ran is lost. */
+    bool coalesce_tx;
     /* ---- MQTT 5.0 only; all optional -------------------------------------- */
     /** Inbound topic aliases (broker -> us): alias_in_count slots of
      * alias_in_len / alias_in_count bytes each; a slot holds a topic of up to
@@ -442,7 +454,8 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
                              bool *session_present, uint32_t timeout_ms);
 
 /**
- * Publish a message. QoS 0 is done when this returns. QoS 1/2: the packet is
+ * Publish a message. QoS 0 is done when this returns (with cfg.coalesce_tx:
+ * it is in tx_buf, handed to the transport as that field says). QoS 1/2: the packet is
  * stored and sent; the exchange completes in mqtls_client_loop(), and
  * mqtls_client_outstanding() tells when every message has been acknowledged.
  * The message (topic, payload) is copied: the caller may reuse it at once.

@@ -19,7 +19,8 @@
  * Retry rule (as with TLS engines): after send returned 0 or a short count,
  * the next send must start with the bytes not yet taken and be at least as
  * long. The client always does this: it finishes one packet before it
- * starts the next.
+ * starts the next, and only appends whole packets behind bytes not yet
+ * taken (so a retry may be longer, never different).
  *
  * Lifetime: the client copies the struct (mqtls_client_connect()), so the
  * struct itself may be a local; `ctx`, and whatever it points to, must stay

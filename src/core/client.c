@@ -3,12 +3,17 @@
 /*
  * see mqtls/client.h. How it is built, and why:
  *
- * - One transmitter slot. tx_buf holds at most one packet being sent
- *   (tx_off/tx_pend). A packet whose first byte went out must be finished
- *   before any other, so a transport that takes only part of it does not
- *   make us block: the rest is sent by the next call, and everything that
- *   wants to write first drains the slot. That is what lets loop() keep its
- *   timeout even when the socket is full.
+ * - One transmitter slot. tx_buf holds the bytes being sent (tx_off/tx_pend).
+ *   A packet whose first byte went out must be finished before any other, so
+ *   a transport that takes only part of it does not make us block: the rest
+ *   is sent by the next call, and everything that wants to write first
+ *   drains the slot. That is what lets loop() keep its timeout even when the
+ *   socket is full. Whole packets may be appended behind bytes not yet taken
+ *   (acknowledgements; PUBLISHes with cfg.coalesce_tx), so a full window
+ *   leaves in one send: the transport then sees a longer retry of the same
+ *   bytes, which its contract allows. Rejected: a writev-like transport op
+ *   (every transport, TLS included, would need it; one buffer already does
+ *   it).
  * - One response slot. Handling an incoming packet produces at most one
  *   answer (PUBACK, PUBREC, PUBREL, PUBCOMP) and PINGREQ is one more; it is
  *   parked in resp_type/resp_id and written when the transmitter is free. No
@@ -1568,9 +1573,11 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
     if (rc < 0) {
         return rc;
     }
-    rc = resend(c, now(c), 0); /* resends first, keeping the original order */
-    if (rc < 0) {
-        return rc;
+    if (!c->cfg.coalesce_tx || c->resp_type != 0u || mqtls__sess_resend_pending(&c->sess)) {
+        rc = resend(c, now(c), 0); /* resends first, keeping the original order */
+        if (rc < 0) {
+            return rc;
+        }
     }
     bool stored = msg->qos > 0u;
     mqtls_publish_t p = *msg;
@@ -1585,10 +1592,13 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
             return MQTLS_ERR_INFLIGHT_FULL;
         }
     }
-    /* Encoded straight into the transmitter, idle after resend(): one pass
-     * per message (issue 14); the size query runs only when it does not fit
-     * (the checks below then name why). tx_buf holds the stored copy. */
-    int32_t n = mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &p);
+    /* Encoded straight into the transmitter: one pass per message (issue
+     * 14); the size query runs only when it does not fit (the checks below
+     * then name why). tx_buf + at holds the stored copy. at is 0 after
+     * resend(), else cfg.coalesce_tx left whole packets there: appending
+     * behind bytes not yet taken keeps the transport's retry rule. */
+    size_t at = c->tx_pend;
+    int32_t n = mqtls_encode_publish(c->cfg.tx_buf + at, c->cfg.tx_len - at, c->version, &p);
     if (n == MQTLS_ERR_BUFFER_TOO_SMALL) {
         n = mqtls_encode_publish(NULL, 0, c->version, &p);
     }
@@ -1618,6 +1628,14 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
             return wn;
         }
     }
+    if (at > 0u && ((size_t)n > c->cfg.tx_len - at || (size_t)wn > c->cfg.tx_len - at)) {
+        rc = flush(c, now(c), 0); /* it does not fit behind them: they go first */
+        if (rc < 0) {
+            return rc;
+        }
+        at = 0;
+        (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &p);
+    }
     /* Both copies: the stored one (full topic) is what a resend sends. */
     if (c->caps.max_packet_size != 0u &&
         ((uint32_t)wn > c->caps.max_packet_size || (stored && (uint32_t)n > c->caps.max_packet_size))) {
@@ -1627,7 +1645,7 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
         return MQTLS_ERR_TX_BUFFER_TOO_SMALL;
     }
     if (stored) {
-        rc = c->cfg.store->put(c->cfg.store->ctx, p.packet_id, c->cfg.tx_buf, (size_t)n);
+        rc = c->cfg.store->put(c->cfg.store->ctx, p.packet_id, c->cfg.tx_buf + at, (size_t)n);
         if (rc < 0) {
             return rc;
         }
@@ -1635,7 +1653,7 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
                               now(c)); /* cannot fail: alloc_id found its slot free */
     }
     if (alias != 0u) {
-        (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &wire);
+        (void)mqtls_encode_publish(c->cfg.tx_buf + at, c->cfg.tx_len - at, c->version, &wire);
     }
     if (alias != 0u) {
         alias_commit(c, alias, p.topic, p.topic_len, known);
@@ -1643,7 +1661,11 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
     if (packet_id != NULL) {
         *packet_id = p.packet_id;
     }
-    rc = transmit(c, (size_t)wn, now(c), 0);
+    c->tx_pend = at + (size_t)wn;
+    if (c->cfg.coalesce_tx) {
+        return MQTLS_OK; /* handed over by loop(), disconnect or the next publish that does not fit */
+    }
+    rc = flush(c, now(c), 0);
     return rc == MQTLS_ERR_WANT_WRITE ? MQTLS_OK : rc; /* loop() sends the rest */
 }
 
