@@ -1017,7 +1017,7 @@ static int32_t process_buffered(mqtls_client_t *c, uint32_t max)
         }
         size_t total = (size_t)h.header_len + h.remaining_length;
         if (c->rx_max != 0u && total > c->rx_max) {
-            /* More than we announced in CONNECT [MQTT-3.1.2-25]. */
+            /* More than we announced in CONNECT [MQTT-3.1.2-24]: the broker must not exceed it. */
             return fail_reason(c, MQTLS_ERR_RX_PACKET_TOO_LARGE, RC_PACKET_TOO_LARGE);
         }
         if (total > avail) {
