@@ -151,6 +151,17 @@ int32_t mqtls__json_end(mqtls__json_t *s, char **out)
     return MQTLS_OK;
 }
 
+/* `,\n "key": {"code": N, "name": "SL_..."` of a SimpleLink code; the caller closes it. */
+static void sl_code(mqtls__json_t *s, const char *key, int32_t code)
+{
+    mqtls__json_raw(s, ",\n \"");
+    mqtls__json_raw(s, key);
+    mqtls__json_raw(s, "\": {\"code\": ");
+    mqtls__json_num(s, (long)code);
+    mqtls__json_raw(s, ", \"name\": ");
+    mqtls__json_str(s, mqtls_sl_code_name(code));
+}
+
 int32_t mqtls_diag_to_json(const mqtls_diag_report_t *r, char **out)
 {
     if (r == NULL || out == NULL) {
@@ -197,21 +208,15 @@ int32_t mqtls_diag_to_json(const mqtls_diag_report_t *r, char **out)
         mqtls__json_raw(&s, "null");
     }
     if (r->has_sl) {
-        mqtls__json_raw(&s, ",\n \"simplelink\": {\"code\": ");
-        mqtls__json_num(&s, (long)r->sl_code);
-        mqtls__json_raw(&s, ", \"name\": ");
-        mqtls__json_str(&s, mqtls_sl_code_name(r->sl_code));
+        sl_code(&s, "simplelink", r->sl_code);
         mqtls__json_raw(&s, ", \"text\": ");
         mqtls__json_str(&s, mqtls_sl_code_text(r->sl_code));
         mqtls__json_raw(&s, "}");
     }
     if (r->has_board) {
-        mqtls__json_raw(&s, ",\n \"board\": {\"code\": ");
-        mqtls__json_num(&s, (long)r->board_said);
-        mqtls__json_raw(&s, ", \"name\": ");
-        mqtls__json_str(&s, mqtls_sl_code_name(r->board_said));
-        mqtls__json_raw(&s,
-                        r->board_agrees ? ", \"agrees\": true, \"meaning\": " : ", \"agrees\": false, \"meaning\": ");
+        sl_code(&s, "board", r->board_said);
+        mqtls__json_raw(&s, r->board_agrees ? ", \"agrees\": true" : ", \"agrees\": false");
+        mqtls__json_raw(&s, ", \"meaning\": ");
         mqtls__json_str(&s, r->board_meaning);
         mqtls__json_raw(&s, "}");
     }
