@@ -22,6 +22,10 @@
  * the port's (MBEDTLS_PLATFORM_MS_TIME_ALT). Entropy: no platform source
  * (MBEDTLS_NO_PLATFORM_ENTROPY); the port's mbedtls_hardware_poll()
  * (MBEDTLS_ENTROPY_HARDWARE_ALT) and the TLS layer's entropy hook.
+ *
+ * The one Cortex-M4 configuration: scripts/tls-freestanding.sh (test.sh,
+ * section mbedtls36) compiles src/tls against this file too, so the options
+ * the firmware's size and RAM figures describe are the ones CI checks.
  */
 #ifndef MQTLS_MPS2_MBEDTLS_CONFIG_H
 #define MQTLS_MPS2_MBEDTLS_CONFIG_H

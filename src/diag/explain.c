@@ -445,92 +445,33 @@ size_t mqtls_explain(const char *query, mqtls_explain_t *out, size_t max)
 
 /* ---- JSON ------------------------------------------------------------------------------------- */
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    bool oom;
-} sb_t;
-
-static void put(sb_t *s, const char *p, size_t n)
-{
-    if (s->oom) {
-        return;
-    }
-    if (s->len + n + 1u > s->cap) {
-        size_t cap = s->cap == 0u ? 2048u : s->cap;
-        while (s->len + n + 1u > cap) {
-            cap *= 2u;
-        }
-        char *b = realloc(s->buf, cap);
-        if (b == NULL) {
-            s->oom = true;
-            return;
-        }
-        s->buf = b;
-        s->cap = cap;
-    }
-    memcpy(s->buf + s->len, p, n);
-    s->len += n;
-    s->buf[s->len] = '\0';
-}
-
-static void puts_(sb_t *s, const char *p)
-{
-    put(s, p, strlen(p));
-}
-
-static void str(sb_t *s, const char *p)
-{
-    put(s, "\"", 1);
-    for (; p != NULL && *p != '\0'; p++) {
-        unsigned char ch = (unsigned char)*p;
-        char esc[8];
-        if (ch == '"' || ch == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)ch;
-            put(s, esc, 2);
-        } else if (ch < 0x20u || ch == 0x7Fu) {
-            snprintf(esc, sizeof esc, "\\u%04x", ch);
-            puts_(s, esc);
-        } else {
-            put(s, p, 1);
-        }
-    }
-    put(s, "\"", 1);
-}
-
 int32_t mqtls_explain_to_json(const mqtls_explain_t *e, size_t n, char **out)
 {
-    sb_t s = { NULL, 0, 0, false };
-    puts_(&s, "[");
+    mqtls__json_t s = {NULL, 0, 0, false};
+    mqtls__json_raw(&s, "[");
     for (size_t i = 0; i < n; i++) {
-        char num[32];
-        puts_(&s, i > 0u ? ",{\"kind\":" : "{\"kind\":");
-        str(&s, mqtls_explain_kind_name(e[i].kind));
-        snprintf(num, sizeof num, ",\"code\":%ld,\"name\":", (long)e[i].code);
-        puts_(&s, num);
-        str(&s, e[i].name);
-        puts_(&s, ",\"meaning\":");
-        str(&s, e[i].meaning);
-        puts_(&s, ",\"causes\":[");
+        mqtls__json_raw(&s, i > 0u ? ",{\"kind\":" : "{\"kind\":");
+        mqtls__json_str(&s, mqtls_explain_kind_name(e[i].kind));
+        mqtls__json_raw(&s, ",\"code\":");
+        mqtls__json_num(&s, (long)e[i].code);
+        mqtls__json_raw(&s, ",\"name\":");
+        mqtls__json_str(&s, e[i].name);
+        mqtls__json_raw(&s, ",\"meaning\":");
+        mqtls__json_str(&s, e[i].meaning);
+        mqtls__json_raw(&s, ",\"causes\":[");
         for (size_t k = 0; k < e[i].n_causes; k++) {
-            puts_(&s, k > 0u ? ",{\"cause\":" : "{\"cause\":");
-            str(&s, e[i].causes[k].cause);
-            puts_(&s, ",\"check\":");
-            str(&s, e[i].causes[k].check);
-            puts_(&s, ",\"fix\":");
-            str(&s, e[i].causes[k].fix);
-            puts_(&s, "}");
+            mqtls__json_raw(&s, k > 0u ? ",{\"cause\":" : "{\"cause\":");
+            mqtls__json_str(&s, e[i].causes[k].cause);
+            mqtls__json_raw(&s, ",\"check\":");
+            mqtls__json_str(&s, e[i].causes[k].check);
+            mqtls__json_raw(&s, ",\"fix\":");
+            mqtls__json_str(&s, e[i].causes[k].fix);
+            mqtls__json_raw(&s, "}");
         }
-        puts_(&s, "]}");
+        mqtls__json_raw(&s, "]}");
     }
-    puts_(&s, "]\n");
-    if (s.oom) {
-        free(s.buf);
-        return MQTLS_ERR_NO_MEMORY;
-    }
-    *out = s.buf;
-    return MQTLS_OK;
+    mqtls__json_raw(&s, "]\n");
+    return mqtls__json_end(&s, out);
 }
 
 /* ---- the board's code against the prediction --------------------------------------------------- */

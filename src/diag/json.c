@@ -67,13 +67,9 @@ void mqtls__diag_cn(const char *dn, char *out, size_t len)
 
 /* ---- JSON --------------------------------------------------------------------------- */
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    bool oom;
-} sb_t;
+/* see diag_priv.h: the one string builder of the doctor's and explain's JSON. */
 
-static void put(sb_t *s, const char *p, size_t n)
+void mqtls__json_put(mqtls__json_t *s, const char *p, size_t n)
 {
     if (s->oom) {
         return;
@@ -96,25 +92,28 @@ static void put(sb_t *s, const char *p, size_t n)
     s->buf[s->len] = '\0';
 }
 
-static void raw(sb_t *s, const char *p) { put(s, p, strlen(p)); }
-
-static void str(sb_t *s, const char *p)
+void mqtls__json_raw(mqtls__json_t *s, const char *p)
 {
-    raw(s, "\"");
+    mqtls__json_put(s, p, strlen(p));
+}
+
+void mqtls__json_str(mqtls__json_t *s, const char *p)
+{
+    mqtls__json_raw(s, "\"");
     for (; p != NULL && *p != '\0'; p++) {
         unsigned char c = (unsigned char)*p;
         char esc[8];
         if (c == '"' || c == '\\') {
             esc[0] = '\\';
             esc[1] = (char)c;
-            put(s, esc, 2);
+            mqtls__json_put(s, esc, 2);
         } else if (c == '\n') {
-            raw(s, "\\n");
-        } else if (c < 0x20) {
+            mqtls__json_raw(s, "\\n");
+        } else if (c < 0x20 || c == 0x7F) {
             snprintf(esc, sizeof esc, "\\u%04x", (unsigned)c);
-            raw(s, esc);
+            mqtls__json_raw(s, esc);
         } else if (c < 0x80) {
-            put(s, (const char *)p, 1);
+            mqtls__json_put(s, (const char *)p, 1);
         } else {
             /* Certificate names and details come from the broker, and a
              * truncated line may end inside a character: pass well-formed
@@ -125,21 +124,42 @@ static void str(sb_t *s, const char *p)
                 have++;
             }
             if (n != 0u && have == n && mqtls_utf8_check((const uint8_t *)p, n) == MQTLS_OK) {
-                put(s, (const char *)p, n);
+                mqtls__json_put(s, (const char *)p, n);
                 p += n - 1u;
             } else {
-                raw(s, "\\ufffd");
+                mqtls__json_raw(s, "\\ufffd");
             }
         }
     }
-    raw(s, "\"");
+    mqtls__json_raw(s, "\"");
 }
 
-static void num(sb_t *s, long v)
+void mqtls__json_num(mqtls__json_t *s, long v)
 {
     char b[24];
     snprintf(b, sizeof b, "%ld", v);
-    raw(s, b);
+    mqtls__json_raw(s, b);
+}
+
+int32_t mqtls__json_end(mqtls__json_t *s, char **out)
+{
+    if (s->oom) {
+        free(s->buf);
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    *out = s->buf;
+    return MQTLS_OK;
+}
+
+/* `,\n "key": {"code": N, "name": "SL_..."` of a SimpleLink code; the caller closes it. */
+static void sl_code(mqtls__json_t *s, const char *key, int32_t code)
+{
+    mqtls__json_raw(s, ",\n \"");
+    mqtls__json_raw(s, key);
+    mqtls__json_raw(s, "\": {\"code\": ");
+    mqtls__json_num(s, (long)code);
+    mqtls__json_raw(s, ", \"name\": ");
+    mqtls__json_str(s, mqtls_sl_code_name(code));
 }
 
 int32_t mqtls_diag_to_json(const mqtls_diag_report_t *r, char **out)
@@ -147,69 +167,59 @@ int32_t mqtls_diag_to_json(const mqtls_diag_report_t *r, char **out)
     if (r == NULL || out == NULL) {
         return MQTLS_ERR_INVALID_ARG;
     }
-    sb_t s = { NULL, 0, 0, false };
-    raw(&s, "{\"ok\": ");
-    raw(&s, r->ok ? "true" : "false");
-    raw(&s, ", \"steps\": [");
+    mqtls__json_t s = {NULL, 0, 0, false};
+    mqtls__json_raw(&s, "{\"ok\": ");
+    mqtls__json_raw(&s, r->ok ? "true" : "false");
+    mqtls__json_raw(&s, ", \"steps\": [");
     for (size_t i = 0; i < r->n_steps; i++) {
         const mqtls_diag_step_t *st = &r->steps[i];
-        raw(&s, i == 0 ? "\n  {\"name\": " : ",\n  {\"name\": ");
-        str(&s, st->name);
-        raw(&s, ", \"status\": ");
-        str(&s, mqtls_diag_status_name(st->status));
-        raw(&s, ", \"detail\": ");
-        str(&s, st->detail);
-        raw(&s, "}");
+        mqtls__json_raw(&s, i == 0 ? "\n  {\"name\": " : ",\n  {\"name\": ");
+        mqtls__json_str(&s, st->name);
+        mqtls__json_raw(&s, ", \"status\": ");
+        mqtls__json_str(&s, mqtls_diag_status_name(st->status));
+        mqtls__json_raw(&s, ", \"detail\": ");
+        mqtls__json_str(&s, st->detail);
+        mqtls__json_raw(&s, "}");
     }
-    raw(&s, "],\n \"cause\": ");
+    mqtls__json_raw(&s, "],\n \"cause\": ");
     if (r->cause == NULL) {
-        raw(&s, "null");
+        mqtls__json_raw(&s, "null");
     } else {
-        raw(&s, "{\"id\": ");
-        str(&s, r->cause->id);
-        raw(&s, ", \"title\": ");
-        str(&s, r->cause->title);
-        raw(&s, ", \"explanation\": ");
-        str(&s, r->cause->explanation);
-        raw(&s, ", \"fix\": ");
-        str(&s, r->cause->fix);
-        raw(&s, ", \"hint\": ");
-        str(&s, r->hint);
-        raw(&s, "}");
+        mqtls__json_raw(&s, "{\"id\": ");
+        mqtls__json_str(&s, r->cause->id);
+        mqtls__json_raw(&s, ", \"title\": ");
+        mqtls__json_str(&s, r->cause->title);
+        mqtls__json_raw(&s, ", \"explanation\": ");
+        mqtls__json_str(&s, r->cause->explanation);
+        mqtls__json_raw(&s, ", \"fix\": ");
+        mqtls__json_str(&s, r->cause->fix);
+        mqtls__json_raw(&s, ", \"hint\": ");
+        mqtls__json_str(&s, r->hint);
+        mqtls__json_raw(&s, "}");
     }
-    raw(&s, ",\n \"error\": ");
+    mqtls__json_raw(&s, ",\n \"error\": ");
     if (r->error < 0) {
-        raw(&s, "{\"code\": ");
-        num(&s, (long)r->error);
-        raw(&s, ", \"name\": ");
-        str(&s, mqtls_errname(r->error));
-        raw(&s, "}");
+        mqtls__json_raw(&s, "{\"code\": ");
+        mqtls__json_num(&s, (long)r->error);
+        mqtls__json_raw(&s, ", \"name\": ");
+        mqtls__json_str(&s, mqtls_errname(r->error));
+        mqtls__json_raw(&s, "}");
     } else {
-        raw(&s, "null");
+        mqtls__json_raw(&s, "null");
     }
     if (r->has_sl) {
-        raw(&s, ",\n \"simplelink\": {\"code\": ");
-        num(&s, (long)r->sl_code);
-        raw(&s, ", \"name\": ");
-        str(&s, mqtls_sl_code_name(r->sl_code));
-        raw(&s, ", \"text\": ");
-        str(&s, mqtls_sl_code_text(r->sl_code));
-        raw(&s, "}");
+        sl_code(&s, "simplelink", r->sl_code);
+        mqtls__json_raw(&s, ", \"text\": ");
+        mqtls__json_str(&s, mqtls_sl_code_text(r->sl_code));
+        mqtls__json_raw(&s, "}");
     }
     if (r->has_board) {
-        raw(&s, ",\n \"board\": {\"code\": ");
-        num(&s, (long)r->board_said);
-        raw(&s, ", \"name\": ");
-        str(&s, mqtls_sl_code_name(r->board_said));
-        raw(&s, r->board_agrees ? ", \"agrees\": true, \"meaning\": " : ", \"agrees\": false, \"meaning\": ");
-        str(&s, r->board_meaning);
-        raw(&s, "}");
+        sl_code(&s, "board", r->board_said);
+        mqtls__json_raw(&s, r->board_agrees ? ", \"agrees\": true" : ", \"agrees\": false");
+        mqtls__json_raw(&s, ", \"meaning\": ");
+        mqtls__json_str(&s, r->board_meaning);
+        mqtls__json_raw(&s, "}");
     }
-    raw(&s, "}\n");
-    if (s.oom) {
-        free(s.buf);
-        return MQTLS_ERR_NO_MEMORY;
-    }
-    *out = s.buf;
-    return MQTLS_OK;
+    mqtls__json_raw(&s, "}\n");
+    return mqtls__json_end(&s, out);
 }

@@ -30,22 +30,9 @@
  *
  * Run:  build/fuzz/tests/fuzz/fuzz_client -runs=200000 build/fuzz/corpus-run/fuzz_client tests/fuzz/corpus/fuzz_client
  */
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "fuzz_harness.h"
 #include "mqtls/client.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)    \
-    do {               \
-        if (!(cond)) { \
-            abort();   \
-        }              \
-    } while (0)
 
 #define WINDOW 4u
 #define RX_LEN 256u

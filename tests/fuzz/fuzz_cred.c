@@ -17,22 +17,9 @@
  *
  * Run:  build-fuzz/tests/fuzz/fuzz_cred -runs=100000 CORPUS-RUN tests/fuzz/corpus/cred
  */
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "fuzz_harness.h"
 #include "mqtls/cred.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)     \
-    do {                \
-        if (!(cond)) {  \
-            abort();    \
-        }               \
-    } while (0)
 
 static bool is_key(mqtls_cred_kind_t k)
 {

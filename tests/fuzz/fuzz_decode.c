@@ -24,22 +24,9 @@
  *
  * Run:  build-fuzz/tests/fuzz/fuzz_decode -runs=200000 tests/fuzz/corpus-run tests/fuzz/corpus/decode
  */
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "fuzz_harness.h"
 #include "mqtls/codec.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)     \
-    do {                \
-        if (!(cond)) {  \
-            abort();    \
-        }               \
-    } while (0)
 
 static bool bytes_equal(const void *a, const void *b, size_t n)
 {

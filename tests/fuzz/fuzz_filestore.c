@@ -9,68 +9,11 @@
  * no id may be listed twice, a few more operations must work, and reopening
  * must give exactly what the store showed before it was closed.
  */
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include "mqtls/error.h"
+#include "fuzz_harness.h"
 #include "mqtls/filestore.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)    \
-    do {               \
-        if (!(cond)) { \
-            abort();   \
-        }              \
-    } while (0)
-
-#define MAXL 256u
-
-typedef struct {
-    size_t n;
-    uint8_t kind[MAXL];
-    uint16_t id[MAXL];
-    uint32_t sum[MAXL]; /* a checksum of the PUBLISH bytes */
-} list_t;
-
-typedef struct {
-    list_t *l;
-    const mqtls_msgstore_t *st;
-} walk_t;
-
-static int32_t visit(void *arg, uint8_t kind, uint16_t id, size_t len)
-{
-    walk_t *w = arg;
-    static uint8_t buf[1u << 16];
-    CHECK(w->l->n < MAXL);
-    uint32_t sum = (uint32_t)len;
-    if (kind == MQTLS_MSG_PUBLISH) {
-        CHECK(len <= sizeof buf);
-        CHECK(w->st->get(w->st->ctx, id, buf, len) == (int32_t)len);
-        for (size_t i = 0; i < len; i++) {
-            sum = sum * 31u + buf[i];
-        }
-    }
-    for (size_t i = 0; i < w->l->n; i++) {
-        CHECK(!(w->l->id[i] == id && (w->l->kind[i] == MQTLS_MSG_INBOUND) == (kind == MQTLS_MSG_INBOUND)));
-    }
-    w->l->kind[w->l->n] = kind;
-    w->l->id[w->l->n] = id;
-    w->l->sum[w->l->n] = sum;
-    w->l->n++;
-    return MQTLS_OK;
-}
-
-static void walk(const mqtls_msgstore_t *st, list_t *l)
-{
-    walk_t w = {l, st};
-    l->n = 0;
-    CHECK(st->each(st->ctx, visit, &w) == MQTLS_OK);
-}
 
 static char tmpdir[64];
 
@@ -98,7 +41,7 @@ static const char *dir(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint8_t hdr[16] = {'M', 'Q', 'T', 'L', 'S', 'M', 'S', 'G', 0, 0, 0, 1, 0x0D, 0xCB, 0x8A, 0xBE};
-    static list_t l1, l2;
+    static fuzz_store_list_t l1, l2;
     char path[128];
     if (size < 1u || size > 65536u) {
         return 0;
@@ -121,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(fs == NULL);
         return 0;
     }
-    walk(&st, &l1);
+    fuzz_store_walk(&st, &l1, FUZZ_STORE_RECORDS, 1u << 16);
     uint8_t pkt[64];
     memset(pkt, 0x32, sizeof pkt);
     CHECK(st.put(st.ctx, 1, pkt, sizeof pkt) == MQTLS_OK);
@@ -129,15 +72,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st.remove(st.ctx, 3);
     CHECK(st.put_inbound(st.ctx, 4) == MQTLS_OK);
     st.remove_inbound(st.ctx, 5);
-    walk(&st, &l1);
+    fuzz_store_walk(&st, &l1, FUZZ_STORE_RECORDS, 1u << 16);
     mqtls_filestore_close(fs);
     CHECK(mqtls_filestore_open(&fs, dir(), 0, &st) == MQTLS_OK);
-    walk(&st, &l2);
+    fuzz_store_walk(&st, &l2, FUZZ_STORE_RECORDS, 1u << 16);
     mqtls_filestore_close(fs);
-    CHECK(l1.n == l2.n);
-    for (size_t i = 0; i < l1.n; i++) {
-        CHECK(l1.kind[i] == l2.kind[i] && l1.sum[i] == l2.sum[i]);
-        CHECK(l1.id[i] == l2.id[i] || l1.kind[i] == MQTLS_MSG_INBOUND);
-    }
+    fuzz_store_same(&l1, &l2);
     return 0;
 }

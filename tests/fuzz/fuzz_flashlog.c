@@ -14,25 +14,13 @@
  * image held), when its own writes make the image unmountable, or when a
  * fresh mount disagrees with the RAM view of the store that wrote it.
  */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "mqtls/error.h"
+#include "fuzz_harness.h"
 #include "mqtls/flashlog.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)    \
-    do {               \
-        if (!(cond)) { \
-            abort();   \
-        }              \
-    } while (0)
 
 #define SECTOR 256u
 #define MAXSEC 5u
+#define RECORDS 128u
 
 typedef struct {
     uint8_t mem[SECTOR * MAXSEC];
@@ -65,43 +53,6 @@ static int32_t f_erase(void *ctx, uint32_t sector)
     CHECK(sector < f->n);
     memset(f->mem + sector * SECTOR, 0xFF, SECTOR);
     return 0;
-}
-
-typedef struct {
-    size_t n;
-    uint8_t kind[128];
-    uint16_t id[128];
-    size_t len[128];
-} list_t;
-
-static int32_t collect(void *arg, uint8_t kind, uint16_t id, size_t len)
-{
-    list_t *l = arg;
-    CHECK(l->n < 128u);
-    l->kind[l->n] = kind;
-    l->id[l->n] = id;
-    l->len[l->n] = len;
-    l->n++;
-    return MQTLS_OK;
-}
-
-/* Walk the store: no id twice, every PUBLISH readable at its length. */
-static size_t walk(const mqtls_msgstore_t *st, list_t *l, uint8_t *bytes, size_t cap)
-{
-    l->n = 0;
-    CHECK(st->each(st->ctx, collect, l) == MQTLS_OK);
-    size_t used = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        for (size_t j = i + 1; j < l->n; j++) {
-            CHECK(!(l->id[i] == l->id[j] && (l->kind[i] == MQTLS_MSG_INBOUND) == (l->kind[j] == MQTLS_MSG_INBOUND)));
-        }
-        if (l->kind[i] == MQTLS_MSG_PUBLISH) {
-            CHECK(l->len[i] <= SECTOR && used + l->len[i] <= cap);
-            CHECK(st->get(st->ctx, l->id[i], bytes + used, l->len[i]) == (int32_t)l->len[i]);
-            used += l->len[i];
-        }
-    }
-    return used;
 }
 
 static void run_ops(const mqtls_msgstore_t *st, const uint8_t **p, const uint8_t *end)
@@ -146,8 +97,8 @@ static void run_ops(const mqtls_msgstore_t *st, const uint8_t **p, const uint8_t
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static flash_t f;
-    static uint8_t work[MQTLS_FLASHLOG_WORK_SIZE(128)];
-    static uint8_t bytes1[128 * SECTOR], bytes2[128 * SECTOR];
+    static uint8_t work[MQTLS_FLASHLOG_WORK_SIZE(RECORDS)];
+    static fuzz_store_list_t l1, l2;
     mqtls_flashlog_t fl;
     mqtls_msgstore_t st;
     if (size < 1u) {
@@ -175,20 +126,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != MQTLS_OK) {
         return 0;
     }
-    list_t l1, l2;
-    walk(&st, &l1, bytes1, sizeof bytes1);
+    fuzz_store_walk(&st, &l1, RECORDS, SECTOR);
     static const uint8_t more[] = {0x08, 40, 0x0A, 0x13, 0x0D, 0x0E, 0x21, 90, 0x1C};
     const uint8_t *q = more;
     run_ops(&st, &q, more + sizeof more);
-    size_t used1 = walk(&st, &l1, bytes1, sizeof bytes1);
+    fuzz_store_walk(&st, &l1, RECORDS, SECTOR);
     /* what the store says is what a fresh mount of its flash says */
     CHECK(mqtls_flashlog_init(&fl, &drv, work, sizeof work, &st) == MQTLS_OK);
-    size_t used2 = walk(&st, &l2, bytes2, sizeof bytes2);
-    CHECK(l1.n == l2.n && used1 == used2);
-    for (size_t i = 0; i < l1.n; i++) {
-        CHECK(l1.kind[i] == l2.kind[i] && l1.len[i] == l2.len[i]);
-        CHECK(l1.id[i] == l2.id[i] || l1.kind[i] == MQTLS_MSG_INBOUND);
-    }
-    CHECK(memcmp(bytes1, bytes2, used1) == 0);
+    fuzz_store_walk(&st, &l2, RECORDS, SECTOR);
+    fuzz_store_same(&l1, &l2);
     return 0;
 }

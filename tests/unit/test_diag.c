@@ -217,6 +217,15 @@ static void json_is_escaped_and_names_the_cause(void **state)
     assert_non_null(strstr(js, "\"code\": -155"));
     assert_non_null(strstr(js, "\"name\": \"SL_ESEC_ASN_SIG_CONFIRM_E\""));
     assert_null(strchr(js, '\t'));
+    assert_null(strstr(js, "\"board\""));
+    free(js);
+    r->has_board = true;
+    r->board_said = -456;
+    r->board_agrees = false;
+    strcpy(r->board_meaning, "not the file in the store");
+    assert_int_equal(mqtls_diag_to_json(r, &js), MQTLS_OK);
+    assert_non_null(strstr(js, ",\n \"board\": {\"code\": -456, \"name\": \"SL_ESECBADCAFILE\", \"agrees\": false, "
+                               "\"meaning\": \"not the file in the store\"}}\n"));
     free(js);
     /* No cause: null, and no simplelink object without a store. */
     memset(r, 0, sizeof *r);

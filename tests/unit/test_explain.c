@@ -21,6 +21,7 @@
 
 #include "mqtls/explain.h"
 #include "mqtls/slcodes.h"
+#include "mqtls/topic.h"
 
 #define AS_CODE(name, value, cls, text) value,
 static const int32_t ERRORS[] = { MQTLS_ERROR_TABLE(AS_CODE) };
@@ -150,6 +151,20 @@ static void json_is_an_array_of_readings(void **state)
     free(js);
 }
 
+static void json_is_utf8_whatever_a_reading_holds(void **state)
+{
+    (void)state;
+    mqtls_explain_t e[1];
+    assert_int_equal(mqtls_explain("-456", e, 1), 1u);
+    /* well-formed é, a lone 0xFF, DEL, a newline and a character cut after two of its three bytes (a replacement each) */
+    snprintf(e[0].meaning, sizeof e[0].meaning, "caf\xc3\xa9 \xff \x7f\nend\xe2\x82");
+    char *js = NULL;
+    assert_int_equal(mqtls_explain_to_json(e, 1, &js), MQTLS_OK);
+    assert_non_null(strstr(js, "\"meaning\":\"caf\xc3\xa9 \\ufffd \\u007f\\nend\\ufffd\\ufffd\""));
+    assert_int_equal(mqtls_utf8_check((const uint8_t *)js, strlen(js)), MQTLS_OK);
+    free(js);
+}
+
 static void the_board_code_next_to_the_prediction(void **state)
 {
     (void)state;
@@ -221,6 +236,7 @@ int main(void)
         cmocka_unit_test(the_seed_code_has_every_cause),
         cmocka_unit_test(ambiguous_numbers_get_every_reading),
         cmocka_unit_test(json_is_an_array_of_readings),
+        cmocka_unit_test(json_is_utf8_whatever_a_reading_holds),
         cmocka_unit_test(the_board_code_next_to_the_prediction),
         cmocka_unit_test(the_ca_rule_needs_the_issuer_of_the_last_certificate),
         cmocka_unit_test(the_mask_as_firmware_writes_it),
