@@ -597,20 +597,28 @@ static double rate(uint64_t n, uint64_t us)
     return us > 0 ? (double)n * 1e6 / (double)us : 0.0;
 }
 
-static void print_json(const bench_t *b, FILE *out)
+/* The totals a summary reports: one run's, or several runs' added up by
+ * `bench merge`. Both print through write_json(), so the two outputs cannot
+ * drift apart (merge reads back what a run wrote). */
+typedef struct {
+    uint64_t clients;
+    double connect_s, run_s, conn_per_s, pub_per_s, recv_per_s;
+    long rss_per_session; /* < 0: not reported (merge) */
+} totals_t;
+
+/* head: the fields that tell a run from a merge, already formatted, each
+ * followed by a comma. */
+static void write_json(const bench_t *b, const char *head, const totals_t *t, FILE *out)
 {
-    const bopts_t *o = &b->o;
-    uint64_t conn_us = b->t_conn_done_us - b->t_start_us, run_us = b->t_end_us - b->t_conn_done_us;
-    long per = b->connected > 0 ? (b->rss_after_kb - b->rss_before_kb) * 1024L / (long)b->connected : 0;
-    fprintf(out, "{\"mqtls_bench\":1,\"mode\":\"%s\",\"clients\":%u,\"start\":%u,\"qos\":%d,\"size\":%zu,"
-                 "\"tls\":%s,\"engine\":\"%s\",\"connected\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"lost\":%" PRIu64
-                 ",\"sent\":%" PRIu64 ",\"acked\":%" PRIu64 ",\"received\":%" PRIu64 ",\"connect_s\":%.3f,"
-                 "\"run_s\":%.3f,\"conn_per_s\":%.1f,\"pub_per_s\":%.1f,\"recv_per_s\":%.1f,"
-                 "\"rss_per_session_bytes\":%ld,\"errors\":{",
-            mode_name(o->mode), o->clients, o->start, o->qos, o->size, o->tls ? "true" : "false",
-            o->tls ? mqtls_tls_engine_name(o->engine) : "", b->connected, b->failed, b->lost,
-            b->sent, b->acked, b->recvd, (double)conn_us / 1e6, (double)run_us / 1e6, rate(b->connected, conn_us),
-            rate(b->sent, run_us), rate(b->recvd, run_us), per);
+    fprintf(out,
+            "{\"mqtls_bench\":1,%s\"clients\":%" PRIu64 ",\"connected\":%" PRIu64 ",\"failed\":%" PRIu64
+            ",\"lost\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"acked\":%" PRIu64 ",\"received\":%" PRIu64
+            ",\"connect_s\":%.3f,\"run_s\":%.3f,\"conn_per_s\":%.1f,\"pub_per_s\":%.1f,\"recv_per_s\":%.1f,",
+            head, t->clients, b->connected, b->failed, b->lost, b->sent, b->acked, b->recvd, t->connect_s, t->run_s,
+            t->conn_per_s, t->pub_per_s, t->recv_per_s);
+    if (t->rss_per_session >= 0)
+        fprintf(out, "\"rss_per_session_bytes\":%ld,", t->rss_per_session);
+    fputs("\"errors\":{", out);
     for (unsigned i = 0; i < b->ncauses; i++)
         fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "", b->causes[i].name, b->causes[i].n);
     fputs("},\"latency\":{", out);
@@ -619,6 +627,26 @@ static void print_json(const bench_t *b, FILE *out)
         bh_json(&b->h[i], out);
     }
     fputs("}}\n", out);
+}
+
+static void print_json(const bench_t *b, FILE *out)
+{
+    const bopts_t *o = &b->o;
+    uint64_t conn_us = b->t_conn_done_us - b->t_start_us, run_us = b->t_end_us - b->t_conn_done_us;
+    char head[160];
+    snprintf(head, sizeof head, "\"mode\":\"%s\",\"start\":%u,\"qos\":%d,\"size\":%zu,\"tls\":%s,\"engine\":\"%s\",",
+             mode_name(o->mode), o->start, o->qos, o->size, o->tls ? "true" : "false",
+             o->tls ? mqtls_tls_engine_name(o->engine) : "");
+    totals_t t = {o->clients,
+                  (double)conn_us / 1e6,
+                  (double)run_us / 1e6,
+                  rate(b->connected, conn_us),
+                  rate(b->sent, run_us),
+                  rate(b->recvd, run_us),
+                  0};
+    if (b->connected > 0 && b->rss_after_kb > b->rss_before_kb)
+        t.rss_per_session = (b->rss_after_kb - b->rss_before_kb) * 1024L / (long)b->connected;
+    write_json(b, head, &t, out);
 }
 
 static void print_hist_line(const char *label, const bench_hist_t *h)
@@ -880,20 +908,10 @@ static int cmd_merge(int argc, char **argv, bool json)
         free(text);
     }
     if (rc == CLI_EXIT_OK && json) {
-        printf("{\"mqtls_bench\":1,\"mode\":\"merge\",\"runs\":%d,\"clients\":%" PRIu64 ",\"connected\":%" PRIu64
-               ",\"failed\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"acked\":%" PRIu64
-               ",\"received\":%" PRIu64 ",\"connect_s\":%.3f,\"run_s\":%.3f,\"conn_per_s\":%.1f,"
-               "\"pub_per_s\":%.1f,\"recv_per_s\":%.1f,\"errors\":{",
-               argc, clients, b->connected, b->failed, b->lost, b->sent, b->acked, b->recvd, conn_s, run_s,
-               conn_rate, pub_rate, recv_rate);
-        for (unsigned i = 0; i < b->ncauses; i++)
-            printf("%s\"%s\":%" PRIu64, i ? "," : "", b->causes[i].name, b->causes[i].n);
-        fputs("},\"latency\":{", stdout);
-        for (unsigned i = 0; i < H_N; i++) {
-            printf("%s\"%s\":", i ? "," : "", hist_names[i]);
-            bh_json(&b->h[i], stdout);
-        }
-        fputs("}}\n", stdout);
+        char head[48];
+        snprintf(head, sizeof head, "\"mode\":\"merge\",\"runs\":%d,", argc);
+        totals_t t = {clients, conn_s, run_s, conn_rate, pub_rate, recv_rate, -1};
+        write_json(b, head, &t, stdout);
     } else if (rc == CLI_EXIT_OK) {
         printf("mqtls bench merge: %d runs, %" PRIu64 " devices\n", argc, clients);
         printf("  connected  %" PRIu64 " (%.1f/s together), failed %" PRIu64 ", lost later %" PRIu64 "\n",

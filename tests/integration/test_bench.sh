@@ -79,6 +79,13 @@ assert_eq "merged messages received" 120 "$(jget "$D/m.json" received)"
 assert_eq "merged publish-to-ack samples" 120 "$(jq -r '.latency.pub_ack.count' "$D/m.json")"
 sum=$(jq -s '[.[].latency.pub_ack.sum_us] | add' "$D/a.json" "$D/b.json")
 assert_eq "merged latency sum" "$sum" "$(jq -r '.latency.pub_ack.sum_us' "$D/m.json")"
+# One writer: a merge has every field of a run but what only a run knows
+# (its options and its memory), and a merge of merges still parses.
+assert_eq "merge fields" \
+    "$(jq -c '[keys[] | select(. != "start" and . != "qos" and . != "size" and . != "tls" and . != "engine" and . != "rss_per_session_bytes")] + ["runs"] | sort' "$D/a.json")" \
+    "$(jq -c 'keys' "$D/m.json")"
+"$MQTLS" bench merge --json "$D/m.json" "$D/a.json" >"$D/mm.json"
+assert_eq "merge of a merge" 17 "$(jget "$D/mm.json" connected)"
 "$MQTLS" bench merge "$D/a.json" "$D/b.json" >"$D/m.txt"
 assert_contains "merge text" "2 runs, 12 devices" "$D/m.txt"
 grep -q 'mqtls-bench-12' "$BROKER_LOG" || fail "device 12 (second range) never connected"
