@@ -508,7 +508,7 @@ static void progress(const bench_t *b, uint64_t now, bool final)
  * last step asked. */
 static int hs_watch(int hs, device_t *d, int32_t want, int op)
 {
-    struct epoll_event ev = { .events = want == MQTLS_ERR_WANT_WRITE ? EPOLLOUT : EPOLLIN, .data.ptr = d };
+    struct epoll_event ev = {.events = want == MQTLS_ERR_WANT_WRITE ? EPOLLOUT : EPOLLIN, .data.ptr = d};
     return epoll_ctl(hs, op, mqtls_tcp_fd(&d->tcp), &ev);
 }
 
@@ -520,7 +520,7 @@ static bool wants(int32_t rc)
 /* The end of a device's connect: up and on the run loop's set, or failed. */
 static void connect_done(bench_t *b, device_t *d, int32_t rc)
 {
-    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = d };
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = d};
     if (rc == MQTLS_OK && epoll_ctl(b->ep, EPOLL_CTL_ADD, mqtls_tcp_fd(&d->tcp), &ev) != 0)
         rc = MQTLS_ERR_SOCKET;
     if (rc != MQTLS_OK) {
@@ -715,9 +715,11 @@ static void print_json(const bench_t *b, FILE *out)
     const bopts_t *o = &b->o;
     uint64_t conn_us = b->t_conn_done_us - b->t_start_us, run_us = b->t_end_us - b->t_conn_done_us;
     char head[200];
-    snprintf(head, sizeof head, "\"mode\":\"%s\",\"start\":%u,\"connect_concurrency\":%u,\"qos\":%d,\"size\":%zu,\"tls\":%s,\"engine\":\"%s\",",
-             mode_name(o->mode), o->start, o->concurrency, o->qos, o->size, o->tls ? "true" : "false",
-             o->tls ? mqtls_tls_engine_name(o->engine) : "");
+    snprintf(
+        head, sizeof head,
+        "\"mode\":\"%s\",\"start\":%u,\"connect_concurrency\":%u,\"qos\":%d,\"size\":%zu,\"tls\":%s,\"engine\":\"%s\",",
+        mode_name(o->mode), o->start, o->concurrency, o->qos, o->size, o->tls ? "true" : "false",
+        o->tls ? mqtls_tls_engine_name(o->engine) : "");
     totals_t t = {o->clients,
                   (double)conn_us / 1e6,
                   (double)run_us / 1e6,
@@ -1065,8 +1067,20 @@ static void bench_help(void)
 }
 
 enum {
-    OPT_START = 256, OPT_TIMEOUT, OPT_CAFILE, OPT_CERT, OPT_KEY, OPT_CA_CERT, OPT_CA_KEY, OPT_KEY_TYPE,
-    OPT_ENGINE, OPT_INSECURE, OPT_JSON, OPT_QUIET, OPT_HELP, OPT_CONCURRENCY
+    OPT_START = 256,
+    OPT_TIMEOUT,
+    OPT_CAFILE,
+    OPT_CERT,
+    OPT_KEY,
+    OPT_CA_CERT,
+    OPT_CA_KEY,
+    OPT_KEY_TYPE,
+    OPT_ENGINE,
+    OPT_INSECURE,
+    OPT_JSON,
+    OPT_QUIET,
+    OPT_HELP,
+    OPT_CONCURRENCY
 };
 
 static bool num_arg(const char *s, double min, double max, double *out)
@@ -1082,24 +1096,36 @@ static bool num_arg(const char *s, double min, double max, double *out)
 
 static int parse_opts(int argc, char **argv, bopts_t *o, bool *done)
 {
-    static const struct option longs[] = {
-        { "clients", required_argument, NULL, 'c' }, { "start", required_argument, NULL, OPT_START },
-        { "id", required_argument, NULL, 'i' },       { "topic", required_argument, NULL, 't' },
-        { "connrate", required_argument, NULL, 'R' }, { "host", required_argument, NULL, 'h' },
-        { "port", required_argument, NULL, 'p' },     { "protocol-version", required_argument, NULL, 'V' },
-        { "keepalive", required_argument, NULL, 'k' }, { "timeout", required_argument, NULL, OPT_TIMEOUT },
-        { "qos", required_argument, NULL, 'q' },      { "size", required_argument, NULL, 's' },
-        { "count", required_argument, NULL, 'n' },    { "rate", required_argument, NULL, 'r' },
-        { "window", required_argument, NULL, 'M' },   { "self-subscribe", no_argument, NULL, 'S' },
-        { "duration", required_argument, NULL, 'D' }, { "cafile", required_argument, NULL, OPT_CAFILE },
-        { "cert", required_argument, NULL, OPT_CERT }, { "key", required_argument, NULL, OPT_KEY },
-        { "ca-cert", required_argument, NULL, OPT_CA_CERT }, { "ca-key", required_argument, NULL, OPT_CA_KEY },
-        { "key-type", required_argument, NULL, OPT_KEY_TYPE }, { "tls-engine", required_argument, NULL, OPT_ENGINE },
-        { "insecure", no_argument, NULL, OPT_INSECURE }, { "json", no_argument, NULL, OPT_JSON },
-        { "quiet", no_argument, NULL, OPT_QUIET },    { "help", no_argument, NULL, OPT_HELP },
-        { "connect-concurrency", required_argument, NULL, OPT_CONCURRENCY },
-        { NULL, 0, NULL, 0 }
-    };
+    static const struct option longs[] = {{"clients", required_argument, NULL, 'c'},
+                                          {"start", required_argument, NULL, OPT_START},
+                                          {"id", required_argument, NULL, 'i'},
+                                          {"topic", required_argument, NULL, 't'},
+                                          {"connrate", required_argument, NULL, 'R'},
+                                          {"host", required_argument, NULL, 'h'},
+                                          {"port", required_argument, NULL, 'p'},
+                                          {"protocol-version", required_argument, NULL, 'V'},
+                                          {"keepalive", required_argument, NULL, 'k'},
+                                          {"timeout", required_argument, NULL, OPT_TIMEOUT},
+                                          {"qos", required_argument, NULL, 'q'},
+                                          {"size", required_argument, NULL, 's'},
+                                          {"count", required_argument, NULL, 'n'},
+                                          {"rate", required_argument, NULL, 'r'},
+                                          {"window", required_argument, NULL, 'M'},
+                                          {"self-subscribe", no_argument, NULL, 'S'},
+                                          {"duration", required_argument, NULL, 'D'},
+                                          {"cafile", required_argument, NULL, OPT_CAFILE},
+                                          {"cert", required_argument, NULL, OPT_CERT},
+                                          {"key", required_argument, NULL, OPT_KEY},
+                                          {"ca-cert", required_argument, NULL, OPT_CA_CERT},
+                                          {"ca-key", required_argument, NULL, OPT_CA_KEY},
+                                          {"key-type", required_argument, NULL, OPT_KEY_TYPE},
+                                          {"tls-engine", required_argument, NULL, OPT_ENGINE},
+                                          {"insecure", no_argument, NULL, OPT_INSECURE},
+                                          {"json", no_argument, NULL, OPT_JSON},
+                                          {"quiet", no_argument, NULL, OPT_QUIET},
+                                          {"help", no_argument, NULL, OPT_HELP},
+                                          {"connect-concurrency", required_argument, NULL, OPT_CONCURRENCY},
+                                          {NULL, 0, NULL, 0}};
     int ch;
     double v;
     opterr = 0;
@@ -1268,8 +1294,9 @@ int cmd_bench(int argc, char **argv)
     bopts_t *o = &b->o;
     *o = (bopts_t){ .host = "127.0.0.1", .clients = 10, .start = 1, .id_tmpl = "mqtls-bench-%i",
                     .topic_tmpl = "bench/%i", .size = 64, .count = 100, .window = 16,
-                    .version = MQTLS_PROTO_V311, .timeout_ms = 10000, .keepalive = 60, .concurrency = 16,
+                    .version = MQTLS_PROTO_V311, .timeout_ms = 10000, .keepalive = 60,
                     .engine = MQTLS_TLS_MBEDTLS, .key_type = MQTLS_CRED_EC_P256 };
+    o->concurrency = 16;
     if (strcmp(sub, "conn") == 0)
         o->mode = MODE_CONN;
     else if (strcmp(sub, "pub") == 0)
