@@ -1035,7 +1035,7 @@ static void bench_help(void)
           "  -i, --id TEMPLATE      client id, %i = device number (default mqtls-bench-%i)\n"
           "  -t, --topic TEMPLATE   topic, %i = device number (default bench/%i)\n"
           "  -R, --connrate R       at most R connections per second (default: as fast as possible)\n"
-          "      --connect-concurrency K  TLS handshakes in progress at once (default 16; 1: one at a time)\n"
+          "      --connect-concurrency K  TLS handshakes in progress at once (default 4; 1: one at a time)\n"
           "Broker:\n"
           "  -h, --host HOST        (default 127.0.0.1)   -p, --port PORT (1883, 8883 with TLS)\n"
           "  -V, --protocol-version 311|5 (default 311)    -k, --keepalive S (default 60)\n"
@@ -1296,7 +1296,7 @@ int cmd_bench(int argc, char **argv)
                     .topic_tmpl = "bench/%i", .size = 64, .count = 100, .window = 16,
                     .version = MQTLS_PROTO_V311, .timeout_ms = 10000, .keepalive = 60,
                     .engine = MQTLS_TLS_MBEDTLS, .key_type = MQTLS_CRED_EC_P256 };
-    o->concurrency = 16;
+    o->concurrency = 4;
     if (strcmp(sub, "conn") == 0)
         o->mode = MODE_CONN;
     else if (strcmp(sub, "pub") == 0)
