@@ -17,9 +17,12 @@
  * --connrate; then every connected device lives on one epoll loop, no
  * thread per device. The TLS handshakes proceed together on an epoll set of
  * their own, stepped on readiness with mqtls_tls_handshake_start()/_step()
- * (the library's handshake, in steps), so the broker's share of a handshake
- * overlaps ours. TCP connect and CONNECT/CONNACK stay the library's blocking
- * calls: on a LAN each is one round trip with nothing to compute. Rejected:
+ * (the library's handshake, in steps), so that the broker's share of one
+ * handshake can overlap ours of another. TCP connect and CONNECT/CONNACK
+ * stay the library's blocking calls (the client has no non-blocking
+ * connect): while one device waits for its CONNACK no handshake moves,
+ * which is why a higher K has not raised the rate on a 2-core machine
+ * (bench/README.md, connect_rate.sh). Rejected:
  * a thread per device (the thing this tool exists to avoid) and a
  * home-made asynchronous handshake beside the library's (it would measure
  * code users never run).
