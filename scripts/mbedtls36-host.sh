@@ -19,6 +19,11 @@
 # the library was built with. MBEDTLS_SSL_IN_CONTENT_LEN cannot go above
 # 16384 (ssl_misc.h refuses it), so a handshake message must fit 16 KB plus
 # the record overhead.
+#
+# Environment (bench/handshake_cost.sh's configuration variants):
+# MQTLS_MBEDTLS36_SRC, an unpacked source tree to build instead of fetching
+# one into DIR; MQTLS_MBEDTLS36_CONFIG_EXTRA, lines appended to the
+# configuration (#define/#undef).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,11 +39,12 @@ if [[ -f "$STAMP" && -f "$PREFIX/include/mbedtls/ssl.h" ]]; then
   exit 0
 fi
 
-SRC=$("$ROOT/scripts/mbedtls-src.sh" "$DIR")
+SRC=${MQTLS_MBEDTLS36_SRC:-$("$ROOT/scripts/mbedtls-src.sh" "$DIR")}
 CONF=$DIR/host-config/mbedtls_config.h
 mkdir -p "$(dirname "$CONF")"
 {
   cat "$SRC/include/mbedtls/mbedtls_config.h"
+  [[ -z ${MQTLS_MBEDTLS36_CONFIG_EXTRA:-} ]] || printf '%s\n' "$MQTLS_MBEDTLS36_CONFIG_EXTRA"
 } >"$CONF"
 
 echo "mbedtls36-host: building $SRC into $PREFIX" >&2

@@ -303,6 +303,42 @@ int32_t mqtls_tls_new(mqtls_tls_t **out, mqtls_tls_engine_t engine, const mqtls_
 int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host, uint32_t timeout_ms);
 
 /**
+ * The handshake in steps, for an event loop that runs many sessions at
+ * once (mqtls bench --connect-concurrency): start it over `lower`, then
+ * call mqtls_tls_handshake_step() whenever the lower transport's socket is
+ * ready as the last step asked (readable after MQTLS_ERR_WANT_READ,
+ * writable after MQTLS_ERR_WANT_WRITE) until it returns MQTLS_OK. The
+ * caller keeps the deadline (handshake_timeout_ms is not applied here) and
+ * no clock hook is needed. Verification, the report and the errors are
+ * those of mqtls_tls_handshake(), which is start + steps + waiting.
+ * @param t the session
+ * @param lower the transport below, non-blocking (copied; its ctx must
+ *              outlive the session)
+ * @param host the server's name, borrowed for the call (copied)
+ * @return MQTLS_OK (call mqtls_tls_handshake_step() next) or an error.
+ *
+ * Example:
+ * @code
+ * mqtls_tls_handshake_start(tls, &tcp_tr, "broker.local");
+ * int32_t rc;
+ * while ((rc = mqtls_tls_handshake_step(tls)) == MQTLS_ERR_WANT_READ || rc == MQTLS_ERR_WANT_WRITE)
+ *     wait_for_socket(fd, rc); // epoll/poll, with the caller's deadline
+ * @endcode
+ */
+int32_t mqtls_tls_handshake_start(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host);
+
+/**
+ * One step of a handshake begun by mqtls_tls_handshake_start(): moves what
+ * the lower transport lets through without waiting.
+ * @param t the session
+ * @return MQTLS_OK (established: mqtls_tls_transport() may be used),
+ * MQTLS_ERR_WANT_READ or MQTLS_ERR_WANT_WRITE (call again when the socket is
+ * readable / writable), MQTLS_ERR_INVALID_ARG without a start, or an
+ * MQTLS_ERR_TLS_* naming the cause (the report says more).
+ */
+int32_t mqtls_tls_handshake_step(mqtls_tls_t *t);
+
+/**
  * The session as a transport (ctx = t). send/recv follow the transport
  * contract; a TLS alert from the server after the handshake (with TLS 1.3 a
  * rejected client certificate arrives this way) is returned as its

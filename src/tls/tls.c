@@ -476,7 +476,8 @@ int32_t mqtls_tls_new(mqtls_tls_t **out, mqtls_tls_engine_t engine, const mqtls_
     return MQTLS_OK;
 }
 
-int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host, uint32_t timeout_ms)
+/* The common part of a handshake's start: check, copy, forget the last one. */
+static int32_t handshake_prepare(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host)
 {
     if (t == NULL || lower == NULL || lower->send == NULL || lower->recv == NULL || host == NULL) {
         return MQTLS_ERR_INVALID_ARG;
@@ -495,22 +496,45 @@ int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, cons
     snprintf(t->host, sizeof t->host, "%s", name);
     uint8_t ip[16];
     t->host_is_ip = mqtls__tls_parse_ip(t->host, ip) != 0u;
+    return MQTLS_OK;
+}
+
+int32_t mqtls_tls_handshake_start(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host)
+{
+    int32_t rc = handshake_prepare(t, lower, host);
+    return rc < 0 ? rc : t->ops->start(t);
+}
+
+int32_t mqtls_tls_handshake_step(mqtls_tls_t *t)
+{
+    if (t == NULL || t->lower.send == NULL) {
+        return MQTLS_ERR_INVALID_ARG; /* no mqtls_tls_handshake_start() */
+    }
+    int32_t rc = t->ops->handshake(t);
+    if (rc == MQTLS_OK) {
+        t->established = true;
+    }
+    return rc;
+}
+
+int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host, uint32_t timeout_ms)
+{
+    int32_t rc = handshake_prepare(t, lower, host);
+    if (rc < 0) {
+        return rc;
+    }
     if (!mqtls__tls_have_clock(t)) {
         mqtls__tls_detail(t, "no clock for the handshake deadline: set cfg.hooks.now_ms");
         return MQTLS_ERR_TLS_BAD_CONFIG;
     }
-    int32_t rc = t->ops->start(t);
+    rc = t->ops->start(t);
     if (rc < 0) {
         return rc;
     }
     uint32_t limit = t->cfg.handshake_timeout_ms != 0u ? t->cfg.handshake_timeout_ms : timeout_ms;
     uint32_t start = mqtls__tls_now_ms(t);
     for (;;) {
-        rc = t->ops->handshake(t);
-        if (rc == MQTLS_OK) {
-            t->established = true;
-            return MQTLS_OK;
-        }
+        rc = mqtls_tls_handshake_step(t);
         if (rc != MQTLS_ERR_WANT_READ && rc != MQTLS_ERR_WANT_WRITE) {
             return rc;
         }

@@ -6,7 +6,9 @@
 # publish to their own topics and receive their own messages; the counts and
 # the latency histograms must add up. A wrong CA makes every device fail with
 # the same named cause, counted once per device. `bench merge` adds two runs
-# with disjoint --start ranges. MQTLS_BENCH_DEVICES (default 1000) sets the
+# with disjoint --start ranges. --connect-concurrency K: the broker has
+# accepted exactly K connections when the first CONNECT arrives (1: one
+# device at a time). MQTLS_BENCH_DEVICES (default 1000) sets the
 # size of the mutual-TLS fleet.
 # shellcheck source=tests/integration/lib.sh disable=SC2154 # PORT_<listener> come from start_listeners
 . "$(dirname "$0")/lib.sh"
@@ -51,6 +53,24 @@ note "the same fleet on the mbedTLS engine (a smaller one: mbedTLS 2.28's handsh
     { cat "$D/mbed.err"; fail "mbedTLS fleet failed"; }
 assert_eq "mbedTLS devices connected" 20 "$(jget "$D/mbed.json" connected)"
 
+# first_connect K: how many TCP connections the broker had accepted when the
+# first device of a `bench conn --connect-concurrency K` sent its CONNECT.
+first_connect() {
+    local from
+    from=$(wc -l <"$BROKER_LOG")
+    "$MQTLS" bench conn -c 8 --connect-concurrency "$1" -i "cc$1-%i" -p "$PORT_main" --cafile "$K/ca.pem" \
+        --ca-cert "$K/ca.pem" --ca-key "$K/ca.key" --tls-engine "$2" --json --quiet >"$D/cc$1.json" ||
+        fail "--connect-concurrency $1 did not connect cleanly"
+    assert_eq "--connect-concurrency $1: devices connected" 8 "$(jget "$D/cc$1.json" connected)"
+    tail -n +$((from + 1)) "$BROKER_LOG" |
+        awk -v id="cc$1-" '/New connection from/ { n++ } $0 ~ "New client connected .* as " id { print n; exit }'
+}
+note "--connect-concurrency: handshakes overlap, K at a time"
+assert_eq "connections accepted before the first CONNECT, K=1" 1 "$(first_connect 1 openssl)"
+assert_eq "connections accepted before the first CONNECT, K=4 (openssl)" 4 "$(first_connect 4 openssl)"
+assert_eq "connections accepted before the first CONNECT, K=4 (mbedtls)" 4 "$(first_connect 4 mbedtls)"
+expect_status "bench --connect-concurrency 0" 1 "$MQTLS" bench conn --connect-concurrency 0
+
 note "a wrong CA: every device fails with the same named cause, once each"
 set +e
 "$MQTLS" bench conn -c 25 -p "$PORT_main" --cafile "$K/other-ca.pem" --ca-cert "$K/ca.pem" --ca-key "$K/ca.key" \
@@ -79,6 +99,13 @@ assert_eq "merged messages received" 120 "$(jget "$D/m.json" received)"
 assert_eq "merged publish-to-ack samples" 120 "$(jq -r '.latency.pub_ack.count' "$D/m.json")"
 sum=$(jq -s '[.[].latency.pub_ack.sum_us] | add' "$D/a.json" "$D/b.json")
 assert_eq "merged latency sum" "$sum" "$(jq -r '.latency.pub_ack.sum_us' "$D/m.json")"
+# One writer: a merge has every field of a run but what only a run knows
+# (its options and its memory), and a merge of merges still parses.
+assert_eq "merge fields" \
+    "$(jq -c '[keys[] | select(. != "start" and . != "connect_concurrency" and . != "qos" and . != "size" and . != "tls" and . != "engine" and . != "rss_per_session_bytes")] + ["runs"] | sort' "$D/a.json")" \
+    "$(jq -c 'keys' "$D/m.json")"
+"$MQTLS" bench merge --json "$D/m.json" "$D/a.json" >"$D/mm.json"
+assert_eq "merge of a merge" 17 "$(jget "$D/mm.json" connected)"
 "$MQTLS" bench merge "$D/a.json" "$D/b.json" >"$D/m.txt"
 assert_contains "merge text" "2 runs, 12 devices" "$D/m.txt"
 grep -q 'mqtls-bench-12' "$BROKER_LOG" || fail "device 12 (second range) never connected"
