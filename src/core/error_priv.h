@@ -1,55 +1,13 @@
 /* SPDX-License-Identifier: MIT
- * mqtls: the compact error table a layer gives the core's lookups. */
+ * mqtls: the core's private view of the layer error tables. */
 /*
- * Each layer turns its X-macro rows (mqtls/error.h) into one
- * mqtls__errtab_t with MQTLS__ERRTAB_DEFINE: a byte per code and per class,
- * and the names (and sentences) packed into one string each, separated by
- * NULs. That is 2 bytes of table per code plus the text, where a switch
- * costs a jump-table slot, a literal pool entry and code per case. The
- * core's lookups (src/core/error.c) walk the tables of the linked layers;
- * the layers above the core are weak references (see mqtls/error.h).
+ * The table format and the layer tables' declarations are in mqtls/errtab.h,
+ * which every layer may include; this header stays for the core's own files
+ * (src/core/error.c, tests/unit/test_error_core.c).
  */
 #ifndef MQTLS_ERROR_PRIV_H
 #define MQTLS_ERROR_PRIV_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-#include "mqtls/config.h"
-#include "mqtls/error.h"
-
-typedef struct {
-    uint8_t count;          /* rows */
-    const uint8_t *codes;   /* -value of each row (every code is -1..-255) */
-    const uint8_t *classes; /* mqtls_errclass_t of each row */
-    const char *names;      /* count names, each ended by a NUL */
-    const char *texts;      /* count sentences, each ended by a NUL; NULL without ERROR_STRINGS */
-} mqtls__errtab_t;
-
-#define MQTLS__ERRTAB_CODE(name, value, cls, text) (uint8_t)(-(value)),
-#define MQTLS__ERRTAB_CLASS(name, value, cls, text) (uint8_t) MQTLS_ERRCLASS_##cls,
-#define MQTLS__ERRTAB_CHECK(name, value, cls, text) \
-    _Static_assert((value) < 0 && (value) >= -255, "MQTLS_ERR_" #name " must fit the table's byte");
-#define MQTLS__ERRTAB_NAME(name, value, cls, text) #name "\0"
-#define MQTLS__ERRTAB_TEXT(name, value, cls, text) text "\0"
-#if MQTLS_CONFIG_ERROR_STRINGS
-#define MQTLS__ERRTAB_TEXTS(ROWS) ROWS(MQTLS__ERRTAB_TEXT)
-#else
-#define MQTLS__ERRTAB_TEXTS(ROWS) NULL
-#endif
-
-/* Defines `const mqtls__errtab_t ident` from the X-macro list ROWS. */
-#define MQTLS__ERRTAB_DEFINE(ident, ROWS)                                                         \
-    ROWS(MQTLS__ERRTAB_CHECK)                                                                     \
-    static const uint8_t ident##_codes[] = {ROWS(MQTLS__ERRTAB_CODE)};                            \
-    static const uint8_t ident##_classes[] = {ROWS(MQTLS__ERRTAB_CLASS)};                         \
-    _Static_assert(sizeof ident##_codes < 256u, "an error table has at most 255 rows");           \
-    const mqtls__errtab_t ident = {(uint8_t)sizeof ident##_codes, ident##_codes, ident##_classes, \
-                                   ROWS(MQTLS__ERRTAB_NAME), MQTLS__ERRTAB_TEXTS(ROWS)}
-
-/* The layers above the core: defined by src/tls/tls_errors.c and
- * src/cred/cred_errors.c, absent (NULL) from a core-only link. */
-extern const mqtls__errtab_t mqtls__errtab_tls;
-extern const mqtls__errtab_t mqtls__errtab_cred;
+#include "mqtls/errtab.h"
 
 #endif /* MQTLS_ERROR_PRIV_H */

@@ -6,6 +6,6 @@
  * a firmware that links only the core does not carry them. Compiled even
  * without mbedTLS, so that every code of the enum keeps its sentence.
  */
-#include "core/error_priv.h"
+#include "mqtls/errtab.h"
 
 MQTLS__ERRTAB_DEFINE(mqtls__errtab_cred, MQTLS_ERRORS_CRED);

@@ -7,7 +7,7 @@
  * mqtls_errname() and mqtls_err_class() find this table through a weak
  * reference (src/core/error.c); freestanding, nothing but constants.
  */
-#include "core/error_priv.h"
+#include "mqtls/errtab.h"
 
 #define MQTLS__TLS_ROWS(X) MQTLS_ERRORS_TRANSPORT(X) MQTLS_ERRORS_TLS(X) MQTLS_ERRORS_CONN(X)
 
