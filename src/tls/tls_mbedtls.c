@@ -81,7 +81,7 @@
 
 /* TLS record content types and handshake types (RFC 5246 §6.2.1, §7.4). */
 enum { REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APPDATA = 23 };
-enum { HS_SERVER_HELLO = 2, HS_CERTIFICATE_REQUEST = 13 };
+enum { HS_SERVER_HELLO = 2, HS_SERVER_KEY_EXCHANGE = 12, HS_CERTIFICATE_REQUEST = 13 };
 
 /* ---- the stream watch ---------------------------------------------------------- */
 
@@ -928,6 +928,28 @@ static mbed_t *mbed_new(void)
     return m;
 }
 
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+/*
+ * mbedTLS 3.6.6's TLS 1.2 client rejects a ServerKeyExchange signed with
+ * rsa_pss_rsae_* (ILLEGAL_PARAMETER, -0x6600; Mbed-TLS/mbedtls#10674, fixed
+ * after 3.6.6), and an OpenSSL 3 broker signs with PSS whenever the client
+ * offers it, whatever the client's order: every TLS 1.2 broker with an RSA
+ * certificate failed. When TLS 1.2 is the highest version we offer, the
+ * list leaves PSS out (a TLS 1.2 server then signs with PKCS#1 v1.5); with
+ * TLS 1.3 allowed it must stay, since a TLS 1.3 server with an RSA key can
+ * only sign with PSS.
+ */
+static const uint16_t tls12_sig_algs[] = {
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
+    MBEDTLS_TLS1_3_SIG_NONE,
+};
+#endif
+
 static int32_t mbed_setup(mqtls_tls_t *t)
 {
     mbed_t *m = mbed_new();
@@ -945,6 +967,11 @@ static int32_t mbed_setup(mqtls_tls_t *t)
     if (rc == MQTLS_OK) {
         rc = set_versions(t, m);
     }
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    if (rc == MQTLS_OK && m->hi == MQTLS_TLS_V1_2) {
+        mbedtls_ssl_conf_sig_algs(&m->conf, tls12_sig_algs);
+    }
+#endif
     if (rc == MQTLS_OK) {
         rc = load_trust(t, m);
     }
@@ -1548,6 +1575,17 @@ static int32_t handshake_error(mqtls_tls_t *t, mbed_t *m, int ret)
         mqtls__tls_detail(t, "the server's answer is not a TLS handshake (%s); is this a plain MQTT port?", msg);
         return MQTLS_ERR_TLS_NOT_TLS;
     }
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    /* See tls12_sig_algs: TLS 1.3 allowed, a TLS 1.2 server's signed key exchange refused. */
+    if (ret == MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER && m->hi > MQTLS_TLS_V1_2 &&
+        (m->in.hs_types & (1u << HS_SERVER_KEY_EXCHANGE))) {
+        mqtls__tls_detail(t,
+                          "mbedTLS %s rejects a TLS 1.2 server's RSA-PSS signature (Mbed-TLS/mbedtls#10674): use "
+                          "--tls-version tlsv1.2 (max_version), TLS 1.3 on the broker, or OpenSSL",
+                          MBEDTLS_VERSION_STRING);
+        return MQTLS_ERR_TLS_HANDSHAKE;
+    }
+#endif
     mqtls__tls_detail(t, "%s (mbedTLS -0x%04x)", msg, (unsigned)-ret);
     return ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY : MQTLS_ERR_TLS_HANDSHAKE;
 }
