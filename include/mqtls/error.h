@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * mqtls: error codes for the whole library, each layer's rows in its own list. */
-/*
+/**
+ * @file
+ * @brief Error codes of every layer, their sentences, names and classes.
+ *
  * Every fallible mqtls function returns an int32_t that is either a count
  * (>= 0) or one of the negative codes below. The codes come from one X-macro
  * table so that the enum, mqtls_strerror() and mqtls_errname() can never drift
@@ -101,7 +104,7 @@ extern "C" {
     X(TOPIC_ALIAS_NEEDED, -54, RECONNECT,                                                                              \
       "protocol error: a PUBLISH with an empty topic name needs a topic alias (MQTT 5.0 section 3.3.2.1)")
 
-/* codec rows only MQTT 5.0 properties give: not compiled into a 3.1.1-only core */
+/** codec rows only MQTT 5.0 properties give: not compiled into a 3.1.1-only core */
 #define MQTLS_ERRORS_PROPS(X)                                                                                       \
     X(BAD_PROPERTY, -43, RECONNECT,                                                                                 \
       "malformed property: unknown property identifier, or a value that runs past the end of the property block "   \
@@ -210,12 +213,12 @@ extern "C" {
       "no SUBACK came in time: the broker did not answer the SUBSCRIBE (a policy that ignores it, or a broker that "    \
       "stopped answering)")
 
-/* The core's rows (src/core/error.c): general, codec, client; a 3.1.1-only
+/** The core's rows (src/core/error.c): general, codec, client; a 3.1.1-only
  * core (MQTLS_CONFIG_MQTT5 0) leaves out MQTLS_ERRORS_PROPS, which it cannot
  * return (scripts/core-size.sh checks that). */
 #define MQTLS_ERRORS_CORE(X) MQTLS__ERRORS_BASE(X) MQTLS_ERRORS_PROPS(X) MQTLS__ERRORS_CLIENT(X)
 
-/* transport rows: ports (TCP, SimpleLink sockets); names and sentences in src/tls/tls_errors.c */
+/** transport rows: ports (TCP, SimpleLink sockets); names and sentences in src/tls/tls_errors.c */
 #define MQTLS_ERRORS_TRANSPORT(X)                                                                         \
     X(CLOSED, -100, RECONNECT, "the connection was closed by the peer")                                   \
     X(DNS, -101, RECONNECT, "the host name could not be resolved")                                        \
@@ -234,7 +237,7 @@ extern "C" {
       "nothing was changed")                                                                              \
     X(STORE_LOCKED, -132, FATAL, "the message store is in use by another process")
 
-/* TLS rows (engines and network processors); names and sentences in src/tls/tls_errors.c */
+/** TLS rows (engines and network processors); names and sentences in src/tls/tls_errors.c */
 #define MQTLS_ERRORS_TLS(X)                                                                                           \
     X(TLS_UNKNOWN_CA, -140, FATAL,                                                                                    \
       "the server's certificate is not trusted: its chain does not lead to any CA in the CA file (unknown CA)")       \
@@ -280,7 +283,7 @@ extern "C" {
       "connected, but the server was not verified: no CA was given (CC3200: -453, CA ID 0); refused unless "          \
       "explicitly allowed")
 
-/* credential and credential store rows; names and sentences in src/cred/cred_errors.c */
+/** credential and credential store rows; names and sentences in src/cred/cred_errors.c */
 #define MQTLS_ERRORS_CRED(X)                                                                                         \
     X(CRED_EMPTY, -200, FATAL, "the file is empty")                                                                  \
     X(CRED_GARBAGE, -201, FATAL, "the file is neither PEM nor DER: not a certificate, key or CSR")                   \
@@ -317,7 +320,7 @@ extern "C" {
       "the certificate is BER, not DER: its signed part uses non-minimal lengths that cannot be re-encoded without "  \
       "breaking its signature")
 
-/* connection manager rows (src/conn); names and sentences in src/tls/tls_errors.c
+/** connection manager rows (src/conn); names and sentences in src/tls/tls_errors.c
  * with the transport's (a device that links src/conn without libmqtls reads
  * them as unknown codes) */
 #define MQTLS_ERRORS_CONN(X)                                                                                         \
@@ -325,13 +328,16 @@ extern "C" {
       "the offline queue is full: the message was not kept (give the connection manager a larger queue, or wait for " \
       "the connection)")
 
-/* Every row of every layer: the enum below, and what tests check. */
+/** Every row of every layer: the enum below, and what tests check. */
 #define MQTLS_ERROR_TABLE(X)                                                                                         \
     MQTLS_ERRORS_CORE(X) MQTLS_ERRORS_TRANSPORT(X) MQTLS_ERRORS_TLS(X) MQTLS_ERRORS_CRED(X) MQTLS_ERRORS_CONN(X)
 
-/** Result codes. MQTLS_OK is 0; every error is negative. */
+/**
+ * Result codes. MQTLS_OK is 0; every error is negative, MQTLS_ERR_<NAME> for
+ * each row of MQTLS_ERROR_TABLE (the sentences above are mqtls_strerror()'s).
+ */
 typedef enum {
-    MQTLS_OK = 0,
+    MQTLS_OK = 0, /**< success (a function that returns a count returns it instead) */
 #define MQTLS__ERR_ENUM(name, value, cls, text) MQTLS_ERR_##name = (value),
     MQTLS_ERROR_TABLE(MQTLS__ERR_ENUM)
 #undef MQTLS__ERR_ENUM
@@ -366,6 +372,7 @@ mqtls_errclass_t mqtls_err_class(int32_t err);
 
 /**
  * The class's name: "ok", "transient", "nonfatal", "reconnect" or "fatal".
+ * @param cls a class, e.g. from mqtls_err_class().
  * @return a static string, never NULL ("unknown" for a value outside the enum).
  */
 const char *mqtls_errclass_name(mqtls_errclass_t cls);
@@ -379,6 +386,7 @@ const char *mqtls_strerror(int32_t err);
 
 /**
  * The code's name without prefix, e.g. "CONNECT_REFUSED" (or "OK", "UNKNOWN").
+ * @param err any value; 0 gives "OK", a value not in the linked tables "UNKNOWN".
  * @return a static string, never NULL.
  */
 const char *mqtls_errname(int32_t err);
