@@ -162,7 +162,7 @@ typedef struct {
     mqtls_msgstore_t store;
     uint8_t *tx, *rx, *arena, *alias;
     mqtls_inflight_t *out;
-    size_t tx_len, arena_len, window;
+    size_t tx_len, arena_len;
 } pub_t;
 
 /* ---- options ---------------------------------------------------------------- */
@@ -372,7 +372,6 @@ static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool man
     if (many && p->tx_len < PUB_TX_BATCH)
         p->tx_len = PUB_TX_BATCH; /* -l: a window's PUBLISHes leave in few sends (coalesce_tx) */
     size_t window = o->max_inflight != 0 ? o->max_inflight : o->qos == 2 ? PUB_WINDOW_QOS2 : PUB_WINDOW_QOS1;
-    p->window = window;
     p->arena_len = many ? 2u * p->tx_len + 64u * window : p->tx_len + 64u;
     if (many && p->arena_len < PUB_ARENA_MIN)
         p->arena_len = PUB_ARENA_MIN;
@@ -498,14 +497,8 @@ static int32_t publish(pub_t *p, const pub_opts_t *o, const uint8_t *payload, si
             continue; /* lost before the client took it: again after the reconnect */
         if (!must_wait(rc))
             return rc;
-        bool full = rc == MQTLS_ERR_INFLIGHT_FULL;
         rc = rc == MQTLS_ERR_WANT_WRITE && (!p->managed || mqtls_conn_connected(&p->mm.m)) ? wait_writable(p)
                                                                                            : service(p, PUB_ACK_WAIT_MS);
-        /* A full window: take acknowledgements until half of it is free, so
-         * that the next batch of PUBLISHes leaves in one send (issue 14). */
-        while (rc >= 0 && full && !stop_requested && mqtls_client_outstanding(&p->client) > p->window / 2u &&
-               (!p->managed || mqtls_conn_connected(&p->mm.m)))
-            rc = service(p, PUB_ACK_WAIT_MS);
         if (rc < 0)
             return rc;
     }
