@@ -62,7 +62,6 @@
 #define PUB_LINE_MAX (256u * 1024u)   /* longest line -l accepts */
 #define PUB_ARENA_MIN (4u * 1024u * 1024u)
 #define PUB_RX_LEN 4096u              /* acks; a -c session may bring messages */
-#define PUB_TX_BATCH (32u * 1024u)    /* -l: tx_buf for coalesced PUBLISHes */
 #define PUB_ACK_WAIT_MS 1000u
 #define PUB_QOS0_LOOP_EVERY 256u      /* QoS 0 -l: service the connection this often */
 #define PUB_STDIN_POLL_MS 50
@@ -369,8 +368,6 @@ static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool man
     }
     size_t conn_need = cli_connect_size(&o->conn);
     p->tx_len = need > conn_need ? need : conn_need;
-    if (many && p->tx_len < PUB_TX_BATCH)
-        p->tx_len = PUB_TX_BATCH; /* -l: a window's PUBLISHes leave in few sends (coalesce_tx) */
     size_t window = o->max_inflight != 0 ? o->max_inflight : o->qos == 2 ? PUB_WINDOW_QOS2 : PUB_WINDOW_QOS1;
     p->arena_len = many ? 2u * p->tx_len + 64u * window : p->tx_len + 64u;
     if (many && p->arena_len < PUB_ARENA_MIN)
@@ -399,7 +396,6 @@ static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool man
         .alias_out = p->alias, .alias_out_len = MQTLS_ALIAS_OUT_SLOT(strlen(o->topic)), .alias_out_count = 1,
         .ack_timeout_ms = o->ack_timeout_ms,
     };
-    cfg.coalesce_tx = many; /* -l: sent by the loop the full window runs, or by the next that does not fit */
     if (mqtls_client_init(&p->client, &cfg) != MQTLS_OK) {
         fprintf(stderr, "mqtls pub: internal error: the client rejected its configuration\n");
         return CLI_EXIT_PROTOCOL;
