@@ -238,49 +238,51 @@ extern "C" {
     X(STORE_LOCKED, -132, FATAL, "the message store is in use by another process")
 
 /** TLS rows (engines and network processors); names and sentences in src/tls/tls_errors.c */
-#define MQTLS_ERRORS_TLS(X)                                                                                           \
-    X(TLS_UNKNOWN_CA, -140, FATAL,                                                                                    \
-      "the server's certificate is not trusted: its chain does not lead to any CA in the CA file (unknown CA)")       \
-    X(TLS_HOSTNAME_MISMATCH, -141, FATAL,                                                                             \
-      "the server's certificate does not name the host we connected to (hostname mismatch)")                          \
-    X(TLS_CERT_EXPIRED, -142, FATAL, "the server's certificate has expired (or the local clock is wrong)")            \
-    X(TLS_CERT_NOT_YET_VALID, -143, FATAL,                                                                            \
-      "the server's certificate is not valid yet (or the local clock is wrong or unset)")                             \
-    X(TLS_VERIFY_FAILED, -144, FATAL,                                                                                 \
-      "the server's certificate failed verification (bad signature or unusable certificate)")                         \
-    X(TLS_BAD_CA_FILE, -145, FATAL, "the CA file is unreadable, empty, or holds no certificate")                      \
-    X(TLS_CA_FORMAT, -146, FATAL, "a credential file is PEM where DER was declared, or DER where PEM was declared")   \
-    X(TLS_BAD_CERT_FILE, -147, FATAL, "the client certificate file is unreadable or holds no certificate")            \
-    X(TLS_BAD_KEY_FILE, -148, FATAL, "the private key file is unreadable or holds no private key")                    \
-    X(TLS_KEY_PASSWORD, -149, FATAL, "the private key is encrypted and the password is missing or wrong")             \
-    X(TLS_KEY_MISMATCH, -150, FATAL, "the private key does not belong to the client certificate")                     \
-    X(TLS_NO_COMMON_VERSION, -151, FATAL, "the server and the client have no TLS version in common")                  \
-    X(TLS_NO_SHARED_CIPHER, -152, FATAL, "the server and the client have no cipher suite in common")                  \
-    X(TLS_CERT_REQUIRED, -153, FATAL, "the server requires a client certificate and none was given")                  \
-    X(TLS_CERT_REJECTED, -154, FATAL, "the server rejected our client certificate") \
-    X(TLS_HANDSHAKE_TIMEOUT, -155, RECONNECT, "the TLS handshake did not finish in time")                             \
-    X(TLS_CLOSED_IN_HANDSHAKE, -156, RECONNECT, "the server closed the connection during the TLS handshake")          \
-    X(TLS_NOT_TLS, -157, FATAL, "the server did not answer in TLS (is this a plain MQTT port?)")                      \
-    X(TLS_ALERT, -158, RECONNECT, "the server ended the TLS session with an alert (named in the TLS report)")         \
-    X(TLS_HANDSHAKE, -159, RECONNECT, "the TLS handshake failed (the TLS report has the engine's reason)")            \
-    X(TLS_BAD_CIPHER, -160, FATAL, "a cipher suite name is not known to this TLS engine")                             \
-    X(TLS_BAD_CONFIG, -161, FATAL,                                                                                    \
-      "the TLS configuration is incomplete or contradictory (e.g. a certificate without a key, or no CA)")            \
-    X(TLS_ENGINE_UNAVAILABLE, -162, FATAL, "this TLS engine is not compiled into this build")                         \
-    X(TLS_BAD_CA_PATH, -163, FATAL, "the CA directory is unreadable or holds no certificate")                         \
-    X(TLS_IO, -164, RECONNECT, "the TLS engine failed to read or write the connection")                               \
-    X(TLS_BAD_RECORD, -165, FATAL,                                                                                    \
-      "the server sent bytes that are not a valid TLS record (longer than TLS allows, or no record header)")          \
-    X(TLS_MESSAGE_TOO_LARGE, -166, FATAL,                                                                             \
-      "a handshake message from the server is larger than this TLS engine's input buffer")                            \
-    X(TLS_RENEGOTIATION, -167, RECONNECT,                                                                             \
-      "the server asked to renegotiate the TLS session, which mqtls refuses, and then ended it")                      \
-    /* TLS in a network processor (ports/simplelink): what the chip's codes say */                                    \
-    X(TLS_CERT_DATE, -198, FATAL,                                                                                     \
-      "the server's certificate is not valid at the device's date: expired, or the device clock is unset or wrong "   \
-      "(CC3200: -461)")                                                                                               \
-    X(TLS_NOT_VERIFIED, -199, FATAL,                                                                                  \
-      "connected, but the server was not verified: no CA was given (CC3200: -453, CA ID 0); refused unless "          \
+#define MQTLS_ERRORS_TLS(X)                                                                                         \
+    X(TLS_UNKNOWN_CA, -140, FATAL,                                                                                  \
+      "the server's certificate is not trusted: its chain does not lead to any CA in the CA file (unknown CA)")     \
+    X(TLS_HOSTNAME_MISMATCH, -141, FATAL,                                                                           \
+      "the server's certificate does not name the host we connected to (hostname mismatch)")                        \
+    X(TLS_CERT_EXPIRED, -142, FATAL, "the server's certificate has expired (or the local clock is wrong)")          \
+    X(TLS_CERT_NOT_YET_VALID, -143, FATAL,                                                                          \
+      "the server's certificate is not valid yet (or the local clock is wrong or unset)")                           \
+    X(TLS_VERIFY_FAILED, -144, FATAL,                                                                               \
+      "the server's certificate failed verification (bad signature or unusable certificate)")                       \
+    X(TLS_BAD_CA_FILE, -145, FATAL, "the CA file is unreadable, empty, or holds no certificate")                    \
+    X(TLS_CA_FORMAT, -146, FATAL, "a credential file is PEM where DER was declared, or DER where PEM was declared") \
+    X(TLS_BAD_CERT_FILE, -147, FATAL, "the client certificate file is unreadable or holds no certificate")          \
+    X(TLS_BAD_KEY_FILE, -148, FATAL, "the private key file is unreadable or holds no private key")                  \
+    X(TLS_KEY_PASSWORD, -149, FATAL, "the private key is encrypted and the password is missing or wrong")           \
+    X(TLS_KEY_MISMATCH, -150, FATAL, "the private key does not belong to the client certificate")                   \
+    X(TLS_NO_COMMON_VERSION, -151, FATAL, "the server and the client have no TLS version in common")                \
+    X(TLS_NO_SHARED_CIPHER, -152, FATAL, "the server and the client have no cipher suite in common")                \
+    X(TLS_CERT_REQUIRED, -153, FATAL, "the server requires a client certificate and none was given")                \
+    X(TLS_CERT_REJECTED, -154, FATAL, "the server rejected our client certificate")                                 \
+    X(TLS_HANDSHAKE_TIMEOUT, -155, RECONNECT, "the TLS handshake did not finish in time")                           \
+    X(TLS_CLOSED_IN_HANDSHAKE, -156, RECONNECT, "the server closed the connection during the TLS handshake")        \
+    X(TLS_NOT_TLS, -157, FATAL, "the server did not answer in TLS (is this a plain MQTT port?)")                    \
+    X(TLS_ALERT, -158, RECONNECT, "the server ended the TLS session with an alert (named in the TLS report)")       \
+    X(TLS_HANDSHAKE, -159, RECONNECT, "the TLS handshake failed (the TLS report has the engine's reason)")          \
+    X(TLS_BAD_CIPHER, -160, FATAL, "a cipher suite name is not known to this TLS engine")                           \
+    X(TLS_BAD_CONFIG, -161, FATAL,                                                                                  \
+      "the TLS configuration is incomplete or contradictory (e.g. a certificate without a key, or no CA)")          \
+    X(TLS_ENGINE_UNAVAILABLE, -162, FATAL, "this TLS engine is not compiled into this build")                       \
+    X(TLS_BAD_CA_PATH, -163, FATAL, "the CA directory is unreadable or holds no certificate")                       \
+    X(TLS_IO, -164, RECONNECT, "the TLS engine failed to read or write the connection")                             \
+    X(TLS_BAD_RECORD, -165, FATAL,                                                                                  \
+      "the server sent bytes that are not a valid TLS record (longer than TLS allows, or no record header)")        \
+    X(TLS_MESSAGE_TOO_LARGE, -166, FATAL,                                                                           \
+      "a handshake message from the server is larger than this TLS engine's input buffer")                          \
+    X(TLS_RENEGOTIATION, -167, RECONNECT,                                                                           \
+      "the server asked to renegotiate the TLS session, which mqtls refuses, and then ended it")                    \
+    X(TLS_NO_SESSION, -168, NONFATAL,                                                                               \
+      "the TLS session has nothing to resume (TLS 1.3: no ticket yet, save after the first read)")                  \
+    /* TLS in a network processor (ports/simplelink): what the chip's codes say */                                  \
+    X(TLS_CERT_DATE, -198, FATAL,                                                                                   \
+      "the server's certificate is not valid at the device's date: expired, or the device clock is unset or wrong " \
+      "(CC3200: -461)")                                                                                             \
+    X(TLS_NOT_VERIFIED, -199, FATAL,                                                                                \
+      "connected, but the server was not verified: no CA was given (CC3200: -453, CA ID 0); refused unless "        \
       "explicitly allowed")
 
 /** credential and credential store rows; names and sentences in src/cred/cred_errors.c */

@@ -149,6 +149,14 @@ typedef struct {
 const mqtls_tls_hooks_t *mqtls_tls_port_hooks(void);
 
 /**
+ * A saved TLS session, to resume on the next connection to the same server
+ * (TLS 1.2 session id or ticket, TLS 1.3 ticket); opaque. Made by
+ * mqtls_tls_session_save(), owned by the caller, released with
+ * mqtls_tls_session_free(); it outlives the mqtls_tls_t it came from.
+ */
+typedef struct mqtls_tls_session mqtls_tls_session_t;
+
+/**
  * TLS configuration. Strings and buffers are borrowed: they must stay valid
  * until mqtls_tls_free(). Start from mqtls_tls_config_init().
  * Each credential comes from a file (…_file, read through hooks.load) or
@@ -182,6 +190,16 @@ typedef struct {
     const char *ciphers;   /**< colon-separated IANA names (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
                                 dashes allowed); OpenSSL also takes its own names. NULL: defaults */
     uint32_t handshake_timeout_ms; /**< 0: the timeout given to mqtls_tls_handshake() */
+    /** A session saved from an earlier connection, offered at every handshake
+     *  start for a quicker, resumed handshake (report.resumed says whether
+     *  the server took it). Offered only to the same host name (server_name
+     *  or the host given) on the same engine; the server may still refuse
+     *  it, and then the handshake is a full one, verified as always. Give
+     *  it only to a configuration with the same trust as the one that made
+     *  it: a resumed handshake does not check the server's chain again.
+     *  mbedTLS: not offered with no_verify. Borrowed until mqtls_tls_free();
+     *  NULL: none. */
+    const mqtls_tls_session_t *resume;
     /* The verifier's clock and tolerance (a device's view, for the SimpleLink emulation). */
     int64_t verify_time;       /**< Unix seconds at which certificate validity is judged;
                                     0: hooks.unix_time (the system clock on a host). A device whose clock is unset judges
@@ -227,6 +245,7 @@ typedef struct {
     int alert_sent;          /**< alert number we sent, -1 if none */
     bool cert_requested;     /**< the server asked for a client certificate */
     bool cert_sent;          /**< we had one to send */
+    bool resumed;            /**< the handshake resumed cfg.resume (no certificates were exchanged) */
     size_t chain_len;        /**< certificates in chain[] (the server's first MQTLS_TLS_MAX_CHAIN) */
     mqtls_tls_cert_info_t chain[MQTLS_TLS_MAX_CHAIN]; /**< the server's chain, leaf first */
     int64_t engine_error;    /**< the engine's own code (mbedTLS negative, OpenSSL ERR_ code) */
@@ -355,6 +374,41 @@ void mqtls_tls_transport(mqtls_tls_t *t, mqtls_transport_t *out);
  * @return the report, valid until mqtls_tls_free() (or as long as the caller's report lives).
  */
 const mqtls_tls_report_t *mqtls_tls_get_report(const mqtls_tls_t *t);
+
+/**
+ * Save the established session for resumption: give it to the next
+ * connection's configuration (cfg.resume) to skip the certificate exchange
+ * and key agreement of a full handshake. With TLS 1.3 the server sends its
+ * tickets after the handshake, so save after the first read (the MQTT
+ * CONNACK: after mqtls_client_connect() returned) and before the session is
+ * closed (mqtls_client_disconnect() closes it). mbedTLS 3.x hands out each
+ * ticket once: a second save of the same ticket fails.
+ * @param t the session, established
+ * @param out receives the saved session (NULL on failure), owned by the
+ *            caller until mqtls_tls_session_free(); independent of t
+ * @return MQTLS_OK, MQTLS_ERR_NOT_CONNECTED (no handshake done, or closed),
+ * MQTLS_ERR_TLS_NO_SESSION (nothing to resume: no ticket yet, the server
+ * keeps no sessions, or this engine build resumes none), MQTLS_ERR_NO_MEMORY,
+ * MQTLS_ERR_INVALID_ARG.
+ *
+ * Example (a reconnect that offers the last session):
+ * @code
+ * mqtls_tls_session_t *saved = NULL;
+ * rc = mqtls_client_connect(&client, &tls_tr, &connect, NULL, 10000);  // CONNACK read
+ * if (rc == MQTLS_OK) (void)mqtls_tls_session_save(tls, &saved);        // no session: a full handshake next time
+ * ...
+ * cfg.resume = saved;                      // the next mqtls_tls_new(); after it is freed:
+ * mqtls_tls_session_free(saved);
+ * @endcode
+ */
+int32_t mqtls_tls_session_save(const mqtls_tls_t *t, mqtls_tls_session_t **out);
+
+/**
+ * Release a saved session; safe with NULL. No configuration given it as
+ * cfg.resume may be in use (mqtls_tls_free() them first).
+ * @param s the saved session, or NULL
+ */
+void mqtls_tls_session_free(mqtls_tls_session_t *s);
 
 /**
  * Release everything; safe with NULL. Does not close the lower transport.

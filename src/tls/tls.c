@@ -476,6 +476,68 @@ int32_t mqtls_tls_new(mqtls_tls_t **out, mqtls_tls_engine_t engine, const mqtls_
     return MQTLS_OK;
 }
 
+/* ---- session resumption --------------------------------------------------------- */
+
+/* What mqtls_tls_session_save() hands out: the engine's session, with what
+ * it may be offered to. */
+struct mqtls_tls_session {
+    const struct mqtls__tls_ops *ops; /* the engine that made it */
+    char host[256];                   /* the name it was verified for */
+    void *impl;                       /* the engine's saved session */
+};
+
+/* After the engine's start: the saved session goes only to the engine and
+ * the name it was made for. A session verified for one name would make a
+ * handshake with another name skip the check that it names the server. */
+static int32_t offer_session(mqtls_tls_t *t)
+{
+    if (t->ops->offer == NULL) {
+        return MQTLS_OK;
+    }
+    const mqtls_tls_session_t *s = t->cfg.resume;
+    bool fits = s != NULL && s->ops == t->ops && strcmp(s->host, t->host) == 0;
+    t->offered = t->ops->offer(t, fits ? s->impl : NULL) == 1;
+    return MQTLS_OK;
+}
+
+int32_t mqtls_tls_session_save(const mqtls_tls_t *t, mqtls_tls_session_t **out)
+{
+    if (out == NULL) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (t == NULL) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
+    if (!t->established) {
+        return MQTLS_ERR_NOT_CONNECTED;
+    }
+    if (t->ops->save == NULL) {
+        return MQTLS_ERR_TLS_NO_SESSION;
+    }
+    mqtls_tls_session_t *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    int32_t rc = t->ops->save(t, &s->impl);
+    if (rc < 0) {
+        free(s);
+        return rc;
+    }
+    s->ops = t->ops;
+    memcpy(s->host, t->host, sizeof s->host);
+    *out = s;
+    return MQTLS_OK;
+}
+
+void mqtls_tls_session_free(mqtls_tls_session_t *s)
+{
+    if (s != NULL) {
+        s->ops->free_session(s->impl);
+        free(s);
+    }
+}
+
 /* The common part of a handshake's start: check, copy, forget the last one. */
 static int32_t handshake_prepare(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host)
 {
@@ -490,8 +552,10 @@ static int32_t handshake_prepare(mqtls_tls_t *t, const mqtls_transport_t *lower,
     r->verify_flags = 0;
     r->alert_received = r->alert_sent = -1;
     r->cert_requested = false;
+    r->resumed = false;
     r->chain_len = 0;
     r->engine_error = 0;
+    t->offered = false;
     const char *name = t->cfg.server_name != NULL ? t->cfg.server_name : host;
     snprintf(t->host, sizeof t->host, "%s", name);
     uint8_t ip[16];
@@ -502,7 +566,10 @@ static int32_t handshake_prepare(mqtls_tls_t *t, const mqtls_transport_t *lower,
 int32_t mqtls_tls_handshake_start(mqtls_tls_t *t, const mqtls_transport_t *lower, const char *host)
 {
     int32_t rc = handshake_prepare(t, lower, host);
-    return rc < 0 ? rc : t->ops->start(t);
+    if (rc == MQTLS_OK) {
+        rc = t->ops->start(t);
+    }
+    return rc < 0 ? rc : offer_session(t);
 }
 
 int32_t mqtls_tls_handshake_step(mqtls_tls_t *t)
@@ -513,6 +580,7 @@ int32_t mqtls_tls_handshake_step(mqtls_tls_t *t)
     int32_t rc = t->ops->handshake(t);
     if (rc == MQTLS_OK) {
         t->established = true;
+        t->report->resumed = t->offered && t->ops->resumed(t);
     }
     return rc;
 }
@@ -531,6 +599,7 @@ int32_t mqtls_tls_handshake(mqtls_tls_t *t, const mqtls_transport_t *lower, cons
     if (rc < 0) {
         return rc;
     }
+    (void)offer_session(t);
     uint32_t limit = t->cfg.handshake_timeout_ms != 0u ? t->cfg.handshake_timeout_ms : timeout_ms;
     uint32_t start = mqtls__tls_now_ms(t);
     for (;;) {

@@ -234,6 +234,7 @@ typedef struct {
     bool refused_reneg;  /* we sent an alert in an open session: no_renegotiation */
     uint8_t *flight;     /* handshake records kept to go out in one send (see bio_send) */
     size_t flight_len, flight_cap;
+    bool chain_checked; /* this handshake verified a server chain: not a resumed one */
 } mbed_t;
 
 static void strerr(int ret, char *buf, size_t len)
@@ -1815,6 +1816,89 @@ static void mbed_destroy(mqtls_tls_t *t)
     t->impl = NULL;
 }
 
+/* ---- session resumption ------------------------------------------------------------- */
+
+/*
+ * mbedTLS has no getter for "this handshake was resumed" (the flag lives in
+ * the handshake state, gone when the handshake ends). What tells: a full
+ * handshake verifies the server's chain, a resumed one receives no
+ * certificate. So the session's own verify callback notes the verification
+ * and passes on to verify_cb; with no_verify nothing is verified, so no
+ * session is offered then. Rejected: the stream watch (it reads TLS 1.2's
+ * cleartext only) and comparing master secrets (private on 3.x, and TLS
+ * 1.3 has none).
+ */
+static int verify_noting(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    mqtls_tls_t *t = ctx;
+    ((mbed_t *)t->impl)->chain_checked = true;
+    return verify_cb(ctx, crt, depth, flags);
+}
+
+/* After mbed_start (reset, hostname): from here a TLS 1.3 ticket is kept
+ * when it arrives (3.6 ignores tickets unless asked), and a saved session
+ * is offered. */
+static int32_t mbed_offer(mqtls_tls_t *t, void *session)
+{
+    mbed_t *m = t->impl;
+    m->chain_checked = false;
+    mbedtls_ssl_set_verify(&m->ssl, verify_noting, t);
+#if defined(MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED) && defined(MBEDTLS_SSL_SESSION_TICKETS)
+    mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(&m->conf,
+                                                             MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+#endif
+    if (session == NULL || t->cfg.no_verify) {
+        return 0;
+    }
+    return mbedtls_ssl_set_session(&m->ssl, session) == 0 ? 1 : 0;
+}
+
+static bool mbed_resumed(mqtls_tls_t *t)
+{
+    return !((mbed_t *)t->impl)->chain_checked;
+}
+
+/* A session resumes by its ticket, or (TLS 1.2) by the id the server gave. */
+static bool resumable(const mbedtls_ssl_context *ssl, const mbedtls_ssl_session *s)
+{
+    size_t ticket = 0;
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+    ticket = s->MQTLS__MBED_PRIV(ticket_len);
+#endif
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    if (mbedtls_ssl_get_version_number(ssl) == MBEDTLS_SSL_VERSION_TLS1_3) {
+        return ticket > 0u;
+    }
+#else
+    (void)ssl;
+#endif
+    return ticket > 0u || s->MQTLS__MBED_PRIV(id_len) > 0u;
+}
+
+static int32_t mbed_save(const mqtls_tls_t *t, void **out)
+{
+    mbed_t *m = t->impl;
+    mbedtls_ssl_session *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return MQTLS_ERR_NO_MEMORY;
+    }
+    mbedtls_ssl_session_init(s);
+    int ret = mbedtls_ssl_get_session(&m->ssl, s);
+    if (ret == 0 && resumable(&m->ssl, s)) {
+        *out = s;
+        return MQTLS_OK;
+    }
+    mbedtls_ssl_session_free(s);
+    free(s);
+    return ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY : MQTLS_ERR_TLS_NO_SESSION;
+}
+
+static void mbed_free_session(void *session)
+{
+    mbedtls_ssl_session_free(session);
+    free(session);
+}
+
 const struct mqtls__tls_ops mqtls__tls_mbedtls_ops = {
     .name = "mbedtls",
     .setup = mbed_setup,
@@ -1825,4 +1909,8 @@ const struct mqtls__tls_ops mqtls__tls_mbedtls_ops = {
     .pending = mbed_pending,
     .shutdown = mbed_shutdown,
     .destroy = mbed_destroy,
+    .offer = mbed_offer,
+    .resumed = mbed_resumed,
+    .save = mbed_save,
+    .free_session = mbed_free_session,
 };

@@ -1488,6 +1488,47 @@ static void ossl_destroy(mqtls_tls_t *t)
     ERR_clear_error();
 }
 
+/* ---- session resumption ------------------------------------------------------------- */
+
+/* Right after SSL_new (ossl_start): the ClientHello offers the session's id
+ * or ticket; SSL_set_session takes its own reference. */
+static int32_t ossl_offer(mqtls_tls_t *t, void *session)
+{
+    ossl_t *o = t->impl;
+    if (session == NULL) {
+        return 0;
+    }
+    int ok = SSL_set_session(o->ssl, session);
+    ERR_clear_error();
+    return ok == 1 ? 1 : 0;
+}
+
+static bool ossl_resumed(mqtls_tls_t *t)
+{
+    ossl_t *o = t->impl;
+    return SSL_session_reused(o->ssl) == 1;
+}
+
+/* With TLS 1.3 the handshake's own session is not resumable: every
+ * NewSessionTicket read after it makes a new one, and SSL_get0_session
+ * gives the latest. Saved is a copy: SSL_free() of a connection that was
+ * not shut down marks its own session "not resumable" (RFC 4346 dropped
+ * that rule, and a device often just loses its connection). */
+static int32_t ossl_save(const mqtls_tls_t *t, void **out)
+{
+    ossl_t *o = t->impl;
+    SSL_SESSION *s = SSL_get0_session(o->ssl);
+    s = s != NULL && SSL_SESSION_is_resumable(s) == 1 ? SSL_SESSION_dup(s) : NULL;
+    ERR_clear_error();
+    *out = s;
+    return s != NULL ? MQTLS_OK : MQTLS_ERR_TLS_NO_SESSION;
+}
+
+static void ossl_free_session(void *session)
+{
+    SSL_SESSION_free(session);
+}
+
 const struct mqtls__tls_ops mqtls__tls_openssl_ops = {
     .name = "openssl",
     .setup = ossl_setup,
@@ -1498,4 +1539,8 @@ const struct mqtls__tls_ops mqtls__tls_openssl_ops = {
     .pending = ossl_pending,
     .shutdown = ossl_shutdown,
     .destroy = ossl_destroy,
+    .offer = ossl_offer,
+    .resumed = ossl_resumed,
+    .save = ossl_save,
+    .free_session = ossl_free_session,
 };

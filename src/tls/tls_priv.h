@@ -25,6 +25,7 @@ struct mqtls_tls {
     bool host_is_ip;
     bool established;
     int32_t lower_error;      /* last error of the lower transport, 0 if none */
+    bool offered;             /* this handshake offered cfg.resume */
     void *impl;               /* the engine's state */
 };
 
@@ -47,6 +48,17 @@ struct mqtls__tls_ops {
     /* Best-effort close_notify. */
     void (*shutdown)(mqtls_tls_t *t);
     void (*destroy)(mqtls_tls_t *t);
+    /* Session resumption; all four NULL: the engine resumes nothing.
+     * offer: after start, at every handshake, with the engine's saved
+     * session or NULL (nothing to offer, but get ready to save one): 1 when
+     * it is offered, 0 when not, never an error (a session that does not
+     * fit is not offered). resumed: after a handshake that offered one, did
+     * the server take it. save: the established session, resumable, into
+     * *out (MQTLS_ERR_TLS_NO_SESSION when there is none). free: a saved one. */
+    int32_t (*offer)(mqtls_tls_t *t, void *session);
+    bool (*resumed)(mqtls_tls_t *t);
+    int32_t (*save)(const mqtls_tls_t *t, void **out);
+    void (*free_session)(void *session);
 };
 
 #if MQTLS_WITH_MBEDTLS

@@ -244,10 +244,163 @@ static void device_clock(mqtls_tls_engine_t e, int main_port, int future_port, i
     shake(e, "name mismatch tolerated", &c, other_port, MQTLS_OK, MQTLS_TLS_VERIFY_NAME_MISMATCH);
 }
 
+/* ---- session resumption ------------------------------------------------------------ */
+
+/* Write all of buf, read exactly len bytes into out: the transport in
+ * blocking use, over its wait. */
+static bool exchange(const mqtls_transport_t *tr, const uint8_t *buf, size_t len, uint8_t *out, size_t out_len)
+{
+    for (size_t done = 0; done < len;) {
+        int32_t n = tr->send(tr->ctx, buf + done, len - done);
+        if (n < 0 || (n == 0 && tr->wait(tr->ctx, MQTLS_WAIT_WRITE, 5000) <= 0)) {
+            return false;
+        }
+        done += (size_t)n;
+    }
+    for (size_t got = 0; got < out_len;) {
+        int32_t n = tr->recv(tr->ctx, out + got, out_len - got);
+        if (n < 0 || (n == 0 && tr->wait(tr->ctx, MQTLS_WAIT_READ, 5000) <= 0)) {
+            return false;
+        }
+        got += (size_t)n;
+    }
+    return true;
+}
+
+/* A handshake on 127.0.0.1:port, verified for `host`, then an MQTT CONNECT
+ * and its CONNACK (a TLS 1.3 server's tickets come before it), then, with
+ * `saved`, the session saved. @return the handshake's result. */
+static int32_t connect_once(mqtls_tls_engine_t e, const char *what, const mqtls_tls_config_t *cfg, int port,
+                            const char *host, mqtls_tls_report_t *r, mqtls_tls_session_t **saved)
+{
+    static const uint8_t connect[] = {0x10, 13, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60, 0, 1, 'r'};
+    static const uint8_t connack[] = {0x20, 2, 0, 0};
+    mqtls_tls_t *t = NULL;
+    int32_t rc = mqtls_tls_new(&t, e, cfg, r);
+    CHECK(rc == MQTLS_OK, "%s engine %d: setup: %s (%s)", what, (int)e, mqtls_errname(rc), r->detail);
+    mqtls_tcp_t tcp;
+    mqtls_tcp_init(&tcp);
+    if (rc == MQTLS_OK) {
+        rc = mqtls_tcp_connect(&tcp, "127.0.0.1", (uint16_t)port, 5000);
+        CHECK(rc == MQTLS_OK, "%s: TCP connect to %d: %s", what, port, mqtls_errname(rc));
+    }
+    if (rc == MQTLS_OK) {
+        mqtls_transport_t lower, tr;
+        mqtls_tcp_transport(&tcp, &lower);
+        rc = mqtls_tls_handshake(t, &lower, host, 5000);
+        /* Nothing to save from a failed handshake, nor from a TLS 1.3 one
+         * before its tickets were read (when one was offered, the engine
+         * may still hold that one). Not tried with TLS 1.2: mbedTLS 3.x
+         * hands a session out once. */
+        mqtls_tls_session_t *early = NULL;
+        int32_t early_rc = MQTLS_OK, early_want = MQTLS_OK;
+        if (rc != MQTLS_OK || (strcmp(r->version, "TLSv1.3") == 0 && cfg->resume == NULL)) {
+            early_want = rc != MQTLS_OK ? MQTLS_ERR_NOT_CONNECTED : MQTLS_ERR_TLS_NO_SESSION;
+            early_rc = mqtls_tls_session_save(t, &early);
+        }
+        CHECK(early_rc == early_want && early == NULL, "%s engine %d: save right after the handshake: %s, want %s",
+              what, (int)e, mqtls_errname(early_rc), mqtls_errname(early_want));
+        mqtls_tls_session_free(early);
+        mqtls_tls_transport(t, &tr);
+        uint8_t ack[4];
+        if (rc == MQTLS_OK) {
+            CHECK(exchange(&tr, connect, sizeof connect, ack, sizeof ack) && memcmp(ack, connack, 4) == 0,
+                  "%s engine %d: CONNECT/CONNACK over the session", what, (int)e);
+        }
+        if (rc == MQTLS_OK && saved != NULL) {
+            int32_t src = mqtls_tls_session_save(t, saved);
+            CHECK(src == MQTLS_OK && *saved != NULL, "%s engine %d: save after the CONNACK: %s", what, (int)e,
+                  mqtls_errname(src));
+        }
+    }
+    mqtls_tls_free(t);
+    mqtls_tcp_close(&tcp);
+    return rc;
+}
+
+/* cfg.resume: resumed with the session of the last connection to the same
+ * server and name, never with another's, and never instead of verifying. */
+static void resumption(mqtls_tls_engine_t e, uint16_t version, int main_port, int twin_port, int other_port)
+{
+    const char *v = version == MQTLS_TLS_V1_3 ? "TLS 1.3" : "TLS 1.2";
+    mqtls_tls_config_t c;
+    base(&c);
+    c.min_version = c.max_version = version;
+    mqtls_tls_report_t r;
+    mqtls_tls_session_t *s = NULL, *s2 = NULL;
+    mqtls_tls_t *t = NULL;
+    int32_t rc = mqtls_tls_new(&t, e, &c, &r);
+    if (rc == MQTLS_ERR_TLS_NO_COMMON_VERSION && e == MQTLS_TLS_MBEDTLS && version == MQTLS_TLS_V1_3) {
+        printf("tls_api: this mbedTLS has no TLS 1.3 (2.28): resumption tested with TLS 1.2 only\n");
+        return;
+    }
+    CHECK(rc == MQTLS_OK && mqtls_tls_session_save(t, &s) == MQTLS_ERR_NOT_CONNECTED && s == NULL,
+          "%s engine %d: nothing to save before a handshake (%s)", v, (int)e, mqtls_errname(rc));
+    mqtls_tls_free(t);
+
+    rc = connect_once(e, "first connection", &c, main_port, "127.0.0.1", &r, &s);
+    CHECK(rc == MQTLS_OK && !r.resumed, "%s engine %d: first connection: %s, resumed %d (%s)", v, (int)e,
+          mqtls_errname(rc), r.resumed, r.detail);
+    if (s == NULL) {
+        return;
+    }
+    c.resume = s;
+    rc = connect_once(e, "second connection", &c, main_port, "127.0.0.1", &r, &s2);
+    CHECK(rc == MQTLS_OK && r.resumed,
+          "%s engine %d: the second connection resumes the saved session: %s, "
+          "resumed %d, version %s (%s)",
+          v, (int)e, mqtls_errname(rc), r.resumed, r.version, r.detail);
+    CHECK(r.verify_flags == 0 && r.chain_len >= 1u, "%s engine %d: resumed: flags 0x%x, chain %zu", v, (int)e,
+          (unsigned)r.verify_flags, r.chain_len);
+    /* The session a resumed connection saves resumes too. */
+    c.resume = s2;
+    rc = connect_once(e, "third connection", &c, main_port, "127.0.0.1", &r, NULL);
+    CHECK(rc == MQTLS_OK && r.resumed,
+          "%s engine %d: the session saved by a resumed connection resumes: %s, "
+          "resumed %d",
+          v, (int)e, mqtls_errname(rc), r.resumed);
+    c.resume = NULL;
+    rc = connect_once(e, "no session offered", &c, main_port, "127.0.0.1", &r, NULL);
+    CHECK(rc == MQTLS_OK && !r.resumed, "%s engine %d: without a session: %s, resumed %d", v, (int)e, mqtls_errname(rc),
+          r.resumed);
+    c.resume = s;
+    rc = connect_once(e, "another name", &c, main_port, "localhost", &r, NULL);
+    CHECK(rc == MQTLS_OK && !r.resumed,
+          "%s engine %d: a session for 127.0.0.1 is not offered to localhost: %s, "
+          "resumed %d",
+          v, (int)e, mqtls_errname(rc), r.resumed);
+    rc = connect_once(e, "another broker", &c, twin_port, "127.0.0.1", &r, NULL);
+    CHECK(rc == MQTLS_OK && !r.resumed && r.chain_len >= 1u,
+          "%s engine %d: another broker does not resume the session, verifies and connects: %s, resumed %d", v, (int)e,
+          mqtls_errname(rc), r.resumed);
+    rc = connect_once(e, "another broker, wrong name", &c, other_port, "127.0.0.1", &r, NULL);
+    CHECK(rc == MQTLS_ERR_TLS_HOSTNAME_MISMATCH && !r.resumed,
+          "%s engine %d: an offered session does not skip verification: %s, resumed %d", v, (int)e, mqtls_errname(rc),
+          r.resumed);
+    mqtls_tls_session_free(s);
+    mqtls_tls_session_free(s2);
+}
+
+/* A session saved by one engine is not offered by the other. */
+static void resumption_across_engines(int main_port)
+{
+    mqtls_tls_config_t c;
+    base(&c);
+    c.max_version = MQTLS_TLS_V1_2;
+    mqtls_tls_report_t r;
+    mqtls_tls_session_t *s = NULL;
+    (void)connect_once(MQTLS_TLS_OPENSSL, "openssl session", &c, main_port, "127.0.0.1", &r, &s);
+    c.resume = s;
+    int32_t rc = connect_once(MQTLS_TLS_MBEDTLS, "openssl session on mbedtls", &c, main_port, "127.0.0.1", &r, NULL);
+    CHECK(rc == MQTLS_OK && !r.resumed, "an OpenSSL session on mbedTLS: %s, resumed %d", mqtls_errname(rc), r.resumed);
+    mqtls_tls_session_free(s);
+    mqtls_tls_session_free(NULL);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2 && argc != 6) {
-        fprintf(stderr, "usage: tls_api PKI_DIR [MAIN_PORT FUTURE_PORT EXPIRED_PORT OTHER_PORT]\n");
+    if (argc != 2 && argc != 6 && argc != 7) {
+        fprintf(stderr, "usage: tls_api PKI_DIR [MAIN_PORT FUTURE_PORT EXPIRED_PORT OTHER_PORT [TWIN_PORT]]\n");
         return 2;
     }
     dir = argv[1];
@@ -267,9 +420,16 @@ int main(int argc, char **argv)
         declared_formats(engines[i]);
         from_bytes(engines[i]);
         configuration(engines[i]);
-        if (argc == 6) {
+        if (argc >= 6) {
             device_clock(engines[i], atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
         }
+        if (argc == 7) {
+            resumption(engines[i], MQTLS_TLS_V1_2, atoi(argv[2]), atoi(argv[6]), atoi(argv[5]));
+            resumption(engines[i], MQTLS_TLS_V1_3, atoi(argv[2]), atoi(argv[6]), atoi(argv[5]));
+        }
+    }
+    if (argc == 7 && mqtls_tls_engine_available(MQTLS_TLS_MBEDTLS) && mqtls_tls_engine_available(MQTLS_TLS_OPENSSL)) {
+        resumption_across_engines(atoi(argv[2]));
     }
     if (failures == 0) {
         printf("tls_api: all checks passed\n");
