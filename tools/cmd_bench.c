@@ -53,8 +53,9 @@
 #include "mqtls/tls.h"
 
 enum { MODE_CONN, MODE_PUB, MODE_SUB };
-enum { H_TCP, H_HANDSHAKE, H_CONNACK, H_CONNECT, H_PUBACK, H_RECV, H_N };
-static const char *const hist_names[H_N] = { "tcp", "handshake", "connack", "connect", "pub_ack", "pub_recv" };
+enum { H_TCP, H_HANDSHAKE, H_CONNACK, H_CONNECT, H_PUBACK, H_RECV, H_HS_FULL, H_HS_RESUMED, H_N };
+static const char *const hist_names[H_N] = {"tcp",     "handshake", "connack",        "connect",
+                                            "pub_ack", "pub_recv",  "handshake_full", "handshake_resumed"};
 
 #define MAX_WINDOW 256u
 #define MAX_CAUSES 64u
@@ -93,6 +94,7 @@ typedef struct {
     bool insecure;
     bool json;
     bool quiet;
+    unsigned reconnect; /* conn: disconnect and reconnect every device this many times */
 } bopts_t;
 
 typedef struct {
@@ -109,6 +111,7 @@ typedef struct {
     char topic[160];
     mqtls_tcp_t tcp;
     mqtls_tls_t *tls;
+    mqtls_tls_session_t *sess; /* saved at the last disconnect, offered at the next handshake */
     mqtls_transport_t tr;
     mqtls_client_t c;
     uint8_t *mem; /* tx, rx and the store arena in one allocation */
@@ -140,6 +143,7 @@ struct bench {
     cause_t causes[MAX_CAUSES];
     unsigned ncauses;
     uint64_t connected, failed, lost;
+    uint64_t reconnected, resumed; /* --reconnect: connections after the first, resumed handshakes */
     uint64_t sent, acked, recvd;
     uint64_t t_start_us, t_conn_done_us, t_end_us;
     long rss_before_kb, rss_after_kb;
@@ -294,6 +298,7 @@ static int32_t dev_tls_setup(device_t *d)
     mqtls_tls_config_init(&cfg);
     cfg.ca_file = o->cafile;
     cfg.insecure = o->insecure;
+    cfg.resume = d->sess;
     if (d->cert_pem != NULL) {
         cfg.cert_data = d->cert_pem;
         cfg.cert_len = d->cert_len + 1u; /* PEM with its NUL, as mbedTLS parses it */
@@ -306,6 +311,16 @@ static int32_t dev_tls_setup(device_t *d)
         cfg.key_file = keyf;
     }
     return mqtls_tls_new(&d->tls, o->engine, &cfg, NULL);
+}
+
+/* A handshake's latency: a full one, or one that resumed the session saved
+ * at the last disconnect (--reconnect), also apart. */
+static void note_handshake(device_t *d, uint64_t us)
+{
+    bool resumed = mqtls_tls_get_report(d->tls)->resumed;
+    bh_add(&d->b->h[H_HANDSHAKE], us);
+    bh_add(&d->b->h[resumed ? H_HS_RESUMED : H_HS_FULL], us);
+    d->b->resumed += resumed;
 }
 
 /* CONNECT/CONNACK (and the subscription) over d->tr; timed with the
@@ -323,7 +338,7 @@ static int32_t dev_finish(device_t *d)
     uint64_t t3 = mono_us();
     bh_add(&b->h[H_TCP], d->t_tls_us - d->t_tcp_us);
     if (o->tls)
-        bh_add(&b->h[H_HANDSHAKE], t2 - d->t_tls_us);
+        note_handshake(d, t2 - d->t_tls_us);
     bh_add(&b->h[H_CONNACK], t3 - t2);
     bh_add(&b->h[H_CONNECT], t3 - d->t_tcp_us);
     if (o->mode == MODE_SUB || o->self_sub) {
@@ -598,6 +613,39 @@ static int connect_all(bench_t *b)
     return CLI_EXIT_OK;
 }
 
+/*
+ * --reconnect N: every device that is up saves its TLS session (the CONNACK
+ * has been read, so TLS 1.3 tickets are in), disconnects, and the fleet
+ * connects again as it did the first time, offering the saved sessions.
+ * A device that failed tries again, with a full handshake. The first
+ * connect's counts and rate stay those of the summary; these rounds add
+ * `reconnects` and `resumed`, and the handshake latencies split into
+ * handshake_full and handshake_resumed.
+ */
+static void reconnect_all(bench_t *b)
+{
+    for (unsigned r = 0; r < b->o.reconnect && !g_stop; r++) {
+        for (unsigned i = 0; i < b->o.clients; i++) {
+            device_t *d = &b->dev[i];
+            mqtls_tls_session_free(d->sess);
+            d->sess = NULL;
+            if (d->up && d->tls != NULL)
+                (void)mqtls_tls_session_save(d->tls, &d->sess); /* none: a full handshake next */
+            if (d->up) {
+                (void)mqtls_client_disconnect(&d->c);
+                dev_close(d);
+            }
+            free(d->mem); /* dev_begin() makes the client again */
+            d->mem = NULL;
+        }
+        uint64_t first = b->connected;
+        b->connected = 0;
+        connect_all(b);
+        b->reconnected += b->connected;
+        b->connected = first;
+    }
+}
+
 static bool run_done(const bench_t *b, uint64_t now, uint64_t t_run)
 {
     const bopts_t *o = &b->o;
@@ -664,6 +712,7 @@ static void disconnect_all(bench_t *b)
             dev_close(d);
         }
         free(d->mem);
+        mqtls_tls_session_free(d->sess);
         free(d->key_pem);
         free(d->cert_pem);
     }
@@ -696,10 +745,11 @@ static void write_json(const bench_t *b, const char *head, const totals_t *t, FI
 {
     fprintf(out,
             "{\"mqtls_bench\":1,%s\"clients\":%" PRIu64 ",\"connected\":%" PRIu64 ",\"failed\":%" PRIu64
-            ",\"lost\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"acked\":%" PRIu64 ",\"received\":%" PRIu64
+            ",\"lost\":%" PRIu64 ",\"reconnects\":%" PRIu64 ",\"resumed\":%" PRIu64 ",\"sent\":%" PRIu64
+            ",\"acked\":%" PRIu64 ",\"received\":%" PRIu64
             ",\"connect_s\":%.3f,\"run_s\":%.3f,\"conn_per_s\":%.1f,\"pub_per_s\":%.1f,\"recv_per_s\":%.1f,",
-            head, t->clients, b->connected, b->failed, b->lost, b->sent, b->acked, b->recvd, t->connect_s, t->run_s,
-            t->conn_per_s, t->pub_per_s, t->recv_per_s);
+            head, t->clients, b->connected, b->failed, b->lost, b->reconnected, b->resumed, b->sent, b->acked, b->recvd,
+            t->connect_s, t->run_s, t->conn_per_s, t->pub_per_s, t->recv_per_s);
     if (t->rss_per_session >= 0)
         fprintf(out, "\"rss_per_session_bytes\":%ld,", t->rss_per_session);
     fputs("\"errors\":{", out);
@@ -739,9 +789,9 @@ static void print_hist_line(const char *label, const bench_hist_t *h)
 {
     if (h->count == 0)
         return;
-    printf("  %-10s %8" PRIu64 "  p50 %8.3f  p90 %8.3f  p99 %8.3f  p99.9 %8.3f  max %8.3f ms\n", label, h->count,
-           (double)bh_percentile(h, 50) / 1e3, (double)bh_percentile(h, 90) / 1e3,
-           (double)bh_percentile(h, 99) / 1e3, (double)bh_percentile(h, 99.9) / 1e3, (double)h->max_us / 1e3);
+    printf("  %-17s %8" PRIu64 "  p50 %8.3f  p90 %8.3f  p99 %8.3f  p99.9 %8.3f  max %8.3f ms\n", label, h->count,
+           (double)bh_percentile(h, 50) / 1e3, (double)bh_percentile(h, 90) / 1e3, (double)bh_percentile(h, 99) / 1e3,
+           (double)bh_percentile(h, 99.9) / 1e3, (double)h->max_us / 1e3);
 }
 
 static void print_text(const bench_t *b)
@@ -757,6 +807,9 @@ static void print_text(const bench_t *b)
         printf("  messages   sent %" PRIu64 " (%.0f/s), acknowledged %" PRIu64 ", received %" PRIu64
                " (%.0f/s) in %.2f s\n",
                b->sent, rate(b->sent, run_us), b->acked, b->recvd, rate(b->recvd, run_us), (double)run_us / 1e6);
+    if (o->reconnect > 0)
+        printf("  reconnects %" PRIu64 " (%u rounds), TLS sessions resumed %" PRIu64 " of %" PRIu64 " handshakes\n",
+               b->reconnected, o->reconnect, b->resumed, b->h[H_HANDSHAKE].count);
     if (b->connected > 0 && b->rss_after_kb > b->rss_before_kb)
         printf("  memory     %ld bytes resident per session\n",
                (b->rss_after_kb - b->rss_before_kb) * 1024L / (long)b->connected);
@@ -973,6 +1026,8 @@ static int cmd_merge(int argc, char **argv, bool json)
         b->connected += jnum(root, "connected");
         b->failed += jnum(root, "failed");
         b->lost += jnum(root, "lost");
+        b->reconnected += jnum(root, "reconnects");
+        b->resumed += jnum(root, "resumed");
         b->sent += jnum(root, "sent");
         b->acked += jnum(root, "acked");
         b->recvd += jnum(root, "received");
@@ -1039,6 +1094,8 @@ static void bench_help(void)
           "  -t, --topic TEMPLATE   topic, %i = device number (default bench/%i)\n"
           "  -R, --connrate R       at most R connections per second (default: as fast as possible)\n"
           "      --connect-concurrency K  TLS handshakes in progress at once (default 4; 1: one at a time)\n"
+          "      --reconnect N      conn: then disconnect and reconnect every device N times, offering its\n"
+          "                         saved TLS session (resumed handshakes counted, timed apart)\n"
           "Broker:\n"
           "  -h, --host HOST        (default 127.0.0.1)   -p, --port PORT (1883, 8883 with TLS)\n"
           "  -V, --protocol-version 311|5 (default 311)    -k, --keepalive S (default 60)\n"
@@ -1083,7 +1140,8 @@ enum {
     OPT_JSON,
     OPT_QUIET,
     OPT_HELP,
-    OPT_CONCURRENCY
+    OPT_CONCURRENCY,
+    OPT_RECONNECT
 };
 
 static bool num_arg(const char *s, double min, double max, double *out)
@@ -1128,6 +1186,7 @@ static int parse_opts(int argc, char **argv, bopts_t *o, bool *done)
                                           {"quiet", no_argument, NULL, OPT_QUIET},
                                           {"help", no_argument, NULL, OPT_HELP},
                                           {"connect-concurrency", required_argument, NULL, OPT_CONCURRENCY},
+                                          {"reconnect", required_argument, NULL, OPT_RECONNECT},
                                           {NULL, 0, NULL, 0}};
     int ch;
     double v;
@@ -1157,6 +1216,11 @@ static int parse_opts(int argc, char **argv, bopts_t *o, bool *done)
             if (!num_arg(a, 1, 100000, &v))
                 return cli_usage_error("bench", "--connect-concurrency needs a number of handshakes, 1 or more");
             o->concurrency = (unsigned)v;
+            break;
+        case OPT_RECONNECT:
+            if (!num_arg(a, 0, 1000000, &v))
+                return cli_usage_error("bench", "--reconnect needs a number of reconnections per device");
+            o->reconnect = (unsigned)v;
             break;
         case 'h': o->host = a; break;
         case 'p':
@@ -1253,6 +1317,8 @@ static int parse_opts(int argc, char **argv, bopts_t *o, bool *done)
         return cli_usage_error("bench", "either --cert/--key or --ca-cert/--ca-key, not both");
     if (o->tls && o->cafile == NULL)
         return cli_usage_error("bench", "TLS needs --cafile (the broker's CA): the bench never runs unverified");
+    if (o->reconnect > 0 && o->mode != MODE_CONN)
+        return cli_usage_error("bench", "--reconnect is for bench conn");
     if (o->mode == MODE_PUB && o->count == 0 && o->duration == 0)
         return cli_usage_error("bench", "-n 0 needs -D (how long to publish)");
     if (!o->port_set)
@@ -1355,6 +1421,7 @@ int cmd_bench(int argc, char **argv)
         connect_all(b);
         b->t_conn_done_us = mono_us();
         b->rss_after_kb = rss_kb();
+        reconnect_all(b);
         if (b->connected > 0)
             run_loop(b);
         b->t_end_us = mono_us();

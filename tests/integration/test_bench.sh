@@ -6,7 +6,8 @@
 # publish to their own topics and receive their own messages; the counts and
 # the latency histograms must add up. A wrong CA makes every device fail with
 # the same named cause, counted once per device. `bench merge` adds two runs
-# with disjoint --start ranges. --connect-concurrency K: the broker has
+# with disjoint --start ranges. --reconnect N: every device reconnects N
+# times and resumes its saved TLS session (both engines). --connect-concurrency K: the broker has
 # accepted exactly K connections when the first CONNECT arrives (1: one
 # device at a time). MQTLS_BENCH_DEVICES (default 1000) sets the
 # size of the mutual-TLS fleet.
@@ -52,6 +53,27 @@ note "the same fleet on the mbedTLS engine (a smaller one: mbedTLS 2.28's handsh
     --tls-engine mbedtls --json --quiet >"$D/mbed.json" 2>"$D/mbed.err" ||
     { cat "$D/mbed.err"; fail "mbedTLS fleet failed"; }
 assert_eq "mbedTLS devices connected" 20 "$(jget "$D/mbed.json" connected)"
+assert_eq "no session resumed without --reconnect" 0 "$(jget "$D/mbed.json" resumed)"
+
+note "--reconnect: every device reconnects twice offering its saved TLS session, resumed on both engines"
+for engine in openssl mbedtls; do
+    "$MQTLS" bench conn -c 4 --reconnect 2 -i "rs-$engine-%i" -p "$PORT_main" --cafile "$K/ca.pem" \
+        --ca-cert "$K/ca.pem" --ca-key "$K/ca.key" --tls-engine "$engine" --json --quiet >"$D/rs-$engine.json" \
+        2>"$D/rs-$engine.err" || { cat "$D/rs-$engine.err"; fail "--reconnect on $engine did not run cleanly"; }
+    assert_eq "$engine: devices connected" 4 "$(jget "$D/rs-$engine.json" connected)"
+    assert_eq "$engine: reconnections" 8 "$(jget "$D/rs-$engine.json" reconnects)"
+    assert_eq "$engine: resumed handshakes" 8 "$(jget "$D/rs-$engine.json" resumed)"
+    assert_eq "$engine: handshakes timed" 12 "$(jq -r '.latency.handshake.count' "$D/rs-$engine.json")"
+    assert_eq "$engine: full handshakes timed" 4 "$(jq -r '.latency.handshake_full.count' "$D/rs-$engine.json")"
+    assert_eq "$engine: resumed handshakes timed" 8 "$(jq -r '.latency.handshake_resumed.count' "$D/rs-$engine.json")"
+done
+# Each reconnection is a new TCP connection the broker authenticates again.
+assert_eq "connections of device rs-openssl-1" 3 "$(grep -c "as rs-openssl-1 " "$BROKER_LOG")"
+"$MQTLS" bench conn -c 2 --reconnect 1 -p "$PORT_main" --cafile "$K/ca.pem" --ca-cert "$K/ca.pem" \
+    --ca-key "$K/ca.key" --tls-engine openssl --quiet >"$D/rs.txt" 2>&1 || { cat "$D/rs.txt"; fail "--reconnect text"; }
+assert_contains "text summary" "TLS sessions resumed 2 of 4 handshakes" "$D/rs.txt"
+assert_contains "text summary" "handshake_resumed" "$D/rs.txt"
+expect_status "bench pub --reconnect 1" 1 "$MQTLS" bench pub --reconnect 1
 
 # first_connect K: how many TCP connections the broker had accepted when the
 # first device of a `bench conn --connect-concurrency K` sent its CONNECT.
