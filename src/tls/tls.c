@@ -57,6 +57,7 @@ static const engine_row_t engines[] = {
 };
 
 #define N_ENGINES (sizeof engines / sizeof engines[0])
+_Static_assert(N_ENGINES == MQTLS_TLS_ENGINE_COUNT, "one row per mqtls_tls_engine_t value");
 
 static const struct mqtls__tls_ops *engine_ops(mqtls_tls_engine_t engine)
 {
@@ -66,6 +67,12 @@ static const struct mqtls__tls_ops *engine_ops(mqtls_tls_engine_t engine)
 bool mqtls_tls_engine_available(mqtls_tls_engine_t engine)
 {
     return engine_ops(engine) != NULL;
+}
+
+uint16_t mqtls_tls_engine_max_version(mqtls_tls_engine_t engine)
+{
+    const struct mqtls__tls_ops *ops = engine_ops(engine);
+    return ops != NULL ? ops->max_version : 0u;
 }
 
 const char *mqtls_tls_engine_name(mqtls_tls_engine_t engine)

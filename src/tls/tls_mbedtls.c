@@ -1825,4 +1825,5 @@ const struct mqtls__tls_ops mqtls__tls_mbedtls_ops = {
     .pending = mbed_pending,
     .shutdown = mbed_shutdown,
     .destroy = mbed_destroy,
+    .max_version = HIGHEST_VERSION,
 };

@@ -1498,4 +1498,5 @@ const struct mqtls__tls_ops mqtls__tls_openssl_ops = {
     .pending = ossl_pending,
     .shutdown = ossl_shutdown,
     .destroy = ossl_destroy,
+    .max_version = MQTLS_TLS_V1_3,
 };

@@ -47,6 +47,8 @@ struct mqtls__tls_ops {
     /* Best-effort close_notify. */
     void (*shutdown)(mqtls_tls_t *t);
     void (*destroy)(mqtls_tls_t *t);
+    /* The highest version this build of the engine offers (MQTLS_TLS_V1_*). */
+    uint16_t max_version;
 };
 
 #if MQTLS_WITH_MBEDTLS
