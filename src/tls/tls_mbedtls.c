@@ -254,52 +254,6 @@ static bool has_text(const uint8_t *buf, size_t len, const char *s)
     return false;
 }
 
-/* A copy of `len` bytes with a NUL after them (the PEM parsers want one). */
-static int32_t copy_bytes(const uint8_t *data, size_t len, uint8_t **out, size_t *out_len)
-{
-    *out = malloc(len + 1u);
-    if (*out == NULL) {
-        return MQTLS_ERR_NO_MEMORY;
-    }
-    if (len > 0u) {
-        memcpy(*out, data, len);
-    }
-    (*out)[len] = 0;
-    *out_len = len;
-    return MQTLS_OK;
-}
-
-typedef struct {
-    uint8_t *buf;
-    size_t len;
-} file_copy_t;
-
-static int32_t keep_file(void *ctx, const char *name, const uint8_t *buf, size_t len)
-{
-    (void)name;
-    file_copy_t *fc = ctx;
-    return copy_bytes(buf, len, &fc->buf, &fc->len);
-}
-
-/* The bytes of a credential, from its file (through hooks.load) or a copy
- * of the caller's, NUL-terminated either way. */
-static int32_t get_bytes(mqtls_tls_t *t, const char *file, const uint8_t *data, size_t len, uint8_t **out,
-                         size_t *out_len)
-{
-    *out = NULL;
-    *out_len = 0;
-    if (file == NULL) {
-        return copy_bytes(data, len, out, out_len);
-    }
-    file_copy_t fc = { NULL, 0 };
-    int32_t rc = mqtls__tls_load(t, file, false, keep_file, &fc);
-    if (rc == MQTLS_OK) {
-        *out = fc.buf;
-        *out_len = fc.len;
-    }
-    return rc;
-}
-
 static size_t count_certs(const mbedtls_x509_crt *c)
 {
     size_t n = 0;
@@ -345,13 +299,14 @@ typedef struct {
 
 static int32_t load_certs(mqtls_tls_t *t, mbedtls_x509_crt *chain, const cert_source_t *src)
 {
-    uint8_t *buf;
-    size_t len;
-    int32_t rc = get_bytes(t, src->file, src->data, src->len, &buf, &len);
+    mqtls__tls_cred_t cr;
+    int32_t rc = mqtls__tls_cred_get(t, &cr, src->file, src->data, src->len, src->what);
     if (rc != MQTLS_OK) {
         return rc == MQTLS_ERR_NO_MEMORY ? rc : src->err; /* detail: the file and errno's text */
     }
-    const char *name = src->file != NULL ? src->file : src->what;
+    uint8_t *buf = cr.buf;
+    size_t len = cr.len;
+    const char *name = cr.what;
     int ret = 0;
     if (len == 0u) {
         mqtls__tls_detail(t, "%s is empty", name);
@@ -366,7 +321,7 @@ static int32_t load_certs(mqtls_tls_t *t, mbedtls_x509_crt *chain, const cert_so
     } else {
         ret = mbedtls_x509_crt_parse(chain, buf, len + 1u); /* PEM: the length counts the NUL */
     }
-    free(buf);
+    mqtls__tls_cred_free(&cr);
     if (ret < 0) {
         char msg[128];
         strerr(ret, msg, sizeof msg);
@@ -382,19 +337,17 @@ static int32_t load_certs(mqtls_tls_t *t, mbedtls_x509_crt *chain, const cert_so
 /* One file of a CA directory, PEM or DER; one that does not parse is skipped. */
 static int32_t add_dir_file(void *ctx, const char *name, const uint8_t *buf, size_t len)
 {
-    (void)name;
     mbedtls_x509_crt *ca = ctx;
-    uint8_t *copy;
-    size_t n;
-    if (copy_bytes(buf, len, &copy, &n) != MQTLS_OK) {
+    mqtls__tls_cred_t cr; /* a copy with a NUL after it */
+    if (mqtls__tls_cred_get(NULL, &cr, NULL, buf, len, name) != MQTLS_OK) {
         return MQTLS_ERR_NO_MEMORY;
     }
-    if (mqtls__tls_detect_format(copy, n) == MQTLS_TLS_FORMAT_PEM) {
-        (void)mbedtls_x509_crt_parse(ca, copy, n + 1u);
+    if (mqtls__tls_detect_format(cr.buf, cr.len) == MQTLS_TLS_FORMAT_PEM) {
+        (void)mbedtls_x509_crt_parse(ca, cr.buf, cr.len + 1u);
     } else {
-        (void)parse_der_certs(ca, copy, n);
+        (void)parse_der_certs(ca, cr.buf, cr.len);
     }
-    free(copy);
+    mqtls__tls_cred_free(&cr);
     return MQTLS_OK;
 }
 
@@ -496,13 +449,14 @@ static int parse_key(mbed_t *m, const uint8_t *buf, size_t len, const char *pw)
 static int32_t load_key(mqtls_tls_t *t, mbed_t *m)
 {
     const mqtls_tls_config_t *c = &t->cfg;
-    uint8_t *buf;
-    size_t len;
-    int32_t rc = get_bytes(t, c->key_file, c->key_data, c->key_len, &buf, &len);
+    mqtls__tls_cred_t cr;
+    int32_t rc = mqtls__tls_cred_get(t, &cr, c->key_file, c->key_data, c->key_len, "the key bytes");
     if (rc != MQTLS_OK) {
         return rc == MQTLS_ERR_NO_MEMORY ? rc : MQTLS_ERR_TLS_BAD_KEY_FILE;
     }
-    const char *name = c->key_file != NULL ? c->key_file : "the key bytes";
+    uint8_t *buf = cr.buf;
+    size_t len = cr.len;
+    const char *name = cr.what;
     if (len == 0u) {
         mqtls__tls_detail(t, "%s is empty", name);
         rc = MQTLS_ERR_TLS_BAD_KEY_FILE;
@@ -534,8 +488,7 @@ static int32_t load_key(mqtls_tls_t *t, mbed_t *m)
             rc = key_error(t, name, ret, encrypted, have_password);
         }
     }
-    mbedtls_platform_zeroize(buf, len);
-    free(buf);
+    mqtls__tls_cred_free(&cr);
     return rc;
 }
 

@@ -329,13 +329,14 @@ static int32_t add_trust(mqtls_tls_t *t, const char *what, const uint8_t *buf, s
 
 static int32_t load_ca_file(mqtls_tls_t *t, const char *path)
 {
-    uint8_t *buf;
-    size_t len;
-    if (mqtls__tls_read_file(t, path, &buf, &len) < 0) {
-        return MQTLS_ERR_TLS_BAD_CA_FILE; /* the detail names the file and errno */
+    mqtls__tls_cred_t cr;
+    int32_t rc = mqtls__tls_cred_get(t, &cr, path, NULL, 0, path);
+    if (rc == MQTLS_OK) {
+        rc = add_trust(t, path, cr.buf, cr.len, MQTLS_ERR_TLS_BAD_CA_FILE);
+    } else if (rc != MQTLS_ERR_NO_MEMORY) {
+        rc = MQTLS_ERR_TLS_BAD_CA_FILE; /* the detail names the file and errno */
     }
-    int32_t rc = add_trust(t, path, buf, len, MQTLS_ERR_TLS_BAD_CA_FILE);
-    free(buf);
+    mqtls__tls_cred_free(&cr);
     return rc;
 }
 
@@ -403,42 +404,7 @@ static int32_t load_trust(mqtls_tls_t *t)
 
 /* ---- our identity -------------------------------------------------------------- */
 
-/* A credential as bytes: from its file (read here, freed by the caller)
- * or the caller's buffer. */
-typedef struct {
-    const char *what;
-    const uint8_t *buf;
-    size_t len;
-    uint8_t *owned;
-} cred_t;
-
-static int32_t cred_get(mqtls_tls_t *t, cred_t *cr, const char *file, const uint8_t *data, size_t len,
-                        const char *name)
-{
-    cr->owned = NULL;
-    if (file != NULL) {
-        cr->what = file;
-        if (mqtls__tls_read_file(t, file, &cr->owned, &cr->len) < 0) {
-            return MQTLS_ERR_INVALID_ARG;
-        }
-        cr->buf = cr->owned;
-    } else {
-        cr->what = name;
-        cr->buf = data;
-        cr->len = len;
-    }
-    return MQTLS_OK;
-}
-
-static void cred_free(cred_t *cr)
-{
-    if (cr->owned != NULL) {
-        OPENSSL_cleanse(cr->owned, cr->len); /* it may be a private key */
-        free(cr->owned);
-    }
-}
-
-static int32_t use_cert_chain(mqtls_tls_t *t, const cred_t *cr)
+static int32_t use_cert_chain(mqtls_tls_t *t, const mqtls__tls_cred_t *cr)
 {
     ossl_t *o = t->impl;
     STACK_OF(X509) *sk = sk_X509_new_null();
@@ -465,15 +431,16 @@ static int32_t use_cert_chain(mqtls_tls_t *t, const cred_t *cr)
 static int32_t load_cert(mqtls_tls_t *t)
 {
     const mqtls_tls_config_t *c = &t->cfg;
-    cred_t cr;
-    if (cred_get(t, &cr, c->cert_file, c->cert_data, c->cert_len, "the certificate data") < 0) {
-        return MQTLS_ERR_TLS_BAD_CERT_FILE;
+    mqtls__tls_cred_t cr;
+    int32_t got = mqtls__tls_cred_get(t, &cr, c->cert_file, c->cert_data, c->cert_len, "the certificate data");
+    if (got != MQTLS_OK) {
+        return got == MQTLS_ERR_NO_MEMORY ? got : MQTLS_ERR_TLS_BAD_CERT_FILE;
     }
     int32_t rc = mqtls__tls_check_format(t, cr.what, c->cert_format, cr.buf, cr.len);
     if (rc == MQTLS_OK) {
         rc = use_cert_chain(t, &cr);
     }
-    cred_free(&cr);
+    mqtls__tls_cred_free(&cr);
     return rc;
 }
 
@@ -570,7 +537,7 @@ static bool has_private_half(EVP_PKEY *pk)
     return n > 0;
 }
 
-static int32_t key_error(mqtls_tls_t *t, const cred_t *cr, const key_pw_t *pw)
+static int32_t key_error(mqtls_tls_t *t, const mqtls__tls_cred_t *cr, const key_pw_t *pw)
 {
     if (mqtls__tls_detect_format(cr->buf, cr->len) == MQTLS_TLS_FORMAT_AUTO) {
         ERR_clear_error(); /* the decoders' "unsupported" adds nothing here */
@@ -588,7 +555,7 @@ static int32_t key_error(mqtls_tls_t *t, const cred_t *cr, const key_pw_t *pw)
     return load_error(t, MQTLS_ERR_TLS_BAD_KEY_FILE, cr->what, "no private key in it");
 }
 
-static int32_t use_key(mqtls_tls_t *t, const cred_t *cr, EVP_PKEY *pk)
+static int32_t use_key(mqtls_tls_t *t, const mqtls__tls_cred_t *cr, EVP_PKEY *pk)
 {
     ossl_t *o = t->impl;
     X509 *leaf = SSL_CTX_get0_certificate(o->ctx);
@@ -610,9 +577,10 @@ static int32_t use_key(mqtls_tls_t *t, const cred_t *cr, EVP_PKEY *pk)
 static int32_t load_key(mqtls_tls_t *t)
 {
     const mqtls_tls_config_t *c = &t->cfg;
-    cred_t cr;
-    if (cred_get(t, &cr, c->key_file, c->key_data, c->key_len, "the key data") < 0) {
-        return MQTLS_ERR_TLS_BAD_KEY_FILE;
+    mqtls__tls_cred_t cr;
+    int32_t got = mqtls__tls_cred_get(t, &cr, c->key_file, c->key_data, c->key_len, "the key data");
+    if (got != MQTLS_OK) {
+        return got == MQTLS_ERR_NO_MEMORY ? got : MQTLS_ERR_TLS_BAD_KEY_FILE;
     }
     int32_t rc = mqtls__tls_check_format(t, cr.what, c->key_format, cr.buf, cr.len);
 #if MQTLS_WITH_MBEDCRYPTO
@@ -641,7 +609,7 @@ static int32_t load_key(mqtls_tls_t *t)
         }
         EVP_PKEY_free(pk);
     }
-    cred_free(&cr);
+    mqtls__tls_cred_free(&cr);
     return rc;
 }
 

@@ -84,6 +84,24 @@ size_t mqtls__tls_parse_ip(const char *s, uint8_t out[16]);
  * report detail). */
 int32_t mqtls__tls_read_file(mqtls_tls_t *t, const char *path, uint8_t **buf, size_t *len);
 
+/* ---- credentials (tls_cred.c) ---- */
+
+/* The bytes of one credential, NUL after the last (PEM parsers want one). */
+typedef struct {
+    const char *what; /* the file name, or how to name bytes given in memory */
+    uint8_t *buf;     /* malloc'd; mqtls__tls_cred_free() wipes and frees it */
+    size_t len;
+} mqtls__tls_cred_t;
+
+/* From `file` through hooks.load, else a copy of data/len (`what` names
+ * it). @return MQTLS_OK, MQTLS_ERR_NO_MEMORY, or MQTLS_ERR_INVALID_ARG for
+ * a file that cannot be read (the reason in the report detail). */
+int32_t mqtls__tls_cred_get(mqtls_tls_t *t, mqtls__tls_cred_t *cr, const char *file, const uint8_t *data, size_t len,
+                            const char *what);
+void mqtls__tls_cred_free(mqtls__tls_cred_t *cr);
+/* Zero bytes in a way the compiler keeps. */
+void mqtls__tls_wipe(void *buf, size_t len);
+
 /* PEM if the bytes contain "-----BEGIN ", DER if they start with a SEQUENCE. */
 mqtls_tls_format_t mqtls__tls_detect_format(const uint8_t *buf, size_t len);
 
