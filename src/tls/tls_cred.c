@@ -65,3 +65,221 @@ void mqtls__tls_cred_free(mqtls__tls_cred_t *cr)
         cr->buf = NULL;
     }
 }
+
+/* ---- text and DER framing ---------------------------------------------------------- */
+
+bool mqtls__tls_has_text(const uint8_t *buf, size_t len, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; len >= n && i <= len - n; i++) {
+        if (memcmp(buf + i, s, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The header of the DER element at p (X.690 §8.1: one tag byte, then a
+ * definite length of at most 4 bytes): its tag, and the offset of its
+ * content in *hdr and its content length in *body. False when it does not
+ * fit in `len`. */
+static bool der_header(const uint8_t *p, size_t len, uint8_t *tag, size_t *hdr, size_t *body)
+{
+    if (len < 2u) {
+        return false;
+    }
+    size_t n = p[1], at = 2;
+    if (n & 0x80u) {
+        size_t k = n & 0x7Fu;
+        if (k == 0u || k > 4u || len < 2u + k) {
+            return false; /* indefinite, or longer than any credential */
+        }
+        n = 0;
+        for (size_t i = 0; i < k; i++) {
+            n = (n << 8) | p[2u + i];
+        }
+        at += k;
+    }
+    if (n > len - at) {
+        return false;
+    }
+    *tag = p[0];
+    *hdr = at;
+    *body = n;
+    return true;
+}
+
+size_t mqtls__tls_der_seq_len(const uint8_t *buf, size_t len)
+{
+    uint8_t tag;
+    size_t hdr, body;
+    return der_header(buf, len, &tag, &hdr, &body) && tag == 0x30u ? hdr + body : 0u;
+}
+
+/* ---- certificates -------------------------------------------------------------------- */
+
+static int b64_value(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z'   ? c - 'A'
+           : c >= 'a' && c <= 'z' ? c - 'a' + 26
+           : c >= '0' && c <= '9' ? c - '0' + 52
+           : c == '+'             ? 62
+           : c == '/'             ? 63
+                                  : -1;
+}
+
+/* The base64 between a PEM block's lines (RFC 7468 §3: whitespace allowed,
+ * '=' padding only at the end) into out; its length, or 0 when it is not
+ * base64 (a header such as Proc-Type included). */
+static size_t b64_decode(const uint8_t *p, size_t len, uint8_t *out)
+{
+    uint32_t acc = 0;
+    size_t n = 0, bits = 0, pad = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = p[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            continue;
+        }
+        int v = b64_value(c);
+        if (c == '=' && pad < 2u) {
+            pad++;
+            continue;
+        }
+        if (v < 0 || pad > 0u) {
+            return 0;
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8u) {
+            bits -= 8;
+            out[n++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return n;
+}
+
+static const uint8_t *find_text(const uint8_t *p, const uint8_t *end, const char *s)
+{
+    size_t n = strlen(s);
+    for (; (size_t)(end - p) >= n; p++) {
+        if (memcmp(p, s, n) == 0) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+typedef struct {
+    mqtls_tls_t *t;
+    const char *name;
+    mqtls__tls_add_cert_fn add;
+    void *ctx;
+    int added, refused;
+    int32_t fatal; /* MQTLS_ERR_NO_MEMORY from the engine */
+    char why[120]; /* the engine's reason for the first refusal */
+} cert_walk_t;
+
+static void offer(cert_walk_t *w, const uint8_t *der, size_t len)
+{
+    char why[sizeof w->why];
+    why[0] = '\0';
+    int32_t rc = w->add(w->t, w->ctx, der, len, why, sizeof why);
+    if (rc == MQTLS_OK) {
+        w->added++;
+    } else if (rc == MQTLS_ERR_NO_MEMORY) {
+        w->fatal = rc;
+    } else if (w->refused++ == 0) {
+        memcpy(w->why, why, sizeof why);
+    }
+}
+
+/* DER certificates back to back (a CC3200 flash file holds one). NULL, or
+ * what is wrong with the framing. */
+static const char *walk_der(cert_walk_t *w, const uint8_t *buf, size_t len)
+{
+    while (len > 0u && w->fatal == MQTLS_OK) {
+        size_t one = mqtls__tls_der_seq_len(buf, len);
+        if (one == 0u) {
+            /* e.g. a newline after the DER bytes: a device would reject the file too */
+            return w->added + w->refused > 0 ? "bytes after the last DER certificate that are not a certificate"
+                                             : "not a DER certificate";
+        }
+        offer(w, buf, one);
+        buf += one;
+        len -= one;
+    }
+    return NULL;
+}
+
+/* The CERTIFICATE blocks of a PEM text; other blocks (a key in the same
+ * file) are skipped. */
+static const char *walk_pem(cert_walk_t *w, const uint8_t *buf, size_t len)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
+    uint8_t *der = malloc(len / 4u * 3u + 3u);
+    if (der == NULL) {
+        w->fatal = MQTLS_ERR_NO_MEMORY;
+        return NULL;
+    }
+    const char *problem = NULL;
+    const uint8_t *p = buf, *stop = buf + len, *b;
+    while (problem == NULL && w->fatal == MQTLS_OK && (b = find_text(p, stop, begin)) != NULL) {
+        b += sizeof begin - 1u;
+        const uint8_t *e = find_text(b, stop, end);
+        size_t n = e != NULL ? b64_decode(b, (size_t)(e - b), der) : 0u;
+        if (n == 0u) {
+            problem = e == NULL ? "a CERTIFICATE block with no END line" : "a CERTIFICATE block that is not base64";
+        } else if (mqtls__tls_der_seq_len(der, n) != n) {
+            problem = "a CERTIFICATE block that does not hold one DER certificate";
+        } else {
+            offer(w, der, n);
+            p = e + sizeof end - 1u;
+        }
+    }
+    mqtls__tls_wipe(der, len / 4u * 3u + 3u);
+    free(der);
+    if (problem == NULL && w->added + w->refused == 0 && w->fatal == MQTLS_OK) {
+        problem = "PEM, but no CERTIFICATE block in it";
+    }
+    return problem;
+}
+
+int32_t mqtls__tls_add_certs(mqtls_tls_t *t, const char *name, const uint8_t *buf, size_t len, int32_t err,
+                             bool all_or_none, mqtls__tls_add_cert_fn add, void *ctx)
+{
+    cert_walk_t w = {t, name, add, ctx, 0, 0, MQTLS_OK, ""};
+    mqtls_tls_format_t f = mqtls__tls_detect_format(buf, len);
+    const char *problem = len == 0u                   ? "the file is empty"
+                          : f == MQTLS_TLS_FORMAT_PEM ? walk_pem(&w, buf, len)
+                          : f == MQTLS_TLS_FORMAT_DER ? walk_der(&w, buf, len)
+                                                      : "neither PEM nor DER";
+    if (w.fatal != MQTLS_OK) {
+        return w.fatal;
+    }
+    if (problem != NULL) {
+        mqtls__tls_detail(t, "%s: %s", name, problem);
+        return err;
+    }
+    if (w.refused > 0 && (all_or_none || w.added == 0)) {
+        mqtls__tls_detail(t, "%s: %d of its %d certificates could not be read%s%s%s", name, w.refused,
+                          w.refused + w.added, w.why[0] != '\0' ? " (" : "", w.why, w.why[0] != '\0' ? ")" : "");
+        return err;
+    }
+    return w.added;
+}
+
+int32_t mqtls__tls_load_certs(mqtls_tls_t *t, const mqtls__tls_cert_src_t *src, mqtls__tls_add_cert_fn add, void *ctx)
+{
+    mqtls__tls_cred_t cr;
+    int32_t rc = mqtls__tls_cred_get(t, &cr, src->file, src->data, src->len, src->what);
+    if (rc == MQTLS_OK) {
+        rc = mqtls__tls_check_format(t, cr.what, src->format, cr.buf, cr.len);
+    }
+    if (rc == MQTLS_OK) {
+        rc = mqtls__tls_add_certs(t, cr.what, cr.buf, cr.len, src->err, src->all_or_none, add, ctx);
+    } else if (rc == MQTLS_ERR_INVALID_ARG) {
+        rc = src->err; /* detail: the file and errno's text */
+    }
+    mqtls__tls_cred_free(&cr);
+    return rc;
+}

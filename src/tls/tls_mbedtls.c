@@ -263,109 +263,49 @@ static size_t count_certs(const mbedtls_x509_crt *c)
     return n;
 }
 
-/* DER certificates one after the other (mbedtls_x509_crt_parse_der takes
- * one). Returns like mbedtls_x509_crt_parse: 0, the number that failed
- * after at least one loaded, or the first error. */
-static int parse_der_certs(mbedtls_x509_crt *chain, uint8_t *buf, size_t len)
+/* mqtls__tls_add_cert_fn onto a chain (ctx): mbedTLS copies the bytes. */
+static int32_t add_cert(mqtls_tls_t *t, void *ctx, const uint8_t *der, size_t len, char *why, size_t why_len)
 {
-    int loaded = 0;
-    while (len > 0u) {
-        unsigned char *p = buf;
-        size_t body;
-        int ret = mbedtls_asn1_get_tag(&p, buf + len, &body, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE);
-        size_t one = ret == 0 ? (size_t)(p - buf) + body : 0u;
-        if (ret == 0) {
-            ret = mbedtls_x509_crt_parse_der(chain, buf, one);
-        }
-        if (ret != 0) {
-            return loaded > 0 ? 1 : ret;
-        }
-        loaded++;
-        buf += one;
-        len -= one;
+    (void)t;
+    int ret = mbedtls_x509_crt_parse_der(ctx, der, len);
+    if (ret != 0) {
+        strerr(ret, why, why_len);
     }
-    return loaded > 0 ? 0 : MBEDTLS_ERR_X509_INVALID_FORMAT;
+    return ret == 0                               ? MQTLS_OK
+           : ret == MBEDTLS_ERR_X509_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY
+                                                  : MQTLS_ERR_TLS_BAD_CERT_FILE;
 }
 
 typedef struct {
-    const char *file;
-    const uint8_t *data;
-    size_t len;
-    uint8_t format;
-    const char *what;  /* how to name bytes given in memory */
-    int32_t err;       /* the error for this credential */
-    bool all_or_none;  /* a failed certificate fails the whole set */
-} cert_source_t;
-
-static int32_t load_certs(mqtls_tls_t *t, mbedtls_x509_crt *chain, const cert_source_t *src)
-{
-    mqtls__tls_cred_t cr;
-    int32_t rc = mqtls__tls_cred_get(t, &cr, src->file, src->data, src->len, src->what);
-    if (rc != MQTLS_OK) {
-        return rc == MQTLS_ERR_NO_MEMORY ? rc : src->err; /* detail: the file and errno's text */
-    }
-    uint8_t *buf = cr.buf;
-    size_t len = cr.len;
-    const char *name = cr.what;
-    int ret = 0;
-    if (len == 0u) {
-        mqtls__tls_detail(t, "%s is empty", name);
-        rc = src->err;
-    } else if ((rc = mqtls__tls_check_format(t, name, src->format, buf, len)) != MQTLS_OK) {
-        /* detail set */
-    } else if (mqtls__tls_detect_format(buf, len) != MQTLS_TLS_FORMAT_PEM) {
-        ret = parse_der_certs(chain, buf, len);
-    } else if (!has_text(buf, len, "-----BEGIN CERTIFICATE-----")) {
-        mqtls__tls_detail(t, "%s: PEM, but no CERTIFICATE block in it", name);
-        rc = src->err;
-    } else {
-        ret = mbedtls_x509_crt_parse(chain, buf, len + 1u); /* PEM: the length counts the NUL */
-    }
-    mqtls__tls_cred_free(&cr);
-    if (ret < 0) {
-        char msg[128];
-        strerr(ret, msg, sizeof msg);
-        mqtls__tls_detail(t, "%s: no certificate could be read (%s)", name, msg);
-        rc = ret == MBEDTLS_ERR_X509_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY : src->err;
-    } else if (ret > 0 && src->all_or_none) {
-        mqtls__tls_detail(t, "%s: %d of its certificates could not be read", name, ret);
-        rc = src->err;
-    }
-    return rc;
-}
+    mqtls_tls_t *t;
+    mbedtls_x509_crt *ca;
+} dir_ctx_t;
 
 /* One file of a CA directory, PEM or DER; one that does not parse is skipped. */
 static int32_t add_dir_file(void *ctx, const char *name, const uint8_t *buf, size_t len)
 {
-    mbedtls_x509_crt *ca = ctx;
-    mqtls__tls_cred_t cr; /* a copy with a NUL after it */
-    if (mqtls__tls_cred_get(NULL, &cr, NULL, buf, len, name) != MQTLS_OK) {
-        return MQTLS_ERR_NO_MEMORY;
-    }
-    if (mqtls__tls_detect_format(cr.buf, cr.len) == MQTLS_TLS_FORMAT_PEM) {
-        (void)mbedtls_x509_crt_parse(ca, cr.buf, cr.len + 1u);
-    } else {
-        (void)parse_der_certs(ca, cr.buf, cr.len);
-    }
-    mqtls__tls_cred_free(&cr);
-    return MQTLS_OK;
+    dir_ctx_t *d = ctx;
+    int32_t rc = mqtls__tls_add_certs(d->t, name, buf, len, MQTLS_ERR_TLS_BAD_CA_PATH, false, add_cert, d->ca);
+    d->t->report->detail[0] = '\0';
+    return rc == MQTLS_ERR_NO_MEMORY ? rc : MQTLS_OK;
 }
 
 static int32_t load_trust(mqtls_tls_t *t, mbed_t *m)
 {
     const mqtls_tls_config_t *c = &t->cfg;
     if (c->ca_file != NULL || c->ca_data != NULL) {
-        const cert_source_t src = { c->ca_file, c->ca_data, c->ca_len, c->ca_format, "the CA bytes",
-                                    MQTLS_ERR_TLS_BAD_CA_FILE, false };
-        int32_t rc = load_certs(t, &m->ca, &src);
-        if (rc != MQTLS_OK) {
+        const mqtls__tls_cert_src_t src = {
+            c->ca_file, c->ca_data, c->ca_len, c->ca_format, MQTLS__TLS_CA_BYTES, MQTLS_ERR_TLS_BAD_CA_FILE, false};
+        int32_t rc = mqtls__tls_load_certs(t, &src, add_cert, &m->ca);
+        if (rc < 0) {
             return rc;
         }
     }
     if (c->ca_path != NULL) {
         size_t before = count_certs(&m->ca);
         /* Files that are not certificates are skipped, as c_rehash's directories hold other files. */
-        int32_t rc = mqtls__tls_load(t, c->ca_path, true, add_dir_file, &m->ca);
+        dir_ctx_t d = {t, &m->ca};
+        int32_t rc = mqtls__tls_load(t, c->ca_path, true, add_dir_file, &d);
         if (rc == MQTLS_ERR_NO_MEMORY) {
             return rc;
         }
@@ -450,7 +390,7 @@ static int32_t load_key(mqtls_tls_t *t, mbed_t *m)
 {
     const mqtls_tls_config_t *c = &t->cfg;
     mqtls__tls_cred_t cr;
-    int32_t rc = mqtls__tls_cred_get(t, &cr, c->key_file, c->key_data, c->key_len, "the key bytes");
+    int32_t rc = mqtls__tls_cred_get(t, &cr, c->key_file, c->key_data, c->key_len, MQTLS__TLS_KEY_BYTES);
     if (rc != MQTLS_OK) {
         return rc == MQTLS_ERR_NO_MEMORY ? rc : MQTLS_ERR_TLS_BAD_KEY_FILE;
     }
@@ -503,10 +443,11 @@ static int32_t load_identity(mqtls_tls_t *t, mbed_t *m)
     if (c->cert_file == NULL && c->cert_data == NULL) {
         return MQTLS_OK; /* tls.c made sure there is no key either */
     }
-    const cert_source_t src = { c->cert_file, c->cert_data, c->cert_len, c->cert_format,
-                                "the certificate bytes", MQTLS_ERR_TLS_BAD_CERT_FILE, true };
-    int32_t rc = load_certs(t, &m->own, &src);
-    if (rc == MQTLS_OK) {
+    const mqtls__tls_cert_src_t src = {
+        c->cert_file, c->cert_data, c->cert_len, c->cert_format, MQTLS__TLS_CERT_BYTES, MQTLS_ERR_TLS_BAD_CERT_FILE,
+        true};
+    int32_t rc = mqtls__tls_load_certs(t, &src, add_cert, &m->own);
+    if (rc > 0) {
         rc = load_key(t, m);
     }
     if (rc != MQTLS_OK) {

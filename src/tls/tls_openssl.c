@@ -209,135 +209,58 @@ static BIO_METHOD *make_method(void)
     return m;
 }
 
-/* ---- parsing credentials ----------------------------------------------------- */
+/* ---- certificates (read and split by tls_cred.c) -------------------------------- */
 
-/* Certificates are never encrypted, but a PEM header can claim they are;
- * without a callback OpenSSL would then prompt on the terminal. */
-static int no_password(char *buf, int size, int rwflag, void *u)
+/* One DER certificate, or NULL with OpenSSL's reason in why. */
+static X509 *der_cert(const uint8_t *der, size_t len, char *why, size_t why_len)
 {
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return -1;
+    const unsigned char *p = der;
+    X509 *x = len <= (size_t)INT32_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+    if (x == NULL) {
+        ossl_reason(why, why_len);
+        ERR_clear_error();
+    }
+    return x;
 }
 
-static int parse_pem_certs(const uint8_t *buf, size_t len, STACK_OF(X509) *out)
+/* mqtls__tls_add_cert_fn into the trust store (ctx). */
+static int32_t trust_cert(mqtls_tls_t *t, void *ctx, const uint8_t *der, size_t len, char *why, size_t why_len)
 {
-    BIO *b = BIO_new_mem_buf(buf, (int)len);
-    int n = 0;
-    X509 *x;
-    while (b != NULL && (x = PEM_read_bio_X509_AUX(b, NULL, no_password, NULL)) != NULL) {
-        if (!sk_X509_push(out, x)) {
-            X509_free(x);
-            n = -1;
-            break;
-        }
-        n++;
+    (void)t;
+    X509 *x = der_cert(der, len, why, why_len);
+    if (x == NULL) {
+        return MQTLS_ERR_TLS_BAD_CA_FILE;
     }
-    BIO_free(b);
-    unsigned long e = ERR_peek_last_error();
-    if (n >= 0 && ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
-        ERR_clear_error(); /* the normal end: no further block */
-        return n;
-    }
-    return -1; /* a block that does not parse: the whole file is suspect */
+    int ok = X509_STORE_add_cert(ctx, x); /* takes its own reference */
+    X509_free(x);
+    return ok ? MQTLS_OK : MQTLS_ERR_NO_MEMORY;
 }
 
-/* One or more DER certificates back to back (the CC3200 flash file holds one). */
-static int parse_der_certs(const uint8_t *buf, size_t len, STACK_OF(X509) *out)
+/* mqtls__tls_add_cert_fn onto a chain (ctx, a STACK_OF(X509)). */
+static int32_t chain_cert(mqtls_tls_t *t, void *ctx, const uint8_t *der, size_t len, char *why, size_t why_len)
 {
-    const unsigned char *p = buf;
-    int n = 0;
-    while ((size_t)(p - buf) < len) {
-        X509 *x = d2i_X509(NULL, &p, (long)(len - (size_t)(p - buf)));
-        if (x == NULL) {
-            return -1;
-        }
-        if (!sk_X509_push(out, x)) {
-            X509_free(x);
-            return -1;
-        }
-        n++;
+    (void)t;
+    X509 *x = der_cert(der, len, why, why_len);
+    if (x == NULL) {
+        return MQTLS_ERR_TLS_BAD_CERT_FILE;
     }
-    return n;
-}
-
-/* Every certificate in buf, appended to out. @return how many, 0 when
- * the content holds none, -1 when it does not parse. */
-static int parse_certs(const uint8_t *buf, size_t len, STACK_OF(X509) *out)
-{
-    if (len > (size_t)INT32_MAX) {
-        return -1;
+    if (!sk_X509_push(ctx, x)) {
+        X509_free(x);
+        return MQTLS_ERR_NO_MEMORY;
     }
-    switch (mqtls__tls_detect_format(buf, len)) {
-    case MQTLS_TLS_FORMAT_PEM:
-        return parse_pem_certs(buf, len, out);
-    case MQTLS_TLS_FORMAT_DER:
-        return parse_der_certs(buf, len, out);
-    default:
-        return -1;
-    }
-}
-
-static const char *cert_problem(const uint8_t *buf, size_t len, int n)
-{
-    mqtls_tls_format_t f = mqtls__tls_detect_format(buf, len);
-    if (len == 0) {
-        return "the file is empty";
-    }
-    if (f == MQTLS_TLS_FORMAT_AUTO) {
-        return "neither PEM nor DER";
-    }
-    if (n == 0) {
-        return "no certificate in it";
-    }
-    const unsigned char *p = buf;
-    X509 *first = f == MQTLS_TLS_FORMAT_DER ? d2i_X509(NULL, &p, (long)len) : NULL;
-    X509_free(first);
-    /* e.g. a newline after the DER bytes: a device would reject the file too */
-    return first != NULL ? "bytes after the last DER certificate that are not a certificate"
-                         : "not a valid certificate";
+    return MQTLS_OK;
 }
 
 /* ---- trust ------------------------------------------------------------------- */
 
 /* Add the certificates in buf to the trust store. @return how many were
- * added (> 0), 0 when there were none, or a negative error (detail set). */
+ * added (> 0), or a negative error (detail set). */
 static int32_t add_trust(mqtls_tls_t *t, const char *what, const uint8_t *buf, size_t len, int32_t bad)
 {
     ossl_t *o = t->impl;
     int32_t rc = mqtls__tls_check_format(t, what, t->cfg.ca_format, buf, len);
-    if (rc < 0) {
-        return rc;
-    }
-    STACK_OF(X509) *sk = sk_X509_new_null();
-    if (sk == NULL) {
-        return MQTLS_ERR_NO_MEMORY;
-    }
-    int n = parse_certs(buf, len, sk);
-    rc = n > 0 ? n : load_error(t, bad, what, cert_problem(buf, len, n));
-    X509_STORE *store = SSL_CTX_get_cert_store(o->ctx);
-    for (int i = 0; rc > 0 && i < sk_X509_num(sk); i++) {
-        if (!X509_STORE_add_cert(store, sk_X509_value(sk, i))) {
-            rc = load_error(t, bad, what, "cannot add this CA certificate");
-        }
-    }
-    sk_X509_pop_free(sk, X509_free);
-    return rc;
-}
-
-static int32_t load_ca_file(mqtls_tls_t *t, const char *path)
-{
-    mqtls__tls_cred_t cr;
-    int32_t rc = mqtls__tls_cred_get(t, &cr, path, NULL, 0, path);
-    if (rc == MQTLS_OK) {
-        rc = add_trust(t, path, cr.buf, cr.len, MQTLS_ERR_TLS_BAD_CA_FILE);
-    } else if (rc != MQTLS_ERR_NO_MEMORY) {
-        rc = MQTLS_ERR_TLS_BAD_CA_FILE; /* the detail names the file and errno */
-    }
-    mqtls__tls_cred_free(&cr);
-    return rc;
+    return rc < 0 ? rc
+                  : mqtls__tls_add_certs(t, what, buf, len, bad, false, trust_cert, SSL_CTX_get_cert_store(o->ctx));
 }
 
 /* One file of a CA directory: files that are not certificates (a README,
@@ -390,11 +313,12 @@ static int32_t load_ca_path(mqtls_tls_t *t, const char *dir)
 static int32_t load_trust(mqtls_tls_t *t)
 {
     const mqtls_tls_config_t *c = &t->cfg;
+    ossl_t *o = t->impl;
     int32_t rc = MQTLS_OK;
-    if (c->ca_file != NULL) {
-        rc = load_ca_file(t, c->ca_file);
-    } else if (c->ca_data != NULL) {
-        rc = add_trust(t, "the CA data", c->ca_data, c->ca_len, MQTLS_ERR_TLS_BAD_CA_FILE);
+    if (c->ca_file != NULL || c->ca_data != NULL) {
+        const mqtls__tls_cert_src_t src = {
+            c->ca_file, c->ca_data, c->ca_len, c->ca_format, MQTLS__TLS_CA_BYTES, MQTLS_ERR_TLS_BAD_CA_FILE, false};
+        rc = mqtls__tls_load_certs(t, &src, trust_cert, SSL_CTX_get_cert_store(o->ctx));
     }
     if (rc >= 0 && c->ca_path != NULL) {
         rc = load_ca_path(t, c->ca_path);
@@ -404,43 +328,36 @@ static int32_t load_trust(mqtls_tls_t *t)
 
 /* ---- our identity -------------------------------------------------------------- */
 
-static int32_t use_cert_chain(mqtls_tls_t *t, const mqtls__tls_cred_t *cr)
+/* The first certificate is ours, the rest its chain up to (not including) the root. */
+static int32_t use_cert_chain(mqtls_tls_t *t, const char *what, STACK_OF(X509) * sk)
 {
     ossl_t *o = t->impl;
-    STACK_OF(X509) *sk = sk_X509_new_null();
-    if (sk == NULL) {
-        return MQTLS_ERR_NO_MEMORY;
+    if (SSL_CTX_use_certificate(o->ctx, sk_X509_value(sk, 0)) != 1) {
+        return load_error(t, MQTLS_ERR_TLS_BAD_CERT_FILE, what, "OpenSSL refuses this certificate");
     }
-    int n = parse_certs(cr->buf, cr->len, sk);
-    int32_t rc = MQTLS_OK;
-    if (n <= 0) {
-        rc = load_error(t, MQTLS_ERR_TLS_BAD_CERT_FILE, cr->what, cert_problem(cr->buf, cr->len, n));
-    } else if (SSL_CTX_use_certificate(o->ctx, sk_X509_value(sk, 0)) != 1) {
-        rc = load_error(t, MQTLS_ERR_TLS_BAD_CERT_FILE, cr->what, "OpenSSL refuses this certificate");
-    }
-    /* The rest of the file is the chain up to (not including) the root. */
-    for (int i = 1; rc == MQTLS_OK && i < n; i++) {
+    for (int i = 1; i < sk_X509_num(sk); i++) {
         if (SSL_CTX_add1_chain_cert(o->ctx, sk_X509_value(sk, i)) != 1) {
-            rc = load_error(t, MQTLS_ERR_TLS_BAD_CERT_FILE, cr->what, "cannot use an intermediate certificate");
+            return load_error(t, MQTLS_ERR_TLS_BAD_CERT_FILE, what, "cannot use an intermediate certificate");
         }
     }
-    sk_X509_pop_free(sk, X509_free);
-    return rc;
+    return MQTLS_OK;
 }
 
 static int32_t load_cert(mqtls_tls_t *t)
 {
     const mqtls_tls_config_t *c = &t->cfg;
-    mqtls__tls_cred_t cr;
-    int32_t got = mqtls__tls_cred_get(t, &cr, c->cert_file, c->cert_data, c->cert_len, "the certificate data");
-    if (got != MQTLS_OK) {
-        return got == MQTLS_ERR_NO_MEMORY ? got : MQTLS_ERR_TLS_BAD_CERT_FILE;
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    if (sk == NULL) {
+        return MQTLS_ERR_NO_MEMORY;
     }
-    int32_t rc = mqtls__tls_check_format(t, cr.what, c->cert_format, cr.buf, cr.len);
-    if (rc == MQTLS_OK) {
-        rc = use_cert_chain(t, &cr);
+    const mqtls__tls_cert_src_t src = {
+        c->cert_file, c->cert_data, c->cert_len, c->cert_format, MQTLS__TLS_CERT_BYTES, MQTLS_ERR_TLS_BAD_CERT_FILE,
+        true};
+    int32_t rc = mqtls__tls_load_certs(t, &src, chain_cert, sk);
+    if (rc > 0) {
+        rc = use_cert_chain(t, c->cert_file != NULL ? c->cert_file : src.what, sk);
     }
-    mqtls__tls_cred_free(&cr);
+    sk_X509_pop_free(sk, X509_free);
     return rc;
 }
 
@@ -578,7 +495,7 @@ static int32_t load_key(mqtls_tls_t *t)
 {
     const mqtls_tls_config_t *c = &t->cfg;
     mqtls__tls_cred_t cr;
-    int32_t got = mqtls__tls_cred_get(t, &cr, c->key_file, c->key_data, c->key_len, "the key data");
+    int32_t got = mqtls__tls_cred_get(t, &cr, c->key_file, c->key_data, c->key_len, MQTLS__TLS_KEY_BYTES);
     if (got != MQTLS_OK) {
         return got == MQTLS_ERR_NO_MEMORY ? got : MQTLS_ERR_TLS_BAD_KEY_FILE;
     }

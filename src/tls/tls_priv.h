@@ -86,6 +86,11 @@ int32_t mqtls__tls_read_file(mqtls_tls_t *t, const char *path, uint8_t **buf, si
 
 /* ---- credentials (tls_cred.c) ---- */
 
+/* How both engines name a credential given as bytes rather than a file. */
+#define MQTLS__TLS_CA_BYTES "the CA bytes"
+#define MQTLS__TLS_CERT_BYTES "the certificate bytes"
+#define MQTLS__TLS_KEY_BYTES "the key bytes"
+
 /* The bytes of one credential, NUL after the last (PEM parsers want one). */
 typedef struct {
     const char *what; /* the file name, or how to name bytes given in memory */
@@ -101,6 +106,39 @@ int32_t mqtls__tls_cred_get(mqtls_tls_t *t, mqtls__tls_cred_t *cr, const char *f
 void mqtls__tls_cred_free(mqtls__tls_cred_t *cr);
 /* Zero bytes in a way the compiler keeps. */
 void mqtls__tls_wipe(void *buf, size_t len);
+/* Does `s` occur in the bytes? */
+bool mqtls__tls_has_text(const uint8_t *buf, size_t len, const char *s);
+/* The length of the DER SEQUENCE at buf (header included), 0 when the
+ * bytes do not start with one that fits in `len`. */
+size_t mqtls__tls_der_seq_len(const uint8_t *buf, size_t len);
+
+/* The engine's part of loading certificates: take one DER certificate
+ * (into a trust store or a chain). @return MQTLS_OK, MQTLS_ERR_NO_MEMORY,
+ * or any other negative value for one the library refuses, with its
+ * reason in `why`. */
+typedef int32_t (*mqtls__tls_add_cert_fn)(mqtls_tls_t *t, void *ctx, const uint8_t *der, size_t len, char *why,
+                                          size_t why_len);
+
+/* Where a set of certificates comes from, and what its failure is called. */
+typedef struct {
+    const char *file; /* read through hooks.load, or NULL: */
+    const uint8_t *data;
+    size_t len;
+    uint8_t format;   /* the declared mqtls_tls_format_t */
+    const char *what; /* how to name bytes given in memory */
+    int32_t err;      /* the error for this credential (MQTLS_ERR_TLS_BAD_CA_FILE, ...) */
+    bool all_or_none; /* one refused certificate fails the set (else: one loaded is enough) */
+} mqtls__tls_cert_src_t;
+
+/* The certificates in buf (PEM CERTIFICATE blocks, or DER back to back),
+ * each handed to `add`. @return how many were added (> 0), or `err` with
+ * the detail set (empty, neither PEM nor DER, broken framing, refused),
+ * or MQTLS_ERR_NO_MEMORY. */
+int32_t mqtls__tls_add_certs(mqtls_tls_t *t, const char *name, const uint8_t *buf, size_t len, int32_t err,
+                             bool all_or_none, mqtls__tls_add_cert_fn add, void *ctx);
+/* The same for a credential of the configuration: read it, check the
+ * declared format (MQTLS_ERR_TLS_CA_FORMAT), add its certificates. */
+int32_t mqtls__tls_load_certs(mqtls_tls_t *t, const mqtls__tls_cert_src_t *src, mqtls__tls_add_cert_fn add, void *ctx);
 
 /* PEM if the bytes contain "-----BEGIN ", DER if they start with a SEQUENCE. */
 mqtls_tls_format_t mqtls__tls_detect_format(const uint8_t *buf, size_t len);
