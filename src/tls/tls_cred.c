@@ -283,3 +283,47 @@ int32_t mqtls__tls_load_certs(mqtls_tls_t *t, const mqtls__tls_cert_src_t *src, 
     mqtls__tls_cred_free(&cr);
     return rc;
 }
+
+/* ---- a CA directory ------------------------------------------------------------------- */
+
+typedef struct {
+    mqtls_tls_t *t;
+    mqtls__tls_add_cert_fn add;
+    void *ctx;
+    int32_t added;
+} dir_walk_t;
+
+/* One file of the directory: one that holds no certificate (a README, a
+ * CRL) is skipped, but one in the other format than the declared one is an
+ * error, as for a CA file. */
+static int32_t dir_file(void *ctx, const char *name, const uint8_t *buf, size_t len)
+{
+    dir_walk_t *w = ctx;
+    int32_t rc = mqtls__tls_check_format(w->t, name, w->t->cfg.ca_format, buf, len);
+    if (rc == MQTLS_OK) {
+        rc = mqtls__tls_add_certs(w->t, name, buf, len, MQTLS_ERR_TLS_BAD_CA_PATH, false, w->add, w->ctx);
+    }
+    if (rc > 0) {
+        w->added += rc;
+    } else if (rc == MQTLS_ERR_TLS_BAD_CA_PATH) {
+        w->t->report->detail[0] = '\0'; /* skipped, not an error */
+    }
+    return rc < 0 && rc != MQTLS_ERR_TLS_BAD_CA_PATH ? rc : MQTLS_OK;
+}
+
+int32_t mqtls__tls_load_ca_dir(mqtls_tls_t *t, const char *dir, mqtls__tls_add_cert_fn add, void *ctx)
+{
+    dir_walk_t w = {t, add, ctx, 0};
+    int32_t rc = mqtls__tls_load(t, dir, true, dir_file, &w);
+    if (rc == MQTLS_ERR_NO_MEMORY || rc == MQTLS_ERR_TLS_CA_FORMAT) {
+        return rc;
+    }
+    if (rc != MQTLS_OK) {
+        return MQTLS_ERR_TLS_BAD_CA_PATH; /* detail: the directory and errno's text */
+    }
+    if (w.added == 0) {
+        mqtls__tls_detail(t, "%s: no file in this directory holds a certificate", dir);
+        return MQTLS_ERR_TLS_BAD_CA_PATH;
+    }
+    return MQTLS_OK;
+}

@@ -276,20 +276,6 @@ static int32_t add_cert(mqtls_tls_t *t, void *ctx, const uint8_t *der, size_t le
                                                   : MQTLS_ERR_TLS_BAD_CERT_FILE;
 }
 
-typedef struct {
-    mqtls_tls_t *t;
-    mbedtls_x509_crt *ca;
-} dir_ctx_t;
-
-/* One file of a CA directory, PEM or DER; one that does not parse is skipped. */
-static int32_t add_dir_file(void *ctx, const char *name, const uint8_t *buf, size_t len)
-{
-    dir_ctx_t *d = ctx;
-    int32_t rc = mqtls__tls_add_certs(d->t, name, buf, len, MQTLS_ERR_TLS_BAD_CA_PATH, false, add_cert, d->ca);
-    d->t->report->detail[0] = '\0';
-    return rc == MQTLS_ERR_NO_MEMORY ? rc : MQTLS_OK;
-}
-
 static int32_t load_trust(mqtls_tls_t *t, mbed_t *m)
 {
     const mqtls_tls_config_t *c = &t->cfg;
@@ -302,19 +288,9 @@ static int32_t load_trust(mqtls_tls_t *t, mbed_t *m)
         }
     }
     if (c->ca_path != NULL) {
-        size_t before = count_certs(&m->ca);
-        /* Files that are not certificates are skipped, as c_rehash's directories hold other files. */
-        dir_ctx_t d = {t, &m->ca};
-        int32_t rc = mqtls__tls_load(t, c->ca_path, true, add_dir_file, &d);
-        if (rc == MQTLS_ERR_NO_MEMORY) {
+        int32_t rc = mqtls__tls_load_ca_dir(t, c->ca_path, add_cert, &m->ca);
+        if (rc < 0) {
             return rc;
-        }
-        if (rc != MQTLS_OK) {
-            return MQTLS_ERR_TLS_BAD_CA_PATH; /* detail: the directory and errno's text */
-        }
-        if (count_certs(&m->ca) == before) {
-            mqtls__tls_detail(t, "%s: no certificate in this directory could be read", c->ca_path);
-            return MQTLS_ERR_TLS_BAD_CA_PATH;
         }
     }
     if (count_certs(&m->ca) > 0u) {

@@ -29,12 +29,9 @@
  * only for the rest; OpenSSL's error queue is emptied after every call so
  * nothing leaks into the next session of the thread.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/bio.h>
@@ -253,63 +250,6 @@ static int32_t chain_cert(mqtls_tls_t *t, void *ctx, const uint8_t *der, size_t 
 
 /* ---- trust ------------------------------------------------------------------- */
 
-/* Add the certificates in buf to the trust store. @return how many were
- * added (> 0), or a negative error (detail set). */
-static int32_t add_trust(mqtls_tls_t *t, const char *what, const uint8_t *buf, size_t len, int32_t bad)
-{
-    ossl_t *o = t->impl;
-    int32_t rc = mqtls__tls_check_format(t, what, t->cfg.ca_format, buf, len);
-    return rc < 0 ? rc
-                  : mqtls__tls_add_certs(t, what, buf, len, bad, false, trust_cert, SSL_CTX_get_cert_store(o->ctx));
-}
-
-/* One file of a CA directory: files that are not certificates (a README,
- * a CRL) are skipped, but a certificate in the wrong declared format is
- * an error, as it is for a CA file. @return certificates added, or < 0. */
-static int32_t load_ca_dir_file(mqtls_tls_t *t, const char *path)
-{
-    struct stat st;
-    uint8_t *buf;
-    size_t len;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || mqtls__tls_read_file(t, path, &buf, &len) < 0) {
-        t->report->detail[0] = '\0';
-        return 0;
-    }
-    int32_t rc = add_trust(t, path, buf, len, MQTLS_ERR_TLS_BAD_CA_PATH);
-    free(buf);
-    if (rc == MQTLS_ERR_TLS_BAD_CA_PATH) {
-        ERR_clear_error();
-        t->report->detail[0] = '\0'; /* skipped, not an error */
-        rc = 0;
-    }
-    return rc;
-}
-
-static int32_t load_ca_path(mqtls_tls_t *t, const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        mqtls__tls_detail(t, "%s: %s", dir, strerror(errno));
-        return MQTLS_ERR_TLS_BAD_CA_PATH;
-    }
-    int32_t rc = 0, added = 0;
-    struct dirent *e;
-    while (rc >= 0 && (e = readdir(d)) != NULL) {
-        char path[4096];
-        if (e->d_name[0] == '.' || (size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path) {
-            continue;
-        }
-        rc = load_ca_dir_file(t, path);
-        added += rc > 0 ? rc : 0;
-    }
-    closedir(d);
-    if (rc >= 0 && added == 0) {
-        mqtls__tls_detail(t, "%s: no file in this directory holds a certificate", dir);
-        rc = MQTLS_ERR_TLS_BAD_CA_PATH;
-    }
-    return rc < 0 ? rc : MQTLS_OK;
-}
-
 static int32_t load_trust(mqtls_tls_t *t)
 {
     const mqtls_tls_config_t *c = &t->cfg;
@@ -321,7 +261,7 @@ static int32_t load_trust(mqtls_tls_t *t)
         rc = mqtls__tls_load_certs(t, &src, trust_cert, SSL_CTX_get_cert_store(o->ctx));
     }
     if (rc >= 0 && c->ca_path != NULL) {
-        rc = load_ca_path(t, c->ca_path);
+        rc = mqtls__tls_load_ca_dir(t, c->ca_path, trust_cert, SSL_CTX_get_cert_store(o->ctx));
     }
     return rc < 0 ? rc : MQTLS_OK;
 }

@@ -78,12 +78,6 @@ int32_t mqtls__tls_load(mqtls_tls_t *t, const char *path, bool dir, mqtls_tls_ea
  * `s` is not one (a host name). */
 size_t mqtls__tls_parse_ip(const char *s, uint8_t out[16]);
 
-/* POSIX only (ports/posix/tls_posix.c), for the host-only OpenSSL engine:
- * read a whole file; *buf is malloc'd with a NUL after the last byte,
- * free() it. @return MQTLS_OK or MQTLS_ERR_INVALID_ARG (errno text in the
- * report detail). */
-int32_t mqtls__tls_read_file(mqtls_tls_t *t, const char *path, uint8_t **buf, size_t *len);
-
 /* ---- credentials (tls_cred.c) ---- */
 
 /* How both engines name a credential given as bytes rather than a file. */
@@ -139,6 +133,12 @@ int32_t mqtls__tls_add_certs(mqtls_tls_t *t, const char *name, const uint8_t *bu
 /* The same for a credential of the configuration: read it, check the
  * declared format (MQTLS_ERR_TLS_CA_FORMAT), add its certificates. */
 int32_t mqtls__tls_load_certs(mqtls_tls_t *t, const mqtls__tls_cert_src_t *src, mqtls__tls_add_cert_fn add, void *ctx);
+/* The certificates of every regular file in `dir` (hooks.load: the port
+ * reads the directory). Files that hold none are skipped, as c_rehash's
+ * directories hold other files. @return MQTLS_OK, MQTLS_ERR_TLS_BAD_CA_PATH
+ * (unreadable, or no certificate in it), MQTLS_ERR_TLS_CA_FORMAT, or
+ * MQTLS_ERR_NO_MEMORY. */
+int32_t mqtls__tls_load_ca_dir(mqtls_tls_t *t, const char *dir, mqtls__tls_add_cert_fn add, void *ctx);
 
 /* PEM if the bytes contain "-----BEGIN ", DER if they start with a SEQUENCE. */
 mqtls_tls_format_t mqtls__tls_detect_format(const uint8_t *buf, size_t len);

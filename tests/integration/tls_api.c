@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mqtls/slcodes.h"
 #include "mqtls/tcp.h"
@@ -164,6 +165,10 @@ static void configuration(mqtls_tls_engine_t e)
 
 /* ---- the same file, the same verdict and the same sentence on every engine ------- */
 
+/* mqtls_tls_new() with c must give `want` on every engine compiled in, with
+ * the detail `detail` (when not NULL) word for word. */
+static void on_every_engine(const char *what, const mqtls_tls_config_t *c, int32_t want, const char *detail);
+
 /* `ca` (and `cert`, when not NULL) as bytes must give `want` on every
  * engine compiled in, with the detail `detail` (when not NULL) word for word. */
 static void everywhere(const char *what, const uint8_t *ca, size_t ca_len, const uint8_t *cert, size_t cert_len,
@@ -179,13 +184,61 @@ static void everywhere(const char *what, const uint8_t *ca, size_t ca_len, const
         c.cert_data = cert;
         c.cert_len = cert_len;
     }
+    on_every_engine(what, &c, want, detail);
+}
+
+/* A directory under the PKI with the named files of the PKI in it and a README. */
+static const char *ca_dir(const char *name, const char *a, const char *b)
+{
+    const char *d = path(name);
+    mkdir(d, 0700);
+    const char *files[] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        if (files[i] != NULL) {
+            size_t n;
+            uint8_t *bytes = slurp(files[i], &n);
+            char to[600];
+            snprintf(to, sizeof to, "%s/%s", d, files[i]);
+            FILE *f = fopen(to, "wb");
+            fwrite(bytes, 1, n, f);
+            fclose(f);
+            free(bytes);
+        }
+    }
+    char readme[600];
+    snprintf(readme, sizeof readme, "%s/README", d);
+    FILE *f = fopen(readme, "w");
+    fputs("not a certificate\n", f);
+    fclose(f);
+    return d;
+}
+
+static void ca_directories(void)
+{
+    mqtls_tls_config_t c;
+    base(&c);
+    c.ca_file = NULL;
+    c.ca_path = ca_dir("dir-pem", "ca.pem", NULL);
+    on_every_engine("a CA directory with a README", &c, MQTLS_OK, NULL);
+    c.ca_path = ca_dir("dir-none", NULL, NULL);
+    char want[300];
+    snprintf(want, sizeof want, "%s: no file in this directory holds a certificate", c.ca_path);
+    on_every_engine("a CA directory with only a README", &c, MQTLS_ERR_TLS_BAD_CA_PATH, want);
+    c.ca_path = ca_dir("dir-der", "ca.der", NULL);
+    c.ca_format = MQTLS_TLS_FORMAT_PEM;
+    snprintf(want, sizeof want, "%s/ca.der is DER, but PEM was declared", c.ca_path);
+    on_every_engine("a DER file in a CA directory declared PEM", &c, MQTLS_ERR_TLS_CA_FORMAT, want);
+}
+
+static void on_every_engine(const char *what, const mqtls_tls_config_t *c, int32_t want, const char *detail)
+{
     for (int e = 0; e < (int)MQTLS_TLS_ENGINE_COUNT; e++) {
         if (!mqtls_tls_engine_available((mqtls_tls_engine_t)e)) {
             continue;
         }
         mqtls_tls_report_t r;
         mqtls_tls_t *t = NULL;
-        int32_t rc = mqtls_tls_new(&t, (mqtls_tls_engine_t)e, &c, &r);
+        int32_t rc = mqtls_tls_new(&t, (mqtls_tls_engine_t)e, c, &r);
         CHECK(rc == want, "%s on %s: got %s, want %s (%s)", what, mqtls_tls_engine_name((mqtls_tls_engine_t)e),
               mqtls_errname(rc), mqtls_errname(want), r.detail);
         CHECK(detail == NULL || strcmp(r.detail, detail) == 0, "%s on %s: detail '%s', want '%s'", what,
@@ -340,6 +393,7 @@ int main(int argc, char **argv)
     CHECK(strcmp(mqtls_tls_alert_name(116), "certificate_required") == 0, "alert 116");
     CHECK(strcmp(mqtls_tls_alert_name(999), "unknown") == 0, "unknown alert");
     same_everywhere();
+    ca_directories();
     const mqtls_tls_engine_t engines[2] = {MQTLS_TLS_MBEDTLS, MQTLS_TLS_OPENSSL};
     for (int i = 0; i < 2; i++) {
         CHECK(mqtls_tls_engine_available(engines[i]), "engine %d compiled in (CI builds both)", (int)engines[i]);
