@@ -17,6 +17,17 @@
 
 #include "tls_priv.h"
 
+/* The PBKDF2 count check needs the PKCS#8 reader (src/util, over mbedTLS's
+ * ASN.1), which an OpenSSL-only build without mbedcrypto does not have. */
+#if defined(MQTLS_WITH_MBEDCRYPTO)
+#define HAVE_PKCS8_COUNT MQTLS_WITH_MBEDCRYPTO
+#else
+#define HAVE_PKCS8_COUNT MQTLS_WITH_MBEDTLS
+#endif
+#if HAVE_PKCS8_COUNT
+#include "util/pkcs8_aes.h"
+#endif
+
 /* ---- the bytes of a credential ----------------------------------------------------- */
 
 void mqtls__tls_wipe(void *buf, size_t len)
@@ -326,4 +337,97 @@ int32_t mqtls__tls_load_ca_dir(mqtls_tls_t *t, const char *dir, mqtls__tls_add_c
         return MQTLS_ERR_TLS_BAD_CA_PATH;
     }
     return MQTLS_OK;
+}
+
+/* ---- private keys ---------------------------------------------------------------------- */
+
+/* EncryptedPrivateKeyInfo is SEQUENCE { AlgorithmIdentifier, OCTET STRING }
+ * (RFC 5958 §3); every plain key form starts with an INTEGER version, and a
+ * certificate or public key has no OCTET STRING second. In PEM, PKCS#8's
+ * label or the legacy Proc-Type header says it. */
+bool mqtls__tls_key_is_encrypted(const uint8_t *buf, size_t len)
+{
+    if (mqtls__tls_detect_format(buf, len) == MQTLS_TLS_FORMAT_PEM) {
+        return mqtls__tls_has_text(buf, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
+               mqtls__tls_has_text(buf, len, "Proc-Type: 4,ENCRYPTED");
+    }
+    uint8_t tag;
+    size_t hdr, body, at;
+    if (!der_header(buf, len, &tag, &hdr, &body) || tag != 0x30u) {
+        return false;
+    }
+    at = hdr;
+    if (!der_header(buf + at, len - at, &tag, &hdr, &body) || tag != 0x30u) {
+        return false;
+    }
+    at += hdr + body;
+    return at < len && buf[at] == 0x04u;
+}
+
+#if HAVE_PKCS8_COUNT
+
+/* Judged before an engine runs PBKDF2: a claimed 2^31 iterations would run
+ * for half an hour. */
+static int32_t check_iterations(mqtls_tls_t *t, const mqtls__tls_cred_t *cr)
+{
+    long iters = -1;
+    bool pem = mqtls__tls_detect_format(cr->buf, cr->len) == MQTLS_TLS_FORMAT_PEM;
+    int count = mqtls__pkcs8_iterations(cr->buf, cr->len, pem, &iters);
+    if (count == MQTLS__PBKDF2_TOO_MANY) {
+        mqtls__tls_detail(t, "%s asks for %ld PBKDF2 iterations; mqtls runs at most 10 million: refused", cr->what,
+                          iters);
+    } else if (count != 0) {
+        mqtls__tls_detail(t,
+                          "%s is malformed: its PBKDF2 iteration count is 0, negative or wider than 32 bits "
+                          "(not a wrong password)",
+                          cr->what);
+    }
+    return count != 0 ? MQTLS_ERR_TLS_BAD_KEY_FILE : MQTLS_OK;
+}
+#else
+static int32_t check_iterations(mqtls_tls_t *t, const mqtls__tls_cred_t *cr)
+{
+    (void)t;
+    (void)cr;
+    return MQTLS_OK; /* no PKCS#8 reader in this build: the engine's own limits apply */
+}
+#endif
+
+int32_t mqtls__tls_key_check(mqtls_tls_t *t, const mqtls__tls_cred_t *cr, uint8_t declared, bool *encrypted)
+{
+    *encrypted = false;
+    mqtls_tls_format_t f = mqtls__tls_detect_format(cr->buf, cr->len);
+    if (cr->len == 0u || f == MQTLS_TLS_FORMAT_AUTO) {
+        mqtls__tls_detail(t, "%s: %s", cr->what, cr->len == 0u ? "the file is empty" : "neither PEM nor DER");
+        return MQTLS_ERR_TLS_BAD_KEY_FILE;
+    }
+    int32_t rc = mqtls__tls_check_format(t, cr->what, declared, cr->buf, cr->len);
+    if (rc != MQTLS_OK) {
+        return rc;
+    }
+    *encrypted = mqtls__tls_key_is_encrypted(cr->buf, cr->len);
+    return *encrypted ? check_iterations(t, cr) : MQTLS_OK;
+}
+
+int32_t mqtls__tls_key_error(mqtls_tls_t *t, const char *name, mqtls__tls_key_problem_t problem, const char *why)
+{
+    const char *open = why != NULL && why[0] != '\0' ? " (" : "", *close = open[0] != '\0' ? ")" : "";
+    why = open[0] != '\0' ? why : "";
+    switch (problem) {
+    case MQTLS__KEY_NEEDS_PASSWORD:
+        mqtls__tls_detail(t, "%s: the key is encrypted and no password was given", name);
+        return MQTLS_ERR_TLS_KEY_PASSWORD;
+    case MQTLS__KEY_WRONG_PASSWORD:
+        mqtls__tls_detail(t, "%s: wrong password%s%s%s", name, open, why, close);
+        return MQTLS_ERR_TLS_KEY_PASSWORD;
+    case MQTLS__KEY_UNSUPPORTED:
+        mqtls__tls_detail(t, "%s is encrypted with a scheme this engine cannot decrypt%s%s%s", name, open, why, close);
+        return MQTLS_ERR_TLS_BAD_KEY_FILE;
+    case MQTLS__KEY_PUBLIC:
+        mqtls__tls_detail(t, "%s: a public key, not a private key", name);
+        return MQTLS_ERR_TLS_BAD_KEY_FILE;
+    default:
+        mqtls__tls_detail(t, "%s: no private key in it%s%s%s", name, open, why, close);
+        return MQTLS_ERR_TLS_BAD_KEY_FILE;
+    }
 }

@@ -243,17 +243,6 @@ static void strerr(int ret, char *buf, size_t len)
 
 /* ---- credentials ------------------------------------------------------------------ */
 
-static bool has_text(const uint8_t *buf, size_t len, const char *s)
-{
-    size_t n = strlen(s);
-    for (size_t i = 0; len >= n && i <= len - n; i++) {
-        if (memcmp(buf + i, s, n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static size_t count_certs(const mbedtls_x509_crt *c)
 {
     size_t n = 0;
@@ -301,22 +290,6 @@ static int32_t load_trust(mqtls_tls_t *t, mbed_t *m)
     return MQTLS_OK;
 }
 
-/* EncryptedPrivateKeyInfo is SEQUENCE { AlgorithmIdentifier, OCTET STRING }
- * (RFC 5958 §3); every plain key form starts with an INTEGER version, and a
- * certificate or public key has no OCTET STRING second. */
-static bool key_is_encrypted(uint8_t *buf, size_t len, bool pem)
-{
-    if (pem) {
-        return has_text(buf, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
-               has_text(buf, len, "Proc-Type: 4,ENCRYPTED");
-    }
-    unsigned char *p = buf, *end = buf + len;
-    size_t body;
-    const int seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
-    return mbedtls_asn1_get_tag(&p, end, &body, seq) == 0 && mbedtls_asn1_get_tag(&p, end, &body, seq) == 0 &&
-           (p += body) < end && *p == MBEDTLS_ASN1_OCTET_STRING;
-}
-
 /* The algorithm is one mbedTLS lacks, rather than the password being wrong. */
 static bool unsupported_algorithm(int ret)
 {
@@ -332,26 +305,20 @@ static int32_t key_error(mqtls_tls_t *t, const char *name, int ret, bool encrypt
     char msg[128];
     strerr(ret, msg, sizeof msg);
     t->report->engine_error = ret;
+    if (ret == MBEDTLS_ERR_PK_ALLOC_FAILED) {
+        return MQTLS_ERR_NO_MEMORY;
+    }
     if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED || (encrypted && !have_password)) {
-        mqtls__tls_detail(t, "%s is encrypted: its password is needed", name);
-        return MQTLS_ERR_TLS_KEY_PASSWORD;
+        return mqtls__tls_key_error(t, name, MQTLS__KEY_NEEDS_PASSWORD, NULL);
     }
-    if (ret == MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
-        mqtls__tls_detail(t, "%s: wrong password", name);
-        return MQTLS_ERR_TLS_KEY_PASSWORD;
+    if (encrypted && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH && unsupported_algorithm(ret)) {
+        return mqtls__tls_key_error(t, name, MQTLS__KEY_UNSUPPORTED,
+                                    "mbedTLS " MBEDTLS_VERSION_STRING
+                                    " reads PBES2 (PBKDF2 with AES-CBC or 3DES) and PKCS#12 3DES");
     }
-    if (encrypted && unsupported_algorithm(ret)) {
-        mqtls__tls_detail(t, "%s is encrypted with a scheme mbedTLS %s cannot decrypt; it reads PBES2 "
-                          "(PBKDF2 with AES-CBC or 3DES) and PKCS#12 3DES", name, MBEDTLS_VERSION_STRING);
-        return MQTLS_ERR_TLS_BAD_KEY_FILE;
-    }
-    if (encrypted) {
-        /* A wrong key can give a padding that happens to check, then garbage. */
-        mqtls__tls_detail(t, "%s: wrong password (the decrypted key does not parse: %s)", name, msg);
-        return MQTLS_ERR_TLS_KEY_PASSWORD;
-    }
-    mqtls__tls_detail(t, "%s: not a private key mbedTLS can read (%s)", name, msg);
-    return ret == MBEDTLS_ERR_PK_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY : MQTLS_ERR_TLS_BAD_KEY_FILE;
+    /* Encrypted: a wrong key can give a padding that happens to check, then garbage. */
+    bool wrong = encrypted || ret == MBEDTLS_ERR_PK_PASSWORD_MISMATCH;
+    return mqtls__tls_key_error(t, name, wrong ? MQTLS__KEY_WRONG_PASSWORD : MQTLS__KEY_NOT_A_KEY, msg);
 }
 
 static int parse_key(mbed_t *m, const uint8_t *buf, size_t len, const char *pw)
@@ -373,28 +340,11 @@ static int32_t load_key(mqtls_tls_t *t, mbed_t *m)
     uint8_t *buf = cr.buf;
     size_t len = cr.len;
     const char *name = cr.what;
-    if (len == 0u) {
-        mqtls__tls_detail(t, "%s is empty", name);
-        rc = MQTLS_ERR_TLS_BAD_KEY_FILE;
-    } else if ((rc = mqtls__tls_check_format(t, name, c->key_format, buf, len)) == MQTLS_OK) {
+    bool encrypted;
+    if ((rc = mqtls__tls_key_check(t, &cr, c->key_format, &encrypted)) == MQTLS_OK) {
         bool pem = mqtls__tls_detect_format(buf, len) == MQTLS_TLS_FORMAT_PEM;
-        bool encrypted = key_is_encrypted(buf, len, pem);
         bool have_password = c->key_password != NULL && c->key_password[0] != '\0';
-        long iters = -1;
-        int count = encrypted ? mqtls__pkcs8_iterations(buf, len, pem, &iters) : 0;
-        int ret = count != 0 ? MBEDTLS_ERR_PK_KEY_INVALID_FORMAT : parse_key(m, buf, pem ? len + 1u : len, c->key_password);
-        if (count != 0) {
-            /* Before anything runs PBKDF2 (a claimed 2^31 iterations would run for half an hour). */
-            if (count == MQTLS__PBKDF2_TOO_MANY) {
-                mqtls__tls_detail(t, "%s asks for %ld PBKDF2 iterations; mqtls runs at most 10 million: refused",
-                                  name, iters);
-            } else {
-                mqtls__tls_detail(t, "%s is malformed: its PBKDF2 iteration count is 0, negative or wider than 32 "
-                                  "bits (not a wrong password)", name);
-            }
-            rc = MQTLS_ERR_TLS_BAD_KEY_FILE;
-            ret = 0;
-        }
+        int ret = parse_key(m, buf, pem ? len + 1u : len, c->key_password);
         /* Only after mbedTLS itself refused: 2.x cannot decrypt PBES2 with AES. */
         if (ret != 0 && encrypted && have_password && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
             int own = mqtls__pk_parse_pbes2_aes(&m->key, buf, len, pem, c->key_password);

@@ -44,9 +44,6 @@
 #include <openssl/x509v3.h>
 
 #include "tls_priv.h"
-#if MQTLS_WITH_MBEDCRYPTO
-#include "util/pkcs8_aes.h"
-#endif
 
 #define MAX_VERIFY_ERRORS 4
 
@@ -319,33 +316,6 @@ static int key_password(char *buf, int size, int rwflag, void *u)
     return (int)n;
 }
 
-static bool contains(const uint8_t *buf, size_t len, const char *s)
-{
-    size_t n = strlen(s);
-    for (size_t i = 0; len >= n && i <= len - n; i++) {
-        if (memcmp(buf + i, s, n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Encrypted, whatever the password callback saw: PKCS#8 "ENCRYPTED PRIVATE
- * KEY", a legacy encrypted PEM header, or a DER EncryptedPrivateKeyInfo
- * (which parses as an X509_SIG: an algorithm and an octet string). */
-static bool looks_encrypted(const uint8_t *buf, size_t len)
-{
-    if (mqtls__tls_detect_format(buf, len) == MQTLS_TLS_FORMAT_PEM) {
-        return contains(buf, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
-               contains(buf, len, "Proc-Type: 4,ENCRYPTED");
-    }
-    const unsigned char *p = buf;
-    X509_SIG *sig = d2i_X509_SIG(NULL, &p, (long)len);
-    bool whole = sig != NULL && (size_t)(p - buf) == len;
-    X509_SIG_free(sig);
-    return whole;
-}
-
 /* PKCS#1, SEC1, PKCS#8 or encrypted PKCS#8, in DER: the decoders of
  * OpenSSL 3 try each structure in turn. */
 static EVP_PKEY *decode_der_key(const uint8_t *buf, size_t len, key_pw_t *pw)
@@ -394,22 +364,15 @@ static bool has_private_half(EVP_PKEY *pk)
     return n > 0;
 }
 
-static int32_t key_error(mqtls_tls_t *t, const mqtls__tls_cred_t *cr, const key_pw_t *pw)
+static int32_t key_error(mqtls_tls_t *t, const mqtls__tls_cred_t *cr, const key_pw_t *pw, bool encrypted)
 {
-    if (mqtls__tls_detect_format(cr->buf, cr->len) == MQTLS_TLS_FORMAT_AUTO) {
-        ERR_clear_error(); /* the decoders' "unsupported" adds nothing here */
-        return load_error(t, MQTLS_ERR_TLS_BAD_KEY_FILE, cr->what,
-                          cr->len == 0 ? "the file is empty" : "neither PEM nor DER");
+    char why[160];
+    const char *reason = ERR_peek_last_error() != 0 ? ossl_reason(why, sizeof why) : NULL;
+    if (pw->asked || encrypted) {
+        bool none = pw->password == NULL || pw->password[0] == '\0';
+        return mqtls__tls_key_error(t, cr->what, none ? MQTLS__KEY_NEEDS_PASSWORD : MQTLS__KEY_WRONG_PASSWORD, reason);
     }
-    if (pw->asked || looks_encrypted(cr->buf, cr->len)) {
-        if (pw->password == NULL) {
-            ERR_clear_error(); /* "bad password read": we know, we had none */
-        }
-        return load_error(t, MQTLS_ERR_TLS_KEY_PASSWORD, cr->what,
-                          pw->password == NULL ? "the key is encrypted and no password was given"
-                                               : "the password does not decrypt the key");
-    }
-    return load_error(t, MQTLS_ERR_TLS_BAD_KEY_FILE, cr->what, "no private key in it");
+    return mqtls__tls_key_error(t, cr->what, MQTLS__KEY_NOT_A_KEY, reason);
 }
 
 static int32_t use_key(mqtls_tls_t *t, const mqtls__tls_cred_t *cr, EVP_PKEY *pk)
@@ -439,28 +402,15 @@ static int32_t load_key(mqtls_tls_t *t)
     if (got != MQTLS_OK) {
         return got == MQTLS_ERR_NO_MEMORY ? got : MQTLS_ERR_TLS_BAD_KEY_FILE;
     }
-    int32_t rc = mqtls__tls_check_format(t, cr.what, c->key_format, cr.buf, cr.len);
-#if MQTLS_WITH_MBEDCRYPTO
-    /* Judged before OpenSSL runs PBKDF2: a key claiming 2^31 iterations would run for half an hour. */
-    long iters = -1;
-    int count = rc == MQTLS_OK && looks_encrypted(cr.buf, cr.len)
-                    ? mqtls__pkcs8_iterations(cr.buf, cr.len, mqtls__tls_detect_format(cr.buf, cr.len) ==
-                                                                  MQTLS_TLS_FORMAT_PEM, &iters)
-                    : 0;
-    if (count != 0) {
-        rc = load_error(t, MQTLS_ERR_TLS_BAD_KEY_FILE, cr.what,
-                        count == MQTLS__PBKDF2_TOO_MANY
-                            ? "the key asks for more than 10 million PBKDF2 iterations: refused"
-                            : "malformed: its PBKDF2 iteration count is 0, negative or wider than 32 bits");
-    }
-#endif
+    bool encrypted;
+    int32_t rc = mqtls__tls_key_check(t, &cr, c->key_format, &encrypted);
     if (rc == MQTLS_OK) {
         key_pw_t pw = { c->key_password, false };
         EVP_PKEY *pk = decode_key(cr.buf, cr.len, &pw);
         if (pk == NULL) {
-            rc = key_error(t, &cr, &pw);
+            rc = key_error(t, &cr, &pw, encrypted);
         } else if (!has_private_half(pk)) {
-            rc = load_error(t, MQTLS_ERR_TLS_BAD_KEY_FILE, cr.what, "a public key, not a private key");
+            rc = mqtls__tls_key_error(t, cr.what, MQTLS__KEY_PUBLIC, NULL);
         } else {
             rc = use_key(t, &cr, pk);
         }

@@ -140,6 +140,25 @@ int32_t mqtls__tls_load_certs(mqtls_tls_t *t, const mqtls__tls_cert_src_t *src, 
  * MQTLS_ERR_NO_MEMORY. */
 int32_t mqtls__tls_load_ca_dir(mqtls_tls_t *t, const char *dir, mqtls__tls_add_cert_fn add, void *ctx);
 
+/* PKCS#8 EncryptedPrivateKeyInfo (PEM or DER) or legacy encrypted PEM? */
+bool mqtls__tls_key_is_encrypted(const uint8_t *buf, size_t len);
+/* Before an engine parses a key: not empty, PEM or DER as declared, and
+ * when encrypted (*encrypted), a PBKDF2 iteration count mqtls will run.
+ * @return MQTLS_OK, MQTLS_ERR_TLS_BAD_KEY_FILE or _CA_FORMAT (detail set). */
+int32_t mqtls__tls_key_check(mqtls_tls_t *t, const mqtls__tls_cred_t *cr, uint8_t declared, bool *encrypted);
+
+/* Why a key did not load, as the engine judged it from its library's code. */
+typedef enum {
+    MQTLS__KEY_NEEDS_PASSWORD, /* encrypted, and no password given */
+    MQTLS__KEY_WRONG_PASSWORD, /* the password does not decrypt it (or decrypts to garbage) */
+    MQTLS__KEY_UNSUPPORTED,    /* encrypted with a scheme the engine lacks */
+    MQTLS__KEY_PUBLIC,         /* a public key only */
+    MQTLS__KEY_NOT_A_KEY       /* anything else */
+} mqtls__tls_key_problem_t;
+/* The detail (with the library's reason `why`, may be NULL) and the code:
+ * MQTLS_ERR_TLS_KEY_PASSWORD or MQTLS_ERR_TLS_BAD_KEY_FILE. */
+int32_t mqtls__tls_key_error(mqtls_tls_t *t, const char *name, mqtls__tls_key_problem_t problem, const char *why);
+
 /* PEM if the bytes contain "-----BEGIN ", DER if they start with a SEQUENCE. */
 mqtls_tls_format_t mqtls__tls_detect_format(const uint8_t *buf, size_t len);
 

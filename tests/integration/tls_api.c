@@ -264,6 +264,32 @@ static uint8_t *joined(const char *a, const char *b, const char *tail, size_t *l
     return out;
 }
 
+/* Keys as bytes: the same verdict and sentence on every engine. */
+static void key_problems(void)
+{
+    size_t n;
+    mqtls_tls_config_t c;
+    base(&c);
+    c.key_file = NULL;
+    uint8_t *b = joined("client-enc3des.pk8.pem", NULL, "", &n);
+    c.key_data = b;
+    c.key_len = n;
+    const char *no_password = "the key bytes: the key is encrypted and no password was given";
+    on_every_engine("encrypted key, no password", &c, MQTLS_ERR_TLS_KEY_PASSWORD, no_password);
+    c.key_password = "";
+    on_every_engine("encrypted key, empty password", &c, MQTLS_ERR_TLS_KEY_PASSWORD, no_password);
+    c.key_password = "wrong";
+    on_every_engine("encrypted key, wrong password", &c, MQTLS_ERR_TLS_KEY_PASSWORD, NULL);
+    c.key_len = 0;
+    on_every_engine("empty key", &c, MQTLS_ERR_TLS_BAD_KEY_FILE, "the key bytes: the file is empty");
+    free(b);
+    c.key_data = b = joined("garbage.pem", NULL, "", &n);
+    c.key_len = n;
+    b[0] = 'x'; /* never a SEQUENCE tag */
+    on_every_engine("random bytes as the key", &c, MQTLS_ERR_TLS_BAD_KEY_FILE, "the key bytes: neither PEM nor DER");
+    free(b);
+}
+
 static void same_everywhere(void)
 {
     size_t n, m;
@@ -394,6 +420,7 @@ int main(int argc, char **argv)
     CHECK(strcmp(mqtls_tls_alert_name(999), "unknown") == 0, "unknown alert");
     same_everywhere();
     ca_directories();
+    key_problems();
     const mqtls_tls_engine_t engines[2] = {MQTLS_TLS_MBEDTLS, MQTLS_TLS_OPENSSL};
     for (int i = 0; i < 2; i++) {
         CHECK(mqtls_tls_engine_available(engines[i]), "engine %d compiled in (CI builds both)", (int)engines[i]);
