@@ -456,14 +456,7 @@ static int32_t set_ciphers(mqtls_tls_t *t, mbed_t *m)
         return MQTLS_OK;
     }
     char name[128];
-    size_t n = 0;
-    for (const char *p = t->cfg.ciphers; mqtls__tls_next_cipher(&p, name, sizeof name);) {
-        n++;
-    }
-    if (n == 0u) {
-        mqtls__tls_detail(t, "the cipher suite list is empty");
-        return MQTLS_ERR_TLS_BAD_CIPHER;
-    }
+    size_t n = mqtls__tls_count_ciphers(t->cfg.ciphers);
     m->suites = calloc(n + 1u, sizeof(*m->suites));
     if (m->suites == NULL) {
         return MQTLS_ERR_NO_MEMORY;
@@ -498,12 +491,8 @@ static int32_t set_alpn(mqtls_tls_t *t, mbed_t *m)
     }
 #if defined(MBEDTLS_SSL_ALPN)
     size_t n = 0;
-    for (; list[n] != NULL; n++) {
-        size_t len = strlen(list[n]);
-        if (len == 0u || len > 255u) {
-            mqtls__tls_detail(t, "ALPN protocol '%s' must be 1 to 255 bytes long (RFC 7301 §3.1)", list[n]);
-            return MQTLS_ERR_TLS_BAD_CONFIG;
-        }
+    while (list[n] != NULL) {
+        n++;
     }
     /* A copy: mbedTLS wants `const char **` and keeps the pointer. */
     m->alpn = calloc(n + 1u, sizeof(*m->alpn));

@@ -557,10 +557,6 @@ static int32_t set_ciphers(mqtls_tls_t *t)
     size_t n12 = 0, n13 = 0;
     int32_t rc = sort_suites(t, all, &v12, &n12, &v13, &n13);
     SSL_CTX_free(all);
-    if (rc == MQTLS_OK && n12 == 0 && n13 == 0) {
-        mqtls__tls_detail(t, "the cipher list is empty");
-        rc = MQTLS_ERR_TLS_BAD_CIPHER;
-    }
     if (rc == MQTLS_OK && ((n12 > 0 && !SSL_CTX_set_cipher_list(o->ctx, v12)) ||
                            (n13 > 0 && !SSL_CTX_set_ciphersuites(o->ctx, v13)))) {
         rc = load_error(t, MQTLS_ERR_TLS_BAD_CIPHER, t->cfg.ciphers, "OpenSSL refuses this cipher list");
@@ -577,18 +573,9 @@ static int32_t set_alpn(mqtls_tls_t *t)
     if (a == NULL || a[0] == NULL) {
         return MQTLS_OK;
     }
-    size_t total = 0;
+    size_t total = 0; /* tls.c checked each name's length and the list's */
     for (size_t i = 0; a[i] != NULL; i++) {
-        size_t n = strlen(a[i]);
-        if (n == 0 || n > 255) {
-            mqtls__tls_detail(t, "ALPN protocol '%s' must be 1 to 255 bytes long", a[i]);
-            return MQTLS_ERR_TLS_BAD_CONFIG;
-        }
-        total += 1 + n;
-    }
-    if (total > 65535) {
-        mqtls__tls_detail(t, "the ALPN list is longer than 65535 bytes");
-        return MQTLS_ERR_TLS_BAD_CONFIG;
+        total += 1 + strlen(a[i]);
     }
     unsigned char *wire = malloc(total), *p = wire;
     if (wire == NULL) {

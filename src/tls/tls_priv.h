@@ -31,7 +31,8 @@ struct mqtls_tls {
 struct mqtls__tls_ops {
     const char *name;
     /* Load trust and credentials, check key/cert pair, set versions,
-     * ciphers, ALPN. No I/O. On error, fill t->report->detail. */
+     * ciphers, ALPN. No I/O. On error, fill t->report->detail. tls.c has
+     * checked the ALPN names' lengths and that a cipher list is not empty. */
     int32_t (*setup)(mqtls_tls_t *t);
     /* Prepare for a handshake with t->host (SNI, name check). */
     int32_t (*start)(mqtls_tls_t *t);
@@ -189,5 +190,8 @@ int32_t mqtls__tls_verify_error(uint32_t flags);
 /* Colon-separated cipher list iteration: copies the next name into buf
  * (dashes turned into underscores), returns false at the end. */
 bool mqtls__tls_next_cipher(const char **list, char *buf, size_t len);
+/* How many names the list holds (tls.c has refused an empty list before
+ * setup: an engine may count on at least one). */
+size_t mqtls__tls_count_ciphers(const char *list);
 
 #endif /* MQTLS_TLS_PRIV_H */

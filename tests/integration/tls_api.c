@@ -290,6 +290,27 @@ static void key_problems(void)
     free(b);
 }
 
+/* ALPN names and cipher lists are judged before an engine sees them. */
+static void lists(void)
+{
+    mqtls_tls_config_t c;
+    base(&c);
+    const char *empty_name[] = {"mqtt", "", NULL};
+    c.alpn = empty_name;
+    on_every_engine("an empty ALPN name", &c, MQTLS_ERR_TLS_BAD_CONFIG,
+                    "ALPN protocol '' must be 1 to 255 bytes long (RFC 7301 §3.1)");
+    static char long_name[257];
+    memset(long_name, 'a', 256);
+    const char *too_long[] = {long_name, NULL};
+    c.alpn = too_long;
+    on_every_engine("an ALPN name of 256 bytes", &c, MQTLS_ERR_TLS_BAD_CONFIG, NULL);
+    const char *ok[] = {"x-amzn-mqtt-ca", NULL};
+    c.alpn = ok;
+    on_every_engine("an ALPN name", &c, MQTLS_OK, NULL);
+    c.ciphers = " : ,";
+    on_every_engine("a cipher list of separators only", &c, MQTLS_ERR_TLS_BAD_CIPHER, "the cipher suite list is empty");
+}
+
 static void same_everywhere(void)
 {
     size_t n, m;
@@ -421,6 +442,7 @@ int main(int argc, char **argv)
     same_everywhere();
     ca_directories();
     key_problems();
+    lists();
     const mqtls_tls_engine_t engines[2] = {MQTLS_TLS_MBEDTLS, MQTLS_TLS_OPENSSL};
     for (int i = 0; i < 2; i++) {
         CHECK(mqtls_tls_engine_available(engines[i]), "engine %d compiled in (CI builds both)", (int)engines[i]);
