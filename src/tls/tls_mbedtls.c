@@ -79,136 +79,6 @@
 #define HIGHEST_VERSION MQTLS_TLS_V1_2
 #endif
 
-/* TLS record content types and handshake types (RFC 5246 §6.2.1, §7.4). */
-enum { REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APPDATA = 23 };
-enum { HS_SERVER_HELLO = 2, HS_SERVER_KEY_EXCHANGE = 12, HS_CERTIFICATE_REQUEST = 13 };
-
-/* ---- the stream watch ---------------------------------------------------------- */
-
-/* What the cleartext part of one direction of the stream showed. */
-struct watch {
-    size_t bytes;      /* bytes seen in this direction */
-    uint32_t hs_types; /* bit n: a handshake message of type n (< 32) went by */
-    int alert;         /* last cleartext fatal alert description, -1 if none */
-    bool spoke_tls;    /* one well-formed record header went by */
-    bool not_tls;      /* the first record header was not TLS */
-    bool bad_record;   /* a later header was not TLS (after a good record) */
-    uint32_t oversized; /* the length a record header claimed beyond TLS's limit, 0 if none */
-    bool stopped;      /* encrypted from here on, or not TLS: nothing more to learn */
-    uint8_t first;     /* the first byte, for the report */
-    uint8_t hdr[5];
-    uint8_t hdr_got;
-    uint16_t rec_left;
-    uint8_t hs_hdr[4];
-    uint8_t hs_got;
-    uint32_t hs_left;
-    uint8_t alert_level; /* of the alert being read, 0 between alerts */
-    uint32_t hs_max;   /* the longest handshake message announced */
-};
-
-static void watch_reset(struct watch *w)
-{
-    memset(w, 0, sizeof(*w));
-    w->alert = -1;
-}
-
-/* One byte of a record header, checked as it arrives, so that four bytes
- * of an MQTT CONNACK followed by a close already count as "not TLS". */
-static void watch_header_byte(struct watch *w, uint8_t b)
-{
-    w->hdr[w->hdr_got++] = b;
-    bool ok = true;
-    if (w->hdr_got == 1) {
-        ok = b >= REC_CCS && b <= REC_APPDATA;
-    } else if (w->hdr_got == 2) {
-        ok = b == 3; /* major version of every TLS */
-    } else if (w->hdr_got == 5) {
-        w->rec_left = (uint16_t)((w->hdr[3] << 8) | w->hdr[4]);
-        /* Handshake, alert and CCS records are in the clear while the
-         * watch follows them: 2^14 at most (RFC 5246 §6.2.1); an encrypted
-         * one may carry 2048 more (§6.2.3). */
-        uint32_t limit = w->hdr[0] == REC_APPDATA ? 16384u + 2048u : 16384u;
-        if (w->rec_left > limit) {
-            w->oversized = w->rec_left;
-            ok = false;
-        }
-    }
-    if (!ok) {
-        /* A well-formed type and version with a length beyond the limit is
-         * TLS gone wrong, not another protocol. */
-        w->not_tls = !w->spoke_tls && w->oversized == 0u;
-        w->bad_record = !w->not_tls;
-        w->stopped = true;
-    } else if (w->hdr_got == 5) {
-        w->spoke_tls = true;
-    }
-}
-
-static void watch_handshake_byte(struct watch *w, uint8_t b)
-{
-    /* Handshake messages may span records: the count runs across them. */
-    if (w->hs_left > 0u) {
-        w->hs_left--;
-        return;
-    }
-    w->hs_hdr[w->hs_got++] = b;
-    if (w->hs_got == 4) {
-        if (w->hs_hdr[0] < 32u) {
-            w->hs_types |= 1u << w->hs_hdr[0];
-        }
-        w->hs_left = ((uint32_t)w->hs_hdr[1] << 16) | ((uint32_t)w->hs_hdr[2] << 8) | w->hs_hdr[3];
-        w->hs_max = w->hs_left > w->hs_max ? w->hs_left : w->hs_max;
-        w->hs_got = 0;
-    }
-}
-
-static void watch_body_byte(struct watch *w, uint8_t b)
-{
-    if (w->hdr[0] == REC_HANDSHAKE) {
-        watch_handshake_byte(w, b);
-    } else if (w->hdr[0] == REC_ALERT) {
-        /* struct { level; description; } Alert (RFC 5246 §7.2); only a fatal
-         * one ends the handshake, a warning (unrecognized_name) does not. */
-        if (w->alert_level == 0u) {
-            w->alert_level = b;
-            return;
-        }
-        if (w->alert_level == 2u) {
-            w->alert = b;
-        }
-        w->alert_level = 0;
-    }
-}
-
-static void watch_record_end(struct watch *w)
-{
-    w->hdr_got = 0;
-    if (w->hdr[0] == REC_CCS) {
-        w->stopped = true; /* what follows is encrypted */
-    }
-}
-
-static void watch_feed(struct watch *w, const uint8_t *p, size_t n)
-{
-    if (w->bytes == 0u && n > 0u) {
-        w->first = p[0];
-    }
-    w->bytes += n;
-    for (size_t i = 0; i < n && !w->stopped; i++) {
-        if (w->hdr_got < 5u) {
-            watch_header_byte(w, p[i]);
-            if (w->hdr_got == 5u && w->rec_left == 0u && !w->stopped) {
-                watch_record_end(w);
-            }
-            continue;
-        }
-        watch_body_byte(w, p[i]);
-        if (--w->rec_left == 0u) {
-            watch_record_end(w);
-        }
-    }
-}
-
 /* ---- engine state ---------------------------------------------------------------- */
 
 typedef struct {
@@ -224,7 +94,7 @@ typedef struct {
     bool ssl_ready;      /* mbedtls_ssl_setup() done */
     uint32_t tolerated;  /* MQTLS_TLS_VERIFY_* problems let through (cfg.verify_tolerate) */
     size_t write_taken;  /* bytes a write that said WANT_WRITE already took */
-    struct watch in, out;
+    mqtls__tls_watch_t in, out;
     uint16_t lo, hi;     /* the versions offered */
     /* The record joiner (2.28): raw bytes in, records for mbedTLS out. */
     uint8_t *jin, *jout, *jtmp;
@@ -731,8 +601,8 @@ static mbed_t *mbed_new(void)
         mbedtls_pk_init(&m->key);
         mbedtls_entropy_init(&m->entropy);
         mbedtls_ctr_drbg_init(&m->drbg);
-        watch_reset(&m->in);
-        watch_reset(&m->out);
+        mqtls__tls_watch_reset(&m->in);
+        mqtls__tls_watch_reset(&m->out);
     }
     return m;
 }
@@ -860,7 +730,7 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
     mbed_t *m = t->impl;
     /* In an open session mbedTLS sends an alert by itself only to refuse a
      * HelloRequest (renegotiation is off): the record type is in the clear. */
-    if (t->established && !m->closing && len > 0u && buf[0] == REC_ALERT) {
+    if (t->established && !m->closing && len > 0u && buf[0] == MQTLS__REC_ALERT) {
         m->refused_reneg = true;
     }
     if (!t->established && len <= 65536u) {
@@ -871,13 +741,13 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
         if (!keep_in_flight(m, buf, len)) {
             return MBEDTLS_ERR_SSL_ALLOC_FAILED;
         }
-        watch_feed(&m->out, buf, len);
+        mqtls__tls_watch_feed(&m->out, buf, len);
         return (int)len;
     }
     int32_t n = mqtls__tls_lower_send(t, buf, len > INT32_MAX ? (size_t)INT32_MAX : len);
     if (n > 0) {
         if (!t->established) {
-            watch_feed(&m->out, buf, (size_t)n);
+            mqtls__tls_watch_feed(&m->out, buf, (size_t)n);
         }
         return (int)n;
     }
@@ -961,7 +831,7 @@ static bool join_some(mbed_t *m)
             return true;
         }
         size_t rlen = ((size_t)m->jin[3] << 8) | m->jin[4];
-        if (m->jin[0] != REC_HANDSHAKE || m->jin[1] != 3u || rlen > JOIN_MAX) {
+        if (m->jin[0] != MQTLS__REC_HANDSHAKE || m->jin[1] != 3u || rlen > JOIN_MAX) {
             m->join_off = true; /* CCS, an alert, or not TLS: mbedTLS sees it as it came */
             continue;
         }
@@ -970,7 +840,7 @@ static bool join_some(mbed_t *m)
         }
         size_t off = 0, body = 0;
         bool whole = false;
-        while (off + 5u <= m->jin_len && m->jin[off] == REC_HANDSHAKE) {
+        while (off + 5u <= m->jin_len && m->jin[off] == MQTLS__REC_HANDSHAKE) {
             size_t n = ((size_t)m->jin[off + 3] << 8) | m->jin[off + 4];
             if (off + 5u + n > m->jin_len) {
                 break; /* this record is not all here yet */
@@ -992,7 +862,7 @@ static bool join_some(mbed_t *m)
         if (!whole) {
             return true; /* wait for the rest of the message */
         }
-        uint8_t hdr[5] = { REC_HANDSHAKE, 3u, m->jin[2], (uint8_t)(body >> 8), (uint8_t)body };
+        uint8_t hdr[5] = {MQTLS__REC_HANDSHAKE, 3u, m->jin[2], (uint8_t)(body >> 8), (uint8_t)body};
         if (!jout_add(m, hdr, sizeof hdr) || !jout_add(m, m->jtmp, body)) {
             return false;
         }
@@ -1014,7 +884,7 @@ static int join_recv(mqtls_tls_t *t, mbed_t *m, unsigned char *buf, size_t len)
         if (n < 0) {
             return n == MQTLS_ERR_CLOSED ? 0 : MBEDTLS_ERR_NET_RECV_FAILED;
         }
-        watch_feed(&m->in, m->jin + m->jin_len, (size_t)n);
+        mqtls__tls_watch_feed(&m->in, m->jin + m->jin_len, (size_t)n);
         m->jin_len += (size_t)n;
         if (!join_some(m)) {
             return MBEDTLS_ERR_SSL_ALLOC_FAILED;
@@ -1045,7 +915,7 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     int32_t n = mqtls__tls_lower_recv(t, buf, len > INT32_MAX ? (size_t)INT32_MAX : len);
     if (n > 0) {
         if (!t->established) {
-            watch_feed(&m->in, buf, (size_t)n);
+            mqtls__tls_watch_feed(&m->in, buf, (size_t)n);
         }
         return (int)n;
     }
@@ -1088,8 +958,8 @@ static int32_t mbed_start(mqtls_tls_t *t)
         mqtls__tls_detail(t, "cannot prepare the TLS session (out of memory?)");
         return MQTLS_ERR_NO_MEMORY;
     }
-    watch_reset(&m->in);
-    watch_reset(&m->out);
+    mqtls__tls_watch_reset(&m->in);
+    mqtls__tls_watch_reset(&m->out);
     m->write_taken = 0;
     m->flight_len = 0;
     m->jin_len = m->jout_len = m->jout_pos = 0;
@@ -1116,7 +986,7 @@ static int32_t mbed_start(mqtls_tls_t *t)
 /* What the watch learnt, into the report. */
 static void note_watch(mqtls_tls_t *t, const mbed_t *m)
 {
-    if (m->in.hs_types & (1u << HS_CERTIFICATE_REQUEST)) {
+    if (m->in.hs_types & (1u << MQTLS__HS_CERTIFICATE_REQUEST)) {
         t->report->cert_requested = true;
     }
     if (m->out.alert >= 0) {
@@ -1203,43 +1073,7 @@ static int received_alert(const mbed_t *m)
 
 static int32_t alert_failure(mqtls_tls_t *t, const mbed_t *m)
 {
-    int alert = received_alert(m);
-    t->report->alert_received = alert;
-    mqtls__tls_detail(t, "the server sent the alert %s (%d)%s", mqtls_tls_alert_name(alert), alert,
-                      t->report->cert_requested ? " after asking for a client certificate" : "");
-    return mqtls__tls_alert_error(t, alert);
-}
-
-static int32_t not_tls_failure(mqtls_tls_t *t, const mbed_t *m)
-{
-    mqtls__tls_detail(t, "the server answered with bytes that are not TLS (first byte 0x%02x); is this a plain "
-                         "MQTT port?", (unsigned)m->in.first);
-    return MQTLS_ERR_TLS_NOT_TLS;
-}
-
-static int32_t bad_record_failure(mqtls_tls_t *t, const mbed_t *m)
-{
-    if (m->in.oversized != 0u) {
-        mqtls__tls_detail(t, "the server sent a TLS record header (type %u) claiming %u bytes; a TLS record holds at "
-                             "most 16384 (RFC 5246 §6.2)", (unsigned)m->in.hdr[0], (unsigned)m->in.oversized);
-    } else {
-        mqtls__tls_detail(t, "after %s, the server sent bytes that are not a TLS record (0x%02x where a record type "
-                             "belongs)", (m->in.hs_types & (1u << HS_SERVER_HELLO)) ? "its ServerHello" : "a TLS record",
-                          (unsigned)m->in.hdr[0]);
-    }
-    return MQTLS_ERR_TLS_BAD_RECORD;
-}
-
-static int32_t closed_failure(mqtls_tls_t *t, const mbed_t *m, const char *how)
-{
-    if (m->in.bytes == 0u) {
-        mqtls__tls_detail(t, "the server %s without a TLS answer; is this a plain MQTT port?", how);
-    } else if (t->report->cert_requested && !t->report->cert_sent) {
-        mqtls__tls_detail(t, "the server %s after asking for a client certificate, and none was given", how);
-    } else {
-        mqtls__tls_detail(t, "the server %s during the TLS handshake", how);
-    }
-    return MQTLS_ERR_TLS_CLOSED_IN_HANDSHAKE;
+    return mqtls__tls_alert_failure(t, received_alert(m));
 }
 
 /*
@@ -1257,7 +1091,7 @@ static void read_leftovers(mqtls_tls_t *t, mbed_t *m)
         if (n <= 0) {
             break;
         }
-        watch_feed(&m->in, buf, (size_t)n);
+        mqtls__tls_watch_feed(&m->in, buf, (size_t)n);
     }
     t->lower_error = kept;
 }
@@ -1272,23 +1106,19 @@ static int32_t lower_failure(mqtls_tls_t *t, mbed_t *m)
         note_watch(t, m);
     }
     if (m->in.not_tls) {
-        return not_tls_failure(t, m);
+        return mqtls__tls_not_tls_error(t, &m->in);
     }
     if (m->in.bad_record) {
-        return bad_record_failure(t, m);
+        return mqtls__tls_bad_record_error(t, &m->in);
     }
     if (m->in.alert >= 0) {
-        t->report->alert_received = m->in.alert;
-        mqtls__tls_detail(t, "the server sent the alert %s (%d) and closed the connection%s",
-                          mqtls_tls_alert_name(m->in.alert), m->in.alert,
-                          t->report->cert_requested ? "; it had asked for a client certificate" : "");
-        return mqtls__tls_alert_error(t, m->in.alert);
+        return mqtls__tls_alert_failure(t, m->in.alert);
     }
     if (err == MQTLS_ERR_CLOSED) {
-        return closed_failure(t, m, "closed the connection");
+        return mqtls__tls_closed_error(t, &m->in, false);
     }
     if (err == MQTLS_ERR_SEND || err == MQTLS_ERR_RECV) {
-        return closed_failure(t, m, "reset the connection");
+        return mqtls__tls_closed_error(t, &m->in, true);
     }
     mqtls__tls_detail(t, "the connection failed during the TLS handshake: %s", mqtls_strerror(err));
     return err;
@@ -1343,10 +1173,10 @@ static int32_t handshake_error(mqtls_tls_t *t, mbed_t *m, int ret)
     strerr(ret, msg, sizeof msg);
     t->report->engine_error = ret;
     if (m->in.not_tls) {
-        return not_tls_failure(t, m);
+        return mqtls__tls_not_tls_error(t, &m->in);
     }
     if (m->in.bad_record) {
-        return bad_record_failure(t, m);
+        return mqtls__tls_bad_record_error(t, &m->in);
     }
     /* A message larger than the input buffer: 2.28 says "feature not
      * available", 3.6 "bad input parameters". */
@@ -1370,7 +1200,7 @@ static int32_t handshake_error(mqtls_tls_t *t, mbed_t *m, int ret)
         return lower_failure(t, m);
     }
     if (ret == MBEDTLS_ERR_SSL_CONN_EOF) {
-        return closed_failure(t, m, "closed the connection");
+        return mqtls__tls_closed_error(t, &m->in, false);
     }
     if (is_no_cipher(ret)) {
         mqtls__tls_detail(t, "%s", msg);
@@ -1380,14 +1210,14 @@ static int32_t handshake_error(mqtls_tls_t *t, mbed_t *m, int ret)
         mqtls__tls_detail(t, "the server chose a TLS version outside the allowed range (%s)", msg);
         return MQTLS_ERR_TLS_NO_COMMON_VERSION;
     }
-    if (is_garbled(ret) && !(m->in.hs_types & (1u << HS_SERVER_HELLO))) {
+    if (is_garbled(ret) && !(m->in.hs_types & (1u << MQTLS__HS_SERVER_HELLO))) {
         mqtls__tls_detail(t, "the server's answer is not a TLS handshake (%s); is this a plain MQTT port?", msg);
         return MQTLS_ERR_TLS_NOT_TLS;
     }
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
     /* See tls12_sig_algs: TLS 1.3 allowed, a TLS 1.2 server's signed key exchange refused. */
     if (ret == MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER && m->hi > MQTLS_TLS_V1_2 &&
-        (m->in.hs_types & (1u << HS_SERVER_KEY_EXCHANGE))) {
+        (m->in.hs_types & (1u << MQTLS__HS_SERVER_KEY_EXCHANGE))) {
         mqtls__tls_detail(t,
                           "mbedTLS %s rejects a TLS 1.2 server's RSA-PSS signature (Mbed-TLS/mbedtls#10674): use "
                           "--tls-version tlsv1.2 (max_version), TLS 1.3 on the broker, or OpenSSL",

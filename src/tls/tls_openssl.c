@@ -938,33 +938,6 @@ static int32_t verify_failure(mqtls_tls_t *t)
     return mqtls__tls_verify_error(flags);
 }
 
-static int32_t alert_failure(mqtls_tls_t *t, int alert)
-{
-    int32_t rc = mqtls__tls_alert_error(t, alert);
-    const char *name = mqtls_tls_alert_name(alert);
-    switch (rc) {
-    case MQTLS_ERR_TLS_CERT_REJECTED:
-        mqtls__tls_detail(t, "the server rejected our certificate with the alert %s (%d)", name, alert);
-        break;
-    case MQTLS_ERR_TLS_CERT_REQUIRED:
-        mqtls__tls_detail(t, "the server wants a client certificate and we have none: alert %s (%d)", name, alert);
-        break;
-    case MQTLS_ERR_TLS_NO_COMMON_VERSION:
-        mqtls__tls_detail(t, "the server accepts none of the TLS versions we offer: alert %s (%d)", name, alert);
-        break;
-    case MQTLS_ERR_TLS_NO_SHARED_CIPHER:
-        mqtls__tls_detail(t, "the server accepts none of our cipher suites: alert %s (%d)", name, alert);
-        break;
-    case MQTLS_ERR_CLOSED:
-        mqtls__tls_detail(t, "the server closed the TLS session (close_notify)");
-        break;
-    default:
-        mqtls__tls_detail(t, "the server sent the alert %s (%d)", name, alert);
-        break;
-    }
-    return rc;
-}
-
 /* A TLS record starts with a content type 20..23 and version 3.x. */
 static bool looks_like_tls(const ossl_t *o)
 {
@@ -1070,10 +1043,10 @@ static int32_t handshake_failure(mqtls_tls_t *t, int err)
         return verify_failure(t);
     }
     if (o->alert_in >= 0) {
-        return alert_failure(t, o->alert_in);
+        return mqtls__tls_alert_failure(t, o->alert_in);
     }
     if (reason > SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256) {
-        return alert_failure(t, reason - SSL_AD_REASON_OFFSET);
+        return mqtls__tls_alert_failure(t, reason - SSL_AD_REASON_OFFSET);
     }
     if (o->rx_bytes > 0 && !looks_like_tls(o)) {
         return not_tls(t);
@@ -1131,13 +1104,13 @@ static int32_t io_failure(mqtls_tls_t *t, int err)
         return mqtls__tls_renegotiation_error(t, o->alert_in >= 0 ? o->alert_in : -1);
     }
     if (err == SSL_ERROR_ZERO_RETURN) {
-        return alert_failure(t, 0);
+        return mqtls__tls_alert_failure(t, 0);
     }
     if (o->alert_in >= 0) {
-        return alert_failure(t, o->alert_in);
+        return mqtls__tls_alert_failure(t, o->alert_in);
     }
     if (reason > SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256) {
-        return alert_failure(t, reason - SSL_AD_REASON_OFFSET);
+        return mqtls__tls_alert_failure(t, reason - SSL_AD_REASON_OFFSET);
     }
     if (o->io_error < 0) {
         return o->io_error;

@@ -194,4 +194,44 @@ bool mqtls__tls_next_cipher(const char **list, char *buf, size_t len);
  * setup: an engine may count on at least one). */
 size_t mqtls__tls_count_ciphers(const char *list);
 
+/* ---- the record watcher (tls_watch.c) ---- */
+
+/* TLS record content types and handshake types (RFC 5246 §6.2.1, §7.4). */
+enum { MQTLS__REC_CCS = 20, MQTLS__REC_ALERT = 21, MQTLS__REC_HANDSHAKE = 22, MQTLS__REC_APPDATA = 23 };
+enum { MQTLS__HS_SERVER_HELLO = 2, MQTLS__HS_SERVER_KEY_EXCHANGE = 12, MQTLS__HS_CERTIFICATE_REQUEST = 13 };
+
+/* What the cleartext part of one direction of the stream showed. */
+typedef struct {
+    size_t bytes;       /* bytes seen in this direction */
+    uint32_t hs_types;  /* bit n: a handshake message of type n (< 32) went by */
+    int alert;          /* last cleartext fatal alert description, -1 if none */
+    bool spoke_tls;     /* one well-formed record header went by */
+    bool not_tls;       /* the first record header was not TLS */
+    bool bad_record;    /* a later header was not TLS (after a good record) */
+    uint32_t oversized; /* the length a record header claimed beyond TLS's limit, 0 if none */
+    bool stopped;       /* encrypted from here on, or not TLS: nothing more to learn */
+    uint8_t first;      /* the first byte, for the report */
+    uint8_t hdr[5];
+    uint8_t hdr_got;
+    uint16_t rec_left;
+    uint8_t hs_hdr[4];
+    uint8_t hs_got;
+    uint32_t hs_left;
+    uint8_t alert_level; /* of the alert being read, 0 between alerts */
+    uint32_t hs_max;     /* the longest handshake message announced */
+} mqtls__tls_watch_t;
+
+void mqtls__tls_watch_reset(mqtls__tls_watch_t *w);
+/* Bytes of one direction, in order, as they pass the engine's I/O callback. */
+void mqtls__tls_watch_feed(mqtls__tls_watch_t *w, const uint8_t *p, size_t n);
+
+/* The failures the watch of the server's bytes explains, each with its
+ * detail: not TLS at all, a broken record from a peer that spoke TLS, the
+ * connection closed (or reset) in the handshake, and an alert received. */
+int32_t mqtls__tls_not_tls_error(mqtls_tls_t *t, const mqtls__tls_watch_t *in);
+int32_t mqtls__tls_bad_record_error(mqtls_tls_t *t, const mqtls__tls_watch_t *in);
+int32_t mqtls__tls_closed_error(mqtls_tls_t *t, const mqtls__tls_watch_t *in, bool reset);
+/* The alert's error (mqtls__tls_alert_error), its detail, and alert_received. */
+int32_t mqtls__tls_alert_failure(mqtls_tls_t *t, int alert);
+
 #endif /* MQTLS_TLS_PRIV_H */
