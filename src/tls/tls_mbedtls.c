@@ -1109,7 +1109,7 @@ static int32_t lower_failure(mqtls_tls_t *t, mbed_t *m)
         return mqtls__tls_not_tls_error(t, &m->in);
     }
     if (m->in.bad_record) {
-        return mqtls__tls_bad_record_error(t, &m->in);
+        return mqtls__tls_bad_record_error(t, &m->in, NULL);
     }
     if (m->in.alert >= 0) {
         return mqtls__tls_alert_failure(t, m->in.alert);
@@ -1176,7 +1176,7 @@ static int32_t handshake_error(mqtls_tls_t *t, mbed_t *m, int ret)
         return mqtls__tls_not_tls_error(t, &m->in);
     }
     if (m->in.bad_record) {
-        return mqtls__tls_bad_record_error(t, &m->in);
+        return mqtls__tls_bad_record_error(t, &m->in, NULL);
     }
     /* A message larger than the input buffer: 2.28 says "feature not
      * available", 3.6 "bad input parameters". */

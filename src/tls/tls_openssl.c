@@ -51,10 +51,9 @@ typedef struct {
     SSL_CTX *ctx;
     SSL *ssl;
     BIO_METHOD *meth;
-    /* What the server sent back, to tell "not TLS" and "closed without an
-     * answer" from a TLS failure. */
-    size_t rx_bytes;
-    uint8_t head[3];
+    /* What the server sent back in the clear (tls_watch.c), to tell "not
+     * TLS", a broken record and "closed without an answer" from a TLS failure. */
+    mqtls__tls_watch_t in;
     bool eof;          /* the lower transport said MQTLS_ERR_CLOSED */
     int32_t io_error;  /* lower error during the current OpenSSL call */
     int alert_in;      /* alert read during the current OpenSSL call, -1 none */
@@ -129,14 +128,6 @@ static int bio_write(BIO *b, const char *data, int len)
     return -1;
 }
 
-static void sniff(ossl_t *o, const uint8_t *buf, size_t n)
-{
-    for (size_t i = 0; i < n && o->rx_bytes + i < sizeof o->head; i++) {
-        o->head[o->rx_bytes + i] = buf[i];
-    }
-    o->rx_bytes += n;
-}
-
 static int bio_read(BIO *b, char *data, int len)
 {
     mqtls_tls_t *t = BIO_get_data(b);
@@ -147,7 +138,9 @@ static int bio_read(BIO *b, char *data, int len)
     }
     int32_t n = mqtls__tls_lower_recv(t, (uint8_t *)data, (size_t)len);
     if (n > 0) {
-        sniff(o, (const uint8_t *)data, (size_t)n);
+        if (!t->established) {
+            mqtls__tls_watch_feed(&o->in, (const uint8_t *)data, (size_t)n);
+        }
         return (int)n;
     }
     if (n == 0) {
@@ -790,7 +783,7 @@ static int32_t ossl_start(mqtls_tls_t *t)
     ERR_clear_error();
     SSL_free(o->ssl); /* a second handshake on the same session starts afresh */
     o->ssl = SSL_new(o->ctx);
-    o->rx_bytes = 0;
+    mqtls__tls_watch_reset(&o->in);
     o->eof = false;
     o->shut = false;
     BIO *b = o->ssl != NULL ? BIO_new(o->meth) : NULL;
@@ -938,56 +931,11 @@ static int32_t verify_failure(mqtls_tls_t *t)
     return mqtls__tls_verify_error(flags);
 }
 
-/* A TLS record starts with a content type 20..23 and version 3.x. */
-static bool looks_like_tls(const ossl_t *o)
-{
-    size_t n = o->rx_bytes < sizeof o->head ? o->rx_bytes : sizeof o->head;
-    return (n < 1 || (o->head[0] >= 20 && o->head[0] <= 23)) && (n < 2 || o->head[1] == 3);
-}
-
-static int32_t not_tls(mqtls_tls_t *t)
-{
-    const ossl_t *o = t->impl;
-    const char *what = o->head[0] == 0x20 ? " (an MQTT CONNACK)" : o->head[0] == 'H' ? " (perhaps HTTP)" : "";
-    mqtls__tls_detail(t, "the server answered with bytes that are not TLS, first byte 0x%02x%s; "
-                         "is this a plain MQTT port?", o->head[0], what);
-    return MQTLS_ERR_TLS_NOT_TLS;
-}
-
-/* The connection ended (EOF, or a reset) before the handshake was done. */
-static int32_t closed_in_handshake(mqtls_tls_t *t, int32_t lower)
-{
-    const ossl_t *o = t->impl;
-    const char *how = lower == MQTLS_ERR_CLOSED || lower == 0 ? "closed" : "reset";
-    if (o->rx_bytes == 0) {
-        mqtls__tls_detail(t, "the server %s the connection without a TLS answer; is this a plain MQTT port?", how);
-    } else if (t->report->cert_requested && t->report->cert_sent) {
-        mqtls__tls_detail(t, "the server %s the connection after we sent our certificate; "
-                             "it may have rejected it without saying why", how);
-    } else {
-        mqtls__tls_detail(t, "the server %s the connection during the handshake, after %zu bytes", how, o->rx_bytes);
-    }
-    return MQTLS_ERR_TLS_CLOSED_IN_HANDSHAKE;
-}
-
 /* Has a ServerHello been read (the state machine is past waiting for it)? */
 static bool after_server_hello(const ossl_t *o)
 {
     OSSL_HANDSHAKE_STATE st = SSL_get_state(o->ssl);
     return st != TLS_ST_BEFORE && st != TLS_ST_CW_CLNT_HELLO;
-}
-
-/* Bytes that do not make a TLS record, from a server that spoke TLS. */
-static int32_t bad_record(mqtls_tls_t *t, const char *why)
-{
-    ossl_t *o = t->impl;
-    if (after_server_hello(o)) {
-        mqtls__tls_detail(t, "after its ServerHello, the server sent bytes that are not a valid TLS record (%s)", why);
-    } else {
-        mqtls__tls_detail(t, "the server's first record header is TLS (0x%02x 0x%02x) but the record is not: "
-                             "longer than the 16384 bytes TLS allows, or malformed (%s)", o->head[0], o->head[1], why);
-    }
-    return MQTLS_ERR_TLS_BAD_RECORD;
 }
 
 static int32_t reason_failure(mqtls_tls_t *t, int reason)
@@ -1004,9 +952,9 @@ static int32_t reason_failure(mqtls_tls_t *t, int reason)
         /* The server spoke TLS (its ServerHello came, or its first header
          * is a TLS one): what follows is broken TLS, not another protocol
          * or a version we refused. */
-        if (after_server_hello(o) || (looks_like_tls(o) && reason != SSL_R_WRONG_VERSION_NUMBER &&
-                                      reason != SSL_R_UNKNOWN_PROTOCOL)) {
-            return bad_record(t, why);
+        if (after_server_hello(o) ||
+            (o->in.spoke_tls && reason != SSL_R_WRONG_VERSION_NUMBER && reason != SSL_R_UNKNOWN_PROTOCOL)) {
+            return mqtls__tls_bad_record_error(t, &o->in, why);
         }
         break;
     default:
@@ -1026,8 +974,7 @@ static int32_t reason_failure(mqtls_tls_t *t, int reason)
     case SSL_R_PACKET_LENGTH_TOO_LONG:
     case SSL_R_ENCRYPTED_LENGTH_TOO_LONG:
     case SSL_R_DATA_LENGTH_TOO_LONG:
-    case SSL_R_UNKNOWN_PROTOCOL:
-        return not_tls(t);
+    case SSL_R_UNKNOWN_PROTOCOL: return mqtls__tls_not_tls_error(t, &o->in);
     default:
         mqtls__tls_detail(t, "the TLS handshake failed: %s", why);
         return MQTLS_ERR_TLS_HANDSHAKE;
@@ -1048,19 +995,22 @@ static int32_t handshake_failure(mqtls_tls_t *t, int err)
     if (reason > SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256) {
         return mqtls__tls_alert_failure(t, reason - SSL_AD_REASON_OFFSET);
     }
-    if (o->rx_bytes > 0 && !looks_like_tls(o)) {
-        return not_tls(t);
+    if (o->in.not_tls) {
+        return mqtls__tls_not_tls_error(t, &o->in);
+    }
+    if (o->in.bad_record) {
+        return mqtls__tls_bad_record_error(t, &o->in, NULL);
     }
     /* A reset is how a plain broker usually ends it: it closes with our
      * unread ClientHello still in its socket buffer. */
     if (o->io_error == MQTLS_ERR_RECV || o->io_error == MQTLS_ERR_SEND) {
-        return closed_in_handshake(t, o->io_error);
+        return mqtls__tls_closed_error(t, &o->in, true);
     }
     if (o->io_error < 0) {
         return o->io_error;
     }
     if (o->eof || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING || (err == SSL_ERROR_SYSCALL && e == 0)) {
-        return closed_in_handshake(t, MQTLS_ERR_CLOSED);
+        return mqtls__tls_closed_error(t, &o->in, false);
     }
     return reason_failure(t, reason);
 }

@@ -226,10 +226,12 @@ void mqtls__tls_watch_reset(mqtls__tls_watch_t *w);
 void mqtls__tls_watch_feed(mqtls__tls_watch_t *w, const uint8_t *p, size_t n);
 
 /* The failures the watch of the server's bytes explains, each with its
- * detail: not TLS at all, a broken record from a peer that spoke TLS, the
- * connection closed (or reset) in the handshake, and an alert received. */
+ * detail: not TLS at all, a broken record from a peer that spoke TLS (`why`:
+ * the library's reason when the watch itself saw nothing wrong, may be
+ * NULL), the connection closed (or reset) in the handshake, and an alert
+ * received. */
 int32_t mqtls__tls_not_tls_error(mqtls_tls_t *t, const mqtls__tls_watch_t *in);
-int32_t mqtls__tls_bad_record_error(mqtls_tls_t *t, const mqtls__tls_watch_t *in);
+int32_t mqtls__tls_bad_record_error(mqtls_tls_t *t, const mqtls__tls_watch_t *in, const char *why);
 int32_t mqtls__tls_closed_error(mqtls_tls_t *t, const mqtls__tls_watch_t *in, bool reset);
 /* The alert's error (mqtls__tls_alert_error), its detail, and alert_received. */
 int32_t mqtls__tls_alert_failure(mqtls_tls_t *t, int alert);

@@ -134,19 +134,23 @@ int32_t mqtls__tls_not_tls_error(mqtls_tls_t *t, const mqtls__tls_watch_t *in)
     return MQTLS_ERR_TLS_NOT_TLS;
 }
 
-int32_t mqtls__tls_bad_record_error(mqtls_tls_t *t, const mqtls__tls_watch_t *in)
+int32_t mqtls__tls_bad_record_error(mqtls_tls_t *t, const mqtls__tls_watch_t *in, const char *why)
 {
+    const char *after = (in->hs_types & (1u << MQTLS__HS_SERVER_HELLO)) ? "its ServerHello" : "a TLS record";
     if (in->oversized != 0u) {
         mqtls__tls_detail(t,
                           "the server sent a TLS record header (type %u) claiming %u bytes; a TLS record holds at "
                           "most 16384 (RFC 5246 §6.2)",
                           (unsigned)in->hdr[0], (unsigned)in->oversized);
-    } else {
+    } else if (in->bad_record) {
         mqtls__tls_detail(t,
                           "after %s, the server sent bytes that are not a TLS record (0x%02x where a record type "
                           "belongs)",
-                          (in->hs_types & (1u << MQTLS__HS_SERVER_HELLO)) ? "its ServerHello" : "a TLS record",
-                          (unsigned)in->hdr[0]);
+                          after, (unsigned)in->hdr[0]);
+    } else {
+        /* Past what the watch reads in the clear: the library's verdict. */
+        mqtls__tls_detail(t, "after %s, the server sent bytes that are not a valid TLS record (%s)",
+                          in->bytes > 0u ? after : "the handshake began", why != NULL ? why : "no reason given");
     }
     return MQTLS_ERR_TLS_BAD_RECORD;
 }
