@@ -409,6 +409,22 @@ int32_t mqtls__tls_key_check(mqtls_tls_t *t, const mqtls__tls_cred_t *cr, uint8_
     return *encrypted ? check_iterations(t, cr) : MQTLS_OK;
 }
 
+int32_t mqtls__tls_key_get(mqtls_tls_t *t, mqtls__tls_cred_t *cr, bool *encrypted)
+{
+    const mqtls_tls_config_t *c = &t->cfg;
+    *encrypted = false;
+    int32_t rc = mqtls__tls_cred_get(t, cr, c->key_file, c->key_data, c->key_len, MQTLS__TLS_KEY_BYTES);
+    if (rc == MQTLS_OK) {
+        rc = mqtls__tls_key_check(t, cr, c->key_format, encrypted);
+    } else if (rc != MQTLS_ERR_NO_MEMORY) {
+        rc = MQTLS_ERR_TLS_BAD_KEY_FILE; /* detail: the file and errno's text */
+    }
+    if (rc != MQTLS_OK) {
+        mqtls__tls_cred_free(cr);
+    }
+    return rc;
+}
+
 int32_t mqtls__tls_key_error(mqtls_tls_t *t, const char *name, mqtls__tls_key_problem_t problem, const char *why)
 {
     const char *open = why != NULL && why[0] != '\0' ? " (" : "", *close = open[0] != '\0' ? ")" : "";

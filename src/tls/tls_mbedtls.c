@@ -203,26 +203,23 @@ static int32_t load_key(mqtls_tls_t *t, mbed_t *m)
 {
     const mqtls_tls_config_t *c = &t->cfg;
     mqtls__tls_cred_t cr;
-    int32_t rc = mqtls__tls_cred_get(t, &cr, c->key_file, c->key_data, c->key_len, MQTLS__TLS_KEY_BYTES);
+    bool encrypted;
+    int32_t rc = mqtls__tls_key_get(t, &cr, &encrypted);
     if (rc != MQTLS_OK) {
-        return rc == MQTLS_ERR_NO_MEMORY ? rc : MQTLS_ERR_TLS_BAD_KEY_FILE;
+        return rc;
     }
     uint8_t *buf = cr.buf;
     size_t len = cr.len;
-    const char *name = cr.what;
-    bool encrypted;
-    if ((rc = mqtls__tls_key_check(t, &cr, c->key_format, &encrypted)) == MQTLS_OK) {
-        bool pem = mqtls__tls_detect_format(buf, len) == MQTLS_TLS_FORMAT_PEM;
-        bool have_password = c->key_password != NULL && c->key_password[0] != '\0';
-        int ret = parse_key(m, buf, pem ? len + 1u : len, c->key_password);
-        /* Only after mbedTLS itself refused: 2.x cannot decrypt PBES2 with AES. */
-        if (ret != 0 && encrypted && have_password && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
-            int own = mqtls__pk_parse_pbes2_aes(&m->key, buf, len, pem, c->key_password);
-            ret = own == MQTLS__PBES2_NOT_OURS ? ret : own;
-        }
-        if (ret != 0) {
-            rc = key_error(t, name, ret, encrypted, have_password);
-        }
+    bool pem = mqtls__tls_detect_format(buf, len) == MQTLS_TLS_FORMAT_PEM;
+    bool have_password = c->key_password != NULL && c->key_password[0] != '\0';
+    int ret = parse_key(m, buf, pem ? len + 1u : len, c->key_password);
+    /* Only after mbedTLS itself refused: 2.x cannot decrypt PBES2 with AES. */
+    if (ret != 0 && encrypted && have_password && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
+        int own = mqtls__pk_parse_pbes2_aes(&m->key, buf, len, pem, c->key_password);
+        ret = own == MQTLS__PBES2_NOT_OURS ? ret : own;
+    }
+    if (ret != 0) {
+        rc = key_error(t, cr.what, ret, encrypted, have_password);
     }
     mqtls__tls_cred_free(&cr);
     return rc;

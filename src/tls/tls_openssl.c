@@ -391,12 +391,8 @@ static int32_t load_key(mqtls_tls_t *t)
 {
     const mqtls_tls_config_t *c = &t->cfg;
     mqtls__tls_cred_t cr;
-    int32_t got = mqtls__tls_cred_get(t, &cr, c->key_file, c->key_data, c->key_len, MQTLS__TLS_KEY_BYTES);
-    if (got != MQTLS_OK) {
-        return got == MQTLS_ERR_NO_MEMORY ? got : MQTLS_ERR_TLS_BAD_KEY_FILE;
-    }
     bool encrypted;
-    int32_t rc = mqtls__tls_key_check(t, &cr, c->key_format, &encrypted);
+    int32_t rc = mqtls__tls_key_get(t, &cr, &encrypted);
     if (rc == MQTLS_OK) {
         key_pw_t pw = { c->key_password, false };
         EVP_PKEY *pk = decode_key(cr.buf, cr.len, &pw);

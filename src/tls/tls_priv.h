@@ -147,6 +147,11 @@ bool mqtls__tls_key_is_encrypted(const uint8_t *buf, size_t len);
  * when encrypted (*encrypted), a PBKDF2 iteration count mqtls will run.
  * @return MQTLS_OK, MQTLS_ERR_TLS_BAD_KEY_FILE or _CA_FORMAT (detail set). */
 int32_t mqtls__tls_key_check(mqtls_tls_t *t, const mqtls__tls_cred_t *cr, uint8_t declared, bool *encrypted);
+/* The configuration's key (cfg.key_file or key_data), read and checked as
+ * above. @return MQTLS_OK with *cr to free with mqtls__tls_cred_free(), or
+ * an error (nothing to free): MQTLS_ERR_TLS_BAD_KEY_FILE, _CA_FORMAT,
+ * MQTLS_ERR_NO_MEMORY. */
+int32_t mqtls__tls_key_get(mqtls_tls_t *t, mqtls__tls_cred_t *cr, bool *encrypted);
 
 /* Why a key did not load, as the engine judged it from its library's code. */
 typedef enum {
