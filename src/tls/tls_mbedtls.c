@@ -923,23 +923,6 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     return n == MQTLS_ERR_CLOSED ? 0 : MBEDTLS_ERR_NET_RECV_FAILED;
 }
 
-/* A second handshake on the same session must not inherit the first one's
- * findings (a stale cert_requested would turn the next alert 40 into
- * CERT_REQUIRED). Engine name and cert_sent describe the configuration. */
-static void forget_last_handshake(mqtls_tls_report_t *r)
-{
-    r->version[0] = '\0';
-    r->cipher[0] = '\0';
-    r->alpn[0] = '\0';
-    r->verify_flags = 0;
-    r->alert_received = -1;
-    r->alert_sent = -1;
-    r->cert_requested = false;
-    r->chain_len = 0;
-    r->engine_error = 0;
-    r->detail[0] = '\0';
-}
-
 static int32_t mbed_start(mqtls_tls_t *t)
 {
     mbed_t *m = t->impl;
@@ -963,8 +946,6 @@ static int32_t mbed_start(mqtls_tls_t *t)
     m->join_off = false;
     m->closing = m->refused_reneg = false;
     m->tolerated = 0;
-    t->lower_error = 0; /* a failed earlier handshake must not explain this one */
-    forget_last_handshake(t->report);
     /* No SNI for an IP literal (RFC 6066 §3); verify_cb checks it instead.
      * Setting NULL explicitly also tells 3.6 that no name check is wanted
      * from mbedTLS itself. */
