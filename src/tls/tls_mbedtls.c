@@ -2,14 +2,14 @@
  * mqtls: the mbedTLS engine (2.28 with TLS 1.2; written to port to 3.x). */
 /*
  * see tls_priv.h for what an engine does, and tls.c for what it leaves to
- * the common half (deadline, waiting, alert and verify-flag mapping).
+ * the common half (deadline, waiting, alert and verify-flag mapping);
+ * tls_cred.c reads, splits and judges the credentials, this file hands
+ * each DER certificate and the key bytes to mbedTLS.
  *
  * What mbedTLS does not say by itself, and how this file learns it:
  * - Did the server ask for a client certificate, which alert did we send,
- *   and did the peer speak TLS at all? A passive "watch" follows each
- *   direction of the byte stream in the bio callbacks and reads the
- *   cleartext record and handshake headers up to ChangeCipherSpec
- *   (RFC 5246 §6.2.1, §7.4), which in TLS 1.2 covers the whole negotiation.
+ *   and did the peer speak TLS at all? The record watcher (tls_watch.c)
+ *   follows each direction of the byte stream in the bio callbacks.
  *   Rejected: ssl->client_auth (public in 2.28, private and unreachable in
  *   the 3.x handshake struct) and the handshake state number (passing the
  *   CertificateRequest state does not mean one was received).

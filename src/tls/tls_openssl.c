@@ -9,11 +9,14 @@
  * counts up process-wide, and past 255 its numbers run into the type's
  * class bits (BIO_TYPE_MASK), which a device reconnecting all day reaches.
  *
- * Credentials are parsed by us, not by SSL_CTX_use_*_file(), because the
- * contract wants PEM or DER detected from the content, several CA
- * certificates in one DER or PEM file, a CA directory of plain files (the
+ * Credentials are read and split by tls_cred.c, not by SSL_CTX_use_*_file(),
+ * because the contract wants PEM or DER detected from the content, several
+ * CA certificates in one DER or PEM file, a CA directory of plain files (the
  * capath of OpenSSL wants hashed names, which nobody flashing a device has),
- * and an error that says which file is wrong and why.
+ * and an error that says which file is wrong and why, the same on every
+ * engine; this file turns each DER certificate into an X509 and decodes the
+ * key. The server's cleartext bytes go through the record watcher
+ * (tls_watch.c), as on mbedTLS.
  *
  * Verification runs through a whole-chain callback that lets OpenSSL go on
  * past each problem only to collect them all (untrusted AND expired AND
@@ -24,7 +27,7 @@
  * "name" here and "expired" on mbedTLS).
  *
  * Why a handshake failed is decided from what we saw ourselves where
- * possible (the alert read, the first bytes the server sent, the lower
+ * possible (the alert read, what the watcher saw, the lower
  * transport's error, the verify result) and from OpenSSL's reason code
  * only for the rest; OpenSSL's error queue is emptied after every call so
  * nothing leaks into the next session of the thread.

@@ -2,7 +2,10 @@
  * mqtls: what a TLS engine implements, and what tls.c gives it. */
 /*
  * tls.c owns everything engine-independent: the session object, the
- * handshake loop with its deadline, the transport glue and the report.
+ * handshake loop with its deadline, the transport glue and the report;
+ * tls_cred.c the credentials (bytes from files or memory, PEM and DER,
+ * certificates one by one, CA directories, key checks and their
+ * sentences); tls_watch.c the record watcher and the failures it explains.
  * An engine (tls_mbedtls.c, tls_openssl.c) implements the operations below
  * and talks to the network only through mqtls__tls_lower_send/recv, which
  * follow the transport contract (bytes, 0 = would block, < 0 = error).
