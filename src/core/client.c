@@ -1448,8 +1448,13 @@ int32_t mqtls_client_restore(mqtls_client_t *c)
     return restore(c);
 }
 
-static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
-                                bool *session_present, uint32_t timeout_ms)
+/*
+ * Everything a connect does before the CONNACK. Nothing changes before the
+ * CONNECT is known to be valid; then it goes to the transport with one send
+ * attempt (what is not taken goes with the next loop()).
+ */
+static int32_t connect_begin(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
+                             uint32_t timeout_ms)
 {
     mqtls_connect_t m = *conn;
     mqtls_props_t props;
@@ -1473,7 +1478,9 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     if (is_v5(c)) {
         apply_v5(c, &props);
     }
-    uint32_t start = now(c);
+    c->connect_ms = now(c);
+    c->connect_timeout_ms = timeout_ms;
+    c->clean_start = conn->clean_session;
     c->tr = *t;
     reset_io(c);
     cancel_resend(c); /* a resend cut short restarts after this CONNACK, from the oldest */
@@ -1488,19 +1495,21 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     (void)mqtls_encode_connect(c->cfg.tx_buf, c->cfg.tx_len, &m);
     c->state = ST_CONNECTING;
     c->wait_type = MQTLS_PKT_CONNACK;
-    int32_t rc = exchange(c, (size_t)n, start, timeout_ms);
-    if (rc < 0) {
-        return rc;
-    }
+    c->wait_result = NOT_DONE;
+    int32_t rc = transmit(c, (size_t)n, c->connect_ms, 0);
+    return rc == MQTLS_ERR_WANT_WRITE ? MQTLS_OK : rc;
+}
+
+/* The CONNACK arrived (wait_result): the session's fate, then the resends,
+ * within the time the caller gave this call. */
+static int32_t connect_end(mqtls_client_t *c, uint32_t start, uint32_t timeout)
+{
     if (c->wait_result != MQTLS_OK) {
         return fail(c, c->wait_result);
     }
     bool sp = c->connack_sp;
-    if (sp && conn->clean_session) {
+    if (sp && c->clean_start) {
         return fail_reason(c, MQTLS_ERR_SESSION_PRESENT_INVALID, RC_PROTOCOL_ERROR); /* [MQTT-3.2.2-4] */
-    }
-    if (session_present != NULL) {
-        *session_present = sp;
     }
     if (!sp) {
         if (is_v5(c)) {
@@ -1512,15 +1521,45 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     c->state = ST_CONNECTED;
     c->keepalive_s = c->caps.keepalive_s;
     c->last_tx_ms = now(c);
-    if (!conn->clean_session) {
+    if (!c->clean_start) {
         (void)mqtls__sess_mark_all(&c->sess, c->last_tx_ms); /* resend in order [MQTT-4.4.0-1] */
     }
-    rc = resend(c, start, timeout_ms);
+    int32_t rc = resend(c, start, timeout);
     return rc == MQTLS_ERR_WANT_WRITE ? MQTLS_OK : rc; /* loop() finishes the resend */
 }
 
-int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
-                             bool *session_present, uint32_t timeout_ms)
+/* A connect that is over (up or failed) lets go of what it borrowed from
+ * the caller's CONNECT (the authentication method's length and hash stay). */
+static int32_t connect_result(mqtls_client_t *c, int32_t rc)
+{
+    if (c->state != ST_CONNECTING) {
+        c->auth_method = NULL;
+        c->auth_out = NULL;
+    }
+    return rc;
+}
+
+/* loop() before the CONNACK: send the rest of the CONNECT, wait for the
+ * CONNACK (AUTH rounds on 5.0) at most timeout_ms and at most what is left
+ * of the connect's own timeout. */
+static int32_t connect_poll(mqtls_client_t *c, uint32_t timeout_ms)
+{
+    uint32_t start = now(c);
+    uint32_t left = remaining(c, c->connect_ms, c->connect_timeout_ms);
+    uint32_t budget = timeout_ms < left ? timeout_ms : left;
+    int32_t rc = pump(c, start, budget, PUMP_LOOP);
+    if (rc == MQTLS_OK && c->state == ST_CONNECTING) {
+        if (c->wait_result != NOT_DONE) {
+            rc = connect_end(c, start, budget);
+        } else if (remaining(c, c->connect_ms, c->connect_timeout_ms) == 0u) {
+            rc = fail(c, MQTLS_ERR_TIMEOUT);
+        }
+    }
+    return connect_result(c, rc);
+}
+
+int32_t mqtls_client_connect_start(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
+                                   uint32_t timeout_ms)
 {
     if (c == NULL || t == NULL || conn == NULL || t->send == NULL || t->recv == NULL) {
         return MQTLS_ERR_INVALID_ARG;
@@ -1531,9 +1570,19 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
     if (conn->protocol_version != MQTLS_PROTO_V311 && !V5(conn->protocol_version)) {
         return MQTLS_ERR_NOT_SUPPORTED;
     }
-    int32_t rc = connect_exchange(c, t, conn, session_present, timeout_ms);
-    c->auth_method = NULL; /* borrowed from conn for the call only (length and hash stay) */
-    c->auth_out = NULL;
+    return connect_result(c, connect_begin(c, t, conn, timeout_ms));
+}
+
+int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
+                             bool *session_present, uint32_t timeout_ms)
+{
+    int32_t rc = mqtls_client_connect_start(c, t, conn, timeout_ms);
+    while (rc == MQTLS_OK && c->state == ST_CONNECTING) {
+        rc = connect_poll(c, timeout_ms);
+    }
+    if (rc == MQTLS_OK && session_present != NULL) {
+        *session_present = c->connack_sp;
+    }
     return rc;
 }
 
@@ -1833,6 +1882,9 @@ int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method
 
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms)
 {
+    if (c != NULL && c->state == ST_CONNECTING && !c->in_callback) {
+        return connect_poll(c, timeout_ms);
+    }
     int32_t rc = check_blocking(c);
     if (rc < 0) {
         return rc;
@@ -1919,6 +1971,11 @@ void mqtls_client_abort(mqtls_client_t *c)
 bool mqtls_client_is_connected(const mqtls_client_t *c)
 {
     return c != NULL && c->state == ST_CONNECTED;
+}
+
+bool mqtls_client_session_present(const mqtls_client_t *c)
+{
+    return c != NULL && c->connack_sp;
 }
 
 size_t mqtls_client_outstanding(const mqtls_client_t *c)
