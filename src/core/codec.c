@@ -138,8 +138,7 @@ static int32_t begin(uint8_t *buf, size_t len, uint8_t byte0, size_t rl, uint8_t
             return MQTLS_ERR_BUFFER_TOO_SMALL;
         }
         buf[0] = byte0;
-        (void)mqtls_encode_remaining_length(buf + 1, hl - 1u, (uint32_t)rl);
-        *body = buf + hl;
+        *body = mqtls__varint_put(buf + 1, rl);
     }
     return (int32_t)(hl + rl);
 }
@@ -157,12 +156,7 @@ int32_t mqtls_encode_remaining_length(uint8_t *buf, size_t len, uint32_t value)
     if (len < n) {
         return MQTLS_ERR_BUFFER_TOO_SMALL;
     }
-    /* Seven bits per byte, least significant first; bit 7 says "more" [MQTT-2.2.3]. */
-    for (size_t i = 0; i < n; i++) {
-        uint8_t b = (uint8_t)(value & 0x7Fu);
-        value >>= 7;
-        buf[i] = value != 0u ? (uint8_t)(b | 0x80u) : b;
-    }
+    (void)mqtls__varint_put(buf, value);
     return (int32_t)n;
 }
 

@@ -15,6 +15,9 @@
 
 /* Bytes of the variable byte integer for v (v <= MQTLS_MAX_REMAINING_LENGTH). */
 size_t mqtls__varint_size(size_t v);
+/* Write v (<= MQTLS_MAX_REMAINING_LENGTH) as a variable byte integer;
+ * returns the byte after it. The caller has checked the room. */
+uint8_t *mqtls__varint_put(uint8_t *p, size_t v);
 
 /*
  * mqtls_decode_packet() for a caller that has already decoded the fixed
