@@ -514,6 +514,9 @@ static int32_t park_response(mqtls_client_t *c, uint8_t type, uint16_t id, uint8
  */
 static int32_t stored_fits(const mqtls_client_t *c, const uint8_t *pkt, size_t n)
 {
+    if (!MQTLS_CONFIG_MQTT5) {
+        return MQTLS_OK; /* only a 5.0 CONNACK limits these (caps keep their defaults on 3.1.1) */
+    }
     if (c->caps.max_packet_size != 0u && (uint32_t)n > c->caps.max_packet_size) {
         return MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER; /* [MQTT-3.1.2-24] */
     }
@@ -1546,10 +1549,12 @@ static int32_t check_publish(const mqtls_client_t *c, const mqtls_publish_t *msg
     if (msg->qos > 0u && (c->cfg.store == NULL || c->cfg.outbound_count == 0u)) {
         return MQTLS_ERR_NO_STORE;
     }
-    if (msg->qos > c->caps.max_qos) {
+    /* Only a 5.0 CONNACK limits QoS, retain and the window: the caps keep
+     * their defaults (reset_v5()) on 3.1.1, where these never fire. */
+    if (MQTLS_CONFIG_MQTT5 && msg->qos > c->caps.max_qos) {
         return MQTLS_ERR_QOS_NOT_SUPPORTED; /* [MQTT-3.2.2-11] */
     }
-    if (msg->retain && !c->caps.retain_available) {
+    if (MQTLS_CONFIG_MQTT5 && msg->retain && !c->caps.retain_available) {
         return MQTLS_ERR_RETAIN_NOT_SUPPORTED; /* [MQTT-3.2.2-14] */
     }
     if (msg->props != NULL &&
@@ -1557,7 +1562,7 @@ static int32_t check_publish(const mqtls_client_t *c, const mqtls_publish_t *msg
         /* Aliases are the client's business; subscription ids the broker's [MQTT-3.3.4-6]. */
         return MQTLS_ERR_INVALID_ARG;
     }
-    if (msg->qos > 0u && mqtls__sess_used(&c->sess) >= c->caps.receive_max) {
+    if (MQTLS_CONFIG_MQTT5 && msg->qos > 0u && mqtls__sess_used(&c->sess) >= c->caps.receive_max) {
         return MQTLS_ERR_INFLIGHT_FULL; /* the broker's receive maximum [MQTT-4.9.0-2] */
     }
     return MQTLS_OK;
@@ -1637,7 +1642,7 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
         (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &p);
     }
     /* Both copies: the stored one (full topic) is what a resend sends. */
-    if (c->caps.max_packet_size != 0u &&
+    if (MQTLS_CONFIG_MQTT5 && c->caps.max_packet_size != 0u &&
         ((uint32_t)wn > c->caps.max_packet_size || (stored && (uint32_t)n > c->caps.max_packet_size))) {
         return MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER; /* [MQTT-3.1.2-24] */
     }
