@@ -20,6 +20,14 @@ size_t mqtls__varint_size(size_t v);
 uint8_t *mqtls__varint_put(uint8_t *p, size_t v);
 
 /*
+ * The packets the client answers with, unchecked: PUBACK, PUBREC, PUBREL,
+ * PUBCOMP (3.1.1, or 5.0 with reason 0x00: the short form) with packet_id
+ * (not 0), or PINGREQ. Writes them at p (room for 4 bytes) and returns
+ * their length, as mqtls_encode_ack() / mqtls_encode_empty() would.
+ */
+size_t mqtls__put_short(uint8_t *p, uint8_t type, uint16_t packet_id);
+
+/*
  * mqtls_decode_packet() for a caller that has already decoded the fixed
  * header of buf with mqtls_decode_fixed_header() and holds all of its
  * header_len + remaining_length bytes, at a protocol version it has checked
