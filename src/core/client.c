@@ -805,6 +805,15 @@ static int32_t on_auth_packet(mqtls_client_t *c, const mqtls_packet_t *pk)
     return fail_reason(c, MQTLS_ERR_PROTOCOL, RC_PROTOCOL_ERROR); /* success during connect, or 0x19 */
 }
 
+/* Record r's exchange is over: forget it, and its stored copy if `stored`. */
+static void complete(mqtls_client_t *c, mqtls_inflight_t *r, bool stored)
+{
+    if (stored) {
+        c->cfg.store->remove(c->cfg.store->ctx, r->packet_id);
+    }
+    mqtls__sess_release(&c->sess, r);
+}
+
 /* A PUBACK / PUBREC refusal: the quota has its own name (issue 13). */
 static int32_t refusal(uint8_t reason)
 {
@@ -826,8 +835,7 @@ static int32_t on_pubrec(mqtls_client_t *c, mqtls_inflight_t *r, uint16_t id, ui
     if (REC_STATE(r) == REC_WAIT_PUBREC) {
         const mqtls_msgstore_t *st = c->cfg.store;
         if (reason >= 0x80u) {
-            st->remove(st->ctx, id);
-            mqtls__sess_release(&c->sess, r); /* refused: no PUBREL [MQTT-4.3.3-4] */
+            complete(c, r, true); /* refused: no PUBREL [MQTT-4.3.3-4] */
             c->deferred = refusal(reason);
             return MQTLS_OK;
         }
@@ -846,8 +854,7 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reas
     switch (type) {
     case MQTLS_PKT_PUBACK:
         if (r != NULL && REC_STATE(r) == REC_WAIT_PUBACK) {
-            st->remove(st->ctx, id);
-            mqtls__sess_release(&c->sess, r);
+            complete(c, r, true);
             if (reason >= 0x80u) {
                 c->deferred = refusal(reason); /* the broker dropped it */
             }
@@ -857,10 +864,9 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reas
         return on_pubrec(c, r, id, reason);
     case MQTLS_PKT_PUBCOMP:
         if (r != NULL && REC_STATE(r) == REC_WAIT_PUBCOMP) {
-            if (st->mark_pubrel != NULL) {
-                st->remove(st->ctx, id); /* the PUBREL record */
-            }
-            mqtls__sess_release(&c->sess, r); /* also with 0x92: the broker has nothing left of it */
+            /* The PUBREL record, if the store keeps them; also with 0x92:
+             * the broker has nothing left of it. */
+            complete(c, r, st->mark_pubrel != NULL);
         }
         return MQTLS_OK;
     case MQTLS_PKT_PUBREL: {
