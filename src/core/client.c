@@ -618,46 +618,45 @@ static void deliver(mqtls_client_t *c, const mqtls_publish_t *p)
 /* An incoming PUBLISH; `complete` is false for one too large to deliver. */
 static int32_t on_publish(mqtls_client_t *c, const mqtls_publish_t *in, bool complete)
 {
-    mqtls_publish_t pub = *in;
-    const mqtls_publish_t *p = &pub;
-    int32_t rc = alias_resolve(c, &pub); /* even for a skipped message: it may set an alias */
-    if (rc < 0) {
-        return rc;
+    const mqtls_publish_t *p = in;
+    mqtls_publish_t pub;
+    if (MQTLS_CONFIG_MQTT5) { /* a 3.1.1-only build has no aliases: no copy */
+        pub = *in;
+        int32_t rc = alias_resolve(c, &pub); /* even for a skipped message: it may set an alias */
+        if (rc < 0) {
+            return rc;
+        }
+        p = &pub;
     }
-    if (p->qos == 2u) {
-        /* Deliver once, hold the id until PUBREL (method B, [MQTT-4.3.3-2]). */
-        if (!mqtls__sess_inbound_has(&c->sess, p->packet_id)) {
-            if (!mqtls__sess_inbound_add(&c->sess, p->packet_id)) {
-                if (is_v5(c) && c->cfg.inbound_count > 0u) {
-                    /* We announced at most this capacity as our receive maximum [MQTT-3.3.4-9]. */
-                    return fail_reason(c, MQTLS_ERR_RECEIVE_MAXIMUM_EXCEEDED, RC_RECEIVE_MAX_EXCEEDED);
-                }
-                /* No storage at all: no receive maximum (>= 1) says so; our limit, not the broker's fault. */
-                return fail_reason(c, MQTLS_ERR_INBOUND_FULL, RC_IMPLEMENTATION_ERROR);
+    /* QoS 2: deliver once, hold the id until PUBREL (method B, [MQTT-4.3.3-2]). */
+    bool fresh = p->qos != 2u || !mqtls__sess_inbound_has(&c->sess, p->packet_id);
+    if (p->qos == 2u && fresh) {
+        if (!mqtls__sess_inbound_add(&c->sess, p->packet_id)) {
+            if (is_v5(c) && c->cfg.inbound_count > 0u) {
+                /* We announced at most this capacity as our receive maximum [MQTT-3.3.4-9]. */
+                return fail_reason(c, MQTLS_ERR_RECEIVE_MAXIMUM_EXCEEDED, RC_RECEIVE_MAX_EXCEEDED);
             }
-            if (store_has_inbound(c)) {
-                /* Kept before delivery: after a reboot the broker's resend is a duplicate. */
-                rc = c->cfg.store->put_inbound(c->cfg.store->ctx, p->packet_id);
-                if (rc < 0) {
-                    /* Not delivered, not acknowledged: the broker resends it after a reconnect. */
-                    mqtls__sess_inbound_remove(&c->sess, p->packet_id);
-                    return fail_reason(c, rc == MQTLS_ERR_STORE_FULL ? MQTLS_ERR_INBOUND_FULL : rc,
-                                       RC_IMPLEMENTATION_ERROR);
-                }
-            }
-            if (complete) {
-                deliver(c, p);
+            /* No storage at all: no receive maximum (>= 1) says so; our limit, not the broker's fault. */
+            return fail_reason(c, MQTLS_ERR_INBOUND_FULL, RC_IMPLEMENTATION_ERROR);
+        }
+        if (store_has_inbound(c)) {
+            /* Kept before delivery: after a reboot the broker's resend is a duplicate. */
+            int32_t rc = c->cfg.store->put_inbound(c->cfg.store->ctx, p->packet_id);
+            if (rc < 0) {
+                /* Not delivered, not acknowledged: the broker resends it after a reconnect. */
+                mqtls__sess_inbound_remove(&c->sess, p->packet_id);
+                return fail_reason(c, rc == MQTLS_ERR_STORE_FULL ? MQTLS_ERR_INBOUND_FULL : rc,
+                                   RC_IMPLEMENTATION_ERROR);
             }
         }
-        return park_response(c, MQTLS_PKT_PUBREC, p->packet_id, 0);
     }
-    if (complete) {
+    if (complete && fresh) {
         deliver(c, p);
     }
-    if (p->qos == 1u) {
-        return park_response(c, MQTLS_PKT_PUBACK, p->packet_id, 0);
+    if (p->qos == 0u) {
+        return MQTLS_OK;
     }
-    return MQTLS_OK;
+    return park_response(c, p->qos == 2u ? MQTLS_PKT_PUBREC : MQTLS_PKT_PUBACK, p->packet_id, 0);
 }
 
 static void finish_wait(mqtls_client_t *c, int32_t result)
