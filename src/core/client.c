@@ -379,7 +379,7 @@ static int32_t load_response(mqtls_client_t *c)
     int32_t n;
     if (MQTLS_CONFIG_MQTT5 && c->resp_type == MQTLS_PKT_AUTH) { /* only a 5.0 broker's challenge parks it */
         n = encode_auth(c, RC_CONTINUE_AUTH, c->auth_out, c->auth_out_len);
-    } else if (c->resp_reason != 0u) {
+    } else if (MQTLS_CONFIG_MQTT5 && c->resp_reason != 0u) { /* a reason only 5.0 sends */
         n = mqtls_encode_ack5(c->cfg.tx_buf, c->cfg.tx_len, c->resp_type, c->resp_id, c->resp_reason, NULL);
     } else {
         n = (int32_t)mqtls__put_short(c->cfg.tx_buf, c->resp_type, c->resp_id); /* tx_len >= 16 (init) */
@@ -489,8 +489,8 @@ static int32_t park_response(mqtls_client_t *c, uint8_t type, uint16_t id, uint8
 {
     if (c->tx_off == 0u && c->resp_type == 0u && c->cfg.tx_len - c->tx_pend >= 5u) {
         uint8_t *at = c->cfg.tx_buf + c->tx_pend;
-        int32_t n =
-            reason != 0u ? mqtls_encode_ack5(at, 5u, type, id, reason, NULL) : (int32_t)mqtls__put_short(at, type, id);
+        int32_t n = MQTLS_CONFIG_MQTT5 && reason != 0u ? mqtls_encode_ack5(at, 5u, type, id, reason, NULL)
+                                                       : (int32_t)mqtls__put_short(at, type, id);
         if (n > 0) {
             c->tx_pend += (size_t)n;
             return MQTLS_OK;
