@@ -161,13 +161,25 @@ static int32_t append(mqtls_memstore_t *ms, uint16_t id, unsigned kind, const ui
 
 /* ---- the hooks ----------------------------------------------------------------------------- */
 
-static void ms_remove(void *ctx, uint16_t id)
+/* Forget the live record with this id, if there is one. */
+static void drop(mqtls_memstore_t *ms, uint16_t id, bool inbound)
 {
-    mqtls_memstore_t *ms = ctx;
-    size_t off = find(ms, id, false);
+    size_t off = find(ms, id, inbound);
     if (off != NOWHERE) {
         kill(ms, off);
     }
+}
+
+/* The record of a stored PUBLISH (bytes kept), NULL when there is none. */
+static uint8_t *find_publish(const mqtls_memstore_t *ms, uint16_t id)
+{
+    size_t off = find(ms, id, false);
+    return off == NOWHERE || rec_kind(ms->buf + off) != K_PUBLISH ? NULL : ms->buf + off;
+}
+
+static void ms_remove(void *ctx, uint16_t id)
+{
+    drop(ctx, id, false);
 }
 
 static int32_t ms_put(void *ctx, uint16_t id, const uint8_t *pkt, size_t len)
@@ -187,16 +199,15 @@ static int32_t ms_put(void *ctx, uint16_t id, const uint8_t *pkt, size_t len)
 
 static int32_t ms_get(void *ctx, uint16_t id, uint8_t *buf, size_t len)
 {
-    const mqtls_memstore_t *ms = ctx;
-    size_t off = find(ms, id, false);
-    if (off == NOWHERE || rec_kind(ms->buf + off) != K_PUBLISH) {
+    const uint8_t *p = find_publish(ctx, id);
+    if (p == NULL) {
         return MQTLS_ERR_INVALID_ARG;
     }
-    size_t n = rec_len(ms->buf + off);
+    size_t n = rec_len(p);
     if (buf == NULL || n > len) {
         return MQTLS_ERR_BUFFER_TOO_SMALL;
     }
-    memcpy(buf, ms->buf + off + REC_HDR, n);
+    memcpy(buf, p + REC_HDR, n);
     return (int32_t)n;
 }
 
@@ -213,12 +224,10 @@ static void ms_clear(void *ctx)
 
 static int32_t ms_mark_pubrel(void *ctx, uint16_t id)
 {
-    mqtls_memstore_t *ms = ctx;
-    size_t off = find(ms, id, false);
-    if (off == NOWHERE || rec_kind(ms->buf + off) != K_PUBLISH) {
+    uint8_t *p = find_publish(ctx, id);
+    if (p == NULL) {
         return MQTLS_ERR_INVALID_ARG;
     }
-    uint8_t *p = ms->buf + off;
     put32(p + 2, ((uint32_t)K_PUBREL << KIND_SHIFT) | (uint32_t)rec_len(p)); /* bytes go at compaction */
     return MQTLS_OK;
 }
@@ -234,11 +243,7 @@ static int32_t ms_put_inbound(void *ctx, uint16_t id)
 
 static void ms_remove_inbound(void *ctx, uint16_t id)
 {
-    mqtls_memstore_t *ms = ctx;
-    size_t off = find(ms, id, true);
-    if (off != NOWHERE) {
-        kill(ms, off);
-    }
+    drop(ctx, id, true);
 }
 
 /* Outgoing records in the order they were put, then the inbound ids. */
