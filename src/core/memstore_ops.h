@@ -257,8 +257,8 @@ static int32_t ms_each(void *ctx, mqtls_msgstore_visit_fn fn, void *arg)
             if (rec_id(p) == 0u || (k == K_INBOUND) != (pass == 1)) {
                 continue;
             }
-            uint8_t kind = k == K_PUBLISH ? MQTLS_MSG_PUBLISH : k == K_PUBREL ? MQTLS_MSG_PUBREL : MQTLS_MSG_INBOUND;
-            int32_t rc = fn(arg, kind, rec_id(p), k == K_PUBLISH ? rec_len(p) : 0u);
+            /* K_x + 1 is MQTLS_MSG_x (memstore_priv.h checks it). */
+            int32_t rc = fn(arg, (uint8_t)(k + 1u), rec_id(p), k == K_PUBLISH ? rec_len(p) : 0u);
             if (rc < 0) {
                 return rc;
             }

@@ -14,6 +14,10 @@
 #define REC_HDR 6u
 #define KIND_SHIFT 30u
 enum { K_PUBLISH = 0, K_PUBREL = 1, K_INBOUND = 2 };
+/* each() reports kind K_x as MQTLS_MSG_x, K_x + 1. */
+_Static_assert(MQTLS_MSG_PUBLISH == K_PUBLISH + 1 && MQTLS_MSG_PUBREL == K_PUBREL + 1 &&
+                   MQTLS_MSG_INBOUND == K_INBOUND + 1,
+               "record kinds and MQTLS_MSG_* differ by one");
 
 static inline uint16_t rec_id(const uint8_t *p)
 {
