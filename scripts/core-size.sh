@@ -182,7 +182,7 @@ configuration() {
   "${PREFIX}gcc" "${CFLAGS[@]}" --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections \
     -Wl,-Map="$dir/app.map" -o "$dir/app.elf" "$dir/app.o" "$dir/libmqtls_core.a"
   # The app uses mqtls_memstore_init(), not the indexed store: the index
-  # (memstore_index.c, reached through weak references) must not be linked.
+  # (memstore_index.c, with its own build of the hooks) must not be linked.
   if "${PREFIX}nm" "$dir/app.elf" | awk '$NF == "mqtls__msix_probe" && $(NF - 1) ~ /^[Tt]$/ { f = 1 } END { exit !f }'; then
     echo "core-size: $name: the app links the memstore index (memstore_index.c), which only mqtls_memstore_init_indexed() may pull in" >&2
     exit 1
