@@ -9,7 +9,8 @@
  * records and the message store and owns them; nothing needs to be
  * released. Bytes move through an mqtls_transport_t, time comes from the
  * caller's now_ms(). connect, subscribe and unsubscribe wait (at most their
- * timeout), publish never waits, loop waits at most its timeout.
+ * timeout), publish and connect_start never wait, loop waits at most its
+ * timeout.
  * Every negative return has a class, mqtls_err_class() (mqtls/error.h):
  * TRANSIENT (call mqtls_client_loop() and retry), NONFATAL (reported, the
  * connection stays), RECONNECT (the connection is gone: reconnect), FATAL
@@ -259,6 +260,7 @@ typedef struct mqtls_client {
     bool ping_outstanding;     /**< private: do not touch */
     bool connack_sp;           /**< private: do not touch; session present flag of the last CONNACK */
     bool store_synced;     /**< private: do not touch; the records reflect the store (restored or cleared since init) */
+    bool clean_start;      /**< private: do not touch; clean_session of the connect waiting for its CONNACK */
     uint16_t keepalive_s;  /**< private: do not touch */
     uint16_t wait_id;      /**< private: do not touch; packet id a blocking call waits for */
     uint8_t wait_type;     /**< private: do not touch; packet type a blocking call waits for */
@@ -269,6 +271,8 @@ typedef struct mqtls_client {
     mqtls_session_t sess;  /**< private: do not touch */
     uint32_t last_tx_ms;   /**< private: do not touch */
     uint32_t ping_sent_ms; /**< private: do not touch */
+    uint32_t connect_ms;   /**< private: do not touch; when the connect began: its timeout runs from here */
+    uint32_t connect_timeout_ms; /**< private: do not touch; how long the CONNACK may take */
     size_t rx_start;       /**< private: do not touch; first unprocessed byte in rx_buf */
     size_t rx_end;         /**< private: do not touch; end of received bytes in rx_buf */
     uint32_t skip_left;    /**< private: do not touch; bytes of an oversized packet still to discard */
@@ -360,6 +364,8 @@ int32_t mqtls_client_restore(mqtls_client_t *c);
  * @param conn   CONNECT contents, borrowed for the call
  * @param session_present  may be NULL; set from the CONNACK
  * @param timeout_ms  for the CONNACK
+ * It is mqtls_client_connect_start() followed by mqtls_client_loop() until
+ * the connect is over.
  * @return MQTLS_OK; MQTLS_ERR_REFUSED_* for CONNACK codes 1..5 (server
  * unavailable: reconnect later; the others are FATAL: stop);
  * MQTLS_ERR_TIMEOUT, transport or protocol errors (reconnect); the errors of
@@ -367,6 +373,43 @@ int32_t mqtls_client_restore(mqtls_client_t *c);
  */
 int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
                              bool *session_present, uint32_t timeout_ms);
+
+/**
+ * Start a connect without waiting: the CONNECT goes to `t` (as much as the
+ * transport takes at once) and the call returns. The connect then goes on
+ * in mqtls_client_loop(), which sends the rest of the CONNECT, takes the
+ * CONNACK (and on 5.0 runs the AUTH rounds through cfg.on_auth), and
+ * returns MQTLS_OK while the CONNACK has not come, MQTLS_OK with
+ * mqtls_client_is_connected() true once the connection is up (the session
+ * present flag: mqtls_client_session_present()), or the error that ended
+ * the connect, the same errors mqtls_client_connect() returns; after
+ * timeout_ms without a CONNACK it is MQTLS_ERR_TIMEOUT. Until then the
+ * client is neither connected nor free: publish and subscribe answer
+ * MQTLS_ERR_NOT_CONNECTED, mqtls_client_abort() gives the connect up.
+ * Everything else (clean session, restore, resend after the CONNACK) is as
+ * for mqtls_client_connect(). For an event loop over many connections:
+ * call loop(c, 0) when the transport's socket is readable, and at least
+ * every few hundred ms for the timeout.
+ * @param c      an initialised client
+ * @param t      copied; the transport's ctx must stay valid while connected
+ * @param conn   CONNECT contents, borrowed for the call only, except a 5.0
+ *               authentication method (conn->props->auth_method), borrowed
+ *               until the connect is over
+ * @param timeout_ms  how long the CONNACK may take, from this call on
+ * @return MQTLS_OK (the connect is under way); validation errors and the
+ * errors of mqtls_client_restore() (nothing sent, the client as it was);
+ * a transport error (the transport is closed).
+ *
+ * @code
+ * rc = mqtls_client_connect_start(&c, &t, &opts, 5000);
+ * while (rc == MQTLS_OK && !mqtls_client_is_connected(&c)) {
+ *     // ... other work, wait for the socket ...
+ *     rc = mqtls_client_loop(&c, 0);
+ * }
+ * @endcode
+ */
+int32_t mqtls_client_connect_start(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
+                                   uint32_t timeout_ms);
 
 /**
  * Publish a message. QoS 0 is done when this returns (with cfg.coalesce_tx:
@@ -497,7 +540,9 @@ int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_
  * packets (calling on_message), acknowledge, send PINGREQ when the
  * connection was idle for the keepalive, and detect a missing PINGRESP.
  * Waits for incoming data at most timeout_ms and returns after handling what
- * arrived (at most MQTLS_CONFIG_LOOP_MAX_PACKETS packets).
+ * arrived (at most MQTLS_CONFIG_LOOP_MAX_PACKETS packets). After
+ * mqtls_client_connect_start() and before the CONNACK it carries the
+ * connect on instead (see there).
  * @return MQTLS_OK; non-fatal reports (the connection stays up):
  * MQTLS_ERR_MESSAGE_TOO_LARGE, MQTLS_ERR_PUBLISH_REFUSED (a PUBACK/PUBREC
  * reason code >= 0x80), MQTLS_ERR_QUOTA_EXCEEDED (reason 0x97: the broker's
@@ -506,7 +551,7 @@ int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_
  * (a stored message the new broker does not accept was dropped, see above);
  * any other error means the connection is gone, among them
  * MQTLS_ERR_KEEPALIVE_TIMEOUT and MQTLS_ERR_ACK_TIMEOUT (cfg.ack_timeout_ms).
- * @param c           a connected client
+ * @param c           a connected client, or one whose connect was started
  * @param timeout_ms  the longest it waits; 0 polls
  */
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms);
@@ -530,12 +575,22 @@ int32_t mqtls_client_disconnect(mqtls_client_t *c);
 void mqtls_client_abort(mqtls_client_t *c);
 
 /**
- * Is the connection up? After an error, false means the error gave it up.
+ * Is the connection up? After an error, false means the error gave it up;
+ * after mqtls_client_connect_start(), false until the CONNACK.
  * @param c  may be NULL
  * @return true between a successful connect and an error that ends the
  * connection, disconnect or abort; false for NULL.
  */
 bool mqtls_client_is_connected(const mqtls_client_t *c);
+
+/**
+ * The session present flag of the last CONNACK: whether the broker kept
+ * the session of an earlier connection (what mqtls_client_connect() gives
+ * in *session_present).
+ * @param c  may be NULL
+ * @return the flag; meaningful once a connect succeeded; false for NULL.
+ */
+bool mqtls_client_session_present(const mqtls_client_t *c);
 
 /**
  * Outgoing QoS 1/2 messages not yet fully acknowledged (records in use).
