@@ -150,7 +150,7 @@ struct bench {
     unsigned ncauses;
     uint64_t connected, failed, lost;
     unsigned connack_waits, connack_waits_max; /* devices between CONNECT and CONNACK: now, the most at once */
-    uint64_t reconnected, resumed; /* --reconnect: connections after the first, resumed handshakes */
+    uint64_t reconnected, resumed;             /* --reconnect: connections after the first, resumed handshakes */
     uint64_t sent, acked, recvd;
     uint64_t t_start_us, t_conn_done_us, t_end_us;
     long rss_before_kb, rss_after_kb;
