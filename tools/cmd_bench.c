@@ -328,7 +328,7 @@ static int32_t dev_finish(device_t *d)
     bh_add(&b->h[H_CONNECT], t3 - d->t_tcp_us);
     if (o->mode == MODE_SUB || o->self_sub) {
         mqtls_subscription_t s = { .filter = d->topic, .filter_len = strlen(d->topic), .qos = (uint8_t)o->qos };
-        rc = mqtls_client_subscribe(&d->c, &s, 1, NULL, o->timeout_ms);
+        rc = mqtls_client_subscribe(&d->c, &s, 1, NULL, NULL, o->timeout_ms);
         if (rc != MQTLS_OK)
             return rc;
     }

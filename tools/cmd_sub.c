@@ -538,7 +538,7 @@ static void unsubscribe(sub_run_t *r)
         u[i].filter = o->unsubs[i];
         u[i].filter_len = strlen(o->unsubs[i]);
     }
-    int32_t rc = mqtls_client_unsubscribe5(r->mm.c, u, o->nunsubs, NULL, NULL, o->conn.timeout_ms);
+    int32_t rc = mqtls_client_unsubscribe(r->mm.c, u, o->nunsubs, NULL, NULL, o->conn.timeout_ms);
     if (rc != MQTLS_OK)
         fprintf(stderr, "mqtls: warning: unsubscribing failed: %s\n", mqtls_strerror(rc));
     else if (o->conn.debug)
@@ -693,7 +693,7 @@ static int sub_session(mqtls_client_t *c, const sub_opts_t *o, sub_state_t *s)
              * UNSUBSCRIBE sent after them, every clear was applied. Closing
              * right away could have the broker fail writing their echo back
              * to us (EPIPE) and drop the connection before reading the rest. */
-            (void)mqtls_client_unsubscribe(c, r->subs, o->ntopics, o->conn.timeout_ms);
+            (void)mqtls_client_unsubscribe(c, r->subs, o->ntopics, NULL, NULL, o->conn.timeout_ms);
         if (code == CLI_EXIT_OK)
             code = cli_managed_close(&r->mm);
         else

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mqtls/api.h"
 #include "mqtls/codec.h"
 #include "mqtls/config.h"
 #include "mqtls/error.h"
@@ -389,65 +390,94 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
 int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint16_t *packet_id);
 
 /**
- * Subscribe to n filters and wait for the SUBACK.
- * @param c          a connected client
- * @param subs       n filters with their QoS, borrowed for the call
- * @param n          entries in subs, at least 1
- * @param granted    may be NULL; else n bytes receive the granted QoS or 0x80
- * @param timeout_ms the longest it waits for the SUBACK
- * @return MQTLS_OK; MQTLS_ERR_SUBSCRIBE_REFUSED if any code was 0x80
- * (non-fatal: the connection stays); validation errors (nothing sent:
- * fix the call); MQTLS_ERR_TIMEOUT and other
- * errors: the connection is given up (reconnect).
+ * What a SUBSCRIBE or UNSUBSCRIBE carries besides its filters: its MQTT 5.0
+ * properties (the rule of the whole API: properties are the .props field of
+ * the struct a call takes, never an extra function). Pass NULL for none,
+ * which is all there is on 3.1.1. Zero-initialise it (`= {0}` or designated
+ * initialisers): a field a later release adds is then 0, its default.
+ *
+ * @code
+ * mqtls_props_t pr = { .present = MQTLS_PROP_BIT(MQTLS_PROP_SUBSCRIPTION_ID), .subscription_id = 7 };
+ * mqtls_subscribe_opts_t opts = { .props = &pr };
+ * rc = mqtls_client_subscribe(&client, subs, 2, &opts, codes, 5000);
+ * @endcode
  */
-int32_t mqtls_client_subscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n, uint8_t *granted,
-                               uint32_t timeout_ms);
+typedef struct {
+    /** MQTT 5.0 properties of the packet, NULL: none; borrowed for the call.
+     * SUBSCRIBE: subscription identifier, user properties; UNSUBSCRIBE: user
+     * properties. Must be NULL on a 3.1.1 connection (else
+     * MQTLS_ERR_NOT_SUPPORTED, nothing sent). */
+    const mqtls_props_t *props;
+} mqtls_subscribe_opts_t;
+
+/**
+ * Subscribe to n filters and wait for the SUBACK. On 5.0 the subscription
+ * options (no local, retain as published, retain handling) are in each
+ * entry, and the call is checked against the CONNACK first, nothing sent on
+ * failure: MQTLS_ERR_WILDCARD_NOT_SUPPORTED,
+ * MQTLS_ERR_SUBSCRIPTION_ID_NOT_SUPPORTED, MQTLS_ERR_SHARED_NOT_SUPPORTED,
+ * MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER.
+ * @param c          a connected client
+ * @param subs       n filters with their QoS (and 5.0 options), borrowed for the call
+ * @param n          entries in subs, at least 1
+ * @param opts       NULL, or the packet's properties (see mqtls_subscribe_opts_t); borrowed for the call
+ * @param codes      may be NULL; else n bytes receive the SUBACK codes: the
+ *                   granted QoS 0..2, or a failure >= 0x80
+ * @param timeout_ms the longest it waits for the SUBACK
+ * @return MQTLS_OK; MQTLS_ERR_SUBSCRIBE_REFUSED if any code was >= 0x80
+ * (non-fatal: the connection stays); MQTLS_ERR_NOT_SUPPORTED for properties
+ * on 3.1.1 and other validation errors (nothing sent: fix the call);
+ * MQTLS_ERR_TIMEOUT and other errors: the connection is given up (reconnect).
+ */
+int32_t mqtls_client_subscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                               const mqtls_subscribe_opts_t *opts, uint8_t *codes, uint32_t timeout_ms);
 
 /**
  * Unsubscribe from n filters and wait for the UNSUBACK.
  * @param c          a connected client
- * @param subs       n filters (their QoS is ignored), borrowed for the call
+ * @param subs       n filters (their QoS and options are ignored), borrowed for the call
  * @param n          entries in subs, at least 1
- * @param timeout_ms the longest it waits for the UNSUBACK
- * @return MQTLS_OK; validation errors (nothing sent: fix the call);
- * MQTLS_ERR_TIMEOUT and other errors: the connection is given up (reconnect).
- */
-int32_t mqtls_client_unsubscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n, uint32_t timeout_ms);
-
-/**
- * MQTT 5.0 SUBSCRIBE with properties (subscription identifier, user
- * properties); the subscription options are in each entry. Checked against
- * the CONNACK first, nothing sent on failure: MQTLS_ERR_WILDCARD_NOT_SUPPORTED,
- * MQTLS_ERR_SUBSCRIPTION_ID_NOT_SUPPORTED, MQTLS_ERR_SHARED_NOT_SUPPORTED,
- * MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER. On a 3.1.1 connection props must
- * be NULL (else MQTLS_ERR_NOT_SUPPORTED).
- * @param c      a connected client
- * @param subs   n filters with their subscription options, borrowed for the call
- * @param n      entries in subs, at least 1
- * @param props  may be NULL; borrowed for the call
- * @param codes  may be NULL; else n bytes receive the SUBACK reason codes
- * (granted QoS 0..2, or a failure >= 0x80)
- * @param timeout_ms the longest it waits for the SUBACK
- * @return as mqtls_client_subscribe().
- */
-int32_t mqtls_client_subscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
-                                const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms);
-
-/**
- * MQTT 5.0 UNSUBSCRIBE with properties (user properties).
- * @param c      a connected client
- * @param subs   n filters, borrowed for the call
- * @param n      entries in subs, at least 1
- * @param props  may be NULL (must be on 3.1.1); borrowed for the call
- * @param codes  may be NULL; else n bytes receive the UNSUBACK reason codes
- * (on 3.1.1, which has none, they are set to 0)
+ * @param opts       NULL, or the packet's properties (see mqtls_subscribe_opts_t); borrowed for the call
+ * @param codes      may be NULL; else n bytes receive the 5.0 UNSUBACK reason
+ *                   codes (3.1.1 has none: they are set to 0)
  * @param timeout_ms the longest it waits for the UNSUBACK
  * @return MQTLS_OK; MQTLS_ERR_UNSUBSCRIBE_REFUSED when any code is >= 0x80
- * (non-fatal: the connection stays); validation errors (nothing sent); other
- * errors: the connection is given up (reconnect).
+ * (non-fatal: the connection stays); validation errors (nothing sent: fix
+ * the call); MQTLS_ERR_TIMEOUT and other errors: the connection is given up
+ * (reconnect).
  */
-int32_t mqtls_client_unsubscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
-                                  const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms);
+int32_t mqtls_client_unsubscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                 const mqtls_subscribe_opts_t *opts, uint8_t *codes, uint32_t timeout_ms);
+
+/**
+ * Deprecated in 0.3, removed in 0.4: mqtls_client_subscribe()
+ * with an mqtls_subscribe_opts_t whose .props is props. In a 3.1.1-only
+ * build (MQTLS_CONFIG_MQTT5 0) it answers MQTLS_ERR_NOT_SUPPORTED, as before.
+ * @param c          as mqtls_client_subscribe()
+ * @param subs       as mqtls_client_subscribe()
+ * @param n          as mqtls_client_subscribe()
+ * @param props      the opts .props of mqtls_client_subscribe(); may be NULL
+ * @param codes      as mqtls_client_subscribe()
+ * @param timeout_ms as mqtls_client_subscribe()
+ * @return as mqtls_client_subscribe().
+ */
+MQTLS_DEPRECATED int32_t mqtls_client_subscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                                 const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms);
+
+/**
+ * Deprecated in 0.3, removed in 0.4: mqtls_client_unsubscribe()
+ * with an mqtls_subscribe_opts_t whose .props is props. In a 3.1.1-only
+ * build (MQTLS_CONFIG_MQTT5 0) it answers MQTLS_ERR_NOT_SUPPORTED, as before.
+ * @param c          as mqtls_client_unsubscribe()
+ * @param subs       as mqtls_client_unsubscribe()
+ * @param n          as mqtls_client_unsubscribe()
+ * @param props      the opts .props of mqtls_client_unsubscribe(); may be NULL
+ * @param codes      as mqtls_client_unsubscribe()
+ * @param timeout_ms as mqtls_client_unsubscribe()
+ * @return as mqtls_client_unsubscribe().
+ */
+MQTLS_DEPRECATED int32_t mqtls_client_unsubscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                                   const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms);
 
 /**
  * MQTT 5.0 re-authentication [MQTT-4.12.1]: send AUTH 0x19 with the

@@ -1401,7 +1401,7 @@ static bool step_roundtrip(diag_t *d, mq_t *q)
              (unsigned)(mqtls_posix_now_ms(NULL) % 100000u));
     mqtls_subscription_t sub = { .filter = topic, .filter_len = strlen(topic), .qos = 1 };
     uint8_t granted = 0;
-    int32_t rc = mqtls_client_subscribe(&q->c, &sub, 1, &granted, cfg->timeout_ms);
+    int32_t rc = mqtls_client_subscribe(&q->c, &sub, 1, NULL, &granted, cfg->timeout_ms);
     if (rc == MQTLS_ERR_TIMEOUT) {
         rc = MQTLS_ERR_SUBACK_TIMEOUT; /* the wait that timed out has a name */
     }

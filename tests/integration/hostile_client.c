@@ -106,7 +106,7 @@ static int32_t run(mqtls_client_t *c, const char *action, const char **stage)
         mqtls_subscription_t s = { .filter = "t", .filter_len = 1, .qos = 2 };
         uint8_t granted = 0;
         *stage = "subscribe";
-        int32_t rc = mqtls_client_subscribe(c, &s, 1, &granted, STEP_MS);
+        int32_t rc = mqtls_client_subscribe(c, &s, 1, NULL, &granted, STEP_MS);
         if (rc != MQTLS_OK)
             return rc;
         *stage = "loop";

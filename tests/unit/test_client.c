@@ -525,7 +525,7 @@ static void subscribe_several_filters_returns_granted(void **state)
     const uint8_t codes[3] = {0, 1, 2};
     script_push_suback(&f->s, 1, codes, 3);
     uint8_t granted[3] = {9, 9, 9};
-    assert_int_equal(mqtls_client_subscribe(&f->c, subs, 3, granted, 1000), MQTLS_OK);
+    assert_int_equal(mqtls_client_subscribe(&f->c, subs, 3, NULL, granted, 1000), MQTLS_OK);
     assert_memory_equal(granted, codes, 3);
     uint8_t expect[64];
     int32_t n = mqtls_encode_subscribe(expect, sizeof expect, MQTLS_PROTO_V311, 1, subs, 3);
@@ -546,7 +546,7 @@ static void subscribe_refusal_0x80_is_reported(void **state)
     const uint8_t codes[2] = {1, 0x80};
     script_push_suback(&f->s, 1, codes, 2);
     uint8_t granted[2];
-    assert_int_equal(mqtls_client_subscribe(&f->c, subs, 2, granted, 1000), MQTLS_ERR_SUBSCRIBE_REFUSED);
+    assert_int_equal(mqtls_client_subscribe(&f->c, subs, 2, NULL, granted, 1000), MQTLS_ERR_SUBSCRIBE_REFUSED);
     assert_int_equal(granted[1], 0x80);
     assert_true(mqtls_client_is_connected(&f->c)); /* non-fatal */
     fx_free(f);
@@ -560,7 +560,7 @@ static void suback_with_wrong_count_is_protocol_error(void **state)
     mqtls_subscription_t subs[2] = {{.filter = "a", .filter_len = 1, .qos = 0}, {.filter = "b", .filter_len = 1, .qos = 0}};
     const uint8_t codes[1] = {0};
     script_push_suback(&f->s, 1, codes, 1);
-    assert_int_equal(mqtls_client_subscribe(&f->c, subs, 2, NULL, 1000), MQTLS_ERR_PROTOCOL);
+    assert_int_equal(mqtls_client_subscribe(&f->c, subs, 2, NULL, NULL, 1000), MQTLS_ERR_PROTOCOL);
     assert_false(mqtls_client_is_connected(&f->c));
     fx_free(f);
 }
@@ -572,7 +572,7 @@ static void subscribe_times_out_and_drops_connection(void **state)
     fx_connect(f, true, 0);
     mqtls_subscription_t sub = {.filter = "a", .filter_len = 1, .qos = 0};
     uint32_t t0 = f->s.clock;
-    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 700), MQTLS_ERR_TIMEOUT);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, NULL, 700), MQTLS_ERR_TIMEOUT);
     assert_int_equal(f->s.clock - t0, 700);
     assert_false(mqtls_client_is_connected(&f->c));
     fx_free(f);
@@ -587,7 +587,7 @@ static void messages_before_suback_are_delivered(void **state)
     const uint8_t codes[1] = {1};
     script_push_suback(&f->s, 1, codes, 1);
     mqtls_subscription_t sub = {.filter = "early", .filter_len = 5, .qos = 1};
-    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 1000), MQTLS_OK);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, NULL, 1000), MQTLS_OK);
     assert_int_equal(f->nseen, 1);
     const uint8_t *p;
     size_t n;
@@ -603,8 +603,8 @@ static void subscribe_invalid_filter_is_refused_locally(void **state)
     fx_t *f = fx_new();
     fx_connect(f, true, 0);
     mqtls_subscription_t sub = {.filter = "a/#/b", .filter_len = 5, .qos = 0};
-    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 1000), MQTLS_ERR_BAD_FILTER);
-    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 0, NULL, 1000), MQTLS_ERR_NO_TOPICS);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, NULL, 1000), MQTLS_ERR_BAD_FILTER);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 0, NULL, NULL, 1000), MQTLS_ERR_NO_TOPICS);
     assert_true(mqtls_client_is_connected(&f->c));
     expect_nothing_sent(f);
     fx_free(f);
@@ -617,7 +617,7 @@ static void unsubscribe_waits_for_unsuback(void **state)
     fx_connect(f, true, 0);
     mqtls_subscription_t subs[2] = {{.filter = "a", .filter_len = 1, .qos = 0}, {.filter = "b/#", .filter_len = 3, .qos = 0}};
     script_push_ack(&f->s, MQTLS_PKT_UNSUBACK, 1);
-    assert_int_equal(mqtls_client_unsubscribe(&f->c, subs, 2, 1000), MQTLS_OK);
+    assert_int_equal(mqtls_client_unsubscribe(&f->c, subs, 2, NULL, NULL, 1000), MQTLS_OK);
     const uint8_t *p;
     size_t n;
     assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_UNSUBSCRIBE);
@@ -1045,7 +1045,7 @@ static void suback_for_another_id_is_ignored(void **state)
     script_push_suback(&f->s, 77, codes, 1);
     script_push_suback(&f->s, 1, codes, 1);
     mqtls_subscription_t sub = {.filter = "a", .filter_len = 1, .qos = 0};
-    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 1000), MQTLS_OK);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, NULL, 1000), MQTLS_OK);
     assert_true(mqtls_client_is_connected(&f->c));
     fx_free(f);
 }
@@ -1073,7 +1073,7 @@ static void blocking_calls_time_out_on_a_stuck_transport(void **state)
     f->s.send_stalls = 100000;
     mqtls_subscription_t sub = {.filter = "a", .filter_len = 1, .qos = 0};
     uint32_t t0 = f->s.clock;
-    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 300), MQTLS_ERR_TIMEOUT);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, NULL, 300), MQTLS_ERR_TIMEOUT);
     assert_int_equal(f->s.clock - t0, 300);
     assert_false(mqtls_client_is_connected(&f->c));
     fx_free(f);
@@ -1099,7 +1099,7 @@ static void buffers_too_small_for_a_packet_are_reported(void **state)
     assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 100), MQTLS_ERR_TX_BUFFER_TOO_SMALL);
     fx_connect(f, true, 0);
     mqtls_subscription_t sub = {.filter = "a/long/filter/for/a/tiny/buffer", .filter_len = 31, .qos = 0};
-    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, 100), MQTLS_ERR_TX_BUFFER_TOO_SMALL);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, NULL, 100), MQTLS_ERR_TX_BUFFER_TOO_SMALL);
     assert_true(mqtls_client_is_connected(&f->c));
     fx_free(f);
 }
@@ -1200,7 +1200,7 @@ static void backlog_of_more_than_loop_max_before_suback(void **state)
     script_push_suback(&f->s, 1, codes, 1);
     mqtls_subscription_t sub = {.filter = "backlog", .filter_len = 7, .qos = 1};
     uint8_t granted[1] = {9};
-    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, granted, 1000), MQTLS_OK);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &sub, 1, NULL, granted, 1000), MQTLS_OK);
     assert_int_equal(granted[0], 1);
     assert_int_equal(f->nseen, 150);
     assert_true(mqtls_client_is_connected(&f->c));
@@ -1709,7 +1709,7 @@ static void public_calls_reject_bad_arguments(void **state)
     fx_connect(f, true, 0);
     assert_int_equal(mqtls_client_publish(&f->c, NULL, NULL), MQTLS_ERR_INVALID_ARG);
     assert_int_equal(mqtls_client_publish(NULL, NULL, NULL), MQTLS_ERR_INVALID_ARG);
-    assert_int_equal(mqtls_client_subscribe(&f->c, NULL, 1, NULL, 10), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_client_subscribe(&f->c, NULL, 1, NULL, NULL, 10), MQTLS_ERR_INVALID_ARG);
     assert_int_equal(mqtls_client_loop(NULL, 10), MQTLS_ERR_INVALID_ARG);
     assert_true(mqtls_client_is_connected(&f->c));
     assert_false(mqtls_client_is_connected(NULL));
