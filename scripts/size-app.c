@@ -122,7 +122,7 @@ static int32_t run(void)
         rc = mqtls_client_loop(&client, 100);
     }
     if (rc >= 0) {
-        rc = mqtls_client_disconnect(&client);
+        rc = mqtls_client_disconnect(&client, NULL);
     }
     return rc;
 }

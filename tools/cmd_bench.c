@@ -660,7 +660,7 @@ static void disconnect_all(bench_t *b)
     for (unsigned i = 0; i < b->o.clients; i++) {
         device_t *d = &b->dev[i];
         if (d->up) {
-            (void)mqtls_client_disconnect(&d->c);
+            (void)mqtls_client_disconnect(&d->c, NULL);
             dev_close(d);
         }
         free(d->mem);

@@ -1222,7 +1222,8 @@ int cli_disconnect(cli_conn_t *cc, mqtls_client_t *c)
     mqtls_props_t props;
     mqtls_user_prop_t users[CLI_MAX_PROPS];
     bool any = cli_props_fill(cc->opts, CLI_PROPS_DISCONNECT, &props, users);
-    int32_t rc = mqtls_client_disconnect5(c, 0, any ? &props : NULL);
+    const mqtls_disconnect_opts_t opts = {.props = any ? &props : NULL};
+    int32_t rc = mqtls_client_disconnect(c, &opts);
     int code = rc != MQTLS_OK ? cli_fail(cc, "disconnecting", rc) : CLI_EXIT_OK;
     cli_close(cc);
     if (code != CLI_EXIT_OK)

@@ -505,24 +505,6 @@ int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method
                             size_t data_len, uint32_t timeout_ms);
 
 /**
- * MQTT 5.0 DISCONNECT with a reason code (0x00 normal, 0x04 "disconnect
- * with will message", ...) and properties (session expiry, reason string,
- * user properties), then close the transport. On 3.1.1 reason and props are
- * ignored. Session state is kept as with mqtls_client_disconnect().
- * A non-zero session expiry when the session was to end at disconnection
- * (0 in CONNECT and CONNACK) is MQTLS_ERR_INVALID_ARG, nothing sent
- * [MQTT-3.14.2-2].
- * @param c       a connected client
- * @param reason  the DISCONNECT reason code
- * @param props   may be NULL; borrowed for the call
- * @return MQTLS_OK (the client is disconnected); MQTLS_ERR_INVALID_ARG
- * (nothing sent, still connected); MQTLS_ERR_NOT_CONNECTED; MQTLS_ERR_BUSY
- * from a callback; MQTLS_ERR_TIMEOUT or a transport error (the transport
- * is closed all the same); MQTLS_ERR_NOT_SUPPORTED in a 3.1.1-only build.
- */
-int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props);
-
-/**
  * Do the client's work: resend after a reconnect, receive and dispatch
  * packets (calling on_message), acknowledge, send PINGREQ when the
  * connection was idle for the keepalive, and detect a missing PINGRESP.
@@ -542,15 +524,53 @@ int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms);
 
 /**
- * Send DISCONNECT (the will is discarded by the broker) and close the
- * transport. The session state is kept for a later clean_session=false
- * reconnect.
- * @param c  a connected client
- * @return MQTLS_OK; MQTLS_ERR_NOT_CONNECTED; MQTLS_ERR_BUSY from a callback;
- * MQTLS_ERR_TIMEOUT or a transport error (the transport is closed all the
- * same, the client is disconnected).
+ * What a DISCONNECT carries (MQTT 5.0): a reason code and properties. Pass
+ * NULL for a normal disconnection (reason 0x00, no properties), which is
+ * all there is on 3.1.1. Zero-initialise it: a field a later release adds
+ * is then 0, its default.
+ *
+ * @code
+ * mqtls_props_t pr = { .present = MQTLS_PROP_BIT(MQTLS_PROP_SESSION_EXPIRY), .session_expiry = 0 };
+ * mqtls_disconnect_opts_t opts = { .reason = 0x04, .props = &pr };  // publish the will, end the session
+ * rc = mqtls_client_disconnect(&client, &opts);
+ * @endcode
  */
-int32_t mqtls_client_disconnect(mqtls_client_t *c);
+typedef struct {
+    /** The DISCONNECT reason code (0x00 normal, 0x04 "disconnect with will
+     * message", ...); ignored on 3.1.1. */
+    uint8_t reason;
+    /** DISCONNECT properties (session expiry, reason string, user
+     * properties), NULL: none; borrowed for the call; ignored on 3.1.1. */
+    const mqtls_props_t *props;
+} mqtls_disconnect_opts_t;
+
+/**
+ * Send DISCONNECT and close the transport. The broker discards the will
+ * unless a 5.0 opts.reason asks for it (0x04). The session state is kept
+ * for a later clean_session=false reconnect. On 5.0 a non-zero session
+ * expiry in opts.props when the session was to end at disconnection (0 in
+ * CONNECT and CONNACK) is MQTLS_ERR_INVALID_ARG, nothing sent
+ * [MQTT-3.14.2-2].
+ * @param c     a connected client
+ * @param opts  NULL, or the reason code and properties (see
+ *              mqtls_disconnect_opts_t); borrowed for the call
+ * @return MQTLS_OK (the client is disconnected); MQTLS_ERR_INVALID_ARG
+ * (nothing sent, still connected); MQTLS_ERR_NOT_CONNECTED; MQTLS_ERR_BUSY
+ * from a callback; MQTLS_ERR_TIMEOUT or a transport error (the transport is
+ * closed all the same, the client is disconnected).
+ */
+int32_t mqtls_client_disconnect(mqtls_client_t *c, const mqtls_disconnect_opts_t *opts);
+
+/**
+ * Deprecated in 0.3, removed in 0.4: mqtls_client_disconnect() with an
+ * mqtls_disconnect_opts_t of reason and props. In a 3.1.1-only build
+ * (MQTLS_CONFIG_MQTT5 0) it answers MQTLS_ERR_NOT_SUPPORTED, as before.
+ * @param c       as mqtls_client_disconnect()
+ * @param reason  the opts .reason of mqtls_client_disconnect()
+ * @param props   the opts .props of mqtls_client_disconnect(); may be NULL
+ * @return as mqtls_client_disconnect().
+ */
+MQTLS_DEPRECATED int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props);
 
 /**
  * Give up the connection without DISCONNECT (the broker will publish the

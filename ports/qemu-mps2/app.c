@@ -129,7 +129,7 @@ int32_t mqtls_fw_session(const mqtls_transport_t *t, const char *client_id, cons
     if ((rc = mqtls_client_loop(&c, 200u)) < 0) {
         return failed("loop", rc);
     }
-    if ((rc = mqtls_client_disconnect(&c)) != MQTLS_OK) {
+    if ((rc = mqtls_client_disconnect(&c, NULL)) != MQTLS_OK) {
         return failed("disconnect", rc);
     }
     printf("fw: disconnected\n");

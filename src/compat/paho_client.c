@@ -373,7 +373,7 @@ int MQTTDisconnect(MQTTClient *c)
     if (c == NULL) {
         return FAILURE;
     }
-    int32_t rc = mqtls_client_disconnect(&c->core);
+    int32_t rc = mqtls_client_disconnect(&c->core, NULL);
     c->isconnected = 0;
     return rc == MQTLS_OK ? SUCCESS : failure(c, rc);
 }

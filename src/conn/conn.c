@@ -438,7 +438,7 @@ int32_t mqtls_conn_stop(mqtls_conn_t *m)
     }
     int32_t rc = MQTLS_OK;
     if (m->state == ST_CONNECTED) {
-        rc = mqtls_client_disconnect(m->cfg.client);
+        rc = mqtls_client_disconnect(m->cfg.client, NULL);
     }
     m->state = ST_STOPPED;
     m->stop_err = MQTLS_ERR_NOT_CONNECTED;

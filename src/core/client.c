@@ -1863,29 +1863,21 @@ static int32_t disconnect_with(mqtls_client_t *c, uint8_t reason, const mqtls_pr
     return rc;
 }
 
-#if MQTLS_CONFIG_MQTT5
-int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props)
-{
-    return disconnect_with(c, reason, props);
-}
-#else  /* MQTLS_CONFIG_MQTT5: 3.1.1 only, the 5.0 calls answer NOT_SUPPORTED */
+#if !MQTLS_CONFIG_MQTT5 /* 3.1.1 only: the 5.0 call answers NOT_SUPPORTED */
 int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method_len, const uint8_t *data,
                             size_t data_len, uint32_t timeout_ms)
 {
     (void)c, (void)method, (void)method_len, (void)data, (void)data_len, (void)timeout_ms;
     return MQTLS_ERR_NOT_SUPPORTED;
 }
+#endif /* !MQTLS_CONFIG_MQTT5 */
 
-int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props)
+int32_t mqtls_client_disconnect(mqtls_client_t *c, const mqtls_disconnect_opts_t *opts)
 {
-    (void)c, (void)reason, (void)props;
-    return MQTLS_ERR_NOT_SUPPORTED;
-}
-#endif /* MQTLS_CONFIG_MQTT5 */
-
-int32_t mqtls_client_disconnect(mqtls_client_t *c)
-{
-    return disconnect_with(c, 0, NULL);
+    if (!MQTLS_CONFIG_MQTT5 || opts == NULL) {
+        return disconnect_with(c, 0, NULL); /* 3.1.1 has neither reason nor props */
+    }
+    return disconnect_with(c, opts->reason, opts->props);
 }
 
 void mqtls_client_abort(mqtls_client_t *c)

@@ -22,3 +22,9 @@ int32_t mqtls_client_unsubscribe5(mqtls_client_t *c, const mqtls_subscription_t 
     return MQTLS_CONFIG_MQTT5 ? mqtls_client_unsubscribe(c, subs, n, &opts, codes, timeout_ms)
                               : MQTLS_ERR_NOT_SUPPORTED;
 }
+
+int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props)
+{
+    const mqtls_disconnect_opts_t opts = {.reason = reason, .props = props};
+    return MQTLS_CONFIG_MQTT5 ? mqtls_client_disconnect(c, &opts) : MQTLS_ERR_NOT_SUPPORTED;
+}

@@ -251,6 +251,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
     }
     if (mqtls_client_is_connected(&c))
-        check_rc(&c, mqtls_client_disconnect(&c));
+        check_rc(&c, mqtls_client_disconnect(&c, NULL));
     return 0;
 }

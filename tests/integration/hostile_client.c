@@ -181,7 +181,7 @@ int main(int argc, char **argv)
     printf("stage=%s err=%s msgs=%lu dropped=%lu outstanding=%zu\n", stage, mqtls_errname(rc), msgs,
            (unsigned long)mqtls_client_dropped(&c), mqtls_client_outstanding(&c));
     if (mqtls_client_is_connected(&c))
-        mqtls_client_disconnect(&c);
+        mqtls_client_disconnect(&c, NULL);
     mqtls_tcp_close(&tcp);
     return 0;
 }

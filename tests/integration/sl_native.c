@@ -179,7 +179,7 @@ static int32_t session(mqtls_client_t *c, mqtls_sl_transport_t *sl, const mqtls_
     }
     printf("resend copies=%d outstanding=%u\n", a->resend, (unsigned)mqtls_client_outstanding(c));
     if (rc == MQTLS_OK) {
-        rc = mqtls_client_disconnect(c);
+        rc = mqtls_client_disconnect(c, NULL);
     }
     return rc;
 }

@@ -59,7 +59,7 @@ int main(int argc, char **argv)
     while (rc == MQTLS_OK && mqtls_posix_now_ms(NULL) - start < 1000u)
         rc = mqtls_client_loop(&c, 100);
     if (rc == MQTLS_OK)
-        rc = mqtls_client_disconnect(&c);
+        rc = mqtls_client_disconnect(&c, NULL);
     mqtls_tcp_close(&tcp);
     if (rc != MQTLS_OK) {
         fprintf(stderr, "v5_nolocal: %s\n", mqtls_strerror(rc));

@@ -219,7 +219,7 @@ static void calls_before_connect_are_refused(void **state)
     fx_t *f = fx_new();
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_ERR_NOT_CONNECTED);
     assert_int_equal(publish(f, "a", "b", 0, NULL), MQTLS_ERR_NOT_CONNECTED);
-    assert_int_equal(mqtls_client_disconnect(&f->c), MQTLS_ERR_NOT_CONNECTED);
+    assert_int_equal(mqtls_client_disconnect(&f->c, NULL), MQTLS_ERR_NOT_CONNECTED);
     fx_free(f);
 }
 
@@ -1003,7 +1003,7 @@ static void disconnect_sends_disconnect_and_closes(void **state)
     (void)state;
     fx_t *f = fx_new();
     fx_connect(f, true, 0);
-    assert_int_equal(mqtls_client_disconnect(&f->c), MQTLS_OK);
+    assert_int_equal(mqtls_client_disconnect(&f->c, NULL), MQTLS_OK);
     const uint8_t *p;
     size_t n;
     assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_DISCONNECT);
@@ -1081,7 +1081,7 @@ static void blocking_calls_time_out_on_a_stuck_transport(void **state)
     f = fx_new();
     fx_connect(f, true, 0);
     f->s.send_stalls = 100000;
-    assert_int_equal(mqtls_client_disconnect(&f->c), MQTLS_ERR_TIMEOUT);
+    assert_int_equal(mqtls_client_disconnect(&f->c, NULL), MQTLS_ERR_TIMEOUT);
     assert_false(mqtls_client_is_connected(&f->c));
     assert_int_equal(f->s.closes, 1);
     fx_free(f);
@@ -1242,7 +1242,7 @@ static void busy_cb(void *user, const mqtls_message_t *m)
     mqtls_connect_t o = conn_opts(true, 0);
     g_busy_rc[0] = mqtls_client_connect(&g_busy_fx->c, &g_busy_fx->t, &o, NULL, 10);
     g_busy_rc[1] = mqtls_client_loop(&g_busy_fx->c, 10);
-    g_busy_rc[2] = mqtls_client_disconnect(&g_busy_fx->c);
+    g_busy_rc[2] = mqtls_client_disconnect(&g_busy_fx->c, NULL);
 }
 
 /* ---- reboot survival: restore from the store (issue 13) --------------------------------- */
@@ -1772,7 +1772,7 @@ static void transport_without_wait_polls_within_the_deadline(void **state)
     f->s.send_stalls = 0;
     assert_int_equal(mqtls_client_loop(&f->c, 50), MQTLS_OK);
     expect_publish(f, 0, false, "x");
-    assert_int_equal(mqtls_client_disconnect(&f->c), MQTLS_OK);
+    assert_int_equal(mqtls_client_disconnect(&f->c, NULL), MQTLS_OK);
     fx_free(f);
 }
 

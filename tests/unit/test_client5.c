@@ -952,7 +952,7 @@ static void subscribe_opts_carry_the_packets_properties(void **state)
  * send what the calls that replaced them send. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-static void deprecated_subscribe5_and_unsubscribe5_still_work(void **state)
+static void deprecated_5_calls_still_work(void **state)
 {
     (void)state;
     fx_t *f = fx_new();
@@ -967,6 +967,10 @@ static void deprecated_subscribe5_and_unsubscribe5_still_work(void **state)
     push_sub_ack(f, MQTLS_PKT_UNSUBACK, 2);
     rc = mqtls_client_unsubscribe5(&f->c, &sub, 1, NULL, NULL, 1000);
     expect_sub_with_props(f, MQTLS_PKT_UNSUBSCRIBE, 2, &sub, NULL, rc);
+    assert_int_equal(mqtls_client_disconnect5(&f->c, 0x04, NULL), MQTLS_OK);
+    mqtls_packet_t pk;
+    next_packet(f, MQTLS_PKT_DISCONNECT, &pk);
+    assert_int_equal(pk.reason_code, 0x04);
     fx_free(f);
 }
 #pragma GCC diagnostic pop
@@ -1050,7 +1054,8 @@ static void disconnect_with_reason_and_session_expiry(void **state)
     memset(&pr, 0, sizeof pr);
     pr.present = BIT(MQTLS_PROP_SESSION_EXPIRY);
     pr.session_expiry = 30;
-    assert_int_equal(mqtls_client_disconnect5(&f->c, 0x04, &pr), MQTLS_OK);
+    const mqtls_disconnect_opts_t opts = {.reason = 0x04, .props = &pr};
+    assert_int_equal(mqtls_client_disconnect(&f->c, &opts), MQTLS_OK);
     mqtls_packet_t pk;
     next_packet(f, MQTLS_PKT_DISCONNECT, &pk);
     assert_int_equal(pk.reason_code, 0x04);
@@ -1229,7 +1234,8 @@ static void disconnect_cannot_revive_a_session_that_ends(void **state)
     memset(&pr, 0, sizeof pr);
     pr.present = BIT(MQTLS_PROP_SESSION_EXPIRY);
     pr.session_expiry = 60;
-    assert_int_equal(mqtls_client_disconnect5(&f->c, 0, &pr), MQTLS_ERR_INVALID_ARG);
+    const mqtls_disconnect_opts_t opts = {.props = &pr};
+    assert_int_equal(mqtls_client_disconnect(&f->c, &opts), MQTLS_ERR_INVALID_ARG);
     assert_true(mqtls_client_is_connected(&f->c));
     expect_nothing_sent(f);
     fx_free(f);
@@ -1336,7 +1342,7 @@ int main(void)
         cmocka_unit_test(refused_publish_is_reported_and_released),
         cmocka_unit_test(suback_and_unsuback_reason_codes_are_exposed),
         cmocka_unit_test(subscribe_opts_carry_the_packets_properties),
-        cmocka_unit_test(deprecated_subscribe5_and_unsubscribe5_still_work),
+        cmocka_unit_test(deprecated_5_calls_still_work),
         cmocka_unit_test(server_disconnect_is_reported_with_its_reason),
         cmocka_unit_test(disconnect_before_a_failed_send_is_reported),
         cmocka_unit_test(long_reason_string_is_cut_on_a_character_boundary),

@@ -204,14 +204,16 @@ static void client_refuses_level_5(void **state)
     assert_int_equal(f->s.out_len, sent);
     assert_true(mqtls_client_is_connected(&f->c));
 
-    /* The 3.1.1 calls still work: a props-less subscribe, then DISCONNECT. */
+    /* The 3.1.1 calls still work: a props-less subscribe, then DISCONNECT,
+     * whose 5.0 reason and props are ignored (a 3.1.1 DISCONNECT has none). */
     const uint8_t granted[1] = {1};
     script_push_suback(&f->s, 1, granted, 1);
     uint8_t got[1] = {0};
     assert_int_equal(mqtls_client_subscribe(&f->c, &SUB, 1, NULL, got, 1000), MQTLS_OK);
     assert_int_equal(got[0], 1);
     assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_SUBSCRIBE);
-    assert_int_equal(mqtls_client_disconnect(&f->c), MQTLS_OK);
+    const mqtls_disconnect_opts_t will = {.reason = 0x04, .props = &PROPS};
+    assert_int_equal(mqtls_client_disconnect(&f->c, &will), MQTLS_OK);
     assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_DISCONNECT);
     assert_int_equal(n, 2);
     fx_free(f);
