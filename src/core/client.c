@@ -1892,6 +1892,11 @@ bool mqtls_client_is_connected(const mqtls_client_t *c)
     return c != NULL && c->state == ST_CONNECTED;
 }
 
+uint8_t mqtls_client_version(const mqtls_client_t *c)
+{
+    return c == NULL ? 0u : c->version;
+}
+
 size_t mqtls_client_outstanding(const mqtls_client_t *c)
 {
     return c == NULL ? 0u : mqtls__sess_used(&c->sess);

@@ -122,6 +122,24 @@ static void expect_disconnect(fx_t *f, uint8_t reason)
 /* ---- CONNECT and CONNACK -------------------------------------------------------- */
 
 /* CONNECT is the first packet [MQTT-3.1.0-1] */
+/* What an application may read of the private contexts has an accessor. */
+static void accessors_report_version_and_stored_records(void **state)
+{
+    (void)state;
+    assert_int_equal(mqtls_client_version(NULL), 0);
+    assert_int_equal(mqtls_memstore_count(NULL), 0);
+    fx_t *f = fx_new();
+    assert_int_equal(mqtls_client_version(&f->c), MQTLS_PROTO_V311); /* before the first connect */
+    assert_int_equal(mqtls_memstore_count(&f->ms), 0);
+    fx_connect(f, true, NULL);
+    assert_int_equal(mqtls_client_version(&f->c), MQTLS_PROTO_V5);
+    assert_int_equal(publish(f, "t", "a", 1), MQTLS_OK);
+    assert_int_equal(mqtls_memstore_count(&f->ms), 1);
+    mqtls_client_abort(&f->c);
+    assert_int_equal(mqtls_client_version(&f->c), MQTLS_PROTO_V5); /* the last connection's */
+    fx_free(f);
+}
+
 static void connect_announces_what_our_memory_takes(void **state)
 {
     (void)state;
@@ -518,7 +536,7 @@ static void session_present_0_clears_the_store(void **state)
     assert_int_equal(publish(f, "t", "a", 1), MQTLS_OK);
     push_publish(f, "in", 0, "q2", 2, 7);
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
-    assert_int_equal(f->ms.live, 2);
+    assert_int_equal(mqtls_memstore_count(&f->ms), 2);
     mqtls_client_abort(&f->c);
     script_free(&f->s);
     script_init(&f->s);
@@ -527,7 +545,7 @@ static void session_present_0_clears_the_store(void **state)
     push_connack(f, false, 0, NULL);
     assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
     assert_int_equal(mqtls_client_outstanding(&f->c), 0);
-    assert_int_equal(f->ms.live, 0);
+    assert_int_equal(mqtls_memstore_count(&f->ms), 0);
     fx_free(f);
 }
 
@@ -1314,6 +1332,7 @@ static void init_checks_alias_tables(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(accessors_report_version_and_stored_records),
         cmocka_unit_test(connect_announces_what_our_memory_takes),
         cmocka_unit_test(connect_keeps_callers_limits_but_caps_aliases_at_the_table),
         cmocka_unit_test(connack_caps_are_kept_and_enforced),
