@@ -551,7 +551,7 @@ static void on_connected(cli_managed_t *mm, const mqtls_conn_event_t *ev)
 {
     sub_run_t *r = mm->user;
     const sub_opts_t *o = r->o;
-    if (o->nunsubs > 0 && mm->m.connects == 1)
+    if (o->nunsubs > 0 && mqtls_conn_connects(&mm->m) == 1)
         unsubscribe(r);
     if (o->ntopics == 0 || (o->exit_subscribed && ev->resubscribed))
         r->s->done = true; /* -U only, or -E: done once acknowledged */

@@ -1297,7 +1297,7 @@ static void managed_gave_up(cli_managed_t *mm, const mqtls_conn_event_t *ev)
         mm->exit_code = cli_fail(&mm->cc, mm->doing, ev->err); /* --no-reconnect */
     } else if (ev->stage == MQTLS_CONN_STAGE_SUBSCRIBE) {
         mm->exit_code = cli_fail(&mm->cc, "subscribing", ev->err);
-    } else if (mm->m.connects == 0) {
+    } else if (mqtls_conn_connects(&mm->m) == 0) {
         cli_print_connect_error(&mm->cc, ev->err); /* the first attempt: the usual sentence */
         mm->exit_code = mm->cc.stage == CLI_STAGE_TCP ? CLI_EXIT_CONNECT : cli_exit_code(ev->err);
     } else {
@@ -1314,7 +1314,7 @@ static void managed_event(void *user, const mqtls_conn_event_t *ev)
     cli_endpoint(mm->o, ep, sizeof ep);
     switch (ev->type) {
     case MQTLS_CONN_EV_CONNECTED:
-        if (mm->m.connects > 1)
+        if (mqtls_conn_connects(&mm->m) > 1)
             fprintf(stderr, "mqtls: reconnected to %s (session present: %s%s)\n", ep,
                     ev->session_present ? "yes" : "no", ev->resubscribed ? ", subscribed again" : "");
         else if (mm->o->debug)

@@ -33,6 +33,7 @@
 
 #include <stdint.h>
 
+#include "mqtls/api.h"
 #include "mqtls/error.h"
 #include "mqtls/posix_clock.h" /* mqtls_posix_now_ms used to be declared here */
 #include "mqtls/transport.h"
@@ -43,9 +44,9 @@ extern "C" {
 
 /** TCP connection state; allocate it, never access its fields. */
 typedef struct {
-    int fd;         /**< private: the socket, -1 when closed */
-    int last_errno; /**< private: raw errno of the last failure, 0 if none (mqtls_tcp_last_errno()) */
-    int gai_error;  /**< private: getaddrinfo's code when resolving failed (mqtls_tcp_gai_error()) */
+    int MQTLS_PRIVATE(fd);         /**< private: the socket, -1 when closed */
+    int MQTLS_PRIVATE(last_errno); /**< private: raw errno of the last failure, 0 if none (mqtls_tcp_last_errno()) */
+    int MQTLS_PRIVATE(gai_error);  /**< private: getaddrinfo's code when resolving failed (mqtls_tcp_gai_error()) */
 } mqtls_tcp_t;
 
 /**

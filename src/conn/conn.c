@@ -468,3 +468,8 @@ uint32_t mqtls_conn_queued(const mqtls_conn_t *m)
 {
     return m != NULL ? m->q_count : 0u;
 }
+
+uint32_t mqtls_conn_connects(const mqtls_conn_t *m)
+{
+    return m != NULL ? m->connects : 0u;
+}

@@ -10,17 +10,27 @@ cc=$1 inc=$2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 n=0
-for expr in 'c.state' 'c.caps.receive_max' 'c.sess.next_id' 'ms.live' 'rec.packet_id'; do
+for expr in 'c.state' 'c.caps.receive_max' 'c.sess.next_id' 'ms.live' 'rec.packet_id' 'm.connects' 'fl.gc_runs' \
+    't.fd' 'sl.sd'; do
     cat >"$out/t.c" <<C
 #include "mqtls/client.h"
+#include "mqtls/conn.h"
+#include "mqtls/flashlog.h"
+#include "mqtls/sl_transport.h"
+#include "mqtls/tcp.h"
 int peek(void);
 int peek(void)
 {
     mqtls_client_t c = {0};
     mqtls_memstore_t ms = {0};
     mqtls_inflight_t rec = {0};
-    (void)c, (void)ms, (void)rec;
-    return (int)($expr) + (int)mqtls_client_version(&c) + (int)mqtls_memstore_count(&ms);
+    mqtls_conn_t m = {0};
+    mqtls_flashlog_t fl = {0};
+    mqtls_tcp_t t = {0};
+    mqtls_sl_transport_t sl = {0};
+    (void)c, (void)ms, (void)rec, (void)m, (void)fl, (void)t, (void)sl;
+    return (int)($expr) + (int)mqtls_client_version(&c) + (int)mqtls_memstore_count(&ms) +
+           (int)mqtls_conn_connects(&m) + (int)mqtls_flashlog_gc_runs(&fl);
 }
 C
     if "$cc" -std=c11 -fsyntax-only -I"$inc" "$out/t.c" 2>"$out/err"; then
