@@ -602,7 +602,8 @@ bool mqtls_client_is_connected(const mqtls_client_t *c);
 
 /**
  * The MQTT version of the connection: the protocol_version of the last
- * mqtls_client_connect() (MQTLS_PROTO_V311 before the first), so an
+ * mqtls_client_connect() that sent its CONNECT (MQTLS_PROTO_V311 before
+ * the first; a call refused before sending changes nothing), so an
  * application that lets the broker or a setting choose can tell which
  * rules (properties, reason codes) apply now.
  * @param c  an initialised client, may be NULL
