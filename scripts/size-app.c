@@ -11,6 +11,10 @@
  * SIZE_APP_V5 1 connects with MQTT 5.0; SIZE_APP_TEXT 1 reports a failure
  * with mqtls_strerror() (a sentence, or with MQTLS_CONFIG_ERROR_STRINGS 0
  * the name), 0 with the number only, as coreMQTT's demo does.
+ * SIZE_APP_STORE 1 keeps the QoS 1/2 copies in the core's RAM store
+ * (mqtls_memstore_init()); 0 brings the board's own mqtls_msgstore_t (a
+ * flash driver, stubs here, not counted), as coreMQTT's application keeps
+ * its own copies: the like-for-like reading of coreMQTT's figure.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,6 +28,9 @@
 #endif
 #ifndef SIZE_APP_TEXT
 #define SIZE_APP_TEXT 1
+#endif
+#ifndef SIZE_APP_STORE
+#define SIZE_APP_STORE 1
 #endif
 
 /* The board: a UART or socket transport, a millisecond tick and a console
@@ -57,12 +64,45 @@ static void board_log(const char *text)
 }
 #endif
 
+#if !SIZE_APP_STORE
+/* The board's store: the four required hooks (mqtls/msgstore.h). */
+static int32_t board_put(void *ctx, uint16_t id, const uint8_t *pkt, size_t len)
+{
+    (void)ctx;
+    board_reg = (uint32_t)id + pkt[0];
+    return len > 0u ? 0 : -1;
+}
+
+static int32_t board_get(void *ctx, uint16_t id, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    buf[0] = (uint8_t)id;
+    return len > 0u ? 1 : -1;
+}
+
+static void board_remove(void *ctx, uint16_t id)
+{
+    (void)ctx;
+    board_reg = id;
+}
+
+static void board_clear(void *ctx)
+{
+    (void)ctx;
+    board_reg = 0;
+}
+#endif
+
 static mqtls_client_t client;
+#if SIZE_APP_STORE
 static mqtls_memstore_t ms;
+static uint8_t arena[1024];
 static mqtls_msgstore_t store;
+#else
+static mqtls_msgstore_t store = {NULL, board_put, board_get, board_remove, board_clear, NULL, NULL, NULL, NULL};
+#endif
 static uint8_t tx[256];
 static uint8_t rx[256];
-static uint8_t arena[1024];
 static mqtls_inflight_t outbound[4];
 static uint16_t inbound[4];
 static volatile uint32_t received;
@@ -88,10 +128,14 @@ static int32_t run(void)
     cfg.store = &store;
     cfg.now_ms = board_ms;
     cfg.on_message = on_message;
+#if SIZE_APP_STORE
     int32_t rc = mqtls_memstore_init(&ms, arena, sizeof arena, &store);
     if (rc == MQTLS_OK) {
         rc = mqtls_client_init(&client, &cfg);
     }
+#else
+    int32_t rc = mqtls_client_init(&client, &cfg);
+#endif
     mqtls_connect_t conn = {0};
     conn.protocol_version = SIZE_APP_V5 ? MQTLS_PROTO_V5 : MQTLS_PROTO_V311;
     conn.clean_session = true;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Prove that the TLS layer (src/tls/tls.c, the mbedTLS engine and its
+# Prove that the TLS layer (src/tls/tls.c, tls_cred.c, tls_watch.c, the mbedTLS engine and its
 # PKCS#8 helper) is freestanding: compile it for Cortex-M4 with
 # arm-none-eabi-gcc and newlib against the mbedTLS 3.6 headers and the
 # firmware's configuration (ports/qemu-mps2/mbedtls_config.h: the options the
@@ -27,7 +27,7 @@ command -v "$CC" >/dev/null || { echo "tls-freestanding: $CC not found (scripts/
 MBED=$("$ROOT/scripts/mbedtls-src.sh")
 mkdir -p "$OUT"
 
-SOURCES=(src/tls/tls.c src/tls/tls_mbedtls.c src/util/pkcs8_aes.c)
+SOURCES=(src/tls/tls.c src/tls/tls_cred.c src/tls/tls_watch.c src/tls/tls_mbedtls.c src/util/pkcs8_aes.c)
 FLAGS=(-std=c11 -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -Wall -Wextra -Werror -Wshadow
   -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual -Wundef
   -DMQTLS_WITH_MBEDTLS=1 -DMQTLS_WITH_OPENSSL=0 -DMBEDTLS_CONFIG_FILE="\"$ROOT/ports/qemu-mps2/mbedtls_config.h\"" -DMQTLS_ALLOW_PRIVATE_ACCESS
@@ -63,4 +63,4 @@ while read -r sym; do
 done < <("$NM" -u "${objs[@]}" | awk 'NF == 2 { print $2 }' | LC_ALL=C sort -u)
 ((bad == 0)) || exit 1
 arm-none-eabi-size -B -t "${objs[@]}" | sed "s|$OUT/||"
-echo "tls-freestanding: src/tls (tls.c, tls_mbedtls.c, pkcs8_aes.c) compiles for Cortex-M4 with no POSIX header or call"
+echo "tls-freestanding: src/tls (tls.c, tls_cred.c, tls_watch.c, tls_mbedtls.c, pkcs8_aes.c) compiles for Cortex-M4 with no POSIX header or call"

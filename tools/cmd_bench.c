@@ -15,17 +15,19 @@
  * Shape: up to --connect-concurrency devices connect at a time (TCP,
  * TLS handshake, CONNACK: each step timed), optionally paced by
  * --connrate; then every connected device lives on one epoll loop, no
- * thread per device. The TLS handshakes proceed together on an epoll set of
- * their own, stepped on readiness with mqtls_tls_handshake_start()/_step()
- * (the library's handshake, in steps), so that the broker's share of one
- * handshake can overlap ours of another. TCP connect and CONNECT/CONNACK
- * stay the library's blocking calls (the client has no non-blocking
- * connect): while one device waits for its CONNACK no handshake moves,
- * which is why a higher K has not raised the rate on a 2-core machine
- * (bench/README.md, connect_rate.sh). Rejected:
- * a thread per device (the thing this tool exists to avoid) and a
- * home-made asynchronous handshake beside the library's (it would measure
- * code users never run).
+ * thread per device. The connects proceed together on an epoll set of
+ * their own, each a small state machine (PH_TCP, PH_TLS, PH_MQTT) stepped
+ * on readiness with the library's own steps: mqtls_tcp_connect_start()/
+ * _step(), mqtls_tls_handshake_start()/_step(), and
+ * mqtls_client_connect_start() with mqtls_client_loop() for the CONNACK,
+ * so no device's wait holds up another's work and the broker's share of one
+ * connect overlaps ours of another. (Until the TCP connect and the CONNACK
+ * were steps too, one device waiting for its CONNACK stopped every
+ * handshake, and K did not raise the rate: bench/README.md.) The
+ * subscription of sub / -S stays the blocking call, after the CONNACK.
+ * Rejected: a thread per device (the thing this tool exists to avoid) and
+ * a home-made asynchronous handshake or CONNECT beside the library's (it
+ * would measure code users never run).
  *
  * Latencies go into log-linear histograms (bench_hist.h) that add exactly
  * across runs: `mqtls bench merge a.json b.json` combines several instances
@@ -53,6 +55,7 @@
 #include "mqtls/tls.h"
 
 enum { MODE_CONN, MODE_PUB, MODE_SUB };
+enum { PH_NONE, PH_TCP, PH_TLS, PH_MQTT }; /* a device's connect: the step it is in */
 enum { H_TCP, H_HANDSHAKE, H_CONNACK, H_CONNECT, H_PUBACK, H_RECV, H_N };
 static const char *const hist_names[H_N] = { "tcp", "handshake", "connack", "connect", "pub_ack", "pub_recv" };
 
@@ -78,7 +81,7 @@ typedef struct {
     unsigned window;
     uint8_t version;
     double connrate;  /* connections per second; 0: as fast as they go */
-    unsigned concurrency; /* handshakes in progress at once */
+    unsigned concurrency; /* connects (TCP, TLS, CONNACK) in progress at once */
     uint32_t timeout_ms;
     uint16_t keepalive;
     bool self_sub;    /* pub: every device subscribes to its own topic */
@@ -119,8 +122,11 @@ typedef struct {
     uint8_t *key_pem, *cert_pem;
     size_t key_len, cert_len;
     bool up;
-    bool handshaking;
-    uint64_t t_tcp_us, t_tls_us, deadline_us; /* connect phase: its steps' start times */
+    /* connect phase: the step under way (PH_NONE outside it), whether its
+     * socket is on the phase's epoll set, the steps' start times */
+    uint8_t phase;
+    bool watched;
+    uint64_t t_tcp_us, t_tls_us, t_mqtt_us, deadline_us;
     uint64_t sent, acked, recvd;
     uint64_t next_pub_us;
     pend_t pend[MAX_WINDOW];
@@ -140,6 +146,7 @@ struct bench {
     cause_t causes[MAX_CAUSES];
     unsigned ncauses;
     uint64_t connected, failed, lost;
+    unsigned connack_waits, connack_waits_max; /* devices between CONNECT and CONNACK: now, the most at once */
     uint64_t sent, acked, recvd;
     uint64_t t_start_us, t_conn_done_us, t_end_us;
     long rss_before_kb, rss_after_kb;
@@ -308,27 +315,20 @@ static int32_t dev_tls_setup(device_t *d)
     return mqtls_tls_new(&d->tls, o->engine, &cfg, NULL);
 }
 
-/* CONNECT/CONNACK (and the subscription) over d->tr; timed with the
- * steps before it, the device is up on success. */
-static int32_t dev_finish(device_t *d)
+/* The CONNACK is in: the steps' times, the subscription; the device is up. */
+static int32_t dev_up(device_t *d)
 {
     bench_t *b = d->b;
     const bopts_t *o = &b->o;
-    uint64_t t2 = mono_us();
-    mqtls_connect_t m = { .protocol_version = o->version, .clean_session = true, .keepalive_s = o->keepalive,
-                          .client_id = d->id, .client_id_len = strlen(d->id) };
-    int32_t rc = mqtls_client_connect(&d->c, &d->tr, &m, NULL, o->timeout_ms);
-    if (rc != MQTLS_OK)
-        return rc;
     uint64_t t3 = mono_us();
     bh_add(&b->h[H_TCP], d->t_tls_us - d->t_tcp_us);
     if (o->tls)
-        bh_add(&b->h[H_HANDSHAKE], t2 - d->t_tls_us);
-    bh_add(&b->h[H_CONNACK], t3 - t2);
+        bh_add(&b->h[H_HANDSHAKE], d->t_mqtt_us - d->t_tls_us);
+    bh_add(&b->h[H_CONNACK], t3 - d->t_mqtt_us);
     bh_add(&b->h[H_CONNECT], t3 - d->t_tcp_us);
     if (o->mode == MODE_SUB || o->self_sub) {
         mqtls_subscription_t s = { .filter = d->topic, .filter_len = strlen(d->topic), .qos = (uint8_t)o->qos };
-        rc = mqtls_client_subscribe(&d->c, &s, 1, NULL, NULL, o->timeout_ms);
+        int32_t rc = mqtls_client_subscribe(&d->c, &s, 1, NULL, NULL, o->timeout_ms);
         if (rc != MQTLS_OK)
             return rc;
     }
@@ -336,21 +336,74 @@ static int32_t dev_finish(device_t *d)
     return MQTLS_OK;
 }
 
-/* One step of the handshake; on its end the rest of the connect. */
-static int32_t dev_step(device_t *d)
+/* CONNECT over d->tr; the CONNACK comes to dev_step(). */
+static int32_t dev_mqtt_start(device_t *d)
 {
-    int32_t rc = mqtls_tls_handshake_step(d->tls);
-    if (rc == MQTLS_OK) {
-        mqtls_tls_transport(d->tls, &d->tr);
-        return dev_finish(d);
-    }
-    if ((rc == MQTLS_ERR_WANT_READ || rc == MQTLS_ERR_WANT_WRITE) && mono_us() >= d->deadline_us)
-        return MQTLS_ERR_TLS_HANDSHAKE_TIMEOUT;
-    return rc;
+    const bopts_t *o = &d->b->o;
+    mqtls_connect_t m = {.protocol_version = o->version,
+                         .clean_session = true,
+                         .keepalive_s = o->keepalive,
+                         .client_id = d->id,
+                         .client_id_len = strlen(d->id)};
+    d->t_mqtt_us = mono_us();
+    int32_t rc = mqtls_client_connect_start(&d->c, &d->tr, &m, o->timeout_ms);
+    if (rc != MQTLS_OK)
+        return rc;
+    d->phase = PH_MQTT;
+    if (++d->b->connack_waits > d->b->connack_waits_max)
+        d->b->connack_waits_max = d->b->connack_waits;
+    return MQTLS_ERR_WANT_READ;
 }
 
-/* TCP, then the handshake's first step (MQTLS_ERR_WANT_*: it goes on in
- * dev_step()), or without TLS the whole connect. */
+static int32_t dev_step(device_t *d);
+
+static bool wants(int32_t rc)
+{
+    return rc == MQTLS_ERR_WANT_READ || rc == MQTLS_ERR_WANT_WRITE;
+}
+
+/* TCP is up: the handshake's first step, or without TLS the CONNECT. */
+static int32_t dev_tls_start(device_t *d)
+{
+    const bopts_t *o = &d->b->o;
+    d->t_tls_us = mono_us();
+    mqtls_tcp_transport(&d->tcp, &d->tr);
+    if (!o->tls)
+        return dev_mqtt_start(d);
+    d->phase = PH_TLS;
+    d->deadline_us = d->t_tls_us + (uint64_t)o->timeout_ms * 1000u;
+    int32_t rc = mqtls_tls_handshake_start(d->tls, &d->tr, o->host);
+    return rc != MQTLS_OK ? rc : dev_step(d);
+}
+
+/* One step of the device's connect (TCP, TLS handshake or CONNACK), going
+ * on to the next as each ends. MQTLS_ERR_WANT_READ/WRITE: it waits for its
+ * socket; MQTLS_OK: up. */
+static int32_t dev_step(device_t *d)
+{
+    int32_t rc;
+    if (d->phase == PH_TCP) {
+        rc = mqtls_tcp_connect_step(&d->tcp);
+        return rc == MQTLS_OK ? dev_tls_start(d) : rc;
+    }
+    if (d->phase == PH_TLS) {
+        rc = mqtls_tls_handshake_step(d->tls);
+        if (rc == MQTLS_OK) {
+            mqtls_tls_transport(d->tls, &d->tr);
+            return dev_mqtt_start(d);
+        }
+        if (wants(rc) && mono_us() >= d->deadline_us)
+            return MQTLS_ERR_TLS_HANDSHAKE_TIMEOUT;
+        return rc;
+    }
+    rc = mqtls_client_loop(&d->c, 0); /* PH_MQTT: the client keeps the CONNACK's deadline */
+    if (rc != MQTLS_OK)
+        return rc;
+    return mqtls_client_is_connected(&d->c) ? dev_up(d) : MQTLS_ERR_WANT_READ;
+}
+
+/* Start the device's connect with a non-blocking TCP connect
+ * (MQTLS_ERR_WANT_*: it goes on in dev_step()). */
 static int32_t dev_begin(device_t *d)
 {
     const bopts_t *o = &d->b->o;
@@ -361,16 +414,9 @@ static int32_t dev_begin(device_t *d)
     if (o->tls && (rc = dev_tls_setup(d)) != MQTLS_OK)
         return rc;
     d->t_tcp_us = mono_us();
-    rc = mqtls_tcp_connect(&d->tcp, o->host, o->port, o->timeout_ms);
-    if (rc != MQTLS_OK)
-        return rc;
-    d->t_tls_us = mono_us();
-    mqtls_tcp_transport(&d->tcp, &d->tr);
-    if (!o->tls)
-        return dev_finish(d);
-    d->deadline_us = d->t_tls_us + (uint64_t)o->timeout_ms * 1000u;
-    rc = mqtls_tls_handshake_start(d->tls, &d->tr, o->host);
-    return rc != MQTLS_OK ? rc : dev_step(d);
+    d->phase = PH_TCP;
+    rc = mqtls_tcp_connect_start(&d->tcp, o->host, o->port, o->timeout_ms);
+    return rc == MQTLS_OK ? dev_tls_start(d) : rc;
 }
 
 /* A device whose connection failed or was lost: counted once by cause. */
@@ -507,17 +553,17 @@ static void progress(const bench_t *b, uint64_t now, bool final)
         fputc('\n', stderr);
 }
 
-/* A device's handshake waits on the connect phase's epoll set for what its
- * last step asked. */
-static int hs_watch(int hs, device_t *d, int32_t want, int op)
+/* A device's connect waits on the connect phase's epoll set for what its
+ * last step asked. The socket may be a new one (TCP went on to the next
+ * address, the old socket closed and so off the set): then it is added. */
+static int hs_watch(int hs, device_t *d, int32_t want)
 {
     struct epoll_event ev = {.events = want == MQTLS_ERR_WANT_WRITE ? EPOLLOUT : EPOLLIN, .data.ptr = d};
-    return epoll_ctl(hs, op, mqtls_tcp_fd(&d->tcp), &ev);
-}
-
-static bool wants(int32_t rc)
-{
-    return rc == MQTLS_ERR_WANT_READ || rc == MQTLS_ERR_WANT_WRITE;
+    int fd = mqtls_tcp_fd(&d->tcp);
+    if (d->watched && epoll_ctl(hs, EPOLL_CTL_MOD, fd, &ev) == 0)
+        return 0;
+    d->watched = true;
+    return epoll_ctl(hs, EPOLL_CTL_ADD, fd, &ev);
 }
 
 /* The end of a device's connect: up and on the run loop's set, or failed. */
@@ -534,14 +580,18 @@ static void connect_done(bench_t *b, device_t *d, int32_t rc)
     b->connected++;
 }
 
-/* A step for a device in the handshake; returns whether it left it. */
-static bool hs_advance(bench_t *b, int hs, device_t *d)
+/* The result of a device's connect step: still waiting (watched), or the
+ * end of its connect; returns whether it ended. */
+static bool hs_result(bench_t *b, int hs, device_t *d, int32_t rc)
 {
-    int32_t rc = dev_step(d);
-    if (wants(rc) && hs_watch(hs, d, rc, EPOLL_CTL_MOD) == 0)
+    if (wants(rc) && hs_watch(hs, d, rc) == 0)
         return false;
-    epoll_ctl(hs, EPOLL_CTL_DEL, mqtls_tcp_fd(&d->tcp), NULL);
-    d->handshaking = false;
+    if (d->watched)
+        epoll_ctl(hs, EPOLL_CTL_DEL, mqtls_tcp_fd(&d->tcp), NULL);
+    d->watched = false;
+    if (d->phase == PH_MQTT)
+        b->connack_waits--;
+    d->phase = PH_NONE;
     connect_done(b, d, wants(rc) ? MQTLS_ERR_SOCKET : rc);
     return true;
 }
@@ -560,27 +610,24 @@ static int connect_all(bench_t *b)
             device_t *d = &b->dev[i++];
             if (o->connrate > 0)
                 next += (uint64_t)(1e6 / o->connrate);
-            int32_t rc = dev_begin(d);
-            if (wants(rc) && hs_watch(hs, d, rc, EPOLL_CTL_ADD) == 0) {
-                d->handshaking = true;
+            if (!hs_result(b, hs, d, dev_begin(d)))
                 active++;
-            } else {
-                connect_done(b, d, wants(rc) ? MQTLS_ERR_SOCKET : rc);
-            }
             now = mono_us();
         }
         struct epoll_event evs[64];
         int wait_ms = i < o->clients && o->connrate > 0 && next > now ? (int)((next - now) / 1000u) : 5;
         int n = epoll_wait(hs, evs, 64, wait_ms < 5 ? wait_ms : 5);
-        for (int k = 0; k < n; k++)
-            if (hs_advance(b, hs, evs[k].data.ptr))
+        for (int k = 0; k < n; k++) {
+            device_t *d = evs[k].data.ptr;
+            if (hs_result(b, hs, d, dev_step(d)))
                 active--;
-        /* Every 100 ms every handshake is stepped once: its deadline, and
-         * bytes an engine holds that epoll cannot see. */
+        }
+        /* Every 10 ms every connect under way is stepped once: its
+         * deadline, and bytes an engine holds that epoll cannot see. */
         now = mono_us();
-        if (now - last_sweep > 100000u) {
+        if (now - last_sweep > 10000u) {
             for (unsigned j = 0; j < i; j++)
-                if (b->dev[j].handshaking && hs_advance(b, hs, &b->dev[j]))
+                if (b->dev[j].phase != PH_NONE && hs_result(b, hs, &b->dev[j], dev_step(&b->dev[j])))
                     active--;
             last_sweep = now;
         }
@@ -590,8 +637,8 @@ static int connect_all(bench_t *b)
         }
     }
     for (unsigned j = 0; j < i; j++) /* interrupted: what is half-way is closed */
-        if (b->dev[j].handshaking) {
-            b->dev[j].handshaking = false;
+        if (b->dev[j].phase != PH_NONE) {
+            b->dev[j].phase = PH_NONE;
             dev_close(&b->dev[j]);
         }
     close(hs);
@@ -717,12 +764,12 @@ static void print_json(const bench_t *b, FILE *out)
 {
     const bopts_t *o = &b->o;
     uint64_t conn_us = b->t_conn_done_us - b->t_start_us, run_us = b->t_end_us - b->t_conn_done_us;
-    char head[200];
-    snprintf(
-        head, sizeof head,
-        "\"mode\":\"%s\",\"start\":%u,\"connect_concurrency\":%u,\"qos\":%d,\"size\":%zu,\"tls\":%s,\"engine\":\"%s\",",
-        mode_name(o->mode), o->start, o->concurrency, o->qos, o->size, o->tls ? "true" : "false",
-        o->tls ? mqtls_tls_engine_name(o->engine) : "");
+    char head[256];
+    snprintf(head, sizeof head,
+             "\"mode\":\"%s\",\"start\":%u,\"connect_concurrency\":%u,\"connack_waits_max\":%u,\"qos\":%d,"
+             "\"size\":%zu,\"tls\":%s,\"engine\":\"%s\",",
+             mode_name(o->mode), o->start, o->concurrency, b->connack_waits_max, o->qos, o->size,
+             o->tls ? "true" : "false", o->tls ? mqtls_tls_engine_name(o->engine) : "");
     totals_t t = {o->clients,
                   (double)conn_us / 1e6,
                   (double)run_us / 1e6,
@@ -1038,7 +1085,8 @@ static void bench_help(void)
           "  -i, --id TEMPLATE      client id, %i = device number (default mqtls-bench-%i)\n"
           "  -t, --topic TEMPLATE   topic, %i = device number (default bench/%i)\n"
           "  -R, --connrate R       at most R connections per second (default: as fast as possible)\n"
-          "      --connect-concurrency K  TLS handshakes in progress at once (default 4; 1: one at a time)\n"
+          "      --connect-concurrency K  connects (TCP, TLS, CONNACK) in progress at once (default 4;\n"
+          "                         1: one at a time)\n"
           "Broker:\n"
           "  -h, --host HOST        (default 127.0.0.1)   -p, --port PORT (1883, 8883 with TLS)\n"
           "  -V, --protocol-version 311|5 (default 311)    -k, --keepalive S (default 60)\n"
@@ -1155,7 +1203,7 @@ static int parse_opts(int argc, char **argv, bopts_t *o, bool *done)
             break;
         case OPT_CONCURRENCY:
             if (!num_arg(a, 1, 100000, &v))
-                return cli_usage_error("bench", "--connect-concurrency needs a number of handshakes, 1 or more");
+                return cli_usage_error("bench", "--connect-concurrency needs a number of connects, 1 or more");
             o->concurrency = (unsigned)v;
             break;
         case 'h': o->host = a; break;

@@ -391,7 +391,6 @@ int cmd_ca(int argc, char **argv)
 #if MQTLS_WITH_CRED
     return o.sub == CA_INIT ? ca_init(&o) : ca_issue(&o);
 #else
-    fprintf(stderr, "mqtls ca: this build has no mbedTLS, which the CA needs\n");
-    return CA_EXIT_FAIL;
+    return cli_not_built("ca", "credentials toolkit, which the CA needs", "MQTLS_WITH_CRED", CA_EXIT_FAIL);
 #endif
 }

@@ -770,8 +770,7 @@ int cmd_cert(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    fprintf(stderr, "mqtls cert: this build has no credentials toolkit (configure with -DMQTLS_WITH_CRED=ON)\n");
-    return CLI_EXIT_USAGE;
+    return cli_not_built("cert", "credentials toolkit", "MQTLS_WITH_CRED", CLI_EXIT_USAGE);
 }
 
 #endif

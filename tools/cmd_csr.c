@@ -134,7 +134,6 @@ int cmd_csr(int argc, char **argv)
 #if MQTLS_WITH_CRED
     return csr_run(&o);
 #else
-    fprintf(stderr, "mqtls csr: this build has no mbedTLS, which making a CSR needs\n");
-    return CSR_EXIT_FAIL;
+    return cli_not_built("csr", "credentials toolkit, which making a CSR needs", "MQTLS_WITH_CRED", CSR_EXIT_FAIL);
 #endif
 }

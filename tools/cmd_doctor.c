@@ -328,8 +328,7 @@ int cmd_doctor(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    fprintf(stderr, "mqtls doctor: this build has no diagnosis (configure with -DMQTLS_WITH_DIAG=ON)\n");
-    return CLI_EXIT_USAGE;
+    return cli_not_built("doctor", "diagnosis", "MQTLS_WITH_DIAG", CLI_EXIT_USAGE);
 }
 
 #endif

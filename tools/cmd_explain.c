@@ -126,8 +126,7 @@ int cmd_explain(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    fprintf(stderr, "mqtls explain: this build has no diagnosis (configure with -DMQTLS_WITH_DIAG=ON)\n");
-    return CLI_EXIT_USAGE;
+    return cli_not_built("explain", "diagnosis", "MQTLS_WITH_DIAG", CLI_EXIT_USAGE);
 }
 
 #endif

@@ -128,7 +128,6 @@ int cmd_key(int argc, char **argv)
     return key_gen(type, out);
 #else
     (void)type;
-    fprintf(stderr, "mqtls key: this build has no mbedTLS, which key generation needs\n");
-    return KEY_EXIT_FAIL;
+    return cli_not_built("key", "credentials toolkit, which key generation needs", "MQTLS_WITH_CRED", KEY_EXIT_FAIL);
 #endif
 }

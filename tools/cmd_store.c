@@ -32,9 +32,7 @@ int cmd_store(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    fprintf(stderr, "mqtls store: this build has no credentials toolkit (MQTLS_WITH_CRED=OFF), which the credential "
-                    "store needs\n");
-    return 2;
+    return cli_not_built("store", "credentials toolkit, which the credential store needs", "MQTLS_WITH_CRED", 2);
 }
 #else
 #include "mqtls/cred.h"

@@ -204,6 +204,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+int cli_not_built(const char *cmd, const char *what, const char *option, int code)
+{
+    fprintf(stderr, "mqtls %s: this build has no %s (configure with -D%s=ON)\n", cmd, what, option);
+    return code;
+}
+
 bool cli_parse_long(const char *s, long min, long max, long *out)
 {
     char *end = NULL;

@@ -156,6 +156,13 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 #endif
     ;
 
+/*
+ * A command whose part of the library this build left out: print "mqtls
+ * <cmd>: this build has no <what> (configure with -D<option>=ON)" and return
+ * `code` (the command's own exit status for a failed operation).
+ */
+int cli_not_built(const char *cmd, const char *what, const char *option, int code);
+
 /* Strict number parsing: the whole string, within [min, max]. */
 bool cli_parse_long(const char *s, long min, long max, long *out);
 

@@ -56,9 +56,13 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("mqtls %s (MQTT 3.1.1 and 5.0; TLS engines:%s%s)\n", MQTLS_VERSION_STRING,
-               mqtls_tls_engine_available(MQTLS_TLS_MBEDTLS) ? " mbedtls" : "",
-               mqtls_tls_engine_available(MQTLS_TLS_OPENSSL) ? " openssl" : "");
+        printf("mqtls %s (MQTT 3.1.1 and 5.0; TLS engines:", MQTLS_VERSION_STRING);
+        for (int e = 0; e < (int)MQTLS_TLS_ENGINE_COUNT; e++) {
+            if (mqtls_tls_engine_available((mqtls_tls_engine_t)e)) {
+                printf(" %s", mqtls_tls_engine_name((mqtls_tls_engine_t)e));
+            }
+        }
+        printf(")\n");
         return CLI_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -9,7 +9,8 @@
  * records and the message store and owns them; nothing needs to be
  * released. Bytes move through an mqtls_transport_t, time comes from the
  * caller's now_ms(). connect, subscribe and unsubscribe wait (at most their
- * timeout), publish never waits, loop waits at most its timeout.
+ * timeout), publish and connect_start never wait, loop waits at most its
+ * timeout.
  * Every negative return has a class, mqtls_err_class() (mqtls/error.h):
  * TRANSIENT (call mqtls_client_loop() and retry), NONFATAL (reported, the
  * connection stays), RECONNECT (the connection is gone: reconnect), FATAL
@@ -270,6 +271,7 @@ typedef struct mqtls_client {
     bool MQTLS_PRIVATE(ping_outstanding);     /**< private */
     bool MQTLS_PRIVATE(connack_sp);           /**< private; session present flag of the last CONNACK */
     bool MQTLS_PRIVATE(store_synced);    /**< private; the records reflect the store (restored or cleared since init) */
+    bool MQTLS_PRIVATE(clean_start);     /**< private; clean_session of the connect waiting for its CONNACK */
     uint16_t MQTLS_PRIVATE(keepalive_s); /**< private */
     uint16_t MQTLS_PRIVATE(wait_id);     /**< private; packet id a blocking call waits for */
     uint8_t MQTLS_PRIVATE(wait_type);    /**< private; packet type a blocking call waits for */
@@ -279,17 +281,19 @@ typedef struct mqtls_client {
     size_t MQTLS_PRIVATE(wait_codes_n);  /**< private */
     mqtls_session_t MQTLS_PRIVATE(sess); /**< private */
     uint32_t MQTLS_PRIVATE(last_tx_ms);  /**< private */
-    uint32_t MQTLS_PRIVATE(ping_sent_ms); /**< private */
-    size_t MQTLS_PRIVATE(rx_start);       /**< private; first unprocessed byte in rx_buf */
-    size_t MQTLS_PRIVATE(rx_end);         /**< private; end of received bytes in rx_buf */
-    uint32_t MQTLS_PRIVATE(skip_left);    /**< private; bytes of an oversized packet still to discard */
-    size_t MQTLS_PRIVATE(tx_off);         /**< private; bytes of the packet in tx_buf already sent */
-    size_t MQTLS_PRIVATE(tx_pend);        /**< private; length of the packet in tx_buf, 0 when idle */
-    uint8_t MQTLS_PRIVATE(resp_type);     /**< private; a response waiting for the transmitter, 0: none */
-    uint16_t MQTLS_PRIVATE(resp_id);      /**< private */
-    uint8_t MQTLS_PRIVATE(resp_reason);   /**< private; 5.0 reason code of the parked ack, 0: none */
-    int32_t MQTLS_PRIVATE(deferred);      /**< private; non-fatal result to report from loop */
-    uint32_t MQTLS_PRIVATE(dropped);      /**< private; oversized messages skipped */
+    uint32_t MQTLS_PRIVATE(ping_sent_ms);       /**< private */
+    uint32_t MQTLS_PRIVATE(connect_ms);         /**< private; when the connect began: its timeout runs from here */
+    uint32_t MQTLS_PRIVATE(connect_timeout_ms); /**< private; how long the CONNACK may take */
+    size_t MQTLS_PRIVATE(rx_start);             /**< private; first unprocessed byte in rx_buf */
+    size_t MQTLS_PRIVATE(rx_end);               /**< private; end of received bytes in rx_buf */
+    uint32_t MQTLS_PRIVATE(skip_left);          /**< private; bytes of an oversized packet still to discard */
+    size_t MQTLS_PRIVATE(tx_off);               /**< private; bytes of the packet in tx_buf already sent */
+    size_t MQTLS_PRIVATE(tx_pend);              /**< private; length of the packet in tx_buf, 0 when idle */
+    uint8_t MQTLS_PRIVATE(resp_type);           /**< private; a response waiting for the transmitter, 0: none */
+    uint16_t MQTLS_PRIVATE(resp_id);            /**< private */
+    uint8_t MQTLS_PRIVATE(resp_reason);         /**< private; 5.0 reason code of the parked ack, 0: none */
+    int32_t MQTLS_PRIVATE(deferred);            /**< private; non-fatal result to report from loop */
+    uint32_t MQTLS_PRIVATE(dropped);            /**< private; oversized messages skipped */
     /* MQTT 5.0 */
     mqtls_server_caps_t MQTLS_PRIVATE(caps);              /**< private */
     uint32_t MQTLS_PRIVATE(rx_max);                       /**< private; maximum packet size we announced, 0: none */
@@ -371,6 +375,8 @@ int32_t mqtls_client_restore(mqtls_client_t *c);
  * @param conn   CONNECT contents, borrowed for the call
  * @param session_present  may be NULL; set from the CONNACK
  * @param timeout_ms  for the CONNACK
+ * It is mqtls_client_connect_start() followed by mqtls_client_loop() until
+ * the connect is over.
  * @return MQTLS_OK; MQTLS_ERR_REFUSED_* for CONNACK codes 1..5 (server
  * unavailable: reconnect later; the others are FATAL: stop);
  * MQTLS_ERR_TIMEOUT, transport or protocol errors (reconnect); the errors of
@@ -378,6 +384,43 @@ int32_t mqtls_client_restore(mqtls_client_t *c);
  */
 int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
                              bool *session_present, uint32_t timeout_ms);
+
+/**
+ * Start a connect without waiting: the CONNECT goes to `t` (as much as the
+ * transport takes at once) and the call returns. The connect then goes on
+ * in mqtls_client_loop(), which sends the rest of the CONNECT, takes the
+ * CONNACK (and on 5.0 runs the AUTH rounds through cfg.on_auth), and
+ * returns MQTLS_OK while the CONNACK has not come, MQTLS_OK with
+ * mqtls_client_is_connected() true once the connection is up (the session
+ * present flag: mqtls_client_session_present()), or the error that ended
+ * the connect, the same errors mqtls_client_connect() returns; after
+ * timeout_ms without a CONNACK it is MQTLS_ERR_TIMEOUT. Until then the
+ * client is neither connected nor free: publish and subscribe answer
+ * MQTLS_ERR_NOT_CONNECTED, mqtls_client_abort() gives the connect up.
+ * Everything else (clean session, restore, resend after the CONNACK) is as
+ * for mqtls_client_connect(). For an event loop over many connections:
+ * call loop(c, 0) when the transport's socket is readable, and at least
+ * every few hundred ms for the timeout.
+ * @param c      an initialised client
+ * @param t      copied; the transport's ctx must stay valid while connected
+ * @param conn   CONNECT contents, borrowed for the call only, except a 5.0
+ *               authentication method (conn->props->auth_method), borrowed
+ *               until the connect is over
+ * @param timeout_ms  how long the CONNACK may take, from this call on
+ * @return MQTLS_OK (the connect is under way); validation errors and the
+ * errors of mqtls_client_restore() (nothing sent, the client as it was);
+ * a transport error (the transport is closed).
+ *
+ * @code
+ * rc = mqtls_client_connect_start(&c, &t, &opts, 5000);
+ * while (rc == MQTLS_OK && !mqtls_client_is_connected(&c)) {
+ *     // ... other work, wait for the socket ...
+ *     rc = mqtls_client_loop(&c, 0);
+ * }
+ * @endcode
+ */
+int32_t mqtls_client_connect_start(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
+                                   uint32_t timeout_ms);
 
 /**
  * Publish a message. QoS 0 is done when this returns (with cfg.coalesce_tx:
@@ -521,7 +564,9 @@ int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method
  * packets (calling on_message), acknowledge, send PINGREQ when the
  * connection was idle for the keepalive, and detect a missing PINGRESP.
  * Waits for incoming data at most timeout_ms and returns after handling what
- * arrived (at most MQTLS_CONFIG_LOOP_MAX_PACKETS packets).
+ * arrived (at most MQTLS_CONFIG_LOOP_MAX_PACKETS packets). After
+ * mqtls_client_connect_start() and before the CONNACK it carries the
+ * connect on instead (see there).
  * @return MQTLS_OK; non-fatal reports (the connection stays up):
  * MQTLS_ERR_MESSAGE_TOO_LARGE, MQTLS_ERR_PUBLISH_REFUSED (a PUBACK/PUBREC
  * reason code >= 0x80), MQTLS_ERR_QUOTA_EXCEEDED (reason 0x97: the broker's
@@ -530,7 +575,7 @@ int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method
  * (a stored message the new broker does not accept was dropped, see above);
  * any other error means the connection is gone, among them
  * MQTLS_ERR_KEEPALIVE_TIMEOUT and MQTLS_ERR_ACK_TIMEOUT (cfg.ack_timeout_ms).
- * @param c           a connected client
+ * @param c           a connected client, or one whose connect was started
  * @param timeout_ms  the longest it waits; 0 polls
  */
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms);
@@ -593,7 +638,8 @@ MQTLS_DEPRECATED int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t rea
 void mqtls_client_abort(mqtls_client_t *c);
 
 /**
- * Is the connection up? After an error, false means the error gave it up.
+ * Is the connection up? After an error, false means the error gave it up;
+ * after mqtls_client_connect_start(), false until the CONNACK.
  * @param c  may be NULL
  * @return true between a successful connect and an error that ends the
  * connection, disconnect or abort; false for NULL.
@@ -610,6 +656,15 @@ bool mqtls_client_is_connected(const mqtls_client_t *c);
  * @return MQTLS_PROTO_V311 or MQTLS_PROTO_V5; 0 for NULL.
  */
 uint8_t mqtls_client_version(const mqtls_client_t *c);
+
+/**
+ * The session present flag of the last CONNACK: whether the broker kept
+ * the session of an earlier connection (what mqtls_client_connect() gives
+ * in *session_present).
+ * @param c  may be NULL
+ * @return the flag; meaningful once a connect succeeded; false for NULL.
+ */
+bool mqtls_client_session_present(const mqtls_client_t *c);
 
 /**
  * Outgoing QoS 1/2 messages not yet fully acknowledged (records in use).

@@ -87,10 +87,10 @@ size_t mqtls_explain(const char *query, mqtls_explain_t *out, size_t max);
 
 /**
  * The readings as a JSON array.
- * @param e   readings from mqtls_explain()
+ * @param e   readings from mqtls_explain() (may be NULL when n is 0)
  * @param n   how many
  * @param out receives the NUL-terminated JSON, malloc'd: the caller frees it with free()
- * @return MQTLS_OK or MQTLS_ERR_NO_MEMORY.
+ * @return MQTLS_OK, MQTLS_ERR_INVALID_ARG (out NULL, or e NULL with n > 0) or MQTLS_ERR_NO_MEMORY.
  * @code
  * char *json;
  * if (mqtls_explain_to_json(e, n, &json) == MQTLS_OK) { puts(json); free(json); }

@@ -5,7 +5,8 @@
  * @brief TCP transport for POSIX systems (ports/posix/tcp.c).
  *
  * getaddrinfo (IPv4 and IPv6, every address tried in turn), a non-blocking
- * connect bounded by a timeout, TCP_NODELAY (MQTT exchanges are small and
+ * connect bounded by a timeout (also in steps, for an event loop:
+ * mqtls_tcp_connect_start()), TCP_NODELAY (MQTT exchanges are small and
  * latency-bound), and non-blocking send/recv under the transport contract
  * with a poll()-based wait. SIGPIPE is never raised (MSG_NOSIGNAL). The raw
  * errno of the last failure is kept for diagnostics; the library itself
@@ -31,6 +32,7 @@
 #ifndef MQTLS_TCP_H
 #define MQTLS_TCP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mqtls/api.h"
@@ -42,11 +44,20 @@
 extern "C" {
 #endif
 
+struct addrinfo;
+
 /** TCP connection state; allocate it, never access its fields. */
 typedef struct {
     int MQTLS_PRIVATE(fd);         /**< private: the socket, -1 when closed */
     int MQTLS_PRIVATE(last_errno); /**< private: raw errno of the last failure, 0 if none (mqtls_tcp_last_errno()) */
     int MQTLS_PRIVATE(gai_error);  /**< private: getaddrinfo's code when resolving failed (mqtls_tcp_gai_error()) */
+    int MQTLS_PRIVATE(best_errno); /**< private: errno of the most telling failure of this connect */
+    int32_t MQTLS_PRIVATE(best);   /**< private: the most telling failure of this connect, MQTLS_OK: none yet */
+    size_t MQTLS_PRIVATE(left);    /**< private: addresses not yet given up, the one under way included */
+    struct addrinfo *MQTLS_PRIVATE(res);      /**< private: the resolved addresses while connecting, else NULL */
+    struct addrinfo *MQTLS_PRIVATE(cur);      /**< private: the address under way */
+    uint64_t MQTLS_PRIVATE(deadline);         /**< private: end of the connect (monotonic ms) */
+    uint64_t MQTLS_PRIVATE(attempt_deadline); /**< private: end of the current address's share of it */
 } mqtls_tcp_t;
 
 /**
@@ -73,6 +84,48 @@ void mqtls_tcp_init(mqtls_tcp_t *t);
  * MQTLS_ERR_CONNECT_TIMEOUT, MQTLS_ERR_UNREACHABLE or MQTLS_ERR_SOCKET.
  */
 int32_t mqtls_tcp_connect(mqtls_tcp_t *t, const char *host, uint16_t port, uint32_t timeout_ms);
+
+/**
+ * mqtls_tcp_connect() without waiting, for an event loop that connects many
+ * sockets at once: resolve host (getaddrinfo, which may block: give a
+ * numeric address where that matters), start the non-blocking connect to
+ * the first address and return. Then call mqtls_tcp_connect_step() when
+ * mqtls_tcp_fd() is writable, and at least every few hundred ms for the
+ * timeout, until it returns something else than MQTLS_ERR_WANT_WRITE.
+ * mqtls_tcp_connect() is this function and those steps with a poll()
+ * between them, so both report the same errors with the same errno.
+ * mqtls_tcp_close() gives a connect under way up.
+ * @param t          initialised with mqtls_tcp_init(); a connection it
+ *                   still had is closed first
+ * @param host       as for mqtls_tcp_connect(), read during the call only
+ * @param port       the TCP port, not 0
+ * @param timeout_ms the whole connect, over all addresses, from this call on
+ * @return MQTLS_ERR_WANT_WRITE (under way), MQTLS_OK (connected at once),
+ * or the errors of mqtls_tcp_connect().
+ *
+ * @code
+ * int32_t rc = mqtls_tcp_connect_start(&tcp, "192.0.2.7", 8883, 5000);
+ * while (rc == MQTLS_ERR_WANT_WRITE) {
+ *     struct pollfd p = { .fd = mqtls_tcp_fd(&tcp), .events = POLLOUT };
+ *     poll(&p, 1, 100);             // or epoll, with many others
+ *     rc = mqtls_tcp_connect_step(&tcp);
+ * }
+ * @endcode
+ */
+int32_t mqtls_tcp_connect_start(mqtls_tcp_t *t, const char *host, uint16_t port, uint32_t timeout_ms);
+
+/**
+ * Carry on a connect begun by mqtls_tcp_connect_start(): check whether the
+ * address under way answered; when it failed (or its equal share of the
+ * time is up), start the next address. The socket then changes:
+ * mqtls_tcp_fd() returns the new one, and the old one is closed (epoll
+ * forgets it by itself; register the new one).
+ * @param t the connection (NULL: MQTLS_ERR_INVALID_ARG)
+ * @return MQTLS_ERR_WANT_WRITE (still under way), MQTLS_OK (connected;
+ * also for a connection already up), MQTLS_ERR_NOT_CONNECTED (no connect
+ * under way and none up), or the errors of mqtls_tcp_connect() (t closed).
+ */
+int32_t mqtls_tcp_connect_step(mqtls_tcp_t *t);
 
 /**
  * Fill `out` with the transport functions for t (ctx = t): non-blocking

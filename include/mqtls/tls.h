@@ -75,7 +75,8 @@ extern "C" {
 /** The TLS engines. */
 typedef enum {
     MQTLS_TLS_MBEDTLS = 0, /**< mbedTLS (2.28: TLS 1.2; 3.6: TLS 1.2 and 1.3) */
-    MQTLS_TLS_OPENSSL = 1  /**< OpenSSL 3 (TLS 1.2 and 1.3) */
+    MQTLS_TLS_OPENSSL = 1, /**< OpenSSL 3 (TLS 1.2 and 1.3) */
+    MQTLS_TLS_ENGINE_COUNT /**< how many values there are (not an engine): for tables indexed by engine */
 } mqtls_tls_engine_t;
 
 /** TLS 1.2, as on the wire (min_version, max_version). */
@@ -259,6 +260,15 @@ bool mqtls_tls_engine_available(mqtls_tls_engine_t engine);
  * @return a static string, never NULL.
  */
 const char *mqtls_tls_engine_name(mqtls_tls_engine_t engine);
+
+/**
+ * The highest TLS version the engine offers in this build (mbedTLS 2.28:
+ * TLS 1.2; mbedTLS 3.6 and OpenSSL: TLS 1.3), so that a caller need not
+ * know engines by value.
+ * @param engine any value
+ * @return MQTLS_TLS_V1_2 or MQTLS_TLS_V1_3, or 0 when the engine is not compiled in.
+ */
+uint16_t mqtls_tls_engine_max_version(mqtls_tls_engine_t engine);
 
 /**
  * "mbedtls" / "openssl" to an engine. @return MQTLS_OK or MQTLS_ERR_INVALID_ARG.

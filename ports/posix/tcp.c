@@ -16,6 +16,13 @@
  * address fails, the most telling failure is reported (refused beats timeout
  * beats unreachable beats a local socket error), with its raw errno kept.
  *
+ * The connect is a small state machine in mqtls_tcp_t (the address list,
+ * the one under way, the failure to report), stepped by advance(): the
+ * event-loop API (connect_start / connect_step) runs it on the caller's
+ * readiness, and the blocking mqtls_tcp_connect() runs the same steps with
+ * a poll() until the current address's deadline between them, so the two
+ * cannot disagree on an error.
+ *
  * Rejected: SOCK_NONBLOCK/SOCK_CLOEXEC flags to socket() (not in POSIX 2008;
  * fcntl does the same portably), and a blocking connect with SO_SNDTIMEO
  * (not honoured for connect everywhere).
@@ -126,52 +133,124 @@ static int configure_socket(int fd)
     return 0;
 }
 
+/* ---- the connect, one address at a time ----------------------------------- */
+
+static void close_fd(mqtls_tcp_t *t)
+{
+    if (t->fd >= 0) {
+        close(t->fd);
+        t->fd = -1;
+    }
+}
+
+static void free_addresses(mqtls_tcp_t *t)
+{
+    if (t->res != NULL)
+        freeaddrinfo(t->res);
+    t->res = NULL;
+    t->cur = NULL;
+}
+
 /*
- * One connect attempt to one address, bounded by deadline.
- * @return MQTLS_OK with *fd_out set, or an error with *err_out = errno.
+ * socket() and connect() for the current address.
+ * @return MQTLS_OK connected, MQTLS_ERR_WANT_WRITE under way (t->fd set),
+ * else the failure with *err = errno (no socket left open).
  */
-static int32_t try_address(const struct addrinfo *ai, uint64_t deadline, int *fd_out, int *err_out)
+static int32_t attempt_start(mqtls_tcp_t *t, int *err)
+{
+    const struct addrinfo *ai = t->cur;
+    int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (fd < 0) {
+        *err = errno;
+        return errno == EAFNOSUPPORT ? MQTLS_ERR_UNREACHABLE : MQTLS_ERR_SOCKET;
+    }
+    t->fd = fd;
+    *err = configure_socket(fd);
+    if (*err != 0) {
+        close_fd(t);
+        return MQTLS_ERR_SOCKET;
+    }
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+        return MQTLS_OK;
+    if (errno == EINPROGRESS || errno == EINTR)
+        return MQTLS_ERR_WANT_WRITE;
+    *err = errno;
+    close_fd(t);
+    return connect_error(*err);
+}
+
+/*
+ * Has the connect under way finished (the socket is writable: SO_ERROR
+ * says how), or is its share of the time up?
+ * @return as attempt_start().
+ */
+static int32_t attempt_check(mqtls_tcp_t *t, int *err)
 {
     short rev = 0;
     int soerr = 0;
     socklen_t sl = sizeof soerr;
-    int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-    if (fd < 0) {
-        *err_out = errno;
-        return errno == EAFNOSUPPORT ? MQTLS_ERR_UNREACHABLE : MQTLS_ERR_SOCKET;
-    }
-    *err_out = configure_socket(fd);
-    if (*err_out != 0) {
-        close(fd);
-        return MQTLS_ERR_SOCKET;
-    }
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-        *fd_out = fd;
-        return MQTLS_OK;
-    }
-    if (errno != EINPROGRESS && errno != EINTR) {
-        *err_out = errno;
-        close(fd);
-        return connect_error(*err_out);
-    }
-    int n = poll_until(fd, POLLOUT, deadline, &rev);
+    int n = poll_until(t->fd, POLLOUT, 0, &rev);
     if (n == 0) {
-        *err_out = ETIMEDOUT;
-        close(fd);
+        if (mqtls__posix_mono_ms() < t->attempt_deadline)
+            return MQTLS_ERR_WANT_WRITE;
+        *err = ETIMEDOUT;
+        close_fd(t);
         return MQTLS_ERR_CONNECT_TIMEOUT;
     }
-    if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0) {
-        *err_out = errno;
-        close(fd);
+    if (n < 0 || getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0) {
+        *err = errno;
+        close_fd(t);
         return MQTLS_ERR_SOCKET;
     }
     if (soerr != 0) {
-        *err_out = soerr;
-        close(fd);
+        *err = soerr;
+        close_fd(t);
         return connect_error(soerr);
     }
-    *fd_out = fd;
     return MQTLS_OK;
+}
+
+/*
+ * Carry the connect on: check the address under way; when it failed, keep
+ * the failure if it is the most telling so far and start the next address,
+ * which gets an equal share of the time left. Ends connected, under way, or
+ * with the most telling failure once every address (or the time) is used.
+ */
+static int32_t advance(mqtls_tcp_t *t)
+{
+    for (;;) {
+        int err = 0;
+        int32_t rc;
+        if (t->fd >= 0) {
+            rc = attempt_check(t, &err);
+        } else {
+            uint64_t now = mqtls__posix_mono_ms();
+            if (t->cur == NULL || now >= t->deadline)
+                break;
+            t->attempt_deadline = now + (t->deadline - now) / t->left;
+            rc = attempt_start(t, &err);
+        }
+        if (rc == MQTLS_ERR_WANT_WRITE)
+            return rc;
+        if (rc == MQTLS_OK) {
+            free_addresses(t);
+            t->last_errno = 0;
+            return MQTLS_OK;
+        }
+        if (t->best == MQTLS_OK || error_rank(rc) > error_rank(t->best)) {
+            t->best = rc;
+            t->best_errno = err;
+        }
+        t->cur = t->cur->ai_next;
+        t->left--;
+    }
+    free_addresses(t);
+    if (t->best == MQTLS_OK) { /* the time was up before any address was tried */
+        t->best = MQTLS_ERR_CONNECT_TIMEOUT;
+        t->best_errno = ETIMEDOUT;
+    }
+    t->last_errno = t->best_errno;
+    return t->best;
 }
 
 static size_t count_addresses(const struct addrinfo *ai)
@@ -189,9 +268,8 @@ void mqtls_tcp_init(mqtls_tcp_t *t)
 {
     if (t == NULL)
         return;
+    memset(t, 0, sizeof *t);
     t->fd = -1;
-    t->last_errno = 0;
-    t->gai_error = 0;
 }
 
 static int32_t resolve(mqtls_tcp_t *t, const char *host, uint16_t port, struct addrinfo **res)
@@ -213,43 +291,47 @@ static int32_t resolve(mqtls_tcp_t *t, const char *host, uint16_t port, struct a
 }
 
 /* see mqtls/tcp.h */
-int32_t mqtls_tcp_connect(mqtls_tcp_t *t, const char *host, uint16_t port, uint32_t timeout_ms)
+int32_t mqtls_tcp_connect_start(mqtls_tcp_t *t, const char *host, uint16_t port, uint32_t timeout_ms)
 {
-    struct addrinfo *res = NULL;
     if (t == NULL || host == NULL || host[0] == '\0' || port == 0)
         return MQTLS_ERR_INVALID_ARG;
     mqtls_tcp_close(t);
     t->last_errno = 0;
     t->gai_error = 0;
-    uint64_t deadline = mqtls__posix_mono_ms() + timeout_ms;
-    int32_t rc = resolve(t, host, port, &res);
-    if (rc != MQTLS_OK)
+    t->deadline = mqtls__posix_mono_ms() + timeout_ms;
+    int32_t rc = resolve(t, host, port, &t->res);
+    if (rc != MQTLS_OK) {
+        t->res = NULL;
         return rc;
-
-    int32_t best = MQTLS_ERR_CONNECT_TIMEOUT;
-    int best_errno = ETIMEDOUT;
-    size_t left = count_addresses(res);
-    for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next, left--) {
-        uint64_t now = mqtls__posix_mono_ms();
-        if (now >= deadline)
-            break;
-        uint64_t attempt_deadline = now + (deadline - now) / left;
-        int fd = -1, err = 0;
-        rc = try_address(ai, attempt_deadline, &fd, &err);
-        if (rc == MQTLS_OK) {
-            t->fd = fd;
-            t->last_errno = 0;
-            freeaddrinfo(res);
-            return MQTLS_OK;
-        }
-        if (ai == res || error_rank(rc) > error_rank(best)) {
-            best = rc;
-            best_errno = err;
-        }
     }
-    freeaddrinfo(res);
-    t->last_errno = best_errno;
-    return best;
+    t->cur = t->res;
+    t->left = count_addresses(t->res);
+    t->best = MQTLS_OK;
+    t->best_errno = 0;
+    return advance(t);
+}
+
+/* see mqtls/tcp.h */
+int32_t mqtls_tcp_connect_step(mqtls_tcp_t *t)
+{
+    if (t == NULL)
+        return MQTLS_ERR_INVALID_ARG;
+    if (t->res == NULL)
+        return t->fd >= 0 ? MQTLS_OK : MQTLS_ERR_NOT_CONNECTED;
+    return advance(t);
+}
+
+/* see mqtls/tcp.h */
+int32_t mqtls_tcp_connect(mqtls_tcp_t *t, const char *host, uint16_t port, uint32_t timeout_ms)
+{
+    int32_t rc = mqtls_tcp_connect_start(t, host, port, timeout_ms);
+    while (rc == MQTLS_ERR_WANT_WRITE) {
+        short rev = 0;
+        /* A failed poll shows again in the step's own poll, which names it. */
+        (void)poll_until(t->fd, POLLOUT, t->attempt_deadline, &rev);
+        rc = mqtls_tcp_connect_step(t);
+    }
+    return rc;
 }
 
 static int32_t tcp_send(void *ctx, const uint8_t *buf, size_t len)
@@ -341,10 +423,10 @@ void mqtls_tcp_transport(mqtls_tcp_t *t, mqtls_transport_t *out)
 /* see mqtls/tcp.h */
 void mqtls_tcp_close(mqtls_tcp_t *t)
 {
-    if (t == NULL || t->fd < 0)
+    if (t == NULL)
         return;
-    close(t->fd);
-    t->fd = -1;
+    close_fd(t);
+    free_addresses(t); /* a connect still under way is given up */
 }
 
 /* see mqtls/tcp.h */

@@ -166,9 +166,3 @@ const mqtls_tls_hooks_t *mqtls_tls_port_hooks(void)
     };
     return &posix;
 }
-
-int32_t mqtls__tls_read_file(mqtls_tls_t *t, const char *path, uint8_t **buf, size_t *len)
-{
-    *buf = slurp(path, len, t->report->detail, sizeof t->report->detail);
-    return *buf != NULL ? MQTLS_OK : MQTLS_ERR_INVALID_ARG;
-}

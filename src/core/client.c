@@ -379,12 +379,10 @@ static int32_t load_response(mqtls_client_t *c)
     int32_t n;
     if (MQTLS_CONFIG_MQTT5 && c->resp_type == MQTLS_PKT_AUTH) { /* only a 5.0 broker's challenge parks it */
         n = encode_auth(c, RC_CONTINUE_AUTH, c->auth_out, c->auth_out_len);
-    } else if (c->resp_type == MQTLS_PKT_PINGREQ) {
-        n = mqtls_encode_empty(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_PINGREQ);
-    } else if (c->resp_reason != 0u) {
+    } else if (MQTLS_CONFIG_MQTT5 && c->resp_reason != 0u) { /* a reason only 5.0 sends */
         n = mqtls_encode_ack5(c->cfg.tx_buf, c->cfg.tx_len, c->resp_type, c->resp_id, c->resp_reason, NULL);
     } else {
-        n = mqtls_encode_ack(c->cfg.tx_buf, c->cfg.tx_len, c->version, c->resp_type, c->resp_id);
+        n = (int32_t)mqtls__put_short(c->cfg.tx_buf, c->resp_type, c->resp_id); /* tx_len >= 16 (init) */
     }
     c->resp_type = 0;
     if (n < 0) {
@@ -491,9 +489,8 @@ static int32_t park_response(mqtls_client_t *c, uint8_t type, uint16_t id, uint8
 {
     if (c->tx_off == 0u && c->resp_type == 0u && c->cfg.tx_len - c->tx_pend >= 5u) {
         uint8_t *at = c->cfg.tx_buf + c->tx_pend;
-        int32_t n = type == MQTLS_PKT_PINGREQ ? mqtls_encode_empty(at, 5u, c->version, type)
-                    : reason != 0u            ? mqtls_encode_ack5(at, 5u, type, id, reason, NULL)
-                                              : mqtls_encode_ack(at, 5u, c->version, type, id);
+        int32_t n = MQTLS_CONFIG_MQTT5 && reason != 0u ? mqtls_encode_ack5(at, 5u, type, id, reason, NULL)
+                                                       : (int32_t)mqtls__put_short(at, type, id);
         if (n > 0) {
             c->tx_pend += (size_t)n;
             return MQTLS_OK;
@@ -514,6 +511,9 @@ static int32_t park_response(mqtls_client_t *c, uint8_t type, uint16_t id, uint8
  */
 static int32_t stored_fits(const mqtls_client_t *c, const uint8_t *pkt, size_t n)
 {
+    if (!MQTLS_CONFIG_MQTT5) {
+        return MQTLS_OK; /* only a 5.0 CONNACK limits these (caps keep their defaults on 3.1.1) */
+    }
     if (c->caps.max_packet_size != 0u && (uint32_t)n > c->caps.max_packet_size) {
         return MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER; /* [MQTT-3.1.2-24] */
     }
@@ -536,7 +536,7 @@ static int32_t resend_one(mqtls_client_t *c, mqtls_inflight_t *r)
 {
     if (REC_STATE(r) == REC_WAIT_PUBCOMP) {
         mqtls__sess_set_state(&c->sess, r, REC_WAIT_PUBCOMP);
-        return mqtls_encode_ack(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_PUBREL, r->packet_id);
+        return (int32_t)mqtls__put_short(c->cfg.tx_buf, MQTLS_PKT_PUBREL, r->packet_id);
     }
     int32_t n = c->cfg.store->get(c->cfg.store->ctx, r->packet_id, c->cfg.tx_buf, c->cfg.tx_len);
     if (n < 2) {
@@ -618,46 +618,45 @@ static void deliver(mqtls_client_t *c, const mqtls_publish_t *p)
 /* An incoming PUBLISH; `complete` is false for one too large to deliver. */
 static int32_t on_publish(mqtls_client_t *c, const mqtls_publish_t *in, bool complete)
 {
-    mqtls_publish_t pub = *in;
-    const mqtls_publish_t *p = &pub;
-    int32_t rc = alias_resolve(c, &pub); /* even for a skipped message: it may set an alias */
-    if (rc < 0) {
-        return rc;
+    const mqtls_publish_t *p = in;
+    mqtls_publish_t pub;
+    if (MQTLS_CONFIG_MQTT5) { /* a 3.1.1-only build has no aliases: no copy */
+        pub = *in;
+        int32_t rc = alias_resolve(c, &pub); /* even for a skipped message: it may set an alias */
+        if (rc < 0) {
+            return rc;
+        }
+        p = &pub;
     }
-    if (p->qos == 2u) {
-        /* Deliver once, hold the id until PUBREL (method B, [MQTT-4.3.3-2]). */
-        if (!mqtls__sess_inbound_has(&c->sess, p->packet_id)) {
-            if (!mqtls__sess_inbound_add(&c->sess, p->packet_id)) {
-                if (is_v5(c) && c->cfg.inbound_count > 0u) {
-                    /* We announced at most this capacity as our receive maximum [MQTT-3.3.4-9]. */
-                    return fail_reason(c, MQTLS_ERR_RECEIVE_MAXIMUM_EXCEEDED, RC_RECEIVE_MAX_EXCEEDED);
-                }
-                /* No storage at all: no receive maximum (>= 1) says so; our limit, not the broker's fault. */
-                return fail_reason(c, MQTLS_ERR_INBOUND_FULL, RC_IMPLEMENTATION_ERROR);
+    /* QoS 2: deliver once, hold the id until PUBREL (method B, [MQTT-4.3.3-2]). */
+    bool fresh = p->qos != 2u || !mqtls__sess_inbound_has(&c->sess, p->packet_id);
+    if (p->qos == 2u && fresh) {
+        if (!mqtls__sess_inbound_add(&c->sess, p->packet_id)) {
+            if (is_v5(c) && c->cfg.inbound_count > 0u) {
+                /* We announced at most this capacity as our receive maximum [MQTT-3.3.4-9]. */
+                return fail_reason(c, MQTLS_ERR_RECEIVE_MAXIMUM_EXCEEDED, RC_RECEIVE_MAX_EXCEEDED);
             }
-            if (store_has_inbound(c)) {
-                /* Kept before delivery: after a reboot the broker's resend is a duplicate. */
-                rc = c->cfg.store->put_inbound(c->cfg.store->ctx, p->packet_id);
-                if (rc < 0) {
-                    /* Not delivered, not acknowledged: the broker resends it after a reconnect. */
-                    mqtls__sess_inbound_remove(&c->sess, p->packet_id);
-                    return fail_reason(c, rc == MQTLS_ERR_STORE_FULL ? MQTLS_ERR_INBOUND_FULL : rc,
-                                       RC_IMPLEMENTATION_ERROR);
-                }
-            }
-            if (complete) {
-                deliver(c, p);
+            /* No storage at all: no receive maximum (>= 1) says so; our limit, not the broker's fault. */
+            return fail_reason(c, MQTLS_ERR_INBOUND_FULL, RC_IMPLEMENTATION_ERROR);
+        }
+        if (store_has_inbound(c)) {
+            /* Kept before delivery: after a reboot the broker's resend is a duplicate. */
+            int32_t rc = c->cfg.store->put_inbound(c->cfg.store->ctx, p->packet_id);
+            if (rc < 0) {
+                /* Not delivered, not acknowledged: the broker resends it after a reconnect. */
+                mqtls__sess_inbound_remove(&c->sess, p->packet_id);
+                return fail_reason(c, rc == MQTLS_ERR_STORE_FULL ? MQTLS_ERR_INBOUND_FULL : rc,
+                                   RC_IMPLEMENTATION_ERROR);
             }
         }
-        return park_response(c, MQTLS_PKT_PUBREC, p->packet_id, 0);
     }
-    if (complete) {
+    if (complete && fresh) {
         deliver(c, p);
     }
-    if (p->qos == 1u) {
-        return park_response(c, MQTLS_PKT_PUBACK, p->packet_id, 0);
+    if (p->qos == 0u) {
+        return MQTLS_OK;
     }
-    return MQTLS_OK;
+    return park_response(c, p->qos == 2u ? MQTLS_PKT_PUBREC : MQTLS_PKT_PUBACK, p->packet_id, 0);
 }
 
 static void finish_wait(mqtls_client_t *c, int32_t result)
@@ -805,6 +804,15 @@ static int32_t on_auth_packet(mqtls_client_t *c, const mqtls_packet_t *pk)
     return fail_reason(c, MQTLS_ERR_PROTOCOL, RC_PROTOCOL_ERROR); /* success during connect, or 0x19 */
 }
 
+/* Record r's exchange is over: forget it, and its stored copy if `stored`. */
+static void complete(mqtls_client_t *c, mqtls_inflight_t *r, bool stored)
+{
+    if (stored) {
+        c->cfg.store->remove(c->cfg.store->ctx, r->packet_id);
+    }
+    mqtls__sess_release(&c->sess, r);
+}
+
 /* A PUBACK / PUBREC refusal: the quota has its own name (issue 13). */
 static int32_t refusal(uint8_t reason)
 {
@@ -826,8 +834,7 @@ static int32_t on_pubrec(mqtls_client_t *c, mqtls_inflight_t *r, uint16_t id, ui
     if (REC_STATE(r) == REC_WAIT_PUBREC) {
         const mqtls_msgstore_t *st = c->cfg.store;
         if (reason >= 0x80u) {
-            st->remove(st->ctx, id);
-            mqtls__sess_release(&c->sess, r); /* refused: no PUBREL [MQTT-4.3.3-4] */
+            complete(c, r, true); /* refused: no PUBREL [MQTT-4.3.3-4] */
             c->deferred = refusal(reason);
             return MQTLS_OK;
         }
@@ -846,8 +853,7 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reas
     switch (type) {
     case MQTLS_PKT_PUBACK:
         if (r != NULL && REC_STATE(r) == REC_WAIT_PUBACK) {
-            st->remove(st->ctx, id);
-            mqtls__sess_release(&c->sess, r);
+            complete(c, r, true);
             if (reason >= 0x80u) {
                 c->deferred = refusal(reason); /* the broker dropped it */
             }
@@ -857,10 +863,9 @@ static int32_t on_ack(mqtls_client_t *c, uint8_t type, uint16_t id, uint8_t reas
         return on_pubrec(c, r, id, reason);
     case MQTLS_PKT_PUBCOMP:
         if (r != NULL && REC_STATE(r) == REC_WAIT_PUBCOMP) {
-            if (st->mark_pubrel != NULL) {
-                st->remove(st->ctx, id); /* the PUBREL record */
-            }
-            mqtls__sess_release(&c->sess, r); /* also with 0x92: the broker has nothing left of it */
+            /* The PUBREL record, if the store keeps them; also with 0x92:
+             * the broker has nothing left of it. */
+            complete(c, r, st->mark_pubrel != NULL);
         }
         return MQTLS_OK;
     case MQTLS_PKT_PUBREL: {
@@ -1448,8 +1453,13 @@ int32_t mqtls_client_restore(mqtls_client_t *c)
     return restore(c);
 }
 
-static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
-                                bool *session_present, uint32_t timeout_ms)
+/*
+ * Everything a connect does before the CONNACK. Nothing changes before the
+ * CONNECT is known to be valid; then it goes to the transport with one send
+ * attempt (what is not taken goes with the next loop()).
+ */
+static int32_t connect_begin(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
+                             uint32_t timeout_ms)
 {
     mqtls_connect_t m = *conn;
     mqtls_props_t props;
@@ -1473,7 +1483,9 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     if (is_v5(c)) {
         apply_v5(c, &props);
     }
-    uint32_t start = now(c);
+    c->connect_ms = now(c);
+    c->connect_timeout_ms = timeout_ms;
+    c->clean_start = conn->clean_session;
     c->tr = *t;
     reset_io(c);
     cancel_resend(c); /* a resend cut short restarts after this CONNACK, from the oldest */
@@ -1488,19 +1500,21 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     (void)mqtls_encode_connect(c->cfg.tx_buf, c->cfg.tx_len, &m);
     c->state = ST_CONNECTING;
     c->wait_type = MQTLS_PKT_CONNACK;
-    int32_t rc = exchange(c, (size_t)n, start, timeout_ms);
-    if (rc < 0) {
-        return rc;
-    }
+    c->wait_result = NOT_DONE;
+    int32_t rc = transmit(c, (size_t)n, c->connect_ms, 0);
+    return rc == MQTLS_ERR_WANT_WRITE ? MQTLS_OK : rc;
+}
+
+/* The CONNACK arrived (wait_result): the session's fate, then the resends,
+ * within the time the caller gave this call. */
+static int32_t connect_end(mqtls_client_t *c, uint32_t start, uint32_t timeout)
+{
     if (c->wait_result != MQTLS_OK) {
         return fail(c, c->wait_result);
     }
     bool sp = c->connack_sp;
-    if (sp && conn->clean_session) {
+    if (sp && c->clean_start) {
         return fail_reason(c, MQTLS_ERR_SESSION_PRESENT_INVALID, RC_PROTOCOL_ERROR); /* [MQTT-3.2.2-4] */
-    }
-    if (session_present != NULL) {
-        *session_present = sp;
     }
     if (!sp) {
         if (is_v5(c)) {
@@ -1512,15 +1526,45 @@ static int32_t connect_exchange(mqtls_client_t *c, const mqtls_transport_t *t, c
     c->state = ST_CONNECTED;
     c->keepalive_s = c->caps.keepalive_s;
     c->last_tx_ms = now(c);
-    if (!conn->clean_session) {
+    if (!c->clean_start) {
         (void)mqtls__sess_mark_all(&c->sess, c->last_tx_ms); /* resend in order [MQTT-4.4.0-1] */
     }
-    rc = resend(c, start, timeout_ms);
+    int32_t rc = resend(c, start, timeout);
     return rc == MQTLS_ERR_WANT_WRITE ? MQTLS_OK : rc; /* loop() finishes the resend */
 }
 
-int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
-                             bool *session_present, uint32_t timeout_ms)
+/* A connect that is over (up or failed) lets go of what it borrowed from
+ * the caller's CONNECT (the authentication method's length and hash stay). */
+static int32_t connect_result(mqtls_client_t *c, int32_t rc)
+{
+    if (c->state != ST_CONNECTING) {
+        c->auth_method = NULL;
+        c->auth_out = NULL;
+    }
+    return rc;
+}
+
+/* loop() before the CONNACK: send the rest of the CONNECT, wait for the
+ * CONNACK (AUTH rounds on 5.0) at most timeout_ms and at most what is left
+ * of the connect's own timeout. */
+static int32_t connect_poll(mqtls_client_t *c, uint32_t timeout_ms)
+{
+    uint32_t start = now(c);
+    uint32_t left = remaining(c, c->connect_ms, c->connect_timeout_ms);
+    uint32_t budget = timeout_ms < left ? timeout_ms : left;
+    int32_t rc = pump(c, start, budget, PUMP_LOOP);
+    if (rc == MQTLS_OK && c->state == ST_CONNECTING) {
+        if (c->wait_result != NOT_DONE) {
+            rc = connect_end(c, start, budget);
+        } else if (remaining(c, c->connect_ms, c->connect_timeout_ms) == 0u) {
+            rc = fail(c, MQTLS_ERR_TIMEOUT);
+        }
+    }
+    return connect_result(c, rc);
+}
+
+int32_t mqtls_client_connect_start(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
+                                   uint32_t timeout_ms)
 {
     if (c == NULL || t == NULL || conn == NULL || t->send == NULL || t->recv == NULL) {
         return MQTLS_ERR_INVALID_ARG;
@@ -1531,9 +1575,19 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
     if (conn->protocol_version != MQTLS_PROTO_V311 && !V5(conn->protocol_version)) {
         return MQTLS_ERR_NOT_SUPPORTED;
     }
-    int32_t rc = connect_exchange(c, t, conn, session_present, timeout_ms);
-    c->auth_method = NULL; /* borrowed from conn for the call only (length and hash stay) */
-    c->auth_out = NULL;
+    return connect_result(c, connect_begin(c, t, conn, timeout_ms));
+}
+
+int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
+                             bool *session_present, uint32_t timeout_ms)
+{
+    int32_t rc = mqtls_client_connect_start(c, t, conn, timeout_ms);
+    while (rc == MQTLS_OK && c->state == ST_CONNECTING) {
+        rc = connect_poll(c, timeout_ms);
+    }
+    if (rc == MQTLS_OK && session_present != NULL) {
+        *session_present = c->connack_sp;
+    }
     return rc;
 }
 
@@ -1546,10 +1600,12 @@ static int32_t check_publish(const mqtls_client_t *c, const mqtls_publish_t *msg
     if (msg->qos > 0u && (c->cfg.store == NULL || c->cfg.outbound_count == 0u)) {
         return MQTLS_ERR_NO_STORE;
     }
-    if (msg->qos > c->caps.max_qos) {
+    /* Only a 5.0 CONNACK limits QoS, retain and the window: the caps keep
+     * their defaults (reset_v5()) on 3.1.1, where these never fire. */
+    if (MQTLS_CONFIG_MQTT5 && msg->qos > c->caps.max_qos) {
         return MQTLS_ERR_QOS_NOT_SUPPORTED; /* [MQTT-3.2.2-11] */
     }
-    if (msg->retain && !c->caps.retain_available) {
+    if (MQTLS_CONFIG_MQTT5 && msg->retain && !c->caps.retain_available) {
         return MQTLS_ERR_RETAIN_NOT_SUPPORTED; /* [MQTT-3.2.2-14] */
     }
     if (msg->props != NULL &&
@@ -1557,7 +1613,7 @@ static int32_t check_publish(const mqtls_client_t *c, const mqtls_publish_t *msg
         /* Aliases are the client's business; subscription ids the broker's [MQTT-3.3.4-6]. */
         return MQTLS_ERR_INVALID_ARG;
     }
-    if (msg->qos > 0u && mqtls__sess_used(&c->sess) >= c->caps.receive_max) {
+    if (MQTLS_CONFIG_MQTT5 && msg->qos > 0u && mqtls__sess_used(&c->sess) >= c->caps.receive_max) {
         return MQTLS_ERR_INFLIGHT_FULL; /* the broker's receive maximum [MQTT-4.9.0-2] */
     }
     return MQTLS_OK;
@@ -1637,7 +1693,7 @@ int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint
         (void)mqtls_encode_publish(c->cfg.tx_buf, c->cfg.tx_len, c->version, &p);
     }
     /* Both copies: the stored one (full topic) is what a resend sends. */
-    if (c->caps.max_packet_size != 0u &&
+    if (MQTLS_CONFIG_MQTT5 && c->caps.max_packet_size != 0u &&
         ((uint32_t)wn > c->caps.max_packet_size || (stored && (uint32_t)n > c->caps.max_packet_size))) {
         return MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER; /* [MQTT-3.1.2-24] */
     }
@@ -1826,6 +1882,9 @@ int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method
 
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms)
 {
+    if (c != NULL && c->state == ST_CONNECTING && !c->in_callback) {
+        return connect_poll(c, timeout_ms);
+    }
     int32_t rc = check_blocking(c);
     if (rc < 0) {
         return rc;
@@ -1895,6 +1954,11 @@ bool mqtls_client_is_connected(const mqtls_client_t *c)
 uint8_t mqtls_client_version(const mqtls_client_t *c)
 {
     return c == NULL ? 0u : c->version;
+}
+
+bool mqtls_client_session_present(const mqtls_client_t *c)
+{
+    return c != NULL && c->connack_sp;
 }
 
 size_t mqtls_client_outstanding(const mqtls_client_t *c)

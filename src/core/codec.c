@@ -138,8 +138,7 @@ static int32_t begin(uint8_t *buf, size_t len, uint8_t byte0, size_t rl, uint8_t
             return MQTLS_ERR_BUFFER_TOO_SMALL;
         }
         buf[0] = byte0;
-        (void)mqtls_encode_remaining_length(buf + 1, hl - 1u, (uint32_t)rl);
-        *body = buf + hl;
+        *body = mqtls__varint_put(buf + 1, rl);
     }
     return (int32_t)(hl + rl);
 }
@@ -157,12 +156,7 @@ int32_t mqtls_encode_remaining_length(uint8_t *buf, size_t len, uint32_t value)
     if (len < n) {
         return MQTLS_ERR_BUFFER_TOO_SMALL;
     }
-    /* Seven bits per byte, least significant first; bit 7 says "more" [MQTT-2.2.3]. */
-    for (size_t i = 0; i < n; i++) {
-        uint8_t b = (uint8_t)(value & 0x7Fu);
-        value >>= 7;
-        buf[i] = value != 0u ? (uint8_t)(b | 0x80u) : b;
-    }
+    (void)mqtls__varint_put(buf, value);
     return (int32_t)n;
 }
 
@@ -465,6 +459,25 @@ int32_t mqtls_encode_unsubscribe(uint8_t *buf, size_t len, uint8_t version, uint
     return encode_subs(buf, len, version, MQTLS_PKT_UNSUBSCRIBE, packet_id, subs, n, NULL);
 }
 
+/* Byte 0 of an ack: PUBREL has flags 0010 [MQTT-3.6.1-1]. */
+static uint8_t ack_byte0(uint8_t type)
+{
+    return (uint8_t)(((unsigned)type << 4) | (type == MQTLS_PKT_PUBREL ? 0x02u : 0u));
+}
+
+/* see codec_priv.h */
+size_t mqtls__put_short(uint8_t *p, uint8_t type, uint16_t packet_id)
+{
+    p[0] = ack_byte0(type);
+    if (type == MQTLS_PKT_PINGREQ) {
+        p[1] = 0;
+        return 2u;
+    }
+    p[1] = 2;
+    (void)put_u16(p + 2, packet_id);
+    return 4u;
+}
+
 /* A packet of byte 0 plus two bytes: the acks and CONNACK. */
 static int32_t encode_pair(uint8_t *buf, size_t len, uint8_t byte0, uint8_t a, uint8_t b)
 {
@@ -492,8 +505,7 @@ int32_t mqtls_encode_ack(uint8_t *buf, size_t len, uint8_t version, uint8_t type
         return MQTLS_ERR_ZERO_PACKET_ID; /* [MQTT-2.3.1-1] */
     }
     /* 5.0: remaining length 2 is the success short form (5.0 section 3.4.2.1). */
-    uint8_t byte0 = (uint8_t)(((unsigned)type << 4) | (type == MQTLS_PKT_PUBREL ? 0x02u : 0u)); /* [MQTT-3.6.1-1] */
-    return encode_pair(buf, len, byte0, (uint8_t)(packet_id >> 8), (uint8_t)packet_id);
+    return encode_pair(buf, len, ack_byte0(type), (uint8_t)(packet_id >> 8), (uint8_t)packet_id);
 }
 
 /* see mqtls/codec.h */
@@ -613,8 +625,7 @@ int32_t mqtls_encode_ack5(uint8_t *buf, size_t len, uint8_t type, uint16_t packe
         return MQTLS_ERR_ZERO_PACKET_ID; /* [MQTT-2.3.1-1] */
     }
     const uint8_t id[2] = {(uint8_t)(packet_id >> 8), (uint8_t)packet_id};
-    uint8_t byte0 = (uint8_t)(((unsigned)type << 4) | (type == MQTLS_PKT_PUBREL ? 0x02u : 0u)); /* [MQTT-3.6.1-1] */
-    return encode_reason(buf, len, byte0, id, 2u, reason, props, true);
+    return encode_reason(buf, len, ack_byte0(type), id, 2u, reason, props, true);
 }
 
 /* see mqtls/codec.h */

@@ -15,6 +15,17 @@
 
 /* Bytes of the variable byte integer for v (v <= MQTLS_MAX_REMAINING_LENGTH). */
 size_t mqtls__varint_size(size_t v);
+/* Write v (<= MQTLS_MAX_REMAINING_LENGTH) as a variable byte integer;
+ * returns the byte after it. The caller has checked the room. */
+uint8_t *mqtls__varint_put(uint8_t *p, size_t v);
+
+/*
+ * The packets the client answers with, unchecked: PUBACK, PUBREC, PUBREL,
+ * PUBCOMP (3.1.1, or 5.0 with reason 0x00: the short form) with packet_id
+ * (not 0), or PINGREQ. Writes them at p (room for 4 bytes) and returns
+ * their length, as mqtls_encode_ack() / mqtls_encode_empty() would.
+ */
+size_t mqtls__put_short(uint8_t *p, uint8_t type, uint16_t packet_id);
 
 /*
  * mqtls_decode_packet() for a caller that has already decoded the fixed

@@ -4,9 +4,8 @@
  * see mqtls/client.h and memstore.c. An open-addressing table at the front
  * of the arena, 4 bytes a slot (offset + 1 of the record, 0: empty), two
  * slots per record, linear probing, backward-shift deletion. Its own file
- * so that a firmware using mqtls_memstore_init() does not link it:
- * memstore.c calls these two functions through weak references, only when
- * ms->index is set, and only mqtls_memstore_init_indexed() below sets it.
+ * so that a firmware using mqtls_memstore_init() does not link it: the
+ * hooks that use it are memstore_ops.h compiled here with MS_INDEXED 1.
  */
 #include "memstore_priv.h"
 
@@ -58,6 +57,9 @@ void mqtls__msix_del(mqtls_memstore_t *ms, uint32_t key)
     }
 }
 
+#define MS_INDEXED 1
+#include "memstore_ops.h"
+
 /* see mqtls/client.h */
 int32_t mqtls_memstore_init_indexed(mqtls_memstore_t *ms, uint8_t *buf, size_t len, size_t max_records,
                                     mqtls_msgstore_t *out)
@@ -65,5 +67,6 @@ int32_t mqtls_memstore_init_indexed(mqtls_memstore_t *ms, uint8_t *buf, size_t l
     if (max_records > 65535u * 2u) {
         return MQTLS_ERR_INVALID_ARG;
     }
-    return mqtls__memstore_setup(ms, buf, len, MQTLS_MEMSTORE_INDEX_SIZE(max_records), 2u * max_records, out);
+    return mqtls__memstore_setup(ms, buf, len, MQTLS_MEMSTORE_INDEX_SIZE(max_records), 2u * max_records, &ms_hooks,
+                                 out);
 }

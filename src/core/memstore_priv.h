@@ -2,9 +2,9 @@
  * mqtls: the RAM message store's record format, shared by memstore.c and memstore_index.c. */
 /*
  * A record is [packet id: 2][kind: 2 bits | length: 30 bits][packet bytes]
- * (see memstore.c). The index (memstore_index.c) reads a record's key
- * through these; memstore.c reaches the index through the weak references
- * it declares, so an unindexed store links no index code.
+ * (see memstore.c). The hooks (memstore_ops.h, compiled by memstore.c
+ * without the index and by memstore_index.c with it) and the index read a
+ * record's key through these.
  */
 #ifndef MQTLS_MEMSTORE_PRIV_H
 #define MQTLS_MEMSTORE_PRIV_H
@@ -14,6 +14,10 @@
 #define REC_HDR 6u
 #define KIND_SHIFT 30u
 enum { K_PUBLISH = 0, K_PUBREL = 1, K_INBOUND = 2 };
+/* each() reports kind K_x as MQTLS_MSG_x, K_x + 1. */
+_Static_assert(MQTLS_MSG_PUBLISH == K_PUBLISH + 1 && MQTLS_MSG_PUBREL == K_PUBREL + 1 &&
+                   MQTLS_MSG_INBOUND == K_INBOUND + 1,
+               "record kinds and MQTLS_MSG_* differ by one");
 
 static inline uint16_t rec_id(const uint8_t *p)
 {
@@ -50,12 +54,13 @@ static inline uint32_t rec_key(const uint8_t *p)
 }
 
 /* Both inits (memstore.c): index_len bytes at the front of buf hold an
- * index of `slots` slots, none when 0. */
+ * index of `slots` slots, none when 0; out gets `hooks` (ms_hooks of the
+ * caller's file) with ctx ms. */
 int32_t mqtls__memstore_setup(mqtls_memstore_t *ms, uint8_t *buf, size_t len, size_t index_len, size_t slots,
-                              mqtls_msgstore_t *out);
+                              const mqtls_msgstore_t *hooks, mqtls_msgstore_t *out);
 
-/* The index (memstore_index.c), only ever called when ms->index is set:
- * the slot holding key, or the empty slot that ends its run; remove key. */
+/* The index (memstore_index.c), only called by its own hooks: the slot
+ * holding key, or the empty slot that ends its run; remove key. */
 size_t mqtls__msix_probe(const mqtls_memstore_t *ms, uint32_t key);
 void mqtls__msix_del(mqtls_memstore_t *ms, uint32_t key);
 

@@ -38,6 +38,17 @@ size_t mqtls__varint_size(size_t v)
     return v < 128u ? 1u : v < 16384u ? 2u : v < 2097152u ? 3u : 4u;
 }
 
+/* Seven bits per byte, least significant first; bit 7 says "more" [MQTT-2.2.3]. */
+uint8_t *mqtls__varint_put(uint8_t *p, size_t v)
+{
+    do {
+        uint8_t b = (uint8_t)(v & 0x7Fu);
+        v >>= 7;
+        *p++ = v != 0u ? (uint8_t)(b | 0x80u) : b;
+    } while (v != 0u);
+    return p;
+}
+
 #if MQTLS_CONFIG_MQTT5
 
 /* Which packets may carry a property or a reason code: bit t for type t. */
@@ -280,8 +291,7 @@ static uint8_t *put_prop(uint8_t *p, const mqtls_prop_t *pr)
             *p++ = (uint8_t)(pr->num >> (8u * (k - 1u)));
         }
         return p;
-    case MQTLS_PTYPE_VARINT:
-        return p + mqtls_encode_remaining_length(p, 4u, pr->num);
+    case MQTLS_PTYPE_VARINT: return mqtls__varint_put(p, pr->num);
     case MQTLS_PTYPE_PAIR:
         return put_run(put_run(p, pr->str), pr->value);
     default:
@@ -414,7 +424,7 @@ int32_t mqtls__props_size(uint8_t type, const mqtls_props_t *props)
 
 uint8_t *mqtls__props_put(uint8_t *p, uint8_t type, const mqtls_props_t *props, size_t block_len)
 {
-    p += mqtls_encode_remaining_length(p, 4u, (uint32_t)block_len);
+    p = mqtls__varint_put(p, block_len);
     if (props != NULL && block_len != 0u) {
         size_t n = 0;
         (void)walk(p, type, props, &n);

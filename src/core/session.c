@@ -208,21 +208,6 @@ void mqtls__sess_release(mqtls_session_t *s, mqtls_inflight_t *r)
     s->used--;
 }
 
-mqtls_inflight_t *mqtls__sess_oldest(const mqtls_session_t *s)
-{
-    return s->head == NONE ? NULL : &s->rec[IDX(s->head)];
-}
-
-size_t mqtls__sess_used(const mqtls_session_t *s)
-{
-    return s->used;
-}
-
-size_t mqtls__sess_in_flight(const mqtls_session_t *s)
-{
-    return (size_t)s->used - s->marked_pub;
-}
-
 void mqtls__sess_ids_after(mqtls_session_t *s, uint16_t id)
 {
     s->next_id = (uint16_t)(id == 65535u ? 1u : id + 1u);
@@ -254,11 +239,6 @@ void mqtls__sess_unmark_all(mqtls_session_t *s)
         unmark(s, &s->rec[IDX(l)]);
     }
     s->cur = s->rel_cur = NONE;
-}
-
-bool mqtls__sess_resend_pending(const mqtls_session_t *s)
-{
-    return s->marked_pub > 0u || s->marked_rel > 0u;
 }
 
 mqtls_inflight_t *mqtls__sess_next_resend(mqtls_session_t *s, bool room)

@@ -46,11 +46,21 @@ uint16_t mqtls__sess_alloc_id(mqtls_session_t *s, bool record, uint16_t avoid);
 mqtls_inflight_t *mqtls__sess_add(mqtls_session_t *s, uint16_t id, uint8_t state, uint8_t qos, uint32_t now);
 void mqtls__sess_set_state(mqtls_session_t *s, mqtls_inflight_t *r, uint8_t state);
 void mqtls__sess_release(mqtls_session_t *s, mqtls_inflight_t *r);
-/* The oldest record in send order, NULL when none. */
-mqtls_inflight_t *mqtls__sess_oldest(const mqtls_session_t *s);
+/* The oldest record in send order, NULL when none. (The one-line queries
+ * are inline: a call costs more bytes than their bodies.) */
+static inline mqtls_inflight_t *mqtls__sess_oldest(const mqtls_session_t *s)
+{
+    return s->head == 0u ? NULL : &s->rec[s->head - 1u];
+}
 /* Records in use; and those the broker counts against its receive maximum. */
-size_t mqtls__sess_used(const mqtls_session_t *s);
-size_t mqtls__sess_in_flight(const mqtls_session_t *s);
+static inline size_t mqtls__sess_used(const mqtls_session_t *s)
+{
+    return s->used;
+}
+static inline size_t mqtls__sess_in_flight(const mqtls_session_t *s)
+{
+    return (size_t)s->used - s->marked_pub;
+}
 /* Continue packet ids after this one (restore). */
 void mqtls__sess_ids_after(mqtls_session_t *s, uint16_t id);
 
@@ -59,7 +69,10 @@ void mqtls__sess_ids_after(mqtls_session_t *s, uint16_t id);
 bool mqtls__sess_mark_all(mqtls_session_t *s, uint32_t now);
 /* Unmark every record: a resend cut short by a lost connection. */
 void mqtls__sess_unmark_all(mqtls_session_t *s);
-bool mqtls__sess_resend_pending(const mqtls_session_t *s);
+static inline bool mqtls__sess_resend_pending(const mqtls_session_t *s)
+{
+    return s->marked_pub > 0u || s->marked_rel > 0u;
+}
 /* The oldest marked record that may go: a PUBREL always, a PUBLISH only
  * with `room`; NULL when none. The caller sends it and calls set_state or
  * release (which unmark it). */

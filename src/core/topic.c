@@ -75,36 +75,40 @@ static int32_t check_topic_string(const char *s, size_t len)
     return mqtls_utf8_check((const uint8_t *)s, len);
 }
 
-/* see mqtls/topic.h */
-int32_t mqtls_topic_validate_name(const char *topic, size_t len)
+/* A topic name (`filter` false: no wildcard at all) or a topic filter
+ * (wildcards only where they may stand): one walk for both. */
+static int32_t check_wildcards(const char *s, size_t len, bool filter)
 {
-    int32_t rc = check_topic_string(topic, len);
+    int32_t rc = check_topic_string(s, len);
     for (size_t i = 0; rc == MQTLS_OK && i < len; i++) {
-        if (topic[i] == '+' || topic[i] == '#') {
-            rc = MQTLS_ERR_TOPIC_WILDCARD; /* [MQTT-3.3.2-2], [MQTT-4.7.1-1] */
+        char c = s[i];
+        if (c != '+' && c != '#') {
+            continue;
+        }
+        if (!filter) {
+            return MQTLS_ERR_TOPIC_WILDCARD; /* [MQTT-3.3.2-2], [MQTT-4.7.1-1] */
+        }
+        /* A wildcard fills its level: '/' (or the edge) on both sides
+         * [MQTT-4.7.1-3]; '#' is also the last character [MQTT-4.7.1-2]. */
+        bool starts = i == 0u || s[i - 1u] == '/';
+        bool ends = i + 1u == len || (c == '+' && s[i + 1u] == '/');
+        if (!starts || !ends) {
+            rc = MQTLS_ERR_BAD_FILTER;
         }
     }
     return rc;
 }
 
 /* see mqtls/topic.h */
+int32_t mqtls_topic_validate_name(const char *topic, size_t len)
+{
+    return check_wildcards(topic, len, false);
+}
+
+/* see mqtls/topic.h */
 int32_t mqtls_topic_validate_filter(const char *filter, size_t len)
 {
-    int32_t rc = check_topic_string(filter, len);
-    for (size_t i = 0; rc == MQTLS_OK && i < len; i++) {
-        char c = filter[i];
-        if (c != '+' && c != '#') {
-            continue;
-        }
-        /* A wildcard fills its level: '/' (or the edge) on both sides
-         * [MQTT-4.7.1-3]; '#' is also the last character [MQTT-4.7.1-2]. */
-        bool starts = i == 0u || filter[i - 1u] == '/';
-        bool ends = i + 1u == len || (c == '+' && filter[i + 1u] == '/');
-        if (!starts || !ends) {
-            rc = MQTLS_ERR_BAD_FILTER;
-        }
-    }
-    return rc;
+    return check_wildcards(filter, len, true);
 }
 
 /* Index of the '/' that ends the level starting at i, or len. */

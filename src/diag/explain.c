@@ -447,6 +447,9 @@ size_t mqtls_explain(const char *query, mqtls_explain_t *out, size_t max)
 
 int32_t mqtls_explain_to_json(const mqtls_explain_t *e, size_t n, char **out)
 {
+    if (out == NULL || (e == NULL && n > 0u)) {
+        return MQTLS_ERR_INVALID_ARG;
+    }
     mqtls__json_t s = {NULL, 0, 0, false};
     mqtls__json_raw(&s, "[");
     for (size_t i = 0; i < n; i++) {

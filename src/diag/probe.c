@@ -913,6 +913,28 @@ static bool lists_tls13_suite(const char *list)
     return false;
 }
 
+/* The highest version a run on `engine` offers, `max` (0: any) included. */
+static uint16_t engine_max_version(mqtls_tls_engine_t engine, uint16_t max)
+{
+    uint16_t top = mqtls_tls_engine_max_version(engine);
+    return max == 0u || max > top ? top : max;
+}
+
+/* The engine of this build that offers the most TLS versions, for a probe
+ * with the defaults; on a tie the later row of the engine table (today
+ * OpenSSL, whose default suite list is also the wider one). */
+static mqtls_tls_engine_t widest_engine(mqtls_tls_engine_t configured)
+{
+    mqtls_tls_engine_t best = configured;
+    for (int e = 0; e < (int)MQTLS_TLS_ENGINE_COUNT; e++) {
+        uint16_t v = mqtls_tls_engine_max_version((mqtls_tls_engine_t)e);
+        if (v != 0u && v >= mqtls_tls_engine_max_version(best)) {
+            best = (mqtls_tls_engine_t)e;
+        }
+    }
+    return best;
+}
+
 static void explain_negotiation(diag_t *d, mqtls_diag_step_t *s, int32_t rc, const mqtls_tls_report_t *rep)
 {
     mqtls_tls_report_t *p = malloc(sizeof *p);
@@ -949,7 +971,7 @@ static void explain_negotiation(diag_t *d, mqtls_diag_step_t *s, int32_t rc, con
         probe.ciphers = NULL;
         probe.min_version = MQTLS_TLS_V1_2;
         probe.max_version = 0;
-        mqtls_tls_engine_t wide = mqtls_tls_engine_available(MQTLS_TLS_OPENSSL) ? MQTLS_TLS_OPENSSL : d->cfg->engine;
+        mqtls_tls_engine_t wide = widest_engine(d->cfg->engine);
         int32_t prc = handshake(d, &probe, wide, p, NULL);
         if (accepted(prc, p)) {
             LINE(s, "\nwith default versions and suites on the %s engine (doctor probe) the server accepts %s%s%s",
@@ -958,13 +980,16 @@ static void explain_negotiation(diag_t *d, mqtls_diag_step_t *s, int32_t rc, con
             HINT(d, "The server accepts %s; this run allowed %s to %s on the %s engine.",
                  p->version[0] != '\0' ? p->version : "a version the defaults offer",
                  tls_version_name(d->tls.min_version ? d->tls.min_version : MQTLS_TLS_V1_2),
-                 d->cfg->engine == MQTLS_TLS_MBEDTLS ? "TLS 1.2" : tls_version_name(d->tls.max_version),
+                 tls_version_name(engine_max_version(d->cfg->engine, d->tls.max_version)),
                  mqtls_tls_engine_name(d->cfg->engine));
             if (d->cfg->store_dir != NULL && strcmp(p->version, "TLSv1.3") == 0) {
                 HINT(d, " A CC3200 speaks TLS 1.2: allow TLS 1.2 on the broker (on AWS IoT: a security policy with "
                         "TLS 1.2).");
-            } else if (d->cfg->engine == MQTLS_TLS_MBEDTLS && strcmp(p->version, "TLSv1.3") == 0) {
-                HINT(d, " The mbedtls engine does TLS 1.2 only: use --tls-engine openssl.");
+            } else if (mqtls_tls_engine_max_version(d->cfg->engine) < MQTLS_TLS_V1_3 &&
+                       strcmp(p->version, "TLSv1.3") == 0) {
+                HINT(d, " The %s engine of this build does TLS 1.2 only%s%s.", mqtls_tls_engine_name(d->cfg->engine),
+                     wide != d->cfg->engine ? ": use --tls-engine " : "",
+                     wide != d->cfg->engine ? mqtls_tls_engine_name(wide) : "");
             }
             id = "no-common-version"; /* the suites were not the obstacle: the first probe kept the versions */
         } else {

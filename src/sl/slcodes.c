@@ -235,8 +235,11 @@ size_t mqtls_sl_suites(uint32_t mask, char *buf, size_t len)
  * session configured with only that suite is refused as BAD_CIPHER. */
 static bool suite_supported(mqtls_tls_engine_t e, unsigned bit)
 {
-    static signed char known[2][10]; /* 0 not asked, 1 yes, -1 no */
-    signed char *k = &known[e == MQTLS_TLS_OPENSSL ? 1 : 0][bit];
+    static signed char known[MQTLS_TLS_ENGINE_COUNT][10]; /* 0 not asked, 1 yes, -1 no */
+    if ((size_t)e >= (size_t)MQTLS_TLS_ENGINE_COUNT) {
+        return false;
+    }
+    signed char *k = &known[e][bit];
     if (*k == 0) {
         mqtls_tls_config_t cfg;
         mqtls_tls_config_init(&cfg);

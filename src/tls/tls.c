@@ -57,6 +57,7 @@ static const engine_row_t engines[] = {
 };
 
 #define N_ENGINES (sizeof engines / sizeof engines[0])
+_Static_assert(N_ENGINES == MQTLS_TLS_ENGINE_COUNT, "one row per mqtls_tls_engine_t value");
 
 static const struct mqtls__tls_ops *engine_ops(mqtls_tls_engine_t engine)
 {
@@ -66,6 +67,12 @@ static const struct mqtls__tls_ops *engine_ops(mqtls_tls_engine_t engine)
 bool mqtls_tls_engine_available(mqtls_tls_engine_t engine)
 {
     return engine_ops(engine) != NULL;
+}
+
+uint16_t mqtls_tls_engine_max_version(mqtls_tls_engine_t engine)
+{
+    const struct mqtls__tls_ops *ops = engine_ops(engine);
+    return ops != NULL ? ops->max_version : 0u;
 }
 
 const char *mqtls_tls_engine_name(mqtls_tls_engine_t engine)
@@ -397,6 +404,16 @@ bool mqtls__tls_next_cipher(const char **list, char *buf, size_t len)
     return true;
 }
 
+size_t mqtls__tls_count_ciphers(const char *list)
+{
+    char name[128];
+    size_t n = 0;
+    while (mqtls__tls_next_cipher(&list, name, sizeof name)) {
+        n++;
+    }
+    return n;
+}
+
 int32_t mqtls__tls_lower_send(mqtls_tls_t *t, const uint8_t *buf, size_t len)
 {
     int32_t n = t->lower.send(t->lower.ctx, buf, len);
@@ -416,6 +433,30 @@ int32_t mqtls__tls_lower_recv(mqtls_tls_t *t, uint8_t *buf, size_t len)
 }
 
 /* ---- session ------------------------------------------------------------------ */
+
+/* The ALPN list (RFC 7301 §3.1: names of 1 to 255 bytes, a list of at most
+ * 65535 bytes on the wire) and the cipher list, before any engine sees them. */
+static int32_t check_lists(mqtls_tls_t *t)
+{
+    size_t total = 0;
+    for (const char *const *a = t->cfg.alpn; a != NULL && *a != NULL; a++) {
+        size_t n = strlen(*a);
+        if (n == 0u || n > 255u) {
+            mqtls__tls_detail(t, "ALPN protocol '%s' must be 1 to 255 bytes long (RFC 7301 §3.1)", *a);
+            return MQTLS_ERR_TLS_BAD_CONFIG;
+        }
+        total += 1u + n;
+    }
+    if (total > 65535u) {
+        mqtls__tls_detail(t, "the ALPN list is longer than 65535 bytes (RFC 7301 §3.1)");
+        return MQTLS_ERR_TLS_BAD_CONFIG;
+    }
+    if (t->cfg.ciphers != NULL && mqtls__tls_count_ciphers(t->cfg.ciphers) == 0u) {
+        mqtls__tls_detail(t, "the cipher suite list is empty");
+        return MQTLS_ERR_TLS_BAD_CIPHER;
+    }
+    return MQTLS_OK;
+}
 
 int32_t mqtls_tls_new(mqtls_tls_t **out, mqtls_tls_engine_t engine, const mqtls_tls_config_t *cfg,
                       mqtls_tls_report_t *report)
@@ -464,7 +505,7 @@ int32_t mqtls_tls_new(mqtls_tls_t **out, mqtls_tls_engine_t engine, const mqtls_
     } else if (cfg->min_version != 0 && cfg->max_version != 0 && cfg->min_version > cfg->max_version) {
         mqtls__tls_detail(t, "minimum TLS version above the maximum");
         rc = MQTLS_ERR_TLS_BAD_CONFIG;
-    } else {
+    } else if ((rc = check_lists(t)) == MQTLS_OK) {
         rc = ops->setup(t);
     }
     if (rc < 0) {

@@ -2,14 +2,14 @@
  * mqtls: the mbedTLS engine (2.28 with TLS 1.2; written to port to 3.x). */
 /*
  * see tls_priv.h for what an engine does, and tls.c for what it leaves to
- * the common half (deadline, waiting, alert and verify-flag mapping).
+ * the common half (deadline, waiting, alert and verify-flag mapping);
+ * tls_cred.c reads, splits and judges the credentials, this file hands
+ * each DER certificate and the key bytes to mbedTLS.
  *
  * What mbedTLS does not say by itself, and how this file learns it:
  * - Did the server ask for a client certificate, which alert did we send,
- *   and did the peer speak TLS at all? A passive "watch" follows each
- *   direction of the byte stream in the bio callbacks and reads the
- *   cleartext record and handshake headers up to ChangeCipherSpec
- *   (RFC 5246 §6.2.1, §7.4), which in TLS 1.2 covers the whole negotiation.
+ *   and did the peer speak TLS at all? The record watcher (tls_watch.c)
+ *   follows each direction of the byte stream in the bio callbacks.
  *   Rejected: ssl->client_auth (public in 2.28, private and unreachable in
  *   the 3.x handshake struct) and the handshake state number (passing the
  *   CertificateRequest state does not mean one was received).
@@ -79,136 +79,6 @@
 #define HIGHEST_VERSION MQTLS_TLS_V1_2
 #endif
 
-/* TLS record content types and handshake types (RFC 5246 §6.2.1, §7.4). */
-enum { REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APPDATA = 23 };
-enum { HS_SERVER_HELLO = 2, HS_SERVER_KEY_EXCHANGE = 12, HS_CERTIFICATE_REQUEST = 13 };
-
-/* ---- the stream watch ---------------------------------------------------------- */
-
-/* What the cleartext part of one direction of the stream showed. */
-struct watch {
-    size_t bytes;      /* bytes seen in this direction */
-    uint32_t hs_types; /* bit n: a handshake message of type n (< 32) went by */
-    int alert;         /* last cleartext fatal alert description, -1 if none */
-    bool spoke_tls;    /* one well-formed record header went by */
-    bool not_tls;      /* the first record header was not TLS */
-    bool bad_record;   /* a later header was not TLS (after a good record) */
-    uint32_t oversized; /* the length a record header claimed beyond TLS's limit, 0 if none */
-    bool stopped;      /* encrypted from here on, or not TLS: nothing more to learn */
-    uint8_t first;     /* the first byte, for the report */
-    uint8_t hdr[5];
-    uint8_t hdr_got;
-    uint16_t rec_left;
-    uint8_t hs_hdr[4];
-    uint8_t hs_got;
-    uint32_t hs_left;
-    uint8_t alert_level; /* of the alert being read, 0 between alerts */
-    uint32_t hs_max;   /* the longest handshake message announced */
-};
-
-static void watch_reset(struct watch *w)
-{
-    memset(w, 0, sizeof(*w));
-    w->alert = -1;
-}
-
-/* One byte of a record header, checked as it arrives, so that four bytes
- * of an MQTT CONNACK followed by a close already count as "not TLS". */
-static void watch_header_byte(struct watch *w, uint8_t b)
-{
-    w->hdr[w->hdr_got++] = b;
-    bool ok = true;
-    if (w->hdr_got == 1) {
-        ok = b >= REC_CCS && b <= REC_APPDATA;
-    } else if (w->hdr_got == 2) {
-        ok = b == 3; /* major version of every TLS */
-    } else if (w->hdr_got == 5) {
-        w->rec_left = (uint16_t)((w->hdr[3] << 8) | w->hdr[4]);
-        /* Handshake, alert and CCS records are in the clear while the
-         * watch follows them: 2^14 at most (RFC 5246 §6.2.1); an encrypted
-         * one may carry 2048 more (§6.2.3). */
-        uint32_t limit = w->hdr[0] == REC_APPDATA ? 16384u + 2048u : 16384u;
-        if (w->rec_left > limit) {
-            w->oversized = w->rec_left;
-            ok = false;
-        }
-    }
-    if (!ok) {
-        /* A well-formed type and version with a length beyond the limit is
-         * TLS gone wrong, not another protocol. */
-        w->not_tls = !w->spoke_tls && w->oversized == 0u;
-        w->bad_record = !w->not_tls;
-        w->stopped = true;
-    } else if (w->hdr_got == 5) {
-        w->spoke_tls = true;
-    }
-}
-
-static void watch_handshake_byte(struct watch *w, uint8_t b)
-{
-    /* Handshake messages may span records: the count runs across them. */
-    if (w->hs_left > 0u) {
-        w->hs_left--;
-        return;
-    }
-    w->hs_hdr[w->hs_got++] = b;
-    if (w->hs_got == 4) {
-        if (w->hs_hdr[0] < 32u) {
-            w->hs_types |= 1u << w->hs_hdr[0];
-        }
-        w->hs_left = ((uint32_t)w->hs_hdr[1] << 16) | ((uint32_t)w->hs_hdr[2] << 8) | w->hs_hdr[3];
-        w->hs_max = w->hs_left > w->hs_max ? w->hs_left : w->hs_max;
-        w->hs_got = 0;
-    }
-}
-
-static void watch_body_byte(struct watch *w, uint8_t b)
-{
-    if (w->hdr[0] == REC_HANDSHAKE) {
-        watch_handshake_byte(w, b);
-    } else if (w->hdr[0] == REC_ALERT) {
-        /* struct { level; description; } Alert (RFC 5246 §7.2); only a fatal
-         * one ends the handshake, a warning (unrecognized_name) does not. */
-        if (w->alert_level == 0u) {
-            w->alert_level = b;
-            return;
-        }
-        if (w->alert_level == 2u) {
-            w->alert = b;
-        }
-        w->alert_level = 0;
-    }
-}
-
-static void watch_record_end(struct watch *w)
-{
-    w->hdr_got = 0;
-    if (w->hdr[0] == REC_CCS) {
-        w->stopped = true; /* what follows is encrypted */
-    }
-}
-
-static void watch_feed(struct watch *w, const uint8_t *p, size_t n)
-{
-    if (w->bytes == 0u && n > 0u) {
-        w->first = p[0];
-    }
-    w->bytes += n;
-    for (size_t i = 0; i < n && !w->stopped; i++) {
-        if (w->hdr_got < 5u) {
-            watch_header_byte(w, p[i]);
-            if (w->hdr_got == 5u && w->rec_left == 0u && !w->stopped) {
-                watch_record_end(w);
-            }
-            continue;
-        }
-        watch_body_byte(w, p[i]);
-        if (--w->rec_left == 0u) {
-            watch_record_end(w);
-        }
-    }
-}
-
 /* ---- engine state ---------------------------------------------------------------- */
 
 typedef struct {
@@ -224,7 +94,7 @@ typedef struct {
     bool ssl_ready;      /* mbedtls_ssl_setup() done */
     uint32_t tolerated;  /* MQTLS_TLS_VERIFY_* problems let through (cfg.verify_tolerate) */
     size_t write_taken;  /* bytes a write that said WANT_WRITE already took */
-    struct watch in, out;
+    mqtls__tls_watch_t in, out;
     uint16_t lo, hi;     /* the versions offered */
     /* The record joiner (2.28): raw bytes in, records for mbedTLS out. */
     uint8_t *jin, *jout, *jtmp;
@@ -243,63 +113,6 @@ static void strerr(int ret, char *buf, size_t len)
 
 /* ---- credentials ------------------------------------------------------------------ */
 
-static bool has_text(const uint8_t *buf, size_t len, const char *s)
-{
-    size_t n = strlen(s);
-    for (size_t i = 0; len >= n && i <= len - n; i++) {
-        if (memcmp(buf + i, s, n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* A copy of `len` bytes with a NUL after them (the PEM parsers want one). */
-static int32_t copy_bytes(const uint8_t *data, size_t len, uint8_t **out, size_t *out_len)
-{
-    *out = malloc(len + 1u);
-    if (*out == NULL) {
-        return MQTLS_ERR_NO_MEMORY;
-    }
-    if (len > 0u) {
-        memcpy(*out, data, len);
-    }
-    (*out)[len] = 0;
-    *out_len = len;
-    return MQTLS_OK;
-}
-
-typedef struct {
-    uint8_t *buf;
-    size_t len;
-} file_copy_t;
-
-static int32_t keep_file(void *ctx, const char *name, const uint8_t *buf, size_t len)
-{
-    (void)name;
-    file_copy_t *fc = ctx;
-    return copy_bytes(buf, len, &fc->buf, &fc->len);
-}
-
-/* The bytes of a credential, from its file (through hooks.load) or a copy
- * of the caller's, NUL-terminated either way. */
-static int32_t get_bytes(mqtls_tls_t *t, const char *file, const uint8_t *data, size_t len, uint8_t **out,
-                         size_t *out_len)
-{
-    *out = NULL;
-    *out_len = 0;
-    if (file == NULL) {
-        return copy_bytes(data, len, out, out_len);
-    }
-    file_copy_t fc = { NULL, 0 };
-    int32_t rc = mqtls__tls_load(t, file, false, keep_file, &fc);
-    if (rc == MQTLS_OK) {
-        *out = fc.buf;
-        *out_len = fc.len;
-    }
-    return rc;
-}
-
 static size_t count_certs(const mbedtls_x509_crt *c)
 {
     size_t n = 0;
@@ -309,119 +122,34 @@ static size_t count_certs(const mbedtls_x509_crt *c)
     return n;
 }
 
-/* DER certificates one after the other (mbedtls_x509_crt_parse_der takes
- * one). Returns like mbedtls_x509_crt_parse: 0, the number that failed
- * after at least one loaded, or the first error. */
-static int parse_der_certs(mbedtls_x509_crt *chain, uint8_t *buf, size_t len)
+/* mqtls__tls_add_cert_fn onto a chain (ctx): mbedTLS copies the bytes. */
+static int32_t add_cert(mqtls_tls_t *t, void *ctx, const uint8_t *der, size_t len, char *why, size_t why_len)
 {
-    int loaded = 0;
-    while (len > 0u) {
-        unsigned char *p = buf;
-        size_t body;
-        int ret = mbedtls_asn1_get_tag(&p, buf + len, &body, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE);
-        size_t one = ret == 0 ? (size_t)(p - buf) + body : 0u;
-        if (ret == 0) {
-            ret = mbedtls_x509_crt_parse_der(chain, buf, one);
-        }
-        if (ret != 0) {
-            return loaded > 0 ? 1 : ret;
-        }
-        loaded++;
-        buf += one;
-        len -= one;
+    (void)t;
+    int ret = mbedtls_x509_crt_parse_der(ctx, der, len);
+    if (ret != 0) {
+        strerr(ret, why, why_len);
     }
-    return loaded > 0 ? 0 : MBEDTLS_ERR_X509_INVALID_FORMAT;
-}
-
-typedef struct {
-    const char *file;
-    const uint8_t *data;
-    size_t len;
-    uint8_t format;
-    const char *what;  /* how to name bytes given in memory */
-    int32_t err;       /* the error for this credential */
-    bool all_or_none;  /* a failed certificate fails the whole set */
-} cert_source_t;
-
-static int32_t load_certs(mqtls_tls_t *t, mbedtls_x509_crt *chain, const cert_source_t *src)
-{
-    uint8_t *buf;
-    size_t len;
-    int32_t rc = get_bytes(t, src->file, src->data, src->len, &buf, &len);
-    if (rc != MQTLS_OK) {
-        return rc == MQTLS_ERR_NO_MEMORY ? rc : src->err; /* detail: the file and errno's text */
-    }
-    const char *name = src->file != NULL ? src->file : src->what;
-    int ret = 0;
-    if (len == 0u) {
-        mqtls__tls_detail(t, "%s is empty", name);
-        rc = src->err;
-    } else if ((rc = mqtls__tls_check_format(t, name, src->format, buf, len)) != MQTLS_OK) {
-        /* detail set */
-    } else if (mqtls__tls_detect_format(buf, len) != MQTLS_TLS_FORMAT_PEM) {
-        ret = parse_der_certs(chain, buf, len);
-    } else if (!has_text(buf, len, "-----BEGIN CERTIFICATE-----")) {
-        mqtls__tls_detail(t, "%s: PEM, but no CERTIFICATE block in it", name);
-        rc = src->err;
-    } else {
-        ret = mbedtls_x509_crt_parse(chain, buf, len + 1u); /* PEM: the length counts the NUL */
-    }
-    free(buf);
-    if (ret < 0) {
-        char msg[128];
-        strerr(ret, msg, sizeof msg);
-        mqtls__tls_detail(t, "%s: no certificate could be read (%s)", name, msg);
-        rc = ret == MBEDTLS_ERR_X509_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY : src->err;
-    } else if (ret > 0 && src->all_or_none) {
-        mqtls__tls_detail(t, "%s: %d of its certificates could not be read", name, ret);
-        rc = src->err;
-    }
-    return rc;
-}
-
-/* One file of a CA directory, PEM or DER; one that does not parse is skipped. */
-static int32_t add_dir_file(void *ctx, const char *name, const uint8_t *buf, size_t len)
-{
-    (void)name;
-    mbedtls_x509_crt *ca = ctx;
-    uint8_t *copy;
-    size_t n;
-    if (copy_bytes(buf, len, &copy, &n) != MQTLS_OK) {
-        return MQTLS_ERR_NO_MEMORY;
-    }
-    if (mqtls__tls_detect_format(copy, n) == MQTLS_TLS_FORMAT_PEM) {
-        (void)mbedtls_x509_crt_parse(ca, copy, n + 1u);
-    } else {
-        (void)parse_der_certs(ca, copy, n);
-    }
-    free(copy);
-    return MQTLS_OK;
+    return ret == 0                               ? MQTLS_OK
+           : ret == MBEDTLS_ERR_X509_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY
+                                                  : MQTLS_ERR_TLS_BAD_CERT_FILE;
 }
 
 static int32_t load_trust(mqtls_tls_t *t, mbed_t *m)
 {
     const mqtls_tls_config_t *c = &t->cfg;
     if (c->ca_file != NULL || c->ca_data != NULL) {
-        const cert_source_t src = { c->ca_file, c->ca_data, c->ca_len, c->ca_format, "the CA bytes",
-                                    MQTLS_ERR_TLS_BAD_CA_FILE, false };
-        int32_t rc = load_certs(t, &m->ca, &src);
-        if (rc != MQTLS_OK) {
+        const mqtls__tls_cert_src_t src = {
+            c->ca_file, c->ca_data, c->ca_len, c->ca_format, MQTLS__TLS_CA_BYTES, MQTLS_ERR_TLS_BAD_CA_FILE, false};
+        int32_t rc = mqtls__tls_load_certs(t, &src, add_cert, &m->ca);
+        if (rc < 0) {
             return rc;
         }
     }
     if (c->ca_path != NULL) {
-        size_t before = count_certs(&m->ca);
-        /* Files that are not certificates are skipped, as c_rehash's directories hold other files. */
-        int32_t rc = mqtls__tls_load(t, c->ca_path, true, add_dir_file, &m->ca);
-        if (rc == MQTLS_ERR_NO_MEMORY) {
+        int32_t rc = mqtls__tls_load_ca_dir(t, c->ca_path, add_cert, &m->ca);
+        if (rc < 0) {
             return rc;
-        }
-        if (rc != MQTLS_OK) {
-            return MQTLS_ERR_TLS_BAD_CA_PATH; /* detail: the directory and errno's text */
-        }
-        if (count_certs(&m->ca) == before) {
-            mqtls__tls_detail(t, "%s: no certificate in this directory could be read", c->ca_path);
-            return MQTLS_ERR_TLS_BAD_CA_PATH;
         }
     }
     if (count_certs(&m->ca) > 0u) {
@@ -430,22 +158,6 @@ static int32_t load_trust(mqtls_tls_t *t, mbed_t *m)
     /* Verification is off only when asked for, never because trust is missing. */
     mbedtls_ssl_conf_authmode(&m->conf, c->no_verify ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
     return MQTLS_OK;
-}
-
-/* EncryptedPrivateKeyInfo is SEQUENCE { AlgorithmIdentifier, OCTET STRING }
- * (RFC 5958 §3); every plain key form starts with an INTEGER version, and a
- * certificate or public key has no OCTET STRING second. */
-static bool key_is_encrypted(uint8_t *buf, size_t len, bool pem)
-{
-    if (pem) {
-        return has_text(buf, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
-               has_text(buf, len, "Proc-Type: 4,ENCRYPTED");
-    }
-    unsigned char *p = buf, *end = buf + len;
-    size_t body;
-    const int seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
-    return mbedtls_asn1_get_tag(&p, end, &body, seq) == 0 && mbedtls_asn1_get_tag(&p, end, &body, seq) == 0 &&
-           (p += body) < end && *p == MBEDTLS_ASN1_OCTET_STRING;
 }
 
 /* The algorithm is one mbedTLS lacks, rather than the password being wrong. */
@@ -463,26 +175,20 @@ static int32_t key_error(mqtls_tls_t *t, const char *name, int ret, bool encrypt
     char msg[128];
     strerr(ret, msg, sizeof msg);
     t->report->engine_error = ret;
+    if (ret == MBEDTLS_ERR_PK_ALLOC_FAILED) {
+        return MQTLS_ERR_NO_MEMORY;
+    }
     if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED || (encrypted && !have_password)) {
-        mqtls__tls_detail(t, "%s is encrypted: its password is needed", name);
-        return MQTLS_ERR_TLS_KEY_PASSWORD;
+        return mqtls__tls_key_error(t, name, MQTLS__KEY_NEEDS_PASSWORD, NULL);
     }
-    if (ret == MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
-        mqtls__tls_detail(t, "%s: wrong password", name);
-        return MQTLS_ERR_TLS_KEY_PASSWORD;
+    if (encrypted && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH && unsupported_algorithm(ret)) {
+        return mqtls__tls_key_error(t, name, MQTLS__KEY_UNSUPPORTED,
+                                    "mbedTLS " MBEDTLS_VERSION_STRING
+                                    " reads PBES2 (PBKDF2 with AES-CBC or 3DES) and PKCS#12 3DES");
     }
-    if (encrypted && unsupported_algorithm(ret)) {
-        mqtls__tls_detail(t, "%s is encrypted with a scheme mbedTLS %s cannot decrypt; it reads PBES2 "
-                          "(PBKDF2 with AES-CBC or 3DES) and PKCS#12 3DES", name, MBEDTLS_VERSION_STRING);
-        return MQTLS_ERR_TLS_BAD_KEY_FILE;
-    }
-    if (encrypted) {
-        /* A wrong key can give a padding that happens to check, then garbage. */
-        mqtls__tls_detail(t, "%s: wrong password (the decrypted key does not parse: %s)", name, msg);
-        return MQTLS_ERR_TLS_KEY_PASSWORD;
-    }
-    mqtls__tls_detail(t, "%s: not a private key mbedTLS can read (%s)", name, msg);
-    return ret == MBEDTLS_ERR_PK_ALLOC_FAILED ? MQTLS_ERR_NO_MEMORY : MQTLS_ERR_TLS_BAD_KEY_FILE;
+    /* Encrypted: a wrong key can give a padding that happens to check, then garbage. */
+    bool wrong = encrypted || ret == MBEDTLS_ERR_PK_PASSWORD_MISMATCH;
+    return mqtls__tls_key_error(t, name, wrong ? MQTLS__KEY_WRONG_PASSWORD : MQTLS__KEY_NOT_A_KEY, msg);
 }
 
 static int parse_key(mbed_t *m, const uint8_t *buf, size_t len, const char *pw)
@@ -496,46 +202,26 @@ static int parse_key(mbed_t *m, const uint8_t *buf, size_t len, const char *pw)
 static int32_t load_key(mqtls_tls_t *t, mbed_t *m)
 {
     const mqtls_tls_config_t *c = &t->cfg;
-    uint8_t *buf;
-    size_t len;
-    int32_t rc = get_bytes(t, c->key_file, c->key_data, c->key_len, &buf, &len);
+    mqtls__tls_cred_t cr;
+    bool encrypted;
+    int32_t rc = mqtls__tls_key_get(t, &cr, &encrypted);
     if (rc != MQTLS_OK) {
-        return rc == MQTLS_ERR_NO_MEMORY ? rc : MQTLS_ERR_TLS_BAD_KEY_FILE;
+        return rc;
     }
-    const char *name = c->key_file != NULL ? c->key_file : "the key bytes";
-    if (len == 0u) {
-        mqtls__tls_detail(t, "%s is empty", name);
-        rc = MQTLS_ERR_TLS_BAD_KEY_FILE;
-    } else if ((rc = mqtls__tls_check_format(t, name, c->key_format, buf, len)) == MQTLS_OK) {
-        bool pem = mqtls__tls_detect_format(buf, len) == MQTLS_TLS_FORMAT_PEM;
-        bool encrypted = key_is_encrypted(buf, len, pem);
-        bool have_password = c->key_password != NULL && c->key_password[0] != '\0';
-        long iters = -1;
-        int count = encrypted ? mqtls__pkcs8_iterations(buf, len, pem, &iters) : 0;
-        int ret = count != 0 ? MBEDTLS_ERR_PK_KEY_INVALID_FORMAT : parse_key(m, buf, pem ? len + 1u : len, c->key_password);
-        if (count != 0) {
-            /* Before anything runs PBKDF2 (a claimed 2^31 iterations would run for half an hour). */
-            if (count == MQTLS__PBKDF2_TOO_MANY) {
-                mqtls__tls_detail(t, "%s asks for %ld PBKDF2 iterations; mqtls runs at most 10 million: refused",
-                                  name, iters);
-            } else {
-                mqtls__tls_detail(t, "%s is malformed: its PBKDF2 iteration count is 0, negative or wider than 32 "
-                                  "bits (not a wrong password)", name);
-            }
-            rc = MQTLS_ERR_TLS_BAD_KEY_FILE;
-            ret = 0;
-        }
-        /* Only after mbedTLS itself refused: 2.x cannot decrypt PBES2 with AES. */
-        if (ret != 0 && encrypted && have_password && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
-            int own = mqtls__pk_parse_pbes2_aes(&m->key, buf, len, pem, c->key_password);
-            ret = own == MQTLS__PBES2_NOT_OURS ? ret : own;
-        }
-        if (ret != 0) {
-            rc = key_error(t, name, ret, encrypted, have_password);
-        }
+    uint8_t *buf = cr.buf;
+    size_t len = cr.len;
+    bool pem = mqtls__tls_detect_format(buf, len) == MQTLS_TLS_FORMAT_PEM;
+    bool have_password = c->key_password != NULL && c->key_password[0] != '\0';
+    int ret = parse_key(m, buf, pem ? len + 1u : len, c->key_password);
+    /* Only after mbedTLS itself refused: 2.x cannot decrypt PBES2 with AES. */
+    if (ret != 0 && encrypted && have_password && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
+        int own = mqtls__pk_parse_pbes2_aes(&m->key, buf, len, pem, c->key_password);
+        ret = own == MQTLS__PBES2_NOT_OURS ? ret : own;
     }
-    mbedtls_platform_zeroize(buf, len);
-    free(buf);
+    if (ret != 0) {
+        rc = key_error(t, cr.what, ret, encrypted, have_password);
+    }
+    mqtls__tls_cred_free(&cr);
     return rc;
 }
 
@@ -550,10 +236,11 @@ static int32_t load_identity(mqtls_tls_t *t, mbed_t *m)
     if (c->cert_file == NULL && c->cert_data == NULL) {
         return MQTLS_OK; /* tls.c made sure there is no key either */
     }
-    const cert_source_t src = { c->cert_file, c->cert_data, c->cert_len, c->cert_format,
-                                "the certificate bytes", MQTLS_ERR_TLS_BAD_CERT_FILE, true };
-    int32_t rc = load_certs(t, &m->own, &src);
-    if (rc == MQTLS_OK) {
+    const mqtls__tls_cert_src_t src = {
+        c->cert_file, c->cert_data, c->cert_len, c->cert_format, MQTLS__TLS_CERT_BYTES, MQTLS_ERR_TLS_BAD_CERT_FILE,
+        true};
+    int32_t rc = mqtls__tls_load_certs(t, &src, add_cert, &m->own);
+    if (rc > 0) {
         rc = load_key(t, m);
     }
     if (rc != MQTLS_OK) {
@@ -636,14 +323,7 @@ static int32_t set_ciphers(mqtls_tls_t *t, mbed_t *m)
         return MQTLS_OK;
     }
     char name[128];
-    size_t n = 0;
-    for (const char *p = t->cfg.ciphers; mqtls__tls_next_cipher(&p, name, sizeof name);) {
-        n++;
-    }
-    if (n == 0u) {
-        mqtls__tls_detail(t, "the cipher suite list is empty");
-        return MQTLS_ERR_TLS_BAD_CIPHER;
-    }
+    size_t n = mqtls__tls_count_ciphers(t->cfg.ciphers);
     m->suites = calloc(n + 1u, sizeof(*m->suites));
     if (m->suites == NULL) {
         return MQTLS_ERR_NO_MEMORY;
@@ -678,12 +358,8 @@ static int32_t set_alpn(mqtls_tls_t *t, mbed_t *m)
     }
 #if defined(MBEDTLS_SSL_ALPN)
     size_t n = 0;
-    for (; list[n] != NULL; n++) {
-        size_t len = strlen(list[n]);
-        if (len == 0u || len > 255u) {
-            mqtls__tls_detail(t, "ALPN protocol '%s' must be 1 to 255 bytes long (RFC 7301 §3.1)", list[n]);
-            return MQTLS_ERR_TLS_BAD_CONFIG;
-        }
+    while (list[n] != NULL) {
+        n++;
     }
     /* A copy: mbedTLS wants `const char **` and keeps the pointer. */
     m->alpn = calloc(n + 1u, sizeof(*m->alpn));
@@ -922,8 +598,8 @@ static mbed_t *mbed_new(void)
         mbedtls_pk_init(&m->key);
         mbedtls_entropy_init(&m->entropy);
         mbedtls_ctr_drbg_init(&m->drbg);
-        watch_reset(&m->in);
-        watch_reset(&m->out);
+        mqtls__tls_watch_reset(&m->in);
+        mqtls__tls_watch_reset(&m->out);
     }
     return m;
 }
@@ -1051,7 +727,7 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
     mbed_t *m = t->impl;
     /* In an open session mbedTLS sends an alert by itself only to refuse a
      * HelloRequest (renegotiation is off): the record type is in the clear. */
-    if (t->established && !m->closing && len > 0u && buf[0] == REC_ALERT) {
+    if (t->established && !m->closing && len > 0u && buf[0] == MQTLS__REC_ALERT) {
         m->refused_reneg = true;
     }
     if (!t->established && len <= 65536u) {
@@ -1062,13 +738,13 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
         if (!keep_in_flight(m, buf, len)) {
             return MBEDTLS_ERR_SSL_ALLOC_FAILED;
         }
-        watch_feed(&m->out, buf, len);
+        mqtls__tls_watch_feed(&m->out, buf, len);
         return (int)len;
     }
     int32_t n = mqtls__tls_lower_send(t, buf, len > INT32_MAX ? (size_t)INT32_MAX : len);
     if (n > 0) {
         if (!t->established) {
-            watch_feed(&m->out, buf, (size_t)n);
+            mqtls__tls_watch_feed(&m->out, buf, (size_t)n);
         }
         return (int)n;
     }
@@ -1152,7 +828,7 @@ static bool join_some(mbed_t *m)
             return true;
         }
         size_t rlen = ((size_t)m->jin[3] << 8) | m->jin[4];
-        if (m->jin[0] != REC_HANDSHAKE || m->jin[1] != 3u || rlen > JOIN_MAX) {
+        if (m->jin[0] != MQTLS__REC_HANDSHAKE || m->jin[1] != 3u || rlen > JOIN_MAX) {
             m->join_off = true; /* CCS, an alert, or not TLS: mbedTLS sees it as it came */
             continue;
         }
@@ -1161,7 +837,7 @@ static bool join_some(mbed_t *m)
         }
         size_t off = 0, body = 0;
         bool whole = false;
-        while (off + 5u <= m->jin_len && m->jin[off] == REC_HANDSHAKE) {
+        while (off + 5u <= m->jin_len && m->jin[off] == MQTLS__REC_HANDSHAKE) {
             size_t n = ((size_t)m->jin[off + 3] << 8) | m->jin[off + 4];
             if (off + 5u + n > m->jin_len) {
                 break; /* this record is not all here yet */
@@ -1183,7 +859,7 @@ static bool join_some(mbed_t *m)
         if (!whole) {
             return true; /* wait for the rest of the message */
         }
-        uint8_t hdr[5] = { REC_HANDSHAKE, 3u, m->jin[2], (uint8_t)(body >> 8), (uint8_t)body };
+        uint8_t hdr[5] = {MQTLS__REC_HANDSHAKE, 3u, m->jin[2], (uint8_t)(body >> 8), (uint8_t)body};
         if (!jout_add(m, hdr, sizeof hdr) || !jout_add(m, m->jtmp, body)) {
             return false;
         }
@@ -1205,7 +881,7 @@ static int join_recv(mqtls_tls_t *t, mbed_t *m, unsigned char *buf, size_t len)
         if (n < 0) {
             return n == MQTLS_ERR_CLOSED ? 0 : MBEDTLS_ERR_NET_RECV_FAILED;
         }
-        watch_feed(&m->in, m->jin + m->jin_len, (size_t)n);
+        mqtls__tls_watch_feed(&m->in, m->jin + m->jin_len, (size_t)n);
         m->jin_len += (size_t)n;
         if (!join_some(m)) {
             return MBEDTLS_ERR_SSL_ALLOC_FAILED;
@@ -1236,7 +912,7 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     int32_t n = mqtls__tls_lower_recv(t, buf, len > INT32_MAX ? (size_t)INT32_MAX : len);
     if (n > 0) {
         if (!t->established) {
-            watch_feed(&m->in, buf, (size_t)n);
+            mqtls__tls_watch_feed(&m->in, buf, (size_t)n);
         }
         return (int)n;
     }
@@ -1245,23 +921,6 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     }
     /* 0 is how a bio tells mbedTLS the stream ended. */
     return n == MQTLS_ERR_CLOSED ? 0 : MBEDTLS_ERR_NET_RECV_FAILED;
-}
-
-/* A second handshake on the same session must not inherit the first one's
- * findings (a stale cert_requested would turn the next alert 40 into
- * CERT_REQUIRED). Engine name and cert_sent describe the configuration. */
-static void forget_last_handshake(mqtls_tls_report_t *r)
-{
-    r->version[0] = '\0';
-    r->cipher[0] = '\0';
-    r->alpn[0] = '\0';
-    r->verify_flags = 0;
-    r->alert_received = -1;
-    r->alert_sent = -1;
-    r->cert_requested = false;
-    r->chain_len = 0;
-    r->engine_error = 0;
-    r->detail[0] = '\0';
 }
 
 static int32_t mbed_start(mqtls_tls_t *t)
@@ -1279,16 +938,14 @@ static int32_t mbed_start(mqtls_tls_t *t)
         mqtls__tls_detail(t, "cannot prepare the TLS session (out of memory?)");
         return MQTLS_ERR_NO_MEMORY;
     }
-    watch_reset(&m->in);
-    watch_reset(&m->out);
+    mqtls__tls_watch_reset(&m->in);
+    mqtls__tls_watch_reset(&m->out);
     m->write_taken = 0;
     m->flight_len = 0;
     m->jin_len = m->jout_len = m->jout_pos = 0;
     m->join_off = false;
     m->closing = m->refused_reneg = false;
     m->tolerated = 0;
-    t->lower_error = 0; /* a failed earlier handshake must not explain this one */
-    forget_last_handshake(t->report);
     /* No SNI for an IP literal (RFC 6066 §3); verify_cb checks it instead.
      * Setting NULL explicitly also tells 3.6 that no name check is wanted
      * from mbedTLS itself. */
@@ -1307,7 +964,7 @@ static int32_t mbed_start(mqtls_tls_t *t)
 /* What the watch learnt, into the report. */
 static void note_watch(mqtls_tls_t *t, const mbed_t *m)
 {
-    if (m->in.hs_types & (1u << HS_CERTIFICATE_REQUEST)) {
+    if (m->in.hs_types & (1u << MQTLS__HS_CERTIFICATE_REQUEST)) {
         t->report->cert_requested = true;
     }
     if (m->out.alert >= 0) {
@@ -1394,43 +1051,7 @@ static int received_alert(const mbed_t *m)
 
 static int32_t alert_failure(mqtls_tls_t *t, const mbed_t *m)
 {
-    int alert = received_alert(m);
-    t->report->alert_received = alert;
-    mqtls__tls_detail(t, "the server sent the alert %s (%d)%s", mqtls_tls_alert_name(alert), alert,
-                      t->report->cert_requested ? " after asking for a client certificate" : "");
-    return mqtls__tls_alert_error(t, alert);
-}
-
-static int32_t not_tls_failure(mqtls_tls_t *t, const mbed_t *m)
-{
-    mqtls__tls_detail(t, "the server answered with bytes that are not TLS (first byte 0x%02x); is this a plain "
-                         "MQTT port?", (unsigned)m->in.first);
-    return MQTLS_ERR_TLS_NOT_TLS;
-}
-
-static int32_t bad_record_failure(mqtls_tls_t *t, const mbed_t *m)
-{
-    if (m->in.oversized != 0u) {
-        mqtls__tls_detail(t, "the server sent a TLS record header (type %u) claiming %u bytes; a TLS record holds at "
-                             "most 16384 (RFC 5246 §6.2)", (unsigned)m->in.hdr[0], (unsigned)m->in.oversized);
-    } else {
-        mqtls__tls_detail(t, "after %s, the server sent bytes that are not a TLS record (0x%02x where a record type "
-                             "belongs)", (m->in.hs_types & (1u << HS_SERVER_HELLO)) ? "its ServerHello" : "a TLS record",
-                          (unsigned)m->in.hdr[0]);
-    }
-    return MQTLS_ERR_TLS_BAD_RECORD;
-}
-
-static int32_t closed_failure(mqtls_tls_t *t, const mbed_t *m, const char *how)
-{
-    if (m->in.bytes == 0u) {
-        mqtls__tls_detail(t, "the server %s without a TLS answer; is this a plain MQTT port?", how);
-    } else if (t->report->cert_requested && !t->report->cert_sent) {
-        mqtls__tls_detail(t, "the server %s after asking for a client certificate, and none was given", how);
-    } else {
-        mqtls__tls_detail(t, "the server %s during the TLS handshake", how);
-    }
-    return MQTLS_ERR_TLS_CLOSED_IN_HANDSHAKE;
+    return mqtls__tls_alert_failure(t, received_alert(m));
 }
 
 /*
@@ -1448,7 +1069,7 @@ static void read_leftovers(mqtls_tls_t *t, mbed_t *m)
         if (n <= 0) {
             break;
         }
-        watch_feed(&m->in, buf, (size_t)n);
+        mqtls__tls_watch_feed(&m->in, buf, (size_t)n);
     }
     t->lower_error = kept;
 }
@@ -1463,23 +1084,19 @@ static int32_t lower_failure(mqtls_tls_t *t, mbed_t *m)
         note_watch(t, m);
     }
     if (m->in.not_tls) {
-        return not_tls_failure(t, m);
+        return mqtls__tls_not_tls_error(t, &m->in);
     }
     if (m->in.bad_record) {
-        return bad_record_failure(t, m);
+        return mqtls__tls_bad_record_error(t, &m->in, NULL);
     }
     if (m->in.alert >= 0) {
-        t->report->alert_received = m->in.alert;
-        mqtls__tls_detail(t, "the server sent the alert %s (%d) and closed the connection%s",
-                          mqtls_tls_alert_name(m->in.alert), m->in.alert,
-                          t->report->cert_requested ? "; it had asked for a client certificate" : "");
-        return mqtls__tls_alert_error(t, m->in.alert);
+        return mqtls__tls_alert_failure(t, m->in.alert);
     }
     if (err == MQTLS_ERR_CLOSED) {
-        return closed_failure(t, m, "closed the connection");
+        return mqtls__tls_closed_error(t, &m->in, false);
     }
     if (err == MQTLS_ERR_SEND || err == MQTLS_ERR_RECV) {
-        return closed_failure(t, m, "reset the connection");
+        return mqtls__tls_closed_error(t, &m->in, true);
     }
     mqtls__tls_detail(t, "the connection failed during the TLS handshake: %s", mqtls_strerror(err));
     return err;
@@ -1534,10 +1151,10 @@ static int32_t handshake_error(mqtls_tls_t *t, mbed_t *m, int ret)
     strerr(ret, msg, sizeof msg);
     t->report->engine_error = ret;
     if (m->in.not_tls) {
-        return not_tls_failure(t, m);
+        return mqtls__tls_not_tls_error(t, &m->in);
     }
     if (m->in.bad_record) {
-        return bad_record_failure(t, m);
+        return mqtls__tls_bad_record_error(t, &m->in, NULL);
     }
     /* A message larger than the input buffer: 2.28 says "feature not
      * available", 3.6 "bad input parameters". */
@@ -1561,7 +1178,7 @@ static int32_t handshake_error(mqtls_tls_t *t, mbed_t *m, int ret)
         return lower_failure(t, m);
     }
     if (ret == MBEDTLS_ERR_SSL_CONN_EOF) {
-        return closed_failure(t, m, "closed the connection");
+        return mqtls__tls_closed_error(t, &m->in, false);
     }
     if (is_no_cipher(ret)) {
         mqtls__tls_detail(t, "%s", msg);
@@ -1571,14 +1188,14 @@ static int32_t handshake_error(mqtls_tls_t *t, mbed_t *m, int ret)
         mqtls__tls_detail(t, "the server chose a TLS version outside the allowed range (%s)", msg);
         return MQTLS_ERR_TLS_NO_COMMON_VERSION;
     }
-    if (is_garbled(ret) && !(m->in.hs_types & (1u << HS_SERVER_HELLO))) {
+    if (is_garbled(ret) && !(m->in.hs_types & (1u << MQTLS__HS_SERVER_HELLO))) {
         mqtls__tls_detail(t, "the server's answer is not a TLS handshake (%s); is this a plain MQTT port?", msg);
         return MQTLS_ERR_TLS_NOT_TLS;
     }
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
     /* See tls12_sig_algs: TLS 1.3 allowed, a TLS 1.2 server's signed key exchange refused. */
     if (ret == MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER && m->hi > MQTLS_TLS_V1_2 &&
-        (m->in.hs_types & (1u << HS_SERVER_KEY_EXCHANGE))) {
+        (m->in.hs_types & (1u << MQTLS__HS_SERVER_KEY_EXCHANGE))) {
         mqtls__tls_detail(t,
                           "mbedTLS %s rejects a TLS 1.2 server's RSA-PSS signature (Mbed-TLS/mbedtls#10674): use "
                           "--tls-version tlsv1.2 (max_version), TLS 1.3 on the broker, or OpenSSL",
@@ -1825,4 +1442,5 @@ const struct mqtls__tls_ops mqtls__tls_mbedtls_ops = {
     .pending = mbed_pending,
     .shutdown = mbed_shutdown,
     .destroy = mbed_destroy,
+    .max_version = HIGHEST_VERSION,
 };

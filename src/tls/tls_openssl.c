@@ -9,11 +9,14 @@
  * counts up process-wide, and past 255 its numbers run into the type's
  * class bits (BIO_TYPE_MASK), which a device reconnecting all day reaches.
  *
- * Credentials are parsed by us, not by SSL_CTX_use_*_file(), because the
- * contract wants PEM or DER detected from the content, several CA
- * certificates in one DER or PEM file, a CA directory of plain files (the
+ * Credentials are read and split by tls_cred.c, not by SSL_CTX_use_*_file(),
+ * because the contract wants PEM or DER detected from the content, several
+ * CA certificates in one DER or PEM file, a CA directory of plain files (the
  * capath of OpenSSL wants hashed names, which nobody flashing a device has),
- * and an error that says which file is wrong and why.
+ * and an error that says which file is wrong and why, the same on every
+ * engine; this file turns each DER certificate into an X509 and decodes the
+ * key. The server's cleartext bytes go through the record watcher
+ * (tls_watch.c), as on mbedTLS.
  *
  * Verification runs through a whole-chain callback that lets OpenSSL go on
  * past each problem only to collect them all (untrusted AND expired AND
@@ -24,17 +27,14 @@
  * "name" here and "expired" on mbedTLS).
  *
  * Why a handshake failed is decided from what we saw ourselves where
- * possible (the alert read, the first bytes the server sent, the lower
+ * possible (the alert read, what the watcher saw, the lower
  * transport's error, the verify result) and from OpenSSL's reason code
  * only for the rest; OpenSSL's error queue is emptied after every call so
  * nothing leaks into the next session of the thread.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/bio.h>
@@ -47,9 +47,6 @@
 #include <openssl/x509v3.h>
 
 #include "tls_priv.h"
-#if MQTLS_WITH_MBEDCRYPTO
-#include "util/pkcs8_aes.h"
-#endif
 
 #define MAX_VERIFY_ERRORS 4
 
@@ -57,10 +54,9 @@ typedef struct {
     SSL_CTX *ctx;
     SSL *ssl;
     BIO_METHOD *meth;
-    /* What the server sent back, to tell "not TLS" and "closed without an
-     * answer" from a TLS failure. */
-    size_t rx_bytes;
-    uint8_t head[3];
+    /* What the server sent back in the clear (tls_watch.c), to tell "not
+     * TLS", a broken record and "closed without an answer" from a TLS failure. */
+    mqtls__tls_watch_t in;
     bool eof;          /* the lower transport said MQTLS_ERR_CLOSED */
     int32_t io_error;  /* lower error during the current OpenSSL call */
     int alert_in;      /* alert read during the current OpenSSL call, -1 none */
@@ -135,14 +131,6 @@ static int bio_write(BIO *b, const char *data, int len)
     return -1;
 }
 
-static void sniff(ossl_t *o, const uint8_t *buf, size_t n)
-{
-    for (size_t i = 0; i < n && o->rx_bytes + i < sizeof o->head; i++) {
-        o->head[o->rx_bytes + i] = buf[i];
-    }
-    o->rx_bytes += n;
-}
-
 static int bio_read(BIO *b, char *data, int len)
 {
     mqtls_tls_t *t = BIO_get_data(b);
@@ -153,7 +141,9 @@ static int bio_read(BIO *b, char *data, int len)
     }
     int32_t n = mqtls__tls_lower_recv(t, (uint8_t *)data, (size_t)len);
     if (n > 0) {
-        sniff(o, (const uint8_t *)data, (size_t)n);
+        if (!t->established) {
+            mqtls__tls_watch_feed(&o->in, (const uint8_t *)data, (size_t)n);
+        }
         return (int)n;
     }
     if (n == 0) {
@@ -209,271 +199,98 @@ static BIO_METHOD *make_method(void)
     return m;
 }
 
-/* ---- parsing credentials ----------------------------------------------------- */
+/* ---- certificates (read and split by tls_cred.c) -------------------------------- */
 
-/* Certificates are never encrypted, but a PEM header can claim they are;
- * without a callback OpenSSL would then prompt on the terminal. */
-static int no_password(char *buf, int size, int rwflag, void *u)
+/* One DER certificate, or NULL with OpenSSL's reason in why. */
+static X509 *der_cert(const uint8_t *der, size_t len, char *why, size_t why_len)
 {
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return -1;
+    const unsigned char *p = der;
+    X509 *x = len <= (size_t)INT32_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+    if (x == NULL) {
+        ossl_reason(why, why_len);
+        ERR_clear_error();
+    }
+    return x;
 }
 
-static int parse_pem_certs(const uint8_t *buf, size_t len, STACK_OF(X509) *out)
+/* mqtls__tls_add_cert_fn into the trust store (ctx). */
+static int32_t trust_cert(mqtls_tls_t *t, void *ctx, const uint8_t *der, size_t len, char *why, size_t why_len)
 {
-    BIO *b = BIO_new_mem_buf(buf, (int)len);
-    int n = 0;
-    X509 *x;
-    while (b != NULL && (x = PEM_read_bio_X509_AUX(b, NULL, no_password, NULL)) != NULL) {
-        if (!sk_X509_push(out, x)) {
-            X509_free(x);
-            n = -1;
-            break;
-        }
-        n++;
+    (void)t;
+    X509 *x = der_cert(der, len, why, why_len);
+    if (x == NULL) {
+        return MQTLS_ERR_TLS_BAD_CA_FILE;
     }
-    BIO_free(b);
-    unsigned long e = ERR_peek_last_error();
-    if (n >= 0 && ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
-        ERR_clear_error(); /* the normal end: no further block */
-        return n;
-    }
-    return -1; /* a block that does not parse: the whole file is suspect */
+    int ok = X509_STORE_add_cert(ctx, x); /* takes its own reference */
+    X509_free(x);
+    return ok ? MQTLS_OK : MQTLS_ERR_NO_MEMORY;
 }
 
-/* One or more DER certificates back to back (the CC3200 flash file holds one). */
-static int parse_der_certs(const uint8_t *buf, size_t len, STACK_OF(X509) *out)
+/* mqtls__tls_add_cert_fn onto a chain (ctx, a STACK_OF(X509)). */
+static int32_t chain_cert(mqtls_tls_t *t, void *ctx, const uint8_t *der, size_t len, char *why, size_t why_len)
 {
-    const unsigned char *p = buf;
-    int n = 0;
-    while ((size_t)(p - buf) < len) {
-        X509 *x = d2i_X509(NULL, &p, (long)(len - (size_t)(p - buf)));
-        if (x == NULL) {
-            return -1;
-        }
-        if (!sk_X509_push(out, x)) {
-            X509_free(x);
-            return -1;
-        }
-        n++;
+    (void)t;
+    X509 *x = der_cert(der, len, why, why_len);
+    if (x == NULL) {
+        return MQTLS_ERR_TLS_BAD_CERT_FILE;
     }
-    return n;
-}
-
-/* Every certificate in buf, appended to out. @return how many, 0 when
- * the content holds none, -1 when it does not parse. */
-static int parse_certs(const uint8_t *buf, size_t len, STACK_OF(X509) *out)
-{
-    if (len > (size_t)INT32_MAX) {
-        return -1;
+    if (!sk_X509_push(ctx, x)) {
+        X509_free(x);
+        return MQTLS_ERR_NO_MEMORY;
     }
-    switch (mqtls__tls_detect_format(buf, len)) {
-    case MQTLS_TLS_FORMAT_PEM:
-        return parse_pem_certs(buf, len, out);
-    case MQTLS_TLS_FORMAT_DER:
-        return parse_der_certs(buf, len, out);
-    default:
-        return -1;
-    }
-}
-
-static const char *cert_problem(const uint8_t *buf, size_t len, int n)
-{
-    mqtls_tls_format_t f = mqtls__tls_detect_format(buf, len);
-    if (len == 0) {
-        return "the file is empty";
-    }
-    if (f == MQTLS_TLS_FORMAT_AUTO) {
-        return "neither PEM nor DER";
-    }
-    if (n == 0) {
-        return "no certificate in it";
-    }
-    const unsigned char *p = buf;
-    X509 *first = f == MQTLS_TLS_FORMAT_DER ? d2i_X509(NULL, &p, (long)len) : NULL;
-    X509_free(first);
-    /* e.g. a newline after the DER bytes: a device would reject the file too */
-    return first != NULL ? "bytes after the last DER certificate that are not a certificate"
-                         : "not a valid certificate";
+    return MQTLS_OK;
 }
 
 /* ---- trust ------------------------------------------------------------------- */
 
-/* Add the certificates in buf to the trust store. @return how many were
- * added (> 0), 0 when there were none, or a negative error (detail set). */
-static int32_t add_trust(mqtls_tls_t *t, const char *what, const uint8_t *buf, size_t len, int32_t bad)
-{
-    ossl_t *o = t->impl;
-    int32_t rc = mqtls__tls_check_format(t, what, t->cfg.ca_format, buf, len);
-    if (rc < 0) {
-        return rc;
-    }
-    STACK_OF(X509) *sk = sk_X509_new_null();
-    if (sk == NULL) {
-        return MQTLS_ERR_NO_MEMORY;
-    }
-    int n = parse_certs(buf, len, sk);
-    rc = n > 0 ? n : load_error(t, bad, what, cert_problem(buf, len, n));
-    X509_STORE *store = SSL_CTX_get_cert_store(o->ctx);
-    for (int i = 0; rc > 0 && i < sk_X509_num(sk); i++) {
-        if (!X509_STORE_add_cert(store, sk_X509_value(sk, i))) {
-            rc = load_error(t, bad, what, "cannot add this CA certificate");
-        }
-    }
-    sk_X509_pop_free(sk, X509_free);
-    return rc;
-}
-
-static int32_t load_ca_file(mqtls_tls_t *t, const char *path)
-{
-    uint8_t *buf;
-    size_t len;
-    if (mqtls__tls_read_file(t, path, &buf, &len) < 0) {
-        return MQTLS_ERR_TLS_BAD_CA_FILE; /* the detail names the file and errno */
-    }
-    int32_t rc = add_trust(t, path, buf, len, MQTLS_ERR_TLS_BAD_CA_FILE);
-    free(buf);
-    return rc;
-}
-
-/* One file of a CA directory: files that are not certificates (a README,
- * a CRL) are skipped, but a certificate in the wrong declared format is
- * an error, as it is for a CA file. @return certificates added, or < 0. */
-static int32_t load_ca_dir_file(mqtls_tls_t *t, const char *path)
-{
-    struct stat st;
-    uint8_t *buf;
-    size_t len;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || mqtls__tls_read_file(t, path, &buf, &len) < 0) {
-        t->report->detail[0] = '\0';
-        return 0;
-    }
-    int32_t rc = add_trust(t, path, buf, len, MQTLS_ERR_TLS_BAD_CA_PATH);
-    free(buf);
-    if (rc == MQTLS_ERR_TLS_BAD_CA_PATH) {
-        ERR_clear_error();
-        t->report->detail[0] = '\0'; /* skipped, not an error */
-        rc = 0;
-    }
-    return rc;
-}
-
-static int32_t load_ca_path(mqtls_tls_t *t, const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        mqtls__tls_detail(t, "%s: %s", dir, strerror(errno));
-        return MQTLS_ERR_TLS_BAD_CA_PATH;
-    }
-    int32_t rc = 0, added = 0;
-    struct dirent *e;
-    while (rc >= 0 && (e = readdir(d)) != NULL) {
-        char path[4096];
-        if (e->d_name[0] == '.' || (size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path) {
-            continue;
-        }
-        rc = load_ca_dir_file(t, path);
-        added += rc > 0 ? rc : 0;
-    }
-    closedir(d);
-    if (rc >= 0 && added == 0) {
-        mqtls__tls_detail(t, "%s: no file in this directory holds a certificate", dir);
-        rc = MQTLS_ERR_TLS_BAD_CA_PATH;
-    }
-    return rc < 0 ? rc : MQTLS_OK;
-}
-
 static int32_t load_trust(mqtls_tls_t *t)
 {
     const mqtls_tls_config_t *c = &t->cfg;
+    ossl_t *o = t->impl;
     int32_t rc = MQTLS_OK;
-    if (c->ca_file != NULL) {
-        rc = load_ca_file(t, c->ca_file);
-    } else if (c->ca_data != NULL) {
-        rc = add_trust(t, "the CA data", c->ca_data, c->ca_len, MQTLS_ERR_TLS_BAD_CA_FILE);
+    if (c->ca_file != NULL || c->ca_data != NULL) {
+        const mqtls__tls_cert_src_t src = {
+            c->ca_file, c->ca_data, c->ca_len, c->ca_format, MQTLS__TLS_CA_BYTES, MQTLS_ERR_TLS_BAD_CA_FILE, false};
+        rc = mqtls__tls_load_certs(t, &src, trust_cert, SSL_CTX_get_cert_store(o->ctx));
     }
     if (rc >= 0 && c->ca_path != NULL) {
-        rc = load_ca_path(t, c->ca_path);
+        rc = mqtls__tls_load_ca_dir(t, c->ca_path, trust_cert, SSL_CTX_get_cert_store(o->ctx));
     }
     return rc < 0 ? rc : MQTLS_OK;
 }
 
 /* ---- our identity -------------------------------------------------------------- */
 
-/* A credential as bytes: from its file (read here, freed by the caller)
- * or the caller's buffer. */
-typedef struct {
-    const char *what;
-    const uint8_t *buf;
-    size_t len;
-    uint8_t *owned;
-} cred_t;
-
-static int32_t cred_get(mqtls_tls_t *t, cred_t *cr, const char *file, const uint8_t *data, size_t len,
-                        const char *name)
-{
-    cr->owned = NULL;
-    if (file != NULL) {
-        cr->what = file;
-        if (mqtls__tls_read_file(t, file, &cr->owned, &cr->len) < 0) {
-            return MQTLS_ERR_INVALID_ARG;
-        }
-        cr->buf = cr->owned;
-    } else {
-        cr->what = name;
-        cr->buf = data;
-        cr->len = len;
-    }
-    return MQTLS_OK;
-}
-
-static void cred_free(cred_t *cr)
-{
-    if (cr->owned != NULL) {
-        OPENSSL_cleanse(cr->owned, cr->len); /* it may be a private key */
-        free(cr->owned);
-    }
-}
-
-static int32_t use_cert_chain(mqtls_tls_t *t, const cred_t *cr)
+/* The first certificate is ours, the rest its chain up to (not including) the root. */
+static int32_t use_cert_chain(mqtls_tls_t *t, const char *what, STACK_OF(X509) * sk)
 {
     ossl_t *o = t->impl;
-    STACK_OF(X509) *sk = sk_X509_new_null();
-    if (sk == NULL) {
-        return MQTLS_ERR_NO_MEMORY;
+    if (SSL_CTX_use_certificate(o->ctx, sk_X509_value(sk, 0)) != 1) {
+        return load_error(t, MQTLS_ERR_TLS_BAD_CERT_FILE, what, "OpenSSL refuses this certificate");
     }
-    int n = parse_certs(cr->buf, cr->len, sk);
-    int32_t rc = MQTLS_OK;
-    if (n <= 0) {
-        rc = load_error(t, MQTLS_ERR_TLS_BAD_CERT_FILE, cr->what, cert_problem(cr->buf, cr->len, n));
-    } else if (SSL_CTX_use_certificate(o->ctx, sk_X509_value(sk, 0)) != 1) {
-        rc = load_error(t, MQTLS_ERR_TLS_BAD_CERT_FILE, cr->what, "OpenSSL refuses this certificate");
-    }
-    /* The rest of the file is the chain up to (not including) the root. */
-    for (int i = 1; rc == MQTLS_OK && i < n; i++) {
+    for (int i = 1; i < sk_X509_num(sk); i++) {
         if (SSL_CTX_add1_chain_cert(o->ctx, sk_X509_value(sk, i)) != 1) {
-            rc = load_error(t, MQTLS_ERR_TLS_BAD_CERT_FILE, cr->what, "cannot use an intermediate certificate");
+            return load_error(t, MQTLS_ERR_TLS_BAD_CERT_FILE, what, "cannot use an intermediate certificate");
         }
     }
-    sk_X509_pop_free(sk, X509_free);
-    return rc;
+    return MQTLS_OK;
 }
 
 static int32_t load_cert(mqtls_tls_t *t)
 {
     const mqtls_tls_config_t *c = &t->cfg;
-    cred_t cr;
-    if (cred_get(t, &cr, c->cert_file, c->cert_data, c->cert_len, "the certificate data") < 0) {
-        return MQTLS_ERR_TLS_BAD_CERT_FILE;
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    if (sk == NULL) {
+        return MQTLS_ERR_NO_MEMORY;
     }
-    int32_t rc = mqtls__tls_check_format(t, cr.what, c->cert_format, cr.buf, cr.len);
-    if (rc == MQTLS_OK) {
-        rc = use_cert_chain(t, &cr);
+    const mqtls__tls_cert_src_t src = {
+        c->cert_file, c->cert_data, c->cert_len, c->cert_format, MQTLS__TLS_CERT_BYTES, MQTLS_ERR_TLS_BAD_CERT_FILE,
+        true};
+    int32_t rc = mqtls__tls_load_certs(t, &src, chain_cert, sk);
+    if (rc > 0) {
+        rc = use_cert_chain(t, c->cert_file != NULL ? c->cert_file : src.what, sk);
     }
-    cred_free(&cr);
+    sk_X509_pop_free(sk, X509_free);
     return rc;
 }
 
@@ -493,33 +310,6 @@ static int key_password(char *buf, int size, int rwflag, void *u)
     size_t n = strlen(pw->password);
     memcpy(buf, pw->password, n);
     return (int)n;
-}
-
-static bool contains(const uint8_t *buf, size_t len, const char *s)
-{
-    size_t n = strlen(s);
-    for (size_t i = 0; len >= n && i <= len - n; i++) {
-        if (memcmp(buf + i, s, n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Encrypted, whatever the password callback saw: PKCS#8 "ENCRYPTED PRIVATE
- * KEY", a legacy encrypted PEM header, or a DER EncryptedPrivateKeyInfo
- * (which parses as an X509_SIG: an algorithm and an octet string). */
-static bool looks_encrypted(const uint8_t *buf, size_t len)
-{
-    if (mqtls__tls_detect_format(buf, len) == MQTLS_TLS_FORMAT_PEM) {
-        return contains(buf, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
-               contains(buf, len, "Proc-Type: 4,ENCRYPTED");
-    }
-    const unsigned char *p = buf;
-    X509_SIG *sig = d2i_X509_SIG(NULL, &p, (long)len);
-    bool whole = sig != NULL && (size_t)(p - buf) == len;
-    X509_SIG_free(sig);
-    return whole;
 }
 
 /* PKCS#1, SEC1, PKCS#8 or encrypted PKCS#8, in DER: the decoders of
@@ -570,25 +360,18 @@ static bool has_private_half(EVP_PKEY *pk)
     return n > 0;
 }
 
-static int32_t key_error(mqtls_tls_t *t, const cred_t *cr, const key_pw_t *pw)
+static int32_t key_error(mqtls_tls_t *t, const mqtls__tls_cred_t *cr, const key_pw_t *pw, bool encrypted)
 {
-    if (mqtls__tls_detect_format(cr->buf, cr->len) == MQTLS_TLS_FORMAT_AUTO) {
-        ERR_clear_error(); /* the decoders' "unsupported" adds nothing here */
-        return load_error(t, MQTLS_ERR_TLS_BAD_KEY_FILE, cr->what,
-                          cr->len == 0 ? "the file is empty" : "neither PEM nor DER");
+    char why[160];
+    const char *reason = ERR_peek_last_error() != 0 ? ossl_reason(why, sizeof why) : NULL;
+    if (pw->asked || encrypted) {
+        bool none = pw->password == NULL || pw->password[0] == '\0';
+        return mqtls__tls_key_error(t, cr->what, none ? MQTLS__KEY_NEEDS_PASSWORD : MQTLS__KEY_WRONG_PASSWORD, reason);
     }
-    if (pw->asked || looks_encrypted(cr->buf, cr->len)) {
-        if (pw->password == NULL) {
-            ERR_clear_error(); /* "bad password read": we know, we had none */
-        }
-        return load_error(t, MQTLS_ERR_TLS_KEY_PASSWORD, cr->what,
-                          pw->password == NULL ? "the key is encrypted and no password was given"
-                                               : "the password does not decrypt the key");
-    }
-    return load_error(t, MQTLS_ERR_TLS_BAD_KEY_FILE, cr->what, "no private key in it");
+    return mqtls__tls_key_error(t, cr->what, MQTLS__KEY_NOT_A_KEY, reason);
 }
 
-static int32_t use_key(mqtls_tls_t *t, const cred_t *cr, EVP_PKEY *pk)
+static int32_t use_key(mqtls_tls_t *t, const mqtls__tls_cred_t *cr, EVP_PKEY *pk)
 {
     ossl_t *o = t->impl;
     X509 *leaf = SSL_CTX_get0_certificate(o->ctx);
@@ -610,38 +393,22 @@ static int32_t use_key(mqtls_tls_t *t, const cred_t *cr, EVP_PKEY *pk)
 static int32_t load_key(mqtls_tls_t *t)
 {
     const mqtls_tls_config_t *c = &t->cfg;
-    cred_t cr;
-    if (cred_get(t, &cr, c->key_file, c->key_data, c->key_len, "the key data") < 0) {
-        return MQTLS_ERR_TLS_BAD_KEY_FILE;
-    }
-    int32_t rc = mqtls__tls_check_format(t, cr.what, c->key_format, cr.buf, cr.len);
-#if MQTLS_WITH_MBEDCRYPTO
-    /* Judged before OpenSSL runs PBKDF2: a key claiming 2^31 iterations would run for half an hour. */
-    long iters = -1;
-    int count = rc == MQTLS_OK && looks_encrypted(cr.buf, cr.len)
-                    ? mqtls__pkcs8_iterations(cr.buf, cr.len, mqtls__tls_detect_format(cr.buf, cr.len) ==
-                                                                  MQTLS_TLS_FORMAT_PEM, &iters)
-                    : 0;
-    if (count != 0) {
-        rc = load_error(t, MQTLS_ERR_TLS_BAD_KEY_FILE, cr.what,
-                        count == MQTLS__PBKDF2_TOO_MANY
-                            ? "the key asks for more than 10 million PBKDF2 iterations: refused"
-                            : "malformed: its PBKDF2 iteration count is 0, negative or wider than 32 bits");
-    }
-#endif
+    mqtls__tls_cred_t cr;
+    bool encrypted;
+    int32_t rc = mqtls__tls_key_get(t, &cr, &encrypted);
     if (rc == MQTLS_OK) {
         key_pw_t pw = { c->key_password, false };
         EVP_PKEY *pk = decode_key(cr.buf, cr.len, &pw);
         if (pk == NULL) {
-            rc = key_error(t, &cr, &pw);
+            rc = key_error(t, &cr, &pw, encrypted);
         } else if (!has_private_half(pk)) {
-            rc = load_error(t, MQTLS_ERR_TLS_BAD_KEY_FILE, cr.what, "a public key, not a private key");
+            rc = mqtls__tls_key_error(t, cr.what, MQTLS__KEY_PUBLIC, NULL);
         } else {
             rc = use_key(t, &cr, pk);
         }
         EVP_PKEY_free(pk);
     }
-    cred_free(&cr);
+    mqtls__tls_cred_free(&cr);
     return rc;
 }
 
@@ -782,10 +549,6 @@ static int32_t set_ciphers(mqtls_tls_t *t)
     size_t n12 = 0, n13 = 0;
     int32_t rc = sort_suites(t, all, &v12, &n12, &v13, &n13);
     SSL_CTX_free(all);
-    if (rc == MQTLS_OK && n12 == 0 && n13 == 0) {
-        mqtls__tls_detail(t, "the cipher list is empty");
-        rc = MQTLS_ERR_TLS_BAD_CIPHER;
-    }
     if (rc == MQTLS_OK && ((n12 > 0 && !SSL_CTX_set_cipher_list(o->ctx, v12)) ||
                            (n13 > 0 && !SSL_CTX_set_ciphersuites(o->ctx, v13)))) {
         rc = load_error(t, MQTLS_ERR_TLS_BAD_CIPHER, t->cfg.ciphers, "OpenSSL refuses this cipher list");
@@ -802,18 +565,9 @@ static int32_t set_alpn(mqtls_tls_t *t)
     if (a == NULL || a[0] == NULL) {
         return MQTLS_OK;
     }
-    size_t total = 0;
+    size_t total = 0; /* tls.c checked each name's length and the list's */
     for (size_t i = 0; a[i] != NULL; i++) {
-        size_t n = strlen(a[i]);
-        if (n == 0 || n > 255) {
-            mqtls__tls_detail(t, "ALPN protocol '%s' must be 1 to 255 bytes long", a[i]);
-            return MQTLS_ERR_TLS_BAD_CONFIG;
-        }
-        total += 1 + n;
-    }
-    if (total > 65535) {
-        mqtls__tls_detail(t, "the ALPN list is longer than 65535 bytes");
-        return MQTLS_ERR_TLS_BAD_CONFIG;
+        total += 1 + strlen(a[i]);
     }
     unsigned char *wire = malloc(total), *p = wire;
     if (wire == NULL) {
@@ -1028,7 +782,7 @@ static int32_t ossl_start(mqtls_tls_t *t)
     ERR_clear_error();
     SSL_free(o->ssl); /* a second handshake on the same session starts afresh */
     o->ssl = SSL_new(o->ctx);
-    o->rx_bytes = 0;
+    mqtls__tls_watch_reset(&o->in);
     o->eof = false;
     o->shut = false;
     BIO *b = o->ssl != NULL ? BIO_new(o->meth) : NULL;
@@ -1176,83 +930,11 @@ static int32_t verify_failure(mqtls_tls_t *t)
     return mqtls__tls_verify_error(flags);
 }
 
-static int32_t alert_failure(mqtls_tls_t *t, int alert)
-{
-    int32_t rc = mqtls__tls_alert_error(t, alert);
-    const char *name = mqtls_tls_alert_name(alert);
-    switch (rc) {
-    case MQTLS_ERR_TLS_CERT_REJECTED:
-        mqtls__tls_detail(t, "the server rejected our certificate with the alert %s (%d)", name, alert);
-        break;
-    case MQTLS_ERR_TLS_CERT_REQUIRED:
-        mqtls__tls_detail(t, "the server wants a client certificate and we have none: alert %s (%d)", name, alert);
-        break;
-    case MQTLS_ERR_TLS_NO_COMMON_VERSION:
-        mqtls__tls_detail(t, "the server accepts none of the TLS versions we offer: alert %s (%d)", name, alert);
-        break;
-    case MQTLS_ERR_TLS_NO_SHARED_CIPHER:
-        mqtls__tls_detail(t, "the server accepts none of our cipher suites: alert %s (%d)", name, alert);
-        break;
-    case MQTLS_ERR_CLOSED:
-        mqtls__tls_detail(t, "the server closed the TLS session (close_notify)");
-        break;
-    default:
-        mqtls__tls_detail(t, "the server sent the alert %s (%d)", name, alert);
-        break;
-    }
-    return rc;
-}
-
-/* A TLS record starts with a content type 20..23 and version 3.x. */
-static bool looks_like_tls(const ossl_t *o)
-{
-    size_t n = o->rx_bytes < sizeof o->head ? o->rx_bytes : sizeof o->head;
-    return (n < 1 || (o->head[0] >= 20 && o->head[0] <= 23)) && (n < 2 || o->head[1] == 3);
-}
-
-static int32_t not_tls(mqtls_tls_t *t)
-{
-    const ossl_t *o = t->impl;
-    const char *what = o->head[0] == 0x20 ? " (an MQTT CONNACK)" : o->head[0] == 'H' ? " (perhaps HTTP)" : "";
-    mqtls__tls_detail(t, "the server answered with bytes that are not TLS, first byte 0x%02x%s; "
-                         "is this a plain MQTT port?", o->head[0], what);
-    return MQTLS_ERR_TLS_NOT_TLS;
-}
-
-/* The connection ended (EOF, or a reset) before the handshake was done. */
-static int32_t closed_in_handshake(mqtls_tls_t *t, int32_t lower)
-{
-    const ossl_t *o = t->impl;
-    const char *how = lower == MQTLS_ERR_CLOSED || lower == 0 ? "closed" : "reset";
-    if (o->rx_bytes == 0) {
-        mqtls__tls_detail(t, "the server %s the connection without a TLS answer; is this a plain MQTT port?", how);
-    } else if (t->report->cert_requested && t->report->cert_sent) {
-        mqtls__tls_detail(t, "the server %s the connection after we sent our certificate; "
-                             "it may have rejected it without saying why", how);
-    } else {
-        mqtls__tls_detail(t, "the server %s the connection during the handshake, after %zu bytes", how, o->rx_bytes);
-    }
-    return MQTLS_ERR_TLS_CLOSED_IN_HANDSHAKE;
-}
-
 /* Has a ServerHello been read (the state machine is past waiting for it)? */
 static bool after_server_hello(const ossl_t *o)
 {
     OSSL_HANDSHAKE_STATE st = SSL_get_state(o->ssl);
     return st != TLS_ST_BEFORE && st != TLS_ST_CW_CLNT_HELLO;
-}
-
-/* Bytes that do not make a TLS record, from a server that spoke TLS. */
-static int32_t bad_record(mqtls_tls_t *t, const char *why)
-{
-    ossl_t *o = t->impl;
-    if (after_server_hello(o)) {
-        mqtls__tls_detail(t, "after its ServerHello, the server sent bytes that are not a valid TLS record (%s)", why);
-    } else {
-        mqtls__tls_detail(t, "the server's first record header is TLS (0x%02x 0x%02x) but the record is not: "
-                             "longer than the 16384 bytes TLS allows, or malformed (%s)", o->head[0], o->head[1], why);
-    }
-    return MQTLS_ERR_TLS_BAD_RECORD;
 }
 
 static int32_t reason_failure(mqtls_tls_t *t, int reason)
@@ -1269,9 +951,9 @@ static int32_t reason_failure(mqtls_tls_t *t, int reason)
         /* The server spoke TLS (its ServerHello came, or its first header
          * is a TLS one): what follows is broken TLS, not another protocol
          * or a version we refused. */
-        if (after_server_hello(o) || (looks_like_tls(o) && reason != SSL_R_WRONG_VERSION_NUMBER &&
-                                      reason != SSL_R_UNKNOWN_PROTOCOL)) {
-            return bad_record(t, why);
+        if (after_server_hello(o) ||
+            (o->in.spoke_tls && reason != SSL_R_WRONG_VERSION_NUMBER && reason != SSL_R_UNKNOWN_PROTOCOL)) {
+            return mqtls__tls_bad_record_error(t, &o->in, why);
         }
         break;
     default:
@@ -1291,8 +973,7 @@ static int32_t reason_failure(mqtls_tls_t *t, int reason)
     case SSL_R_PACKET_LENGTH_TOO_LONG:
     case SSL_R_ENCRYPTED_LENGTH_TOO_LONG:
     case SSL_R_DATA_LENGTH_TOO_LONG:
-    case SSL_R_UNKNOWN_PROTOCOL:
-        return not_tls(t);
+    case SSL_R_UNKNOWN_PROTOCOL: return mqtls__tls_not_tls_error(t, &o->in);
     default:
         mqtls__tls_detail(t, "the TLS handshake failed: %s", why);
         return MQTLS_ERR_TLS_HANDSHAKE;
@@ -1308,24 +989,27 @@ static int32_t handshake_failure(mqtls_tls_t *t, int err)
         return verify_failure(t);
     }
     if (o->alert_in >= 0) {
-        return alert_failure(t, o->alert_in);
+        return mqtls__tls_alert_failure(t, o->alert_in);
     }
     if (reason > SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256) {
-        return alert_failure(t, reason - SSL_AD_REASON_OFFSET);
+        return mqtls__tls_alert_failure(t, reason - SSL_AD_REASON_OFFSET);
     }
-    if (o->rx_bytes > 0 && !looks_like_tls(o)) {
-        return not_tls(t);
+    if (o->in.not_tls) {
+        return mqtls__tls_not_tls_error(t, &o->in);
+    }
+    if (o->in.bad_record) {
+        return mqtls__tls_bad_record_error(t, &o->in, NULL);
     }
     /* A reset is how a plain broker usually ends it: it closes with our
      * unread ClientHello still in its socket buffer. */
     if (o->io_error == MQTLS_ERR_RECV || o->io_error == MQTLS_ERR_SEND) {
-        return closed_in_handshake(t, o->io_error);
+        return mqtls__tls_closed_error(t, &o->in, true);
     }
     if (o->io_error < 0) {
         return o->io_error;
     }
     if (o->eof || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING || (err == SSL_ERROR_SYSCALL && e == 0)) {
-        return closed_in_handshake(t, MQTLS_ERR_CLOSED);
+        return mqtls__tls_closed_error(t, &o->in, false);
     }
     return reason_failure(t, reason);
 }
@@ -1369,13 +1053,13 @@ static int32_t io_failure(mqtls_tls_t *t, int err)
         return mqtls__tls_renegotiation_error(t, o->alert_in >= 0 ? o->alert_in : -1);
     }
     if (err == SSL_ERROR_ZERO_RETURN) {
-        return alert_failure(t, 0);
+        return mqtls__tls_alert_failure(t, 0);
     }
     if (o->alert_in >= 0) {
-        return alert_failure(t, o->alert_in);
+        return mqtls__tls_alert_failure(t, o->alert_in);
     }
     if (reason > SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256) {
-        return alert_failure(t, reason - SSL_AD_REASON_OFFSET);
+        return mqtls__tls_alert_failure(t, reason - SSL_AD_REASON_OFFSET);
     }
     if (o->io_error < 0) {
         return o->io_error;
@@ -1498,4 +1182,5 @@ const struct mqtls__tls_ops mqtls__tls_openssl_ops = {
     .pending = ossl_pending,
     .shutdown = ossl_shutdown,
     .destroy = ossl_destroy,
+    .max_version = MQTLS_TLS_V1_3,
 };

@@ -448,6 +448,7 @@ start_limit_hider() {
     # shellcheck disable=SC2016 # perl code, expanded by perl
     start_bg "$TEST_DIR/limit-hider" perl -MIO::Socket::INET -MIO::Select -e '
         my ($target, $portfile) = @ARGV;
+        $SIG{PIPE} = "IGNORE"; # a side that closed first ends this connection, not the relay
         my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 4, ReuseAddr => 1)
             or die "listen: $!";
         open(my $f, ">", $portfile) or die; print $f $s->sockport, "\n"; close($f);

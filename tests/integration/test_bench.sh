@@ -7,9 +7,11 @@
 # the latency histograms must add up. A wrong CA makes every device fail with
 # the same named cause, counted once per device. `bench merge` adds two runs
 # with disjoint --start ranges. --connect-concurrency K: the broker has
-# accepted exactly K connections when the first CONNECT arrives (1: one
-# device at a time). MQTLS_BENCH_DEVICES (default 1000) sets the
-# size of the mutual-TLS fleet.
+# accepted K connections when the first CONNECT arrives (1: one device at a
+# time), and K CONNECTs wait for their CONNACKs at once (a stopped broker
+# that never answers makes that exact). A port nothing listens on fails
+# every device with CONNECT_REFUSED, as the blocking connect names it.
+# MQTLS_BENCH_DEVICES (default 1000) sets the size of the mutual-TLS fleet.
 # shellcheck source=tests/integration/lib.sh disable=SC2154 # PORT_<listener> come from start_listeners
 . "$(dirname "$0")/lib.sh"
 
@@ -73,7 +75,35 @@ assert_eq "connections accepted before the first CONNECT, K=1" 1 "$(first_connec
 for engine in openssl mbedtls; do
     got=$(first_connect 4 "$engine")
     ((got >= 2)) || fail "connections accepted before the first CONNECT, K=4 ($engine): expected 2 or more, got [$got]"
+    # How many waited for a CONNACK at once depends on the broker's speed; never more than K.
+    jq -e '.connack_waits_max >= 1 and .connack_waits_max <= 4' "$D/cc4.json" >/dev/null ||
+        fail "K=4 ($engine): CONNACK waits at once out of [1, 4]: $(jq .connack_waits_max "$D/cc4.json")"
 done
+assert_eq "CONNACK waits at once, K=1" 1 "$(jget "$D/cc1.json" connack_waits_max)"
+
+note "--connect-concurrency: K CONNECTs in flight at once (a broker that accepts and never answers)"
+start_silent_listener
+# waits K N: connack_waits_max of N devices, K at a time, against the silent port.
+waits() {
+    set +e
+    "$MQTLS" bench conn -c "$2" --connect-concurrency "$1" -p "$SILENT_PORT" --timeout 0.5 --json --quiet \
+        >"$D/silent$1.json"
+    local rc=$?
+    set -e
+    assert_eq "silent broker, K=$1: exit status" 2 "$rc"
+    assert_eq "silent broker, K=$1: errors by cause" "{\"TIMEOUT\":$2}" "$(jq -c .errors "$D/silent$1.json")"
+    jget "$D/silent$1.json" connack_waits_max
+}
+assert_eq "CONNECTs waiting for their CONNACK at once, K=3" 3 "$(waits 3 6)"
+assert_eq "CONNECTs waiting for their CONNACK at once, K=1" 1 "$(waits 1 2)"
+
+note "a port nothing listens on: CONNECT_REFUSED for every device, from the non-blocking connect"
+set +e
+"$MQTLS" bench conn -c 4 --connect-concurrency 2 -p "$(free_port)" --json --quiet >"$D/refused.json"
+rc=$?
+set -e
+assert_eq "refused port: exit status" 2 "$rc"
+assert_eq "refused port: errors by cause" '{"CONNECT_REFUSED":4}' "$(jq -c .errors "$D/refused.json")"
 expect_status "bench --connect-concurrency 0" 1 "$MQTLS" bench conn --connect-concurrency 0
 
 note "a wrong CA: every device fails with the same named cause, once each"
@@ -107,7 +137,7 @@ assert_eq "merged latency sum" "$sum" "$(jq -r '.latency.pub_ack.sum_us' "$D/m.j
 # One writer: a merge has every field of a run but what only a run knows
 # (its options and its memory), and a merge of merges still parses.
 assert_eq "merge fields" \
-    "$(jq -c '[keys[] | select(. != "start" and . != "connect_concurrency" and . != "qos" and . != "size" and . != "tls" and . != "engine" and . != "rss_per_session_bytes")] + ["runs"] | sort' "$D/a.json")" \
+    "$(jq -c '[keys[] | select(. != "start" and . != "connect_concurrency" and . != "connack_waits_max" and . != "qos" and . != "size" and . != "tls" and . != "engine" and . != "rss_per_session_bytes")] + ["runs"] | sort' "$D/a.json")" \
     "$(jq -c 'keys' "$D/m.json")"
 "$MQTLS" bench merge --json "$D/m.json" "$D/a.json" >"$D/mm.json"
 assert_eq "merge of a merge" 17 "$(jget "$D/mm.json" connected)"

@@ -143,6 +143,7 @@ for engine in $ENGINES; do
     # without a byte; an HTTP server answers, in HTTP.
     fails plain-mqtt-port "closed the connection during the TLS handshake" "$PORT_plain" "${EC[@]}"
     fails http-port "did not answer in TLS" "$HTTP_PORT" "${EC[@]}"
+    assert_contains "$engine: http-port, the first byte named alike" "(first byte 0x48, perhaps HTTP)" "$D/err"
 
     # ---- the escape hatches: --insecure (name only), --no-verify (warns)
     expect_status "$engine: --insecure with a name mismatch" 0 "$MQTLS" pub --tls-engine "$engine" -h 127.0.0.1 \

@@ -105,6 +105,8 @@ fails_with() {
 for engine in $ENGINES; do
     fails_with "$engine" "garbage after the ServerHello" "$GARBAGE" "not a valid TLS record" "no TLS version"
     fails_with "$engine" "a record of 18433 bytes" "$OVER18433" "not a valid TLS record" "plain MQTT port"
+    # the record watcher (tls_watch.c) words it, the same on every engine
+    assert_contains "$engine: the claimed length named" "claiming 18433 bytes; a TLS record holds at most 16384" "$D/err"
     fails_with "$engine" "a record of 65535 bytes" "$OVER65535" "not a valid TLS record" "Bad input"
     note "$engine: garbage after the ServerHello, oversized records named"
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mqtls/slcodes.h"
 #include "mqtls/tcp.h"
@@ -162,6 +163,186 @@ static void configuration(mqtls_tls_engine_t e)
     expect(e, "CA directory", &c, MQTLS_OK);
 }
 
+/* ---- the same file, the same verdict and the same sentence on every engine ------- */
+
+/* mqtls_tls_new() with c must give `want` on every engine compiled in, with
+ * the detail `detail` (when not NULL) word for word. */
+static void on_every_engine(const char *what, const mqtls_tls_config_t *c, int32_t want, const char *detail);
+
+/* `ca` (and `cert`, when not NULL) as bytes must give `want` on every
+ * engine compiled in, with the detail `detail` (when not NULL) word for word. */
+static void everywhere(const char *what, const uint8_t *ca, size_t ca_len, const uint8_t *cert, size_t cert_len,
+                       int32_t want, const char *detail)
+{
+    mqtls_tls_config_t c;
+    base(&c);
+    c.ca_file = NULL;
+    c.ca_data = ca;
+    c.ca_len = ca_len;
+    if (cert != NULL) {
+        c.cert_file = NULL;
+        c.cert_data = cert;
+        c.cert_len = cert_len;
+    }
+    on_every_engine(what, &c, want, detail);
+}
+
+/* A directory under the PKI with the named files of the PKI in it and a README. */
+static const char *ca_dir(const char *name, const char *a, const char *b)
+{
+    const char *d = path(name);
+    mkdir(d, 0700);
+    const char *files[] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        if (files[i] != NULL) {
+            size_t n;
+            uint8_t *bytes = slurp(files[i], &n);
+            char to[600];
+            snprintf(to, sizeof to, "%s/%s", d, files[i]);
+            FILE *f = fopen(to, "wb");
+            fwrite(bytes, 1, n, f);
+            fclose(f);
+            free(bytes);
+        }
+    }
+    char readme[600];
+    snprintf(readme, sizeof readme, "%s/README", d);
+    FILE *f = fopen(readme, "w");
+    fputs("not a certificate\n", f);
+    fclose(f);
+    return d;
+}
+
+static void ca_directories(void)
+{
+    mqtls_tls_config_t c;
+    base(&c);
+    c.ca_file = NULL;
+    c.ca_path = ca_dir("dir-pem", "ca.pem", NULL);
+    on_every_engine("a CA directory with a README", &c, MQTLS_OK, NULL);
+    c.ca_path = ca_dir("dir-none", NULL, NULL);
+    char want[300];
+    snprintf(want, sizeof want, "%s: no file in this directory holds a certificate", c.ca_path);
+    on_every_engine("a CA directory with only a README", &c, MQTLS_ERR_TLS_BAD_CA_PATH, want);
+    c.ca_path = ca_dir("dir-der", "ca.der", NULL);
+    c.ca_format = MQTLS_TLS_FORMAT_PEM;
+    snprintf(want, sizeof want, "%s/ca.der is DER, but PEM was declared", c.ca_path);
+    on_every_engine("a DER file in a CA directory declared PEM", &c, MQTLS_ERR_TLS_CA_FORMAT, want);
+}
+
+static void on_every_engine(const char *what, const mqtls_tls_config_t *c, int32_t want, const char *detail)
+{
+    for (int e = 0; e < (int)MQTLS_TLS_ENGINE_COUNT; e++) {
+        if (!mqtls_tls_engine_available((mqtls_tls_engine_t)e)) {
+            continue;
+        }
+        mqtls_tls_report_t r;
+        mqtls_tls_t *t = NULL;
+        int32_t rc = mqtls_tls_new(&t, (mqtls_tls_engine_t)e, c, &r);
+        CHECK(rc == want, "%s on %s: got %s, want %s (%s)", what, mqtls_tls_engine_name((mqtls_tls_engine_t)e),
+              mqtls_errname(rc), mqtls_errname(want), r.detail);
+        CHECK(detail == NULL || strcmp(r.detail, detail) == 0, "%s on %s: detail '%s', want '%s'", what,
+              mqtls_tls_engine_name((mqtls_tls_engine_t)e), r.detail, detail);
+        mqtls_tls_free(t);
+    }
+}
+
+static uint8_t *joined(const char *a, const char *b, const char *tail, size_t *len)
+{
+    size_t na, nb;
+    uint8_t *x = slurp(a, &na), *y = b != NULL ? slurp(b, &nb) : NULL;
+    size_t nt = strlen(tail);
+    uint8_t *out = malloc(na + (y != NULL ? nb : 0) + nt + 1);
+    memcpy(out, x, na);
+    if (y != NULL) {
+        memcpy(out + na, y, nb);
+    }
+    memcpy(out + na + (y != NULL ? nb : 0), tail, nt);
+    *len = na + (y != NULL ? nb : 0) + nt;
+    free(x);
+    free(y);
+    return out;
+}
+
+/* Keys as bytes: the same verdict and sentence on every engine. */
+static void key_problems(void)
+{
+    size_t n;
+    mqtls_tls_config_t c;
+    base(&c);
+    c.key_file = NULL;
+    uint8_t *b = joined("client-enc3des.pk8.pem", NULL, "", &n);
+    c.key_data = b;
+    c.key_len = n;
+    const char *no_password = "the key bytes: the key is encrypted and no password was given";
+    on_every_engine("encrypted key, no password", &c, MQTLS_ERR_TLS_KEY_PASSWORD, no_password);
+    c.key_password = "";
+    on_every_engine("encrypted key, empty password", &c, MQTLS_ERR_TLS_KEY_PASSWORD, no_password);
+    c.key_password = "wrong";
+    on_every_engine("encrypted key, wrong password", &c, MQTLS_ERR_TLS_KEY_PASSWORD, NULL);
+    c.key_len = 0;
+    on_every_engine("empty key", &c, MQTLS_ERR_TLS_BAD_KEY_FILE, "the key bytes: the file is empty");
+    free(b);
+    c.key_data = b = joined("garbage.pem", NULL, "", &n);
+    c.key_len = n;
+    b[0] = 'x'; /* never a SEQUENCE tag */
+    on_every_engine("random bytes as the key", &c, MQTLS_ERR_TLS_BAD_KEY_FILE, "the key bytes: neither PEM nor DER");
+    free(b);
+}
+
+/* ALPN names and cipher lists are judged before an engine sees them. */
+static void lists(void)
+{
+    mqtls_tls_config_t c;
+    base(&c);
+    const char *empty_name[] = {"mqtt", "", NULL};
+    c.alpn = empty_name;
+    on_every_engine("an empty ALPN name", &c, MQTLS_ERR_TLS_BAD_CONFIG,
+                    "ALPN protocol '' must be 1 to 255 bytes long (RFC 7301 §3.1)");
+    static char long_name[257];
+    memset(long_name, 'a', 256);
+    const char *too_long[] = {long_name, NULL};
+    c.alpn = too_long;
+    on_every_engine("an ALPN name of 256 bytes", &c, MQTLS_ERR_TLS_BAD_CONFIG, NULL);
+    const char *ok[] = {"x-amzn-mqtt-ca", NULL};
+    c.alpn = ok;
+    on_every_engine("an ALPN name", &c, MQTLS_OK, NULL);
+    c.ciphers = " : ,";
+    on_every_engine("a cipher list of separators only", &c, MQTLS_ERR_TLS_BAD_CIPHER, "the cipher suite list is empty");
+}
+
+static void same_everywhere(void)
+{
+    size_t n, m;
+    uint8_t *b = joined("ca.der", NULL, "\n", &n);
+    everywhere("DER CA with a newline after it", b, n, NULL, 0, MQTLS_ERR_TLS_BAD_CA_FILE,
+               "the CA bytes: bytes after the last DER certificate that are not a certificate");
+    everywhere("DER CA", b, n - 1, NULL, 0, MQTLS_OK, NULL);
+    everywhere("empty CA bytes", b, 0, NULL, 0, MQTLS_ERR_TLS_BAD_CA_FILE, "the CA bytes: the file is empty");
+    free(b);
+    b = joined("ca.der", "ca.der", "", &n);
+    everywhere("two DER CA certificates back to back", b, n, NULL, 0, MQTLS_OK, NULL);
+    free(b);
+    b = joined("client.key", NULL, "", &n);
+    everywhere("a key as the CA file", b, n, NULL, 0, MQTLS_ERR_TLS_BAD_CA_FILE,
+               "the CA bytes: PEM, but no CERTIFICATE block in it");
+    free(b);
+    b = joined("ca.pem", NULL, "", &n);
+    b[40] = '*'; /* inside the base64 of the first line */
+    everywhere("a CA block that is not base64", b, n, NULL, 0, MQTLS_ERR_TLS_BAD_CA_FILE,
+               "the CA bytes: a CERTIFICATE block that is not base64");
+    free(b);
+    b = joined("ca.pem", NULL, "", &n);
+    uint8_t *cert = joined("client.pem", "client.key", "", &m);
+    everywhere("certificate and key in one PEM text as the certificate", b, n, cert, m, MQTLS_OK, NULL);
+    free(cert);
+    cert = joined("client.der", NULL, "\n", &m);
+    everywhere("DER client certificate with a newline after it", b, n, cert, m, MQTLS_ERR_TLS_BAD_CERT_FILE,
+               "the certificate bytes: bytes after the last DER certificate that are not a certificate");
+    free(cert);
+    free(b);
+}
+
 /* ---- handshakes at a chosen time, with tolerated problems ------------------------- */
 
 #define DATES (MQTLS_TLS_VERIFY_EXPIRED | MQTLS_TLS_VERIFY_NOT_YET_VALID)
@@ -258,6 +439,10 @@ int main(int argc, char **argv)
     CHECK(strcmp(mqtls_tls_alert_name(42), "bad_certificate") == 0, "alert 42");
     CHECK(strcmp(mqtls_tls_alert_name(116), "certificate_required") == 0, "alert 116");
     CHECK(strcmp(mqtls_tls_alert_name(999), "unknown") == 0, "unknown alert");
+    same_everywhere();
+    ca_directories();
+    key_problems();
+    lists();
     const mqtls_tls_engine_t engines[2] = {MQTLS_TLS_MBEDTLS, MQTLS_TLS_OPENSSL};
     for (int i = 0; i < 2; i++) {
         CHECK(mqtls_tls_engine_available(engines[i]), "engine %d compiled in (CI builds both)", (int)engines[i]);

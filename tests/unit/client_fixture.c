@@ -117,6 +117,13 @@ void fx_connect_with(fx_t *f, const mqtls_connect_t *o)
     assert_int_equal(script_next(&f->s, &p, &n), MQTLS_PKT_CONNECT);
 }
 
+void fx_new_script(fx_t *f)
+{
+    script_free(&f->s);
+    script_init(&f->s);
+    script_transport(&f->s, &f->t);
+}
+
 void expect_nothing_sent(fx_t *f)
 {
     const uint8_t *p;

@@ -76,6 +76,9 @@ mqtls_connect_t fx_conn_opts(uint8_t version, bool clean, uint16_t keepalive);
  * the CONNECT the client sent. */
 void fx_connect_with(fx_t *f, const mqtls_connect_t *o);
 
+/* A fresh script for the next connection (the old one is gone). */
+void fx_new_script(fx_t *f);
+
 /* The client sent nothing since the last script_next. */
 void expect_nothing_sent(fx_t *f);
 

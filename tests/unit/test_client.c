@@ -1121,14 +1121,6 @@ static int32_t lost_get(void *ctx, uint16_t id, uint8_t *buf, size_t len)
     return MQTLS_ERR_INVALID_ARG;
 }
 
-/* A fresh script for the next connection (the old one is gone). */
-static void fx_new_script(fx_t *f)
-{
-    script_free(&f->s);
-    script_init(&f->s);
-    script_transport(&f->s, &f->t);
-}
-
 /*
  * Issue 13: the connection dies in the middle of a resend. The next
  * connect must send nothing but CONNECT before the CONNACK [MQTT-3.1.0-1],

@@ -259,7 +259,7 @@ static void receive_maximum_bounds_messages_in_flight(void **state)
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
     assert_int_equal(publish(f, "t", "3", 1), MQTLS_OK);
     assert_int_equal(publish(f, "t", "4", 1), MQTLS_ERR_INFLIGHT_FULL);
-    /* a QoS 2 exchange counts until PUBCOMP, not PUBREC [MQTT-4.9.0-3] */
+    /* the quota comes back at PUBCOMP, not at a successful PUBREC (4.9) [MQTT-4.9.0-2] */
     script_push_ack(&f->s, MQTLS_PKT_PUBREC, 2);
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
     assert_int_equal(publish(f, "t", "4", 1), MQTLS_ERR_INFLIGHT_FULL);
@@ -657,7 +657,7 @@ static void outbound_alias_is_assigned_then_reused(void **state)
     assert_int_equal(publish(f, "dev/temp", "2", 0), MQTLS_OK);
     assert_int_equal(publish(f, "dev/temp", "3", 1), MQTLS_OK);
     expect_publish(f, "dev/temp", 1, false); /* sets alias 1 */
-    expect_publish(f, "", 1, false);         /* uses it: empty topic [MQTT-3.3.2-8] */
+    expect_publish(f, "", 1, false);         /* uses it: empty topic, alias 1 (never 0) [MQTT-3.3.2-8] */
     expect_publish(f, "", 1, false);
     fx_free(f);
 }

@@ -151,6 +151,20 @@ static void json_is_an_array_of_readings(void **state)
     free(js);
 }
 
+static void json_refuses_null_arguments(void **state)
+{
+    (void)state;
+    mqtls_explain_t e[1];
+    assert_int_equal(mqtls_explain("-456", e, 1), 1u);
+    char *js = NULL;
+    assert_int_equal(mqtls_explain_to_json(e, 1, NULL), MQTLS_ERR_INVALID_ARG);
+    assert_int_equal(mqtls_explain_to_json(NULL, 1, &js), MQTLS_ERR_INVALID_ARG);
+    assert_null(js);
+    assert_int_equal(mqtls_explain_to_json(NULL, 0, &js), MQTLS_OK); /* no readings: an empty array */
+    assert_string_equal(js, "[]\n");
+    free(js);
+}
+
 static void json_is_utf8_whatever_a_reading_holds(void **state)
 {
     (void)state;
@@ -236,6 +250,7 @@ int main(void)
         cmocka_unit_test(the_seed_code_has_every_cause),
         cmocka_unit_test(ambiguous_numbers_get_every_reading),
         cmocka_unit_test(json_is_an_array_of_readings),
+        cmocka_unit_test(json_refuses_null_arguments),
         cmocka_unit_test(json_is_utf8_whatever_a_reading_holds),
         cmocka_unit_test(the_board_code_next_to_the_prediction),
         cmocka_unit_test(the_ca_rule_needs_the_issuer_of_the_last_certificate),
