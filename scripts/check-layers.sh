@@ -32,7 +32,7 @@ DOC=docs/architecture.md
 
 # Each public header and the layer that owns it.
 declare -A HEADER_LAYER=(
-  [client.h]=core [codec.h]=core [config.h]=core [error.h]=core [errtab.h]=core [mqtls.h]=core
+  [api.h]=core [client.h]=core [codec.h]=core [config.h]=core [error.h]=core [errtab.h]=core [mqtls.h]=core
   [msgstore.h]=core [topic.h]=core [transport.h]=core
   [flashlog.h]=store
   [conn.h]=conn

@@ -172,7 +172,9 @@ configuration() {
   [[ " $* " == *" -DMQTLS_CONFIG_MQTT5=0 "* ]] || v5=1
   mkdir -p "$dir/src/core"
   for src in "${SRCS[@]}"; do
-    "${PREFIX}gcc" "${CFLAGS[@]}" -ffreestanding "$@" -I"$ROOT/include" -c "$ROOT/$src" -o "$dir/$src.o"
+    # the library's own sources: they may touch MQTLS_PRIVATE() fields (the app may not)
+    "${PREFIX}gcc" "${CFLAGS[@]}" -ffreestanding -DMQTLS_ALLOW_PRIVATE_ACCESS "$@" -I"$ROOT/include" \
+      -c "$ROOT/$src" -o "$dir/$src.o"
   done
   local objs=("${SRCS[@]/#/$dir/}")
   "${PREFIX}ar" rcs "$dir/libmqtls_core.a" "${objs[@]/%/.o}"

@@ -151,7 +151,7 @@ static int32_t run(void)
     sub.qos = 1;
     uint8_t granted = 0;
     if (rc == MQTLS_OK) {
-        rc = mqtls_client_subscribe(&client, &sub, 1, &granted, 5000);
+        rc = mqtls_client_subscribe(&client, &sub, 1, NULL, &granted, 5000);
     }
     mqtls_publish_t msg = {0};
     msg.topic = "dev1/out";
@@ -166,7 +166,7 @@ static int32_t run(void)
         rc = mqtls_client_loop(&client, 100);
     }
     if (rc >= 0) {
-        rc = mqtls_client_disconnect(&client);
+        rc = mqtls_client_disconnect(&client, NULL);
     }
     return rc;
 }

@@ -30,7 +30,7 @@ mkdir -p "$OUT"
 SOURCES=(src/tls/tls.c src/tls/tls_cred.c src/tls/tls_watch.c src/tls/tls_mbedtls.c src/util/pkcs8_aes.c)
 FLAGS=(-std=c11 -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -Wall -Wextra -Werror -Wshadow
   -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual -Wundef
-  -DMQTLS_WITH_MBEDTLS=1 -DMQTLS_WITH_OPENSSL=0 -DMBEDTLS_CONFIG_FILE="\"$ROOT/ports/qemu-mps2/mbedtls_config.h\""
+  -DMQTLS_WITH_MBEDTLS=1 -DMQTLS_WITH_OPENSSL=0 -DMBEDTLS_CONFIG_FILE="\"$ROOT/ports/qemu-mps2/mbedtls_config.h\"" -DMQTLS_ALLOW_PRIVATE_ACCESS
   -isystem "$MBED/include" -I"$ROOT/include" -I"$ROOT/src")
 
 # 1. the includes, as written in our files

@@ -343,7 +343,7 @@ static int32_t dev_up(device_t *d)
     bh_add(&b->h[H_CONNECT], t3 - d->t_tcp_us);
     if (o->mode == MODE_SUB || o->self_sub) {
         mqtls_subscription_t s = { .filter = d->topic, .filter_len = strlen(d->topic), .qos = (uint8_t)o->qos };
-        int32_t rc = mqtls_client_subscribe(&d->c, &s, 1, NULL, o->timeout_ms);
+        int32_t rc = mqtls_client_subscribe(&d->c, &s, 1, NULL, NULL, o->timeout_ms);
         if (rc != MQTLS_OK)
             return rc;
     }
@@ -679,7 +679,7 @@ static void reconnect_all(bench_t *b)
             if (d->up && d->tls != NULL)
                 (void)mqtls_tls_session_save(d->tls, &d->sess); /* none: a full handshake next */
             if (d->up) {
-                (void)mqtls_client_disconnect(&d->c);
+                (void)mqtls_client_disconnect(&d->c, NULL);
                 dev_close(d);
             }
             free(d->mem); /* dev_begin() makes the client again */
@@ -755,7 +755,7 @@ static void disconnect_all(bench_t *b)
     for (unsigned i = 0; i < b->o.clients; i++) {
         device_t *d = &b->dev[i];
         if (d->up) {
-            (void)mqtls_client_disconnect(&d->c);
+            (void)mqtls_client_disconnect(&d->c, NULL);
             dev_close(d);
         }
         free(d->mem);

@@ -538,7 +538,7 @@ static void unsubscribe(sub_run_t *r)
         u[i].filter = o->unsubs[i];
         u[i].filter_len = strlen(o->unsubs[i]);
     }
-    int32_t rc = mqtls_client_unsubscribe5(r->mm.c, u, o->nunsubs, NULL, NULL, o->conn.timeout_ms);
+    int32_t rc = mqtls_client_unsubscribe(r->mm.c, u, o->nunsubs, NULL, NULL, o->conn.timeout_ms);
     if (rc != MQTLS_OK)
         fprintf(stderr, "mqtls: warning: unsubscribing failed: %s\n", mqtls_strerror(rc));
     else if (o->conn.debug)
@@ -551,7 +551,7 @@ static void on_connected(cli_managed_t *mm, const mqtls_conn_event_t *ev)
 {
     sub_run_t *r = mm->user;
     const sub_opts_t *o = r->o;
-    if (o->nunsubs > 0 && mm->m.connects == 1)
+    if (o->nunsubs > 0 && mqtls_conn_connects(&mm->m) == 1)
         unsubscribe(r);
     if (o->ntopics == 0 || (o->exit_subscribed && ev->resubscribed))
         r->s->done = true; /* -U only, or -E: done once acknowledged */
@@ -693,7 +693,7 @@ static int sub_session(mqtls_client_t *c, const sub_opts_t *o, sub_state_t *s)
              * UNSUBSCRIBE sent after them, every clear was applied. Closing
              * right away could have the broker fail writing their echo back
              * to us (EPIPE) and drop the connection before reading the rest. */
-            (void)mqtls_client_unsubscribe(c, r->subs, o->ntopics, o->conn.timeout_ms);
+            (void)mqtls_client_unsubscribe(c, r->subs, o->ntopics, NULL, NULL, o->conn.timeout_ms);
         if (code == CLI_EXIT_OK)
             code = cli_managed_close(&r->mm);
         else

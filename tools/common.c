@@ -1228,7 +1228,8 @@ int cli_disconnect(cli_conn_t *cc, mqtls_client_t *c)
     mqtls_props_t props;
     mqtls_user_prop_t users[CLI_MAX_PROPS];
     bool any = cli_props_fill(cc->opts, CLI_PROPS_DISCONNECT, &props, users);
-    int32_t rc = mqtls_client_disconnect5(c, 0, any ? &props : NULL);
+    const mqtls_disconnect_opts_t opts = {.props = any ? &props : NULL};
+    int32_t rc = mqtls_client_disconnect(c, &opts);
     int code = rc != MQTLS_OK ? cli_fail(cc, "disconnecting", rc) : CLI_EXIT_OK;
     cli_close(cc);
     if (code != CLI_EXIT_OK)
@@ -1302,7 +1303,7 @@ static void managed_gave_up(cli_managed_t *mm, const mqtls_conn_event_t *ev)
         mm->exit_code = cli_fail(&mm->cc, mm->doing, ev->err); /* --no-reconnect */
     } else if (ev->stage == MQTLS_CONN_STAGE_SUBSCRIBE) {
         mm->exit_code = cli_fail(&mm->cc, "subscribing", ev->err);
-    } else if (mm->m.connects == 0) {
+    } else if (mqtls_conn_connects(&mm->m) == 0) {
         cli_print_connect_error(&mm->cc, ev->err); /* the first attempt: the usual sentence */
         mm->exit_code = mm->cc.stage == CLI_STAGE_TCP ? CLI_EXIT_CONNECT : cli_exit_code(ev->err);
     } else {
@@ -1319,7 +1320,7 @@ static void managed_event(void *user, const mqtls_conn_event_t *ev)
     cli_endpoint(mm->o, ep, sizeof ep);
     switch (ev->type) {
     case MQTLS_CONN_EV_CONNECTED:
-        if (mm->m.connects > 1)
+        if (mqtls_conn_connects(&mm->m) > 1)
             fprintf(stderr, "mqtls: reconnected to %s (session present: %s%s)\n", ep,
                     ev->session_present ? "yes" : "no", ev->resubscribed ? ", subscribed again" : "");
         else if (mm->o->debug)

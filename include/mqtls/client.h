@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mqtls/api.h"
 #include "mqtls/codec.h"
 #include "mqtls/config.h"
 #include "mqtls/error.h"
@@ -42,15 +43,15 @@ extern "C" {
  * word "store" alone also names the credential store (mqtls/cred.h). */
 typedef mqtls_msgstore_t mqtls_store_t;
 
-/** A RAM store over a caller's buffer. Do not touch its fields. */
+/** A RAM store over a caller's buffer; its fields are MQTLS_PRIVATE() (mqtls/api.h). */
 typedef struct {
-    uint8_t *buf;   /**< private: do not touch; records */
-    size_t cap;     /**< private: do not touch */
-    size_t head;    /**< private: do not touch; first live record; removed records ahead of it are skipped */
-    size_t used;    /**< private: do not touch; end of the last record */
-    uint8_t *index; /**< private: do not touch; id -> offset table (indexed init), NULL: none */
-    size_t slots;   /**< private: do not touch; index slots (2 per record) */
-    size_t live;    /**< private: do not touch; live records */
+    uint8_t *MQTLS_PRIVATE(buf);   /**< private; records */
+    size_t MQTLS_PRIVATE(cap);     /**< private */
+    size_t MQTLS_PRIVATE(head);    /**< private; first live record; removed records ahead of it are skipped */
+    size_t MQTLS_PRIVATE(used);    /**< private; end of the last record */
+    uint8_t *MQTLS_PRIVATE(index); /**< private; id -> offset table (indexed init), NULL: none */
+    size_t MQTLS_PRIVATE(slots);   /**< private; index slots (2 per record) */
+    size_t MQTLS_PRIVATE(live);    /**< private; live records */
 } mqtls_memstore_t;
 
 /** Bytes of the index mqtls_memstore_init_indexed() takes for n records. */
@@ -89,19 +90,27 @@ int32_t mqtls_memstore_init(mqtls_memstore_t *ms, uint8_t *buf, size_t len, mqtl
 int32_t mqtls_memstore_init_indexed(mqtls_memstore_t *ms, uint8_t *buf, size_t len, size_t max_records,
                                     mqtls_msgstore_t *out);
 
+/**
+ * Records the store holds now: outgoing packets, PUBREL marks and incoming
+ * QoS 2 ids, what mqtls_client_restore() would rebuild. O(1).
+ * @param ms  a store made by mqtls_memstore_init(), may be NULL
+ * @return the count; 0 for NULL.
+ */
+size_t mqtls_memstore_count(const mqtls_memstore_t *ms);
+
 /* ---- client -------------------------------------------------------------- */
 
 /** Bytes of mqtls_client_config_t.inbound_bitmap: one bit for each of 65536 ids. */
 #define MQTLS_INBOUND_BITMAP_SIZE 8192u
 
-/** An outgoing QoS 1/2 exchange (12 bytes). Sized by the caller; fields are private. */
+/** An outgoing QoS 1/2 exchange (12 bytes). Sized by the caller; fields are MQTLS_PRIVATE(). */
 typedef struct {
-    uint32_t sent_ms;   /**< private: do not touch; when it was (re)sent: the acknowledgement deadline */
-    uint16_t packet_id; /**< private: do not touch; 0: free */
-    uint16_t prev;      /**< private: do not touch; send order: index + 1 of the older / younger record, 0: none */
-    uint16_t next;      /**< private: do not touch */
-    uint8_t state;      /**< private: do not touch */
-    uint8_t qos;        /**< private: do not touch */
+    uint32_t MQTLS_PRIVATE(sent_ms);   /**< private; when it was (re)sent: the acknowledgement deadline */
+    uint16_t MQTLS_PRIVATE(packet_id); /**< private; 0: free */
+    uint16_t MQTLS_PRIVATE(prev);      /**< private; send order: index + 1 of the older / younger record, 0: none */
+    uint16_t MQTLS_PRIVATE(next);      /**< private */
+    uint8_t MQTLS_PRIVATE(state);      /**< private */
+    uint8_t MQTLS_PRIVATE(qos);        /**< private */
 } mqtls_inflight_t;
 
 /** A message delivered to on_message: the decoded PUBLISH. Its pointers
@@ -232,72 +241,74 @@ typedef struct {
 
 /** Session bookkeeping inside mqtls_client_t (src/core/session.c); private. */
 typedef struct {
-    mqtls_inflight_t *rec; /**< private: do not touch */
-    uint16_t *in_ids;      /**< private: do not touch */
-    uint8_t *in_bitmap;    /**< private: do not touch */
+    mqtls_inflight_t *MQTLS_PRIVATE(rec); /**< private */
+    uint16_t *MQTLS_PRIVATE(in_ids);      /**< private */
+    uint8_t *MQTLS_PRIVATE(in_bitmap);    /**< private */
     /**@{*/
-    uint16_t count, in_count; /**< private: do not touch */
+    uint16_t MQTLS_PRIVATE(count), MQTLS_PRIVATE(in_count); /**< private */
     /**@}*/
     /**@{*/
-    uint16_t head, tail; /**< private: do not touch; send order, index + 1 */
+    uint16_t MQTLS_PRIVATE(head), MQTLS_PRIVATE(tail); /**< private; send order, index + 1 */
     /**@}*/
     /**@{*/
-    uint16_t cur, rel_cur; /**< private: do not touch; resend cursors */
+    uint16_t MQTLS_PRIVATE(cur), MQTLS_PRIVATE(rel_cur); /**< private; resend cursors */
     /**@}*/
     /**@{*/
-    uint16_t used, marked_pub, marked_rel, displaced; /**< private: do not touch */
+    uint16_t MQTLS_PRIVATE(used), MQTLS_PRIVATE(marked_pub), MQTLS_PRIVATE(marked_rel),
+        MQTLS_PRIVATE(displaced); /**< private */
     /**@}*/
-    uint16_t next_id; /**< private: do not touch */
+    uint16_t MQTLS_PRIVATE(next_id); /**< private */
 } mqtls_session_t;
 
-/** Client context; allocate it, never access its fields. */
+/** Client context; allocate it, never access its fields (MQTLS_PRIVATE(), mqtls/api.h): what an
+ * application may know has an accessor (mqtls_client_is_connected(), mqtls_client_version(), ...). */
 typedef struct mqtls_client {
-    mqtls_client_config_t cfg; /**< private: do not touch */
-    mqtls_transport_t tr;      /**< private: do not touch */
-    uint8_t version;           /**< private: do not touch */
-    uint8_t state;             /**< private: do not touch */
-    bool in_callback;          /**< private: do not touch */
-    bool ping_outstanding;     /**< private: do not touch */
-    bool connack_sp;           /**< private: do not touch; session present flag of the last CONNACK */
-    bool store_synced;     /**< private: do not touch; the records reflect the store (restored or cleared since init) */
-    bool clean_start;      /**< private: do not touch; clean_session of the connect waiting for its CONNACK */
-    uint16_t keepalive_s;  /**< private: do not touch */
-    uint16_t wait_id;      /**< private: do not touch; packet id a blocking call waits for */
-    uint8_t wait_type;     /**< private: do not touch; packet type a blocking call waits for */
-    bool wait_done;        /**< private: do not touch */
-    int32_t wait_result;   /**< private: do not touch */
-    uint8_t *wait_codes;   /**< private: do not touch; SUBACK codes out, may be NULL */
-    size_t wait_codes_n;   /**< private: do not touch */
-    mqtls_session_t sess;  /**< private: do not touch */
-    uint32_t last_tx_ms;   /**< private: do not touch */
-    uint32_t ping_sent_ms; /**< private: do not touch */
-    uint32_t connect_ms;   /**< private: do not touch; when the connect began: its timeout runs from here */
-    uint32_t connect_timeout_ms; /**< private: do not touch; how long the CONNACK may take */
-    size_t rx_start;       /**< private: do not touch; first unprocessed byte in rx_buf */
-    size_t rx_end;         /**< private: do not touch; end of received bytes in rx_buf */
-    uint32_t skip_left;    /**< private: do not touch; bytes of an oversized packet still to discard */
-    size_t tx_off;         /**< private: do not touch; bytes of the packet in tx_buf already sent */
-    size_t tx_pend;        /**< private: do not touch; length of the packet in tx_buf, 0 when idle */
-    uint8_t resp_type;     /**< private: do not touch; a response waiting for the transmitter, 0: none */
-    uint16_t resp_id;      /**< private: do not touch */
-    uint8_t resp_reason;   /**< private: do not touch; 5.0 reason code of the parked ack, 0: none */
-    int32_t deferred;      /**< private: do not touch; non-fatal result to report from loop */
-    uint32_t dropped;      /**< private: do not touch; oversized messages skipped */
+    mqtls_client_config_t MQTLS_PRIVATE(cfg); /**< private */
+    mqtls_transport_t MQTLS_PRIVATE(tr);      /**< private */
+    uint8_t MQTLS_PRIVATE(version);           /**< private */
+    uint8_t MQTLS_PRIVATE(state);             /**< private */
+    bool MQTLS_PRIVATE(in_callback);          /**< private */
+    bool MQTLS_PRIVATE(ping_outstanding);     /**< private */
+    bool MQTLS_PRIVATE(connack_sp);           /**< private; session present flag of the last CONNACK */
+    bool MQTLS_PRIVATE(store_synced);    /**< private; the records reflect the store (restored or cleared since init) */
+    bool MQTLS_PRIVATE(clean_start);     /**< private; clean_session of the connect waiting for its CONNACK */
+    uint16_t MQTLS_PRIVATE(keepalive_s); /**< private */
+    uint16_t MQTLS_PRIVATE(wait_id);     /**< private; packet id a blocking call waits for */
+    uint8_t MQTLS_PRIVATE(wait_type);    /**< private; packet type a blocking call waits for */
+    bool MQTLS_PRIVATE(wait_done);       /**< private */
+    int32_t MQTLS_PRIVATE(wait_result);  /**< private */
+    uint8_t *MQTLS_PRIVATE(wait_codes);  /**< private; SUBACK codes out, may be NULL */
+    size_t MQTLS_PRIVATE(wait_codes_n);  /**< private */
+    mqtls_session_t MQTLS_PRIVATE(sess); /**< private */
+    uint32_t MQTLS_PRIVATE(last_tx_ms);  /**< private */
+    uint32_t MQTLS_PRIVATE(ping_sent_ms);       /**< private */
+    uint32_t MQTLS_PRIVATE(connect_ms);         /**< private; when the connect began: its timeout runs from here */
+    uint32_t MQTLS_PRIVATE(connect_timeout_ms); /**< private; how long the CONNACK may take */
+    size_t MQTLS_PRIVATE(rx_start);             /**< private; first unprocessed byte in rx_buf */
+    size_t MQTLS_PRIVATE(rx_end);               /**< private; end of received bytes in rx_buf */
+    uint32_t MQTLS_PRIVATE(skip_left);          /**< private; bytes of an oversized packet still to discard */
+    size_t MQTLS_PRIVATE(tx_off);               /**< private; bytes of the packet in tx_buf already sent */
+    size_t MQTLS_PRIVATE(tx_pend);              /**< private; length of the packet in tx_buf, 0 when idle */
+    uint8_t MQTLS_PRIVATE(resp_type);           /**< private; a response waiting for the transmitter, 0: none */
+    uint16_t MQTLS_PRIVATE(resp_id);            /**< private */
+    uint8_t MQTLS_PRIVATE(resp_reason);         /**< private; 5.0 reason code of the parked ack, 0: none */
+    int32_t MQTLS_PRIVATE(deferred);            /**< private; non-fatal result to report from loop */
+    uint32_t MQTLS_PRIVATE(dropped);            /**< private; oversized messages skipped */
     /* MQTT 5.0 */
-    mqtls_server_caps_t caps;               /**< private: do not touch */
-    uint32_t rx_max;                        /**< private: do not touch; maximum packet size we announced, 0: none */
-    uint32_t alias_clock;                   /**< private: do not touch; LRU stamps of outbound aliases */
-    uint16_t alias_in_max;                  /**< private: do not touch; topic alias maximum we announced */
-    uint16_t alias_out_max;                 /**< private: do not touch; outbound aliases usable: min(table, broker's) */
-    uint8_t reason;                         /**< private: do not touch; reason code of a refusal or server DISCONNECT */
-    const uint8_t *auth_method;             /**< private: do not touch; during connect/reauth only */
-    size_t auth_method_len;                 /**< private: do not touch; the CONNECT's, for the connection; 0: none */
-    uint32_t auth_hash;                     /**< private: do not touch; FNV-1a of the CONNECT's method, for reauth */
-    const uint8_t *auth_out;                /**< private: do not touch; the answer on_auth gave, for the AUTH packet */
-    size_t auth_out_len;                    /**< private: do not touch */
-    char reason_str[MQTLS__V5_STRING_LEN];  /**< private: do not touch */
-    char server_ref[MQTLS__V5_STRING_LEN];  /**< private: do not touch */
-    char assigned_id[MQTLS__V5_STRING_LEN]; /**< private: do not touch */
+    mqtls_server_caps_t MQTLS_PRIVATE(caps);              /**< private */
+    uint32_t MQTLS_PRIVATE(rx_max);                       /**< private; maximum packet size we announced, 0: none */
+    uint32_t MQTLS_PRIVATE(alias_clock);                  /**< private; LRU stamps of outbound aliases */
+    uint16_t MQTLS_PRIVATE(alias_in_max);                 /**< private; topic alias maximum we announced */
+    uint16_t MQTLS_PRIVATE(alias_out_max);                /**< private; outbound aliases usable: min(table, broker's) */
+    uint8_t MQTLS_PRIVATE(reason);                        /**< private; reason code of a refusal or server DISCONNECT */
+    const uint8_t *MQTLS_PRIVATE(auth_method);            /**< private; during connect/reauth only */
+    size_t MQTLS_PRIVATE(auth_method_len);                /**< private; the CONNECT's, for the connection; 0: none */
+    uint32_t MQTLS_PRIVATE(auth_hash);                    /**< private; FNV-1a of the CONNECT's method, for reauth */
+    const uint8_t *MQTLS_PRIVATE(auth_out);               /**< private; the answer on_auth gave, for the AUTH packet */
+    size_t MQTLS_PRIVATE(auth_out_len);                   /**< private */
+    char MQTLS_PRIVATE(reason_str)[MQTLS__V5_STRING_LEN]; /**< private */
+    char MQTLS_PRIVATE(server_ref)[MQTLS__V5_STRING_LEN]; /**< private */
+    char MQTLS_PRIVATE(assigned_id)[MQTLS__V5_STRING_LEN]; /**< private */
 } mqtls_client_t;
 
 /* mqtls_client_t's size depends on MQTLS_CONFIG_MQTT5 (and
@@ -432,65 +443,96 @@ int32_t mqtls_client_connect_start(mqtls_client_t *c, const mqtls_transport_t *t
 int32_t mqtls_client_publish(mqtls_client_t *c, const mqtls_publish_t *msg, uint16_t *packet_id);
 
 /**
- * Subscribe to n filters and wait for the SUBACK.
- * @param c          a connected client
- * @param subs       n filters with their QoS, borrowed for the call
- * @param n          entries in subs, at least 1
- * @param granted    may be NULL; else n bytes receive the granted QoS or 0x80
- * @param timeout_ms the longest it waits for the SUBACK
- * @return MQTLS_OK; MQTLS_ERR_SUBSCRIBE_REFUSED if any code was 0x80
- * (non-fatal: the connection stays); validation errors (nothing sent:
- * fix the call); MQTLS_ERR_TIMEOUT and other
- * errors: the connection is given up (reconnect).
+ * What a SUBSCRIBE or UNSUBSCRIBE carries besides its filters: its MQTT 5.0
+ * properties (the rule of the whole API: properties are the .props field of
+ * the struct a call takes, never an extra function). Pass NULL for none,
+ * which is all there is on 3.1.1. Zero-initialise it (`= {0}` or designated
+ * initialisers): a field a later release adds is then 0, its default.
+ *
+ * @code
+ * mqtls_props_t pr = { .present = MQTLS_PROP_BIT(MQTLS_PROP_SUBSCRIPTION_ID), .subscription_id = 7 };
+ * mqtls_subscribe_opts_t opts = { .props = &pr };
+ * rc = mqtls_client_subscribe(&client, subs, 2, &opts, codes, 5000);
+ * @endcode
  */
-int32_t mqtls_client_subscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n, uint8_t *granted,
-                               uint32_t timeout_ms);
+typedef struct {
+    /** MQTT 5.0 properties of the packet, NULL: none; borrowed for the call.
+     * SUBSCRIBE: subscription identifier, user properties; UNSUBSCRIBE: user
+     * properties. Must be NULL on a 3.1.1 connection (else
+     * MQTLS_ERR_NOT_SUPPORTED, nothing sent). */
+    const mqtls_props_t *props;
+} mqtls_subscribe_opts_t;
+
+/**
+ * Subscribe to n filters and wait for the SUBACK. On 5.0 the subscription
+ * options (no local, retain as published, retain handling) are in each
+ * entry, and the call is checked against the CONNACK first, nothing sent on
+ * failure: MQTLS_ERR_WILDCARD_NOT_SUPPORTED,
+ * MQTLS_ERR_SUBSCRIPTION_ID_NOT_SUPPORTED, MQTLS_ERR_SHARED_NOT_SUPPORTED,
+ * MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER.
+ * @param c          a connected client
+ * @param subs       n filters with their QoS (and 5.0 options), borrowed for the call
+ * @param n          entries in subs, at least 1
+ * @param opts       NULL, or the packet's properties (see mqtls_subscribe_opts_t); borrowed for the call
+ * @param codes      may be NULL; else n bytes receive the SUBACK codes: the
+ *                   granted QoS 0..2, or a failure >= 0x80
+ * @param timeout_ms the longest it waits for the SUBACK
+ * @return MQTLS_OK; MQTLS_ERR_SUBSCRIBE_REFUSED if any code was >= 0x80
+ * (non-fatal: the connection stays); MQTLS_ERR_NOT_SUPPORTED for properties
+ * on 3.1.1 and other validation errors (nothing sent: fix the call);
+ * MQTLS_ERR_TIMEOUT and other errors: the connection is given up (reconnect).
+ */
+int32_t mqtls_client_subscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                               const mqtls_subscribe_opts_t *opts, uint8_t *codes, uint32_t timeout_ms);
 
 /**
  * Unsubscribe from n filters and wait for the UNSUBACK.
  * @param c          a connected client
- * @param subs       n filters (their QoS is ignored), borrowed for the call
+ * @param subs       n filters (their QoS and options are ignored), borrowed for the call
  * @param n          entries in subs, at least 1
- * @param timeout_ms the longest it waits for the UNSUBACK
- * @return MQTLS_OK; validation errors (nothing sent: fix the call);
- * MQTLS_ERR_TIMEOUT and other errors: the connection is given up (reconnect).
- */
-int32_t mqtls_client_unsubscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n, uint32_t timeout_ms);
-
-/**
- * MQTT 5.0 SUBSCRIBE with properties (subscription identifier, user
- * properties); the subscription options are in each entry. Checked against
- * the CONNACK first, nothing sent on failure: MQTLS_ERR_WILDCARD_NOT_SUPPORTED,
- * MQTLS_ERR_SUBSCRIPTION_ID_NOT_SUPPORTED, MQTLS_ERR_SHARED_NOT_SUPPORTED,
- * MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER. On a 3.1.1 connection props must
- * be NULL (else MQTLS_ERR_NOT_SUPPORTED).
- * @param c      a connected client
- * @param subs   n filters with their subscription options, borrowed for the call
- * @param n      entries in subs, at least 1
- * @param props  may be NULL; borrowed for the call
- * @param codes  may be NULL; else n bytes receive the SUBACK reason codes
- * (granted QoS 0..2, or a failure >= 0x80)
- * @param timeout_ms the longest it waits for the SUBACK
- * @return as mqtls_client_subscribe().
- */
-int32_t mqtls_client_subscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
-                                const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms);
-
-/**
- * MQTT 5.0 UNSUBSCRIBE with properties (user properties).
- * @param c      a connected client
- * @param subs   n filters, borrowed for the call
- * @param n      entries in subs, at least 1
- * @param props  may be NULL (must be on 3.1.1); borrowed for the call
- * @param codes  may be NULL; else n bytes receive the UNSUBACK reason codes
- * (on 3.1.1, which has none, they are set to 0)
+ * @param opts       NULL, or the packet's properties (see mqtls_subscribe_opts_t); borrowed for the call
+ * @param codes      may be NULL; else n bytes receive the 5.0 UNSUBACK reason
+ *                   codes (3.1.1 has none: they are set to 0)
  * @param timeout_ms the longest it waits for the UNSUBACK
  * @return MQTLS_OK; MQTLS_ERR_UNSUBSCRIBE_REFUSED when any code is >= 0x80
- * (non-fatal: the connection stays); validation errors (nothing sent); other
- * errors: the connection is given up (reconnect).
+ * (non-fatal: the connection stays); validation errors (nothing sent: fix
+ * the call); MQTLS_ERR_TIMEOUT and other errors: the connection is given up
+ * (reconnect).
  */
-int32_t mqtls_client_unsubscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
-                                  const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms);
+int32_t mqtls_client_unsubscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                 const mqtls_subscribe_opts_t *opts, uint8_t *codes, uint32_t timeout_ms);
+
+/**
+ * Deprecated in 0.3, removed in 0.4: mqtls_client_subscribe()
+ * with an mqtls_subscribe_opts_t whose .props is props. In a 3.1.1-only
+ * build (MQTLS_CONFIG_MQTT5 0) it answers MQTLS_ERR_NOT_SUPPORTED, as before.
+ * @param c          as mqtls_client_subscribe()
+ * @param subs       as mqtls_client_subscribe()
+ * @param n          as mqtls_client_subscribe()
+ * @param props      the opts .props of mqtls_client_subscribe(); may be NULL
+ * @param codes      as mqtls_client_subscribe()
+ * @param timeout_ms as mqtls_client_subscribe()
+ * @return as mqtls_client_subscribe().
+ * @deprecated use mqtls_client_subscribe() with mqtls_subscribe_opts_t.props.
+ */
+MQTLS_DEPRECATED int32_t mqtls_client_subscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                                 const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms);
+
+/**
+ * Deprecated in 0.3, removed in 0.4: mqtls_client_unsubscribe()
+ * with an mqtls_subscribe_opts_t whose .props is props. In a 3.1.1-only
+ * build (MQTLS_CONFIG_MQTT5 0) it answers MQTLS_ERR_NOT_SUPPORTED, as before.
+ * @param c          as mqtls_client_unsubscribe()
+ * @param subs       as mqtls_client_unsubscribe()
+ * @param n          as mqtls_client_unsubscribe()
+ * @param props      the opts .props of mqtls_client_unsubscribe(); may be NULL
+ * @param codes      as mqtls_client_unsubscribe()
+ * @param timeout_ms as mqtls_client_unsubscribe()
+ * @return as mqtls_client_unsubscribe().
+ * @deprecated use mqtls_client_unsubscribe() with mqtls_subscribe_opts_t.props.
+ */
+MQTLS_DEPRECATED int32_t mqtls_client_unsubscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                                                   const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms);
 
 /**
  * MQTT 5.0 re-authentication [MQTT-4.12.1]: send AUTH 0x19 with the
@@ -518,24 +560,6 @@ int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method
                             size_t data_len, uint32_t timeout_ms);
 
 /**
- * MQTT 5.0 DISCONNECT with a reason code (0x00 normal, 0x04 "disconnect
- * with will message", ...) and properties (session expiry, reason string,
- * user properties), then close the transport. On 3.1.1 reason and props are
- * ignored. Session state is kept as with mqtls_client_disconnect().
- * A non-zero session expiry when the session was to end at disconnection
- * (0 in CONNECT and CONNACK) is MQTLS_ERR_INVALID_ARG, nothing sent
- * [MQTT-3.14.2-2].
- * @param c       a connected client
- * @param reason  the DISCONNECT reason code
- * @param props   may be NULL; borrowed for the call
- * @return MQTLS_OK (the client is disconnected); MQTLS_ERR_INVALID_ARG
- * (nothing sent, still connected); MQTLS_ERR_NOT_CONNECTED; MQTLS_ERR_BUSY
- * from a callback; MQTLS_ERR_TIMEOUT or a transport error (the transport
- * is closed all the same); MQTLS_ERR_NOT_SUPPORTED in a 3.1.1-only build.
- */
-int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props);
-
-/**
  * Do the client's work: resend after a reconnect, receive and dispatch
  * packets (calling on_message), acknowledge, send PINGREQ when the
  * connection was idle for the keepalive, and detect a missing PINGRESP.
@@ -557,15 +581,54 @@ int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms);
 
 /**
- * Send DISCONNECT (the will is discarded by the broker) and close the
- * transport. The session state is kept for a later clean_session=false
- * reconnect.
- * @param c  a connected client
- * @return MQTLS_OK; MQTLS_ERR_NOT_CONNECTED; MQTLS_ERR_BUSY from a callback;
- * MQTLS_ERR_TIMEOUT or a transport error (the transport is closed all the
- * same, the client is disconnected).
+ * What a DISCONNECT carries (MQTT 5.0): a reason code and properties. Pass
+ * NULL for a normal disconnection (reason 0x00, no properties), which is
+ * all there is on 3.1.1. Zero-initialise it: a field a later release adds
+ * is then 0, its default.
+ *
+ * @code
+ * mqtls_props_t pr = { .present = MQTLS_PROP_BIT(MQTLS_PROP_SESSION_EXPIRY), .session_expiry = 0 };
+ * mqtls_disconnect_opts_t opts = { .reason = 0x04, .props = &pr };  // publish the will, end the session
+ * rc = mqtls_client_disconnect(&client, &opts);
+ * @endcode
  */
-int32_t mqtls_client_disconnect(mqtls_client_t *c);
+typedef struct {
+    /** The DISCONNECT reason code (0x00 normal, 0x04 "disconnect with will
+     * message", ...); ignored on 3.1.1. */
+    uint8_t reason;
+    /** DISCONNECT properties (session expiry, reason string, user
+     * properties), NULL: none; borrowed for the call; ignored on 3.1.1. */
+    const mqtls_props_t *props;
+} mqtls_disconnect_opts_t;
+
+/**
+ * Send DISCONNECT and close the transport. The broker discards the will
+ * unless a 5.0 opts.reason asks for it (0x04). The session state is kept
+ * for a later clean_session=false reconnect. On 5.0 a non-zero session
+ * expiry in opts.props when the session was to end at disconnection (0 in
+ * CONNECT and CONNACK) is MQTLS_ERR_INVALID_ARG, nothing sent
+ * [MQTT-3.14.2-2].
+ * @param c     a connected client
+ * @param opts  NULL, or the reason code and properties (see
+ *              mqtls_disconnect_opts_t); borrowed for the call
+ * @return MQTLS_OK (the client is disconnected); MQTLS_ERR_INVALID_ARG
+ * (nothing sent, still connected); MQTLS_ERR_NOT_CONNECTED; MQTLS_ERR_BUSY
+ * from a callback; MQTLS_ERR_TIMEOUT or a transport error (the transport is
+ * closed all the same, the client is disconnected).
+ */
+int32_t mqtls_client_disconnect(mqtls_client_t *c, const mqtls_disconnect_opts_t *opts);
+
+/**
+ * Deprecated in 0.3, removed in 0.4: mqtls_client_disconnect() with an
+ * mqtls_disconnect_opts_t of reason and props. In a 3.1.1-only build
+ * (MQTLS_CONFIG_MQTT5 0) it answers MQTLS_ERR_NOT_SUPPORTED, as before.
+ * @param c       as mqtls_client_disconnect()
+ * @param reason  the opts .reason of mqtls_client_disconnect()
+ * @param props   the opts .props of mqtls_client_disconnect(); may be NULL
+ * @return as mqtls_client_disconnect().
+ * @deprecated use mqtls_client_disconnect() with mqtls_disconnect_opts_t.
+ */
+MQTLS_DEPRECATED int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props);
 
 /**
  * Give up the connection without DISCONNECT (the broker will publish the
@@ -582,6 +645,17 @@ void mqtls_client_abort(mqtls_client_t *c);
  * connection, disconnect or abort; false for NULL.
  */
 bool mqtls_client_is_connected(const mqtls_client_t *c);
+
+/**
+ * The MQTT version of the connection: the protocol_version of the last
+ * mqtls_client_connect() that sent its CONNECT (MQTLS_PROTO_V311 before
+ * the first; a call refused before sending changes nothing), so an
+ * application that lets the broker or a setting choose can tell which
+ * rules (properties, reason codes) apply now.
+ * @param c  an initialised client, may be NULL
+ * @return MQTLS_PROTO_V311 or MQTLS_PROTO_V5; 0 for NULL.
+ */
+uint8_t mqtls_client_version(const mqtls_client_t *c);
 
 /**
  * The session present flag of the last CONNACK: whether the broker kept

@@ -53,8 +53,10 @@
  * MQTLS_ERR_NOT_SUPPORTED: protocol level 5 in the codec and in
  * mqtls_client_connect(), the *5() encoders and decoder, mqtls_encode_auth(),
  * mqtls_props_*() (mqtls_props_begin() gives an empty cursor),
- * mqtls_sub_options_parse(), mqtls_client_subscribe5(), _unsubscribe5(),
- * _reauth() and _disconnect5(); mqtls_reason_allowed() is false and
+ * mqtls_sub_options_parse(), mqtls_client_subscribe() and _unsubscribe()
+ * with properties in their opts, _reauth(), and the deprecated
+ * _subscribe5(), _unsubscribe5() and _disconnect5() (mqtls_client_disconnect()
+ * ignores its opts, as on a 3.1.1 connection); mqtls_reason_allowed() is false and
  * mqtls_reason_string() a generic text. mqtls_client_t is smaller (the three
  * MQTLS_CONFIG_V5_STRING_MAX strings shrink to one byte), so the library and
  * the application must be built with the same value. */

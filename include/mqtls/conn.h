@@ -88,6 +88,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mqtls/api.h"
 #include "mqtls/client.h"
 
 #ifdef __cplusplus
@@ -260,21 +261,21 @@ typedef struct {
 
 /** The manager; allocate it, never access its fields. */
 typedef struct {
-    mqtls_conn_config_t cfg; /**< private: the copied configuration */
-    uint8_t state;           /**< private: disconnected, waiting, connected, stopped */
-    uint32_t attempt;        /**< private: failed attempts since the last stable connection */
-    uint32_t in_a_row;       /**< private: failed attempts in a row (max_attempts) */
-    uint32_t next_at;        /**< private: WAITING: when the next attempt is due */
-    uint32_t up_since;       /**< private: CONNECTED: when the CONNACK came */
-    bool ever_connected;     /**< private: a CONNACK came at least once */
-    int32_t stop_err;        /**< private: STOPPED: why */
-    int stage;               /**< private: where the current attempt is */
+    mqtls_conn_config_t MQTLS_PRIVATE(cfg); /**< private: the copied configuration */
+    uint8_t MQTLS_PRIVATE(state);           /**< private: disconnected, waiting, connected, stopped */
+    uint32_t MQTLS_PRIVATE(attempt);        /**< private: failed attempts since the last stable connection */
+    uint32_t MQTLS_PRIVATE(in_a_row);       /**< private: failed attempts in a row (max_attempts) */
+    uint32_t MQTLS_PRIVATE(next_at);        /**< private: WAITING: when the next attempt is due */
+    uint32_t MQTLS_PRIVATE(up_since);       /**< private: CONNECTED: when the CONNACK came */
+    bool MQTLS_PRIVATE(ever_connected);     /**< private: a CONNACK came at least once */
+    int32_t MQTLS_PRIVATE(stop_err);        /**< private: STOPPED: why */
+    int MQTLS_PRIVATE(stage);               /**< private: where the current attempt is */
     /** private: offline queue: first live record, end of the last */
     /**@{*/
-    size_t q_head, q_used;
+    size_t MQTLS_PRIVATE(q_head), MQTLS_PRIVATE(q_used);
     /**@}*/
-    uint32_t q_count;  /**< private: records in the offline queue */
-    uint32_t connects; /**< private: successful connects */
+    uint32_t MQTLS_PRIVATE(q_count);  /**< private: records in the offline queue */
+    uint32_t MQTLS_PRIVATE(connects); /**< private: successful connects */
 } mqtls_conn_t;
 
 /**
@@ -351,6 +352,13 @@ uint32_t mqtls_conn_wait_ms(const mqtls_conn_t *m);
  * @return their number.
  */
 uint32_t mqtls_conn_queued(const mqtls_conn_t *m);
+/**
+ * Successful connects (CONNACKs) since mqtls_conn_init(): 1 in the
+ * CONNECTED event of the first connection, more after reconnects.
+ * @param m the manager, may be NULL
+ * @return their number; 0 for NULL.
+ */
+uint32_t mqtls_conn_connects(const mqtls_conn_t *m);
 
 #ifdef __cplusplus
 }

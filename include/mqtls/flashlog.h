@@ -58,6 +58,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mqtls/api.h"
 #include "mqtls/msgstore.h"
 
 #ifdef __cplusplus
@@ -101,23 +102,23 @@ struct mqtls__flashlog_ent;
 /** The store's state. Lives as long as the client that uses it. Do not
  * touch its fields (they are here so it can be allocated statically). */
 typedef struct mqtls_flashlog {
-    const mqtls_flash_t *flash;      /**< private: the driver */
-    struct mqtls__flashlog_ent *ent; /**< private: the RAM index, in work */
+    const mqtls_flash_t *MQTLS_PRIVATE(flash);      /**< private: the driver */
+    struct mqtls__flashlog_ent *MQTLS_PRIVATE(ent); /**< private: the RAM index, in work */
     /** private: index entries (room, used) */
     /**@{*/
-    uint32_t cap, count;
+    uint32_t MQTLS_PRIVATE(cap), MQTLS_PRIVATE(count);
     /**@}*/
-    uint32_t head;                              /**< private: sector written now, or UINT32_MAX */
-    uint32_t head_seq;                          /**< private: its sequence number */
-    uint32_t live;                              /**< private: sectors holding the log, head included */
-    uint32_t wp;                                /**< private: next write offset in the head sector */
-    uint32_t next_seq;                          /**< private: order of the next outgoing record */
-    uint32_t live_bytes;                        /**< private: flash bytes of the live records */
-    uint32_t gc_runs;                           /**< private: compactions since init (statistics) */
-    int32_t driver_err;                         /**< private: last negative code from the driver, or 0 */
-    uint8_t full;                               /**< private: compaction found no room: wait for a remove */
-    uint8_t seq_seen;                           /**< private: mount: an outgoing record was seen */
-    uint8_t chunk[MQTLS_CONFIG_FLASHLOG_CHUNK]; /**< private: staging between flash and index */
+    uint32_t MQTLS_PRIVATE(head);       /**< private: sector written now, or UINT32_MAX */
+    uint32_t MQTLS_PRIVATE(head_seq);   /**< private: its sequence number */
+    uint32_t MQTLS_PRIVATE(live);       /**< private: sectors holding the log, head included */
+    uint32_t MQTLS_PRIVATE(wp);         /**< private: next write offset in the head sector */
+    uint32_t MQTLS_PRIVATE(next_seq);   /**< private: order of the next outgoing record */
+    uint32_t MQTLS_PRIVATE(live_bytes); /**< private: flash bytes of the live records */
+    uint32_t MQTLS_PRIVATE(gc_runs);    /**< private: compactions since init (statistics) */
+    int32_t MQTLS_PRIVATE(driver_err);  /**< private: last negative code from the driver, or 0 */
+    uint8_t MQTLS_PRIVATE(full);        /**< private: compaction found no room: wait for a remove */
+    uint8_t MQTLS_PRIVATE(seq_seen);    /**< private: mount: an outgoing record was seen */
+    uint8_t MQTLS_PRIVATE(chunk)[MQTLS_CONFIG_FLASHLOG_CHUNK]; /**< private: staging between flash and index */
 } mqtls_flashlog_t;
 
 /**
@@ -149,6 +150,18 @@ int32_t mqtls_flashlog_init(mqtls_flashlog_t *fl, const mqtls_flash_t *flash, ui
  * @endcode
  */
 int32_t mqtls_flashlog_driver_error(const mqtls_flashlog_t *fl);
+
+/**
+ * Compactions since mqtls_flashlog_init(): each moves the live records out
+ * of the oldest sector and retires it, so the count tells how fast the log
+ * cycles (and wears) the flash.
+ * @param fl the store, may be NULL
+ * @return the count; 0 for NULL.
+ * @code
+ * log_wear(mqtls_flashlog_gc_runs(&fl));  // sectors retired since boot
+ * @endcode
+ */
+uint32_t mqtls_flashlog_gc_runs(const mqtls_flashlog_t *fl);
 
 #ifdef __cplusplus
 }

@@ -64,6 +64,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mqtls/api.h"
 #include "mqtls/error.h"
 #include "mqtls/transport.h"
 
@@ -118,12 +119,12 @@ typedef struct {
 
 /** One connection; allocate it, never access its fields. */
 typedef struct {
-    int16_t sd;                                /**< private: the SimpleLink socket, -1 when closed */
-    int16_t last_code;                         /**< private: SimpleLink code of the last failure, 0 if none */
-    bool verified;                             /**< private: false: connected with -453 tolerated */
-    void (*sleep_ms)(void *user, uint32_t ms); /**< private: from the configuration */
-    void *sleep_user;                          /**< private: from the configuration */
-    uint32_t poll_ms;                          /**< private: from the configuration */
+    int16_t MQTLS_PRIVATE(sd);        /**< private: the SimpleLink socket, -1 when closed */
+    int16_t MQTLS_PRIVATE(last_code); /**< private: SimpleLink code of the last failure, 0 if none */
+    bool MQTLS_PRIVATE(verified);     /**< private: false: connected with -453 tolerated */
+    void (*MQTLS_PRIVATE(sleep_ms))(void *user, uint32_t ms); /**< private: from the configuration */
+    void *MQTLS_PRIVATE(sleep_user);                          /**< private: from the configuration */
+    uint32_t MQTLS_PRIVATE(poll_ms);                          /**< private: from the configuration */
 } mqtls_sl_transport_t;
 
 /**

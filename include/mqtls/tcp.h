@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mqtls/api.h"
 #include "mqtls/error.h"
 #include "mqtls/posix_clock.h" /* mqtls_posix_now_ms used to be declared here */
 #include "mqtls/transport.h"
@@ -47,16 +48,16 @@ struct addrinfo;
 
 /** TCP connection state; allocate it, never access its fields. */
 typedef struct {
-    int fd;         /**< private: the socket, -1 when closed */
-    int last_errno; /**< private: raw errno of the last failure, 0 if none (mqtls_tcp_last_errno()) */
-    int gai_error;  /**< private: getaddrinfo's code when resolving failed (mqtls_tcp_gai_error()) */
-    int best_errno; /**< private: errno of the most telling failure of this connect */
-    int32_t best;   /**< private: the most telling failure of this connect, MQTLS_OK: none yet */
-    size_t left;    /**< private: addresses not yet given up, the one under way included */
-    struct addrinfo *res;      /**< private: the resolved addresses while connecting, else NULL */
-    struct addrinfo *cur;      /**< private: the address under way */
-    uint64_t deadline;         /**< private: end of the connect (monotonic ms) */
-    uint64_t attempt_deadline; /**< private: end of the current address's share of it */
+    int MQTLS_PRIVATE(fd);         /**< private: the socket, -1 when closed */
+    int MQTLS_PRIVATE(last_errno); /**< private: raw errno of the last failure, 0 if none (mqtls_tcp_last_errno()) */
+    int MQTLS_PRIVATE(gai_error);  /**< private: getaddrinfo's code when resolving failed (mqtls_tcp_gai_error()) */
+    int MQTLS_PRIVATE(best_errno); /**< private: errno of the most telling failure of this connect */
+    int32_t MQTLS_PRIVATE(best);   /**< private: the most telling failure of this connect, MQTLS_OK: none yet */
+    size_t MQTLS_PRIVATE(left);    /**< private: addresses not yet given up, the one under way included */
+    struct addrinfo *MQTLS_PRIVATE(res);      /**< private: the resolved addresses while connecting, else NULL */
+    struct addrinfo *MQTLS_PRIVATE(cur);      /**< private: the address under way */
+    uint64_t MQTLS_PRIVATE(deadline);         /**< private: end of the connect (monotonic ms) */
+    uint64_t MQTLS_PRIVATE(attempt_deadline); /**< private: end of the current address's share of it */
 } mqtls_tcp_t;
 
 /**

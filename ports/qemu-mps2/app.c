@@ -88,7 +88,7 @@ int32_t mqtls_fw_session(const mqtls_transport_t *t, const char *client_id, cons
 
     mqtls_subscription_t sub = {.filter = topic, .filter_len = strlen(topic), .qos = 2};
     uint8_t granted = 0x80;
-    if ((rc = mqtls_client_subscribe(&c, &sub, 1, &granted, 10000u)) != MQTLS_OK) {
+    if ((rc = mqtls_client_subscribe(&c, &sub, 1, NULL, &granted, 10000u)) != MQTLS_OK) {
         return failed("subscribe", rc);
     }
     printf("fw: subscribed to %s, granted qos %u\n", topic, (unsigned)granted);
@@ -129,7 +129,7 @@ int32_t mqtls_fw_session(const mqtls_transport_t *t, const char *client_id, cons
     if ((rc = mqtls_client_loop(&c, 200u)) < 0) {
         return failed("loop", rc);
     }
-    if ((rc = mqtls_client_disconnect(&c)) != MQTLS_OK) {
+    if ((rc = mqtls_client_disconnect(&c, NULL)) != MQTLS_OK) {
         return failed("disconnect", rc);
     }
     printf("fw: disconnected\n");

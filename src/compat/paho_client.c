@@ -265,7 +265,7 @@ int MQTTSubscribe(MQTTClient *c, const char *topicFilter, enum QoS qos, messageH
     }
     mqtls_subscription_t sub = { .filter = topicFilter, .filter_len = strlen(topicFilter), .qos = (uint8_t)qos };
     uint8_t granted = SUBFAIL;
-    int32_t rc = mqtls_client_subscribe(&c->core, &sub, 1, &granted, c->command_timeout_ms);
+    int32_t rc = mqtls_client_subscribe(&c->core, &sub, 1, NULL, &granted, c->command_timeout_ms);
     if (rc != MQTLS_OK && rc != MQTLS_ERR_SUBSCRIBE_REFUSED) {
         return failure(c, rc); /* timeout, connection lost: the client is disconnected */
     }
@@ -284,7 +284,7 @@ int MQTTUnsubscribe(MQTTClient *c, const char *topicFilter)
         return FAILURE;
     }
     mqtls_subscription_t sub = { .filter = topicFilter, .filter_len = strlen(topicFilter) };
-    int32_t rc = mqtls_client_unsubscribe(&c->core, &sub, 1, c->command_timeout_ms);
+    int32_t rc = mqtls_client_unsubscribe(&c->core, &sub, 1, NULL, NULL, c->command_timeout_ms);
     if (rc != MQTLS_OK) {
         return failure(c, rc);
     }
@@ -373,7 +373,7 @@ int MQTTDisconnect(MQTTClient *c)
     if (c == NULL) {
         return FAILURE;
     }
-    int32_t rc = mqtls_client_disconnect(&c->core);
+    int32_t rc = mqtls_client_disconnect(&c->core, NULL);
     c->isconnected = 0;
     return rc == MQTLS_OK ? SUCCESS : failure(c, rc);
 }

@@ -282,8 +282,9 @@ static int32_t resubscribe(mqtls_conn_t *m, mqtls_conn_event_t *ev)
     if (m->cfg.subs == NULL || m->cfg.subs_n == 0u) {
         return MQTLS_OK;
     }
-    int32_t rc = mqtls_client_subscribe5(m->cfg.client, m->cfg.subs, m->cfg.subs_n, m->cfg.sub_props,
-                                         m->cfg.granted, m->cfg.timeout_ms);
+    const mqtls_subscribe_opts_t opts = {.props = m->cfg.sub_props};
+    int32_t rc =
+        mqtls_client_subscribe(m->cfg.client, m->cfg.subs, m->cfg.subs_n, &opts, m->cfg.granted, m->cfg.timeout_ms);
     ev->resubscribed = rc == MQTLS_OK || rc == MQTLS_ERR_SUBSCRIBE_REFUSED;
     ev->sub_rc = rc;
     return rc == MQTLS_ERR_SUBSCRIBE_REFUSED ? MQTLS_OK : rc;
@@ -437,7 +438,7 @@ int32_t mqtls_conn_stop(mqtls_conn_t *m)
     }
     int32_t rc = MQTLS_OK;
     if (m->state == ST_CONNECTED) {
-        rc = mqtls_client_disconnect(m->cfg.client);
+        rc = mqtls_client_disconnect(m->cfg.client, NULL);
     }
     m->state = ST_STOPPED;
     m->stop_err = MQTLS_ERR_NOT_CONNECTED;
@@ -466,4 +467,9 @@ uint32_t mqtls_conn_wait_ms(const mqtls_conn_t *m)
 uint32_t mqtls_conn_queued(const mqtls_conn_t *m)
 {
     return m != NULL ? m->q_count : 0u;
+}
+
+uint32_t mqtls_conn_connects(const mqtls_conn_t *m)
+{
+    return m != NULL ? m->connects : 0u;
 }

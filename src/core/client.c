@@ -1740,11 +1740,12 @@ static bool has_wildcard(const char *f, size_t len)
 static int32_t check_subscribe(const mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
                                const mqtls_props_t *props)
 {
+    if (!MQTLS_CONFIG_MQTT5) {
+        return MQTLS_OK; /* only a 5.0 CONNACK limits these (caps stay at their defaults on 3.1.1); the
+                          * encoder reports subs NULL */
+    }
     if (subs == NULL) {
         return MQTLS_ERR_INVALID_ARG;
-    }
-    if (!MQTLS_CONFIG_MQTT5) {
-        return MQTLS_OK; /* only a 5.0 CONNACK limits these (caps stay at their defaults on 3.1.1) */
     }
     if (props != NULL && HAS(props, MQTLS_PROP_SUBSCRIPTION_ID) && !c->caps.sub_id_available) {
         return MQTLS_ERR_SUBSCRIPTION_ID_NOT_SUPPORTED; /* CONNACK property 0x29 */
@@ -1776,13 +1777,17 @@ static int32_t encode_sub(mqtls_client_t *c, uint8_t *buf, size_t len, uint8_t t
                                        : mqtls_encode_unsubscribe(buf, len, c->version, id, subs, n);
 }
 
-static int32_t sub_unsub(mqtls_client_t *c, uint8_t type, const mqtls_subscription_t *subs, size_t n,
-                         const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms)
+/* The public functions' arguments in their order, then the packet type as a
+ * word: passing them on costs the least (a byte on the stack needs a wider
+ * load on Thumb-2). */
+static int32_t sub_unsub(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
+                         const mqtls_subscribe_opts_t *opts, uint8_t *codes, uint32_t timeout_ms, uint32_t type)
 {
     int32_t rc = check_blocking(c);
     if (rc < 0) {
         return rc;
     }
+    const mqtls_props_t *props = opts == NULL ? NULL : opts->props;
     if (props != NULL && !is_v5(c)) {
         return MQTLS_ERR_NOT_SUPPORTED;
     }
@@ -1816,30 +1821,18 @@ static int32_t sub_unsub(mqtls_client_t *c, uint8_t type, const mqtls_subscripti
 }
 
 int32_t mqtls_client_subscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
-                               uint8_t *granted, uint32_t timeout_ms)
+                               const mqtls_subscribe_opts_t *opts, uint8_t *codes, uint32_t timeout_ms)
 {
-    return sub_unsub(c, MQTLS_PKT_SUBSCRIBE, subs, n, NULL, granted, timeout_ms);
+    return sub_unsub(c, subs, n, opts, codes, timeout_ms, MQTLS_PKT_SUBSCRIBE);
 }
 
 int32_t mqtls_client_unsubscribe(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
-                                 uint32_t timeout_ms)
+                                 const mqtls_subscribe_opts_t *opts, uint8_t *codes, uint32_t timeout_ms)
 {
-    return sub_unsub(c, MQTLS_PKT_UNSUBSCRIBE, subs, n, NULL, NULL, timeout_ms);
+    return sub_unsub(c, subs, n, opts, codes, timeout_ms, MQTLS_PKT_UNSUBSCRIBE);
 }
 
 #if MQTLS_CONFIG_MQTT5
-int32_t mqtls_client_subscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
-                                const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms)
-{
-    return sub_unsub(c, MQTLS_PKT_SUBSCRIBE, subs, n, props, codes, timeout_ms);
-}
-
-int32_t mqtls_client_unsubscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
-                                  const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms)
-{
-    return sub_unsub(c, MQTLS_PKT_UNSUBSCRIBE, subs, n, props, codes, timeout_ms);
-}
-
 int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method_len, const uint8_t *data,
                             size_t data_len, uint32_t timeout_ms)
 {
@@ -1929,43 +1922,21 @@ static int32_t disconnect_with(mqtls_client_t *c, uint8_t reason, const mqtls_pr
     return rc;
 }
 
-#if MQTLS_CONFIG_MQTT5
-int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props)
-{
-    return disconnect_with(c, reason, props);
-}
-#else /* MQTLS_CONFIG_MQTT5: 3.1.1 only, the 5.0 calls answer NOT_SUPPORTED */
-int32_t mqtls_client_subscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
-                                const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms)
-{
-    (void)c, (void)subs, (void)n, (void)props, (void)codes, (void)timeout_ms;
-    return MQTLS_ERR_NOT_SUPPORTED;
-}
-
-int32_t mqtls_client_unsubscribe5(mqtls_client_t *c, const mqtls_subscription_t *subs, size_t n,
-                                  const mqtls_props_t *props, uint8_t *codes, uint32_t timeout_ms)
-{
-    (void)c, (void)subs, (void)n, (void)props, (void)codes, (void)timeout_ms;
-    return MQTLS_ERR_NOT_SUPPORTED;
-}
-
+#if !MQTLS_CONFIG_MQTT5 /* 3.1.1 only: the 5.0 call answers NOT_SUPPORTED */
 int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method_len, const uint8_t *data,
                             size_t data_len, uint32_t timeout_ms)
 {
     (void)c, (void)method, (void)method_len, (void)data, (void)data_len, (void)timeout_ms;
     return MQTLS_ERR_NOT_SUPPORTED;
 }
+#endif /* !MQTLS_CONFIG_MQTT5 */
 
-int32_t mqtls_client_disconnect5(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props)
+int32_t mqtls_client_disconnect(mqtls_client_t *c, const mqtls_disconnect_opts_t *opts)
 {
-    (void)c, (void)reason, (void)props;
-    return MQTLS_ERR_NOT_SUPPORTED;
-}
-#endif /* MQTLS_CONFIG_MQTT5 */
-
-int32_t mqtls_client_disconnect(mqtls_client_t *c)
-{
-    return disconnect_with(c, 0, NULL);
+    if (!MQTLS_CONFIG_MQTT5 || opts == NULL) {
+        return disconnect_with(c, 0, NULL); /* 3.1.1 has neither reason nor props */
+    }
+    return disconnect_with(c, opts->reason, opts->props);
 }
 
 void mqtls_client_abort(mqtls_client_t *c)
@@ -1978,6 +1949,11 @@ void mqtls_client_abort(mqtls_client_t *c)
 bool mqtls_client_is_connected(const mqtls_client_t *c)
 {
     return c != NULL && c->state == ST_CONNECTED;
+}
+
+uint8_t mqtls_client_version(const mqtls_client_t *c)
+{
+    return c == NULL ? 0u : c->version;
 }
 
 bool mqtls_client_session_present(const mqtls_client_t *c)

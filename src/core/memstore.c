@@ -54,3 +54,8 @@ int32_t mqtls_memstore_init(mqtls_memstore_t *ms, uint8_t *buf, size_t len, mqtl
 {
     return mqtls__memstore_setup(ms, buf, len, 0, 0, &ms_hooks, out);
 }
+
+size_t mqtls_memstore_count(const mqtls_memstore_t *ms)
+{
+    return ms == NULL ? 0u : ms->live;
+}

@@ -310,7 +310,7 @@ static int32_t plain_probe(const diag_t *d)
         if (rc == MQTLS_OK || rc == MQTLS_ERR_REFUSED_V5 ||
             (rc <= MQTLS_ERR_REFUSED_PROTOCOL_VERSION && rc >= MQTLS_ERR_REFUSED_NOT_AUTHORIZED)) {
             if (rc == MQTLS_OK) {
-                mqtls_client_disconnect(&q->c);
+                mqtls_client_disconnect(&q->c, NULL);
             }
             rc = MQTLS_OK; /* a CONNACK came back, accepting or not */
         }
@@ -1426,7 +1426,7 @@ static bool step_roundtrip(diag_t *d, mq_t *q)
              (unsigned)(mqtls_posix_now_ms(NULL) % 100000u));
     mqtls_subscription_t sub = { .filter = topic, .filter_len = strlen(topic), .qos = 1 };
     uint8_t granted = 0;
-    int32_t rc = mqtls_client_subscribe(&q->c, &sub, 1, &granted, cfg->timeout_ms);
+    int32_t rc = mqtls_client_subscribe(&q->c, &sub, 1, NULL, &granted, cfg->timeout_ms);
     if (rc == MQTLS_ERR_TIMEOUT) {
         rc = MQTLS_ERR_SUBACK_TIMEOUT; /* the wait that timed out has a name */
     }
@@ -1461,7 +1461,7 @@ static bool step_roundtrip(diag_t *d, mq_t *q)
     }
     step(d, "roundtrip", MQTLS_DIAG_PASS, "subscribed to '%s' (QoS %u), published QoS 1, received it back in %u ms",
          topic, (unsigned)granted, (unsigned)ms);
-    mqtls_client_disconnect(&q->c);
+    mqtls_client_disconnect(&q->c, NULL);
     return true;
 }
 

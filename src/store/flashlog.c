@@ -955,3 +955,8 @@ int32_t mqtls_flashlog_driver_error(const mqtls_flashlog_t *fl)
 {
     return fl != NULL ? fl->driver_err : MQTLS_ERR_INVALID_ARG;
 }
+
+uint32_t mqtls_flashlog_gc_runs(const mqtls_flashlog_t *fl)
+{
+    return fl != NULL ? fl->gc_runs : 0u;
+}

@@ -191,11 +191,10 @@ static int32_t step(mqtls_client_t *c, unsigned i)
                               .payload_len = 7, .qos = (uint8_t)((i / 2u) % 3u) };
         return mqtls_client_publish(c, &m, NULL);
     }
-    case 3:
-        return mqtls_client_subscribe(c, &s, 1, NULL, 300);
+    case 3: return mqtls_client_subscribe(c, &s, 1, NULL, NULL, 300);
     case 5:
         if (i % 4u == 1u)
-            return mqtls_client_unsubscribe(c, &s, 1, 300);
+            return mqtls_client_unsubscribe(c, &s, 1, NULL, NULL, 300);
         return mqtls_client_loop(c, 100);
     default:
         return mqtls_client_loop(c, 100);
@@ -252,6 +251,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
     }
     if (mqtls_client_is_connected(&c))
-        check_rc(&c, mqtls_client_disconnect(&c));
+        check_rc(&c, mqtls_client_disconnect(&c, NULL));
     return 0;
 }

@@ -128,7 +128,7 @@ int main(int argc, char **argv)
             lost(&s);
     }
     if (s.connected)
-        mqtls_client_disconnect(&s.c);
+        mqtls_client_disconnect(&s.c, NULL);
     mqtls_tcp_close(&s.tcp);
     printf("published=%ld connects=%lu errors=%lu\n", next, s.connects, s.errors);
     return 0;

@@ -106,7 +106,7 @@ static int32_t run(mqtls_client_t *c, const char *action, const char **stage)
         mqtls_subscription_t s = { .filter = "t", .filter_len = 1, .qos = 2 };
         uint8_t granted = 0;
         *stage = "subscribe";
-        int32_t rc = mqtls_client_subscribe(c, &s, 1, &granted, STEP_MS);
+        int32_t rc = mqtls_client_subscribe(c, &s, 1, NULL, &granted, STEP_MS);
         if (rc != MQTLS_OK)
             return rc;
         *stage = "loop";
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
     printf("stage=%s err=%s msgs=%lu dropped=%lu outstanding=%zu\n", stage, mqtls_errname(rc), msgs,
            (unsigned long)mqtls_client_dropped(&c), mqtls_client_outstanding(&c));
     if (mqtls_client_is_connected(&c))
-        mqtls_client_disconnect(&c);
+        mqtls_client_disconnect(&c, NULL);
     mqtls_tcp_close(&tcp);
     return 0;
 }

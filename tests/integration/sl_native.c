@@ -140,7 +140,7 @@ static int32_t session(mqtls_client_t *c, mqtls_sl_transport_t *sl, const mqtls_
     snprintf(filter, sizeof filter, "%s/#", a->prefix);
     mqtls_subscription_t sub = { .filter = filter, .filter_len = strlen(filter), .qos = 2 };
     if (rc == MQTLS_OK) {
-        rc = mqtls_client_subscribe(c, &sub, 1, NULL, 5000);
+        rc = mqtls_client_subscribe(c, &sub, 1, NULL, NULL, 5000);
     }
     for (uint8_t q = 0; q < 3u && rc == MQTLS_OK; q++) {
         char leaf[3] = { 'q', (char)('0' + q), '\0' }, payload[3] = { 'm', (char)('0' + q), '\0' };
@@ -179,7 +179,7 @@ static int32_t session(mqtls_client_t *c, mqtls_sl_transport_t *sl, const mqtls_
     }
     printf("resend copies=%d outstanding=%u\n", a->resend, (unsigned)mqtls_client_outstanding(c));
     if (rc == MQTLS_OK) {
-        rc = mqtls_client_disconnect(c);
+        rc = mqtls_client_disconnect(c, NULL);
     }
     return rc;
 }

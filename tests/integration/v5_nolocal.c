@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     mqtls_subscription_t subs[2] = { { .filter = "nl/own", .filter_len = 6, .qos = 1, .no_local = true },
                                      { .filter = "nl/echo", .filter_len = 7, .qos = 1 } };
     if (rc == MQTLS_OK)
-        rc = mqtls_client_subscribe5(&c, subs, 2, NULL, NULL, 5000);
+        rc = mqtls_client_subscribe(&c, subs, 2, NULL, NULL, 5000);
     for (int i = 0; i < 2 && rc == MQTLS_OK; i++) {
         mqtls_publish_t m = { .topic = subs[i].filter, .topic_len = subs[i].filter_len,
                               .payload = (const uint8_t *)"x", .payload_len = 1, .qos = 1 };
@@ -59,7 +59,7 @@ int main(int argc, char **argv)
     while (rc == MQTLS_OK && mqtls_posix_now_ms(NULL) - start < 1000u)
         rc = mqtls_client_loop(&c, 100);
     if (rc == MQTLS_OK)
-        rc = mqtls_client_disconnect(&c);
+        rc = mqtls_client_disconnect(&c, NULL);
     mqtls_tcp_close(&tcp);
     if (rc != MQTLS_OK) {
         fprintf(stderr, "v5_nolocal: %s\n", mqtls_strerror(rc));

@@ -20,7 +20,7 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
 "$CC" -std=c11 -ffreestanding -mcpu=cortex-m4 -mthumb -Os -Werror -Wall -Wextra -Wshadow \
-    -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual -Wundef \
+    -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual -Wundef -DMQTLS_ALLOW_PRIVATE_ACCESS \
     -I "$ROOT/include" -I "$ROOT/include/mqtls/compat" \
     -c "$ROOT/ports/simplelink/sl_transport.c" -o "$OUT/sl_transport.o"
 

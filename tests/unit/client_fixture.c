@@ -32,7 +32,7 @@ static void on_msg(void *user, const mqtls_message_t *m)
             .topic = "echo", .topic_len = 4, .payload = m->payload, .payload_len = m->payload_len, .qos = 1};
         f->cb_rc = mqtls_client_publish(&f->c, &p, NULL);
         mqtls_subscription_t sub = {.filter = "x", .filter_len = 1};
-        if (mqtls_client_subscribe(&f->c, &sub, 1, NULL, 10) != MQTLS_ERR_BUSY) {
+        if (mqtls_client_subscribe(&f->c, &sub, 1, NULL, NULL, 10) != MQTLS_ERR_BUSY) {
             f->cb_rc = MQTLS_ERR_INTERNAL;
         }
     }

@@ -122,6 +122,24 @@ static void expect_disconnect(fx_t *f, uint8_t reason)
 /* ---- CONNECT and CONNACK -------------------------------------------------------- */
 
 /* CONNECT is the first packet [MQTT-3.1.0-1] */
+/* What an application may read of the private contexts has an accessor. */
+static void accessors_report_version_and_stored_records(void **state)
+{
+    (void)state;
+    assert_int_equal(mqtls_client_version(NULL), 0);
+    assert_int_equal(mqtls_memstore_count(NULL), 0);
+    fx_t *f = fx_new();
+    assert_int_equal(mqtls_client_version(&f->c), MQTLS_PROTO_V311); /* before the first connect */
+    assert_int_equal(mqtls_memstore_count(&f->ms), 0);
+    fx_connect(f, true, NULL);
+    assert_int_equal(mqtls_client_version(&f->c), MQTLS_PROTO_V5);
+    assert_int_equal(publish(f, "t", "a", 1), MQTLS_OK);
+    assert_int_equal(mqtls_memstore_count(&f->ms), 1);
+    mqtls_client_abort(&f->c);
+    assert_int_equal(mqtls_client_version(&f->c), MQTLS_PROTO_V5); /* the last connection's */
+    fx_free(f);
+}
+
 static void connect_announces_what_our_memory_takes(void **state)
 {
     (void)state;
@@ -203,15 +221,16 @@ static void connack_caps_are_kept_and_enforced(void **state)
     assert_int_equal(publish(f, "t", "a payload well beyond forty bytes in total", 1),
                      MQTLS_ERR_PACKET_TOO_LARGE_FOR_SERVER);
     mqtls_subscription_t wild = {.filter = "a/+", .filter_len = 3};
-    assert_int_equal(mqtls_client_subscribe(&f->c, &wild, 1, NULL, 100), MQTLS_ERR_WILDCARD_NOT_SUPPORTED);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &wild, 1, NULL, NULL, 100), MQTLS_ERR_WILDCARD_NOT_SUPPORTED);
     mqtls_subscription_t shared = {.filter = "$share/g/a", .filter_len = 10};
-    assert_int_equal(mqtls_client_subscribe(&f->c, &shared, 1, NULL, 100), MQTLS_ERR_SHARED_NOT_SUPPORTED);
+    assert_int_equal(mqtls_client_subscribe(&f->c, &shared, 1, NULL, NULL, 100), MQTLS_ERR_SHARED_NOT_SUPPORTED);
     mqtls_subscription_t plain = {.filter = "a", .filter_len = 1};
     mqtls_props_t sid;
     memset(&sid, 0, sizeof sid);
     sid.present = BIT(MQTLS_PROP_SUBSCRIPTION_ID);
     sid.subscription_id = 5;
-    assert_int_equal(mqtls_client_subscribe5(&f->c, &plain, 1, &sid, NULL, 100),
+    const mqtls_subscribe_opts_t with_sid = {.props = &sid};
+    assert_int_equal(mqtls_client_subscribe(&f->c, &plain, 1, &with_sid, NULL, 100),
                      MQTLS_ERR_SUBSCRIPTION_ID_NOT_SUPPORTED);
     expect_nothing_sent(f);
     assert_true(mqtls_client_is_connected(&f->c));
@@ -387,7 +406,7 @@ static void resend_after_reconnect_honours_the_new_receive_maximum(void **state)
     const uint8_t granted[1] = {0};
     int32_t n = mqtls_encode_suback5(b, sizeof b, MQTLS_PKT_SUBACK, 5, granted, 1, NULL);
     script_push(&f->s, b, (size_t)n);
-    assert_int_equal(mqtls_client_subscribe(&f->c, &s, 1, NULL, 100), MQTLS_OK); /* not blocked by them */
+    assert_int_equal(mqtls_client_subscribe(&f->c, &s, 1, NULL, NULL, 100), MQTLS_OK); /* not blocked by them */
     const uint8_t *p;
     size_t len;
     assert_int_equal(script_next(&f->s, &p, &len), MQTLS_PKT_SUBSCRIBE);
@@ -517,7 +536,7 @@ static void session_present_0_clears_the_store(void **state)
     assert_int_equal(publish(f, "t", "a", 1), MQTLS_OK);
     push_publish(f, "in", 0, "q2", 2, 7);
     assert_int_equal(mqtls_client_loop(&f->c, 10), MQTLS_OK);
-    assert_int_equal(f->ms.live, 2);
+    assert_int_equal(mqtls_memstore_count(&f->ms), 2);
     mqtls_client_abort(&f->c);
     script_free(&f->s);
     script_init(&f->s);
@@ -526,7 +545,7 @@ static void session_present_0_clears_the_store(void **state)
     push_connack(f, false, 0, NULL);
     assert_int_equal(mqtls_client_connect(&f->c, &f->t, &o, NULL, 1000), MQTLS_OK);
     assert_int_equal(mqtls_client_outstanding(&f->c), 0);
-    assert_int_equal(f->ms.live, 0);
+    assert_int_equal(mqtls_memstore_count(&f->ms), 0);
     fx_free(f);
 }
 
@@ -863,7 +882,7 @@ static void suback_and_unsuback_reason_codes_are_exposed(void **state)
     int32_t n = mqtls_encode_suback5(b, sizeof b, MQTLS_PKT_SUBACK, 1, codes, 2, NULL);
     script_push(&f->s, b, (size_t)n);
     uint8_t got[2] = {9, 9};
-    assert_int_equal(mqtls_client_subscribe5(&f->c, subs, 2, NULL, got, 1000), MQTLS_ERR_SUBSCRIBE_REFUSED);
+    assert_int_equal(mqtls_client_subscribe(&f->c, subs, 2, NULL, got, 1000), MQTLS_ERR_SUBSCRIBE_REFUSED);
     assert_int_equal(got[0], 1);
     assert_int_equal(got[1], 0x87);
     /* the options byte of "a": QoS 1 | no local 0x04 | RAP 0x08 | retain handling 2 << 4 */
@@ -875,15 +894,104 @@ static void suback_and_unsuback_reason_codes_are_exposed(void **state)
     const uint8_t ucodes[2] = {0x00, 0x11};
     n = mqtls_encode_suback5(b, sizeof b, MQTLS_PKT_UNSUBACK, 2, ucodes, 2, NULL);
     script_push(&f->s, b, (size_t)n);
-    assert_int_equal(mqtls_client_unsubscribe5(&f->c, subs, 2, NULL, got, 1000), MQTLS_OK);
+    assert_int_equal(mqtls_client_unsubscribe(&f->c, subs, 2, NULL, got, 1000), MQTLS_OK);
     assert_int_equal(got[1], 0x11); /* "no subscription existed" is not a failure */
     const uint8_t bad[1] = {0x87};
     n = mqtls_encode_suback5(b, sizeof b, MQTLS_PKT_UNSUBACK, 3, bad, 1, NULL);
     script_push(&f->s, b, (size_t)n);
-    assert_int_equal(mqtls_client_unsubscribe5(&f->c, subs, 1, NULL, got, 1000), MQTLS_ERR_UNSUBSCRIBE_REFUSED);
+    assert_int_equal(mqtls_client_unsubscribe(&f->c, subs, 1, NULL, got, 1000), MQTLS_ERR_UNSUBSCRIBE_REFUSED);
     assert_true(mqtls_client_is_connected(&f->c));
     fx_free(f);
 }
+
+/* Send subs[0] with props through subscribe (unsubscribe), answer with code 0,
+ * and check the packet is the codec's SUBSCRIBE (UNSUBSCRIBE) with those
+ * props: the property block follows the packet id. */
+static void expect_sub_with_props(fx_t *f, uint8_t type, uint16_t id, const mqtls_subscription_t *sub,
+                                  const mqtls_props_t *pr, int32_t rc)
+{
+    uint8_t want[64];
+    int32_t n = type == MQTLS_PKT_SUBSCRIBE ? mqtls_encode_subscribe5(want, sizeof want, id, sub, 1, pr)
+                                            : mqtls_encode_unsubscribe5(want, sizeof want, id, sub, 1, pr);
+    assert_true(n > 0);
+    assert_int_equal(rc, MQTLS_OK);
+    const uint8_t *p;
+    size_t len;
+    assert_int_equal(script_next(&f->s, &p, &len), type);
+    assert_int_equal(len, (size_t)n);
+    assert_memory_equal(p, want, len);
+}
+
+static mqtls_props_t sub_id_props(uint32_t id)
+{
+    const mqtls_props_t pr = {.present = BIT(MQTLS_PROP_SUBSCRIPTION_ID), .subscription_id = id};
+    return pr;
+}
+
+static void push_sub_ack(fx_t *f, uint8_t type, uint16_t id)
+{
+    uint8_t b[16];
+    const uint8_t ok[1] = {0};
+    int32_t n = mqtls_encode_suback5(b, sizeof b, type, id, ok, 1, NULL);
+    script_push(&f->s, b, (size_t)n);
+}
+
+static void subscribe_opts_carry_the_packets_properties(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, NULL);
+    mqtls_subscription_t sub = {.filter = "a/#", .filter_len = 3, .qos = 1};
+    const mqtls_props_t sid = sub_id_props(7);
+    const mqtls_subscribe_opts_t opts = {.props = &sid};
+    push_sub_ack(f, MQTLS_PKT_SUBACK, 1);
+    int32_t rc = mqtls_client_subscribe(&f->c, &sub, 1, &opts, NULL, 1000);
+    expect_sub_with_props(f, MQTLS_PKT_SUBSCRIBE, 1, &sub, &sid, rc);
+
+    const mqtls_user_prop_t up = {{(const uint8_t *)"k", 1}, {(const uint8_t *)"v", 1}};
+    mqtls_props_t user;
+    memset(&user, 0, sizeof user);
+    user.user = &up;
+    user.user_n = 1;
+    const mqtls_subscribe_opts_t uopts = {.props = &user};
+    push_sub_ack(f, MQTLS_PKT_UNSUBACK, 2);
+    rc = mqtls_client_unsubscribe(&f->c, &sub, 1, &uopts, NULL, 1000);
+    expect_sub_with_props(f, MQTLS_PKT_UNSUBSCRIBE, 2, &sub, &user, rc);
+
+    /* opts with no props is opts NULL: an empty property block */
+    const mqtls_subscribe_opts_t none = {0};
+    push_sub_ack(f, MQTLS_PKT_SUBACK, 3);
+    rc = mqtls_client_subscribe(&f->c, &sub, 1, &none, NULL, 1000);
+    expect_sub_with_props(f, MQTLS_PKT_SUBSCRIBE, 3, &sub, NULL, rc);
+    fx_free(f);
+}
+
+/* The *5 names of 0.2 stay for one release (deprecated): they must still
+ * send what the calls that replaced them send. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static void deprecated_5_calls_still_work(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    fx_connect(f, true, NULL);
+    mqtls_subscription_t sub = {.filter = "b", .filter_len = 1, .qos = 2};
+    const mqtls_props_t sid = sub_id_props(300);
+    uint8_t code = 0xEE;
+    push_sub_ack(f, MQTLS_PKT_SUBACK, 1);
+    int32_t rc = mqtls_client_subscribe5(&f->c, &sub, 1, &sid, &code, 1000);
+    expect_sub_with_props(f, MQTLS_PKT_SUBSCRIBE, 1, &sub, &sid, rc);
+    assert_int_equal(code, 0);
+    push_sub_ack(f, MQTLS_PKT_UNSUBACK, 2);
+    rc = mqtls_client_unsubscribe5(&f->c, &sub, 1, NULL, NULL, 1000);
+    expect_sub_with_props(f, MQTLS_PKT_UNSUBSCRIBE, 2, &sub, NULL, rc);
+    assert_int_equal(mqtls_client_disconnect5(&f->c, 0x04, NULL), MQTLS_OK);
+    mqtls_packet_t pk;
+    next_packet(f, MQTLS_PKT_DISCONNECT, &pk);
+    assert_int_equal(pk.reason_code, 0x04);
+    fx_free(f);
+}
+#pragma GCC diagnostic pop
 
 static void server_disconnect_is_reported_with_its_reason(void **state)
 {
@@ -964,7 +1072,8 @@ static void disconnect_with_reason_and_session_expiry(void **state)
     memset(&pr, 0, sizeof pr);
     pr.present = BIT(MQTLS_PROP_SESSION_EXPIRY);
     pr.session_expiry = 30;
-    assert_int_equal(mqtls_client_disconnect5(&f->c, 0x04, &pr), MQTLS_OK);
+    const mqtls_disconnect_opts_t opts = {.reason = 0x04, .props = &pr};
+    assert_int_equal(mqtls_client_disconnect(&f->c, &opts), MQTLS_OK);
     mqtls_packet_t pk;
     next_packet(f, MQTLS_PKT_DISCONNECT, &pk);
     assert_int_equal(pk.reason_code, 0x04);
@@ -1118,7 +1227,9 @@ static void v5_calls_on_a_311_connection(void **state)
     mqtls_props_t pr;
     memset(&pr, 0, sizeof pr);
     mqtls_subscription_t s = {.filter = "a", .filter_len = 1};
-    assert_int_equal(mqtls_client_subscribe5(&f->c, &s, 1, &pr, NULL, 100), MQTLS_ERR_NOT_SUPPORTED);
+    const mqtls_subscribe_opts_t opts = {.props = &pr};
+    assert_int_equal(mqtls_client_subscribe(&f->c, &s, 1, &opts, NULL, 100), MQTLS_ERR_NOT_SUPPORTED);
+    assert_int_equal(mqtls_client_unsubscribe(&f->c, &s, 1, &opts, NULL, 100), MQTLS_ERR_NOT_SUPPORTED);
     /* 3.1.1 never uses aliases, whatever the tables */
     assert_int_equal(publish(f, "a", "", 0), MQTLS_OK);
     assert_int_equal(publish(f, "a", "", 0), MQTLS_OK);
@@ -1141,7 +1252,8 @@ static void disconnect_cannot_revive_a_session_that_ends(void **state)
     memset(&pr, 0, sizeof pr);
     pr.present = BIT(MQTLS_PROP_SESSION_EXPIRY);
     pr.session_expiry = 60;
-    assert_int_equal(mqtls_client_disconnect5(&f->c, 0, &pr), MQTLS_ERR_INVALID_ARG);
+    const mqtls_disconnect_opts_t opts = {.props = &pr};
+    assert_int_equal(mqtls_client_disconnect(&f->c, &opts), MQTLS_ERR_INVALID_ARG);
     assert_true(mqtls_client_is_connected(&f->c));
     expect_nothing_sent(f);
     fx_free(f);
@@ -1220,6 +1332,7 @@ static void init_checks_alias_tables(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(accessors_report_version_and_stored_records),
         cmocka_unit_test(connect_announces_what_our_memory_takes),
         cmocka_unit_test(connect_keeps_callers_limits_but_caps_aliases_at_the_table),
         cmocka_unit_test(connack_caps_are_kept_and_enforced),
@@ -1247,6 +1360,8 @@ int main(void)
         cmocka_unit_test(oversized_message_is_skipped_but_its_alias_kept),
         cmocka_unit_test(refused_publish_is_reported_and_released),
         cmocka_unit_test(suback_and_unsuback_reason_codes_are_exposed),
+        cmocka_unit_test(subscribe_opts_carry_the_packets_properties),
+        cmocka_unit_test(deprecated_5_calls_still_work),
         cmocka_unit_test(server_disconnect_is_reported_with_its_reason),
         cmocka_unit_test(disconnect_before_a_failed_send_is_reported),
         cmocka_unit_test(long_reason_string_is_cut_on_a_character_boundary),

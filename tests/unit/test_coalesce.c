@@ -253,7 +253,7 @@ static void disconnect_sends_what_was_deferred_first(void **state)
         assert_int_equal(pub(f, i, 0, 10), MQTLS_OK);
     }
     assert_int_equal(pub(f, 3, 1, 10), MQTLS_OK);
-    assert_int_equal(mqtls_client_disconnect(&f->c), MQTLS_OK);
+    assert_int_equal(mqtls_client_disconnect(&f->c, NULL), MQTLS_OK);
     const uint8_t *p;
     size_t n;
     for (unsigned i = 0; i < 4u; i++) {

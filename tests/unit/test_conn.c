@@ -294,13 +294,16 @@ static void events_come_in_order_through_a_loss_and_a_failed_attempt(void **stat
     plan(f, 0, false, 0);
     plan(f, MQTLS_ERR_CONNECT_REFUSED, false, 0);
     plan(f, 0, true, 0);
+    assert_int_equal(mqtls_conn_connects(&f->m), 0);
     run_until_connected(f, 1);
     assert_true(mqtls_conn_connected(&f->m));
+    assert_int_equal(mqtls_conn_connects(&f->m), 1);
     drop(f);
     assert_int_equal(mqtls_conn_run(&f->m, 10), MQTLS_OK); /* the loss is not an error of run() */
     assert_false(mqtls_conn_connected(&f->m));
     run_until_connected(f, 10);
     assert_true(mqtls_conn_connected(&f->m));
+    assert_int_equal(mqtls_conn_connects(&f->m), 2); /* the refused attempt does not count */
     static const int want[] = { MQTLS_CONN_EV_CONNECTED, MQTLS_CONN_EV_DISCONNECTED, MQTLS_CONN_EV_RECONNECTING,
                                 MQTLS_CONN_EV_RECONNECTING, MQTLS_CONN_EV_CONNECTED };
     assert_int_equal(f->nev, 5);

@@ -364,8 +364,8 @@ static long check_after_cut(rig_t *rig, const model_t *before, const model_t *af
         m_apply(&next, &post[k]);
     }
     /* then enough traffic for a compaction of every sector */
-    uint32_t gc0 = rig->fl.gc_runs;
-    for (uint16_t id = 61000; rig->fl.gc_runs < gc0 + rig->sim.sector_count + 1u; id++) {
+    uint32_t gc0 = mqtls_flashlog_gc_runs(&rig->fl);
+    for (uint16_t id = 61000; mqtls_flashlog_gc_runs(&rig->fl) < gc0 + rig->sim.sector_count + 1u; id++) {
         op_t put = {OP_PUT, id, 24, id};
         op_t rm = {OP_REMOVE, id, 0, 0};
         int32_t rc = do_op(&rig->st, &put);
@@ -422,7 +422,7 @@ static void power_cut_everywhere(const geo_t *g)
         }
     }
     snaps[g->nops].step = rig->sim.step;
-    uint32_t gc = rig->fl.gc_runs;
+    uint32_t gc = mqtls_flashlog_gc_runs(&rig->fl);
     uint32_t emin = UINT32_MAX, emax = 0;
     for (uint32_t s = 0; s < g->sectors; s++) {
         emin = rig->sim.erases[s] < emin ? rig->sim.erases[s] : emin;
