@@ -263,6 +263,7 @@ typedef struct mqtls_client {
     uint16_t wait_id;      /**< private: do not touch; packet id a blocking call waits for */
     uint8_t wait_type;     /**< private: do not touch; packet type a blocking call waits for */
     bool wait_done;        /**< private: do not touch */
+    bool rx_drained;       /**< private: do not touch; the last recv took less than offered: wait before the next */
     int32_t wait_result;   /**< private: do not touch */
     uint8_t *wait_codes;   /**< private: do not touch; SUBACK codes out, may be NULL */
     size_t wait_codes_n;   /**< private: do not touch */
