@@ -25,6 +25,7 @@ struct mqtls_tls {
     bool host_is_ip;
     bool established;
     int32_t lower_error;      /* last error of the lower transport, 0 if none */
+    int32_t rx_error;         /* an error the engine gave after some bytes: the next recv returns it */
     void *impl;               /* the engine's state */
 };
 
