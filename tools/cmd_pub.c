@@ -6,7 +6,11 @@
  * are handed to mqtls_client_publish() until the in-flight window or the
  * message store is full, and only then does the loop run to take
  * acknowledgements, after which publishing resumes. The window (-M) is wide
- * enough that the link never idles waiting for an acknowledgement. At the end the
+ * enough that the link never idles waiting for an acknowledgement. The
+ * PUBLISHes queue in a PUB_TX_BATCH buffer (cfg.coalesce_tx) and leave
+ * together when the loop runs; at a full window the loop takes
+ * acknowledgements until half of it is free, so that a batch is one send,
+ * not one per acknowledgement (issue 14). At the end the
  * command waits until every message is acknowledged, then disconnects.
  *
  * -l keeps its connection through the connection manager: when it is lost,
@@ -62,6 +66,7 @@
 #define PUB_LINE_MAX (256u * 1024u)   /* longest line -l accepts */
 #define PUB_ARENA_MIN (4u * 1024u * 1024u)
 #define PUB_RX_LEN 4096u              /* acks; a -c session may bring messages */
+#define PUB_TX_BATCH (32u * 1024u)    /* -l: tx_buf for coalesced PUBLISHes */
 #define PUB_ACK_WAIT_MS 1000u
 #define PUB_QOS0_LOOP_EVERY 256u      /* QoS 0 -l: service the connection this often */
 #define PUB_STDIN_POLL_MS 50
@@ -161,7 +166,7 @@ typedef struct {
     mqtls_msgstore_t store;
     uint8_t *tx, *rx, *arena, *alias;
     mqtls_inflight_t *out;
-    size_t tx_len, arena_len;
+    size_t tx_len, arena_len, window;
 } pub_t;
 
 /* ---- options ---------------------------------------------------------------- */
@@ -368,7 +373,10 @@ static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool man
     }
     size_t conn_need = cli_connect_size(&o->conn);
     p->tx_len = need > conn_need ? need : conn_need;
+    if (many && p->tx_len < PUB_TX_BATCH)
+        p->tx_len = PUB_TX_BATCH; /* -l: a window's PUBLISHes leave in few sends (coalesce_tx) */
     size_t window = o->max_inflight != 0 ? o->max_inflight : o->qos == 2 ? PUB_WINDOW_QOS2 : PUB_WINDOW_QOS1;
+    p->window = window;
     p->arena_len = many ? 2u * p->tx_len + 64u * window : p->tx_len + 64u;
     if (many && p->arena_len < PUB_ARENA_MIN)
         p->arena_len = PUB_ARENA_MIN;
@@ -396,6 +404,7 @@ static int pub_setup(pub_t *p, const pub_opts_t *o, size_t max_payload, bool man
         .alias_out = p->alias, .alias_out_len = MQTLS_ALIAS_OUT_SLOT(strlen(o->topic)), .alias_out_count = 1,
         .ack_timeout_ms = o->ack_timeout_ms,
     };
+    cfg.coalesce_tx = many; /* -l: sent by the loop the full window runs, or by the next that does not fit */
     if (mqtls_client_init(&p->client, &cfg) != MQTLS_OK) {
         fprintf(stderr, "mqtls pub: internal error: the client rejected its configuration\n");
         return CLI_EXIT_PROTOCOL;
@@ -470,6 +479,19 @@ static int32_t wait_writable(pub_t *p)
     return service(p, 0);
 }
 
+/* A full window: wait for acknowledgements. With -d, a second without any
+ * says how many are in flight (a stalled broker; tests read it too). */
+static int32_t take_acks(pub_t *p)
+{
+    size_t before = mqtls_client_outstanding(&p->client);
+    uint32_t start = mqtls_posix_now_ms(NULL);
+    int32_t rc = service(p, PUB_ACK_WAIT_MS);
+    if (rc >= 0 && p->o->conn.debug && mqtls_client_outstanding(&p->client) == before &&
+        mqtls_posix_now_ms(NULL) - start >= PUB_ACK_WAIT_MS)
+        fprintf(stderr, "mqtls pub: %zu message(s) in flight, none acknowledged for %u ms\n", before, PUB_ACK_WAIT_MS);
+    return rc;
+}
+
 /* Publish, taking acknowledgements whenever the window or the store is full. */
 static int32_t publish(pub_t *p, const pub_opts_t *o, const uint8_t *payload, size_t len)
 {
@@ -493,8 +515,14 @@ static int32_t publish(pub_t *p, const pub_opts_t *o, const uint8_t *payload, si
             continue; /* lost before the client took it: again after the reconnect */
         if (!must_wait(rc))
             return rc;
+        bool full = rc == MQTLS_ERR_INFLIGHT_FULL;
         rc = rc == MQTLS_ERR_WANT_WRITE && (!p->managed || mqtls_conn_connected(&p->mm.m)) ? wait_writable(p)
                                                                                            : service(p, PUB_ACK_WAIT_MS);
+        /* A full window: take acknowledgements until half of it is free, so
+         * that the next batch of PUBLISHes leaves in one send (issue 14). */
+        while (rc >= 0 && full && !stop_requested && mqtls_client_outstanding(&p->client) > p->window / 2u &&
+               (!p->managed || mqtls_conn_connected(&p->mm.m)))
+            rc = take_acks(p);
         if (rc < 0)
             return rc;
     }

@@ -276,6 +276,7 @@ typedef struct mqtls_client {
     uint16_t MQTLS_PRIVATE(wait_id);     /**< private; packet id a blocking call waits for */
     uint8_t MQTLS_PRIVATE(wait_type);    /**< private; packet type a blocking call waits for */
     bool MQTLS_PRIVATE(wait_done);       /**< private */
+    bool MQTLS_PRIVATE(rx_drained);      /**< private; the last recv took less than offered: wait before the next */
     int32_t MQTLS_PRIVATE(wait_result);  /**< private */
     uint8_t *MQTLS_PRIVATE(wait_codes);  /**< private; SUBACK codes out, may be NULL */
     size_t MQTLS_PRIVATE(wait_codes_n);  /**< private */

@@ -12,7 +12,9 @@
  * deadline passes when wait is NULL.
  *
  * Contract for send and recv:
- *   > 0   that many bytes were moved (may be fewer than asked)
+ *   > 0   that many bytes were moved (may be fewer than asked; a recv that
+ *         returns fewer than asked should mean "nothing more now": the
+ *         client then calls wait() before it reads again)
  *   0     nothing moved now, call again later; 0 never means "closed"
  *   < 0   an mqtls_err_t; MQTLS_ERR_CLOSED when the peer closed the stream
  *

@@ -198,6 +198,7 @@ static void reset_io(mqtls_client_t *c)
     c->rx_start = 0;
     c->rx_end = 0;
     c->skip_left = 0;
+    c->rx_drained = false;
     c->tx_off = 0;
     c->tx_pend = 0;
     c->resp_type = 0;
@@ -1086,6 +1087,7 @@ static int32_t fill(mqtls_client_t *c)
         return fail(c, MQTLS_ERR_INTERNAL);
     }
     c->rx_end += (size_t)n;
+    c->rx_drained = (size_t)n < space; /* the transport had no more: pump() waits before the next read */
     return n;
 }
 
@@ -1182,8 +1184,12 @@ static int32_t pump(mqtls_client_t *c, uint32_t start, uint32_t timeout, int mod
             }
         }
         uint32_t left = remaining(c, start, timeout);
-        if (tx_idle(c)) {
-            /* Always try one read, so that loop(c, 0) polls. */
+        /* Read once a round, so that loop(c, 0) polls; but not right after
+         * a read that took less than it offered when the wait below comes
+         * next: the transport had nothing more then, and the wait says
+         * when it has (a burst of packets costs one recv, not two; issue
+         * 14). With no time left or a deadline due there is no wait: read. */
+        if (tx_idle(c) && !(c->rx_drained && c->tr.wait != NULL && left > 0u && keepalive_due(c) != 0u)) {
             int32_t n = fill(c);
             if (n < 0) {
                 return n;
@@ -1210,6 +1216,7 @@ static int32_t pump(mqtls_client_t *c, uint32_t start, uint32_t timeout, int mod
             if (w < 0) {
                 return fail(c, w);
             }
+            c->rx_drained = false; /* read again: something came, or the time is up */
         }
     }
 }

@@ -587,6 +587,7 @@ static int32_t handshake_prepare(mqtls_tls_t *t, const mqtls_transport_t *lower,
     }
     t->lower = *lower;
     t->lower_error = 0;
+    t->rx_error = 0;
     /* What a previous handshake on this session found is not this one's. */
     mqtls_tls_report_t *r = t->report;
     r->version[0] = r->cipher[0] = r->alpn[0] = r->detail[0] = '\0';
@@ -669,17 +670,46 @@ static int32_t tls_send(void *ctx, const uint8_t *buf, size_t len)
     return t->established ? t->ops->send(t, buf, len) : MQTLS_ERR_NOT_CONNECTED;
 }
 
+/*
+ * An engine returns at most one record a call. Go on until buf is full or
+ * the engine has nothing more, so that a short count means what it means
+ * for TCP: nothing more now (the client then waits before it reads again,
+ * instead of a wait per record). An error after some bytes is kept for the
+ * next call, so the bytes before it are not lost.
+ */
 static int32_t tls_recv(void *ctx, uint8_t *buf, size_t len)
 {
     mqtls_tls_t *t = ctx;
-    return t->established ? t->ops->recv(t, buf, len) : MQTLS_ERR_NOT_CONNECTED;
+    if (!t->established) {
+        return MQTLS_ERR_NOT_CONNECTED;
+    }
+    if (t->rx_error != 0) {
+        int32_t err = t->rx_error;
+        t->rx_error = 0;
+        return err;
+    }
+    size_t got = 0;
+    len = len > (size_t)INT32_MAX ? (size_t)INT32_MAX : len;
+    while (got < len) {
+        int32_t n = t->ops->recv(t, buf + got, len - got);
+        if (n <= 0) {
+            if (got == 0u) {
+                return n;
+            }
+            t->rx_error = n < 0 ? n : 0;
+            break;
+        }
+        got += (size_t)n;
+    }
+    return (int32_t)got;
 }
 
 static int32_t tls_wait(void *ctx, uint32_t events, uint32_t timeout_ms)
 {
     mqtls_tls_t *t = ctx;
-    /* Decrypted bytes already buffered are invisible to the socket. */
-    if ((events & MQTLS_WAIT_READ) && t->ops->pending(t) > 0u) {
+    /* Decrypted bytes already buffered, and an error kept for the next
+     * recv, are invisible to the socket. */
+    if ((events & MQTLS_WAIT_READ) && (t->ops->pending(t) > 0u || t->rx_error != 0)) {
         return 1;
     }
     if (t->lower.wait == NULL) {

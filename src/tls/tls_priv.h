@@ -29,6 +29,7 @@ struct mqtls_tls {
     bool established;
     int32_t lower_error;      /* last error of the lower transport, 0 if none */
     bool offered;             /* this handshake offered cfg.resume */
+    int32_t rx_error;         /* an error the engine gave after some bytes: the next recv returns it */
     void *impl;               /* the engine's state */
 };
 

@@ -11,13 +11,18 @@
  * listeners with server.pem, server-future.pem, server-expired.pem and
  * server-other.pem), it also runs handshakes for the verifier's clock
  * (cfg.verify_time: validity judged at a device's date, at every depth) and
- * tolerance (cfg.verify_tolerate: listed problems reported, not fatal).
+ * tolerance (cfg.verify_tolerate: listed problems reported, not fatal),
+ * and reads a burst of records (a CONNACK and PUBACKs, one record each)
+ * through the TLS transport: a recv that returns less than it was offered
+ * must have found the lower transport empty, since the client then waits
+ * before it reads again.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "mqtls/codec.h"
 #include "mqtls/slcodes.h"
 #include "mqtls/tcp.h"
 #include "mqtls/tls.h"
@@ -376,6 +381,119 @@ static void shake(mqtls_tls_engine_t e, const char *what, const mqtls_tls_config
     mqtls_tcp_close(&tcp);
 }
 
+/* ---- a burst of records in one recv --------------------------------------------- */
+
+typedef struct {
+    mqtls_transport_t tcp;
+    int32_t last; /* what the last recv returned */
+} counted_t;
+
+static int32_t counted_send(void *ctx, const uint8_t *buf, size_t len)
+{
+    counted_t *c = ctx;
+    return c->tcp.send(c->tcp.ctx, buf, len);
+}
+
+static int32_t counted_recv(void *ctx, uint8_t *buf, size_t len)
+{
+    counted_t *c = ctx;
+    c->last = c->tcp.recv(c->tcp.ctx, buf, len);
+    return c->last;
+}
+
+static int32_t counted_wait(void *ctx, uint32_t events, uint32_t timeout_ms)
+{
+    counted_t *c = ctx;
+    return c->tcp.wait(c->tcp.ctx, events, timeout_ms);
+}
+
+#define BURST 8
+
+/* CONNECT and BURST QoS 1 PUBLISHes in one write; mosquitto answers each in
+ * a record of its own. */
+static size_t burst_request(uint8_t *buf, size_t len)
+{
+    mqtls_connect_t conn = {
+        .protocol_version = MQTLS_PROTO_V311, .clean_session = true, .client_id = "tlsapi-burst", .client_id_len = 12};
+    int32_t n = mqtls_encode_connect(buf, len, &conn);
+    size_t at = n > 0 ? (size_t)n : 0u;
+    for (uint16_t id = 1; id <= BURST; id++) {
+        mqtls_publish_t p = {.topic = "tlsapi/burst",
+                             .topic_len = 12,
+                             .payload = (const uint8_t *)"x",
+                             .payload_len = 1,
+                             .qos = 1,
+                             .packet_id = id};
+        n = mqtls_encode_publish(buf + at, len - at, MQTLS_PROTO_V311, &p);
+        at += n > 0 ? (size_t)n : 0u;
+    }
+    return at;
+}
+
+static void burst(mqtls_tls_engine_t e, int port)
+{
+    mqtls_tls_config_t cfg;
+    base(&cfg);
+    mqtls_tls_report_t r;
+    mqtls_tls_t *t = NULL;
+    mqtls_tcp_t tcp;
+    mqtls_tcp_init(&tcp);
+    counted_t lower = {.last = 0};
+    mqtls_tcp_transport(&tcp, &lower.tcp);
+    mqtls_transport_t low = {.ctx = &lower, .send = counted_send, .recv = counted_recv, .wait = counted_wait};
+    int32_t rc = mqtls_tls_new(&t, e, &cfg, &r);
+    if (rc == MQTLS_OK) {
+        rc = mqtls_tcp_connect(&tcp, "127.0.0.1", (uint16_t)port, 5000);
+    }
+    if (rc == MQTLS_OK) {
+        rc = mqtls_tls_handshake(t, &low, "127.0.0.1", 5000);
+    }
+    CHECK(rc == MQTLS_OK, "burst engine %d: connect: %s (%s)", (int)e, mqtls_errname(rc), r.detail);
+    mqtls_transport_t tt;
+    mqtls_tls_transport(t, &tt);
+    uint8_t req[512], in[512];
+    size_t want = burst_request(req, sizeof req), sent = 0, got = 0, expect = 4u + 4u * BURST;
+    while (rc == MQTLS_OK && sent < want) {
+        int32_t n = tt.send(tt.ctx, req + sent, want - sent);
+        sent += n > 0 ? (size_t)n : 0u;
+        rc = n < 0 ? n : n == 0 ? (tt.wait(tt.ctx, MQTLS_WAIT_WRITE, 1000) > 0 ? MQTLS_OK : MQTLS_ERR_TIMEOUT) : rc;
+    }
+    for (int rounds = 0; rc == MQTLS_OK && got < expect && rounds < 100; rounds++) {
+        if (tt.wait(tt.ctx, MQTLS_WAIT_READ, 1000) <= 0) {
+            continue;
+        }
+        int32_t n = tt.recv(tt.ctx, in + got, sizeof in - got);
+        rc = n < 0 ? n : MQTLS_OK;
+        if (n > 0 && (size_t)n < sizeof in - got) {
+            CHECK(lower.last == 0,
+                  "burst engine %d: a recv gave %d of %zu bytes before TCP was read empty (its "
+                  "last read gave %d)",
+                  (int)e, (int)n, sizeof in - got, (int)lower.last);
+        }
+        got += n > 0 ? (size_t)n : 0u;
+    }
+    CHECK(rc == MQTLS_OK && got == expect, "burst engine %d: %zu of %zu bytes (%s)", (int)e, got, expect,
+          mqtls_errname(rc));
+    CHECK(got == expect && in[0] == 0x20u && in[4] == 0x40u && in[expect - 4u] == 0x40u,
+          "burst engine %d: not a CONNACK and PUBACKs", (int)e);
+    /* A PUBLISH and a DISCONNECT: its PUBACK, then the close, even when
+     * both come in one recv (the error waits for the next call). */
+    static const uint8_t last[] = {0x32, 0x07, 0x00, 0x01, 't', 0x00, 0x09, 'x', 'y', 0xE0, 0x00};
+    int32_t n = rc == MQTLS_OK ? tt.send(tt.ctx, last, sizeof last) : rc;
+    got = 0;
+    for (int rounds = 0; n >= 0 && rounds < 100; rounds++) {
+        if (tt.wait(tt.ctx, MQTLS_WAIT_READ, 1000) > 0) {
+            n = tt.recv(tt.ctx, in + got, sizeof in - got);
+            got += n > 0 ? (size_t)n : 0u;
+        }
+    }
+    CHECK(n == MQTLS_ERR_CLOSED && got == 4u && in[0] == 0x40u && in[3] == 0x09u,
+          "burst engine %d: after DISCONNECT %zu bytes then %s, not a PUBACK then CLOSED", (int)e, got,
+          mqtls_errname(n));
+    mqtls_tls_free(t);
+    mqtls_tcp_close(&tcp);
+}
+
 static void device_clock(mqtls_tls_engine_t e, int main_port, int future_port, int expired_port, int other_port)
 {
     int64_t now = (int64_t)time(NULL);
@@ -607,6 +725,7 @@ int main(int argc, char **argv)
         configuration(engines[i]);
         if (argc >= 6) {
             device_clock(engines[i], atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+            burst(engines[i], atoi(argv[2]));
         }
         if (argc == 7) {
             resumption(engines[i], MQTLS_TLS_V1_2, atoi(argv[2]), atoi(argv[6]), atoi(argv[5]));

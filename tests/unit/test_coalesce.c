@@ -5,7 +5,10 @@
  * transport below wraps script_transport and checks the retry rule of
  * mqtls/transport.h on every call (after a short or 0 send, the next send
  * starts with the bytes not taken and is at least as long), so a batch cut
- * in the middle must go on exactly where it stopped.
+ * in the middle must go on exactly where it stopped. It also counts the
+ * receive side: a recv that finds nothing is a wasted system call, so after
+ * a read that took less than it offered the client waits before it reads
+ * again; the wait below can make the peer's answer arrive while it sleeps.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +31,8 @@ typedef struct {
     uint8_t untaken[2048]; /* what the last short send left */
     size_t untaken_len;
     unsigned violations, calls;
+    unsigned recvs, empty_recvs, waits; /* recv calls, those that returned 0, read waits */
+    uint16_t arrive_from, arrive_to;    /* PUBACKs the peer sends during the next read wait */
     uint8_t tx[1024], rx[512], arena[4096];
     mqtls_inflight_t out[WINDOW];
     mqtls_memstore_t ms;
@@ -55,12 +60,22 @@ static int32_t rule_send(void *ctx, const uint8_t *buf, size_t len)
 static int32_t rule_recv(void *ctx, uint8_t *buf, size_t len)
 {
     fx_t *f = ctx;
-    return f->inner.recv(f->inner.ctx, buf, len);
+    int32_t n = f->inner.recv(f->inner.ctx, buf, len);
+    f->recvs++;
+    f->empty_recvs += n == 0 ? 1u : 0u;
+    return n;
 }
 
 static int32_t rule_wait(void *ctx, uint32_t events, uint32_t timeout_ms)
 {
     fx_t *f = ctx;
+    if (events & MQTLS_WAIT_READ) {
+        f->waits++;
+        for (uint16_t id = f->arrive_from; id != 0u && id <= f->arrive_to; id++) {
+            script_push_ack(&f->s, MQTLS_PKT_PUBACK, id); /* the broker answers while we sleep */
+        }
+        f->arrive_from = 0;
+    }
     return f->inner.wait(f->inner.ctx, events, timeout_ms);
 }
 
@@ -284,6 +299,50 @@ static void deferred_qos1_lost_with_the_connection_is_resent_in_order(void **sta
     fx_free(f);
 }
 
+/* The way `mqtls pub -l` runs a full window: the acknowledgements of each
+ * burst arrive while the client waits. After a read that took less than it
+ * offered, the transport is empty: reading again before the wait would only
+ * find nothing (one system call per burst wasted, issue 14). */
+static void after_a_short_read_the_client_waits_before_it_reads_again(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(true);
+    for (unsigned i = 0; i < WINDOW; i++) {
+        assert_int_equal(pub(f, i, 1, 20), MQTLS_OK);
+    }
+    assert_int_equal(mqtls_client_loop(&f->c, 0), MQTLS_OK); /* sends the window; its read finds nothing */
+    f->recvs = f->empty_recvs = f->waits = 0;
+    for (uint16_t first = 1; first <= WINDOW; first += WINDOW / 2u) {
+        f->arrive_from = first;
+        f->arrive_to = (uint16_t)(first + WINDOW / 2u - 1u);
+        assert_int_equal(mqtls_client_loop(&f->c, 100), MQTLS_OK);
+        assert_int_equal(mqtls_client_outstanding(&f->c), WINDOW - (first + WINDOW / 2u - 1u));
+    }
+    assert_int_equal(f->waits, 2);
+    assert_int_equal(f->recvs, 2); /* one per burst */
+    assert_int_equal(f->empty_recvs, 0);
+    fx_free(f);
+}
+
+/* loop(c, 0) has no time to wait: it still reads, even right after a short read. */
+static void loop_zero_still_reads_after_a_short_read(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(true);
+    assert_int_equal(pub(f, 0, 1, 20), MQTLS_OK);
+    assert_int_equal(pub(f, 1, 1, 20), MQTLS_OK);
+    assert_int_equal(mqtls_client_loop(&f->c, 0), MQTLS_OK);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 1);
+    assert_int_equal(mqtls_client_loop(&f->c, 0), MQTLS_OK); /* a short read: 4 bytes of 512 */
+    assert_int_equal(mqtls_client_outstanding(&f->c), 1);
+    script_push_ack(&f->s, MQTLS_PKT_PUBACK, 2);
+    f->waits = 0;
+    assert_int_equal(mqtls_client_loop(&f->c, 0), MQTLS_OK);
+    assert_int_equal(mqtls_client_outstanding(&f->c), 0);
+    assert_int_equal(f->waits, 0);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +353,8 @@ int main(void)
         cmocka_unit_test(a_publish_that_does_not_fit_sends_the_queue_first),
         cmocka_unit_test(disconnect_sends_what_was_deferred_first),
         cmocka_unit_test(deferred_qos1_lost_with_the_connection_is_resent_in_order),
+        cmocka_unit_test(after_a_short_read_the_client_waits_before_it_reads_again),
+        cmocka_unit_test(loop_zero_still_reads_after_a_short_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
