@@ -1409,10 +1409,19 @@ int cmd_bench(int argc, char **argv)
     if (b == NULL)
         return CLI_EXIT_CONNECT;
     bopts_t *o = &b->o;
-    *o = (bopts_t){ .host = "127.0.0.1", .clients = 10, .start = 1, .id_tmpl = "mqtls-bench-%i",
-                    .topic_tmpl = "bench/%i", .size = 64, .count = 100, .window = 16,
-                    .version = MQTLS_PROTO_V311, .timeout_ms = 10000, .keepalive = 60,
-                    .engine = MQTLS_TLS_MBEDTLS, .key_type = MQTLS_CRED_EC_P256 };
+    *o = (bopts_t){.host = "127.0.0.1",
+                   .clients = 10,
+                   .start = 1,
+                   .id_tmpl = "mqtls-bench-%i",
+                   .topic_tmpl = "bench/%i",
+                   .size = 64,
+                   .count = 100,
+                   .window = 16,
+                   .version = MQTLS_PROTO_V311,
+                   .timeout_ms = 10000,
+                   .keepalive = 60,
+                   .engine = mqtls_tls_engine_default(),
+                   .key_type = MQTLS_CRED_EC_P256};
     o->concurrency = 4;
     if (strcmp(sub, "conn") == 0)
         o->mode = MODE_CONN;

@@ -189,7 +189,7 @@ void cli_conn_opts_init(cli_conn_opts_t *o, const char *cmd)
     o->will_qos = -1;
     o->version = MQTLS_PROTO_V311;
     o->timeout_ms = DEFAULT_TIMEOUT_MS;
-    o->engine = mqtls_tls_engine_available(MQTLS_TLS_MBEDTLS) ? MQTLS_TLS_MBEDTLS : MQTLS_TLS_OPENSSL;
+    o->engine = mqtls_tls_engine_default();
     mqtls_tls_config_init(&o->tls_cfg);
 }
 

@@ -393,7 +393,8 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
  * CONNACK (and on 5.0 runs the AUTH rounds through cfg.on_auth), and
  * returns MQTLS_OK while the CONNACK has not come, MQTLS_OK with
  * mqtls_client_is_connected() true once the connection is up (the session
- * present flag: mqtls_client_session_present()), or the error that ended
+ * present flag: mqtls_client_session_present(); packets that came behind
+ * the CONNACK are handled by that same call), or the error that ended
  * the connect, the same errors mqtls_client_connect() returns; after
  * timeout_ms without a CONNACK it is MQTLS_ERR_TIMEOUT. Until then the
  * client is neither connected nor free: publish and subscribe answer

@@ -290,6 +290,21 @@ const char *mqtls_tls_engine_name(mqtls_tls_engine_t engine);
 uint16_t mqtls_tls_engine_max_version(mqtls_tls_engine_t engine);
 
 /**
+ * The engine a caller gets when it names none (the CLI's --engine, the
+ * doctor, the SimpleLink emulation): the first row of the engine table that
+ * is compiled into this build, mbedTLS before OpenSSL, so that no caller
+ * chooses between engines by value.
+ * @return an engine that mqtls_tls_engine_available() accepts; in a build
+ * without any engine the first value of mqtls_tls_engine_t, which
+ * mqtls_tls_new() answers with MQTLS_ERR_TLS_ENGINE_UNAVAILABLE.
+ * @code
+ * mqtls_tls_t *t;
+ * int32_t rc = mqtls_tls_new(&t, mqtls_tls_engine_default(), &cfg, &report);
+ * @endcode
+ */
+mqtls_tls_engine_t mqtls_tls_engine_default(void);
+
+/**
  * "mbedtls" / "openssl" to an engine. @return MQTLS_OK or MQTLS_ERR_INVALID_ARG.
  * @param name "mbedtls" or "openssl" (NUL-terminated)
  * @param out receives the engine

@@ -247,10 +247,10 @@ size_t mqtls_sl_mask_ciphers(_u32 mask, char *buf, size_t len)
 
 static mqtls_tls_engine_t engine(void)
 {
-    mqtls_tls_engine_t e = MQTLS_TLS_MBEDTLS;
+    mqtls_tls_engine_t e = mqtls_tls_engine_default();
     const char *env = getenv("MQTLS_SL_ENGINE");
     if (env != NULL && env[0] != '\0' && mqtls_tls_engine_parse(env, &e) != MQTLS_OK) {
-        e = MQTLS_TLS_MBEDTLS;
+        e = mqtls_tls_engine_default();
     }
     return e;
 }

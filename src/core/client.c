@@ -1890,7 +1890,14 @@ int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms)
 {
     if (c != NULL && c->state == ST_CONNECTING && !c->in_callback) {
-        return connect_poll(c, timeout_ms);
+        int32_t rc = connect_poll(c, timeout_ms);
+        if (rc != MQTLS_OK || c->state != ST_CONNECTED) {
+            return rc;
+        }
+        /* Up: what came behind the CONNACK is handled now, without waiting,
+         * as its bytes are out of the socket already (an event loop would
+         * not see it readable again for them). */
+        return pump(c, now(c), 0, PUMP_LOOP);
     }
     int32_t rc = check_blocking(c);
     if (rc < 0) {

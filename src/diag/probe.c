@@ -1474,7 +1474,7 @@ void mqtls_diag_config_init(mqtls_diag_config_t *cfg)
     }
     memset(cfg, 0, sizeof *cfg);
     cfg->port = 8883;
-    cfg->engine = mqtls_tls_engine_available(MQTLS_TLS_MBEDTLS) ? MQTLS_TLS_MBEDTLS : MQTLS_TLS_OPENSSL;
+    cfg->engine = mqtls_tls_engine_default();
     mqtls_tls_config_init(&cfg->tls_cfg);
     cfg->device_time = MQTLS_CRED_NOW;
     cfg->protocol_version = MQTLS_PROTO_V311;

@@ -75,6 +75,16 @@ uint16_t mqtls_tls_engine_max_version(mqtls_tls_engine_t engine)
     return ops != NULL ? ops->max_version : 0u;
 }
 
+mqtls_tls_engine_t mqtls_tls_engine_default(void)
+{
+    for (size_t i = 0; i < N_ENGINES; i++) {
+        if (engines[i].ops != NULL) {
+            return (mqtls_tls_engine_t)i; /* the table's order is the preference */
+        }
+    }
+    return (mqtls_tls_engine_t)0;
+}
+
 const char *mqtls_tls_engine_name(mqtls_tls_engine_t engine)
 {
     return (size_t)engine < N_ENGINES ? engines[engine].name : "unknown";

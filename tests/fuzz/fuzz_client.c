@@ -8,8 +8,10 @@
  *
  * Input: byte 0 picks the connection (bit 0: MQTT 5.0, else 3.1.1; bit 1:
  * clean session; bits 2-4: the largest recv chunk, 1..8 << 2 bytes, so the
- * stream is cut at many places), the rest is what the broker sends after a
- * valid CONNACK. The client publishes (QoS 0, 1, 2), subscribes,
+ * stream is cut at many places; bit 5: connect with
+ * mqtls_client_connect_start() and loop(c, 0) until it is over; bit 6: no
+ * valid CONNACK first, the input is the broker's answer to the CONNECT),
+ * the rest is what the broker sends after a valid CONNACK. The client publishes (QoS 0, 1, 2), subscribes,
  * unsubscribes and runs its loop in turn, driven by a fake clock that
  * advances 50 ms per call (keepalive and timeouts happen, without sleeping).
  * When the connection fails, the client reconnects once with clean session
@@ -22,6 +24,8 @@
  * - after a fatal error the client says it is disconnected (client.h:
  *   anything but the documented retry / non-fatal codes gives up the
  *   connection);
+ * - a connect started with connect_start ends (up, or an error) within
+ *   its timeout of loop(c, 0) calls;
  * - a delivered message's topic and payload lie inside the receive buffer
  *   or the inbound alias table, within the lengths the client gave;
  * - the client's own bytes frame as packets a client may send, with a valid
@@ -201,6 +205,20 @@ static int32_t step(mqtls_client_t *c, unsigned i)
     }
 }
 
+/* The connect an event loop makes: start it, then loop(c, 0) until it is
+ * over. The clock moves 50 ms a reading, so 1000 ms are over long before
+ * 200 calls: a connect still under way then never ends. */
+static int32_t connect_stepped(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn)
+{
+    int32_t rc = mqtls_client_connect_start(c, t, conn, 1000);
+    unsigned calls = 0;
+    while (rc == MQTLS_OK && !mqtls_client_is_connected(c)) {
+        CHECK(++calls < 200u);
+        rc = mqtls_client_loop(c, 0);
+    }
+    return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint8_t connack311[] = { 0x20, 0x02, 0x00, 0x00 }, resume311[] = { 0x20, 0x02, 0x01, 0x00 };
@@ -219,7 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     net.in_len = size - 1;
     net.chunk = (size_t)(((data[0] >> 2) & 7u) + 1u) << 2;
     net.prefix = v5 ? connack5 : connack311;
-    net.prefix_len = v5 ? sizeof connack5 : sizeof connack311;
+    net.prefix_len = (data[0] & 0x40u) != 0u ? 0u : v5 ? sizeof connack5 : sizeof connack311;
     clock_ms = 0xFFFFF000u; /* wraps during the run */
 
     CHECK(mqtls_memstore_init(&ms, arena, sizeof arena, &store) == MQTLS_OK);
@@ -239,10 +257,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             net.closed = false;
             net.txlog_len = 0;
             net.prefix = v5 ? resume5 : resume311;
+            net.prefix_len = v5 ? sizeof resume5 : sizeof resume311;
             net.prefix_off = 0;
             conn.clean_session = false;
         }
-        int32_t rc = mqtls_client_connect(&c, &t, &conn, NULL, 1000);
+        int32_t rc =
+            (data[0] & 0x20u) != 0u ? connect_stepped(&c, &t, &conn) : mqtls_client_connect(&c, &t, &conn, NULL, 1000);
         check_rc(&c, rc);
         for (unsigned i = 0; i < STEPS && mqtls_client_is_connected(&c); i++) {
             check_rc(&c, step(&c, i));

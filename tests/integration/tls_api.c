@@ -707,6 +707,10 @@ int main(int argc, char **argv)
     CHECK(mqtls_tls_engine_parse("mbedtls", &e) == MQTLS_OK && e == MQTLS_TLS_MBEDTLS, "parse mbedtls");
     CHECK(mqtls_tls_engine_parse("openssl", &e) == MQTLS_OK && e == MQTLS_TLS_OPENSSL, "parse openssl");
     CHECK(mqtls_tls_engine_parse("gnutls", &e) == MQTLS_ERR_INVALID_ARG, "parse an unknown engine");
+    /* The default is the table's first compiled-in row: mbedTLS in a build with both. */
+    CHECK(mqtls_tls_engine_available(mqtls_tls_engine_default()), "the default engine is compiled in");
+    CHECK(!mqtls_tls_engine_available(MQTLS_TLS_MBEDTLS) || mqtls_tls_engine_default() == MQTLS_TLS_MBEDTLS,
+          "mbedTLS is the default when it is built in");
     CHECK(strcmp(mqtls_tls_alert_name(42), "bad_certificate") == 0, "alert 42");
     CHECK(strcmp(mqtls_tls_alert_name(116), "certificate_required") == 0, "alert 116");
     CHECK(strcmp(mqtls_tls_alert_name(999), "unknown") == 0, "unknown alert");

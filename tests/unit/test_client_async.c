@@ -219,6 +219,29 @@ static void session_is_resent_only_after_the_connack(void **state)
     fx_free(f);
 }
 
+/* A broker sends what it kept for the session right behind the CONNACK,
+ * often in the same segment: the loop() that takes the CONNACK handles it
+ * too. The bytes are already out of the socket, so an event loop waiting
+ * for it to be readable again would not call loop() for them. */
+static void packets_behind_the_connack_are_handled_by_the_same_loop(void **state)
+{
+    (void)state;
+    fx_t *f = started(1000);
+    expect_sent(f, MQTLS_PKT_CONNECT);
+    script_push_connack(&f->s, false, 0);
+    script_push_publish(&f->s, "a", "b", 1, 7, false);
+    assert_int_equal(mqtls_client_loop(&f->c, 0), MQTLS_OK);
+    assert_true(mqtls_client_is_connected(&f->c));
+    assert_int_equal(f->nseen, 1);
+    assert_string_equal(f->seen[0].text, "a b");
+    const uint8_t *pkt;
+    size_t n;
+    assert_int_equal(script_next(&f->s, &pkt, &n), MQTLS_PKT_PUBACK);
+    assert_int_equal((pkt[2] << 8) | pkt[3], 7);
+    assert_int_equal(f->s.waited_ms, 0);
+    fx_free(f);
+}
+
 #if MQTLS_CONFIG_MQTT5
 static void push_connack5(fx_t *f, uint8_t reason, const mqtls_props_t *pr)
 {
@@ -305,6 +328,7 @@ int main(void)
         cmocka_unit_test(abort_gives_up_a_connect_in_progress),
         cmocka_unit_test(invalid_connect_start_leaves_the_connection_alone),
         cmocka_unit_test(session_is_resent_only_after_the_connack),
+        cmocka_unit_test(packets_behind_the_connack_are_handled_by_the_same_loop),
 #if MQTLS_CONFIG_MQTT5
         cmocka_unit_test(v5_connack_properties_and_refusal_through_loop),
         cmocka_unit_test(v5_auth_rounds_through_loop),
