@@ -398,7 +398,8 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
  * the connect, the same errors mqtls_client_connect() returns; after
  * timeout_ms without a CONNACK it is MQTLS_ERR_TIMEOUT. Until then the
  * client is neither connected nor free: publish and subscribe answer
- * MQTLS_ERR_NOT_CONNECTED, mqtls_client_abort() gives the connect up.
+ * MQTLS_ERR_NOT_CONNECTED; mqtls_client_disconnect() or mqtls_client_abort()
+ * gives the connect up (mqtls_client_session_present() is false until the CONNACK).
  * Everything else (clean session, restore, resend after the CONNACK) is as
  * for mqtls_client_connect(). For an event loop over many connections:
  * call loop(c, 0) when the transport's socket is readable, and at least
@@ -609,8 +610,10 @@ typedef struct {
  * for a later clean_session=false reconnect. On 5.0 a non-zero session
  * expiry in opts.props when the session was to end at disconnection (0 in
  * CONNECT and CONNACK) is MQTLS_ERR_INVALID_ARG, nothing sent
- * [MQTT-3.14.2-2].
- * @param c     a connected client
+ * [MQTT-3.14.2-2]. During a connect begun with mqtls_client_connect_start()
+ * it ends the connect: DISCONNECT follows the CONNECT if that is out (the
+ * broker drops the will), else the transport is just closed (no session).
+ * @param c     a connected client, or one whose connect is under way
  * @param opts  NULL, or the reason code and properties (see
  *              mqtls_disconnect_opts_t); borrowed for the call
  * @return MQTLS_OK (the client is disconnected); MQTLS_ERR_INVALID_ARG

@@ -1506,6 +1506,7 @@ static int32_t connect_begin(mqtls_client_t *c, const mqtls_transport_t *t, cons
     }
     (void)mqtls_encode_connect(c->cfg.tx_buf, c->cfg.tx_len, &m);
     c->state = ST_CONNECTING;
+    c->connack_sp = false; /* of this connect's CONNACK, when it comes */
     c->wait_type = MQTLS_PKT_CONNACK;
     c->wait_result = NOT_DONE;
     int32_t rc = transmit(c, (size_t)n, c->connect_ms, 0);
@@ -1914,7 +1915,11 @@ int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms)
 /* DISCONNECT (5.0: with reason and props), then close the transport. */
 static int32_t disconnect_with(mqtls_client_t *c, uint8_t reason, const mqtls_props_t *props)
 {
-    int32_t rc = check_blocking(c);
+    /* A connect under way (connect_start) ends here too: DISCONNECT goes
+     * behind a CONNECT that is out; if the CONNECT is not out, no session
+     * exists and closing is all. */
+    bool connecting = c != NULL && c->state == ST_CONNECTING && !c->in_callback;
+    int32_t rc = connecting ? MQTLS_OK : check_blocking(c);
     if (rc < 0) {
         return rc;
     }
@@ -1923,8 +1928,10 @@ static int32_t disconnect_with(mqtls_client_t *c, uint8_t reason, const mqtls_pr
         return MQTLS_ERR_INVALID_ARG; /* a session that ends now cannot be extended [MQTT-3.14.2-2] */
     }
     uint32_t start = now(c);
-    rc = flush(c, start, MQTLS_CONFIG_DISCONNECT_TIMEOUT_MS);
-    if (rc == MQTLS_OK) {
+    if (!connecting) {
+        rc = flush(c, start, MQTLS_CONFIG_DISCONNECT_TIMEOUT_MS);
+    }
+    if (rc == MQTLS_OK && (!connecting || tx_idle(c))) {
         int32_t n = is_v5(c) ? mqtls_encode_disconnect5(c->cfg.tx_buf, c->cfg.tx_len, reason, props)
                              : mqtls_encode_empty(c->cfg.tx_buf, c->cfg.tx_len, c->version, MQTLS_PKT_DISCONNECT);
         rc = n < 0 ? n : transmit(c, (size_t)n, start, MQTLS_CONFIG_DISCONNECT_TIMEOUT_MS);

@@ -175,6 +175,47 @@ static void abort_gives_up_a_connect_in_progress(void **state)
     fx_free(f);
 }
 
+/* disconnect() during a connect ends it: a DISCONNECT behind a CONNECT that
+ * is out (the broker then drops the will), just the close when the CONNECT
+ * itself is not (no session exists), and no CONNACK revives it afterwards. */
+static void disconnect_ends_a_connect_in_progress(void **state)
+{
+    (void)state;
+    fx_t *f = started(1000);
+    expect_sent(f, MQTLS_PKT_CONNECT);
+    assert_int_equal(mqtls_client_disconnect(&f->c, NULL), MQTLS_OK);
+    expect_sent(f, MQTLS_PKT_DISCONNECT);
+    assert_int_equal(f->s.closes, 1);
+    script_push_connack(&f->s, false, 0);
+    assert_int_equal(mqtls_client_loop(&f->c, 0), MQTLS_ERR_NOT_CONNECTED);
+    assert_false(mqtls_client_is_connected(&f->c));
+    fx_free(f);
+
+    f = fx_new();
+    mqtls_connect_t o = opts(true);
+    f->s.send_stalls = 1; /* the CONNECT has not left */
+    assert_int_equal(mqtls_client_connect_start(&f->c, &f->t, &o, 1000), MQTLS_OK);
+    assert_int_equal(mqtls_client_disconnect(&f->c, NULL), MQTLS_OK);
+    assert_int_equal(f->s.out_len, 0); /* neither CONNECT nor DISCONNECT */
+    assert_int_equal(f->s.closes, 1);
+    fx_free(f);
+}
+
+/* The session-present flag belongs to the connect under way: false until its CONNACK. */
+static void session_present_is_false_until_the_new_connack(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new();
+    mqtls_connect_t o = opts(false);
+    script_push_connack(&f->s, true, 0);
+    fx_connect_with(f, &o);
+    assert_true(mqtls_client_session_present(&f->c));
+    mqtls_client_abort(&f->c);
+    assert_int_equal(mqtls_client_connect_start(&f->c, &f->t, &o, 1000), MQTLS_OK);
+    assert_false(mqtls_client_session_present(&f->c));
+    fx_free(f);
+}
+
 static void invalid_connect_start_leaves_the_connection_alone(void **state)
 {
     (void)state;
@@ -326,6 +367,8 @@ int main(void)
         cmocka_unit_test(loop_waits_no_longer_than_the_connect_has_left),
         cmocka_unit_test(peer_close_before_connack_is_reported_by_loop),
         cmocka_unit_test(abort_gives_up_a_connect_in_progress),
+        cmocka_unit_test(disconnect_ends_a_connect_in_progress),
+        cmocka_unit_test(session_present_is_false_until_the_new_connack),
         cmocka_unit_test(invalid_connect_start_leaves_the_connection_alone),
         cmocka_unit_test(session_is_resent_only_after_the_connack),
         cmocka_unit_test(packets_behind_the_connack_are_handled_by_the_same_loop),
