@@ -410,9 +410,10 @@ int32_t mqtls_client_connect(mqtls_client_t *c, const mqtls_transport_t *t, cons
  *               authentication method (conn->props->auth_method), borrowed
  *               until the connect is over
  * @param timeout_ms  how long the CONNACK may take, from this call on
- * @return MQTLS_OK (the connect is under way); validation errors and the
- * errors of mqtls_client_restore() (nothing sent, the client as it was);
- * a transport error (the transport is closed).
+ * @return MQTLS_OK (the connect is under way); validation errors (nothing
+ * sent, the client as it was); the errors of mqtls_client_restore() (nothing
+ * sent; an earlier connection is given up, as by any connect, and the client
+ * is disconnected); a transport error (the transport is closed).
  *
  * @code
  * rc = mqtls_client_connect_start(&c, &t, &opts, 5000);

@@ -307,6 +307,7 @@ int mqtls__pkcs8_iterations(const uint8_t *buf, size_t len, bool pem, long *coun
         ret = iterations_der(pem_ctx.MQTLS__MBED_PRIV(buf), pem_ctx.MQTLS__MBED_PRIV(buflen), count);
     }
     mbedtls_pem_free(&pem_ctx);
+    mbedtls_platform_zeroize(text, len + 1u); /* encrypted, but a key all the same */
     free(text);
     return ret;
 }
