@@ -1571,6 +1571,12 @@ static int32_t connect_poll(mqtls_client_t *c, uint32_t timeout_ms)
     return connect_result(c, rc);
 }
 
+/* A connect_start() waiting for its CONNACK, driven from outside a callback. */
+static bool connect_under_way(const mqtls_client_t *c)
+{
+    return c != NULL && c->state == ST_CONNECTING && !c->in_callback;
+}
+
 int32_t mqtls_client_connect_start(mqtls_client_t *c, const mqtls_transport_t *t, const mqtls_connect_t *conn,
                                    uint32_t timeout_ms)
 {
@@ -1890,7 +1896,7 @@ int32_t mqtls_client_reauth(mqtls_client_t *c, const char *method, size_t method
 
 int32_t mqtls_client_loop(mqtls_client_t *c, uint32_t timeout_ms)
 {
-    if (c != NULL && c->state == ST_CONNECTING && !c->in_callback) {
+    if (connect_under_way(c)) {
         int32_t rc = connect_poll(c, timeout_ms);
         if (rc != MQTLS_OK || c->state != ST_CONNECTED) {
             return rc;
@@ -1918,7 +1924,7 @@ static int32_t disconnect_with(mqtls_client_t *c, uint8_t reason, const mqtls_pr
     /* A connect under way (connect_start) ends here too: DISCONNECT goes
      * behind a CONNECT that is out; if the CONNECT is not out, no session
      * exists and closing is all. */
-    bool connecting = c != NULL && c->state == ST_CONNECTING && !c->in_callback;
+    bool connecting = connect_under_way(c);
     int32_t rc = connecting ? MQTLS_OK : check_blocking(c);
     if (rc < 0) {
         return rc;
